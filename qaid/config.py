@@ -1,0 +1,165 @@
+"""The one source of truth for the demo network's ports, paths, hospitals and secrets.
+
+Every process of the platform runtime reads its settings from here; the bot runtime (Python 3.10,
+another virtual environment) receives the few values it needs as environment variables that the
+launcher derives from this module, so nothing is configured twice.
+
+Values come, in order of precedence, from the process environment (prefix ``QAID_``), from
+``var/secrets.env`` (generated on first start, never committed) and from the embedded defaults.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class HospitalSpec(BaseModel):
+    """A demo hospital: where it is, which ports its HIP and webhook inbox use, what its HIP offers."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    hip_port: int
+    inbox_port: int
+    # topics per task this hospital's bundle offers, e.g. {"vqa": ["brain_mri"], "segmentation": []}
+    offers: dict[str, list[str]]
+    contact: str = ""
+
+
+# Three hospitals around Bucharest with the capability split of the original Q&Aid demo.
+# The names are fictional: they are demo hospitals, not the real institutions of the city.
+DEMO_HOSPITALS: list[HospitalSpec] = [
+    HospitalSpec(
+        id="herastrau",
+        name="Herastrau Demo Hospital",
+        lat=44.4700,
+        lon=26.0820,
+        hip_port=8101,
+        inbox_port=8201,
+        offers={"vqa": ["brain_mri"], "segmentation": []},
+        contact="triage@herastrau.demo",
+    ),
+    HospitalSpec(
+        id="cismigiu",
+        name="Cismigiu Demo Hospital",
+        lat=44.4370,
+        lon=26.0900,
+        hip_port=8102,
+        inbox_port=8202,
+        offers={"vqa": ["brain_mri", "chest_xray"], "segmentation": ["brain_mri"]},
+        contact="triage@cismigiu.demo",
+    ),
+    HospitalSpec(
+        id="titan",
+        name="Titan Demo Hospital",
+        lat=44.4230,
+        lon=26.1650,
+        hip_port=8103,
+        inbox_port=8203,
+        offers={"vqa": ["chest_xray"], "segmentation": []},
+        contact="triage@titan.demo",
+    ),
+]
+
+# Bucharest city centre: where the demo assumes the patient is until they say otherwise.
+DEFAULT_LOCATION = (44.4268, 26.1025)
+
+
+class Settings(BaseSettings):
+    """Settings of the whole demo network (override any with ``QAID_<NAME>``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QAID_",
+        env_file=str(REPO_ROOT / "var" / "secrets.env"),
+        extra="ignore",
+    )
+
+    host: str = "127.0.0.1"
+    hub_port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    var_dir: Path = REPO_ROOT / "var"
+    hospitals: list[HospitalSpec] = Field(default_factory=lambda: list(DEMO_HOSPITALS))
+
+    # Hub storage: SQLite file under var_dir unless a URL is given (PostgreSQL in production).
+    hub_database_url: str = ""
+    # Secrets. Empty means "not configured": the launcher generates them into var/secrets.env.
+    hub_admin_token: str = ""
+    hub_service_token: str = ""
+    hip_token: str = ""
+    webhook_secret_seed: str = ""
+    data_key: str = ""
+
+    emergency_number: str = "112"
+    nearby_radius_km: float = 25.0
+    hip_timeout_s: float = 4.0
+
+    @property
+    def hub_url(self) -> str:
+        return f"http://{self.host}:{self.hub_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}/webhook"
+
+    @property
+    def bundles_dir(self) -> Path:
+        return self.var_dir / "bundles"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.var_dir / "logs"
+
+    def hub_db_url(self) -> str:
+        return self.hub_database_url or f"sqlite:///{self.var_dir / 'hub.sqlite3'}"
+
+    def hip_url(self, hospital: HospitalSpec) -> str:
+        return f"http://{self.host}:{hospital.hip_port}"
+
+    def inbox_url(self, hospital: HospitalSpec) -> str:
+        return f"http://{self.host}:{hospital.inbox_port}"
+
+
+SECRET_NAMES = ("hub_admin_token", "hub_service_token", "hip_token", "webhook_secret_seed", "data_key")
+
+
+def ensure_secrets(var_dir: Path) -> Path:
+    """Create ``var_dir/secrets.env`` with fresh random secrets if it does not exist yet."""
+    path = var_dir / "secrets.env"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        lines = [f"QAID_{name.upper()}={secrets.token_urlsafe(32)}" for name in SECRET_NAMES]
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o600)
+    return path
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def webhook_secret(seed: str, hospital_id: str) -> str:
+    """A hospital's Standard Webhooks signing secret (``whsec_`` + base64 key), derived from the seed.
+
+    The demo network derives one per hospital so the hub and that hospital's inbox agree without
+    a second copy of the secret on disk; real hospitals register their own secret with the hub.
+    """
+    import base64
+    import hashlib
+    import hmac
+
+    key = hmac.new(seed.encode(), f"webhook:{hospital_id}".encode(), hashlib.sha256).digest()
+    return "whsec_" + base64.b64encode(key).decode()
