@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -153,3 +154,17 @@ def write_manifest(bundle_dir: Path, manifest: Manifest) -> Path:
     tmp.write_text(json.dumps(manifest.model_dump(mode="json"), indent=2) + "\n")
     tmp.replace(path)
     return path
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+PAD_ID, UNK_ID = 0, 1
+
+
+def tokenize_question(question: str, vocab: list[str], max_len: int) -> list[int]:
+    """Question -> fixed-length token ids; the one tokenizer both training and serving use.
+
+    ``vocab[0]`` is the padding token and ``vocab[1]`` the unknown-word token, so ids index ``vocab``.
+    """
+    index = {w: i for i, w in enumerate(vocab)}
+    ids = [index.get(t, UNK_ID) for t in _TOKEN.findall(question.lower())][:max_len]
+    return ids + [PAD_ID] * (max_len - len(ids))

@@ -83,10 +83,16 @@ class Settings(BaseSettings):
     )
 
     host: str = "127.0.0.1"
+    # Added to every port below, so a test network can run beside the demo one.
+    port_offset: int = 0
     hub_port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
     var_dir: Path = REPO_ROOT / "var"
+    # Model bundles (one directory per hospital id); empty means var_dir/bundles.
+    bundles_path: Path | None = None
+    # The trained Rasa model directory.
+    rasa_models_dir: Path = REPO_ROOT / "bot" / "models"
     hospitals: list[HospitalSpec] = Field(default_factory=lambda: list(DEMO_HOSPITALS))
 
     # Hub storage: SQLite file under var_dir unless a URL is given (PostgreSQL in production).
@@ -97,26 +103,35 @@ class Settings(BaseSettings):
     hip_token: str = ""
     webhook_secret_seed: str = ""
     data_key: str = ""
+    # Retired data keys still accepted for reading, comma-separated (key rotation; see docs/transcripts.md).
+    data_key_previous: str = ""
+    # Days the hub keeps transcripts and images before the purge job removes them.
+    retention_days: float = Field(default=30.0, gt=0)
 
     emergency_number: str = "112"
     nearby_radius_km: float = 25.0
     hip_timeout_s: float = 4.0
+    # Idle seconds after which a consented conversation ends and its transcript is delivered.
+    inactivity_s: float = 600.0
+
+    def port(self, base: int) -> int:
+        return base + self.port_offset
 
     @property
     def hub_url(self) -> str:
-        return f"http://{self.host}:{self.hub_port}"
+        return f"http://{self.host}:{self.port(self.hub_port)}"
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
+        return f"http://{self.host}:{self.port(self.rasa_port)}"
 
     @property
     def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}/webhook"
+        return f"http://{self.host}:{self.port(self.actions_port)}/webhook"
 
     @property
     def bundles_dir(self) -> Path:
-        return self.var_dir / "bundles"
+        return self.bundles_path or self.var_dir / "bundles"
 
     @property
     def logs_dir(self) -> Path:
@@ -125,11 +140,32 @@ class Settings(BaseSettings):
     def hub_db_url(self) -> str:
         return self.hub_database_url or f"sqlite:///{self.var_dir / 'hub.sqlite3'}"
 
+    def hospital(self, hospital_id: str) -> HospitalSpec:
+        for h in self.hospitals:
+            if h.id == hospital_id:
+                return h
+        raise KeyError(f"no hospital {hospital_id!r} in the network config")
+
     def hip_url(self, hospital: HospitalSpec) -> str:
-        return f"http://{self.host}:{hospital.hip_port}"
+        return f"http://{self.host}:{self.port(hospital.hip_port)}"
 
     def inbox_url(self, hospital: HospitalSpec) -> str:
-        return f"http://{self.host}:{hospital.inbox_port}"
+        return f"http://{self.host}:{self.port(hospital.inbox_port)}"
+
+    def bot_env(self) -> dict[str, str]:
+        """The environment the bot runtime (Rasa server and action server, Python 3.10) receives."""
+        return {
+            "QAID_HUB_URL": self.hub_url,
+            "QAID_HUB_SERVICE_TOKEN": self.hub_service_token,
+            "QAID_ACTIONS_URL": self.actions_url,
+            "QAID_EMERGENCY_NUMBER": self.emergency_number,
+            "QAID_NEARBY_RADIUS_KM": str(self.nearby_radius_km),
+            "QAID_HIP_TIMEOUT_S": str(self.hip_timeout_s),
+            "QAID_INACTIVITY_S": str(self.inactivity_s),
+            "QAID_DEFAULT_LAT": str(DEFAULT_LOCATION[0]),
+            "QAID_DEFAULT_LON": str(DEFAULT_LOCATION[1]),
+            "QAID_TRACKER_DB": str(self.var_dir / "tracker.sqlite3"),
+        }
 
 
 SECRET_NAMES = ("hub_admin_token", "hub_service_token", "hip_token", "webhook_secret_seed", "data_key")

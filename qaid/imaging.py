@@ -1,0 +1,209 @@
+"""Turning a decoded image into a model input: the one preprocessing training and serving share.
+
+Decoding untrusted bytes (sniffing, DICOM, limits) lives beside this in the same module so that a
+HIP and the training pipeline cannot drift apart on how pixels become tensors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from qaid.bundle import InputSpec
+
+
+def to_input(image: Image.Image, spec: InputSpec) -> np.ndarray:
+    """PIL image -> float32 array (channels, size, size), resized bilinearly and normalised per channel."""
+    mode = "L" if spec.channels == 1 else "RGB"
+    img = image.convert(mode).resize((spec.size, spec.size), Image.Resampling.BILINEAR)
+    arr = np.asarray(img, dtype=np.float32) / 255.0
+    arr = arr[None, :, :] if spec.channels == 1 else arr.transpose(2, 0, 1)
+    mean = np.asarray(spec.mean, dtype=np.float32)[:, None, None]
+    std = np.asarray(spec.std, dtype=np.float32)[:, None, None]
+    return np.ascontiguousarray((arr - mean) / std, dtype=np.float32)
+
+
+# --- Decoding untrusted bytes -------------------------------------------------------------------
+#
+# Everything below turns bytes from the outside world into a PIL image or a typed ImageError. The
+# format is sniffed from magic bytes only (names and Content-Type headers lie), the pixel count is
+# checked from the header BEFORE any pixel is decoded (decompression bombs), and every decoder
+# failure is mapped to an error code a service can return as a 4xx.
+
+FORMAT_PNG, FORMAT_JPEG, FORMAT_DICOM = "png", "jpeg", "dicom"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+class ImageError(Exception):
+    """A rejected image: ``code`` is machine readable, ``status`` the HTTP status a service should use."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format from magic bytes alone: PNG, JPEG or DICOM (``DICM`` at offset 128)."""
+    if data.startswith(_PNG_MAGIC):
+        return FORMAT_PNG
+    if data.startswith(_JPEG_MAGIC):
+        return FORMAT_JPEG
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        return FORMAT_DICOM
+    return None
+
+
+def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """Untrusted bytes -> 8-bit "L" or "RGB" image, or :class:`ImageError` (format: :func:`sniff_format`).
+
+    The returned image is fully loaded (no lazy file handle) and normalised to 8 bits so that
+    everything downstream (``to_input``, overlays) sees one of two modes only.
+    """
+    if not data:
+        raise ImageError("empty_body", "The request body is empty; send the image bytes.", 400)
+    if len(data) > max_bytes:
+        raise ImageError(
+            "image_too_large",
+            f"The image is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB.",
+            413,
+        )
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageError("unsupported_media_type", "The body is not a PNG, JPEG or DICOM image.", 415)
+    try:
+        if fmt == FORMAT_DICOM:
+            return _decode_dicom(data, max_pixels)
+        return _decode_raster(data, max_pixels)
+    except ImageError:
+        raise
+    except Exception as exc:  # last line of defence: a decoder bug on hostile input is still a 4xx
+        raise ImageError("corrupt_image", "The image cannot be decoded.", 422) from exc
+
+
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> ImageError:
+    return ImageError(
+        "image_too_many_pixels",
+        f"The image is {width}x{height} pixels; the limit is {max_pixels} pixels.",
+        413,
+    )
+
+
+def _decode_raster(data: bytes, max_pixels: int) -> Image.Image:
+    import io
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            # Our own max_pixels check below is the limit; PIL's global one only adds noise/errors.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))  # reads the header only
+            width, height = img.size
+            if width <= 0 or height <= 0:
+                raise ImageError("corrupt_image", "The image has no pixels.", 422)
+            if width * height > max_pixels:
+                raise _too_many_pixels(width, height, max_pixels)
+            img.load()
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError("image_too_many_pixels", f"The image has too many pixels: {exc}", 413) from exc
+    except Exception as exc:  # PIL plugins raise OSError, SyntaxError, struct.error, ...: all bad input
+        message = "The image is truncated or corrupt and cannot be decoded."
+        raise ImageError("corrupt_image", message, 422) from exc
+    return _to_8bit(img)
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """Any PIL mode -> "L" or "RGB" (16-bit and float stretched min-max, alpha composited on black)."""
+    if img.mode in ("L", "RGB"):
+        return img
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        return Image.fromarray(_stretch(np.asarray(img, dtype=np.float64)))
+    if img.mode == "1":
+        return img.convert("L")
+    if img.mode in ("LA", "La"):
+        rgba = img.convert("RGBA")
+        return _composite_on_black(rgba).convert("L")
+    if img.mode == "P" and "transparency" not in img.info:
+        return img.convert("RGB")
+    return _composite_on_black(img.convert("RGBA"))
+
+
+def _composite_on_black(rgba: Image.Image) -> Image.Image:
+    # Medical images have black backgrounds; white would invent a bright "structure" at the edges.
+    background = Image.new("RGB", rgba.size, (0, 0, 0))
+    background.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))
+    return background
+
+
+def _stretch(arr: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+    """Linear map [lo, hi] (default: the data's min and max) -> uint8 0..255, clipped."""
+    finite = arr[np.isfinite(arr)]
+    if lo is None:
+        lo = float(finite.min()) if finite.size else 0.0
+    if hi is None:
+        hi = float(finite.max()) if finite.size else 0.0
+    if hi <= lo:
+        return np.zeros(arr.shape, dtype=np.uint8)
+    scaled = (np.nan_to_num(arr, nan=lo) - lo) * (255.0 / (hi - lo))
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def _first(value: object) -> float:
+    """DICOM multi-valued numbers (window centre/width) -> the first value."""
+    try:
+        return float(value[0])  # type: ignore[index]
+    except TypeError:
+        return float(value)  # type: ignore[arg-type]
+
+
+def _decode_dicom(data: bytes, max_pixels: int) -> Image.Image:
+    import io
+
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data))
+    except (InvalidDicomError, Exception) as exc:  # pydicom's parse errors have no common base
+        raise ImageError("corrupt_image", "The DICOM file is truncated or corrupt.", 422) from exc
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    if rows <= 0 or cols <= 0 or "PixelData" not in ds:
+        raise ImageError("corrupt_image", "The DICOM file has no image (no pixel data).", 422)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if rows * cols * max(frames, 1) > max_pixels:
+        raise _too_many_pixels(cols, rows, max_pixels)
+    try:
+        arr = ds.pixel_array
+    except (NotImplementedError, RuntimeError) as exc:
+        raise ImageError(
+            "unsupported_media_type",
+            "The DICOM transfer syntax (compression) is not supported; send uncompressed DICOM or PNG.",
+            415,
+        ) from exc
+    except Exception as exc:  # pydicom raises many types for bad pixel data; all are the sender's fault
+        raise ImageError("corrupt_image", "The DICOM pixel data is truncated or corrupt.", 422) from exc
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if frames > 1:
+        arr = arr[0]  # one frame: the first, the way most viewers open a multi-frame study
+    if samples == 3 and arr.ndim == 3:
+        if arr.dtype != np.uint8:
+            arr = _stretch(arr.astype(np.float64))
+        return Image.fromarray(np.ascontiguousarray(arr, dtype=np.uint8))
+    if arr.ndim != 2:
+        raise ImageError("corrupt_image", "The DICOM pixel data has an unexpected shape.", 422)
+    pixels = arr.astype(np.float64) * float(ds.get("RescaleSlope", 1) or 1) + float(
+        ds.get("RescaleIntercept", 0) or 0
+    )
+    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+    if center is not None and width is not None and _first(width) > 0:
+        c, w = _first(center), _first(width)
+        out = _stretch(pixels, c - w / 2.0, c + w / 2.0)
+    else:
+        out = _stretch(pixels)
+    if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
+        out = 255 - out  # MONOCHROME1: low values are white
+    return Image.fromarray(out)

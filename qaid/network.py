@@ -1,0 +1,302 @@
+"""Start, watch and stop the whole demo network: ``python -m qaid.network run|stop``.
+
+One process per component, each logging to its own file under ``var/logs``: the transcripts hub
+(with its delivery worker), per demo hospital a HIP service and a webhook inbox, the Rasa action
+server and the Rasa server. The bot runs in its own Python 3.10 environment, so it receives its
+settings as environment variables derived from :mod:`qaid.config` (``Settings.bot_env``).
+
+Start-up is all or nothing: a busy port, a missing model or a component that dies while starting
+stops everything that was started and says which one failed and where its log is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from qaid.config import REPO_ROOT, Settings, ensure_secrets, get_settings
+
+BOT_VENV = REPO_ROOT / ".venv-bot"
+START_TIMEOUT_S = 240.0
+
+
+class NetworkError(RuntimeError):
+    """A problem that stops the network from starting; its message says what to do."""
+
+
+@dataclass
+class Component:
+    name: str
+    argv: list[str]
+    port: int
+    ready_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path = REPO_ROOT
+    proc: subprocess.Popen[bytes] | None = None
+
+
+def components(settings: Settings) -> list[Component]:
+    """Every process of the network, in start order (what others call comes first)."""
+    py = sys.executable
+    host = settings.host
+    out = [
+        Component(
+            "hub",
+            [py, "-m", "transcripts.hub"],
+            settings.port(settings.hub_port),
+            f"{settings.hub_url}/health",
+        )
+    ]
+    for h in settings.hospitals:
+        out.append(
+            Component(
+                f"hip-{h.id}",
+                [py, "-m", "hip_service", "--hospital", h.id],
+                settings.port(h.hip_port),
+                f"{settings.hip_url(h)}/ready",
+            )
+        )
+        out.append(
+            Component(
+                f"inbox-{h.id}",
+                [py, "-m", "transcripts.inbox", "--hospital", h.id],
+                settings.port(h.inbox_port),
+                f"{settings.inbox_url(h)}/health",
+            )
+        )
+    bot_env = settings.bot_env()
+    bot_bin = BOT_VENV / "bin"
+    actions_port = settings.port(settings.actions_port)
+    rasa_port = settings.port(settings.rasa_port)
+    out.append(
+        Component(
+            "actions",
+            [str(bot_bin / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            actions_port,
+            f"http://{host}:{actions_port}/health",
+            env=bot_env,
+            cwd=REPO_ROOT / "bot",
+        )
+    )
+    out.append(
+        Component(
+            "rasa",
+            [
+                str(bot_bin / "rasa"), "run", "--model", str(settings.rasa_models_dir),
+                "--interface", host, "--port", str(rasa_port), "--cors", "*",
+                "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            ],  # fmt: skip
+            rasa_port,
+            f"{settings.rasa_url}/",
+            env=bot_env,
+            cwd=REPO_ROOT / "bot",
+        )
+    )
+    return out
+
+
+def preflight(settings: Settings, comps: list[Component]) -> None:
+    """Refuse to start a half network: every input present and every port free, checked up front."""
+    if not (BOT_VENV / "bin" / "rasa").exists():
+        raise NetworkError("The bot environment is missing: run `make run` (it installs it) or `make setup`.")
+    for h in settings.hospitals:
+        if not (settings.bundles_dir / h.id / "manifest.json").is_file():
+            raise NetworkError(
+                f"No model bundle for hospital {h.id!r} in {settings.bundles_dir}: run `make bundles`."
+            )
+    if not any(settings.rasa_models_dir.glob("*.tar.gz")):
+        raise NetworkError(f"No trained Rasa model in {settings.rasa_models_dir}: run `make rasa-model`.")
+    for c in comps:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((settings.host, c.port))
+            except OSError:
+                raise NetworkError(
+                    f"Port {c.port} (for {c.name}) is busy: stop what uses it (`make stop` if it is an "
+                    "earlier Q&Aid network) or set QAID_PORT_OFFSET to move the whole network."
+                ) from None
+
+
+def _pid_file(settings: Settings) -> Path:
+    return settings.var_dir / "network.pids"
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def start(settings: Settings) -> list[Component]:
+    comps = components(settings)
+    preflight(settings, comps)
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
+        for c in comps:
+            log = (settings.logs_dir / f"{c.name}.log").open("ab")
+            c.proc = subprocess.Popen(
+                c.argv, cwd=c.cwd, env={**env, **c.env}, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        _pid_file(settings).write_text("\n".join(str(c.proc.pid) for c in comps if c.proc) + "\n")
+        wait_ready(settings, comps)
+    except BaseException:
+        stop(comps)
+        raise
+    return comps
+
+
+def wait_ready(settings: Settings, comps: list[Component], timeout_s: float = START_TIMEOUT_S) -> None:
+    pending = list(comps)
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=2.0) as client:
+        while pending:
+            for c in list(pending):
+                assert c.proc is not None
+                if c.proc.poll() is not None:
+                    log = settings.logs_dir / f"{c.name}.log"
+                    raise NetworkError(
+                        f"{c.name} exited while starting (code {c.proc.returncode}); its log is {log}:\n"
+                        + _log_tail(log)
+                    )
+                try:
+                    if client.get(c.ready_url).status_code == 200:
+                        pending.remove(c)
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                names = ", ".join(c.name for c in pending)
+                raise NetworkError(f"Not ready after {timeout_s:.0f} s: {names}; see {settings.logs_dir}.")
+            if pending:
+                time.sleep(0.5)
+
+
+def stop(comps: list[Component], grace_s: float = 10.0) -> None:
+    """SIGTERM every process group, then SIGKILL what is still alive after the grace period."""
+    live = [c.proc for c in comps if c.proc is not None and c.proc.poll() is None]
+    for p in live:
+        _signal_group(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for p in live:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def stop_recorded(settings: Settings) -> int:
+    """``make stop``: end the processes a running ``make run`` recorded."""
+    path = _pid_file(settings)
+    if not path.exists():
+        print("No Q&Aid network is recorded as running.")
+        return 0
+    pids = [int(x) for x in path.read_text().split()]
+    for pid in pids:
+        _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)
+    for pid in pids:
+        if _alive(pid):
+            _signal_group(pid, signal.SIGKILL)
+    path.unlink(missing_ok=True)
+    print(f"Stopped {len(pids)} Q&Aid processes.")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def banner(settings: Settings) -> str:
+    lines = [
+        "",
+        "Q&Aid demo network is up.",
+        f"  Chat in your browser:  {settings.hub_url}/",
+        f"  Chat over REST:        curl -s {settings.rasa_url}/webhooks/rest/webhook "
+        """-d '{"sender":"me","message":"hi"}'""",
+        "  Hospitals:",
+    ]
+    for h in settings.hospitals:
+        lines.append(f"    {h.name:<26} HIP {settings.hip_url(h)}   inbox {settings.inbox_url(h)}/")
+    lines += [f"  Logs: {settings.logs_dir}/", "  Stop: Ctrl-C (or `make stop` from another terminal)", ""]
+    return "\n".join(lines)
+
+
+def run(settings: Settings) -> int:
+    t0 = time.monotonic()
+    try:
+        comps = start(settings)
+    except NetworkError as e:
+        print(f"Q&Aid did not start: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    print(banner(settings) + f"  (started in {time.monotonic() - t0:.1f} s)\n", flush=True)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopping:
+            for c in comps:
+                if c.proc is not None and c.proc.poll() is not None:
+                    log = settings.logs_dir / f"{c.name}.log"
+                    print(f"{c.name} stopped unexpectedly (code {c.proc.returncode}); see {log}", flush=True)
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        print("Stopping the Q&Aid network…", flush=True)
+        stop(comps)
+        _pid_file(settings).unlink(missing_ok=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qaid.network", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["run", "stop"])
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if args.command == "stop":
+        return stop_recorded(settings)
+    # Children inherit the secrets through the environment, wherever var_dir is.
+    for line in ensure_secrets(settings.var_dir).read_text().splitlines():
+        name, _, value = line.partition("=")
+        if name:
+            os.environ.setdefault(name, value)
+    get_settings.cache_clear()
+    return run(get_settings())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""The launcher refuses a half network: every input checked and every port free before anything starts."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qaid import network
+from qaid.config import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.skipif(
+    not (network.BOT_VENV / "bin" / "rasa").exists(), reason="needs the bot environment (make setup)"
+)
+
+
+def _settings(tmp_path: Path, bundles: Path, models: Path, offset: int = 31000) -> Settings:
+    return Settings(var_dir=tmp_path, bundles_path=bundles, rasa_models_dir=models, port_offset=offset)
+
+
+def _inputs(tmp_path: Path) -> tuple[Path, Path]:
+    bundles, models = tmp_path / "bundles", tmp_path / "models"
+    for hid in ("herastrau", "cismigiu", "titan"):
+        (bundles / hid).mkdir(parents=True)
+        (bundles / hid / "manifest.json").write_text("{}")
+    models.mkdir()
+    (models / "qaid.tar.gz").write_bytes(b"")
+    return bundles, models
+
+
+def test_a_missing_bundle_names_the_hospital_and_the_command(tmp_path: Path) -> None:
+    bundles, models = _inputs(tmp_path)
+    (bundles / "titan" / "manifest.json").unlink()
+    settings = _settings(tmp_path, bundles, models)
+    with pytest.raises(network.NetworkError, match=r"hospital 'titan'.*make bundles"):
+        network.preflight(settings, network.components(settings))
+
+
+def test_a_missing_rasa_model_says_how_to_train_it(tmp_path: Path) -> None:
+    bundles, models = _inputs(tmp_path)
+    (models / "qaid.tar.gz").unlink()
+    settings = _settings(tmp_path, bundles, models)
+    with pytest.raises(network.NetworkError, match="make rasa-model"):
+        network.preflight(settings, network.components(settings))
+
+
+def test_a_busy_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
+    bundles, models = _inputs(tmp_path)
+    settings = _settings(tmp_path, bundles, models)
+    busy = settings.port(settings.hospitals[1].hip_port)
+    with socket.socket() as s:
+        s.bind((settings.host, busy))
+        s.listen()
+        with pytest.raises(network.NetworkError, match=rf"Port {busy} \(for hip-cismigiu\) is busy"):
+            network.start(settings)
+    assert not (tmp_path / "network.pids").exists()
+
+
+def test_every_component_has_its_own_port(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, *_inputs(tmp_path))
+    ports = [c.port for c in network.components(settings)]
+    assert len(ports) == len(set(ports)) == 9
+
+
+def test_setup_stops_with_one_sentence_when_python_3_10_is_missing(tmp_path: Path) -> None:
+    # A PATH with Debian's Python 3.11 but neither python3.10 nor pyenv.
+    if not Path("/usr/bin/python3.11").exists():
+        pytest.skip("needs /usr/bin/python3.11")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYENV")}
+    env["PATH"] = "/usr/bin:/bin"
+    run = subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "setup.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1
+    assert "Python 3.10 (needed by Rasa 3.6) was not found" in run.stderr
