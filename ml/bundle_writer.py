@@ -1,0 +1,127 @@
+"""Manifest entries and atomic bundle directories: shared by ``ml.build_bundles`` and ``ml.train_cli``.
+
+One place builds the :class:`~qaid.bundle.ModelEntry` of each task, so a hospital's own model
+(trained with the CLI) lands in a bundle exactly like a demo model does, and the HIP cannot tell
+them apart except by provenance.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from qaid.bundle import (
+    BODY_PARTS,
+    DEFAULT_LABEL_TOPICS,
+    InputSpec,
+    Manifest,
+    ModelEntry,
+    Provenance,
+    read_manifest,
+    sha256_file,
+    write_manifest,
+)  # fmt: skip
+
+FILES = {"cascade": "cascade.onnx", "segmentation": "segmentation.onnx", "vqa": "vqa.onnx"}
+TASKS_OF = {"cascade": ("filter", "labeler"), "segmentation": ("segmentation",), "vqa": ("vqa",)}
+
+
+def cascade_entries(
+    path: Path, version: str, spec: InputSpec, heads: dict[str, str], provenance: Provenance
+) -> list[ModelEntry]:
+    """The filter and labeler entries: one ONNX file, two heads, each with its CAM initializer."""
+    common = {"version": version, "file": path.name, "sha256": sha256_file(path), "input": spec,
+              "provenance": provenance}  # fmt: skip
+    return [
+        ModelEntry(name="filter", task="filter", labels=["medical", "non_medical"],
+                   cam_weight=heads["filter"], outputs={"logits": "filter_logits", "features": "features"},
+                   **common),
+        ModelEntry(name="labeler", task="labeler", labels=list(BODY_PARTS), cam_weight=heads["labeler"],
+                   outputs={"logits": "labeler_logits", "features": "features"}, **common),
+    ]  # fmt: skip
+
+
+def segmentation_entry(
+    path: Path, version: str, spec: InputSpec, topics: list[str], provenance: Provenance
+) -> ModelEntry:
+    return ModelEntry(
+        name="segmentation", task="segmentation", version=version, file=path.name, sha256=sha256_file(path),
+        input=spec, outputs={"mask": "mask"}, topics=sorted(topics), provenance=provenance,
+    )  # fmt: skip
+
+
+def vqa_entry(
+    path: Path,
+    version: str,
+    spec: InputSpec,
+    answers: list[str],
+    answer_types: list[str],
+    vocab: list[str],
+    max_len: int,
+    topics: list[str],
+    provenance: Provenance,
+) -> ModelEntry:
+    return ModelEntry(
+        name="vqa", task="vqa", version=version, file=path.name, sha256=sha256_file(path), input=spec,
+        inputs={"image": "image", "question": "question"}, outputs={"logits": "answer_logits"},
+        answers=answers, answer_types=answer_types, question_vocab=vocab, max_question_len=max_len,
+        topics=sorted(topics), provenance=provenance,
+    )  # fmt: skip
+
+
+def write_bundle(final: Path, manifest: Manifest, sources: dict[str, Path]) -> Path:
+    """Write ``final`` (manifest + the files it names, copied from ``sources`` by file name).
+
+    Assembled in a temp dir and swapped in, so a reader never sees half of a bundle.
+    """
+    tmp, old = final.parent / f".{final.name}.tmp", final.parent / f".{final.name}.old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for e in manifest.models:
+        if not (tmp / e.file).exists():
+            shutil.copy2(sources[e.file], tmp / e.file)
+    write_manifest(tmp, manifest)
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def new_manifest(
+    hip_id: str, hip_name: str, version: str, created: str, models: list[ModelEntry]
+) -> Manifest:
+    return Manifest(
+        hip_id=hip_id, hip_name=hip_name, bundle_version=version, created_at=created,
+        label_topics=dict(DEFAULT_LABEL_TOPICS), models=models,
+    )  # fmt: skip
+
+
+def replace_in_bundle(
+    base: Path | None,
+    out: Path,
+    task: str,
+    entries: list[ModelEntry],
+    onnx_path: Path,
+    version: str,
+    created: str,
+) -> Path:
+    """A bundle at ``out``: ``base``'s models with those of ``task`` replaced by ``entries``.
+
+    A bundle must hold a filter and a labeler, so a segmentation or VQA model needs a ``base``
+    (e.g. the hospital's current bundle); a cascade alone makes a complete bundle.
+    """
+    if base is None:
+        if task != "cascade":
+            raise ValueError(f"a {task} model needs --bundle-base: a bundle must contain the cascade")
+        return write_bundle(out, new_manifest("local", "Local hospital", version, created, entries), {
+            onnx_path.name: onnx_path})  # fmt: skip
+    old = read_manifest(base)
+    keep = [m for m in old.models if m.task not in TASKS_OF[task]]
+    sources = {m.file: base / m.file for m in keep}
+    sources[onnx_path.name] = onnx_path
+    if any(m.file == onnx_path.name for m in keep):
+        raise ValueError(f"{base}: {onnx_path.name} is used by another model of the bundle")
+    manifest = new_manifest(old.hip_id, old.hip_name, version, created, [*keep, *entries])
+    return write_bundle(out, manifest, sources)

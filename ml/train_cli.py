@@ -1,0 +1,350 @@
+"""Train one model on a hospital's own folder (or the demo data): ``python -m ml.train_cli``.
+
+    python -m ml.train_cli --task cascade --data ./images --out runs/cascade --onnx
+    python -m ml.train_cli --task segmentation --data ./kaggle_3m --out runs/seg --bundle-base bundles/x
+    python -m ml.train_cli --task vqa --data ./VQA_RAD --out runs/vqa
+    python -m ml.train_cli --task vqa --demo --out runs/demo-vqa
+
+Runs the same :class:`ml.train.Fitter` as the bundle build, but validates every epoch: the best
+epoch (on the task's primary metric) is kept as ``checkpoints/best.pt``, ``last.pt`` holds the full
+training state (``--resume`` continues it exactly), ``--patience`` stops early. The best model is
+then scored once on the test split; metrics.json, history.json, PNG plots and MODEL_CARD.md are
+written to ``--out``, optionally the ONNX file (checked against torch) and a bundle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ml import model_card
+from ml.bundle_writer import FILES, cascade_entries, replace_in_bundle, segmentation_entry, vqa_entry
+from ml.demo_data import NON_MEDICAL, DataConfig, Split, generate
+from ml.export import export_and_check
+from ml.loaders import load_image_folder, load_lgg, load_vqa_rad
+from ml.train import Fitter, Job, TrainConfig, cascade_job, images_to_tensor, segmentation_job, vqa_job
+from ml.vqa_data import VQAData, demo_vqa
+from qaid.bundle import BODY_PARTS, Provenance, tokenize_question
+
+FORMATS = {"cascade": "imagefolder", "segmentation": "lgg", "vqa": "vqa-rad"}
+DEFAULT_TOPICS = {"segmentation": ["brain_mri"], "vqa": ["brain_mri", "chest_xray"]}
+Data = dict[str, Split] | VQAData
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--task", required=True, choices=sorted(FORMATS))
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--data", type=Path, help="hospital data: ImageFolder (cascade), LGG (segmentation), VQA-RAD"
+    )
+    src.add_argument("--demo", action="store_true", help="the generated demo data instead")
+    p.add_argument("--out", type=Path, required=True, help="run directory (checkpoints, metrics, card)")
+    p.add_argument("--epochs", type=int, default=None, help="default: the bundle build's for the task")
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--patience", type=int, default=0, help="stop after N epochs without val gain (0: never)")
+    p.add_argument("--size", type=int, default=None, help="input side in px (segmentation: multiple of 16)")
+    p.add_argument("--val", type=float, default=0.15, help="val share (groups: patients, images)")
+    p.add_argument("--test", type=float, default=0.15, help="test share (VQA-RAD: its official test set)")
+    p.add_argument("--class-map", action="append", default=[], metavar="FOLDER=LABEL")
+    p.add_argument("--images", type=Path, default=None, help="VQA-RAD image folder (default: found)")
+    p.add_argument("--demo-scale", type=float, default=1.0, help="demo data size factor")
+    p.add_argument("--cascade-blocks", default=None, help="DenseNet blocks, e.g. 6,12,24,16")
+    p.add_argument("--width", type=int, default=None, help="U-Net init features / VQA CNN width")
+    p.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
+    p.add_argument("--stop-after", type=int, default=0, help="stop after N epochs in this invocation")
+    p.add_argument("--onnx", action="store_true", help="export <task>.onnx (checked against torch)")
+    p.add_argument("--bundle-out", type=Path, default=None, help="write a bundle with this model here")
+    p.add_argument("--bundle-base", type=Path, default=None, help="bundle whose other models are kept")
+    p.add_argument("--topics", nargs="*", default=None, help="topics the bundle offers for this model")
+    p.add_argument(
+        "--int8",
+        action="store_true",
+        help="with --bundle-out (cascade, segmentation): ship static int8 if no test metric drops by more "
+        "than --int8-max-drop (calibration: the val split)",
+    )
+    p.add_argument("--int8-max-drop", type=float, default=0.01, help="largest allowed metric drop")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads (0: torch's default; 1 is fastest for small images on a shared machine)",
+    )
+    p.add_argument("--no-progress", action="store_true")
+    return p.parse_args(argv)
+
+
+def config(args: argparse.Namespace) -> TrainConfig:
+    cfg, t = TrainConfig(seed=args.seed), args.task
+    over: dict = {}
+    if args.epochs is not None:
+        over[{"cascade": "cascade_epochs", "segmentation": "seg_epochs", "vqa": "vqa_epochs"}[t]] = (
+            args.epochs
+        )
+    if args.size is not None:
+        over[{"cascade": "cascade_size", "segmentation": "seg_size", "vqa": "vqa_size"}[t]] = args.size
+    if args.width is not None:
+        over["seg_features" if t == "segmentation" else "vqa_width"] = args.width
+    if args.cascade_blocks:
+        over["cascade_blocks"] = tuple(int(b) for b in args.cascade_blocks.split(","))
+    if not args.demo:
+        over["cascade_per_class"] = 1 << 30  # a hospital's data: use every image
+    over.update({k: v for k, v in (("lr", args.lr), ("batch", args.batch_size)) if v is not None})
+    return replace(cfg, **over)
+
+
+def load(args: argparse.Namespace) -> Data:
+    if args.demo:
+        data = generate(DataConfig().scaled(args.demo_scale), args.seed)
+        return demo_vqa(data) if args.task == "vqa" else data
+    if args.task == "cascade":
+        class_map = dict(m.split("=", 1) for m in args.class_map)
+        return load_image_folder(args.data, args.val, args.test, args.seed, class_map)
+    if args.task == "segmentation":
+        return load_lgg(args.data, args.val, args.test, args.seed)
+    return load_vqa_rad(args.data, args.images, args.val, args.seed)
+
+
+def make_job(task: str, data: Data, cfg: TrainConfig) -> Job:
+    if task == "vqa":
+        assert isinstance(data, VQAData)
+        return vqa_job(data, cfg)
+    assert isinstance(data, dict)
+    return (cascade_job if task == "cascade" else segmentation_job)(data, cfg)
+
+
+def split_size(data: Data, name: str) -> int:
+    return len(data.splits[name].qa) if isinstance(data, VQAData) else len(data[name].images)
+
+
+def summary(task: str, data: Data, source: str) -> str:
+    """One paragraph of what was trained on: counts per split (and per class for the cascade)."""
+    if isinstance(data, VQAData):
+        parts = [f"{n}: {len(s.images)} images / {len(s.qa)} questions" for n, s in data.splits.items()]
+        kinds = Counter(t for s in data.splits.values() for *_, t in s.qa)
+        return (
+            f"{source} ({data.source}). {'; '.join(parts)}. {len(data.answers)} answers (from train), "
+            f"vocabulary {len(data.vocab)} words, questions cut at {data.max_len} tokens; question "
+            f"types {dict(kinds)}."
+        )
+    lines = []
+    for name, s in data.items():
+        names = [("non_medical" if lab == NON_MEDICAL else BODY_PARTS[lab]) for lab in s.labels]
+        counts = dict(sorted(Counter(names).items()))
+        masked = sum(f is not None and bool(f.mask.any()) for f in s.findings)
+        extra = f", {masked} with a lesion" if task == "segmentation" else ""
+        lines.append(f"{name}: {len(s.images)} images{extra} {counts if task == 'cascade' else ''}".rstrip())
+    return f"{source}. " + "; ".join(lines) + "."
+
+
+def _save(obj: dict, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)  # a crash mid-write never leaves a broken checkpoint
+
+
+def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, list[dict], int, bool]:
+    """Epochs with validation, checkpoints, early stopping.
+
+    Returns the job (best weights loaded), the history, the best epoch and whether the run was
+    paused by ``--stop-after`` (then it is unfinished and ``--resume`` continues it).
+    """
+    job, epochs = make_job(args.task, data, cfg), cfg.epochs(args.task)
+    val_split = "val" if split_size(data, "val") else "train"
+    fitter = Fitter(job, epochs, cfg.seed)
+    ckpt = args.out / "checkpoints"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    history: list[dict] = []
+    best, best_epoch, stale = -np.inf, 0, 0
+    if args.resume and (ckpt / "last.pt").is_file():
+        state = torch.load(ckpt / "last.pt", weights_only=False)
+        if state["task"] != args.task or state["epochs"] != epochs:
+            raise SystemExit(f"{ckpt / 'last.pt'} is a {state['task']} run of {state['epochs']} epochs")
+        fitter.load_state_dict(state["fitter"])
+        history, best, best_epoch, stale = (
+            state["history"],
+            state["best"],
+            state["best_epoch"],
+            state["stale"],
+        )
+    ran, paused = 0, False
+    while fitter.epoch < epochs and not (args.patience and stale >= args.patience):
+        if args.stop_after and ran >= args.stop_after:
+            paused = True
+            break
+        bar = None if args.no_progress else (lambda it: tqdm(it, desc=f"epoch {fitter.epoch + 1}/{epochs}"))
+        losses = fitter.run_epoch(bar)
+        ran += 1
+        metrics = job.evaluate(val_split).metrics
+        history.append(
+            {
+                "epoch": fitter.epoch,
+                "train_loss": float(np.mean(losses)) if losses else float("nan"),
+                **metrics,
+            }
+        )
+        score = metrics[job.primary]
+        if score > best:
+            best, best_epoch, stale = score, fitter.epoch, 0
+            _save(
+                {"model": job.model.state_dict(), "epoch": fitter.epoch, job.primary: score}, ckpt / "best.pt"
+            )
+        else:
+            stale += 1
+        _save(
+            {
+                "task": args.task,
+                "epochs": epochs,
+                "fitter": fitter.state_dict(),
+                "history": history,
+                "best": best,
+                "best_epoch": best_epoch,
+                "stale": stale,
+                "config": cfg.__dict__,
+            },
+            ckpt / "last.pt",
+        )
+        print(f"epoch {fitter.epoch}: loss {history[-1]['train_loss']:.4f}, val {job.primary} {score:.4f}")
+    job.model.load_state_dict(torch.load(ckpt / "best.pt", weights_only=True)["model"])
+    job.model.eval()
+    return job, history, best_epoch, paused
+
+
+def _feeds(task: str, data: Data, cfg: TrainConfig, split: str) -> dict[str, np.ndarray]:
+    """A few real inputs of ``split`` for the ONNX parity check."""
+    spec = cfg.spec(task)
+    if isinstance(data, VQAData):
+        s = data.splits[split]
+        qa = s.qa[:4]
+        q = [tokenize_question(t[1], data.vocab, data.max_len) for t in qa]
+        return {
+            "image": images_to_tensor([s.images[t[0]] for t in qa], spec).numpy(),
+            "question": np.asarray(q),
+        }
+    return {"image": images_to_tensor(data[split].images[:4], spec).numpy()}
+
+
+def export(
+    args: argparse.Namespace, cfg: TrainConfig, data: Data, job: Job, metrics: dict, source: str
+) -> dict:
+    """ONNX (+ parity) and, with --bundle-out, a bundle holding it (other models from --bundle-base)."""
+    task, path = args.task, args.out / FILES[args.task]
+    max_len = data.max_len if isinstance(data, VQAData) else 0
+    heads, diff = export_and_check(task, job.model, path, _feeds(task, data, cfg, "train"), max_len)
+    out = {"onnx": str(path), "parity": diff}
+    if args.bundle_out:
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        version = f"local-{task}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+        prov = Provenance(
+            training_run=f"ml.train_cli --task {task} seed={cfg.seed}",
+            data=source,
+            metrics=metrics,
+            created_at=created,
+            notes="metrics on the held-out test split",
+        )
+        spec, topics = cfg.spec(task), args.topics or DEFAULT_TOPICS.get(task, [])
+        if task == "cascade":
+            entries = cascade_entries(path, version, spec, heads, prov)
+        elif task == "segmentation":
+            entries = [segmentation_entry(path, version, spec, topics, prov)]
+        else:
+            assert isinstance(data, VQAData)
+            entries = [
+                vqa_entry(
+                    path,
+                    version,
+                    spec,
+                    data.answers,
+                    data.answer_types,
+                    data.vocab,
+                    data.max_len,
+                    topics,
+                    prov,
+                )
+            ]
+        bundle = replace_in_bundle(args.bundle_base, args.bundle_out, task, entries, path, version, created)
+        out["bundle"] = str(bundle)
+        if args.int8:
+            out["int8"] = int8(args, data, bundle, path.name)
+    return out
+
+
+def int8(args: argparse.Namespace, data: Data, bundle: Path, file: str) -> list:
+    """The int8 gate (:func:`ml.quantize.int8_gate_bundle`) on this run's file of ``bundle`` only."""
+    from ml.quantize import format_decisions, int8_gate_bundle
+
+    assert isinstance(data, dict)  # VQA-RAD data is refused in run()
+    cal = "val" if split_size(data, "val") else "train"
+    test = "test" if split_size(data, "test") else "val"
+    source = f"{'demo' if args.demo else 'hospital'} {cal}"
+    decisions = int8_gate_bundle(bundle, data[cal], data[test], files=[file], max_drop=args.int8_max_drop,
+                                 seed=args.seed, calibration_source=source)  # fmt: skip
+    print(f"int8 gate ({test} split; kept only if no metric drops > {args.int8_max_drop:g}):")
+    print(format_decisions(decisions))
+    return decisions
+
+
+def run(argv: list[str] | None = None) -> dict:
+    """The whole CLI; returns what it wrote (for tests and scripting)."""
+    args = parse_args(argv)
+    if args.bundle_out and args.task != "cascade" and args.bundle_base is None:
+        raise SystemExit(
+            "--bundle-out for a segmentation/VQA model needs --bundle-base (a bundle with the cascade)"
+        )
+    if args.int8 and (args.bundle_out is None or args.task == "vqa"):
+        raise SystemExit("--int8 needs --bundle-out and a cascade or segmentation model")
+    cfg = config(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(cfg.seed)
+    data = load(args)
+    source = "generated demo data (ml.demo_data)" if args.demo else f"hospital data from {args.data}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    job, history, best_epoch, paused = train(args, cfg, data)
+    report: dict = {"history": history, "best_epoch": best_epoch, "finished": not paused}
+    if paused:
+        print(f"paused after epoch {history[-1]['epoch']}: continue with --resume")
+        return report
+    test_split = "test" if split_size(data, "test") else "val"
+    ev = job.evaluate(test_split)
+    report["metrics"] = ev.metrics
+    (args.out / "metrics.json").write_text(
+        json.dumps({"split": test_split, "best_epoch": best_epoch, **ev.metrics}, indent=2)
+    )
+    (args.out / "history.json").write_text(json.dumps(history, indent=2))
+    model_card.plot_curves(history, args.out / "curves.png", job.primary)
+    for name, (labels, cm) in ev.confusions.items():
+        model_card.plot_confusion(labels, cm, args.out / f"confusion_{name}.png", f"{name} ({test_split})")
+    data_text = summary(args.task, data, source)
+    training = (
+        f"`python -m ml.train_cli {' '.join(argv or sys.argv[1:])}`; best epoch {best_epoch} of "
+        f"{len(history)} run (selected on val {job.primary}); input {cfg.spec(args.task).size} px."
+    )
+    card = model_card.render(
+        args.task, f"{args.task} ({source})", data_text, ev.metrics, ev.confusions, training=training
+    )
+    (args.out / "MODEL_CARD.md").write_text(card)
+    if args.onnx or args.bundle_out:
+        report.update(export(args, cfg, data, job, ev.metrics, data_text))
+    print(json.dumps({k: round(v, 4) for k, v in ev.metrics.items() if "_auroc_" not in k}, indent=1))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The training CLI on the loaders' sample formats: checkpoints, resume, early stopping, card, bundle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from ml.train_cli import run
+from qaid.bundle import read_manifest, sha256_file, tokenize_question
+
+TINY = ["--no-progress", "--batch-size", "4", "--seed", "0"]
+
+
+def test_cascade_on_image_folder_writes_everything(image_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["--task", "cascade", "--data", str(image_folder), "--out", str(out), "--epochs", "3",
+            "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
+            "--bundle-out", str(tmp_path / "bundle"), *TINY]  # fmt: skip
+    report = run(args)
+    assert report["finished"] and len(report["history"]) == 3
+    assert {p.name for p in (out / "checkpoints").iterdir()} == {"best.pt", "last.pt"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["split"] == "test" and 0 <= metrics["labeler_accuracy"] <= 1
+    assert {"filter_accuracy", "labeler_macro_f1", "labeler_recall_wrist"} <= set(metrics)
+    for png in ("curves.png", "confusion_filter.png", "confusion_labeler.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "not for clinical use" in card and "'wrist': 4" in card  # data summary from the real split
+    assert f"| labeler_accuracy | {metrics['labeler_accuracy']:.4f} |" in card
+    m = read_manifest(tmp_path / "bundle")
+    assert [e.task for e in m.models] == ["filter", "labeler"]
+    assert sha256_file(tmp_path / "bundle" / "cascade.onnx") == m.models[0].sha256
+    assert m.models[1].provenance.metrics["labeler_accuracy"] == metrics["labeler_accuracy"]
+
+
+def test_resume_continues_exactly(lgg_folder: Path, tmp_path: Path) -> None:
+    base = ["--task", "segmentation", "--data", str(lgg_folder), "--epochs", "3", "--size", "32",
+            "--width", "4", "--val", "0.25", "--test", "0.25", *TINY]  # fmt: skip
+    run([*base, "--out", str(tmp_path / "a")])
+    paused = run([*base, "--out", str(tmp_path / "b"), "--stop-after", "2"])
+    assert not paused["finished"] and len(paused["history"]) == 2
+    assert not (tmp_path / "b" / "metrics.json").exists()
+    resumed = run([*base, "--out", str(tmp_path / "b"), "--resume"])
+    assert resumed["finished"] and [h["epoch"] for h in resumed["history"]] == [1, 2, 3]
+    a = torch.load(tmp_path / "a" / "checkpoints" / "last.pt", weights_only=False)["fitter"]["model"]
+    b = torch.load(tmp_path / "b" / "checkpoints" / "last.pt", weights_only=False)["fitter"]["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    seg = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert {"segmentation_dice", "segmentation_iou"} <= set(seg)
+
+
+def test_early_stopping_on_a_flat_val_metric(lgg_folder: Path, tmp_path: Path) -> None:
+    report = run(["--task", "segmentation", "--data", str(lgg_folder), "--out", str(tmp_path),
+                  "--epochs", "6", "--size", "32", "--width", "4", "--lr", "0", "--patience", "2",
+                  *TINY])  # fmt: skip
+    assert len(report["history"]) == 3 and report["best_epoch"] == 1  # lr 0: nothing ever improves
+
+
+def test_vqa_rad_model_replaces_the_vqa_of_a_bundle(
+    vqa_rad_folder: Path, quick_build: tuple[Path, dict], tmp_path: Path
+) -> None:
+    bundles, _ = quick_build
+    out = tmp_path / "bundle"
+    report = run(["--task", "vqa", "--data", str(vqa_rad_folder), "--out", str(tmp_path / "run"),
+                  "--epochs", "2", "--size", "32", "--width", "8", "--val", "0.2",
+                  "--bundle-base", str(bundles / "titan"), "--bundle-out", str(out), "--topics", "brain_mri",
+                  *TINY])  # fmt: skip
+    assert report["parity"] < 1e-3 and {"vqa_closed_accuracy", "vqa_open_accuracy"} <= set(report["metrics"])
+    base, new = read_manifest(bundles / "titan"), read_manifest(out)
+    assert new.hip_id == "titan" and [m.task for m in new.models] == [m.task for m in base.models]
+    vqa = new.by_task("vqa")[0]
+    assert vqa.topics == ["brain_mri"] and "glioma" not in vqa.answers and {"yes", "no"} <= set(vqa.answers)
+    assert new.by_task("labeler")[0].sha256 == base.by_task("labeler")[0].sha256  # the cascade is kept
+    session = ort.InferenceSession(str(out / vqa.file), providers=["CPUExecutionProvider"])
+    q = np.asarray([tokenize_question("Is there a lesion?", vqa.question_vocab, vqa.max_question_len)])
+    (logits,) = session.run(None, {"image": np.zeros((1, 3, 32, 32), np.float32), "question": q})
+    assert logits.shape == (1, len(vqa.answers))
+
+
+def test_bundle_needs_a_base_for_a_vqa_model(vqa_rad_folder: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="bundle-base"):
+        run(
+            [
+                "--task",
+                "vqa",
+                "--data",
+                str(vqa_rad_folder),
+                "--out",
+                str(tmp_path),
+                "--bundle-out",
+                str(tmp_path),
+            ]
+        )
