@@ -1,0 +1,201 @@
+"""Running the bundle's models on one decoded image: pure functions, no HTTP, no global state.
+
+Every function takes the :class:`LoadedBundle` the request started with, so a hot swap in the middle
+of a request cannot mix models of two bundle versions. Tensors are built with the shared
+``qaid.imaging.to_input`` so serving preprocesses exactly like training did.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from hip_service.bundle_loader import MEDICAL_LABEL, LoadedBundle, LoadedModel, output_name
+from qaid.bundle import tokenize_question
+from qaid.imaging import to_input
+
+# (model names, model version, seconds) -> None; the app wires this to a Prometheus histogram.
+Observer = Callable[[str, str, float], None]
+
+
+def _no_observer(_name: str, _version: str, _seconds: float) -> None:
+    return None
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _run(
+    bundle: LoadedBundle, model: LoadedModel, feed: dict[str, np.ndarray], observe: Observer
+) -> dict[str, np.ndarray]:
+    """One session run; the observed name covers every model that shares the file (one pass)."""
+    sharing = sorted(m.entry.name for m in bundle.models.values() if m.session is model.session)
+    start = time.perf_counter()
+    names = [o.name for o in model.session.get_outputs()]
+    values = model.session.run(None, feed)
+    observe("+".join(sharing), model.entry.version, time.perf_counter() - start)
+    return dict(zip(names, values, strict=True))
+
+
+def _image_feed(model: LoadedModel, image: Image.Image) -> dict[str, np.ndarray]:
+    return {model.entry.inputs["image"]: to_input(image, model.entry.input)[None]}
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """The filter and labeler decisions for one image under one bundle version."""
+
+    bundle_version: str
+    is_medical: bool
+    medical_confidence: float
+    label: str | None  # None when the image is not medical
+    label_confidence: float | None
+    topic: str | None
+    model_versions: dict[str, str]
+
+
+def run_cascade(bundle: LoadedBundle, image: Image.Image, observe: Observer = _no_observer) -> Cascade:
+    """Filter, then (only if medical) labeler -> topic. Shared-file cascades run the backbone once."""
+    filt, lab = bundle.only("filter"), bundle.only("labeler")
+    out = _run(bundle, filt, _image_feed(filt, image), observe)
+    probs = softmax(out[output_name(filt.entry, "logits") or ""][0])
+    medical_p = float(probs[filt.entry.labels.index(MEDICAL_LABEL)])
+    is_medical = int(probs.argmax()) == filt.entry.labels.index(MEDICAL_LABEL)
+    versions = {filt.entry.name: filt.entry.version, lab.entry.name: lab.entry.version}
+    if not is_medical:
+        return Cascade(bundle.version, False, 1.0 - medical_p, None, None, None, versions)
+    if lab.session is not filt.session:
+        out = _run(bundle, lab, _image_feed(lab, image), observe)
+    lab_probs = softmax(out[output_name(lab.entry, "logits") or ""][0])
+    idx = int(lab_probs.argmax())
+    label = lab.entry.labels[idx]
+    topic = bundle.manifest.label_topics.get(label)
+    return Cascade(bundle.version, True, medical_p, label, float(lab_probs[idx]), topic, versions)
+
+
+def class_activation_map(
+    bundle: LoadedBundle, image: Image.Image, observe: Observer = _no_observer
+) -> tuple[np.ndarray, str] | None:
+    """(CAM [h, w] of the labeler's top class, that class), or None if the bundle has no cam_weight.
+
+    Exact for the cascade convention: the head is linear over global-average-pooled features, so
+    ``weight[c] . features`` averaged over space is the class logit minus its bias.
+    """
+    lab = bundle.only("labeler")
+    if lab.cam_weight is None:
+        return None
+    out = _run(bundle, lab, _image_feed(lab, image), observe)
+    logits = out[output_name(lab.entry, "logits") or ""][0]
+    features = out[output_name(lab.entry, "features") or ""][0]  # [C, h, w]
+    cls = int(logits.argmax())
+    cam = np.tensordot(lab.cam_weight[cls], features, axes=([0], [0]))
+    return cam.astype(np.float32), lab.entry.labels[cls]
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    mask: np.ndarray  # bool [H, W] at the image's own size
+    lesion_area_px: int
+    lesion_fraction: float
+    components: int
+    side: str | None  # the PATIENT's side: "left", "right", "both", or None without a lesion
+    confidence: float
+
+
+def patient_side(mask: np.ndarray, dominance: float = 0.8) -> str | None:
+    """Radiological convention: the image's left half shows the patient's RIGHT side."""
+    total = int(mask.sum())
+    if total == 0:
+        return None
+    width = mask.shape[1]
+    image_left = int(mask[:, : width // 2].sum()) + (int(mask[:, width // 2].sum()) // 2 if width % 2 else 0)
+    share = image_left / total
+    if share >= dominance:
+        return "right"
+    if share <= 1.0 - dominance:
+        return "left"
+    return "both"
+
+
+def count_components(mask: np.ndarray) -> int:
+    """8-connected components of a boolean mask, by union-find over row runs (no SciPy needed)."""
+    parent: list[int] = []
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    prev: list[tuple[int, int, int]] = []  # (start, end_exclusive, run id) in the previous row
+    for row in mask:
+        padded = np.concatenate(([False], row.astype(bool), [False]))
+        edges = np.flatnonzero(padded[1:] != padded[:-1])
+        runs: list[tuple[int, int, int]] = []
+        for start, end in zip(edges[::2], edges[1::2], strict=True):
+            rid = len(parent)
+            parent.append(rid)
+            for ps, pe, pid in prev:
+                if ps <= end and pe >= start:  # overlap incl. diagonal neighbours
+                    a, b = find(rid), find(pid)
+                    parent[max(a, b)] = min(a, b)
+            runs.append((int(start), int(end), rid))
+        prev = runs
+    return len({find(i) for i in range(len(parent))})
+
+
+def run_segmentation(
+    model: LoadedModel,
+    bundle: LoadedBundle,
+    image: Image.Image,
+    threshold: float,
+    observe: Observer = _no_observer,
+) -> Segmentation:
+    out = _run(bundle, model, _image_feed(model, image), observe)
+    prob = out[output_name(model.entry, "mask") or ""][0, 0].astype(np.float32)
+    small = prob > threshold
+    # The mask is resized to the image so overlay, area and side are in the image's own pixels;
+    # components are counted at model resolution, which is what the model actually resolved.
+    full = Image.fromarray(prob).resize(image.size, Image.Resampling.BILINEAR)
+    mask = np.asarray(full) > threshold
+    area = int(mask.sum())
+    confidence = float(prob[small].mean()) if small.any() else float(1.0 - prob.max())
+    return Segmentation(
+        mask=mask,
+        lesion_area_px=area,
+        lesion_fraction=area / float(mask.size),
+        components=count_components(small),
+        side=patient_side(mask),
+        confidence=confidence,
+    )
+
+
+@dataclass(frozen=True)
+class VqaAnswer:
+    answer: str
+    confidence: float
+    answer_type: str
+
+
+def run_vqa(
+    model: LoadedModel,
+    bundle: LoadedBundle,
+    image: Image.Image,
+    question: str,
+    observe: Observer = _no_observer,
+) -> VqaAnswer:
+    entry = model.entry
+    feed = _image_feed(model, image)
+    ids = tokenize_question(question, entry.question_vocab, entry.max_question_len)
+    feed[entry.inputs["question"]] = np.asarray([ids], dtype=np.int64)
+    out = _run(bundle, model, feed, observe)
+    probs = softmax(out[output_name(entry, "logits") or ""][0])
+    idx = int(probs.argmax())
+    return VqaAnswer(entry.answers[idx], float(probs[idx]), entry.answer_types[idx])
