@@ -1,0 +1,57 @@
+"""One worker with several lanes (concurrent claim/send/record loops) delivers each delivery once, and
+the batched record keeps the lease fence: an outcome for a row another worker now holds is only
+audited (``lease_lost``), never applied."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, update
+from tr_helpers import SERVICE, Receiver, ServerThread, make_worker, transcript
+
+from qaid.config import Settings
+from transcripts.crypto import DataBox
+from transcripts.db import session_factory, utcnow
+from transcripts.models import Delivery, DeliveryAttempt
+from transcripts.outbox import Outcome, RetryPolicy, claim, record_many
+
+
+def test_lanes_deliver_everything_exactly_once(hub: TestClient, engine: Engine, settings: Settings) -> None:
+    n = 30
+    for _ in range(n):
+        hub.post("/api/v1/transcripts", json=transcript(["titan"]), headers=SERVICE)
+    receiver = Receiver()
+    worker = make_worker(settings, engine, worker_id="w", batch=4, lanes=3)
+    with ServerThread(receiver.app, settings.port(settings.hospital("titan").inbox_port)):
+        assert asyncio.run(worker.drain()) == n
+    sent = Counter(receiver.ids())
+    assert len(sent) == n and max(sent.values()) == 1
+    with hub.app.state.hub.sessions() as db:
+        assert {d.status for d in db.scalars(select(Delivery))} == {"delivered"}
+        workers = set(db.scalars(select(DeliveryAttempt.worker)))
+    assert workers <= {"w", "w.1", "w.2"} and len(workers) >= 2
+
+
+def test_batched_record_respects_the_lease_fence(hub: TestClient, engine: Engine, settings: Settings) -> None:
+    hub.post("/api/v1/transcripts", json=transcript(["titan", "cismigiu"]), headers=SERVICE)
+    sessions, box, policy = session_factory(engine), DataBox(settings.data_key), RetryPolicy()
+    jobs = claim(sessions, box, "a", policy, 10)
+    assert len(jobs) == 2
+    lost = jobs[0].delivery_id
+    with sessions() as db:  # a's lease on one row expired and "b" claimed it
+        db.execute(update(Delivery).where(Delivery.id == lost).values(claimed_by="b"))
+        db.commit()
+    now = utcnow()
+    outcomes = [(jobs[0], Outcome(200, None, now, 5)), (jobs[1], Outcome(500, "HTTP 500: boom", now, 7))]
+    assert record_many(sessions, outcomes, "a", policy) == ["delivered", "failed"]
+    with sessions() as db:
+        held = db.get(Delivery, lost)
+        assert held.status == "pending" and held.claimed_by == "b" and held.attempts == 0
+        other = db.get(Delivery, jobs[1].delivery_id)
+        assert other.status == "failed" and other.claimed_by is None and other.attempts == 1
+        assert other.last_status_code == 500 and other.last_error == "HTTP 500: boom"
+        assert other.next_attempt_at > now
+        audit = {a.delivery_id: a.outcome for a in db.scalars(select(DeliveryAttempt))}
+    assert audit == {lost: "lease_lost", jobs[1].delivery_id: "failed"}

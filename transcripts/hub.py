@@ -1,0 +1,151 @@
+"""The transcripts hub: hospital directory, image store, transcript intake and the delivery worker.
+
+``python -m transcripts.hub`` serves the API on ``settings.host:settings.port(settings.hub_port)``
+and runs the delivery worker in-process (an asyncio task), so the demo needs one process; run
+``python -m transcripts.worker`` beside it (or instead of the in-process one, ``--no-worker``)
+for production. On start the schema is migrated and the demo hospitals are (re)registered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from qaid.api_errors import error_response, install_error_handlers
+from qaid.config import REPO_ROOT, Settings, get_settings
+from transcripts import api_hospitals, api_images, api_transcripts
+from transcripts.context import HubContext
+from transcripts.crypto import DataBox
+from transcripts.db import make_engine, migrate, session_factory
+from transcripts.directory import sync_demo_hospitals
+from transcripts.images import MAX_IMAGE_BYTES
+from transcripts.outbox import RetryPolicy
+from transcripts.schema import CODED_ERROR_TYPES
+from transcripts.worker import Worker
+
+log = logging.getLogger("transcripts.hub")
+# The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
+WEBCHAT_DIR = REPO_ROOT / "webchat"
+# JSON bodies (transcripts, registrations) above this are refused before parsing.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+REQUIRED_SECRETS = ("hub_admin_token", "hub_service_token", "webhook_secret_seed", "data_key")
+
+
+def check_secrets(settings: Settings) -> None:
+    missing = [name for name in REQUIRED_SECRETS if not getattr(settings, name)]
+    if missing:
+        raise RuntimeError(
+            "hub secrets not configured: "
+            + ", ".join(f"QAID_{m.upper()}" for m in missing)
+            + " (the launcher generates var/secrets.env; see qaid.config.ensure_secrets)"
+        )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    run_worker: bool = True,
+    policy: RetryPolicy | None = None,
+    worker_poll_s: float = 0.25,
+    image_limit: int = MAX_IMAGE_BYTES,
+    purge_every_s: float = 3600.0,
+) -> FastAPI:
+    settings = settings or get_settings()
+    check_secrets(settings)
+    engine = engine or make_engine(settings.hub_db_url())
+    box = DataBox(settings.data_key)
+    hub = HubContext(settings=settings, engine=engine, sessions=session_factory(engine), box=box)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(migrate, engine)
+
+        def _sync() -> None:
+            with hub.sessions() as db:
+                sync_demo_hospitals(db, box, settings)
+                db.commit()
+
+        await asyncio.to_thread(_sync)
+        stop = asyncio.Event()
+        task = None
+        if run_worker:
+            worker = Worker(
+                engine,
+                box,
+                policy,
+                poll_s=worker_poll_s,
+                public_url=settings.hub_url,
+                retention=timedelta(days=settings.retention_days),
+                purge_every_s=purge_every_s,
+            )
+            task = asyncio.create_task(worker.run(stop), name="delivery-worker")
+            log.info("in-process delivery worker %s started", worker.worker_id)
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+
+    app = FastAPI(title="Q&Aid transcripts hub", version="1", lifespan=lifespan)
+    app.state.hub = hub
+    app.state.image_limit = image_limit
+    install_error_handlers(app, coded_types=CODED_ERROR_TYPES, model_validation=True)
+
+    @app.middleware("http")
+    async def _json_body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        declared = request.headers.get("content-length", "")
+        is_image = request.url.path.startswith("/api/v1/images")
+        if not is_image and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+            return error_response(413, "payload_too_large", "The request body is too large.")
+        return await call_next(request)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEBCHAT_DIR / "index.html", media_type="text/html")
+
+    @app.get("/api/v1/webchat-config")
+    def webchat_config(request: Request) -> dict[str, object]:
+        """Where the page finds Rasa: the host the browser used, Rasa's port from the one config."""
+        host = request.url.hostname or settings.host
+        return {
+            "rasa_url": f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}",
+            "socket_path": "/socket.io/",
+            "max_image_bytes": image_limit,
+        }
+
+    app.mount("/webchat", StaticFiles(directory=WEBCHAT_DIR), name="webchat")
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok", "service": "transcripts.hub"})
+
+    app.include_router(api_hospitals.router)
+    app.include_router(api_images.router)
+    app.include_router(api_transcripts.router)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Q&Aid transcripts hub")
+    parser.add_argument("--no-worker", action="store_true", help="do not run the in-process delivery worker")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    app = create_app(settings, run_worker=not args.no_worker)
+    uvicorn.run(app, host=settings.host, port=settings.port(settings.hub_port), log_level="info")
+
+
+if __name__ == "__main__":
+    main()
