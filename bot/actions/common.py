@@ -1,0 +1,118 @@
+"""Helpers shared by the actions: slot names, the patient's location and the hospital directory."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from .clients import HubClient, Outcome
+from .settings import BotSettings
+
+# Slots the actions own (all declared in domain.yml with custom mappings).
+IMAGE = "image"  # current image: {image_id, token, url, topic, lat, lon}
+HIP_IMAGES = "hip_images"  # hospital id -> that HIP's image id, so follow-ups never re-send the image
+IMAGES = "images"  # every image of the conversation: [{image_id, sha256}]
+FINDINGS = "findings"
+CONSENSUS = "consensus"
+GEO = "geo"  # {lat, lon, name?}
+SYMPTOMS = "symptoms"
+DEFINITIONS = "definitions"
+URGENT = "urgent"
+CONSENT_HOSPITALS = "consent_hospitals"
+TRANSCRIPT_SENT = "transcript_sent"
+
+# The hub directory is asked once per location per minute: it is cheap, but every turn has a 5 s
+# budget and the HIP fan-out needs most of it. Tokens stay in memory, never in the tracker store.
+_DIRECTORY_TTL_S = 60.0
+_directory_cache: dict[tuple[str, float, float], tuple[float, list[dict[str, Any]]]] = {}
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def ts_iso(ts: float | None) -> str:
+    if not ts:
+        return now_iso()
+    return datetime.fromtimestamp(float(ts), timezone.utc).isoformat()
+
+
+def location(tracker: Tracker, cfg: BotSettings) -> dict[str, Any]:
+    geo = tracker.get_slot(GEO)
+    if isinstance(geo, dict) and "lat" in geo and "lon" in geo:
+        return geo
+    return {"lat": cfg.default_lat, "lon": cfg.default_lon, "name": "Bucharest"}
+
+
+async def nearby_hospitals(hub: HubClient, lat: float, lon: float) -> list[dict[str, Any]]:
+    key = (hub.cfg.hub_url, round(float(lat), 4), round(float(lon), 4))
+    hit = _directory_cache.get(key)
+    if hit and time.monotonic() - hit[0] < _DIRECTORY_TTL_S:
+        return hit[1]
+    hospitals = [h for h in await hub.nearby(lat, lon) if h.get("hip_url")]
+    _directory_cache[key] = (time.monotonic(), hospitals)
+    return hospitals
+
+
+def clear_directory_cache() -> None:
+    _directory_cache.clear()
+
+
+def metadata(tracker: Tracker) -> dict[str, Any]:
+    md = (tracker.latest_message or {}).get("metadata") or {}
+    return md if isinstance(md, dict) else {}
+
+
+def slot_list(tracker: Tracker, name: str) -> list[Any]:
+    value = tracker.get_slot(name)
+    return list(value) if isinstance(value, list) else []
+
+
+def slot_dict(tracker: Tracker, name: str) -> dict[str, Any]:
+    value = tracker.get_slot(name)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def names(hospitals: list[dict[str, Any]]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    ns = [str(h.get("name") or h.get("id")) for h in hospitals]
+    if len(ns) <= 1:
+        return "".join(ns)
+    return ", ".join(ns[:-1]) + " and " + ns[-1]
+
+
+def split_outcomes(outcomes: list[Outcome]) -> tuple[list[Outcome], list[Outcome], int]:
+    """(answered, not offering the task, unreachable count)."""
+    ok = [o for o in outcomes if o.ok]
+    not_offered = [o for o in outcomes if o.error == "task_not_offered"]
+    return ok, not_offered, len(outcomes) - len(ok) - len(not_offered)
+
+
+def finding(
+    o: Outcome,
+    image_id: str,
+    kind: str,
+    answer: str,
+    confidence: float,
+    model_version: str | None,
+    detail: dict[str, Any],
+    question: str | None = None,
+) -> dict[str, Any]:
+    """One hospital's contribution as the transcript records it (transcripts/schema.py ``Finding``)."""
+    f: dict[str, Any] = {
+        "hospital_id": str(o.hospital.get("id")),
+        "hospital_name": str(o.hospital.get("name") or o.hospital.get("id")),
+        "image_id": image_id,
+        "kind": kind,
+        "answer": answer,
+        "confidence": round(min(max(float(confidence or 0.0), 0.0), 1.0), 4),
+        "detail": detail,
+    }
+    if question is not None:
+        f["question"] = question
+    if model_version:
+        f["model_version"] = str(model_version)
+    return f

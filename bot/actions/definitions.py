@@ -1,0 +1,98 @@
+"""Offline definitions (``glossary_index``: project entries, HPO, ICD-10, WordNet): a known term gets
+its entry and its source, a close misspelling is named as such, an unknown term gets an honest
+"I don't know" — never a guess."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import texts
+from .common import DEFINITIONS, slot_list
+from .glossary_index import Entry, glossary, key, warm_up
+
+if os.environ.get("QAID_WARMUP", "1") != "0":
+    warm_up()
+
+# Words a "what does X mean?" can put in X that are no term at all (WordNet would define them).
+_NOT_TERMS = {
+    "it", "this", "that", "these", "those", "they", "them", "he", "she", "you", "me", "we", "i",
+    "what", "which", "this word", "that word", "the word", "this term", "that term", "the term", "word",
+    "term", "mean", "means", "meaning", "this mean", "that mean", "all this", "all that",
+}  # fmt: skip
+
+
+def lookup(term: str) -> Entry | None:
+    """The glossary entry for ``term`` (project → HPO → ICD-10 → WordNet; exact forms only)."""
+    if key(term) in _NOT_TERMS:
+        return None
+    return glossary().lookup(term)
+
+
+def find_in_text(text: str) -> Entry | None:
+    """The longest project glossary alias that occurs in ``text`` (when NLU extracted no entity)."""
+    return glossary().find_project_term(text)
+
+
+def resolve(text: str, terms: list[str]) -> tuple[Entry | None, str | None]:
+    """(entry, the phrase the patient typed when the entry is a close spelling of it, not exact)."""
+    asked = [t for t in [*terms, guess_term(text)] if t and key(t) not in _NOT_TERMS]
+    for t in asked:
+        if entry := lookup(t):
+            return entry, None
+    if entry := find_in_text(text):
+        return entry, None
+    for t in asked:
+        if entry := glossary().closest(t):
+            return entry, t
+    return None, None
+
+
+_ASK_PATTERNS = [
+    r"what(?:'s| is| are| does| do)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+mean|\s+stand for)?\??$",
+    r"(?:define|explain|meaning of|definition of)\s+(?:an?\s+|the\s+)?(.+?)\??$",
+]
+
+
+def guess_term(text: str) -> str | None:
+    """The phrase the patient asked about ("what is a foo?" -> "foo"), for the "I don't know" reply."""
+    t = re.sub(r"\b(?:please|pls|to me|for me|exactly|again)\b", " ", text.lower())
+    t = re.sub(r"\s+", " ", t).strip(" ?.!,")
+    for p in _ASK_PATTERNS:
+        m = re.search(p, t)
+        if m:
+            return m.group(1).strip(" ?.!\"'") or None
+    return None
+
+
+class ActionDefine(Action):
+    def name(self) -> str:
+        return "action_define"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        terms = [
+            str(e.get("value"))
+            for e in (tracker.latest_message or {}).get("entities", [])
+            if e.get("entity") == "medical_term" and e.get("value")
+        ]
+        entry, typed = resolve(text, terms)
+        if entry is None:
+            asked = terms[0] if terms else guess_term(text)
+            if asked and key(asked) not in _NOT_TERMS:
+                dispatcher.utter_message(
+                    text=f"I don't know the term \"{asked}\", and I'd rather not guess. "
+                    "A doctor or pharmacist can explain it reliably."
+                )
+            else:
+                dispatcher.utter_message(text=texts.WHICH_TERM)
+            return []
+        dispatcher.utter_message(text=entry.reply(asked_for=typed))
+        defined = slot_list(tracker, DEFINITIONS)
+        if entry.term not in defined:
+            defined.append(entry.term)
+        return [SlotSet(DEFINITIONS, defined)]

@@ -1,0 +1,279 @@
+"""The image conversation's first step: analyse a shared image at the nearby hospitals — is it
+medical, what does it show, is anything abnormal — and, where a nearby hospital offers segmentation
+for that kind of image, show its lesion outline. Every answer says how many hospitals agree and "not a
+diagnosis". Questions and outlines asked later are in ``follow_up``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+import aiohttp
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import consensus as cs
+from . import texts
+from .clients import HipClient, HubClient, Outcome, ServiceError, fan_out, settle
+from .common import (
+    CONSENSUS,
+    FINDINGS,
+    HIP_IMAGES,
+    IMAGE,
+    IMAGES,
+    finding,
+    location,
+    metadata,
+    nearby_hospitals,
+    slot_list,
+    split_outcomes,
+)
+from .follow_up import Outlines, summarize_outlines
+from .settings import BotSettings, settings
+
+
+class ActionAnalyzeImage(Action):
+    def name(self) -> str:
+        return "action_analyze_image"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        cfg = settings()
+        image = metadata(tracker).get("image")
+        if not isinstance(image, dict) or not image.get("url"):
+            dispatcher.utter_message(text=texts.ATTACH_IMAGE)
+            return []
+        async with aiohttp.ClientSession() as session:
+            return await self._analyze(dispatcher, tracker, cfg, HubClient(session, cfg), session, image)
+
+    async def _analyze(
+        self,
+        dispatcher,
+        tracker,
+        cfg: BotSettings,
+        hub: HubClient,
+        session: aiohttp.ClientSession,
+        image: dict[str, Any],
+    ) -> list[EventType]:
+        geo = location(tracker, cfg)
+        try:
+            data, hospitals = await asyncio.gather(
+                hub.fetch_image(image["url"]), nearby_hospitals(hub, geo["lat"], geo["lon"])
+            )
+        except ServiceError:
+            dispatcher.utter_message(text=texts.SERVICE_DOWN)
+            return []
+        image_id = str(image.get("image_id") or "")
+        events: list[EventType] = [
+            SlotSet(
+                IMAGES,
+                slot_list(tracker, IMAGES)
+                + [{"image_id": image_id, "sha256": hashlib.sha256(data).hexdigest()}],
+            ),
+        ]
+        if not hospitals:
+            dispatcher.utter_message(
+                text=f"I received your image, but there is no Q&Aid hospital within "
+                f"{cfg.nearby_radius_km:g} km of {geo.get('name') or 'your location'}. "
+                "You can tell me another city to look near."
+            )
+            return events
+
+        # A hospital that offers segmentation for the topic its own labeler found starts outlining
+        # as soon as its analysis is back, while the other hospitals are still analysing.
+        outlining: dict[str, asyncio.Future] = {}
+
+        async def call(h: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+            hip = HipClient(session, h, cfg.hip_timeout_s)
+            hid = await hip.upload(data)
+            res = await hip.analyze(hid)
+            if cs.offers_topic(h, (res.get("label") or {}).get("topic"), "segmentation"):
+                outlining[str(h.get("id"))] = asyncio.ensure_future(
+                    settle(h, hip.segment(hid), cfg.hip_timeout_s)
+                )
+            return hid, res
+
+        try:
+            outcomes = await fan_out(hospitals, call, cfg.hip_timeout_s)
+            ok, _, unreachable = split_outcomes(outcomes)
+            verdict = cs.aggregate_analyses(o.value[1] for o in ok) if ok else None
+            outlines = await self._outlines(hub, image_id, verdict, ok, outlining)
+        finally:
+            for job in outlining.values():
+                job.cancel()
+        if verdict is None:
+            dispatcher.utter_message(
+                text=f"I couldn't reach any of the {len(hospitals)} nearby hospitals right now. "
+                "Please try sending the image again in a minute."
+            )
+            return events
+        text, consensus = self._describe(verdict, hospitals, unreachable, outlined=outlines is not None)
+        dispatcher.utter_message(text=text)
+        if outlines is not None:
+            outlines.send(dispatcher)
+
+        findings = []
+        for o in ok:
+            res = o.value[1]
+            label = res.get("label") or {}
+            anomaly = res.get("anomaly") or {}
+            answer = cs.topic_phrase(label.get("topic"), label.get("name")) if label else "unlabelled"
+            if not (res.get("medical") or {}).get("is_medical", True):
+                answer = "not a medical image"
+            elif anomaly.get("abnormal") is not None:
+                answer += "; possible abnormality" if anomaly["abnormal"] else "; nothing abnormal"
+            findings.append(
+                finding(
+                    o,
+                    image_id,
+                    "analyze",
+                    answer,
+                    label.get("confidence") or (res.get("medical") or {}).get("confidence") or 0.0,
+                    res.get("bundle_version"),
+                    {k: res.get(k) for k in ("medical", "label", "anomaly", "tasks", "model_versions")},
+                )
+            )
+        if outlines is not None:
+            findings += outlines.findings
+            consensus.append(outlines.consensus)
+        events += [
+            SlotSet(FINDINGS, slot_list(tracker, FINDINGS) + findings),
+            SlotSet(CONSENSUS, slot_list(tracker, CONSENSUS) + consensus),
+        ]
+        if verdict.is_medical:
+            events += [
+                SlotSet(
+                    IMAGE,
+                    {
+                        **{k: image.get(k) for k in ("image_id", "token", "url")},
+                        "topic": verdict.topic,
+                        "lat": geo["lat"],
+                        "lon": geo["lon"],
+                        # who can work with this kind of image: the default consent list
+                        "able": [
+                            {"id": str(h.get("id")), "name": str(h.get("name") or h.get("id"))}
+                            for h in hospitals
+                            if cs.offers_topic(h, verdict.topic)
+                        ],
+                    },
+                ),
+                SlotSet(HIP_IMAGES, {str(o.hospital.get("id")): o.value[0] for o in ok}),
+            ]
+        return events
+
+    @staticmethod
+    async def _outlines(
+        hub: HubClient,
+        image_id: str,
+        verdict: cs.ImageVerdict | None,
+        ok: list[Outcome],
+        outlining: dict[str, asyncio.Future],
+    ) -> Outlines | None:
+        """The outlines of the hospitals whose labeler agrees with the consensus topic (nearest
+        first); None when the image is not medical or no such hospital offers segmentation."""
+        if verdict is None or not verdict.is_medical or not verdict.topic:
+            return None
+        jobs = [
+            outlining[hid]
+            for o in ok
+            if (hid := str(o.hospital.get("id"))) in outlining
+            and ((o.value[1].get("label") or {}).get("topic")) == verdict.topic
+        ]
+        if not jobs:
+            return None
+        return await summarize_outlines(hub, image_id, list(await asyncio.gather(*jobs)))
+
+    @staticmethod
+    def _describe(
+        v: cs.ImageVerdict, hospitals: list[dict[str, Any]], unreachable: int, outlined: bool = False
+    ) -> tuple[str, list[dict[str, Any]]]:
+        consensus: list[dict[str, Any]] = []
+        if v.medical is not None:
+            consensus.append(
+                {
+                    "kind": "analyze",
+                    "question": "Is this a medical image?",
+                    "answer": "yes" if v.medical.value else "no",
+                    "agree": v.medical.agree,
+                    "total": v.medical.total,
+                }
+            )
+        if not v.is_medical:
+            agree = v.medical.agree if v.medical else 0
+            total = v.medical.total if v.medical else 0
+            parts = [
+                f"This doesn't look like a medical image to me ({agree} of {total} hospitals' "
+                "checks agree), so I can't analyse it. I can help with medical scans such as an "
+                "MRI, a CT scan or an X-ray.",
+                cs.unreachable_note(unreachable),
+            ]
+            return " ".join(p for p in parts if p), consensus
+
+        topic = v.topic
+        what = cs.topic_phrase(topic)
+        parts = []
+        if v.label is not None:
+            parts.append(
+                f"This looks like a medical image: a {what} "
+                f"({v.label.agree} of {v.label.total} hospitals agree)."
+            )
+            consensus.append(
+                {
+                    "kind": "analyze",
+                    "question": "What does the image show?",
+                    "answer": what,
+                    "agree": v.label.agree,
+                    "total": v.label.total,
+                }
+            )
+        else:
+            parts.append(
+                "This looks like a medical image, but the hospitals' models could not tell "
+                "which body part it shows."
+            )
+        able = [h for h in hospitals if cs.offers_topic(h, topic)]
+        if able:
+            parts.append(f"{len(able)} of {len(hospitals)} nearby hospitals can analyse {what} images.")
+        elif v.label is not None:
+            parts.append(
+                f"Unfortunately none of the {len(hospitals)} nearby hospitals can analyse "
+                f"{what} images yet, so I can't answer questions about this one."
+            )
+        if v.anomaly is not None:
+            a = v.anomaly
+            if a.tied:
+                yes = dict(a.split).get(True, 0)
+                parts.append(
+                    f"Anomaly check: the hospitals disagree ({yes} of {a.total} flag a possible abnormality)."
+                )
+            elif a.value:
+                side = f" on the {v.anomaly_side} side" if v.anomaly_side else ""
+                parts.append(
+                    f"Anomaly check: the models of {a.agree} of {cs.plural(a.total, 'hospital')} "
+                    f"flag a possible abnormality{side}."
+                )
+            else:
+                parts.append(
+                    f"Anomaly check: the models of {a.agree} of {cs.plural(a.total, 'hospital')} "
+                    "found nothing abnormal."
+                )
+            consensus.append(
+                {
+                    "kind": "analyze",
+                    "question": "Is anything abnormal?",
+                    "answer": "possible abnormality" if a.value else "nothing abnormal",
+                    "agree": a.agree,
+                    "total": a.total,
+                }
+            )
+        if able:
+            seg = not outlined and any(cs.offers_topic(h, topic, "segmentation") for h in able)
+            parts.append(
+                'You can ask me questions about it, e.g. "is there a lesion?"'
+                + (", or ask me to outline the lesion." if seg else ".")
+            )
+        parts.append(cs.unreachable_note(unreachable))
+        parts.append(cs.not_a_diagnosis(v.responders))
+        return " ".join(p for p in parts if p), consensus

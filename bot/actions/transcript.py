@@ -1,0 +1,216 @@
+"""Conversation end: build the transcript and deliver it to the hub, exactly once and only with consent.
+
+The end comes from a goodbye, from finishing the appointment ("anything else?" -> no) or from the
+inactivity reminder. ``transcript_sent`` guards against a second delivery; the hub is idempotent per
+``conversation_id`` as a second line of defence (e.g. a retry after a lost response).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import aiohttp
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from .appointment import INACTIVITY_INTENT, inactivity_reminder
+from .clients import HubClient, ServiceError
+from .common import (
+    CONSENSUS,
+    CONSENT_HOSPITALS,
+    DEFINITIONS,
+    FINDINGS,
+    GEO,
+    IMAGES,
+    SYMPTOMS,
+    TRANSCRIPT_SENT,
+    URGENT,
+    location,
+    names,
+    now_iso,
+    slot_dict,
+    slot_list,
+    ts_iso,
+)
+from .settings import settings
+
+SCHEMA_VERSION = 1
+EXTERNAL_PREFIX = "EXTERNAL: "
+
+
+def session_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events of the current session (after the last ``session_started``)."""
+    events = list(tracker.events or [])
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].get("event") == "session_started":
+            return events[i + 1 :]
+    return events
+
+
+def conversation_id(tracker: Tracker) -> str:
+    """The sender id; a later session of the same sender gets a suffix so it is a new transcript.
+
+    The hub accepts ids of ``[A-Za-z0-9_.:-]`` (at most 128): other characters become ``_``.
+    """
+    sessions = sum(1 for e in tracker.events or [] if e.get("event") == "session_started")
+    base = re.sub(r"[^A-Za-z0-9_.:\-]", "_", str(tracker.sender_id or "anonymous"))[:120]
+    return base if sessions <= 1 else f"{base}-s{sessions}"
+
+
+def _is_external(e: dict[str, Any]) -> bool:
+    intent = ((e.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+    return str(e.get("text") or "").startswith(EXTERNAL_PREFIX) or intent.startswith("EXTERNAL_")
+
+
+def _patient_text(e: dict[str, Any]) -> tuple[str, str | None]:
+    text = str(e.get("text") or "")
+    image = (e.get("metadata") or {}).get("image") or {}
+    if isinstance(image, dict) and image.get("image_id"):
+        caption = text.removeprefix("/share_image").strip()
+        return (caption or "[image]"), str(image["image_id"])
+    if text.startswith("/"):
+        # a button payload such as "/affirm": show what it means, not the intent syntax
+        intent = text[1:].split("{", 1)[0]
+        return {"affirm": "yes", "deny": "no"}.get(intent, f"[{intent}]"), None
+    return text, None
+
+
+def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    for e in session_events(tracker):
+        kind = e.get("event")
+        if kind == "user" and not _is_external(e):
+            text, image_id = _patient_text(e)
+            m: dict[str, Any] = {"at": ts_iso(e.get("timestamp")), "sender": "patient", "text": text}
+            if image_id:
+                m["image_id"] = image_id
+            messages.append(m)
+        elif kind == "bot":
+            text = e.get("text") or ""
+            if not text and (e.get("data") or {}).get("image"):
+                text = "[image]"
+            if text:
+                messages.append({"at": ts_iso(e.get("timestamp")), "sender": "bot", "text": text})
+    if final_bot_text:
+        messages.append({"at": now_iso(), "sender": "bot", "text": final_bot_text})
+    return messages
+
+
+def build_transcript(
+    tracker: Tracker, ended_reason: str, final_bot_text: str | None = None
+) -> dict[str, Any]:
+    """The hub's transcript schema (``transcripts/schema.py``, schema_version 1)."""
+    cfg = settings()
+    hospitals = slot_list(tracker, CONSENT_HOSPITALS)
+    ids = [str(h["id"]) for h in hospitals if isinstance(h, dict) and h.get("id")]
+    consented = set(ids)
+    geo = slot_dict(tracker, GEO) or location(tracker, cfg)
+    loc: dict[str, Any] = {"lat": float(geo["lat"]), "lon": float(geo["lon"])}
+    if geo.get("name"):
+        loc["name"] = str(geo["name"])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "conversation_id": conversation_id(tracker),
+        "created_at": now_iso(),
+        "ended_reason": ended_reason,
+        "urgency": "urgent" if tracker.get_slot(URGENT) else "routine",
+        "consent": {
+            "given": True,
+            "at": tracker.get_slot("consent_at") or now_iso(),
+            "hospitals": ids,
+            "statement": tracker.get_slot("consent_statement") or "",
+        },
+        "contact": {
+            "name": tracker.get_slot("contact_name"),
+            "phone": tracker.get_slot("contact_phone"),
+            "email": tracker.get_slot("contact_email"),
+        },
+        "messages": transcript_messages(tracker, final_bot_text),
+        "images": slot_list(tracker, IMAGES),
+        # Only what the consented hospitals' models said travels; other hospitals' output stays here.
+        "findings": [
+            f
+            for f in slot_list(tracker, FINDINGS)
+            if isinstance(f, dict) and f.get("hospital_id") in consented
+        ],
+        "consensus": slot_list(tracker, CONSENSUS),
+        "symptoms": [str(s) for s in slot_list(tracker, SYMPTOMS)],
+        "definitions": [str(d) for d in slot_list(tracker, DEFINITIONS)],
+        "location": loc,
+    }
+
+
+def ended_reason(tracker: Tracker) -> str:
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == INACTIVITY_INTENT:
+        return "inactivity"
+    if intent == "goodbye":
+        return "goodbye"
+    return "appointment"
+
+
+def last_patient_activity(tracker: Tracker) -> float:
+    ts = [
+        float(e.get("timestamp") or 0)
+        for e in session_events(tracker)
+        if e.get("event") == "user" and not _is_external(e)
+    ]
+    return max(ts, default=0.0)
+
+
+class ActionEndConversation(Action):
+    """Delivers the transcript (consent only, once) and says goodbye."""
+
+    def name(self) -> str:
+        return "action_end_conversation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        reason = ended_reason(tracker)
+        cfg = settings()
+        consent = tracker.get_slot("consent") is True
+        sent = bool(tracker.get_slot(TRANSCRIPT_SENT))
+        if reason == "inactivity":
+            if not consent or sent:
+                return []  # nothing to deliver; stay silent
+            idle = time.time() - last_patient_activity(tracker)
+            if idle < cfg.inactivity_s:
+                # the patient spoke since the reminder was set: wait for the rest of the period
+                return [inactivity_reminder(cfg.inactivity_s - idle, rearm=True)]
+        hospitals = slot_list(tracker, CONSENT_HOSPITALS)
+        farewell = {
+            "goodbye": "Goodbye, take care!",
+            "appointment": "Alright, take care!",
+            "inactivity": "As we haven't heard from you for a while, I'm ending our conversation.",
+        }[reason]
+        if not consent:
+            dispatcher.utter_message(
+                text=f"{farewell} Nothing from this conversation was shared with any hospital."
+            )
+            return []
+        if sent:
+            dispatcher.utter_message(
+                text=f"{farewell} Our conversation was already sent to {names(hospitals)}."
+            )
+            return []
+        if not hospitals:
+            dispatcher.utter_message(
+                text=f"{farewell} There was no hospital to send our conversation to, so nothing was shared."
+            )
+            return []
+        done = f"{farewell} I've sent our conversation to {names(hospitals)}; they will contact you."
+        transcript = build_transcript(tracker, reason, final_bot_text=done)
+        try:
+            async with aiohttp.ClientSession() as session:
+                await HubClient(session, cfg).post_transcript(transcript)
+        except ServiceError as exc:
+            if exc.status != 409:  # 409: the hub already has it, which is what we wanted
+                dispatcher.utter_message(
+                    text=f"{farewell} I couldn't reach the hospitals' hub to send our conversation "
+                    "just now; I'll try again if you write to me again or say goodbye."
+                )
+                return []
+        dispatcher.utter_message(text=done)
+        return [SlotSet(TRANSCRIPT_SENT, True)]

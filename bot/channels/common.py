@@ -1,0 +1,223 @@
+"""What the Telegram and Slack channels share: size-limited bodies and downloads, the hub's image
+store, data URLs, replay protection and the polite answers to files the bot cannot read."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from typing import Any
+
+import aiohttp
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1 * 2**20  # webhook JSON: real updates/events are a few KB
+MAX_FILE_BYTES = 20 * 2**20  # the hub's image limit, and Telegram's getFile limit
+API_TIMEOUT_S = 15.0
+DOWNLOAD_TIMEOUT_S = 60.0
+
+# Media types worth downloading: the hub sniffs the bytes and takes PNG, JPEG and DICOM.
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "application/dicom", "image/dicom"}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".dcm", ".dicom")
+
+UNSUPPORTED_FILE = (
+    "Sorry, I can only read images: please send a PNG or JPEG picture (as a photo or a file) or a DICOM file."
+)
+UNSUPPORTED_MESSAGE = "Sorry, I can only read text, images (PNG, JPEG, DICOM) and shared locations."
+STORE_DOWN = "Sorry, I couldn't receive your image just now. Please try sending it again in a minute."
+DOWNLOAD_FAILED = "Sorry, I couldn't download your image. Please try sending it again."
+ONE_IMAGE = "I'll look at the first image only: please send one image per message."
+
+
+def too_large_text(size: int, limit: int) -> str:
+    return (
+        f"Sorry, that file is too large ({size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB). "
+        "Please send a smaller image."
+    )
+
+
+class ChannelError(Exception):
+    """A download or hub upload that failed; ``reply`` is what the user is told."""
+
+    def __init__(self, code: str, reply: str, status: int = 0) -> None:
+        super().__init__(code)
+        self.code, self.reply, self.status = code, reply, status
+
+
+def is_image_file(mime: str | None, name: str | None) -> bool:
+    mime = (mime or "").split(";")[0].strip().lower()
+    if mime in IMAGE_TYPES:
+        return True
+    # DICOM often arrives as application/octet-stream; the hub sniffs it anyway
+    return mime in ("", "application/octet-stream") and (name or "").lower().endswith(IMAGE_SUFFIXES)
+
+
+def hub_url(configured: str | None) -> str:
+    """The hub base URL: the credentials' value, else ``QAID_HUB_URL`` (read at call time)."""
+    return (configured or os.environ.get("QAID_HUB_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+
+def error(status: int, code: str, message: str) -> HTTPResponse:
+    return response.json({"error": {"code": code, "message": message}}, status=status)
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None once it is larger than ``limit`` bytes (the route streams, so an
+    oversized body is refused by its declared length or while arriving, never buffered whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    if request.stream is None:  # a non-streaming route: Sanic already read it
+        return request.body if len(request.body) <= limit else None
+    chunks, size = [], 0
+    async for chunk in request.stream:
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes) -> Any:
+    """Decoded JSON, or None when malformed (the caller answers 400)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+async def download(
+    url: str, limit: int, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[bytes, str]:
+    """GET ``url`` -> (bytes, content type), refusing more than ``limit`` bytes while streaming."""
+    try:
+        timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.request(method, url, headers=headers or {}) as resp:
+                if resp.status >= 400:
+                    raise ChannelError(f"download_http_{resp.status}", DOWNLOAD_FAILED, resp.status)
+                if resp.content_length is not None and resp.content_length > limit:
+                    raise ChannelError("file_too_large", too_large_text(resp.content_length, limit), 413)
+                chunks, size = [], 0
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise ChannelError("file_too_large", too_large_text(size, limit), 413)
+                    chunks.append(chunk)
+                return b"".join(chunks), resp.content_type
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        # never log the URL itself: Telegram's file URLs carry the bot token
+        raise ChannelError("download_failed", DOWNLOAD_FAILED) from exc
+
+
+async def store_image(hub: str, data: bytes) -> dict[str, Any]:
+    """Upload raw bytes to the hub's image store -> its JSON ``{image_id, token, url, sha256, ...}``."""
+    headers = {"Content-Type": "application/octet-stream"}
+    token = os.environ.get("QAID_HUB_SERVICE_TOKEN")
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        timeout = aiohttp.ClientTimeout(total=API_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.post(f"{hub}/api/v1/images", data=data, headers=headers) as resp:
+                body = await resp.json(content_type=None)
+                status = resp.status
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        logger.warning("hub image upload failed: %r", exc)
+        raise ChannelError("hub_unreachable", STORE_DOWN) from exc
+    if status == 415:
+        raise ChannelError("unsupported_image_type", UNSUPPORTED_FILE, 415)
+    if status == 413:
+        raise ChannelError("image_too_large", too_large_text(len(data), MAX_FILE_BYTES), 413)
+    if status >= 400 or not isinstance(body, dict) or not body.get("url"):
+        logger.warning("hub refused an image: %s %s", status, body)
+        raise ChannelError("hub_error", STORE_DOWN, status)
+    return body
+
+
+_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^;,]*)*?),(?P<data>.*)$", re.S)
+
+
+def decode_data_url(url: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
+    """``data:image/png;base64,...`` -> (bytes, media type); ValueError when malformed or too large."""
+    m = _DATA_URL.match(url)
+    if not m or ";base64" not in (m.group("params") or ""):
+        raise ValueError("not a base64 data URL")
+    payload = m.group("data")
+    if len(payload) * 3 // 4 > limit:
+        raise ValueError("data URL too large")
+    try:
+        return base64.b64decode(payload, validate=True), m.group("mime") or "application/octet-stream"
+    except binascii.Error as exc:
+        raise ValueError("bad base64") from exc
+
+
+async def outgoing_image(image: str, hub: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str] | None:
+    """Bytes to upload for a bot image, or None to send it by URL.
+
+    data: URLs are decoded; images on the hub are fetched, because the hub is usually private (the
+    chat platform could not fetch them itself); any other http(s) URL is left to the platform.
+    """
+    if image.startswith("data:"):
+        return decode_data_url(image, limit)
+    if image.startswith(hub + "/"):
+        return await download(image, limit)
+    return None
+
+
+def filename_for(mime: str) -> str:
+    ext = {"image/jpeg": "jpg", "image/png": "png", "application/dicom": "dcm"}.get(mime, "png")
+    return f"image.{ext}"
+
+
+class Recent:
+    """Keys seen in the last ``ttl`` seconds (bounded): platforms redeliver the same update."""
+
+    def __init__(self, ttl: float = 3600.0, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def check_and_add(self, *keys: str | None) -> bool:
+        """True when any of ``keys`` was already seen; records them all."""
+        now = time.monotonic()
+        while self._seen and next(iter(self._seen.values())) < now - self.ttl:
+            self._seen.popitem(last=False)
+        real = [k for k in keys if k]
+        dup = any(k in self._seen for k in real)
+        for k in real:
+            self._seen[k] = now
+            self._seen.move_to_end(k)
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return dup
+
+
+def user_text(text: str | None, commands: dict[str, str], fallback: str) -> str:
+    """What Rasa receives for typed text: platform commands mapped to intents, other leading
+    slashes dropped (a typed ``/intent`` must not bypass NLU and the red-flag override)."""
+    text = (text or "").strip()
+    if not text:
+        return fallback
+    if text.startswith("/"):
+        command = text.split()[0].split("@")[0].lower()
+        if command in commands:
+            return commands[command]
+        text = text.lstrip("/").strip() or fallback
+    return text
+
+
+def as_int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

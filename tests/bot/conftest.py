@@ -1,0 +1,48 @@
+"""Fixtures for the bot's action tests (run with the bot venv: .venv-bot/bin/pytest tests/bot)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+try:  # the platform venv (Python 3.11) has no Rasa: these tests belong to the bot venv only
+    import rasa_sdk  # noqa: F401
+except ImportError:  # pragma: no cover
+    collect_ignore_glob = ["test_*.py", "bot_fakes.py"]
+else:
+    BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
+    if str(BOT_DIR) not in sys.path:
+        sys.path.insert(0, str(BOT_DIR))
+    import pytest_asyncio
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot_fakes import Network, demo_hips
+
+    @pytest.fixture(autouse=True)
+    def _clean_cache() -> None:
+        from actions.common import clear_directory_cache
+
+        clear_directory_cache()
+
+    @pytest.fixture
+    def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+        monkeypatch.setenv("QAID_HUB_SERVICE_TOKEN", "svc-token")
+        monkeypatch.setenv("QAID_EMERGENCY_NUMBER", "112")
+        monkeypatch.setenv("QAID_HIP_TIMEOUT_S", "1.0")
+        monkeypatch.setenv("QAID_NEARBY_RADIUS_KM", "25")
+        monkeypatch.setenv("QAID_DEFAULT_LAT", "44.4268")
+        monkeypatch.setenv("QAID_DEFAULT_LON", "26.1025")
+        return monkeypatch
+
+    @pytest_asyncio.fixture
+    async def network(env: pytest.MonkeyPatch):
+        net = await Network(demo_hips()).start()
+        env.setenv("QAID_HUB_URL", net.hub.url)
+        yield net
+        await net.close()
+
+    @pytest.fixture
+    def dispatcher() -> CollectingDispatcher:
+        return CollectingDispatcher()

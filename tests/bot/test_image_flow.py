@@ -1,0 +1,282 @@
+"""Image analysis, questions and outlines against fake hub + HIP servers."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+from actions.follow_up import ActionAnswerQuestion, ActionSegment
+from actions.image_flow import ActionAnalyzeImage
+
+from bot_fakes import PNG, image_metadata, make_tracker, slot_events, texts
+
+SEG_B64 = base64.b64encode(PNG).decode()
+
+pytestmark = pytest.mark.asyncio
+
+
+async def analyze(network, dispatcher, **kw):
+    tracker = make_tracker("/share_image", "share_image", metadata=image_metadata(network.hub.url), **kw)
+    return await ActionAnalyzeImage().run(dispatcher, tracker, {})
+
+
+async def test_brain_mri_is_analysed_by_every_nearby_hospital(network, dispatcher):
+    events = await analyze(network, dispatcher)
+    [text, outline] = texts(dispatcher)
+    assert "medical image" in text and "brain MRI" in text
+    assert "3 of 3 hospitals agree" in text
+    assert "2 of 3 nearby hospitals can analyse brain MRI images" in text
+    # titan runs no anomaly check on brain MRI: 2 voters
+    assert (
+        "Anomaly check: the models of 2 of 2 hospitals flag a possible abnormality on the left side" in text
+    )
+    assert "not a diagnosis" in text and "unreachable" not in text
+    slots = slot_events(events)
+    assert slots["hip_images"] == {
+        "herastrau": "herastrau-img1",
+        "cismigiu": "cismigiu-img1",
+        "titan": "titan-img1",
+    }
+    assert slots["image"]["topic"] == "brain_mri" and slots["image"]["image_id"] == "img-1"
+    assert slots["images"][0]["image_id"] == "img-1" and len(slots["images"][0]["sha256"]) == 64
+    analyses = [f for f in slots["findings"] if f["kind"] == "analyze"]
+    assert {f["hospital_id"] for f in analyses} == {"herastrau", "cismigiu", "titan"}
+    # cismigiu offers brain MRI segmentation: its outline came with the analysis
+    assert [f["hospital_id"] for f in slots["findings"] if f["kind"] == "segment"] == ["cismigiu"]
+    assert "Cismigiu Demo Hospital" in outline and "not a diagnosis" in outline
+    assert "or ask me to outline the lesion" not in text
+    assert {
+        "kind": "analyze",
+        "question": "What does the image show?",
+        "answer": "brain MRI",
+        "agree": 3,
+        "total": 3,
+    } in slots["consensus"]
+    # the directory was asked with the service token and the default (Bucharest) location
+    assert network.hub.nearby_calls[0]["lat"] == "44.4268"
+    assert network.hip("titan").auth[0] == "Bearer tok-titan"
+
+
+async def test_a_hanging_hospital_is_left_out_within_the_deadline(network, dispatcher, env):
+    network.hip("titan").mode = "hang"
+    start = time.monotonic()
+    events = await analyze(network, dispatcher)
+    assert time.monotonic() - start < 2.5  # HIP timeout is 1 s in the tests
+    text = texts(dispatcher)[0]
+    assert "1 hospital was unreachable" in text
+    assert "2 of 3 nearby hospitals can analyse brain MRI images" in text
+    assert "titan" not in slot_events(events)["hip_images"]
+
+
+async def test_a_down_hospital_is_left_out(network, dispatcher):
+    network.hub.down_hips.append(
+        {
+            "id": "ghost",
+            "name": "Ghost Hospital",
+            "distance_km": 9.0,
+            "hip_url": "http://127.0.0.1:9",
+            "hip_token": "x",
+            "offers": {"vqa": ["brain_mri"]},
+        }
+    )
+    await analyze(network, dispatcher)
+    text = texts(dispatcher)[0]
+    assert "1 hospital was unreachable" in text
+    assert "3 of 4 nearby hospitals can analyse brain MRI images" in text
+
+
+async def test_a_500_counts_as_unreachable(network, dispatcher):
+    network.hip("herastrau").mode = "error500"
+    await analyze(network, dispatcher)
+    assert "1 hospital was unreachable" in texts(dispatcher)[0]
+
+
+async def test_non_medical_image_is_refused(network, dispatcher):
+    for h in network.hips:
+        h.medical = False
+    events = await analyze(network, dispatcher)
+    [text] = texts(dispatcher)
+    assert "doesn't look like a medical image" in text and "3 of 3" in text
+    assert "image" not in slot_events(events)  # nothing to ask follow-up questions about
+
+
+async def test_unsupported_body_part(network, dispatcher):
+    for h in network.hips:
+        h.topic = "hand_xray"
+    await analyze(network, dispatcher)
+    [text] = texts(dispatcher)
+    assert "hand X-ray" in text and "none of the 3 nearby hospitals can analyse hand X-ray images" in text
+
+
+async def test_no_image_attached(network, dispatcher):
+    events = await ActionAnalyzeImage().run(dispatcher, make_tracker("here is my scan", "share_image"), {})
+    assert events == [] and "don't see an image" in texts(dispatcher)[0]
+
+
+async def test_hub_down(env, dispatcher):
+    env.setenv("QAID_HUB_URL", "http://127.0.0.1:9")
+    tracker = make_tracker("/share_image", "share_image", metadata=image_metadata("http://127.0.0.1:9"))
+    events = await ActionAnalyzeImage().run(dispatcher, tracker, {})
+    assert events == [] and "can't reach the hospital network" in texts(dispatcher)[0]
+
+
+async def test_relative_image_url_is_resolved_against_the_hub(network, dispatcher):
+    tracker = make_tracker("/share_image", "share_image", metadata=image_metadata(""))
+    await ActionAnalyzeImage().run(dispatcher, tracker, {})
+    assert "brain MRI" in texts(dispatcher)[0]
+
+
+async def _image_slots(network, dispatcher) -> dict:
+    slots = slot_events(await analyze(network, dispatcher))
+    dispatcher.messages.clear()
+    return slots
+
+
+async def test_question_goes_to_the_vqa_hospitals_without_resending(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    uploads = sum(h.uploads for h in network.hips)
+    tracker = make_tracker("is there a lesion?", "ask_image_question", slots=slots)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [text] = texts(dispatcher)
+    assert "Answer: yes." in text and "2 of 2 hospitals answered yes" in text
+    assert "not a diagnosis" in text
+    assert sum(h.uploads for h in network.hips) == uploads  # no re-send
+    assert network.hip("titan").calls == ["analyze"]  # does not offer brain MRI VQA: not asked
+    new = slot_events(events)
+    vqa = [f for f in new["findings"] if f["kind"] == "vqa"]
+    assert {f["hospital_id"] for f in vqa} == {"herastrau", "cismigiu"}
+    assert vqa[0]["question"] == "is there a lesion?" and vqa[0]["model_version"] == "vqa-1"
+    assert new["consensus"][-1] == {
+        "kind": "vqa",
+        "question": "is there a lesion?",
+        "answer": "yes",
+        "agree": 2,
+        "total": 2,
+    }
+
+
+async def test_disagreement_is_reported(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    network.hip("cismigiu").answer = "no"
+    await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?", slots=slots), {})
+    [text] = texts(dispatcher)
+    assert "disagree" in text and "Answer:" not in text and "not a diagnosis" in text
+
+
+async def test_forgotten_image_is_reuploaded_once(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    network.hip("herastrau").mode = "forget"
+    events = await ActionAnswerQuestion().run(dispatcher, make_tracker("is it abnormal?", slots=slots), {})
+    assert "2 of 2 hospitals answered yes" in texts(dispatcher)[0]
+    assert network.hip("herastrau").uploads == 2
+    assert slot_events(events)["hip_images"]["herastrau"] == "herastrau-img2"
+
+
+async def test_hospital_unreachable_at_analysis_gets_the_image_on_the_question(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    del slots["hip_images"]["cismigiu"]
+    await ActionAnswerQuestion().run(dispatcher, make_tracker("is it abnormal?", slots=slots), {})
+    assert "2 of 2 hospitals answered yes" in texts(dispatcher)[0]
+    assert network.hip("cismigiu").uploads == 2
+
+
+async def test_question_with_a_hanging_hospital(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    network.hip("herastrau").mode = "hang"
+    start = time.monotonic()
+    await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?", slots=slots), {})
+    assert time.monotonic() - start < 2.5
+    text = texts(dispatcher)[0]
+    assert "1 of 1 hospital answered yes" in text and "1 hospital was unreachable" in text
+
+
+async def test_question_without_image(network, dispatcher):
+    events = await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?"), {})
+    assert events == [] and "send me an image first" in texts(dispatcher)[0]
+
+
+async def test_segmentation_returns_the_overlay_hosted_on_the_hub(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    events = await ActionSegment().run(dispatcher, make_tracker("outline the lesion", slots=slots), {})
+    [msg] = dispatcher.messages
+    assert msg["image"].startswith(network.hub.url + "/api/v1/images/ov2")  # ov1: at the analysis
+    assert "1 of 1 hospital outlined a lesion" in msg["text"] and "Cismigiu" in msg["text"]
+    assert "1234 pixels on the left side" in msg["text"] and "not a diagnosis" in msg["text"]
+    assert network.hub.stored_images  # the overlay PNG went to the hub
+    seg = [f for f in slot_events(events)["findings"] if f["kind"] == "segment"]
+    assert seg[0]["hospital_id"] == "cismigiu" and "mask_png_b64" not in str(seg)
+
+
+async def test_analysis_shows_the_outline_with_its_hospital(network, dispatcher):
+    events = await analyze(network, dispatcher)
+    analysis, outline = dispatcher.messages
+    assert not analysis.get("image")
+    assert outline["image"] == network.hub.url + "/api/v1/images/ov1?token=t"
+    assert network.hub.stored_images == [base64.b64decode(SEG_B64)]  # the overlay PNG went to the hub
+    assert outline["text"].startswith("1 of 1 hospital outlined a lesion. Here is the outline from Cismigiu")
+    assert "1234 pixels on the left side" in outline["text"]
+    assert "(From 1 hospital's model, not a diagnosis.)" in outline["text"]
+    assert network.hip("cismigiu").calls == ["analyze", "segment"]
+    assert network.hip("herastrau").calls == ["analyze"]  # offers no segmentation
+    assert network.hip("cismigiu").uploads == 1  # the outline reuses the analysed copy
+    slots = slot_events(events)
+    assert slots["consensus"][-1] == {
+        "kind": "segment",
+        "question": "Outline the lesion",
+        "answer": "lesion outlined",
+        "agree": 1,
+        "total": 1,
+    }
+
+
+async def test_analysis_outline_without_lesion_has_no_image(network, dispatcher):
+    network.hip("cismigiu").lesion_px = 0
+    await analyze(network, dispatcher)
+    analysis, outline = dispatcher.messages
+    assert "outlined no lesion" in outline["text"] and not outline.get("image")
+    assert not network.hub.stored_images
+
+
+async def test_analysis_without_segmentation_for_the_topic_sends_one_message(network, dispatcher):
+    for h in network.hips:
+        h.topic = "chest_xray"  # nobody segments chest X-rays
+    await analyze(network, dispatcher)
+    [text] = texts(dispatcher)
+    assert "chest X-ray" in text and not network.hub.stored_images
+    assert all("segment" not in h.calls for h in network.hips)
+
+
+async def test_a_hanging_outline_does_not_lose_the_analysis(network, dispatcher):
+    network.hip("cismigiu").segment_delay = 30
+    start = time.monotonic()
+    events = await analyze(network, dispatcher)
+    assert time.monotonic() - start < 3.5  # analysis (1 s) + outline (1 s) deadlines
+    [text] = texts(dispatcher)
+    assert "3 of 3 hospitals agree" in text and "ask me to outline the lesion" in text
+    assert all(f["kind"] == "analyze" for f in slot_events(events)["findings"])
+
+
+async def test_segmentation_no_lesion(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    network.hip("cismigiu").lesion_px = 0
+    await ActionSegment().run(dispatcher, make_tracker("outline the lesion", slots=slots), {})
+    [msg] = dispatcher.messages
+    assert "outlined no lesion" in msg["text"] and not msg.get("image")
+
+
+async def test_segmentation_not_offered(network, dispatcher):
+    for h in network.hips:
+        h.topic = "chest_xray"
+    slots = await _image_slots(network, dispatcher)
+    await ActionSegment().run(dispatcher, make_tracker("outline it", slots=slots), {})
+    assert "None of the nearby hospitals can outline lesions on chest X-ray images" in texts(dispatcher)[0]
+
+
+async def test_hip_409_is_not_counted_as_unreachable(network, dispatcher):
+    slots = await _image_slots(network, dispatcher)
+    # the directory claims titan does brain MRI VQA but its HIP answers 409 task_not_offered
+    network.hub.directory_offers["titan"] = {"vqa": ["brain_mri", "chest_xray"]}
+    await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?", slots=slots), {})
+    text = texts(dispatcher)[0]
+    assert "2 of 2 hospitals answered yes" in text and "unreachable" not in text

@@ -1,0 +1,77 @@
+"""The transcript the bot builds passes the hub's own schema (transcripts/schema.py, pydantic 2).
+
+That schema lives in the platform venv (Python 3.11), so the check runs there in a subprocess;
+it is skipped when the platform venv or the schema is not available.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from actions.appointment import ActionAskConsent, ValidateAppointmentForm
+from actions.emergency import ActionEmergency
+from actions.follow_up import ActionAnswerQuestion, ActionSegment
+from actions.image_flow import ActionAnalyzeImage
+from actions.transcript import ActionEndConversation
+
+from bot_fakes import bot_event, image_metadata, make_tracker, slot_events, user_event
+
+REPO = Path(__file__).resolve().parents[2]
+PLATFORM_PY = REPO / ".venv" / "bin" / "python"
+SCHEMA = REPO / "transcripts" / "schema.py"
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.skipif(not (PLATFORM_PY.exists() and SCHEMA.exists()), reason="platform venv/schema missing"),
+]
+
+
+def validate_with_hub_schema(transcript: dict) -> None:
+    code = (
+        "import sys; from transcripts.schema import Transcript; "
+        "Transcript.model_validate_json(sys.stdin.read()); print('ok')"
+    )
+    out = subprocess.run(
+        [str(PLATFORM_PY), "-c", code],
+        input=json.dumps(transcript),
+        text=True,
+        capture_output=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
+
+
+async def test_full_conversation_transcript_is_accepted(network, dispatcher):
+    slots: dict = {}
+    meta = image_metadata(network.hub.url)
+    for action, text in [
+        (ActionAnalyzeImage(), "/share_image"),
+        (ActionAnswerQuestion(), "is there a lesion?"),
+        (ActionSegment(), "outline the lesion"),
+        (ActionEmergency(), "I have chest pain"),
+    ]:
+        events = await action.run(dispatcher, make_tracker(text, metadata=meta, slots=slots), {})
+        slots.update(slot_events(events))
+    slots.update(slot_events(await ActionAskConsent().run(dispatcher, make_tracker(slots=slots), {})))
+    form = ValidateAppointmentForm()
+    slots.update(form.validate_contact_name("ana popescu", dispatcher, make_tracker(), {}))
+    slots.update(form.validate_contact("+40 (721) 234-567", dispatcher, make_tracker(), {}))
+    slots.update(form.validate_consent(True, dispatcher, make_tracker(slots=slots), {}))
+    history = [
+        {"event": "session_started", "timestamp": 1.7e9},
+        user_event("hi"),
+        bot_event("Hello"),
+        user_event("/share_image", metadata=meta),
+        bot_event(None, image="http://x/o.png"),
+        user_event("bye", intent="goodbye"),
+    ]
+    tracker = make_tracker("bye", "goodbye", slots=slots, events=history, sender_id="e2e-3f2a9c")
+    await ActionEndConversation().run(dispatcher, tracker, {})
+    [transcript] = network.hub.transcripts
+    assert {f["kind"] for f in transcript["findings"]} == {"analyze", "vqa", "segment"}
+    assert transcript["urgency"] == "urgent"
+    validate_with_hub_schema(transcript)

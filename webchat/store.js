@@ -1,0 +1,69 @@
+// Conversation kept in localStorage so a reload shows the same chat and resumes the same Rasa
+// session (its session_id goes back to Rasa in session_request).
+
+const KEY = "qaid.webchat.v1";
+const MAX_MESSAGES = 200;
+
+function empty() {
+  return { session_id: null, messages: [] };
+}
+
+export function load() {
+  try {
+    const raw = window.localStorage.getItem(KEY);
+    if (!raw) return empty();
+    const data = JSON.parse(raw);
+    if (!data || typeof data !== "object" || !Array.isArray(data.messages)) return empty();
+    return {
+      session_id: typeof data.session_id === "string" && data.session_id ? data.session_id : null,
+      messages: data.messages.filter((m) => m && typeof m === "object"),
+    };
+  } catch {
+    return empty();
+  }
+}
+
+function plain(state) {
+  // DOM references and other runtime fields (prefixed with "_") are not stored.
+  return {
+    session_id: state.session_id,
+    messages: state.messages.slice(-MAX_MESSAGES).map((m) => {
+      const out = {};
+      for (const [k, v] of Object.entries(m)) if (!k.startsWith("_")) out[k] = v;
+      return out;
+    }),
+  };
+}
+
+export function save(state) {
+  let data = plain(state);
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify(data));
+      return true;
+    } catch {
+      // Quota: inline (data:) images are the big items; drop them from the oldest half, then trim.
+      if (attempt === 0) {
+        const half = Math.ceil(data.messages.length / 2);
+        data.messages = data.messages.map((m, i) =>
+          i < half && typeof m.image === "string" && m.image.startsWith("data:")
+            ? { ...m, image: null, imageDropped: true }
+            : m,
+        );
+      } else {
+        data.messages = data.messages
+          .slice(-Math.max(10, Math.floor(data.messages.length / 2)))
+          .map((m) => (typeof m.image === "string" && m.image.startsWith("data:") ? { ...m, image: null, imageDropped: true } : m));
+      }
+    }
+  }
+  return false;
+}
+
+export function clear() {
+  try {
+    window.localStorage.removeItem(KEY);
+  } catch {
+    /* storage unavailable: nothing to clear */
+  }
+}
