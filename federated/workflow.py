@@ -1,0 +1,167 @@
+"""The round loop of the ServerApp: Flower's default workflow plus checkpoints, resume and timings.
+
+It is :class:`flwr.server.workflow.DefaultWorkflow` (fit — plain or SecAgg+ —, centralized
+evaluation, federated evaluation) with three additions: rounds are numbered from the checkpoint
+a resumed run starts at; after every round the global weights are saved (``last.pt``) and, when
+the round's score beats the best so far, also as ``best.pt``; and each round's wall time is kept.
+"""
+
+from __future__ import annotations
+
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from logging import INFO
+from pathlib import Path
+from typing import Any, cast
+
+import flwr.compat.common.recorddict_compat as compat
+import numpy as np
+import torch
+from flwr.app import ConfigRecord, Context
+from flwr.common import parameters_to_ndarrays
+from flwr.server import LegacyContext
+from flwr.server.compat.app_utils import start_update_client_manager_thread
+from flwr.server.workflow.constant import MAIN_CONFIGS_RECORD, MAIN_PARAMS_RECORD, Key
+from flwr.server.workflow.default_workflows import (
+    default_centralized_evaluation_workflow,
+    default_evaluate_workflow,
+    default_fit_workflow,
+)
+from flwr.serverapp import Grid
+from flwr.supercore import log
+
+Workflow = Callable[[Grid, Context], None]
+
+
+@dataclass
+class RunState:
+    """Everything a resumed run needs: where it stopped, the current and the best weights."""
+
+    round: int = 0
+    weights: list[np.ndarray] = field(default_factory=list)
+    best_score: float = float("-inf")
+    best_round: int = 0
+    best_weights: list[np.ndarray] = field(default_factory=list)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    round_seconds: list[float] = field(default_factory=list)
+
+
+class Checkpointer:
+    """``<dir>/last.pt`` every round and ``<dir>/best.pt`` on improvement, written atomically."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+
+    @property
+    def last(self) -> Path:
+        return self.dir / "last.pt"
+
+    @property
+    def best(self) -> Path:
+        return self.dir / "best.pt"
+
+    def _save(self, path: Path, payload: dict[str, Any]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(payload, tmp)
+        tmp.replace(path)
+
+    def save(self, state: RunState, improved: bool) -> None:
+        payload = {k: v for k, v in state.__dict__.items() if k != "best_weights"}
+        if improved:
+            self._save(self.best, {"round": state.best_round, "score": state.best_score,
+                                   "weights": state.best_weights})  # fmt: skip
+        self._save(self.last, payload)
+
+    def load(self) -> RunState | None:
+        if not self.last.is_file():
+            return None
+        raw = torch.load(self.last, weights_only=False)
+        state = RunState(**raw)
+        if self.best.is_file():
+            state.best_weights = torch.load(self.best, weights_only=False)["weights"]
+        return state
+
+
+def _round_metrics(context: LegacyContext, server_round: int) -> dict[str, float]:
+    """This round's centralized (``server_*``) and federated evaluation metrics from the history."""
+    hist = context.history
+    out: dict[str, float] = {}
+    for source in (hist.metrics_centralized, hist.metrics_distributed):
+        for name, values in source.items():
+            for rnd, value in values:
+                if rnd == server_round and isinstance(value, int | float):
+                    out[name] = float(value)
+    for rnd, loss in hist.losses_distributed:
+        if rnd == server_round:
+            out["fed_loss"] = float(loss)
+    return out
+
+
+class FedWorkflow:
+    """Run rounds ``start+1 .. total`` with ``fit_workflow`` and checkpoint after each one.
+
+    ``score_key``: the metric (from ``_round_metrics``) that selects the best checkpoint.
+    """
+
+    def __init__(self, fit_workflow: Workflow | None, state: RunState, total_rounds: int,
+                 checkpointer: Checkpointer, score_key: str) -> None:  # fmt: skip
+        self.fit_workflow = fit_workflow or default_fit_workflow
+        self.state, self.total = state, total_rounds
+        self.ckpt, self.score_key = checkpointer, score_key
+
+    def __call__(self, grid: Grid, context: Context) -> RunState:
+        if not isinstance(context, LegacyContext):
+            raise TypeError(f"Expect a LegacyContext, but got {type(context).__name__}.")
+        thread, f_stop, c_done = start_update_client_manager_thread(grid, context.client_manager)
+        c_done.wait()
+        try:
+            self._rounds(grid, context)
+        finally:
+            f_stop.set()
+            thread.join()
+        return self.state
+
+    def _rounds(self, grid: Grid, context: LegacyContext) -> None:
+        st = self.state
+        params = context.strategy.initialize_parameters(client_manager=context.client_manager)
+        assert params is not None, "the strategy must hold the initial (or resumed) weights"
+        context.state.array_records[MAIN_PARAMS_RECORD] = compat.parameters_to_arrayrecord(params, True)
+        cfg = ConfigRecord({Key.START_TIME: timeit.default_timer()})
+        context.state.config_records[MAIN_CONFIGS_RECORD] = cfg
+        for server_round in range(st.round + 1, self.total + 1):
+            t0 = timeit.default_timer()
+            log(INFO, "")
+            log(INFO, "[ROUND %s/%s]", server_round, self.total)
+            cfg[Key.CURRENT_ROUND] = server_round
+            self.fit_workflow(grid, context)
+            default_centralized_evaluation_workflow(grid, context)
+            default_evaluate_workflow(grid, context)
+            self._after_round(context, server_round, timeit.default_timer() - t0)
+
+    def _after_round(self, context: LegacyContext, server_round: int, seconds: float) -> None:
+        st = self.state
+        record = context.state.array_records[MAIN_PARAMS_RECORD]
+        weights = parameters_to_ndarrays(compat.arrayrecord_to_parameters(record, keep_input=True))
+        metrics = _round_metrics(context, server_round)
+        metrics["round_seconds"] = seconds
+        for name, value in metrics.items():
+            st.history.setdefault(name, []).append(value)
+        st.round, st.weights = server_round, weights
+        st.round_seconds.append(seconds)
+        score = metrics.get(self.score_key, float("nan"))
+        improved = bool(np.isfinite(score) and score > st.best_score) or not st.best_weights
+        if improved:
+            st.best_score = score if np.isfinite(score) else st.best_score
+            st.best_round, st.best_weights = server_round, weights
+        self.ckpt.save(st, improved)
+        log(INFO, "round %s: %.1f s, %s=%.4f (best %.4f at round %s)", server_round, seconds,
+            self.score_key, score, st.best_score, st.best_round)  # fmt: skip
+
+
+def weighted_average(results: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """Example-weighted mean of every numeric metric the clients reported."""
+    total = sum(n for n, _ in results) or 1
+    keys = {k for _, m in results for k, v in m.items() if isinstance(v, int | float)}
+    return {k: sum(n * float(cast(float, m.get(k, 0.0))) for n, m in results) / total for k in sorted(keys)}

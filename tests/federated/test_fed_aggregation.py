@@ -1,0 +1,94 @@
+"""Aggregation: FedAvg by direct strategy calls, and whole runs of the real apps in one process."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from unittest.mock import MagicMock
+
+import numpy as np
+from flwr.app import ConfigRecord, Message, RecordDict
+from flwr.common import Code, FitRes, Status, ndarrays_to_parameters, parameters_to_ndarrays
+from flwr.server.strategy import FedAvg
+
+from federated.inprocess import InProcessGrid, run_inprocess
+from federated.server_app import FastPollGrid
+from qaid.bundle import read_manifest
+
+HOSPITALS = ["herastrau", "cismigiu", "titan"]
+
+
+def test_fedavg_is_example_weighted_mean() -> None:
+    arrays = [[np.full((2, 2), v, np.float32), np.array([v], np.float32)] for v in (1.0, 4.0)]
+    results = [
+        (MagicMock(), FitRes(Status(Code.OK, ""), ndarrays_to_parameters(a), n, {}))
+        for a, n in zip(arrays, (30, 10), strict=True)
+    ]
+    params, _ = FedAvg().aggregate_fit(1, results, failures=[RuntimeError("dead node")])
+    out = parameters_to_ndarrays(params)
+    assert np.allclose(out[0], 1.75) and np.allclose(out[1], 1.75)  # (30*1 + 10*4) / 40
+
+
+def test_secagg_run_survives_dead_node_exports_and_resumes(tiny_config: dict, data_root: Path) -> None:
+    timing = Path(tiny_config["run-dir"]) / "timing"
+    rc = {**tiny_config, "num-server-rounds": 3, "timing-log": str(timing)}
+    summary, grid = run_inprocess(rc, data_root, HOSPITALS, fail_from_round={"titan": 2})
+    assert summary["rounds"] == 3 and summary["secagg"]
+    # timing_mod: one line per message; round 1 = 4 SecAgg+ stages + 1 evaluation per hospital
+    lines = [json.loads(x) for x in (timing / "titan.jsonl").read_text().splitlines()]
+    assert [(m["type"], m["stage"]) for m in lines] == [("train", "setup"), ("train", "share_keys"),
+        ("train", "collect_masked_vectors"), ("train", "unmask"), ("evaluate", "")]  # fmt: skip
+    assert all(m["process_start"] <= m["called"] <= m["done"] for m in lines)
+    assert summary["history"]["server_eval_seconds"][0] > 0
+    assert summary["history"]["fed_loss"][-1] >= 0  # round 3 still evaluated (2 live hospitals)
+    runs = Path(rc["run-dir"]) / "cascade"
+    assert (runs / "best.pt").is_file() and (runs / "last.pt").is_file()
+    assert json.loads((runs / "summary.json").read_text())["best_round"] >= 1
+    versions = set()
+    for hip in HOSPITALS:
+        m = read_manifest(Path(rc["bundles-dir"]) / hip)
+        assert m.hip_id == hip and {e.task for e in m.models} == {"filter", "labeler"}
+        assert m.models[0].provenance.metrics["fl_rounds"] == 3.0
+        assert "secagg=on" in m.models[0].provenance.training_run
+        versions.add(m.bundle_version)
+    assert len(versions) == 1
+    # Resume: two more rounds start after round 3; a new bundle version replaces the old one.
+    summary2, _ = run_inprocess({**rc, "num-server-rounds": 4}, data_root, HOSPITALS)
+    assert summary2["rounds"] == 4 and len(summary2["round_seconds"]) == 4
+    assert read_manifest(Path(rc["bundles-dir"]) / "titan").bundle_version not in versions
+
+
+class _CountingGrid(InProcessGrid):
+    pulls = 0
+
+    def pull_messages(self, message_ids: Iterable[str]) -> Iterable[Message]:
+        self.pulls += 1
+        return super().pull_messages(message_ids) if self.pulls > 2 else []  # the first 2 polls: nothing yet
+
+
+def test_fast_poll_grid_waits_for_all_replies(tiny_config: dict, data_root: Path) -> None:
+    from federated.client_app import app
+
+    inner = _CountingGrid(app, {1: {"partition": "titan", "data-dir": str(data_root / "titan")}}, tiny_config)
+    grid = FastPollGrid(inner, 0.01)
+    assert list(grid.get_node_ids()) == [1] and grid.run is inner.run
+    msg = grid.create_message(RecordDict({"c": ConfigRecord({"x": 1})}), "query", 1, "1")
+    t0 = time.perf_counter()
+    replies = list(grid.send_and_receive([msg]))
+    assert len(replies) == 1 and inner.pulls == 3 and time.perf_counter() - t0 < 2
+
+
+def test_fedprox_segmentation_publishes_where_offered(tiny_config: dict, data_root: Path) -> None:
+    bundles = Path(tiny_config["bundles-dir"])
+    base = {**tiny_config, "secagg": False, "num-server-rounds": 1}
+    run_inprocess(base, data_root, HOSPITALS)  # a cascade bundle first: the base of the U-Net
+    rc = {**base, "task": "segmentation", "strategy": "fedprox", "proximal-mu": 0.1,
+          "num-server-rounds": 2}  # fmt: skip
+    summary, _ = run_inprocess(rc, data_root, HOSPITALS, fail_from_round={"herastrau": 2})
+    assert summary["rounds"] == 2
+    seg = read_manifest(bundles / "cismigiu")
+    assert {e.task for e in seg.models} == {"filter", "labeler", "segmentation"}
+    assert seg.by_task("segmentation")[0].topics == ["brain_mri"]
+    assert not read_manifest(bundles / "titan").by_task("segmentation")  # titan does not offer it
