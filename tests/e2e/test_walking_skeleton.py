@@ -1,0 +1,89 @@
+"""The walking skeleton: one patient conversation across every real process of the network.
+
+Over Rasa's REST channel: greet; share a brain MRI by reference → medical, body part, how many
+hospitals can analyse it; ask a yes/no question → the answer and how many hospitals agreed; consent
+and say goodbye → every consented hospital's inbox holds the transcript with a signature that the
+``standardwebhooks`` library verifies with that hospital's secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+from standardwebhooks import Webhook
+
+from qaid.config import Settings, webhook_secret
+
+
+def say(settings: Settings, sender: str, message: str, metadata: dict[str, Any] | None = None) -> str:
+    body: dict[str, Any] = {"sender": sender, "message": message}
+    if metadata is not None:
+        body["metadata"] = metadata
+    r = httpx.post(f"{settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    r.raise_for_status()
+    return "\n".join(m.get("text", "") for m in r.json())
+
+
+def test_patient_conversation_reaches_every_consented_hospital(network: Settings) -> None:
+    settings = network
+    sender = "e2e-patient"
+    sample = settings.bundles_dir / "samples" / "brain_lesion.png"
+    ref = httpx.post(f"{settings.hub_url}/api/v1/images", content=sample.read_bytes(), timeout=10)
+    assert ref.status_code in (200, 201), ref.text  # 200: the same bytes were stored before
+
+    assert say(settings, sender, "hi").strip()
+
+    analysis = say(settings, sender, "/share_image", {"image": ref.json()})
+    assert "medical" in analysis.lower(), analysis
+    assert "brain" in analysis.lower(), analysis
+    # Two of the three demo hospitals (Herastrau, Cismigiu) offer brain-MRI models.
+    assert re.search(r"\b2 of 3\b", analysis), analysis
+    assert "not a diagnosis" in analysis.lower(), analysis
+
+    answer = say(settings, sender, "is there a lesion?")
+    assert re.search(r"\b(yes|no)\b", answer.lower()), answer
+    assert re.search(r"\b\d of 2\b", answer), answer
+    assert "not a diagnosis" in answer.lower(), answer
+
+    # The appointment form: name, contact, then explicit consent naming the hospitals.
+    reply = say(settings, sender, "I would like an appointment")
+    for message in ("Ana Popescu", "ana.popescu@example.org"):
+        if "consent" in reply.lower() or "share" in reply.lower():
+            break
+        reply = say(settings, sender, message)
+    assert "Herastrau" in reply and "Cismigiu" in reply, reply
+    say(settings, sender, "yes")
+    say(settings, sender, "bye")
+
+    for hospital_id in ("herastrau", "cismigiu"):
+        entry = _wait_for_transcript(settings, hospital_id, sender)
+        transcript = entry["transcript"]
+        assert transcript["contact"]["email"] == "ana.popescu@example.org"
+        assert hospital_id in transcript["consent"]["hospitals"]
+        # The findings came from the real HIPs, at least from both brain-capable hospitals.
+        analysed = {f["hospital_id"] for f in transcript["findings"] if f["kind"] == "analyze"}
+        assert analysed >= {"herastrau", "cismigiu"}, transcript["findings"]
+        # Verify the signature as a hospital would, with its own secret.
+        signed = entry["signed_original"]
+        secret = webhook_secret(settings.webhook_secret_seed, hospital_id)
+        event = Webhook(secret).verify(base64.b64decode(signed["body_b64"]), signed["headers"])
+        assert event["data"]["conversation_id"] == transcript["conversation_id"]
+
+
+def _wait_for_transcript(settings: Settings, hospital_id: str, sender: str) -> dict[str, Any]:
+    url = f"{settings.inbox_url(settings.hospital(hospital_id))}/api/transcripts"
+    deadline = time.monotonic() + 30
+    entries: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        entries = httpx.get(url, timeout=5).json()
+        if entries:
+            assert len(entries) == 1, json.dumps(entries)[:2000]
+            return httpx.get(f"{url}/{entries[0]['webhook_id']}", timeout=5).json()
+        time.sleep(0.5)
+    pytest.fail(f"no transcript reached {hospital_id}'s inbox within 30 s")
