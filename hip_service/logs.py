@@ -10,6 +10,8 @@ import json
 import logging
 import time
 
+from qaid.redact import RedactingFilter
+
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
 
@@ -31,6 +33,7 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter())  # the safety net for what a log call should not have carried
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -15,12 +15,12 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from qaid import redact
 from qaid.api_errors import error_response, install_error_handlers
 from qaid.config import REPO_ROOT, Settings, get_settings
 from transcripts import api_hospitals, api_images, api_transcripts
@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
     app = create_app(settings, run_worker=not args.no_worker)
-    uvicorn.run(app, host=settings.host, port=settings.port(settings.hub_port), log_level="info")
+    # Access-log lines carry image capability tokens and the patient's coordinates: redacted.
+    redact.serve(app, host=settings.host, port=settings.port(settings.hub_port), log_level="info")
 
 
 if __name__ == "__main__":

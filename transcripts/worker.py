@@ -21,6 +21,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import Engine
 
+from qaid import redact
 from qaid.config import Settings, get_settings
 from transcripts import images, signing
 from transcripts.crypto import DataBox
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lanes", type=int, default=2, help="concurrent claim/send/record loops")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    redact.install()
     settings: Settings = get_settings()
     engine = make_engine(settings.hub_db_url())
     migrate(engine)
