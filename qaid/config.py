@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # Secrets. Empty means "not configured": the launcher generates them into var/secrets.env.
     hub_admin_token: str = ""
     hub_service_token: str = ""
+    # Rasa server -> action server (``Authorization: Bearer``, bot/endpoints*.yml, bot/action_server.py).
+    actions_token: str = ""
     hip_token: str = ""
     webhook_secret_seed: str = ""
     data_key: str = ""
@@ -107,6 +109,16 @@ class Settings(BaseSettings):
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
     retention_days: float = Field(default=30.0, gt=0)
+    # Anonymous image uploads to the hub (the web chat) per client address: a burst, then this many
+    # per minute (0 switches the limit off). Callers with the service token are not limited.
+    image_upload_burst: int = Field(default=20, ge=1)
+    image_upload_per_minute: float = Field(default=30.0, ge=0)
+
+    # Public addresses behind a TLS proxy (docs/operations.md): the hub as hospitals and browsers
+    # reach it (image links in deliveries) and Rasa as the web chat page reaches it. Empty: derived
+    # from host and ports, right for the demo on one machine.
+    public_hub_url: str = ""
+    public_rasa_url: str = ""
 
     emergency_number: str = "112"
     nearby_radius_km: float = 25.0
@@ -120,6 +132,10 @@ class Settings(BaseSettings):
     @property
     def hub_url(self) -> str:
         return f"http://{self.host}:{self.port(self.hub_port)}"
+
+    @property
+    def hub_public_url(self) -> str:
+        return (self.public_hub_url or self.hub_url).rstrip("/")
 
     @property
     def rasa_url(self) -> str:
@@ -158,6 +174,7 @@ class Settings(BaseSettings):
             "QAID_HUB_URL": self.hub_url,
             "QAID_HUB_SERVICE_TOKEN": self.hub_service_token,
             "QAID_ACTIONS_URL": self.actions_url,
+            "QAID_ACTIONS_TOKEN": self.actions_token,
             "QAID_EMERGENCY_NUMBER": self.emergency_number,
             "QAID_NEARBY_RADIUS_KM": str(self.nearby_radius_km),
             "QAID_HIP_TIMEOUT_S": str(self.hip_timeout_s),
@@ -168,17 +185,32 @@ class Settings(BaseSettings):
         }
 
 
-SECRET_NAMES = ("hub_admin_token", "hub_service_token", "hip_token", "webhook_secret_seed", "data_key")
+SECRET_NAMES = (
+    "hub_admin_token",
+    "hub_service_token",
+    "actions_token",
+    "hip_token",
+    "webhook_secret_seed",
+    "data_key",
+)
 
 
 def ensure_secrets(var_dir: Path) -> Path:
-    """Create ``var_dir/secrets.env`` with fresh random secrets if it does not exist yet."""
+    """Create ``var_dir/secrets.env`` with fresh random secrets, or add the ones it lacks.
+
+    Existing values are never changed (the data key opens stored data); a secret introduced by a
+    newer version (e.g. ``actions_token``) is appended, so an old demo directory keeps working.
+    """
     path = var_dir / "secrets.env"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        lines = [f"QAID_{name.upper()}={secrets.token_urlsafe(32)}" for name in SECRET_NAMES]
-        path.write_text("\n".join(lines) + "\n")
-        path.chmod(0o600)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    text = path.read_text() if path.exists() else ""
+    present = {line.partition("=")[0] for line in text.splitlines()}
+    missing = [n for n in SECRET_NAMES if f"QAID_{n.upper()}" not in present]
+    if missing:
+        lines = [f"QAID_{name.upper()}={secrets.token_urlsafe(32)}" for name in missing]
+        prefix = text if not text or text.endswith("\n") else text + "\n"
+        path.write_text(prefix + "\n".join(lines) + "\n")
+    path.chmod(0o600)
     return path
 
 

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -21,11 +22,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from qaid import redact
-from qaid.api_errors import error_response, install_error_handlers
+from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
 from qaid.config import REPO_ROOT, Settings, get_settings
+from qaid.ratelimit import RateLimiter, retry_after
 from transcripts import api_hospitals, api_images, api_transcripts
 from transcripts.context import HubContext
-from transcripts.crypto import DataBox
+from transcripts.crypto import DataBox, tokens_equal
 from transcripts.db import make_engine, migrate, session_factory
 from transcripts.directory import sync_demo_hospitals
 from transcripts.images import MAX_IMAGE_BYTES
@@ -60,8 +62,10 @@ def create_app(
     worker_poll_s: float = 0.25,
     image_limit: int = MAX_IMAGE_BYTES,
     purge_every_s: float = 3600.0,
+    upload_limiter: RateLimiter | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    uploads = upload_limiter or RateLimiter(settings.image_upload_burst, settings.image_upload_per_minute)
     check_secrets(settings)
     engine = engine or make_engine(settings.hub_db_url())
     box = DataBox(settings.data_key)
@@ -85,7 +89,7 @@ def create_app(
                 box,
                 policy,
                 poll_s=worker_poll_s,
-                public_url=settings.hub_url,
+                public_url=settings.hub_public_url,
                 retention=timedelta(days=settings.retention_days),
                 purge_every_s=purge_every_s,
             )
@@ -111,6 +115,22 @@ def create_app(
             return error_response(413, "payload_too_large", "The request body is too large.")
         return await call_next(request)
 
+    @app.middleware("http")
+    async def _upload_rate_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Anonymous uploads (the web chat page) are limited per client address before the body is
+        # read. The bot and the channels upload for many patients with the service token and limit
+        # per sender themselves. Behind a proxy the address is the real client's only when uvicorn
+        # trusts that proxy (--forwarded-allow-ips; docs/operations.md).
+        if uploads.enabled and request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/images":
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if not (scheme.lower() == "bearer" and tokens_equal(token.strip(), settings.hub_service_token)):
+                wait = uploads.take(request.client.host if request.client else "unknown")
+                if wait:
+                    message = "Too many images from your address; please wait a moment and try again."
+                    headers = {"Retry-After": retry_after(wait)}
+                    return error_response(429, "too_many_requests", message, headers)
+        return await call_next(request)
+
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(WEBCHAT_DIR / "index.html", media_type="text/html")
@@ -119,8 +139,9 @@ def create_app(
     def webchat_config(request: Request) -> dict[str, object]:
         """Where the page finds Rasa: the host the browser used, Rasa's port from the one config."""
         host = request.url.hostname or settings.host
+        rasa_url = settings.public_rasa_url or f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}"
         return {
-            "rasa_url": f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}",
+            "rasa_url": rasa_url.rstrip("/"),
             "socket_path": "/socket.io/",
             "max_image_bytes": image_limit,
         }
@@ -134,7 +155,31 @@ def create_app(
     app.include_router(api_hospitals.router)
     app.include_router(api_images.router)
     app.include_router(api_transcripts.router)
+    _document_rate_limit(app)
     return app
+
+
+def _document_rate_limit(app: FastAPI) -> None:
+    """Add the middleware's 429 to the upload operation's OpenAPI responses (clients and fuzzers read
+    the schema); done on the generated schema because routers are included lazily."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            upload = schema["paths"]["/api/v1/images"]["post"]
+            upload["responses"]["429"] = {
+                "description": "Too many uploads from this address (see Retry-After).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+            }
+            error = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, component in {**error.pop("$defs", {}), "ErrorResponse": error}.items():
+                components.setdefault(name, component)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         poll_s=args.poll,
         batch=args.batch,
         lanes=args.lanes,
-        public_url=settings.hub_url,
+        public_url=settings.hub_public_url,
         retention=timedelta(days=settings.retention_days),
     )
     db_url = engine.url.render_as_string(hide_password=True)

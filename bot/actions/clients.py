@@ -104,7 +104,9 @@ class HubClient:
             "POST",
             f"{self.cfg.hub_url}/api/v1/images",
             data=data,
-            headers={"Content-Type": "image/png"},
+            # With the service token: the hub limits anonymous (web chat) uploads per address, and
+            # every overlay the bot hosts would otherwise count against one address, the bot's own.
+            headers={**self._auth, "Content-Type": "image/png"},
             timeout=HUB_TIMEOUT_S,
         )
 

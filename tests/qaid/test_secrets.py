@@ -1,0 +1,37 @@
+"""Secrets are generated once, kept private and never rewritten; a secret added by a newer version
+is appended to an existing demo directory; each runtime receives the ones it needs."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from qaid.config import SECRET_NAMES, Settings, ensure_secrets
+
+
+def _values(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if line)
+
+
+def test_secrets_are_generated_private_and_stable(tmp_path: Path) -> None:
+    path = ensure_secrets(tmp_path)
+    first = _values(path)
+    assert set(first) == {f"QAID_{n.upper()}" for n in SECRET_NAMES}
+    assert all(len(v) >= 40 for v in first.values()) and len(set(first.values())) == len(first)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert _values(ensure_secrets(tmp_path)) == first
+
+
+def test_a_missing_secret_is_appended_and_the_others_kept(tmp_path: Path) -> None:
+    old = "QAID_DATA_KEY=keep-me\nQAID_HUB_ADMIN_TOKEN=admin"  # an older file, no trailing newline
+    (tmp_path / "secrets.env").write_text(old)
+    values = _values(ensure_secrets(tmp_path))
+    assert values["QAID_DATA_KEY"] == "keep-me" and values["QAID_HUB_ADMIN_TOKEN"] == "admin"
+    assert len(values["QAID_ACTIONS_TOKEN"]) >= 40
+    assert set(values) == {f"QAID_{n.upper()}" for n in SECRET_NAMES}
+
+
+def test_the_bot_runtime_gets_the_action_server_token(tmp_path: Path) -> None:
+    env = Settings(var_dir=tmp_path, actions_token="a-token", hub_service_token="s").bot_env()
+    assert env["QAID_ACTIONS_TOKEN"] == "a-token" and env["QAID_HUB_SERVICE_TOKEN"] == "s"
+    assert not any(k in env for k in ("QAID_DATA_KEY", "QAID_HUB_ADMIN_TOKEN", "QAID_HIP_TOKEN"))
