@@ -8,10 +8,11 @@ busy with other work slows both alike. Prints p50/p95 for each and the Q&Aid / b
 
 Run with the bot venv (it has aiohttp and the rasa CLI), against a running Q&Aid server:
 
+    export QAID_ACTIONS_TOKEN=bench-token   # endpoints.yml sends it; the action server requires it
     cd bot && QAID_TRACKER_DB=/tmp/bench-tracker.sqlite3 QAID_ACTIONS_URL=http://127.0.0.1:15955/webhook \\
         ../.venv-bot/bin/rasa run --model models --port 15905 --endpoints endpoints.yml \\
         --credentials credentials.yml &
-    cd bot && ../.venv-bot/bin/rasa run actions --actions actions --port 15955 &
+    cd bot && ../.venv-bot/bin/python -m action_server --actions actions --port 15955 &
     .venv-bot/bin/python bench/bot_latency.py --qaid-url http://127.0.0.1:15905
 
 Options: --users, --turns (per user and round), --rounds, --baseline-dir (reuse a trained `rasa init`

@@ -23,10 +23,12 @@ from pathlib import Path
 
 import httpx
 
-from qaid.config import REPO_ROOT, Settings, ensure_secrets, get_settings
+from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_settings
 
 BOT_VENV = REPO_ROOT / ".venv-bot"
 START_TIMEOUT_S = 240.0
+# The platform's secrets as environment variables: the bot runtime gets only the ones bot_env() names.
+SECRET_ENV = frozenset({f"QAID_{n.upper()}" for n in SECRET_NAMES} | {"QAID_DATA_KEY_PREVIOUS"})
 
 
 class NetworkError(RuntimeError):
@@ -41,7 +43,13 @@ class Component:
     ready_url: str
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path = REPO_ROOT
+    # False for the bot runtime: it must not hold the data key, the admin token or the HIP token.
+    inherit_secrets: bool = True
     proc: subprocess.Popen[bytes] | None = None
+
+    def environment(self, base: dict[str, str]) -> dict[str, str]:
+        inherited = base if self.inherit_secrets else {k: v for k, v in base.items() if k not in SECRET_ENV}
+        return {**inherited, **self.env}
 
 
 def components(settings: Settings) -> list[Component]:
@@ -80,11 +88,16 @@ def components(settings: Settings) -> list[Component]:
     out.append(
         Component(
             "actions",
-            [str(bot_bin / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            # bot/action_server.py: rasa_sdk's server with a bearer token and a bind address.
+            [
+                str(bot_bin / "python"), "-m", "action_server", "--actions", "actions",
+                "--interface", host, "--port", str(actions_port),
+            ],  # fmt: skip
             actions_port,
             f"http://{host}:{actions_port}/health",
             env=bot_env,
             cwd=REPO_ROOT / "bot",
+            inherit_secrets=False,
         )
     )
     out.append(
@@ -99,6 +112,7 @@ def components(settings: Settings) -> list[Component]:
             f"{settings.rasa_url}/",
             env=bot_env,
             cwd=REPO_ROOT / "bot",
+            inherit_secrets=False,
         )
     )
     return out
@@ -147,7 +161,7 @@ def start(settings: Settings) -> list[Component]:
         for c in comps:
             log = (settings.logs_dir / f"{c.name}.log").open("ab")
             c.proc = subprocess.Popen(
-                c.argv, cwd=c.cwd, env={**env, **c.env}, stdout=log, stderr=subprocess.STDOUT,
+                c.argv, cwd=c.cwd, env=c.environment(env), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         _pid_file(settings).write_text("\n".join(str(c.proc.pid) for c in comps if c.proc) + "\n")

@@ -23,6 +23,7 @@ BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 MODEL = BOT_DIR / "models" / "qaid.tar.gz"
 PROD_DEFAULTS = {
     "QAID_ACTIONS_URL": "http://127.0.0.1:5055/webhook",
+    "QAID_ACTIONS_TOKEN": "actions-token-for-tests",
     "QAID_PG_HOST": "127.0.0.1",
     "QAID_PG_PORT": "5432",
     "QAID_PG_DB": "test",
@@ -137,6 +138,7 @@ async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch
 
     monkeypatch.setenv("QAID_TRACKER_DB", str(tmp_path / "tracker.sqlite3"))
     monkeypatch.setenv("QAID_ACTIONS_URL", "http://127.0.0.1:9/webhook")  # no custom action runs here
+    monkeypatch.setenv("QAID_ACTIONS_TOKEN", "actions-token-for-tests")
     monkeypatch.chdir(BOT_DIR)  # the NLU pipeline imports addons.red_flags from the bot directory
     sender = "restart-1"
 

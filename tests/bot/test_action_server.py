@@ -1,0 +1,107 @@
+"""The action server answers only Rasa: the bearer token from bot/endpoints*.yml, checked on every
+route but /health, and a failing action never echoes the patient's tracker back.
+
+The real app (bot/action_server.py, i.e. rasa_sdk's app with our checks) is served on a free port,
+and Rasa's own EndpointConfig, read from the endpoints files, calls it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
+TOKEN = "actions-token-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest_asyncio.fixture
+async def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[str]:
+    from action_server import secure_app
+    from sanic import Sanic
+
+    Sanic.test_mode = True  # several apps named "rasa_sdk" in one test process
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    for name, value in {
+        "QAID_ACTIONS_URL": f"{url}/webhook",
+        "QAID_ACTIONS_TOKEN": TOKEN,
+        "QAID_TRACKER_DB": str(tmp_path / "tracker.sqlite3"),
+        "QAID_EMERGENCY_NUMBER": "112",
+    }.items():
+        monkeypatch.setenv(name, value)
+    app = secure_app("actions", TOKEN)
+    srv = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    assert srv is not None
+    await srv.startup()
+    try:
+        yield url
+    finally:
+        srv.close()
+        await srv.wait_closed()
+
+
+def _call(text: str, tracker: dict | None = None) -> dict:
+    tracker = tracker if tracker is not None else {"sender_id": "patient-1", "latest_message": {"text": text}}
+    return {"next_action": "action_emergency", "sender_id": "patient-1", "tracker": tracker, "domain": {}}
+
+
+def test_the_token_check() -> None:
+    from action_server import authorized, secure_app
+
+    assert authorized(f"Bearer {TOKEN}", TOKEN) and authorized(f"bearer  {TOKEN}", TOKEN)
+    assert not authorized(None, TOKEN) and not authorized(TOKEN, TOKEN) and not authorized("Bearer x", TOKEN)
+    assert not authorized("Bearer ", "")  # an unconfigured token authorises nothing
+    with pytest.raises(ValueError, match="QAID_ACTIONS_TOKEN"):
+        secure_app("actions", "")
+
+
+@pytest.mark.asyncio
+async def test_only_rasa_with_the_token_runs_actions(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server}/health") as r:
+            assert r.status == 200  # liveness stays open
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+            async with http.post(f"{server}/webhook", json=_call("chest pain"), headers=headers) as r:
+                assert r.status == 401 and (await r.json())["error"]["code"] == "unauthorized"
+            async with http.get(f"{server}/actions", headers=headers) as r:
+                assert r.status == 401
+
+    # Rasa's own client, configured by each endpoints file, gets through.
+    from rasa.core.utils import AvailableEndpoints
+
+    for name in ("PG_HOST", "PG_PORT", "PG_DB", "PG_USER", "PG_PASSWORD", "REDIS_HOST", "REDIS_PORT"):
+        monkeypatch.setenv(f"QAID_{name}", "5432")  # only read here (the stores are tested elsewhere)
+    for name in ("REDIS_DB", "REDIS_PASSWORD"):
+        monkeypatch.setenv(f"QAID_{name}", "0")
+
+    for name in ("endpoints.yml", "endpoints.prod.yml"):
+        endpoint = AvailableEndpoints.read_endpoints(str(BOT_DIR / name)).action
+        assert endpoint.headers == {"Authorization": f"Bearer {TOKEN}"}, name
+        result = await endpoint.request(json=_call("crushing chest pain"), method="post")
+        assert "112" in result["responses"][0]["text"]
+        assert {"event": "slot", "name": "urgent", "value": True} in [
+            {k: e.get(k) for k in ("event", "name", "value")} for e in result["events"]
+        ]
+
+
+@pytest.mark.asyncio
+async def test_a_failing_action_does_not_echo_the_tracker(server: str, caplog: pytest.LogCaptureFixture):
+    secret_text = "my phone is 0721 234 567 and my chest hurts"
+    broken = {"latest_message": {"text": secret_text}}  # no sender_id: the action call raises
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with http.post(f"{server}/webhook", json=_call(secret_text, broken)) as r:
+            assert r.status == 500
+            body = await r.text()
+    assert secret_text not in body and "action_emergency" in body
+    assert "request_body" not in body
+    assert any("action_emergency" in rec.getMessage() for rec in caplog.records)
