@@ -1,5 +1,6 @@
 """What the Telegram and Slack channels share: size-limited bodies and downloads, the hub's image
-store, data URLs, replay protection and the polite answers to files the bot cannot read."""
+store, data URLs, replay protection, per-sender rate limits and the polite answers to files the bot
+cannot read."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ UNSUPPORTED_MESSAGE = "Sorry, I can only read text, images (PNG, JPEG, DICOM) an
 STORE_DOWN = "Sorry, I couldn't receive your image just now. Please try sending it again in a minute."
 DOWNLOAD_FAILED = "Sorry, I couldn't download your image. Please try sending it again."
 ONE_IMAGE = "I'll look at the first image only: please send one image per message."
+SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a few seconds, then go on."
+# Per sender: a burst of messages, then this many a minute (credentials: rate_burst, rate_per_minute).
+RATE_BURST = 10
+RATE_PER_MINUTE = 30.0
 
 
 def too_large_text(size: int, limit: int) -> str:
@@ -200,6 +205,43 @@ class Recent:
         while len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return dup
+
+
+class SenderLimit:
+    """Token buckets per sender for the chat webhooks (the hub does the same for web uploads).
+
+    Every message costs Rasa, the action server and, with an image, the hub and every nearby HIP,
+    so one user (or one stolen bot account) flooding a chat must not slow down everybody else.
+    The webhook still answers the platform 200: a 429 would only make Telegram or Slack deliver the
+    same update again. Over the limit, :meth:`check` says ``"notify"`` once (the channel tells the
+    user to slow down) and ``"drop"`` until the sender is admitted again, so the bot never answers a
+    flood with a flood. In memory per Rasa process; bounded, least recently seen forgotten first.
+    """
+
+    def __init__(
+        self,
+        burst: int = RATE_BURST,
+        per_minute: float = RATE_PER_MINUTE,
+        size: int = 10_000,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.burst, self.rate, self.size, self.clock = float(max(1, burst)), per_minute / 60.0, size, clock
+        self._buckets: OrderedDict[str, tuple[float, float, bool]] = OrderedDict()  # tokens, at, told
+
+    def check(self, sender: str | None) -> str:
+        """``"ok"`` (a token taken), ``"notify"`` (first refusal) or ``"drop"``."""
+        if self.rate <= 0 or not sender:
+            return "ok"
+        now = self.clock()
+        tokens, at, told = self._buckets.pop(sender, (self.burst, now, False))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        verdict = "ok" if tokens >= 1.0 else ("drop" if told else "notify")
+        if verdict == "ok":
+            tokens, told = tokens - 1.0, False
+        self._buckets[sender] = (tokens, now, told or verdict == "notify")
+        while len(self._buckets) > self.size:
+            self._buckets.popitem(last=False)
+        return verdict
 
 
 def user_text(text: str | None, commands: dict[str, str], fallback: str) -> str:

@@ -149,6 +149,8 @@ class SlackInput(InputChannel):
             hub_url=credentials.get("hub_url"),
             max_body_bytes=c.as_int(credentials.get("max_body_bytes"), c.MAX_BODY_BYTES),
             max_file_bytes=c.as_int(credentials.get("max_file_bytes"), c.MAX_FILE_BYTES),
+            rate_burst=c.as_int(credentials.get("rate_burst"), c.RATE_BURST),
+            rate_per_minute=float(credentials.get("rate_per_minute", c.RATE_PER_MINUTE)),
         )
 
     def __init__(
@@ -163,6 +165,8 @@ class SlackInput(InputChannel):
         hub_url: str | None = None,
         max_body_bytes: int = c.MAX_BODY_BYTES,
         max_file_bytes: int = c.MAX_FILE_BYTES,
+        rate_burst: int = c.RATE_BURST,
+        rate_per_minute: float = c.RATE_PER_MINUTE,
     ) -> None:
         if not slack_token or not slack_signing_secret:
             raise InvalidConfigException("slack: `slack_token` and `slack_signing_secret` are required.")
@@ -178,6 +182,7 @@ class SlackInput(InputChannel):
         self.max_body_bytes = max_body_bytes
         self.max_file_bytes = max_file_bytes
         self._recent = c.Recent()
+        self._limit = c.SenderLimit(rate_burst, rate_per_minute)
         self._tasks: set[asyncio.Task] = set()
 
     def get_output_channel(self, channel: str | None = None, thread_ts: str | None = None) -> SlackOutput:
@@ -221,6 +226,8 @@ class SlackInput(InputChannel):
                 return response.json({"status": "duplicate"}, headers={"X-Slack-No-Retry": "1"})
             if not self._is_user_message(event):
                 return response.json({"status": "ignored"})
+            if not self._admit(str(event["user"]), event.get("channel"), event.get("thread_ts")):
+                return response.json({"status": "rate_limited"})  # 200: Slack would retry a 429
             bot_users = list(payload.get("authed_users") or [])
             bot_users += [
                 a.get("user_id") for a in payload.get("authorizations") or [] if isinstance(a, dict)
@@ -254,6 +261,15 @@ class SlackInput(InputChannel):
             or event.get("type") == "app_mention"
             or (self.slack_channel is not None and event.get("channel") == self.slack_channel)
         )
+
+    def _admit(self, user: str, channel: str | None, thread: str | None) -> bool:
+        """The user's rate limit (c.SenderLimit): the first refused message is answered, in the
+        background (Slack wants the webhook's answer within 3 s)."""
+        verdict = self._limit.check(user)
+        if verdict == "notify":
+            logger.info("slack: user %s is over its rate limit", user)
+            self._spawn(self._tell(self._out(channel, None, thread), channel or user, c.SLOW_DOWN))
+        return verdict == "ok"
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -357,6 +373,8 @@ class SlackInput(InputChannel):
         channel = (payload.get("channel") or {}).get("id")
         message = payload.get("message") or {}
         ts, thread = message.get("ts"), message.get("thread_ts")
+        if not self._admit(str(user), channel, thread):
+            return response.json({"status": "rate_limited"})
         out = self._out(channel, ts, thread)
         sender = self._conversation(str(user), channel, thread or ts)
         meta = {"out_channel": channel, "thread_id": thread or ts}

@@ -184,6 +184,8 @@ class TelegramInput(InputChannel):
             hub_url=credentials.get("hub_url"),
             max_body_bytes=c.as_int(credentials.get("max_body_bytes"), c.MAX_BODY_BYTES),
             max_file_bytes=c.as_int(credentials.get("max_file_bytes"), c.MAX_FILE_BYTES),
+            rate_burst=c.as_int(credentials.get("rate_burst"), c.RATE_BURST),
+            rate_per_minute=float(credentials.get("rate_per_minute", c.RATE_PER_MINUTE)),
         )
 
     def __init__(
@@ -196,6 +198,8 @@ class TelegramInput(InputChannel):
         hub_url: str | None = None,
         max_body_bytes: int = c.MAX_BODY_BYTES,
         max_file_bytes: int = c.MAX_FILE_BYTES,
+        rate_burst: int = c.RATE_BURST,
+        rate_per_minute: float = c.RATE_PER_MINUTE,
     ) -> None:
         if not access_token:
             raise InvalidConfigException("telegram: `access_token` (from BotFather) is required.")
@@ -212,6 +216,7 @@ class TelegramInput(InputChannel):
         self.max_body_bytes = max_body_bytes
         self.max_file_bytes = max_file_bytes
         self._recent = c.Recent()
+        self._limit = c.SenderLimit(rate_burst, rate_per_minute)
 
     def get_output_channel(self) -> TelegramOutput:
         return TelegramOutput(self.api, self.hub_url, self.max_file_bytes)
@@ -264,6 +269,8 @@ class TelegramInput(InputChannel):
                 return c.error(400, "malformed_json", "The body must be a JSON object (a Telegram Update).")
             if self._recent.check_and_add(f"u{update.get('update_id')}" if "update_id" in update else None):
                 return response.json({"status": "duplicate"})
+            if not await self._admit(update):
+                return response.json({"status": "rate_limited"})  # 200: a 429 would be redelivered
             try:
                 await self.handle_update(update, on_new_message)
             except Exception:  # noqa: BLE001 - see the module docstring
@@ -271,6 +278,20 @@ class TelegramInput(InputChannel):
             return response.json({"status": "ok"})
 
         return bp
+
+    async def _admit(self, update: dict[str, Any]) -> bool:
+        """The sender's rate limit (c.SenderLimit); the first refused message is answered once."""
+        cq = update.get("callback_query") if isinstance(update.get("callback_query"), dict) else {}
+        msg = update.get("message") if isinstance(update.get("message"), dict) else cq.get("message")
+        chat = ((msg or {}).get("chat") or {}).get("id") or (cq.get("from") or {}).get("id")
+        verdict = self._limit.check(str(chat) if chat is not None else None)
+        if verdict == "notify":
+            logger.info("telegram: chat %s is over its rate limit", chat)
+            try:
+                await self.get_output_channel().send_text_message(str(chat), c.SLOW_DOWN)
+            except TelegramError as exc:
+                logger.warning("telegram: %s", exc)
+        return verdict == "ok"
 
     async def handle_update(
         self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
