@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,8 +54,28 @@ class HospitalIn(BaseModel):
         return _check_secrets(v)
 
 
+def _not_nullable(schema: dict[str, Any]) -> None:
+    """JSON schema of a patch: every field optional, none of them null (``HospitalPatch._no_nulls``)."""
+    for prop in schema.get("properties", {}).values():
+        branches = [b for b in prop.pop("anyOf", []) if b != {"type": "null"}]
+        if len(branches) == 1:
+            prop.update(branches[0])
+        elif branches:
+            prop["anyOf"] = branches
+        prop.pop("default", None)
+
+
 class HospitalPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Update (PUT) body: a field left out keeps its value; ``null`` is refused (422), never stored."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_not_nullable)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (nulls := sorted(str(k) for k, v in data.items() if v is None)):
+            raise ValueError(f"null is not a value for {', '.join(nulls)}; leave a field out to keep it")
+        return data
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     lat: float | None = Field(default=None, ge=-90, le=90)

@@ -133,3 +133,17 @@ def test_registration_refuses_bad_secrets_and_unknown_fields(hub: TestClient) ->
     assert r.status_code == 422
     r = hub.put("/api/v1/hospitals/titan", json={"webhook_secrets": ["nope"]}, headers=ADMIN)
     assert r.status_code == 422
+
+
+def test_an_update_with_null_fields_is_refused_and_changes_nothing(hub: TestClient) -> None:
+    # Found by schemathesis (tests/hardening): null webhook_url was a 500 (NOT NULL constraint), null
+    # webhook_secrets stored None and broke every later view of the hospital.
+    before = hub.put("/api/v1/hospitals/titan", json={}, headers=ADMIN).json()
+    for patch in ({"webhook_url": None}, {"webhook_secrets": None, "name": "x"}, {"lat": None}):
+        r = hub.put("/api/v1/hospitals/titan", json=patch, headers=ADMIN)
+        assert r.status_code == 422, r.text
+        error = r.json()["error"]
+        assert error["code"] == "invalid_request" and "null is not a value" in error["message"]
+    assert hub.put("/api/v1/hospitals/titan", json={}, headers=ADMIN).json() == before
+    schema = hub.get("/openapi.json").json()["components"]["schemas"]["HospitalPatch"]["properties"]
+    assert all("anyOf" not in prop and prop.get("type") for prop in schema.values())  # optional, not null
