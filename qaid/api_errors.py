@@ -50,10 +50,24 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-# For ``responses=`` on a route or router, so the OpenAPI schema shows the error shape.
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 404, 409, 413, 415, 422, 503)
-}
+_COMMON_ERRORS = (400, 401, 404, 409, 413, 415, 422, 503)
+
+
+def error_responses(*extra: int, html: bool = False) -> dict[int | str, dict[str, Any]]:
+    """For ``responses=`` on a route or router: the common error statuses (plus ``extra``) in the one
+    shape, so the OpenAPI schema documents every status a client can get.
+
+    ``html``: for a route answering HTML, whose errors FastAPI would otherwise label ``text/html``
+    (its ``ErrorResponse`` component must come from another route, as it does in every service).
+    """
+    entry: dict[str, Any] = {"model": ErrorResponse}
+    if html:
+        ref = {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+        entry = {"description": "Error", "content": {"application/json": ref}}
+    return {status: entry for status in sorted({*_COMMON_ERRORS, *extra})}
+
+
+ERROR_RESPONSES = error_responses()
 
 
 class ApiError(Exception):

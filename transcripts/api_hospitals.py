@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from qaid.api_errors import ApiError
+from qaid.api_errors import ERROR_RESPONSES, ApiError
 from transcripts import directory
 from transcripts.context import Db, Hub, require_admin, require_service
 from transcripts.models import Hospital
 
-router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"])
+router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"], responses=ERROR_RESPONSES)
 
 
 @router.get("")

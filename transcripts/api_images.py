@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from qaid.api_errors import ApiError, read_limited_body
+from qaid.api_errors import ApiError, error_responses, read_limited_body
 from transcripts import images
 from transcripts.context import Hub
 
-router = APIRouter(prefix="/api/v1/images", tags=["images"])
+router = APIRouter(prefix="/api/v1/images", tags=["images"], responses=error_responses(403))
 
 
 _RAW_BODY = {"requestBody": {"content": {"application/octet-stream": {}}}}
@@ -42,7 +42,10 @@ async def upload(request: Request, hub: Hub) -> Any:
     return JSONResponse(body, status_code=201 if stored.created else 200)
 
 
-@router.get("/{image_id}")
+_IMAGE_TYPES = {"image/png": {}, "image/jpeg": {}, "application/dicom": {}}
+
+
+@router.get("/{image_id}", response_class=Response, responses={200: {"content": _IMAGE_TYPES}})
 def download(image_id: str, hub: Hub, token: str = "") -> Response:
     # The token is checked before the lookup, so a caller without one learns nothing about ids.
     if not token or not hub.box.check_image_token(image_id, token):

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from qaid.api_errors import INVALID_REQUEST, ApiError
+from qaid.api_errors import INVALID_REQUEST, ApiError, error_responses
 from transcripts import images, intake, outbox
 from transcripts.context import Db, Hub, require_admin, require_service
 from transcripts.models import DELIVERY_STATES, Delivery, Hospital, TranscriptRow
 from transcripts.schema import Transcript
 
-router = APIRouter(prefix="/api/v1", tags=["transcripts"])
+router = APIRouter(prefix="/api/v1", tags=["transcripts"], responses=error_responses(410))
 
 
 @router.post("/transcripts", status_code=201, dependencies=[Depends(require_service)])
@@ -34,7 +34,15 @@ def post_transcript(transcript: Transcript, db: Db, hub: Hub) -> JSONResponse:
     return JSONResponse(body, status_code=201 if accepted.created else 200)
 
 
-@router.get("/transcripts/{transcript_id}", dependencies=[Depends(require_admin)], response_model=None)
+_RENDERINGS = {"application/json": {}, "application/fhir+json": {}, "application/pdf": {}}
+
+
+@router.get(
+    "/transcripts/{transcript_id}",
+    dependencies=[Depends(require_admin)],
+    response_model=None,
+    responses={200: {"content": _RENDERINGS, "description": "JSON, FHIR R4 Bundle or PDF (`format`)"}},
+)
 def get_transcript(
     transcript_id: str,
     request: Request,

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from qaid.api_errors import ApiError, install_error_handlers
+from qaid.api_errors import ApiError, error_responses, install_error_handlers
 from qaid.config import Settings, get_settings, webhook_secret
 from transcripts import inbox_pages
 from transcripts.inbox_store import InboxStore
@@ -32,6 +33,41 @@ from transcripts.signing import EVENT_TYPE
 log = logging.getLogger("transcripts.inbox")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 _REQUIRED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+_FHIR = {"application/fhir+json": {}}
+
+
+class WebhookEvent(BaseModel):
+    """The delivered event, for the OpenAPI schema only: the route verifies the signature over the raw
+    bytes before anything is parsed, so FastAPI must not read the body as a model."""
+
+    type: Literal["transcript.created"]
+    timestamp: str
+    data: Transcript
+    links: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+_EVENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEvent"}}},
+    }
+}
+
+
+def _with_event_schema(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` plus the WebhookEvent component that ``_EVENT_BODY`` refers to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            event = WebhookEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(event.pop("$defs", {}), WebhookEvent=event)
+        return schema
+
+    return openapi
 
 
 def verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> dict[str, Any]:
@@ -75,12 +111,14 @@ def create_app(
     app = FastAPI(title=f"{spec.name} transcript inbox", version="1")
     app.state.store = store
     install_error_handlers(app, coded_types=CODED_ERROR_TYPES, model_validation=True)
+    app.openapi = _with_event_schema(app)  # type: ignore[method-assign]
+    errors = error_responses()
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok", "service": "transcripts.inbox", "hospital": spec.id}
 
-    @app.post("/webhooks/transcripts")
+    @app.post("/webhooks/transcripts", openapi_extra=_EVENT_BODY, responses=errors)
     async def receive(request: Request) -> JSONResponse:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
@@ -113,7 +151,7 @@ def create_app(
         """Every received transcript, urgent first then newest (a bare JSON list)."""
         return store.list()
 
-    @app.get("/api/transcripts/{webhook_id}")
+    @app.get("/api/transcripts/{webhook_id}", responses=errors)
     def api_get(webhook_id: str) -> dict[str, Any]:
         entry = store.get(webhook_id)
         if entry is None:
@@ -133,7 +171,11 @@ def create_app(
     names = {h.id: h.name for h in settings.hospitals}
 
     # Declared before the HTML detail route, whose {webhook_id} would otherwise swallow the suffix.
-    @app.get("/transcripts/{webhook_id}.pdf")
+    @app.get(
+        "/transcripts/{webhook_id}.pdf",
+        response_class=Response,
+        responses={**errors, 200: {"content": {"application/pdf": {}}}},
+    )
     def detail_pdf(webhook_id: str) -> Response:
         from transcripts import render_pdf  # imported on first use: keeps the inbox's start fast
 
@@ -143,7 +185,7 @@ def create_app(
         disposition = f'attachment; filename="{webhook_id}.pdf"'
         return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
-    @app.get("/transcripts/{webhook_id}.fhir.json")
+    @app.get("/transcripts/{webhook_id}.fhir.json", responses={**errors, 200: {"content": _FHIR}})
     def detail_fhir(webhook_id: str) -> JSONResponse:
         from transcripts import render_fhir
 
@@ -153,7 +195,7 @@ def create_app(
         )
         return JSONResponse(bundle, media_type="application/fhir+json")
 
-    @app.get("/transcripts/{webhook_id}", response_class=HTMLResponse)
+    @app.get("/transcripts/{webhook_id}", response_class=HTMLResponse, responses=error_responses(html=True))
     def detail(webhook_id: str) -> HTMLResponse:
         return HTMLResponse(inbox_pages.detail_page(spec.name, _entry(webhook_id)))
 
