@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # from host and ports, right for the demo on one machine.
     public_hub_url: str = ""
     public_rasa_url: str = ""
+    # PEM file of extra certificate authorities the delivery worker trusts for hospital webhooks
+    # (a hospital on a private or national PKI), on top of the public ones.
+    webhook_ca_file: str = ""
 
     emergency_number: str = "112"
     nearby_radius_km: float = 25.0

@@ -33,7 +33,7 @@ from transcripts.directory import sync_demo_hospitals
 from transcripts.images import MAX_IMAGE_BYTES
 from transcripts.outbox import RetryPolicy
 from transcripts.schema import CODED_ERROR_TYPES
-from transcripts.worker import Worker
+from transcripts.worker import Worker, webhook_tls
 
 log = logging.getLogger("transcripts.hub")
 # The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
@@ -92,6 +92,7 @@ def create_app(
                 public_url=settings.hub_public_url,
                 retention=timedelta(days=settings.retention_days),
                 purge_every_s=purge_every_s,
+                tls=webhook_tls(settings.webhook_ca_file),
             )
             task = asyncio.create_task(worker.run(stop), name="delivery-worker")
             log.info("in-process delivery worker %s started", worker.worker_id)

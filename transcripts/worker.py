@@ -14,10 +14,12 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import time
 import uuid
 from datetime import timedelta
 
+import certifi
 import httpx
 from sqlalchemy import Engine
 
@@ -30,6 +32,15 @@ from transcripts.outbox import Job, Outcome, RetryPolicy, claim, record_many, re
 from transcripts.retention import PurgeResult, purge
 
 log = logging.getLogger("transcripts.worker")
+
+
+def webhook_tls(ca_file: str = "") -> ssl.SSLContext:
+    """Certificate verification for deliveries: the public CAs, plus ``ca_file`` when a hospital's
+    inbox has a certificate from a private PKI (``QAID_WEBHOOK_CA_FILE``). Never switched off."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 class Worker:
@@ -47,6 +58,7 @@ class Worker:
         public_url: str | None = None,
         retention: timedelta | None = None,
         purge_every_s: float = 3600.0,
+        tls: ssl.SSLContext | None = None,
     ):
         self.sessions = session_factory(engine)
         self.box = box
@@ -66,6 +78,7 @@ class Worker:
         self.retention = retention
         self.purge_every_s = purge_every_s
         self._last_purge = float("-inf")
+        self.tls = tls or webhook_tls()
 
     def _client(self) -> httpx.AsyncClient:
         # No redirects (a 3xx is a failure, not an invitation to post patient data elsewhere) and
@@ -75,7 +88,7 @@ class Worker:
         n = self.batch * self.lanes
         limits = httpx.Limits(max_connections=n, max_keepalive_connections=n, keepalive_expiry=30)
         return httpx.AsyncClient(
-            timeout=self.timeout_s, follow_redirects=False, trust_env=False, limits=limits
+            timeout=self.timeout_s, follow_redirects=False, trust_env=False, limits=limits, verify=self.tls
         )
 
     def _image_url(self, image_id: str) -> str:
@@ -187,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         lanes=args.lanes,
         public_url=settings.hub_public_url,
         retention=timedelta(days=settings.retention_days),
+        tls=webhook_tls(settings.webhook_ca_file),
     )
     db_url = engine.url.render_as_string(hide_password=True)
     log.info("worker %s delivering from %s", worker.worker_id, db_url)
