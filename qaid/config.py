@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # PEM file of extra certificate authorities the delivery worker trusts for hospital webhooks
     # (a hospital on a private or national PKI), on top of the public ones.
     webhook_ca_file: str = ""
+    # The reference inbox's doctor pages and JSON: open when empty (the demo), else HTTP Basic with
+    # this as the password, or Bearer (transcripts.inbox).
+    inbox_token: str = ""
 
     emergency_number: str = "112"
     nearby_radius_km: float = 25.0

@@ -10,12 +10,13 @@ delivery exactly-once for the doctor.
 from __future__ import annotations
 
 import argparse
+import base64
+import hmac
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -23,7 +24,8 @@ from pydantic import BaseModel, Field, ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from qaid.api_errors import ApiError, error_responses, install_error_handlers
+from qaid import redact
+from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
 from qaid.config import Settings, get_settings, webhook_secret
 from transcripts import inbox_pages
 from transcripts.inbox_store import InboxStore
@@ -89,14 +91,32 @@ def verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> dict[str
     raise ApiError(401, "invalid_signature", f"Webhook verification failed: {reason}")
 
 
+# No patient data behind these: liveness, the API description, and the webhook (signed instead).
+_OPEN_PATHS = frozenset({"/health", "/webhooks/transcripts", "/openapi.json", "/docs", "/redoc"})
+
+
+def _inbox_auth(request: Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            value = base64.b64decode(value.strip(), validate=True).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return False
+    elif scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(value.strip().encode(), token.encode())
+
+
 def create_app(
     settings: Settings | None = None,
     hospital_id: str | None = None,
     *,
     secrets: list[str] | None = None,
     db_path: Path | None = None,
+    access_token: str | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    access_token = settings.inbox_token if access_token is None else access_token
     if hospital_id is None:
         raise ValueError("an inbox serves one hospital: give hospital_id")
     spec = settings.hospital(hospital_id)
@@ -113,6 +133,17 @@ def create_app(
     install_error_handlers(app, coded_types=CODED_ERROR_TYPES, model_validation=True)
     app.openapi = _with_event_schema(app)  # type: ignore[method-assign]
     errors = error_responses()
+
+    @app.middleware("http")
+    async def _doctors_only(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # The pages and JSON hold patients' transcripts. With QAID_INBOX_TOKEN set they need it:
+        # HTTP Basic (any user name, the token as password) so a doctor's browser prompts, or Bearer
+        # for tools. The webhook has its own check (the signature) and /health stays open.
+        if access_token and request.url.path not in _OPEN_PATHS and not _inbox_auth(request, access_token):
+            challenge = {"WWW-Authenticate": f'Basic realm="{spec.id} inbox", charset="UTF-8"'}
+            message = "The inbox needs the hospital's credentials."
+            return error_response(401, "unauthorized", message, challenge)
+        return await call_next(request)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -210,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     spec = settings.hospital(args.hospital)
     app = create_app(settings, spec.id)
-    uvicorn.run(app, host=settings.host, port=settings.port(spec.inbox_port), log_level="info")
+    redact.serve(app, host=settings.host, port=settings.port(spec.inbox_port), log_level="info")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
-"""The authentication audit as a test: every operation of the hub's OpenAPI schema,
+"""The authentication audit as a test: every operation of the hub's and an inbox's OpenAPI schema,
 called without credentials, is refused - except the few that are public by design, listed here with
 the reason. A new route added without a check fails this test until it is protected or listed."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+
+from qaid.config import Settings
+from transcripts import inbox
 
 # (method, path) -> why anonymous callers may use it
 HUB_PUBLIC = {
@@ -39,3 +43,34 @@ def test_every_hub_operation_needs_credentials_unless_public(hub: TestClient) ->
         expected = HUB_CAPABILITY.get((method, path), 401)
         assert r.status_code == expected, f"{method} {path} answered {r.status_code} without credentials"
         assert r.json()["error"]["code"] in ("unauthorized", "invalid_image_token")
+
+
+INBOX_PUBLIC = {("GET", "/health"): "liveness"}
+INBOX_SIGNED = {("POST", "/webhooks/transcripts"): 400}  # the Standard Webhooks signature instead
+INBOX_TOKEN = "inbox-token-for-tests"
+
+
+def test_every_inbox_operation_needs_credentials_when_a_token_is_set(tmp_path: Path, settings: Settings):
+    app = inbox.create_app(settings, "titan", db_path=tmp_path / "inbox.sqlite3", access_token=INBOX_TOKEN)
+    with TestClient(app) as client:
+        operations = _operations(client)
+        assert {("GET", "/api/transcripts"), ("GET", "/")} <= set(operations)
+        for method, path in operations:
+            if (method, path) in INBOX_PUBLIC:
+                continue
+            r = client.request(method, _concrete(path), json={})
+            expected = INBOX_SIGNED.get((method, path), 401)
+            assert r.status_code == expected, f"{method} {path} answered {r.status_code} without credentials"
+        # a doctor's browser: HTTP Basic with the token as password; tools: Bearer
+        refused = client.get("/", auth=("doctor", "wrong"))
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Basic")
+        assert client.get("/", auth=("doctor", INBOX_TOKEN)).status_code == 200
+        bearer = {"Authorization": f"Bearer {INBOX_TOKEN}"}
+        assert client.get("/api/transcripts", headers=bearer).json() == []
+        assert client.get("/api/transcripts", headers={"Authorization": "Basic !!"}).status_code == 401
+
+
+def test_without_a_token_the_demo_inbox_stays_open(tmp_path: Path, settings: Settings) -> None:
+    assert settings.inbox_token == ""
+    with TestClient(inbox.create_app(settings, "titan", db_path=tmp_path / "inbox.sqlite3")) as client:
+        assert client.get("/api/transcripts").status_code == 200
