@@ -129,11 +129,79 @@ async def test_redis_lock_store_acquires_and_releases(prod_endpoints):
     assert not store.red.exists(redis_key) and store.get_lock(conversation) is None
 
 
+# The trained graph of the first agent a test loads, reused by later agents of this module: unpacking
+# the model costs a minute on two busy cores and is not what these tests are about.
+_GRAPH: tuple | None = None
+
+
+async def _load_agent(endpoints_file: str, monkeypatch: pytest.MonkeyPatch):
+    global _GRAPH
+    from rasa.core.agent import load_agent
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.utils import AvailableEndpoints
+
+    if _GRAPH is not None:
+        graph = _GRAPH
+        monkeypatch.setattr(MessageProcessor, "_load_model", staticmethod(lambda model_path: graph))
+    endpoints = AvailableEndpoints.read_endpoints(str(BOT_DIR / endpoints_file))
+    agent = await load_agent(model_path=str(MODEL), endpoints=endpoints)
+    p = agent.processor
+    _GRAPH = (p.model_filename, p.model_metadata, p.graph_runner)
+    return agent
+
+
+async def test_two_rasa_replicas_share_conversations_through_postgres_and_redis(prod_endpoints, monkeypatch):
+    """endpoints.prod.yml in full: two Rasa agents (two replicas) answer turns of one conversation at
+    the same time; the Redis lock serialises them, so PostgreSQL ends with every turn, in order."""
+    for what, name in (("PostgreSQL", "PG"), ("Redis", "REDIS")):
+        host, port = os.environ[f"QAID_{name}_HOST"], os.environ[f"QAID_{name}_PORT"]
+        if not _reachable(host, port):
+            pytest.skip(f"{what} is not reachable at {host}:{port}")
+    if not MODEL.exists():
+        pytest.skip(f"no trained model at {MODEL} (cd bot && rasa train --fixed-model-name qaid)")
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+    from rasa.shared.core.domain import Domain
+
+    monkeypatch.setenv("QAID_ACTIONS_URL", "http://127.0.0.1:9/webhook")  # no custom action runs here
+    monkeypatch.chdir(BOT_DIR)
+    first = await _load_agent("endpoints.prod.yml", monkeypatch)
+    second = await _load_agent("endpoints.prod.yml", monkeypatch)
+    for agent in (first, second):
+        inner = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
+        assert isinstance(inner, SQLTrackerStore) and inner.engine.dialect.name == "postgresql"
+        assert isinstance(agent.lock_store, RedisLockStore)
+    sender = f"test-replicas-{uuid.uuid4().hex[:12]}"
+    store = TrackerStore.create(prod_endpoints.tracker_store, Domain.load(str(BOT_DIR / "domain.yml")))
+    try:
+        texts = ["hello", "are you a bot?", "what can you do?", "thank you"]
+        # two turns at once on each replica: without the lock both would read the same tracker
+        replies = await asyncio.gather(
+            first.handle_text(texts[0], sender_id=sender),
+            second.handle_text(texts[1], sender_id=sender),
+        )
+        replies += await asyncio.gather(
+            second.handle_text(texts[2], sender_id=sender),
+            first.handle_text(texts[3], sender_id=sender),
+        )
+        assert all(replies), replies
+        tracker = await store.retrieve(sender)  # a third reader: what any replica would load
+        said = [e.text for e in tracker.events if e.type_name == "user"]
+        assert sorted(said) == sorted(texts)  # no turn lost to a concurrent save
+        # every user turn is followed by its own answer before the next user turn starts
+        kinds = [e.type_name for e in tracker.events if e.type_name in ("user", "bot")]
+        after_user = [kinds[i + 1] for i, k in enumerate(kinds[:-1]) if k == "user"]
+        assert kinds[0] == "user" and "user" not in after_user
+        assert not first.lock_store.red.exists(f"qaid:lock:{sender}")  # released
+    finally:
+        with store.session_scope() as session:
+            session.query(store.SQLEvent).filter_by(sender_id=sender).delete()
+            session.commit()
+
+
 async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch):
     if not MODEL.exists():
         pytest.skip(f"no trained model at {MODEL} (cd bot && rasa train --fixed-model-name qaid)")
-    from rasa.core.agent import load_agent
-    from rasa.core.utils import AvailableEndpoints
     from rasa.shared.core.events import SlotSet
 
     monkeypatch.setenv("QAID_TRACKER_DB", str(tmp_path / "tracker.sqlite3"))
@@ -143,8 +211,7 @@ async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch
     sender = "restart-1"
 
     async def start():
-        endpoints = AvailableEndpoints.read_endpoints(str(BOT_DIR / "endpoints.yml"))
-        agent = await load_agent(model_path=str(MODEL), endpoints=endpoints)
+        agent = await _load_agent("endpoints.yml", monkeypatch)
         inner = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # FailSafeTrackerStore
         assert type(inner).__name__ == "SQLTrackerStore" and inner.engine.dialect.name == "sqlite"
         return agent
