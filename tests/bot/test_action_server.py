@@ -105,3 +105,69 @@ async def test_a_failing_action_does_not_echo_the_tracker(server: str, caplog: p
     assert secret_text not in body and "action_emergency" in body
     assert "request_body" not in body
     assert any("action_emergency" in rec.getMessage() for rec in caplog.records)
+
+
+def _private_ca(directory: Path) -> tuple[str, str, str]:
+    """(ca.pem, server.pem, server.key) for 127.0.0.1. (The platform tests have the same helper; the
+    two runtimes share no test code.)"""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+
+    def cert(subject: str, public_key: ec.EllipticCurvePublicKey, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name("Actions CA"))
+            .public_key(public_key).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )  # fmt: skip
+        if not ca:
+            san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+            builder = builder.add_extension(san, critical=False)
+        return builder.sign(ca_key, hashes.SHA256())
+
+    pem = serialization.Encoding.PEM
+    paths = [directory / n for n in ("ca.pem", "server.pem", "server.key")]
+    paths[0].write_bytes(cert("Actions CA", ca_key.public_key(), True).public_bytes(pem))
+    paths[1].write_bytes(cert("actions", key.public_key(), False).public_bytes(pem))
+    fmt, none = serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    paths[2].write_bytes(key.private_bytes(pem, fmt, none))
+    return str(paths[0]), str(paths[1]), str(paths[2])
+
+
+@pytest.mark.asyncio
+async def test_rasa_reaches_the_action_server_over_tls_with_its_ca(tmp_path: Path) -> None:
+    """The setting for an action server on another host: `--ssl-certificate/--ssl-keyfile` on the
+    server, `url: https://...` and `cafile:` under action_endpoint in the endpoints file."""
+    from action_server import secure_app
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa_sdk.endpoint import create_ssl_context
+    from sanic import Sanic
+
+    ca, cert, key = _private_ca(tmp_path)
+    Sanic.test_mode = True
+    port = _free_port()
+    srv = await secure_app("actions", TOKEN).create_server(
+        host="127.0.0.1", port=port, ssl=create_ssl_context(cert, key), return_asyncio_server=True
+    )
+    assert srv is not None
+    await srv.startup()
+    try:
+        url, auth = f"https://127.0.0.1:{port}/webhook", {"Authorization": f"Bearer {TOKEN}"}
+        trusted = EndpointConfig(url, headers=auth, cafile=ca)
+        assert (await trusted.request(json=_call("chest pain"), method="post"))["events"]
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):  # without the CA: refused
+            await EndpointConfig(url, headers=auth).request(json=_call("chest pain"), method="post")
+    finally:
+        srv.close()
+        await srv.wait_closed()
