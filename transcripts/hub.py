@@ -17,8 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 
 from qaid import redact
@@ -31,6 +32,7 @@ from transcripts.crypto import DataBox, tokens_equal
 from transcripts.db import make_engine, migrate, session_factory
 from transcripts.directory import sync_demo_hospitals
 from transcripts.images import MAX_IMAGE_BYTES
+from transcripts.metrics import HubMetrics
 from transcripts.outbox import RetryPolicy
 from transcripts.schema import CODED_ERROR_TYPES
 from transcripts.worker import Worker, webhook_tls
@@ -105,6 +107,7 @@ def create_app(
 
     app = FastAPI(title="Q&Aid transcripts hub", version="1", lifespan=lifespan)
     app.state.hub = hub
+    metrics = HubMetrics(hub.sessions)
     app.state.image_limit = image_limit
     install_error_handlers(app, coded_types=CODED_ERROR_TYPES, model_validation=True)
 
@@ -127,6 +130,7 @@ def create_app(
             if not (scheme.lower() == "bearer" and tokens_equal(token.strip(), settings.hub_service_token)):
                 wait = uploads.take(request.client.host if request.client else "unknown")
                 if wait:
+                    metrics.uploads_limited.inc()
                     message = "Too many images from your address; please wait a moment and try again."
                     headers = {"Retry-After": retry_after(wait)}
                     return error_response(429, "too_many_requests", message, headers)
@@ -152,6 +156,14 @@ def create_app(
     @app.get("/health")
     def health() -> JSONResponse:
         return JSONResponse({"status": "ok", "service": "transcripts.hub"})
+
+    @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    def prometheus() -> Response:
+        """Prometheus metrics (docs/operations.md): counts and latencies only, no patient data."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Outermost, so it also counts what the other middlewares refuse (413, 429).
+    app.middleware("http")(metrics.middleware)
 
     app.include_router(api_hospitals.router)
     app.include_router(api_images.router)

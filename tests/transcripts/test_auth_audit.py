@@ -15,6 +15,7 @@ from transcripts import inbox
 # (method, path) -> why anonymous callers may use it
 HUB_PUBLIC = {
     ("GET", "/health"): "liveness",
+    ("GET", "/metrics"): "Prometheus: counts and latencies by route template, no patient data",
     ("GET", "/api/v1/webchat-config"): "where the browser finds Rasa: no data",
     ("GET", "/api/v1/hospitals"): "public directory: names, places, offers; no endpoints or credentials",
     ("POST", "/api/v1/images"): "the web chat uploads as the patient: size, type and rate limited",
