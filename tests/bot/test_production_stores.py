@@ -246,3 +246,45 @@ async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch
     texts = [e.text for e in after.events if e.type_name == "user"]
     assert texts == ["hello", "are you a bot?", "thank you"]  # one conversation, across the restart
     assert after.get_slot("geo")["name"] == "Sibiu"
+
+
+async def test_idle_conversations_are_purged_from_postgres(prod_endpoints, monkeypatch, capsys):
+    """bot/purge_trackers.py: Rasa keeps conversations for ever; the purge deletes the ones idle for
+    longer than the retention period, whole, and leaves a conversation still going on."""
+    host, port = os.environ["QAID_PG_HOST"], os.environ["QAID_PG_PORT"]
+    if not _reachable(host, port):
+        pytest.skip(f"PostgreSQL is not reachable at {host}:{port}")
+    from purge_trackers import main, purge
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = TrackerStore.create(prod_endpoints.tracker_store, Domain.load(str(BOT_DIR / "domain.yml")))
+    now, day = time.time(), 86400.0
+    tag = uuid.uuid4().hex[:10]
+    ages = {f"old-{tag}": [40, 39], f"recent-{tag}": [2, 1], f"long-{tag}": [60, 0.5]}  # days ago
+    for sender, days in ages.items():
+        events = [ActionExecuted("action_listen", timestamp=now - days[0] * day)]
+        events += [UserUttered(f"my symptoms, day {d}", timestamp=now - d * day) for d in days]
+        await store.save(DialogueStateTracker.from_events(sender, events))
+    try:
+        assert purge(store, 30 * day, dry_run=True, now=now) >= 1  # counts only
+        assert set(ages) <= set(await store.keys())
+        purge(store, 30 * day, now=now)
+        left = set(await store.keys())
+        assert f"old-{tag}" not in left
+        assert {f"recent-{tag}", f"long-{tag}"} <= left  # a conversation still going on keeps its start
+        restored = await store.retrieve(f"long-{tag}")
+        said = [e.text for e in restored.events if e.type_name == "user"]
+        assert said == ["my symptoms, day 60", "my symptoms, day 0.5"]
+        # the command, as cron runs it, from the endpoints file (a dry run: the database is shared)
+        monkeypatch.chdir(BOT_DIR)
+        assert main(["--days", "1.5", "--dry-run"]) == 0
+        assert "would delete" in capsys.readouterr().out and f"recent-{tag}" in set(await store.keys())
+    finally:
+        with store.session_scope() as session:
+            session.query(store.SQLEvent).filter(store.SQLEvent.sender_id.like(f"%-{tag}")).delete(
+                synchronize_session=False
+            )
+            session.commit()
