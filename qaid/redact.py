@@ -10,8 +10,9 @@ why code must never log message bodies at all.
 
 :func:`install` puts :class:`RedactingFilter` on every handler of the root and uvicorn loggers, so
 records of any library pass through it whichever logger they come from (a filter on a *logger*
-would miss records propagated from its children). The hub, the worker, the inboxes, the HIPs and
-the admin CLI call it once at start-up (after uvicorn configured its own handlers).
+would miss records propagated from its children). The hub and the inboxes start uvicorn through
+:func:`serve` (after uvicorn configured its own handlers), the worker calls :func:`install`, and the
+HIP's JSON handler carries the filter (``hip_service/logs.py``).
 """
 
 from __future__ import annotations
