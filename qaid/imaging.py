@@ -6,10 +6,15 @@ HIP and the training pipeline cannot drift apart on how pixels become tensors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PIL import Image
 
 from qaid.bundle import InputSpec
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
 
 
 def to_input(image: Image.Image, spec: InputSpec) -> np.ndarray:
@@ -75,7 +80,7 @@ def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image
         raise ImageError("unsupported_media_type", "The body is not a PNG, JPEG or DICOM image.", 415)
     try:
         if fmt == FORMAT_DICOM:
-            return _decode_dicom(data, max_pixels)
+            return _decode_dicom(data, max_bytes, max_pixels)
         return _decode_raster(data, max_pixels)
     except ImageError:
         raise
@@ -160,14 +165,78 @@ def _first(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
 
 
-def _decode_dicom(data: bytes, max_pixels: int) -> Image.Image:
+# Transfer syntaxes decoded with sizes from Rows/Columns alone (native, deflate, RLE), and those whose
+# frames carry a header of their own (JPEG, JPEG 2000: decoded by Pillow) that is checked first. Others
+# (JPEG-LS, JPEG lossless, ...) would need decoders whose allocations nothing here can bound: 415.
+_SIZED_BY_HEADER = (
+    "1.2.840.10008.1.2",  # implicit VR little endian
+    "1.2.840.10008.1.2.1",  # explicit VR little endian
+    "1.2.840.10008.1.2.2",  # explicit VR big endian
+    "1.2.840.10008.1.2.1.99",  # deflated explicit VR little endian (inflated size bounded first)
+    "1.2.840.10008.1.2.5",  # RLE lossless
+)
+_FRAME_HEADERS = (
+    "1.2.840.10008.1.2.4.50",  # JPEG baseline
+    "1.2.840.10008.1.2.4.51",  # JPEG extended
+    "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
+    "1.2.840.10008.1.2.4.91",  # JPEG 2000
+)
+_DEFLATED = "1.2.840.10008.1.2.1.99"
+_UNSUPPORTED_SYNTAX = (
+    "The DICOM transfer syntax (compression) is not supported; send uncompressed, RLE, JPEG or JPEG 2000 "
+    "DICOM, or PNG."
+)
+
+
+def _check_inflated_size(data: bytes, max_bytes: int) -> None:
+    """pydicom inflates a deflated dataset in one go: a few hundred kB can inflate to gigabytes, so the
+    inflated size is measured first, never holding more than ``max_bytes`` of it."""
+    import io
+    import zlib
+
+    from pydicom.filereader import _read_file_meta_info, read_preamble
+
+    fp = io.BytesIO(data)
+    read_preamble(fp, False)
+    if str(_read_file_meta_info(fp).get("TransferSyntaxUID", "")) != _DEFLATED:
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    inflater.decompress(data[fp.tell() :], max_bytes)
+    if inflater.unconsumed_tail:
+        raise ImageError(
+            "image_too_large", f"The deflated DICOM inflates to more than {max_bytes / 1e6:.1f} MB.", 413
+        )
+
+
+def _check_first_frame(ds: Dataset, rows: int, cols: int, frames: int) -> None:
+    """A JPEG or JPEG 2000 frame declares its own size, and that is what its decoder allocates: a few
+    bytes inside a 16 x 16 DICOM can declare 65535 x 65535 pixels. It must be Columns x Rows."""
+    import io
+
+    from pydicom.encaps import get_frame
+
+    frame = get_frame(ds.PixelData, 0, number_of_frames=frames)
+    try:
+        with Image.open(io.BytesIO(frame), formats=["JPEG", "JPEG2000"]) as img:  # the header only
+            size = img.size
+    except Exception as exc:
+        raise ImageError("corrupt_image", "The compressed DICOM frame cannot be read.", 422) from exc
+    if size != (cols, rows):
+        message = f"The compressed DICOM frame is {size[0]}x{size[1]} pixels, not the declared {cols}x{rows}."
+        raise ImageError("corrupt_image", message, 422)
+
+
+def _decode_dicom(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
     import io
 
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
+        _check_inflated_size(data, max_bytes)
         ds = pydicom.dcmread(io.BytesIO(data))
+    except ImageError:
+        raise
     except (InvalidDicomError, Exception) as exc:  # pydicom's parse errors have no common base
         raise ImageError("corrupt_image", "The DICOM file is truncated or corrupt.", 422) from exc
     rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
@@ -176,19 +245,19 @@ def _decode_dicom(data: bytes, max_pixels: int) -> Image.Image:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     if rows * cols * max(frames, 1) > max_pixels:
         raise _too_many_pixels(cols, rows, max_pixels)
+    syntax = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
+    if syntax in _FRAME_HEADERS:
+        _check_first_frame(ds, rows, cols, max(frames, 1))
+    elif syntax not in _SIZED_BY_HEADER:
+        raise ImageError("unsupported_media_type", _UNSUPPORTED_SYNTAX, 415)
     try:
+        ds.pixel_array_options(index=0)  # the first frame only, the way most viewers open a series
         arr = ds.pixel_array
     except (NotImplementedError, RuntimeError) as exc:
-        raise ImageError(
-            "unsupported_media_type",
-            "The DICOM transfer syntax (compression) is not supported; send uncompressed DICOM or PNG.",
-            415,
-        ) from exc
+        raise ImageError("unsupported_media_type", _UNSUPPORTED_SYNTAX, 415) from exc
     except Exception as exc:  # pydicom raises many types for bad pixel data; all are the sender's fault
         raise ImageError("corrupt_image", "The DICOM pixel data is truncated or corrupt.", 422) from exc
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    if frames > 1:
-        arr = arr[0]  # one frame: the first, the way most viewers open a multi-frame study
     if samples == 3 and arr.ndim == 3:
         if arr.dtype != np.uint8:
             arr = _stretch(arr.astype(np.float64))
