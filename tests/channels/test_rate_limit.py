@@ -25,7 +25,6 @@ from slack_sdk.signature import SignatureVerifier
 
 from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
 
-pytestmark = pytest.mark.asyncio
 _ids = itertools.count(1)
 
 
@@ -107,6 +106,7 @@ def _telegram(chat: int, text: str) -> dict:
     return {"update_id": next(_ids), "message": {**message, "from": {"id": chat, "is_bot": False}}}
 
 
+@pytest.mark.asyncio
 async def test_telegram_floods_are_cut_per_chat(served: Served) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
     async with aiohttp.ClientSession() as http:
@@ -131,6 +131,7 @@ def _slack_headers(body: bytes) -> dict[str, str]:
     return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": sig}
 
 
+@pytest.mark.asyncio
 async def test_slack_floods_are_cut_per_user(served: Served) -> None:
     async with aiohttp.ClientSession() as http:
 
