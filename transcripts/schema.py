@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
@@ -23,6 +23,10 @@ SCHEMA_VERSION = 1
 Text = Field(min_length=1, max_length=10_000)
 ShortText = Field(min_length=1, max_length=200)
 Id = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+# How deep a finding's free-form ``detail`` may nest: real details are flat or one level deep, and
+# hundreds of levels (a few kB of JSON) overflow the serialiser behind every store and rendering.
+MAX_DETAIL_DEPTH = 8
 
 # Validation error types that carry their own API error code (``coded_types`` in qaid.api_errors).
 CONSENT_REQUIRED = "consent_required"
@@ -80,6 +84,18 @@ class Finding(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
     model_version: str | None = Field(default=None, max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("detail")
+    @classmethod
+    def _shallow(cls, detail: dict[str, Any]) -> dict[str, Any]:
+        stack: list[tuple[Any, int]] = [(detail, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_DETAIL_DEPTH:
+                raise ValueError(f"detail nests deeper than {MAX_DETAIL_DEPTH} levels")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+        return detail
 
 
 class Consensus(_Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -138,3 +140,16 @@ def test_health_and_index(hub: TestClient) -> None:
     page = hub.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Q&amp;Aid" in page.text
+
+
+def test_a_deeply_nested_finding_detail_is_a_422_not_a_500(hub: TestClient) -> None:
+    # Found by fuzzing the hub: ~900 levels of nesting in findings[].detail (a few kB) passed
+    # validation and then overflowed the serialiser when the transcript was stored (500).
+    data = transcript(["titan"])
+    data["findings"][0]["detail"] = {"x": "NESTED"}
+    body = json.dumps(data).replace('"NESTED"', "[" * 900 + "]" * 900)
+    headers = SERVICE | {"content-type": "application/json"}
+    r = hub.post("/api/v1/transcripts", content=body.encode(), headers=headers)
+    assert r.status_code == 422 and "nests deeper" in r.json()["error"]["message"], r.text
+    data["findings"][0]["detail"] = {"topic": "brain_mri", "scores": {"yes": [0.9, {"ok": True}]}}
+    assert hub.post("/api/v1/transcripts", json=data, headers=SERVICE).status_code == 201
