@@ -18,7 +18,10 @@ router = APIRouter(prefix="/api/v1/images", tags=["images"], responses=error_res
 _RAW_BODY = {"requestBody": {"content": {"application/octet-stream": {}}}}
 
 
-@router.post("", status_code=201, openapi_extra=_RAW_BODY)
+_SEEN = {200: {"description": "The same bytes were uploaded before: the same image id and token"}}
+
+
+@router.post("", status_code=201, openapi_extra=_RAW_BODY, responses=_SEEN)
 async def upload(request: Request, hub: Hub) -> Any:
     limit = request.app.state.image_limit
     message = f"The image is larger than the {limit / 2**20:.1f} MB limit."

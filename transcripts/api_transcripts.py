@@ -17,7 +17,10 @@ from transcripts.schema import Transcript
 router = APIRouter(prefix="/api/v1", tags=["transcripts"], responses=error_responses(410))
 
 
-@router.post("/transcripts", status_code=201, dependencies=[Depends(require_service)])
+_ALREADY = {200: {"description": "This conversation was already accepted: the same id, `duplicate: true`"}}
+
+
+@router.post("/transcripts", status_code=201, dependencies=[Depends(require_service)], responses=_ALREADY)
 def post_transcript(transcript: Transcript, db: Db, hub: Hub) -> JSONResponse:
     """201 with the new id; 200 with the same id when this conversation was already accepted."""
     accepted = intake.accept(db, hub.box, transcript)
