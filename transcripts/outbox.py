@@ -80,12 +80,28 @@ class Outcome:
     duration_ms: int
 
 
+_CLAIM_TRIES = 5
+
+
 def claim(sessions: sessionmaker, box: DataBox, worker_id: str, policy: RetryPolicy, limit: int) -> list[Job]:
     """Lease up to ``limit`` due deliveries to ``worker_id`` and load what sending them needs.
 
     One compare-and-set UPDATE (with RETURNING, so exactly the rows this worker won come back) and
     one joined SELECT per batch, whatever its size; each hospital's credentials are opened once.
+    An empty list means nothing is due: a claimer that lost every row to another (SQLite has no SKIP
+    LOCKED, so concurrent claimers see the same candidates) or whose batch was all parked looks again.
     """
+    for _ in range(_CLAIM_TRIES):
+        jobs = _claim_once(sessions, box, worker_id, policy, limit)
+        if jobs is not None:
+            return jobs
+    return []
+
+
+def _claim_once(
+    sessions: sessionmaker, box: DataBox, worker_id: str, policy: RetryPolicy, limit: int
+) -> list[Job] | None:
+    """One claim round trip; None when due rows existed but none is this worker's to send."""
     with sessions() as db:
         now = utcnow()
         candidates = (
@@ -115,7 +131,7 @@ def claim(sessions: sessionmaker, box: DataBox, worker_id: str, policy: RetryPol
         )
         db.commit()
         if not won:
-            return []
+            return None
 
         rows = db.execute(
             select(Delivery, Hospital, TranscriptRow)
@@ -163,7 +179,7 @@ def claim(sessions: sessionmaker, box: DataBox, worker_id: str, policy: RetryPol
                 .execution_options(synchronize_session=False)
             )
         db.commit()
-        return jobs
+        return jobs if jobs or not (parked or purged) else None
 
 
 def _pid_alive(pid: int) -> bool:

@@ -55,3 +55,28 @@ def test_batched_record_respects_the_lease_fence(hub: TestClient, engine: Engine
         assert other.next_attempt_at > now
         audit = {a.delivery_id: a.outcome for a in db.scalars(select(DeliveryAttempt))}
     assert audit == {lost: "lease_lost", jobs[1].delivery_id: "failed"}
+
+
+def test_a_claimer_that_loses_its_candidates_looks_again(
+    hub: TestClient, engine: Engine, settings: Settings, monkeypatch
+) -> None:
+    """SQLite has no SKIP LOCKED: two lanes see the same candidates and one wins them all. The loser
+    must claim the next due rows, not report "nothing due" (a draining lane would stop early)."""
+    import transcripts.outbox as outbox
+
+    for _ in range(4):
+        hub.post("/api/v1/transcripts", json=transcript(["titan"]), headers=SERVICE)
+    sessions, box, policy = session_factory(engine), DataBox(settings.data_key), RetryPolicy()
+    real, raced = outbox._claim_once, []
+
+    def rival_first(*args, **kwargs):  # our first compare-and-set loses every row to a rival
+        if not raced:
+            raced.append(real(sessions, box, "rival", policy, 2))
+            return None
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "_claim_once", rival_first)
+    mine = claim(sessions, box, "a", policy, 2)
+    assert len(raced[0]) == 2 and len(mine) == 2
+    assert {j.delivery_id for j in mine}.isdisjoint(j.delivery_id for j in raced[0])
+    assert claim(sessions, box, "a", policy, 2) == []  # and an empty claim still means nothing is due
