@@ -261,8 +261,15 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(settings: Settings) -> int:
     t0 = time.monotonic()
+    # A SIGTERM while starting (a supervisor, `timeout`) must stop what already started, exactly as
+    # Ctrl-C does: the children run in their own sessions, so nothing else would reach them.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         comps = start(settings)
     except NetworkError as e:

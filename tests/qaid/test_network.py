@@ -92,3 +92,31 @@ def test_the_bot_runtime_gets_only_its_own_secrets(tmp_path: Path) -> None:
     # the action server with authentication (bot/action_server.py), bound to the network's host
     argv = comps["actions"].argv
     assert argv[1:3] == ["-m", "action_server"] and argv[argv.index("--interface") + 1] == settings.host
+
+
+def test_sigterm_while_starting_takes_the_ctrl_c_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The children run in their own sessions: a launcher killed by SIGTERM mid-start would orphan
+    them, so the signal must unwind through start()'s cleanup like Ctrl-C."""
+    import signal
+    import time
+
+    unwound = []
+
+    def slow_start(_settings: Settings) -> list:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            unwound.append(True)
+            raise
+        return []
+
+    previous = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(network, "start", slow_start)
+    try:
+        assert network.run(_settings(tmp_path, *_inputs(tmp_path))) == 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert unwound == [True]
