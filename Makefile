@@ -35,7 +35,7 @@ $(RASA_MODEL): $(BOT_SOURCES)
 	cd bot && ../$(BOT)/rasa train --fixed-model-name qaid --out models --quiet
 	@touch $@
 
-test: setup setup-browser bundles rasa-model lint test-platform test-bot test-rasa test-e2e
+test: setup lint setup-browser bundles rasa-model test-platform test-bot test-rasa test-e2e
 
 lint:
 	$(PY) -m ruff check .
