@@ -206,7 +206,7 @@ def deflate_bomb(inflated_mb: int) -> bytes:
 def dicom_bomb(draw: st.DrawFn) -> bytes:
     """A deflated DICOM of zeros (small upload, huge dataset) or a JPEG frame larger than Rows/Columns."""
     if draw(st.booleans()):
-        return deflate_bomb(draw(st.sampled_from([64, 512])))
+        return deflate_bomb(draw(st.sampled_from([3, 64, 256, 512])))
     ds = _dataset(uid.JPEGBaseline8Bit, 16, 16, 1, 8, "MONOCHROME2")
     ds.PixelData = encapsulate([draw(jpeg_bomb())])
     ds["PixelData"].VR = "OB"
@@ -233,17 +233,20 @@ def bit_flipped(draw: st.DrawFn, base: st.SearchStrategy[bytes]) -> bytes:
 
 @st.composite
 def polyglot(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["png+zip", "jpeg+html", "dicom-preamble-png", "html+png-magic"]))
-    if kind == "png+zip":
-        return _encode(Image.new("L", (8, 8), 5), "PNG") + ZIP_TAIL
-    if kind == "jpeg+html":
-        return _encode(Image.new("RGB", (8, 8), (1, 2, 3)), "JPEG") + HTML_TAIL
+    """A valid image with a ZIP, HTML or random tail; HTML behind a PNG magic; a DICOM whose preamble
+    is a PNG (sniffed as the PNG, so hub and HIP must agree on that)."""
+    kind = draw(st.sampled_from(["tail", "tail", "html+png-magic", "dicom-preamble-png"]))
+    if kind == "tail":
+        tail = draw(st.one_of(st.just(ZIP_TAIL), st.just(HTML_TAIL), st.binary(min_size=1, max_size=256)))
+        return draw(st.one_of(raster(), valid_dicom())) + tail
     if kind == "html+png-magic":
-        return b"\x89PNG\r\n\x1a\n" + HTML_TAIL
+        return b"\x89PNG\r\n\x1a\n" + HTML_TAIL + draw(st.binary(max_size=64))
     ds = _dataset(uid.ExplicitVRLittleEndian, 4, 4, 1, 8, "MONOCHROME2")
     ds.PixelData = bytes(range(16))
     data = bytearray(_write(ds))
-    data[:128] = _encode(Image.new("L", (1, 1)), "PNG").ljust(128, b"\0")[:128]  # starts as a PNG
+    side = draw(st.integers(1, 3))
+    png = _encode(Image.new("L", (side, side), draw(st.integers(0, 255))), "PNG")
+    data[:128] = png.ljust(128, b"\0")[:128]
     return bytes(data)
 
 
