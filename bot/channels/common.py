@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 * 2**20  # webhook JSON: real updates/events are a few KB
 MAX_FILE_BYTES = 20 * 2**20  # the hub's image limit, and Telegram's getFile limit
+# Typed text per message: Telegram's own limit, four times the web page's input. Rasa's NLU runs on the
+# event loop and slows with length (10k words took 25 s, stalling every conversation meanwhile), and a
+# transcript message holds at most 10,000 characters.
+MAX_TEXT_CHARS = 4096
 API_TIMEOUT_S = 15.0
 DOWNLOAD_TIMEOUT_S = 60.0
 
@@ -38,6 +42,7 @@ UNSUPPORTED_MESSAGE = "Sorry, I can only read text, images (PNG, JPEG, DICOM) an
 STORE_DOWN = "Sorry, I couldn't receive your image just now. Please try sending it again in a minute."
 DOWNLOAD_FAILED = "Sorry, I couldn't download your image. Please try sending it again."
 ONE_IMAGE = "I'll look at the first image only: please send one image per message."
+TOO_LONG = f"Sorry, that message is too long for me (over {MAX_TEXT_CHARS} characters). Please shorten it."
 SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a few seconds, then go on."
 # Per sender: a burst of messages, then this many a minute (credentials: rate_burst, rate_per_minute).
 RATE_BURST = 10
@@ -256,6 +261,11 @@ def user_text(text: str | None, commands: dict[str, str], fallback: str) -> str:
             return commands[command]
         text = text.lstrip("/").strip() or fallback
     return text
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else ``{}``: a malformed field reads as a missing one."""
+    return value if isinstance(value, dict) else {}
 
 
 def as_int(value: Any, default: int) -> int:

@@ -209,9 +209,11 @@ class SlackInput(InputChannel):
                 return c.error(413, "payload_too_large", f"The limit is {self.max_body_bytes} bytes.")
             if not self._signed(body, request):
                 return c.error(401, "invalid_signature", "Missing, stale or invalid X-Slack-Signature.")
-            ctype = request.headers.get("content-type", "").split(";")[0].strip()
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype == "application/x-www-form-urlencoded":
                 return self._interaction(body, on_new_message)
+            if ctype != "application/json":
+                return c.error(415, "unsupported_media_type", "Slack sends application/json or a form.")
             payload = c.parse_json(body)
             if not isinstance(payload, dict):
                 return c.error(400, "malformed_json", "The body must be a JSON object (a Slack event).")
@@ -220,6 +222,10 @@ class SlackInput(InputChannel):
             event = payload.get("event")
             if payload.get("type") != "event_callback" or not isinstance(event, dict):
                 return response.json({"status": "ignored"})
+            ids = [payload.get("event_id")] + [event.get(k) for k in ("type", "subtype", "ts", "thread_ts")]
+            ids += [event.get(k) for k in ("channel", "user")]
+            if any(v is not None and not isinstance(v, str) for v in ids):
+                return c.error(400, "malformed_event", "Event ids, types, channel and user are strings.")
             # one message can arrive as `message` and `app_mention`, and again as a retry
             msg_key = f"{event.get('channel')}:{event.get('ts')}" if event.get("ts") else None
             if self._recent.check_and_add(payload.get("event_id"), msg_key):
@@ -228,10 +234,10 @@ class SlackInput(InputChannel):
                 return response.json({"status": "ignored"})
             if not self._admit(str(event["user"]), event.get("channel"), event.get("thread_ts")):
                 return response.json({"status": "rate_limited"})  # 200: Slack would retry a 429
-            bot_users = list(payload.get("authed_users") or [])
-            bot_users += [
-                a.get("user_id") for a in payload.get("authorizations") or [] if isinstance(a, dict)
-            ]
+            authed, auths = payload.get("authed_users"), payload.get("authorizations")
+            bot_users = [u for u in authed if isinstance(u, str)] if isinstance(authed, list) else []
+            auths = auths if isinstance(auths, list) else []
+            bot_users += [a.get("user_id") for a in auths if isinstance(a, dict)]
             self._spawn(self.handle_message(event, bot_users, on_new_message))
             return response.json({"status": "ok"})
 
@@ -305,8 +311,12 @@ class SlackInput(InputChannel):
             str(event.get("text") or ""), [u for u in bot_users if u]
         )
         meta = {"out_channel": channel, "thread_id": thread or ts}
+        if len(typed) > c.MAX_TEXT_CHARS:
+            await self._tell(out, recipient, c.TOO_LONG)
+            return
         try:
-            files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+            files = event.get("files") if isinstance(event.get("files"), list) else []
+            files = [f for f in files if isinstance(f, dict)]
             images = [f for f in files if c.is_image_file(f.get("mimetype"), f.get("name"))]
             if files and not images:
                 await out.send_text_message(recipient, c.UNSUPPORTED_FILE)
@@ -364,14 +374,14 @@ class SlackInput(InputChannel):
         if not isinstance(payload, dict):
             return c.error(400, "malformed_json", "The interaction payload must be JSON.")
         actions = payload.get("actions") or []
-        user = (payload.get("user") or {}).get("id")
+        user = c.obj(payload.get("user")).get("id")
         value = actions[0].get("value") if actions and isinstance(actions[0], dict) else None
         if payload.get("type") != "block_actions" or not user or not value:
             return response.json({"status": "ignored"})
         if self._recent.check_and_add(f"action:{actions[0].get('action_ts')}:{user}"):
             return response.json({"status": "duplicate"})
-        channel = (payload.get("channel") or {}).get("id")
-        message = payload.get("message") or {}
+        channel = c.obj(payload.get("channel")).get("id")
+        message = c.obj(payload.get("message"))
         ts, thread = message.get("ts"), message.get("thread_ts")
         if not self._admit(str(user), channel, thread):
             return response.json({"status": "rate_limited"})

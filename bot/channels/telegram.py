@@ -261,6 +261,9 @@ class TelegramInput(InputChannel):
                 return c.error(401, "missing_secret_token", f"{SECRET_HEADER} is required.")
             if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
                 return c.error(403, "invalid_secret_token", f"{SECRET_HEADER} does not match.")
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype not in ("", "application/json"):
+                return c.error(415, "unsupported_media_type", "Telegram updates are application/json.")
             body = await c.read_body(request, self.max_body_bytes)
             if body is None:
                 return c.error(413, "payload_too_large", f"The limit is {self.max_body_bytes} bytes.")
@@ -281,9 +284,9 @@ class TelegramInput(InputChannel):
 
     async def _admit(self, update: dict[str, Any]) -> bool:
         """The sender's rate limit (c.SenderLimit); the first refused message is answered once."""
-        cq = update.get("callback_query") if isinstance(update.get("callback_query"), dict) else {}
+        cq = c.obj(update.get("callback_query"))
         msg = update.get("message") if isinstance(update.get("message"), dict) else cq.get("message")
-        chat = ((msg or {}).get("chat") or {}).get("id") or (cq.get("from") or {}).get("id")
+        chat = c.obj(c.obj(msg).get("chat")).get("id") or c.obj(cq.get("from")).get("id")
         verdict = self._limit.check(str(chat) if chat is not None else None)
         if verdict == "notify":
             logger.info("telegram: chat %s is over its rate limit", chat)
@@ -304,7 +307,7 @@ class TelegramInput(InputChannel):
                 await self.api.call("answerCallbackQuery", {"callback_query_id": cq.get("id")})
             except TelegramError as exc:
                 logger.warning("telegram: %s", exc)
-            chat = ((cq.get("message") or {}).get("chat") or {}).get("id") or (cq.get("from") or {}).get("id")
+            chat = c.obj(c.obj(cq.get("message")).get("chat")).get("id") or c.obj(cq.get("from")).get("id")
             if chat is not None and cq.get("data"):
                 # our own buttons' payloads ("/affirm") are trusted intents
                 await self._deliver(on_new_message, out, str(chat), str(cq["data"]), {})
@@ -312,8 +315,12 @@ class TelegramInput(InputChannel):
         msg = update.get("message")
         if not isinstance(msg, dict):  # edits, channel posts, joins: nothing to answer
             return
-        chat = str((msg.get("chat") or {}).get("id"))
-        typed = self._strip_mention(msg.get("text") or msg.get("caption"))
+        chat = str(c.obj(msg.get("chat")).get("id"))
+        text = msg.get("text") or msg.get("caption")
+        typed = self._strip_mention(text if isinstance(text, str) else None)
+        if typed and len(typed) > c.MAX_TEXT_CHARS:
+            await out.send_text_message(chat, c.TOO_LONG)
+            return
         try:
             ref = await self._file_ref(msg)
             if ref is not None:

@@ -58,7 +58,11 @@ channels.slack.SlackInput:
   slack_signing_secret: "{SLACK_SIGNING_SECRET}"
   api_url: "{fake}/slack"
   file_url_prefixes: ["{fake}/slack/files/"]
-rest:
+channels.web.RestInput:
+channels.web.SocketIOInput:
+  user_message_evt: user_uttered
+  bot_message_evt: bot_uttered
+  session_persistence: true
 """
 
     def _wait_http(url: str, procs: list[subprocess.Popen], log: Path, timeout: float = 240.0) -> None:
