@@ -39,8 +39,8 @@ _FHIR = {"application/fhir+json": {}}
 
 
 class WebhookEvent(BaseModel):
-    """The delivered event, for the OpenAPI schema only: the route verifies the signature over the raw
-    bytes before anything is parsed, so FastAPI must not read the body as a model."""
+    """The delivered event. The route verifies the signature over the raw bytes first and validates
+    this model itself afterwards, so FastAPI must not read the body (``_EVENT_BODY`` documents it)."""
 
     type: Literal["transcript.created"]
     timestamp: str
@@ -162,12 +162,15 @@ def create_app(
             log.info("webhook %s: duplicate ignored", webhook_id)
             return JSONResponse({"status": "duplicate", "webhook_id": webhook_id})
         try:
-            transcript = Transcript.model_validate(event.get("data"))
+            transcript = WebhookEvent.model_validate(event).data
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            message = f"The transcript does not match the schema ({where}: {first['msg']})."
-            raise ApiError(422, "invalid_transcript", message) from exc
+            loc = [str(p) for p in first["loc"]]
+            if loc[:1] == ["data"]:
+                message = f"The transcript does not match the schema ({'.'.join(loc[1:])}: {first['msg']})."
+                raise ApiError(422, "invalid_transcript", message) from exc
+            message = f"The event does not match the schema ({'.'.join(loc)}: {first['msg']})."
+            raise ApiError(422, "invalid_event", message) from exc
         if spec.id not in transcript.consent.hospitals:
             # The patient did not consent to this hospital: do not keep what we should not have.
             raise ApiError(422, "not_consented", f"The patient did not consent to sharing with {spec.id}.")

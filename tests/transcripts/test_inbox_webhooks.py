@@ -128,6 +128,18 @@ def test_transcripts_not_consented_for_this_hospital_are_refused(
     assert titan.get("/api/transcripts").json() == []
 
 
+def test_a_signed_event_with_a_malformed_envelope_is_refused(titan: TestClient, settings: Settings) -> None:
+    # Found by schemathesis (tests/hardening): a signed event whose timestamp was a list was stored.
+    secret = webhook_secret(settings.webhook_secret_seed, "titan")
+    for i, envelope in enumerate(({"timestamp": ["2025"]}, {"links": "x"}, {"links": {"images": [1]}})):
+        event = {"type": "transcript.created", "timestamp": "2025-01-01T00:00:00+00:00"} | envelope
+        body = json.dumps(event | {"data": transcript(["titan"])}).encode()
+        headers = signing.headers(f"m{i}", [secret], body)
+        r = titan.post("/webhooks/transcripts", content=body, headers=headers)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_event", r.text
+    assert titan.get("/api/transcripts").json() == []
+
+
 def test_doctor_pages_list_urgent_first_and_escape_patient_text(
     titan: TestClient, settings: Settings
 ) -> None:
