@@ -11,11 +11,13 @@ Shared by ``tests/hardening`` (CI budget) and ``bench/fuzz_apis.py`` (≥ 10k ca
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import sys
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,20 +27,30 @@ from PIL import Image
 from schemathesis import Case
 from schemathesis.core import NotSet
 
+from hip_service.app import create_app as create_hip
+from hip_service.config import HipConfig
+from qaid.config import webhook_secret
+from transcripts import inbox, signing
+from transcripts.db import make_engine
+from transcripts.hub import create_app as create_hub
+
 _TESTS = Path(__file__).resolve().parents[1]
-for _helpers in ("hip_service", "transcripts"):  # hip_tiny_bundle, tr_helpers (uniquely named modules)
-    if str(_TESTS / _helpers) not in sys.path:
-        sys.path.append(str(_TESTS / _helpers))
 
-from hip_tiny_bundle import build_bundle  # noqa: E402
-from tr_helpers import make_settings, transcript  # noqa: E402
 
-from hip_service.app import create_app as create_hip  # noqa: E402
-from hip_service.config import HipConfig  # noqa: E402
-from qaid.config import webhook_secret  # noqa: E402
-from transcripts import inbox, signing  # noqa: E402
-from transcripts.db import make_engine  # noqa: E402
-from transcripts.hub import create_app as create_hub  # noqa: E402
+def _helpers(name: str, directory: str) -> ModuleType:
+    """A helper module of another test package, by path: putting that package on sys.path would stop
+    pytest from prepending it, and its test modules would then import the wrong ``conftest``."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _TESTS / directory / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+build_bundle = _helpers("hip_tiny_bundle", "hip_service").build_bundle
+make_settings = _helpers("tr_helpers", "transcripts").make_settings
+transcript = _helpers("tr_helpers", "transcripts").transcript
 
 HIP_TOKEN = "fuzz-hip-token"
 INBOX_HOSPITAL = "titan"
