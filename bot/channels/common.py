@@ -13,6 +13,7 @@ import os
 import re
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -47,6 +48,25 @@ SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a 
 # Per sender: a burst of messages, then this many a minute (credentials: rate_burst, rate_per_minute).
 RATE_BURST = 10
 RATE_PER_MINUTE = 30.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One channel's input limits; each is optional in its credentials.yml section."""
+
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_file_bytes: int = MAX_FILE_BYTES
+    rate_burst: int = RATE_BURST
+    rate_per_minute: float = RATE_PER_MINUTE
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any]) -> Limits:
+        return cls(
+            max_body_bytes=as_int(credentials.get("max_body_bytes"), MAX_BODY_BYTES),
+            max_file_bytes=as_int(credentials.get("max_file_bytes"), MAX_FILE_BYTES),
+            rate_burst=as_int(credentials.get("rate_burst"), RATE_BURST),
+            rate_per_minute=float(credentials.get("rate_per_minute", RATE_PER_MINUTE)),
+        )
 
 
 def too_large_text(size: int, limit: int) -> str:

@@ -147,10 +147,7 @@ class SlackInput(InputChannel):
             api_url=credentials.get("api_url") or DEFAULT_API_URL,
             file_url_prefixes=[prefixes] if isinstance(prefixes, str) else list(prefixes),
             hub_url=credentials.get("hub_url"),
-            max_body_bytes=c.as_int(credentials.get("max_body_bytes"), c.MAX_BODY_BYTES),
-            max_file_bytes=c.as_int(credentials.get("max_file_bytes"), c.MAX_FILE_BYTES),
-            rate_burst=c.as_int(credentials.get("rate_burst"), c.RATE_BURST),
-            rate_per_minute=float(credentials.get("rate_per_minute", c.RATE_PER_MINUTE)),
+            limits=c.Limits.from_credentials(credentials),
         )
 
     def __init__(
@@ -163,10 +160,7 @@ class SlackInput(InputChannel):
         api_url: str = DEFAULT_API_URL,
         file_url_prefixes: list[str] | None = None,
         hub_url: str | None = None,
-        max_body_bytes: int = c.MAX_BODY_BYTES,
-        max_file_bytes: int = c.MAX_FILE_BYTES,
-        rate_burst: int = c.RATE_BURST,
-        rate_per_minute: float = c.RATE_PER_MINUTE,
+        limits: c.Limits = c.Limits(),  # noqa: B008 (frozen, so one shared default is safe)
     ) -> None:
         if not slack_token or not slack_signing_secret:
             raise InvalidConfigException("slack: `slack_token` and `slack_signing_secret` are required.")
@@ -179,10 +173,10 @@ class SlackInput(InputChannel):
         # The bot token is only ever sent to these prefixes, whatever url_private an event names.
         self.file_url_prefixes = tuple(file_url_prefixes or DEFAULT_FILE_PREFIXES)
         self.hub_url = hub_url
-        self.max_body_bytes = max_body_bytes
-        self.max_file_bytes = max_file_bytes
+        self.max_body_bytes = limits.max_body_bytes
+        self.max_file_bytes = limits.max_file_bytes
         self._recent = c.Recent()
-        self._limit = c.SenderLimit(rate_burst, rate_per_minute)
+        self._limit = c.SenderLimit(limits.rate_burst, limits.rate_per_minute)
         self._tasks: set[asyncio.Task] = set()
 
     def get_output_channel(self, channel: str | None = None, thread_ts: str | None = None) -> SlackOutput:

@@ -182,10 +182,7 @@ class TelegramInput(InputChannel):
             webhook_url=credentials.get("webhook_url"),
             api_url=credentials.get("api_url") or DEFAULT_API_URL,
             hub_url=credentials.get("hub_url"),
-            max_body_bytes=c.as_int(credentials.get("max_body_bytes"), c.MAX_BODY_BYTES),
-            max_file_bytes=c.as_int(credentials.get("max_file_bytes"), c.MAX_FILE_BYTES),
-            rate_burst=c.as_int(credentials.get("rate_burst"), c.RATE_BURST),
-            rate_per_minute=float(credentials.get("rate_per_minute", c.RATE_PER_MINUTE)),
+            limits=c.Limits.from_credentials(credentials),
         )
 
     def __init__(
@@ -196,10 +193,7 @@ class TelegramInput(InputChannel):
         webhook_url: str | None = None,
         api_url: str = DEFAULT_API_URL,
         hub_url: str | None = None,
-        max_body_bytes: int = c.MAX_BODY_BYTES,
-        max_file_bytes: int = c.MAX_FILE_BYTES,
-        rate_burst: int = c.RATE_BURST,
-        rate_per_minute: float = c.RATE_PER_MINUTE,
+        limits: c.Limits = c.Limits(),  # noqa: B008 (frozen, so one shared default is safe)
     ) -> None:
         if not access_token:
             raise InvalidConfigException("telegram: `access_token` (from BotFather) is required.")
@@ -213,10 +207,10 @@ class TelegramInput(InputChannel):
         self.verify = (verify or "").lstrip("@") or None
         self.webhook_url = webhook_url
         self.hub_url = hub_url
-        self.max_body_bytes = max_body_bytes
-        self.max_file_bytes = max_file_bytes
+        self.max_body_bytes = limits.max_body_bytes
+        self.max_file_bytes = limits.max_file_bytes
         self._recent = c.Recent()
-        self._limit = c.SenderLimit(rate_burst, rate_per_minute)
+        self._limit = c.SenderLimit(limits.rate_burst, limits.rate_per_minute)
 
     def get_output_channel(self) -> TelegramOutput:
         return TelegramOutput(self.api, self.hub_url, self.max_file_bytes)

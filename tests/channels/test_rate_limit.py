@@ -85,8 +85,8 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
         out.received.append((message.sender_id, message.text))
 
     channels = [
-        TelegramInput(TELEGRAM_TOKEN, TELEGRAM_SECRET, rate_burst=3, rate_per_minute=1),
-        SlackInput(SLACK_TOKEN, SLACK_SIGNING_SECRET, rate_burst=3, rate_per_minute=1),
+        TelegramInput(TELEGRAM_TOKEN, TELEGRAM_SECRET, limits=c.Limits(rate_burst=3, rate_per_minute=1)),
+        SlackInput(SLACK_TOKEN, SLACK_SIGNING_SECRET, limits=c.Limits(rate_burst=3, rate_per_minute=1)),
     ]
     app = Sanic(f"rate_limit_{port}")
     for channel in channels:  # as rasa.core.channels.channel.register mounts them
