@@ -4,6 +4,11 @@ Node config (``flower-supernode --node-config``): ``partition`` (the hospital id
 shuffle seed and in metrics) and ``data-dir`` (the folder with ``train.npz`` / ``val.npz``, see
 :mod:`federated.data`). Nothing but model weights, example counts and metrics leaves the node;
 with SecAgg+ the server only ever sees the masked sum of the weights.
+
+A fit message is either a training round (``mode="train"``: SCAFFOLD-corrected local epochs; the
+reply carries the weights and, with SCAFFOLD, this hospital's new control variate, which it also
+keeps in its Context state) or a BatchNorm statistics pass (``mode="bn-stats"``: the reply is the
+global weights with the BN statistics of the local data as means and second moments).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import flwr.compat.common.recorddict_compat as compat
 import numpy as np
-from flwr.app import Context, Message
+from flwr.app import ArrayRecord, Context, Message, RecordDict
 from flwr.app.message_type import MessageType
 from flwr.client import NumPyClient
 from flwr.client.mod import fixedclipping_mod, secaggplus_mod
@@ -34,16 +39,19 @@ if TYPE_CHECKING:
 # the four SecAgg+ messages of a round (setup, key shares, unmasking) need neither.
 
 Scalar = bool | int | float | str
+CONTROL_KEY = "scaffold-control"  # this hospital's SCAFFOLD control variate c_i, in its Context state
 
 
 class HospitalClient(NumPyClient):
     """Fit builds the ``ml.train`` job (train split only); evaluate needs only the model and val."""
 
-    def __init__(self, run_config: dict[str, Scalar], data_dir: Path, partition: str) -> None:
+    def __init__(self, run_config: dict[str, Scalar], data_dir: Path, partition: str,
+                 state: RecordDict | None = None) -> None:  # fmt: skip
         from federated import task
 
         self.cfg = task.FedTaskConfig.from_run_config(run_config)
         self.data_dir, self.partition = data_dir, partition
+        self.state = state if state is not None else RecordDict()  # the node's Context state
 
     @cached_property
     def job(self) -> Job:
@@ -62,14 +70,28 @@ class HospitalClient(NumPyClient):
     ) -> tuple[list[np.ndarray], int, dict[str, Scalar]]:
         from federated import task
 
-        task.set_weights(self.job.model, parameters)
+        model = self.job.model
+        k = task.n_weights(model)
+        weights, controls = parameters[:k], parameters[k:]
+        task.set_weights(model, weights)
         server_round = int(config.get("server_round", 1))
-        epochs = int(config.get("local_epochs", self.cfg.local_epochs))
-        mu = float(config.get("proximal_mu", 0.0))
-        factor = float(config.get("lr_factor", 1.0))
         seed = task.round_seed(self.cfg, server_round, self.partition)
-        stats = task.train(self.job, epochs, seed, mu, factor)
-        return task.get_weights(self.job.model), task.n_examples(self.job), dict(stats)
+        if config.get("mode") == "bn-stats":  # the global weights' BN statistics on this hospital's data
+            task.calibrate_bn(self.job, seed)
+            return task.bn_moments(model, task.get_weights(model)) + controls, task.n_examples(self.job), {}
+        scaffold = None
+        if controls:  # SCAFFOLD: correct by c − c_i; the round's mean gradient becomes the new c_i
+            old = self.state.array_records.get(CONTROL_KEY)
+            mine = old.to_numpy_ndarrays() if old is not None else [np.zeros_like(c) for c in controls]
+            scaffold = task.Scaffold([c - m for c, m in zip(controls, mine, strict=True)])
+        stats = task.train(self.job, int(config.get("local_epochs", self.cfg.local_epochs)), seed,
+                           float(config.get("proximal_mu", 0.0)), float(config.get("lr_factor", 1.0)),
+                           bool(config.get("bn_local", self.cfg.bn_calibrate)), scaffold)  # fmt: skip
+        new_controls = []
+        if scaffold is not None:
+            new_controls = scaffold.new_control()
+            self.state.array_records[CONTROL_KEY] = ArrayRecord(new_controls)
+        return task.get_weights(model) + new_controls, task.n_examples(self.job), dict(stats)
 
     def evaluate(
         self, parameters: list[np.ndarray], config: dict[str, Scalar]
@@ -80,7 +102,7 @@ class HospitalClient(NumPyClient):
         t0 = time.perf_counter()
         val = load_local(self.data_dir, ("val",))["val"]
         model = task.new_model(self.cfg)
-        task.set_weights(model, parameters)
+        task.set_weights(model, parameters[: task.n_weights(model)])
         metrics = task.evaluate_split(self.cfg, model, val)
         primary = metrics[self.cfg.primary]
         keep = {k: float(v) for k, v in metrics.items() if "_recall_" not in k and "_auroc_" not in k}
@@ -96,7 +118,8 @@ def client_fn(context: Context) -> HospitalClient:
     nc = context.node_config
     partition = str(nc.get("partition", nc.get("partition-id", "local")))
     data_dir = Path(str(nc.get("data-dir", os.environ.get("QAID_FED_DATA_DIR", "")))).expanduser()
-    return HospitalClient(dict(context.run_config), data_dir, partition).to_client()  # type: ignore[return-value]
+    client = HospitalClient(dict(context.run_config), data_dir, partition, context.state)
+    return client.to_client()  # type: ignore[return-value]
 
 
 def optional_secaggplus_mod(msg: Message, ctxt: Context, call_next: ClientAppCallable) -> Message:

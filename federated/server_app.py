@@ -1,4 +1,4 @@
-"""The ServerApp: FedAvg (or FedProx) over the hospitals, SecAgg+ by default, optional central DP.
+"""The ServerApp: FedAvg or FedProx (+ server momentum) over the hospitals, SecAgg+ by default, central DP.
 
 Every knob is a run-config value (``[tool.flwr.app.config]`` in ``federated/pyproject.toml``,
 overridable with ``flwr run --run-config``). The run keeps ``<run-dir>/<task>/{last,best}.pt``;
@@ -29,7 +29,14 @@ from flwr.supercore.run import Run
 from federated import task
 from federated.data import SERVER_DIR, read_split
 from federated.publish import FedProvenance, export_and_publish
-from federated.workflow import Checkpointer, FedWorkflow, RunState, weighted_average
+from federated.workflow import (
+    BnCalibration,
+    Checkpointer,
+    FedWorkflow,
+    RunState,
+    ServerMomentum,
+    weighted_average,
+)
 from ml.demo_data import DataConfig, Split, generate
 from qaid.config import REPO_ROOT, get_settings
 
@@ -43,6 +50,9 @@ class RunOptions:
     rounds: int = 3
     strategy: str = "fedavg"
     proximal_mu: float = 0.01
+    scaffold: bool = True
+    server_momentum: float = 0.0
+    server_lr: float = 1.0
     fraction_fit: float = 1.0
     min_fit_clients: int = 2
     min_evaluate_clients: int = 2
@@ -76,6 +86,17 @@ class RunOptions:
             raise ValueError(f"strategy must be fedavg or fedprox, not {opts.strategy!r}")
         return opts
 
+    @property
+    def uses_scaffold(self) -> bool:
+        """SCAFFOLD's controls (like the BN statistics pass) would be clipped and noised with central DP."""
+        return self.scaffold and self.dp_noise_multiplier <= 0
+
+    def strategy_label(self) -> str:
+        label = self.strategy + ("+scaffold" if self.uses_scaffold else "")
+        if self.server_momentum > 0 or self.server_lr != 1.0:
+            label += f"+server-momentum={self.server_momentum:g},server-lr={self.server_lr:g}"
+        return label
+
     def dp_label(self) -> str:
         if self.dp_noise_multiplier <= 0:
             return "off"
@@ -86,12 +107,18 @@ class RunOptions:
         return root / cfg.task
 
 
+def federated_bn(opts: RunOptions, cfg: task.FedTaskConfig) -> bool:
+    """BN statistics from a federated pass on the global weights (not with DP: see ``uses_scaffold``)."""
+    return cfg.bn_calibrate and opts.dp_noise_multiplier <= 0
+
+
 def build_strategy(opts: RunOptions, cfg: task.FedTaskConfig, initial: list[np.ndarray],
                    server_eval: Split | None) -> Strategy:  # fmt: skip
     """FedAvg/FedProx with the failure tolerance knobs, wrapped for central DP when it is on."""
+    bn_local = cfg.bn_calibrate and not federated_bn(opts, cfg)
 
     def fit_config(server_round: int) -> dict[str, ConfigValue]:
-        return {"server_round": server_round, "local_epochs": cfg.local_epochs,
+        return {"server_round": server_round, "local_epochs": cfg.local_epochs, "bn_local": bn_local,
                 "lr_factor": task.lr_factor(cfg.lr_schedule, server_round, opts.rounds)}  # fmt: skip
 
     evaluate_fn = None
@@ -100,7 +127,7 @@ def build_strategy(opts: RunOptions, cfg: task.FedTaskConfig, initial: list[np.n
 
         def evaluate_fn(server_round: int, weights: list[np.ndarray], config: dict) -> tuple[float, dict]:
             t0 = time.perf_counter()
-            task.set_weights(model, weights)
+            task.set_weights(model, weights[: task.n_weights(model)])
             m = task.evaluate_split(cfg, model, server_eval)
             keep = {f"server_{k}": v for k, v in m.items() if "_recall_" not in k and "_auroc_" not in k}
             keep["server_eval_seconds"] = time.perf_counter() - t0
@@ -147,7 +174,8 @@ def run(grid: Grid, context: Context) -> dict[str, Any]:
     if state.round:
         log(INFO, "resuming %s after round %s (best %.4f at round %s)", cfg.task, state.round,
             state.best_score, state.best_round)  # fmt: skip
-    initial = state.weights or task.get_weights(model)
+    controls = task.zero_controls(model) if opts.uses_scaffold else []  # SCAFFOLD's c, after the weights
+    initial = state.weights or task.get_weights(model) + controls
     server_eval = _server_eval(opts)
     strategy = build_strategy(opts, cfg, initial, server_eval)
     legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=opts.rounds), strategy=strategy)
@@ -159,17 +187,27 @@ def run(grid: Grid, context: Context) -> dict[str, Any]:
             timeout=opts.secagg_timeout,
         )  # fmt: skip
     score_key = f"server_{cfg.primary}" if server_eval is not None else cfg.primary
-    state = FedWorkflow(fit_workflow, state, opts.rounds, ckpt, score_key)(grid, legacy)
+    trained, no_controls = task.trainable(model), [False] * len(controls)
+    momentum: ServerMomentum | None = None
+    calibration: BnCalibration | None = None
+    if opts.server_momentum > 0 or opts.server_lr != 1.0:  # the controls are averaged, no momentum
+        momentum = ServerMomentum(opts.server_momentum, opts.server_lr, tuple(trained + no_controls))
+    if federated_bn(opts, cfg):
+        stats = tuple([not t for t in trained] + no_controls)
+        calibration = BnCalibration(fit_workflow, stats, lambda w: task.bn_moments(model, w, inverse=True))
+    workflow = FedWorkflow(fit_workflow, state, opts.rounds, ckpt, score_key, momentum, calibration)
+    state = workflow(grid, legacy)
     clients = sorted({str(n) for n in grid.get_node_ids()})
     summary: dict[str, Any] = {
-        "task": cfg.task, "strategy": opts.strategy, "rounds": state.round, "best_round": state.best_round,
+        "task": cfg.task, "strategy": opts.strategy_label(), "rounds": state.round,
+        "best_round": state.best_round,
         "best_score": state.best_score, "score_key": score_key, "secagg": opts.secagg, "dp": opts.dp_label(),
         "round_seconds": state.round_seconds, "history": state.history, "nodes": clients,
     }  # fmt: skip
     if opts.publish and state.best_weights:
-        task.set_weights(model, state.best_weights)
+        task.set_weights(model, state.best_weights[: task.n_weights(model)])
         final = {k: v[state.best_round - 1] for k, v in state.history.items() if len(v) >= state.best_round}
-        fed = FedProvenance(opts.strategy, state.round, clients, final, opts.secagg, opts.dp_label(),
+        fed = FedProvenance(opts.strategy_label(), state.round, clients, final, opts.secagg, opts.dp_label(),
                             state.best_round, state.history)  # fmt: skip
         probe = server_eval or generate(DataConfig().scaled(0.02), cfg.seed)["test"]
         settings = get_settings()

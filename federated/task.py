@@ -8,9 +8,26 @@ one-cycle schedule, planned per call, would warm up again every round. Instead e
 at a constant LR ``lr × lr_factor(round)`` with a fresh AdamW: ``lr-schedule="constant"`` (factor 1)
 or ``"cosine"`` (cosine decay over ``num-server-rounds`` down to ``LR_FLOOR``), the factor sent by
 the server with the round's fit config. The evidence bench trains its centralized and
-hospital-alone baselines with exactly the same per-round recipe. Weights are
-exchanged as the model's ``state_dict`` arrays in order, including BatchNorm running statistics
-(FedAvg averages them too) but not the ``num_batches_tracked`` counters, which stay local.
+hospital-alone baselines with exactly the same per-round recipe.
+
+Exchanged arrays: the model's ``state_dict`` arrays in order, including the BatchNorm running
+statistics but not the ``num_batches_tracked`` counters (:func:`get_weights`), followed — with
+SCAFFOLD on — by one control variate per trained parameter (:func:`n_weights` tells them apart).
+
+Non-IID data (see ``docs/federated.md``, evidence): two things break plain FedAvg here.
+
+* **BatchNorm statistics.** A round is a few local steps (one for a small hospital's U-Net), and
+  BN's running statistics are a slow moving average of the batches seen, so after a round they
+  describe old weights; averaged, they match no model (U-Net Dice 0.0 for 20 rounds while its
+  training went well). :func:`calibrate_bn` sets them to the exact statistics of the training
+  data under the current weights: each single-site arm does it locally at the end of a round;
+  FedAvg does it federatedly on the new *global* weights (:func:`bn_moments`, summed with SecAgg+).
+* **Client drift under label skew.** A body part held by one small hospital (elbow: 24 of 25
+  images at herastrau, which has no humerus) is mapped to the other hospitals' majority class
+  after averaging (elbow → humerus, recall 0.0 at every round). :class:`Scaffold` (Karimireddy et
+  al., 2020) corrects every local gradient by ``c − c_i``, the server's control variate minus this
+  hospital's (the mean raw gradient of its previous round), so local steps follow the global
+  gradient. With one site ``c = c_i`` and it is plain training.
 """
 
 from __future__ import annotations
@@ -20,7 +37,7 @@ import hashlib
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -48,6 +65,10 @@ LR_FLOOR = 0.05  # the cosine schedule's last-round factor
 ConfigValue = bool | int | float | str
 
 
+def _bool(v: ConfigValue) -> bool:
+    return v.lower() in ("1", "true", "yes") if isinstance(v, str) else bool(v)
+
+
 @dataclass(frozen=True)
 class FedTaskConfig:
     """The run-config knobs that shape the model and the local training (see pyproject.toml)."""
@@ -63,6 +84,7 @@ class FedTaskConfig:
     seg_features: int = 8
     seed: int = 0
     lr_schedule: str = "cosine"
+    bn_calibrate: bool = True
 
     @classmethod
     def from_run_config(cls, rc: Mapping[str, ConfigValue]) -> FedTaskConfig:
@@ -78,6 +100,7 @@ class FedTaskConfig:
             lr=float(rc.get("lr", 2e-3)), cascade_size=int(rc.get("cascade-size", 64)), cascade_blocks=blocks,
             cascade_per_class=int(rc.get("cascade-per-class", 100)), seg_size=int(rc.get("seg-size", 64)),
             seg_features=int(rc.get("seg-features", 8)), seed=int(rc.get("seed", 0)), lr_schedule=schedule,
+            bn_calibrate=_bool(rc.get("bn-calibrate", True)),
         )  # fmt: skip
 
     def train_config(self) -> TrainConfig:
@@ -103,6 +126,16 @@ def _exchanged(model: nn.Module) -> list[str]:
     return [k for k in model.state_dict() if not k.endswith("num_batches_tracked")]
 
 
+def n_weights(model: nn.Module) -> int:
+    """How many exchanged arrays are model weights (the rest are SCAFFOLD control variates)."""
+    return len(_exchanged(model))
+
+
+def zero_controls(model: nn.Module) -> list[np.ndarray]:
+    """SCAFFOLD's initial control variates: zeros shaped like the trained parameters."""
+    return [np.zeros(tuple(p.shape), np.float32) for p in model.parameters()]
+
+
 def get_weights(model: nn.Module) -> list[np.ndarray]:
     state = model.state_dict()
     return [np.array(state[k].detach().cpu().numpy(), copy=True, order="C") for k in _exchanged(model)]
@@ -124,8 +157,58 @@ def make_job(cfg: FedTaskConfig, data: dict[str, Split]) -> Job:
     """The ``ml.train`` job of the task over this hospital's ``data`` ("train" + evaluation splits)."""
     tc = cfg.train_config()
     job = cascade_job(data, tc) if cfg.task == "cascade" else segmentation_job(data, tc)
-    # The local batch follows the run config for both tasks (ml.train halves it for the U-Net).
-    return dataclasses.replace(job, batch=min(cfg.batch, max(2, job.n)))
+    # ml.train's batch (``batch-size``; halved for the U-Net), capped by a small hospital's share.
+    return dataclasses.replace(job, batch=min(job.batch, max(2, job.n)))
+
+
+def trainable(model: nn.Module) -> list[bool]:
+    """Per weight array: a trained parameter (True) or a BatchNorm running statistic (False)."""
+    params = {name for name, _ in model.named_parameters()}
+    return [k in params for k in _exchanged(model)]
+
+
+def bn_moments(model: nn.Module, weights: list[np.ndarray], inverse: bool = False) -> list[np.ndarray]:
+    """BN ``running_var`` ↔ second moment ``var + mean²`` in a weight list (other arrays as they are).
+
+    Averaging means and second moments over hospitals (weighted by images) gives the pooled
+    statistics — averaging variances would drop the spread of the hospitals' means.
+    """
+    keys = _exchanged(model)
+    means = {k[: -len("mean")]: w for k, w in zip(keys, weights, strict=False) if k.endswith("running_mean")}
+    out = list(weights)
+    for i, k in enumerate(keys):
+        if k.endswith("running_var"):
+            sq = means[k[: -len("var")]] ** 2
+            out[i] = np.maximum(weights[i] - sq, 0.0) if inverse else weights[i] + sq
+    return out
+
+
+@torch.no_grad()
+def calibrate_bn(job: Job, seed: int = 0) -> None:
+    """Set every BatchNorm's running mean/var to the statistics of the job's training data.
+
+    One pass of ``job.step`` in train mode without gradients, with ``momentum=None`` (BN's
+    cumulative average over the batches), so the statistics describe the current weights.
+    """
+    bns = [m for m in job.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    gen = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    job.model.train()
+    try:
+        for i in range(0, job.n, job.batch):
+            idx = torch.arange(i, min(i + job.batch, job.n))
+            if len(idx) >= 2:  # BN needs two samples per channel
+                job.step(idx, gen, rng)
+    finally:
+        for m, momentum in zip(bns, momenta, strict=True):
+            m.momentum = momentum
+        job.model.eval()
 
 
 def _with_proximal_term(job: Job, mu: float) -> Job:
@@ -157,16 +240,49 @@ def round_seed(cfg: FedTaskConfig, server_round: int, partition: str) -> int:
     return int.from_bytes(digest[:4], "little")
 
 
+@dataclass
+class Scaffold:
+    """One hospital's SCAFFOLD round: ``correction = c − c_i`` is added to every gradient before the
+    optimizer step; the mean raw gradient of the round (:meth:`new_control`) is the next ``c_i``."""
+
+    correction: list[np.ndarray]
+    grad_sum: list[torch.Tensor] = field(default_factory=list)
+    steps: int = 0
+
+    def attach(self, opt: torch.optim.Optimizer, params: list[nn.Parameter]) -> None:
+        corr = [torch.from_numpy(np.asarray(c, np.float32)) for c in self.correction]
+        self.grad_sum = [torch.zeros_like(p) for p in params]
+
+        def pre_step(*_: object) -> None:
+            with torch.no_grad():
+                for p, c, total in zip(params, corr, self.grad_sum, strict=True):
+                    if p.grad is not None:
+                        total.add_(p.grad)
+                        p.grad.add_(c)
+            self.steps += 1
+
+        opt.register_step_pre_hook(pre_step)
+
+    def new_control(self) -> list[np.ndarray]:
+        return [(t / max(1, self.steps)).numpy().astype(np.float32) for t in self.grad_sum]
+
+
 def train(
-    job: Job, epochs: int, seed: int, proximal_mu: float = 0.0, lr_factor: float = 1.0
-) -> dict[str, float]:
+    job: Job, epochs: int, seed: int, proximal_mu: float = 0.0, lr_factor: float = 1.0,
+    bn_calibrate: bool = True, scaffold: Scaffold | None = None,
+) -> dict[str, float]:  # fmt: skip
     """``epochs`` of local training from the weights in ``job.model`` at the constant LR
-    ``job.lr × lr_factor`` with a fresh AdamW (one round); returns loss, steps and seconds."""
+    ``job.lr × lr_factor`` with a fresh AdamW (one round), SCAFFOLD-corrected with ``scaffold``,
+    then (``bn_calibrate``) :func:`calibrate_bn`; returns loss, steps and seconds."""
     t0 = time.perf_counter()
-    job = dataclasses.replace(job, lr=job.lr * lr_factor)
-    fitter = Fitter(_with_proximal_term(job, proximal_mu) if proximal_mu > 0 else job, epochs, seed,
+    local = dataclasses.replace(job, lr=job.lr * lr_factor)
+    fitter = Fitter(_with_proximal_term(local, proximal_mu) if proximal_mu > 0 else local, epochs, seed,
                     schedule="constant")  # fmt: skip
+    if scaffold is not None:
+        scaffold.attach(fitter.opt, list(job.model.parameters()))
     losses = [loss for _ in range(epochs) for loss in fitter.run_epoch()]
+    if bn_calibrate:
+        calibrate_bn(job, seed)
     return {
         "train_loss": float(np.mean(losses)) if losses else float("nan"),
         "train_steps": float(len(losses)),

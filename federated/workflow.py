@@ -1,8 +1,10 @@
 """The round loop of the ServerApp: Flower's default workflow plus checkpoints, resume and timings.
 
 It is :class:`flwr.server.workflow.DefaultWorkflow` (fit — plain or SecAgg+ —, centralized
-evaluation, federated evaluation) with three additions: rounds are numbered from the checkpoint
-a resumed run starts at; after every round the global weights are saved (``last.pt``) and, when
+evaluation, federated evaluation) with these additions: rounds are numbered from the checkpoint
+a resumed run starts at; the aggregate can take a server momentum step (:class:`ServerMomentum`,
+FedAvgM) and get the BatchNorm statistics of the new global weights from the hospitals
+(:class:`BnCalibration`); after every round the global weights are saved (``last.pt``) and, when
 the round's score beats the best so far, also as ``best.pt``; and each round's wall time is kept.
 """
 
@@ -19,7 +21,7 @@ import flwr.compat.common.recorddict_compat as compat
 import numpy as np
 import torch
 from flwr.app import ConfigRecord, Context
-from flwr.common import parameters_to_ndarrays
+from flwr.common import ndarrays_to_parameters, parameters_to_ndarrays
 from flwr.server import LegacyContext
 from flwr.server.compat.app_utils import start_update_client_manager_thread
 from flwr.server.workflow.constant import MAIN_CONFIGS_RECORD, MAIN_PARAMS_RECORD, Key
@@ -45,6 +47,74 @@ class RunState:
     best_weights: list[np.ndarray] = field(default_factory=list)
     history: dict[str, list[float]] = field(default_factory=dict)
     round_seconds: list[float] = field(default_factory=list)
+    velocity: list[np.ndarray] = field(default_factory=list)  # ServerMomentum's buffer
+
+
+@dataclass(frozen=True)
+class ServerMomentum:
+    """FedAvgM (Hsu et al., 2019): the server treats ``FedAvg(clients) - w`` as a step and adds momentum.
+
+    ``v ← β·v + (avg − w)``, ``w ← w + lr·v`` on the trained parameters (``trainable[i]``); the
+    BatchNorm running statistics take the plain average (a momentum step could push a variance
+    below zero). ``β=0, lr=1`` is plain FedAvg. It only post-processes the aggregate, so it works
+    the same with SecAgg+ (the server never sees more than the sum) and central DP.
+    """
+
+    beta: float
+    lr: float
+    trainable: tuple[bool, ...]
+
+    def step(self, w: list[np.ndarray], avg: list[np.ndarray], velocity: list[np.ndarray]
+             ) -> tuple[list[np.ndarray], list[np.ndarray]]:  # fmt: skip
+        """(new global weights, new velocity) from the round's start ``w`` and the aggregate ``avg``."""
+        vel = velocity or [np.zeros_like(a) for a in avg]
+        new_w, new_v = [], []
+        for x, a, v, train in zip(w, avg, vel, self.trainable, strict=True):
+            v = self.beta * v + (a - x) if train else v
+            new_w.append((x + self.lr * v).astype(a.dtype) if train else a)
+            new_v.append(v)
+        return new_w, new_v
+
+
+def _weights(record: Any) -> list[np.ndarray]:
+    return parameters_to_ndarrays(compat.arrayrecord_to_parameters(record, keep_input=True))
+
+
+def _record(weights: list[np.ndarray]) -> Any:
+    return compat.parameters_to_arrayrecord(ndarrays_to_parameters(weights), True)
+
+
+class BnCalibration:
+    """After aggregation, every hospital computes the BN statistics of the new global weights on its data.
+
+    It is one more pass of ``fit_workflow`` (so with SecAgg+ the server only sees the sum) whose
+    messages carry ``mode="bn-stats"``: each hospital replies with the global weights whose BN
+    statistics are its own means and second moments; their image-weighted average gives the
+    pooled statistics (``to_var`` turns second moments back into variances). Only the arrays marked
+    in ``stats`` are taken from it; a failed pass leaves the round's weights as they are.
+    """
+
+    def __init__(self, fit_workflow: Workflow | None, stats: tuple[bool, ...],
+                 to_var: Callable[[list[np.ndarray]], list[np.ndarray]]) -> None:  # fmt: skip
+        self.fit_workflow = fit_workflow or default_fit_workflow
+        self.stats, self.to_var = stats, to_var
+
+    def __call__(self, grid: Grid, context: LegacyContext) -> bool:
+        strategy: Any = context.strategy
+        base = strategy.on_fit_config_fn
+        strategy.on_fit_config_fn = lambda rnd: {**(base(rnd) if base else {}), "mode": "bn-stats"}
+        before = context.state.array_records[MAIN_PARAMS_RECORD]
+        try:
+            self.fit_workflow(grid, context)
+        finally:
+            strategy.on_fit_config_fn = base
+        after = context.state.array_records[MAIN_PARAMS_RECORD]
+        if after is before:
+            return False
+        pooled = self.to_var(_weights(after))
+        merged = [p if stat else w for w, p, stat in zip(_weights(before), pooled, self.stats, strict=True)]
+        context.state.array_records[MAIN_PARAMS_RECORD] = _record(merged)
+        return True
 
 
 class Checkpointer:
@@ -106,10 +176,12 @@ class FedWorkflow:
     """
 
     def __init__(self, fit_workflow: Workflow | None, state: RunState, total_rounds: int,
-                 checkpointer: Checkpointer, score_key: str) -> None:  # fmt: skip
+                 checkpointer: Checkpointer, score_key: str, momentum: ServerMomentum | None = None,
+                 calibration: BnCalibration | None = None) -> None:  # fmt: skip
         self.fit_workflow = fit_workflow or default_fit_workflow
         self.state, self.total = state, total_rounds
         self.ckpt, self.score_key = checkpointer, score_key
+        self.momentum, self.calibration = momentum, calibration
 
     def __call__(self, grid: Grid, context: Context) -> RunState:
         if not isinstance(context, LegacyContext):
@@ -135,15 +207,22 @@ class FedWorkflow:
             log(INFO, "")
             log(INFO, "[ROUND %s/%s]", server_round, self.total)
             cfg[Key.CURRENT_ROUND] = server_round
+            before = context.state.array_records[MAIN_PARAMS_RECORD]
             self.fit_workflow(grid, context)
+            after = context.state.array_records[MAIN_PARAMS_RECORD]
+            if after is not before:  # not after a failed round
+                if self.momentum is not None:
+                    new, st.velocity = self.momentum.step(_weights(before), _weights(after), st.velocity)
+                    context.state.array_records[MAIN_PARAMS_RECORD] = _record(new)
+                if self.calibration is not None:
+                    self.calibration(grid, context)
             default_centralized_evaluation_workflow(grid, context)
             default_evaluate_workflow(grid, context)
             self._after_round(context, server_round, timeit.default_timer() - t0)
 
     def _after_round(self, context: LegacyContext, server_round: int, seconds: float) -> None:
         st = self.state
-        record = context.state.array_records[MAIN_PARAMS_RECORD]
-        weights = parameters_to_ndarrays(compat.arrayrecord_to_parameters(record, keep_input=True))
+        weights = _weights(context.state.array_records[MAIN_PARAMS_RECORD])
         metrics = _round_metrics(context, server_round)
         metrics["round_seconds"] = seconds
         for name, value in metrics.items():

@@ -51,8 +51,9 @@ def test_fedprox_term_pulls_towards_global(data_root: Path) -> None:
         job = task.make_job(cfg, data)
         task.set_weights(job.model, start)
         task.train(job, 3, seed=1, proximal_mu=mu)  # several steps: the pull starts after the first
-        after = task.get_weights(job.model)
-        dist[mu] = sum(float(np.sum((a - b) ** 2)) for a, b in zip(after, start, strict=True))
+        after, trained = task.get_weights(job.model), task.trainable(job.model)  # not the BN statistics
+        pairs = zip(after, start, trained, strict=True)
+        dist[mu] = sum(float(np.sum((a - b) ** 2)) for a, b, t in pairs if t)
     assert dist[100.0] < dist[0.0]
 
 
@@ -109,3 +110,69 @@ def test_client_app_import_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+def test_calibrate_bn_sets_exact_running_statistics() -> None:
+    """After a round BN's running stats are the data's statistics under the final weights (no lagging EMA)."""
+    from ml.train import Job
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 1), torch.nn.BatchNorm2d(2))
+    x = torch.randn(12, 1, 4, 4) * 3 + 5
+
+    def step(idx: torch.Tensor, gen: torch.Generator, rng: np.random.Generator) -> torch.Tensor:
+        return model(x[idx]).mean()
+
+    job = Job("toy", model, 12, 4, 0.01, step, lambda _: None, "x")  # type: ignore[arg-type,return-value]
+    task.calibrate_bn(job)
+    bn = model[1]
+    with torch.no_grad():
+        z = model[0](x)
+    assert torch.allclose(bn.running_mean, z.mean(dim=(0, 2, 3)), atol=1e-5)
+    assert torch.allclose(bn.running_var, z.var(dim=(0, 2, 3)), rtol=0.05)  # mean of per-batch variances
+    assert bn.momentum == 0.1 and not model.training
+
+
+def test_train_calibrates_bn_by_default(data_root: Path) -> None:
+    cfg = task.FedTaskConfig(**{**TINY.__dict__, "task": "segmentation"})
+    data = load_local(data_root / "cismigiu")
+    stats = {}
+    for calibrate in (False, True):
+        job = task.make_job(cfg, data)
+        task.train(job, 1, seed=0, bn_calibrate=calibrate)
+        stats[calibrate] = job.model.encoder1[1].running_var.clone()
+    assert not torch.allclose(stats[False], stats[True])
+    assert task.FedTaskConfig.from_run_config({"bn-calibrate": "false"}).bn_calibrate is False
+    assert task.make_job(cfg, data).batch == min(cfg.batch // 2, task.make_job(cfg, data).n)  # ml.train's
+
+
+def test_trainable_mask_marks_bn_statistics() -> None:
+    model = task.new_model(task.FedTaskConfig(**{**TINY.__dict__, "task": "segmentation"}))
+    mask, keys = task.trainable(model), task._exchanged(model)
+    assert len(mask) == len(task.get_weights(model))
+    stats = ("running_mean", "running_var")
+    assert all(m == (not k.endswith(stats)) for m, k in zip(mask, keys, strict=True))
+
+
+def test_scaffold_corrects_gradients_and_returns_mean_gradient() -> None:
+    from ml.train import Job
+
+    def run(correction: float | None) -> tuple[torch.Tensor, task.Scaffold | None]:
+        model = torch.nn.Linear(1, 1, bias=False)
+        torch.nn.init.zeros_(model.weight)
+        x = torch.ones(4, 1)
+
+        def step(idx: torch.Tensor, gen: torch.Generator, rng: np.random.Generator) -> torch.Tensor:
+            return (model(x[idx]) - 1.0).sum() * 0 + model(x[idx]).sum()  # gradient 1 per sample: constant
+
+        job = Job("toy", model, 4, 2, 0.1, step, lambda _: None, "x")  # type: ignore[arg-type,return-value]
+        sc = None if correction is None else task.Scaffold([np.full((1, 1), correction, np.float32)])
+        task.train(job, 1, seed=0, bn_calibrate=False, scaffold=sc)
+        return model.weight.detach().clone(), sc
+
+    plain, _ = run(None)
+    same, sc = run(0.0)
+    assert torch.equal(plain, same) and sc is not None and sc.steps == 2
+    assert np.allclose(sc.new_control()[0], 2.0)  # the raw gradient of a batch of 2, uncorrected
+    flipped, _ = run(-4.0)  # corrected gradient 2 − 4 < 0: the weight moves the other way
+    assert float(flipped) > 0 > float(plain)
