@@ -4,14 +4,19 @@ For each task (labeler cascade, U-Net segmentation), on the demo's non-IID hospi
 
 * centralized: one model trained on the union of the three hospitals' training data,
 * alone: one model per hospital on its own training data,
-* FedAvg: the real ServerApp/ClientApp (SecAgg+ on) run in-process (:mod:`federated.inprocess`).
+* FedAvg: the real ServerApp/ClientApp (SecAgg+ on) run in-process (:mod:`federated.inprocess`)
+  with the run config's algorithm: SCAFFOLD-corrected local steps (``scaffold``), server momentum
+  on the aggregate (``server-momentum``) and BN statistics of the global weights (``bn-calibrate``).
 
 **Same budget, same recipe.** Every arm runs ``R`` rounds of ``E`` local epochs over its own data
 (``--rounds`` R, ``--local-epochs`` E): a round is :func:`federated.task.train` — a fresh AdamW at
 the constant LR ``lr × lr_factor(round)`` (the run config's ``lr-schedule``, identical for all arms),
-same batch size, same per-round shuffle seeds — so every training image is seen R×E times in
-every arm, and FedAvg does exactly the work of centralized training, split over the hospitals.
-Every arm is evaluated after every round on the server's held-out test split (never trained on).
+same batch size, same per-round shuffle seeds, then one no-grad pass over the arm's training data
+for the BatchNorm statistics (FedAvg: over all hospitals, on the global weights) — so every
+training image is seen R×E times in every arm, and FedAvg does exactly the work of centralized
+training, split over the hospitals (SCAFFOLD adds no passes; momentum is server arithmetic).
+Every arm is evaluated after every round on the server's held-out test split (never trained on,
+not used to pick anything).
 
 Bars (on the **final** round, no checkpoint picking): FedAvg ≥ 0.97 × centralized, and FedAvg
 better than every hospital alone (each at its best round). Writes ``evidence.md``,
@@ -23,6 +28,10 @@ real deployment engine use ``python -m federated.run_demo --timing`` and pass it
 and a round is split into ClientApp work, process start and polling/transport.
 
     PYTHONPATH=. .venv/bin/python bench/federated_evidence.py --out var/federated/evidence
+
+Sizes: ``--scale`` and ``--data-seed`` (demo data and partition), ``--rounds``, ``--local-epochs``,
+``--set k=v`` (any run-config knob, e.g. ``cascade-blocks=6,12,24,16`` for a full DenseNet121),
+``--tasks``, ``--threads``.
 """
 
 from __future__ import annotations
@@ -63,7 +72,7 @@ def train_rounds(
     curve, steps = [], 0.0
     for r in range(1, rounds + 1):
         stats = task.train(job, cfg.local_epochs, task.round_seed(cfg, r, name), 0.0,
-                           task.lr_factor(cfg.lr_schedule, r, rounds))  # fmt: skip
+                           task.lr_factor(cfg.lr_schedule, r, rounds), cfg.bn_calibrate)  # fmt: skip
         steps += stats["train_steps"]
         curve.append(task.evaluate_split(cfg, job.model, test)[cfg.primary])
     return {"curve": curve, "n_train": job.n, "images_seen": job.n * cfg.local_epochs * rounds,
@@ -77,8 +86,11 @@ def bench_task(name: str, rc: dict, data_root: Path, rounds: int, local_epochs: 
     cfg = task.FedTaskConfig.from_run_config(rc)
     test = read_split(data_root / "_server" / "test.npz")
     local = {h: load_local(data_root / h) for h in HOSPITALS}
+    t_task = time.perf_counter()
     res: Result = {"task": name, "metric": cfg.primary, "rounds": rounds, "local_epochs": local_epochs,
-                   "lr": cfg.lr, "lr_schedule": cfg.lr_schedule, "batch": cfg.batch}  # fmt: skip
+                   "lr": cfg.lr, "lr_schedule": cfg.lr_schedule, "batch": cfg.batch,
+                   "bn_calibrate": cfg.bn_calibrate, "server_momentum": float(rc["server-momentum"]),
+                   "secagg": bool(rc["secagg"])}  # fmt: skip
     pooled = {k: union([local[h][k] for h in HOSPITALS]) for k in ("train", "val")}
     print(f"[{name}] centralized ...", flush=True)
     res["centralized"] = train_rounds(cfg, pooled, test, rounds, "centralized")
@@ -103,12 +115,13 @@ def bench_task(name: str, rc: dict, data_root: Path, rounds: int, local_epochs: 
     res["ratio_final"] = fed / max(central, 1e-9)
     res["bar_vs_central"] = fed >= 0.97 * central
     res["bar_vs_alone"] = all(fed > v for v in best_alone.values())
+    res["wall_seconds"] = time.perf_counter() - t_task
     return res
 
 
 def table(results: list[Result]) -> str:
     head = ("| task | metric | R×E | centralized | " + " | ".join(f"{h} alone (best)" for h in HOSPITALS)
-            + " | FedAvg (best) | FedAvg / centralized | ≥ 0.97× | > every alone |")  # fmt: skip
+            + " | FedAvg (best) | FedAvg / centralized | ≥ 0.97× | > every alone (best) |")  # fmt: skip
     lines = [head, "|---" * (9 + len(HOSPITALS)) + "|"]
 
     def cell(c: list[float]) -> str:
@@ -150,10 +163,11 @@ def inprocess_overhead_table(results: list[Result]) -> str:
 def deployment_overhead(work: Path) -> Result:
     """Split each round of a ``run_demo --timing`` run into ClientApp work, process start and the rest.
 
-    Per exchange (a round has 4 SecAgg+ fit stages + 1 evaluation, or 1 fit + 1 evaluation without
-    SecAgg+) the critical path is the slowest node; its process start is the time from the
-    ``flwr-clientapp`` process start to the message reaching the ClientApp (interpreter, imports,
-    FAB install, pulling the message), its work the time inside the ClientApp. What is left of the
+    Per exchange (a round has 2 × 4 SecAgg+ fit stages — training, BN statistics — + 1 evaluation,
+    or 2 fits + 1 evaluation without SecAgg+) the critical path is the slowest node; its process
+    start is the time from the ClientApp process start (a fresh ``flwr-clientapp``, or a fork of
+    :mod:`federated.warm_exec`) to the message reaching the ClientApp (interpreter, imports, FAB
+    install, pulling the message), its work the time inside the ClientApp. What is left of the
     server's round time is polling and transport (SuperNode/SuperExec/ServerApp polling, TLS
     round trips) plus the server's own aggregation and central evaluation (``server_eval_seconds``).
     """
@@ -167,17 +181,17 @@ def deployment_overhead(work: Path) -> Result:
         state = torch.load(lasts[0], weights_only=False)
         summary = {"task": lasts[0].parent.name, "secagg": True, "round_seconds": state["round_seconds"],
                    "history": state["history"]}  # fmt: skip
-    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, int], list[dict]] = defaultdict(list)
     for f in (work / "timing").glob("*.jsonl"):
-        seen: dict[tuple[str, str], int] = defaultdict(int)
+        seen: dict[tuple[str, str, str], int] = defaultdict(int)
         for line in f.read_text().splitlines():
             m = json.loads(line)
-            k = seen[(m["round"], m["type"])]  # the n-th message of this type in this round
-            seen[(m["round"], m["type"])] += 1
-            groups[(m["round"], m["type"], m["stage"] or str(k))].append(m)
+            key = (m["round"], m["type"], m["stage"])
+            groups[(*key, seen[key])].append(m)  # the n-th such message of this node in this round
+            seen[key] += 1
     per_round: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     starts = []
-    for (rnd, _, _), msgs in groups.items():
+    for (rnd, *_), msgs in groups.items():
         pr = per_round[rnd]
         pr["exchanges"] += 1
         pr["messages"] += len(msgs)
@@ -244,8 +258,9 @@ def plot(results: list[Result], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("var/federated/evidence"))
-    p.add_argument("--scale", type=float, default=0.15, help="demo data size factor")
-    p.add_argument("--rounds", default="cascade=20,segmentation=20", help="R per task (task=R,...) or one R")
+    p.add_argument("--scale", type=float, default=0.25, help="demo data size factor")
+    p.add_argument("--data-seed", type=int, default=0, help="demo data and partition seed")
+    p.add_argument("--rounds", default="cascade=15,segmentation=30", help="R per task (task=R,...) or one R")
     p.add_argument("--local-epochs", type=int, default=1, help="E: local epochs per round (every arm)")
     p.add_argument("--tasks", default="cascade,segmentation")
     p.add_argument("--threads", type=int, default=1)
@@ -253,11 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--deployment", action="append", default=[],
                    help="label=DIR of a finished `federated.run_demo --timing` run (repeatable)")
     args = p.parse_args(argv)
+    t0 = time.perf_counter()
     torch.set_num_threads(args.threads)
     out = args.out.resolve()
     data_root = out / "data"
-    if not (data_root / "partition.json").is_file():
-        prepare(data_root, scale=args.scale)
+    part = data_root / "partition.json"
+    if not part.is_file() or json.loads(part.read_text()) | {"sizes": 0} != {
+        "seed": args.data_seed, "scale": args.scale, "sizes": 0}:  # fmt: skip
+        prepare(data_root, seed=args.data_seed, scale=args.scale)
     rc = default_run_config()
     rc["data-root"] = str(data_root)
     for kv in args.set:
@@ -268,9 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     results = [bench_task(t, rc, data_root, int(rounds.get(t, args.rounds if not rounds else 10)),
                           args.local_epochs, out / t) for t in args.tasks.split(",")]  # fmt: skip
     sizes = json.loads((data_root / "partition.json").read_text())
+    wall = time.perf_counter() - t0
+    r0 = results[0]
+    per_task = ", ".join(f"{r['task']} {r['wall_seconds']:.0f} s" for r in results)
     md = [f"Data: demo scale {sizes['scale']}, seed {sizes['seed']}, images per hospital {sizes['sizes']}.",
+          f"Recipe: lr {r0['lr']} ({r0['lr_schedule']} per round), batch {r0['batch']}, BN calibration "
+          f"{'on' if r0['bn_calibrate'] else 'off'}; FedAvg: SecAgg+ {'on' if r0['secagg'] else 'off'}, "
+          f"server momentum {r0['server_momentum']:g}. Wall time {wall:.0f} s "
+          f"({per_task}; {args.threads} torch thread(s)).",
           "", "Test metric after the final round (best round in brackets):", "", table(results), "",
-          "Budget (every arm: R rounds × E local epochs, fresh AdamW per round, same per-round LR):", "",
+          "Budget (every arm: R rounds × E local epochs, same per-round recipe):", "",
           budget_table(results), "", "In-process round time (no transport, no process start):", "",
           inprocess_overhead_table(results)]  # fmt: skip
     if deps:
@@ -278,12 +303,14 @@ def main(argv: list[str] | None = None) -> int:
                deployment_table(deps)]  # fmt: skip
     text = "\n".join(md)
     (out / "evidence.md").write_text(text + "\n")
-    (out / "evidence.json").write_text(json.dumps({"results": results, "deployment": deps}, indent=2))
+    record = {"results": results, "deployment": deps, "wall_seconds": wall, "partition": sizes}
+    (out / "evidence.json").write_text(json.dumps(record, indent=2))
     plot(results, out / "evidence.png")
     print(text)
     for r in results:
         print(f"{r['task']}: FedAvg >= 0.97 x centralized: {r['bar_vs_central']}; "
               f"better than every hospital alone: {r['bar_vs_alone']}")  # fmt: skip
+    print(f"wall time {wall:.0f} s")
     return 0 if all(r["bar_vs_central"] and r["bar_vs_alone"] for r in results) else 1
 
 
