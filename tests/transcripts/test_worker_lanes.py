@@ -80,3 +80,25 @@ def test_a_claimer_that_loses_its_candidates_looks_again(
     assert len(raced[0]) == 2 and len(mine) == 2
     assert {j.delivery_id for j in mine}.isdisjoint(j.delivery_id for j in raced[0])
     assert claim(sessions, box, "a", policy, 2) == []  # and an empty claim still means nothing is due
+
+
+def test_each_receiving_hospital_gets_its_own_small_pool() -> None:
+    """A hospital's pool is its own (a slow one cannot take the others' connections) and every pool
+    is closed with the worker's client set."""
+    import httpx
+
+    from transcripts.worker import Clients
+
+    made: list[httpx.AsyncClient] = []
+
+    def make() -> httpx.AsyncClient:
+        made.append(httpx.AsyncClient(limits=httpx.Limits(max_connections=4)))
+        return made[-1]
+
+    async def scenario() -> None:
+        async with Clients(make) as clients:
+            a, b = clients.get("titan"), clients.get("cismigiu")
+            assert a is clients.get("titan") and a is not b
+        assert all(c.is_closed for c in made) and len(made) == 2
+
+    asyncio.run(scenario())
