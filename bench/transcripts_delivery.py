@@ -1,14 +1,16 @@
 """Benchmark: signed transcript deliveries per second through the outbox worker (not a test).
 
-    .venv/bin/python bench/transcripts_delivery.py [--n 2000] [--lanes 2] [--batch 20] [--no-pg]
+    .venv/bin/python bench/transcripts_delivery.py [--n 2000] [--lanes 2] [--batch 20]
+        [--per-receiver 4] [--no-pg]
 
 For each backend (SQLite file, PostgreSQL at 127.0.0.1:5432/test in a throwaway schema) and each
 scenario (every receiver answers 200; half the hospitals' receivers answer 500), it fills the
 outbox with N due deliveries, runs one worker until each has been attempted once, and reports
 attempts/s and delivered/s. The baseline, measured side by side in the same run against the same
-receiver, is the raw rate of Standard-Webhooks signing + HTTP POST of the same bodies with the same
-client and concurrency but without the outbox (no claim, no decryption, no audit). The receiver is
-a minimal ASGI app in its own process (it answers without verifying, so it is not the bottleneck).
+receiver, is the raw rate of Standard-Webhooks signing + HTTP POST of the same bodies at the same
+concurrency through one pool of batch x lanes connections (the worker's design before it moved to a
+small pool per hospital), without the outbox (no claim, no decryption, no audit). The receiver is a
+minimal ASGI app in its own process (it answers without verifying, so it is not the bottleneck).
 """
 
 from __future__ import annotations
@@ -153,11 +155,13 @@ def _fill(engine: Engine, box: DataBox, port: int, n: int, failing: bool) -> Non
 
 
 async def _run_worker(
-    engine: Engine, box: DataBox, n: int, batch: int, lanes: int
+    engine: Engine, box: DataBox, n: int, batch: int, lanes: int, per_receiver: int
 ) -> tuple[float, float, int]:
     # Failed deliveries are not retried within the run: each delivery is attempted exactly once.
     policy = RetryPolicy(max_attempts=15, base_s=3600, cap_s=3600, jitter=0, lease_s=120)
-    worker = Worker(engine, box, policy, batch=batch, lanes=lanes, timeout_s=10)
+    worker = Worker(
+        engine, box, policy, batch=batch, lanes=lanes, timeout_s=10, per_receiver=per_receiver
+    )
     t0, c0 = time.perf_counter(), time.process_time()
     attempted = await worker.drain()
     return time.perf_counter() - t0, time.process_time() - c0, attempted
@@ -213,6 +217,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="deliveries per run")
     parser.add_argument("--batch", type=int, default=20, help="deliveries per claim (worker default)")
     parser.add_argument("--lanes", type=int, default=2, help="concurrent claim/send/record loops (default)")
+    parser.add_argument("--per-receiver", type=int, default=4, help="connections per hospital (default)")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     port = _free_port()
@@ -249,7 +254,7 @@ def main() -> None:
                                 conn.execute(text(f"DELETE FROM {table}"))
                     _fill(engine, box, port, args.n, failing)
                     secs, cpu, attempted = asyncio.run(
-                        _run_worker(engine, box, args.n, args.batch, args.lanes)
+                        _run_worker(engine, box, args.n, args.batch, args.lanes, args.per_receiver)
                     )
                     base, base_cpu = asyncio.run(_baseline(port, args.n, args.batch * args.lanes, failing))
                     with engine.connect() as conn:
@@ -266,7 +271,10 @@ def main() -> None:
                         _drop_pg(schema)
     receiver.terminate()
     load = os.getloadavg()[0]
-    print(f"\nworker: batch {args.batch}, lanes {args.lanes}; {os.cpu_count()} CPUs, load average {load:.1f}")
+    print(
+        f"\nworker: batch {args.batch}, lanes {args.lanes}, per receiver {args.per_receiver}; "
+        f"{os.cpu_count()} CPUs, load average {load:.1f}"
+    )
     print("cpu ms: CPU time of this process per delivery (worker + SQLite / PG client), load-independent")
     head = f"{'backend':<11}{'receivers':<10}{'n':>6}{'secs':>7}{'attempts/s':>12}{'delivered/s':>13}"
     print(head + f"{'baseline/s':>12}{'ratio':>7}{'cpu ms':>8}{'base cpu ms':>13}")
