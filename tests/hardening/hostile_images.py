@@ -141,7 +141,7 @@ def valid_dicom(draw: st.DrawFn) -> bytes:
     size = rows * cols * samples * frames * bits // 8
     ds.PixelData = (draw(st.binary(min_size=1, max_size=64)) * size)[:size].ljust(size + size % 2, b"\0")
     if ts == uid.RLELossless:
-        ds.compress(uid.RLELossless, encoding_plugin="pydicom")
+        ds.compress(uid.RLELossless, encoding_plugin="pydicom", generate_instance_uid=False)  # reproducible
     else:
         ds.file_meta.TransferSyntaxUID = ts
     return _write(ds)
@@ -275,7 +275,9 @@ def hostile() -> st.SearchStrategy[Drawn]:
 # --- The property -------------------------------------------------------------------------------
 
 LIMITS = {"max_bytes": 2_000_000, "max_pixels": 1_000_000}
-MAX_SECONDS = 5.0  # per file, on a loaded 2-core machine
+# A runaway guard, not a speed bar: CPU seconds of this thread (load on the machine cannot trip it;
+# tracemalloc slows decoding several-fold). Speed is measured in bench/fuzz_images.py.
+MAX_CPU_SECONDS = 10.0
 MAX_TRACED_MB = 100  # Python and numpy allocations while decoding one file (a 1 Mpx image needs ~30)
 ERRORS = {
     ("empty_body", 400),
@@ -292,7 +294,7 @@ def outcome(category: str, data: bytes) -> str:
     Raises AssertionError when a property fails (or lets an unexpected exception out): the hub
     answers a 4xx or a media type, exactly when the HIP sniffs a format; the HIP returns a loaded
     8-bit "L"/"RGB" image within the pixel limit or one ImageError with a known code and status,
-    within MAX_SECONDS and MAX_TRACED_MB; a valid image always decodes.
+    within MAX_CPU_SECONDS and MAX_TRACED_MB; a valid image always decodes.
     """
     try:
         media_type: str | None = check_upload(data, LIMITS["max_bytes"])
@@ -305,7 +307,7 @@ def outcome(category: str, data: bytes) -> str:
     if not tracing:
         tracemalloc.start()
     tracemalloc.reset_peak()
-    start = time.perf_counter()
+    start = time.thread_time()
     try:
         image = decode_image(data, **LIMITS)
         label = f"decoded {sniff_format(data)}"
@@ -313,10 +315,10 @@ def outcome(category: str, data: bytes) -> str:
         assert (exc.code, exc.status) in ERRORS, (exc.code, exc.status)
         image, label = None, f"{exc.status} {exc.code}"
     finally:
-        seconds, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+        seconds, peak = time.thread_time() - start, tracemalloc.get_traced_memory()[1]
         if not tracing:
             tracemalloc.stop()
-    assert seconds < MAX_SECONDS, f"{category}: {seconds:.1f} s"
+    assert seconds < MAX_CPU_SECONDS, f"{category}: {seconds:.1f} CPU s"
     assert peak < MAX_TRACED_MB << 20, f"{category}: {peak >> 20} MB traced while decoding"
     if image is not None:
         assert image.mode in ("L", "RGB") and 0 < image.width * image.height <= LIMITS["max_pixels"]
