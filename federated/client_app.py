@@ -63,7 +63,7 @@ class HospitalClient(NumPyClient):
     def get_parameters(self, config: dict[str, Scalar]) -> list[np.ndarray]:
         from federated import task
 
-        return task.get_weights(self.job.model)
+        return task.pack(task.get_weights(self.job.model))
 
     def fit(
         self, parameters: list[np.ndarray], config: dict[str, Scalar]
@@ -71,14 +71,14 @@ class HospitalClient(NumPyClient):
         from federated import task
 
         model = self.job.model
-        k = task.n_weights(model)
-        weights, controls = parameters[:k], parameters[k:]
+        weights, controls = task.unpack(model, parameters)
         task.set_weights(model, weights)
         server_round = int(config.get("server_round", 1))
         seed = task.round_seed(self.cfg, server_round, self.partition)
         if config.get("mode") == "bn-stats":  # the global weights' BN statistics on this hospital's data
             task.calibrate_bn(self.job, seed)
-            return task.bn_moments(model, task.get_weights(model)) + controls, task.n_examples(self.job), {}
+            moments = task.bn_moments(model, task.get_weights(model))
+            return task.pack(moments + controls), task.n_examples(self.job), {}
         scaffold = None
         if controls:  # SCAFFOLD: correct by c − c_i; the round's mean gradient becomes the new c_i
             old = self.state.array_records.get(CONTROL_KEY)
@@ -91,7 +91,7 @@ class HospitalClient(NumPyClient):
         if scaffold is not None:
             new_controls = scaffold.new_control()
             self.state.array_records[CONTROL_KEY] = ArrayRecord(new_controls)
-        return task.get_weights(model) + new_controls, task.n_examples(self.job), dict(stats)
+        return task.pack(task.get_weights(model) + new_controls), task.n_examples(self.job), dict(stats)
 
     def evaluate(
         self, parameters: list[np.ndarray], config: dict[str, Scalar]
@@ -102,7 +102,7 @@ class HospitalClient(NumPyClient):
         t0 = time.perf_counter()
         val = load_local(self.data_dir, ("val",))["val"]
         model = task.new_model(self.cfg)
-        task.set_weights(model, parameters[: task.n_weights(model)])
+        task.set_weights(model, task.unpack(model, parameters)[0])
         metrics = task.evaluate_split(self.cfg, model, val)
         primary = metrics[self.cfg.primary]
         keep = {k: float(v) for k, v in metrics.items() if "_recall_" not in k and "_auroc_" not in k}

@@ -127,7 +127,7 @@ def build_strategy(opts: RunOptions, cfg: task.FedTaskConfig, initial: list[np.n
 
         def evaluate_fn(server_round: int, weights: list[np.ndarray], config: dict) -> tuple[float, dict]:
             t0 = time.perf_counter()
-            task.set_weights(model, weights[: task.n_weights(model)])
+            task.set_weights(model, task.unpack(model, weights)[0])
             m = task.evaluate_split(cfg, model, server_eval)
             keep = {f"server_{k}": v for k, v in m.items() if "_recall_" not in k and "_auroc_" not in k}
             keep["server_eval_seconds"] = time.perf_counter() - t0
@@ -175,7 +175,7 @@ def run(grid: Grid, context: Context) -> dict[str, Any]:
         log(INFO, "resuming %s after round %s (best %.4f at round %s)", cfg.task, state.round,
             state.best_score, state.best_round)  # fmt: skip
     controls = task.zero_controls(model) if opts.uses_scaffold else []  # SCAFFOLD's c, after the weights
-    initial = state.weights or task.get_weights(model) + controls
+    initial = state.weights or task.pack(task.get_weights(model) + controls)
     server_eval = _server_eval(opts)
     strategy = build_strategy(opts, cfg, initial, server_eval)
     legacy = LegacyContext(context=context, config=ServerConfig(num_rounds=opts.rounds), strategy=strategy)
@@ -187,14 +187,20 @@ def run(grid: Grid, context: Context) -> dict[str, Any]:
             timeout=opts.secagg_timeout,
         )  # fmt: skip
     score_key = f"server_{cfg.primary}" if server_eval is not None else cfg.primary
-    trained, no_controls = task.trainable(model), [False] * len(controls)
+    trained = task.trainable(model)
     momentum: ServerMomentum | None = None
     calibration: BnCalibration | None = None
     if opts.server_momentum > 0 or opts.server_lr != 1.0:  # the controls are averaged, no momentum
-        momentum = ServerMomentum(opts.server_momentum, opts.server_lr, tuple(trained + no_controls))
+        mask = task.element_mask(model, trained, bool(controls), False)
+        momentum = ServerMomentum(opts.server_momentum, opts.server_lr, mask)
     if federated_bn(opts, cfg):
-        stats = tuple([not t for t in trained] + no_controls)
-        calibration = BnCalibration(fit_workflow, stats, lambda w: task.bn_moments(model, w, inverse=True))
+        stats = task.element_mask(model, [not t for t in trained], bool(controls), False)
+
+        def to_var(params: list[np.ndarray]) -> list[np.ndarray]:
+            weights, ctrl = task.unpack(model, params)
+            return task.pack(task.bn_moments(model, weights, inverse=True) + ctrl)
+
+        calibration = BnCalibration(fit_workflow, stats, to_var)
     workflow = FedWorkflow(fit_workflow, state, opts.rounds, ckpt, score_key, momentum, calibration)
     state = workflow(grid, legacy)
     clients = sorted({str(n) for n in grid.get_node_ids()})
@@ -205,7 +211,7 @@ def run(grid: Grid, context: Context) -> dict[str, Any]:
         "round_seconds": state.round_seconds, "history": state.history, "nodes": clients,
     }  # fmt: skip
     if opts.publish and state.best_weights:
-        task.set_weights(model, state.best_weights[: task.n_weights(model)])
+        task.set_weights(model, task.unpack(model, state.best_weights)[0])
         final = {k: v[state.best_round - 1] for k, v in state.history.items() if len(v) >= state.best_round}
         fed = FedProvenance(opts.strategy_label(), state.round, clients, final, opts.secagg, opts.dp_label(),
                             state.best_round, state.history)  # fmt: skip

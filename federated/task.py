@@ -10,9 +10,12 @@ or ``"cosine"`` (cosine decay over ``num-server-rounds`` down to ``LR_FLOOR``), 
 the server with the round's fit config. The evidence bench trains its centralized and
 hospital-alone baselines with exactly the same per-round recipe.
 
-Exchanged arrays: the model's ``state_dict`` arrays in order, including the BatchNorm running
-statistics but not the ``num_batches_tracked`` counters (:func:`get_weights`), followed — with
-SCAFFOLD on — by one control variate per trained parameter (:func:`n_weights` tells them apart).
+Exchanged parameters: ONE float32 vector (:func:`pack` / :func:`unpack`): the model's
+``state_dict`` arrays in order, including the BatchNorm running statistics but not the
+``num_batches_tracked`` counters (:func:`get_weights`), followed — with SCAFFOLD on — by one
+control variate per trained parameter. One array instead of hundreds: Flower moves every array of
+a message as separate objects (one HTTP request each, at every hop), which made a deployment
+message take minutes on 2 cores.
 
 Non-IID data (see ``docs/federated.md``, evidence): two things break plain FedAvg here.
 
@@ -126,14 +129,41 @@ def _exchanged(model: nn.Module) -> list[str]:
     return [k for k in model.state_dict() if not k.endswith("num_batches_tracked")]
 
 
-def n_weights(model: nn.Module) -> int:
-    """How many exchanged arrays are model weights (the rest are SCAFFOLD control variates)."""
-    return len(_exchanged(model))
-
-
 def zero_controls(model: nn.Module) -> list[np.ndarray]:
     """SCAFFOLD's initial control variates: zeros shaped like the trained parameters."""
     return [np.zeros(tuple(p.shape), np.float32) for p in model.parameters()]
+
+
+def pack(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """The exchanged form: every array flattened into one float32 vector."""
+    return [np.concatenate([np.asarray(a, np.float32).ravel() for a in arrays])]
+
+
+def unpack(model: nn.Module, params: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(weights, SCAFFOLD controls — empty without SCAFFOLD) from the exchanged vector."""
+    shapes = [tuple(model.state_dict()[k].shape) for k in _exchanged(model)]
+    shapes += [tuple(p.shape) for p in model.parameters()]
+    sizes = [math.prod(s) for s in shapes]
+    vec = params[0].ravel() if len(params) == 1 else pack(params)[0]
+    n_w = len(_exchanged(model))
+    if len(vec) not in (sum(sizes[:n_w]), sum(sizes)):
+        raise ValueError(f"{len(vec)} exchanged values do not fit {type(model).__name__}")
+    out, at = [], 0
+    for shape, size in zip(shapes, sizes, strict=True):
+        if at == len(vec):
+            break
+        out.append(vec[at : at + size].reshape(shape))
+        at += size
+    return out[:n_w], out[n_w:]
+
+
+def element_mask(model: nn.Module, weight_flags: list[bool], controls: bool, flag: bool) -> list[np.ndarray]:
+    """A boolean mask over the exchanged vector: ``weight_flags`` per weight array, ``flag`` for controls."""
+    state = model.state_dict()
+    parts = [np.full(state[k].numel(), f) for k, f in zip(_exchanged(model), weight_flags, strict=True)]
+    if controls:
+        parts += [np.full(p.numel(), flag) for p in model.parameters()]
+    return [np.concatenate(parts)]
 
 
 def get_weights(model: nn.Module) -> list[np.ndarray]:

@@ -54,24 +54,25 @@ class RunState:
 class ServerMomentum:
     """FedAvgM (Hsu et al., 2019): the server treats ``FedAvg(clients) - w`` as a step and adds momentum.
 
-    ``v ← β·v + (avg − w)``, ``w ← w + lr·v`` on the trained parameters (``trainable[i]``); the
-    BatchNorm running statistics take the plain average (a momentum step could push a variance
-    below zero). ``β=0, lr=1`` is plain FedAvg. It only post-processes the aggregate, so it works
-    the same with SecAgg+ (the server never sees more than the sum) and central DP.
+    ``v ← β·v + (avg − w)``, ``w ← w + lr·v`` where ``mask`` is true (the trained parameters; one
+    boolean array per exchanged array); elsewhere the plain average (BatchNorm statistics: a
+    momentum step could push a variance below zero; SCAFFOLD's controls). ``β=0, lr=1`` is plain
+    FedAvg. It only post-processes the aggregate, so it works the same with SecAgg+ (the server
+    never sees more than the sum) and central DP.
     """
 
     beta: float
     lr: float
-    trainable: tuple[bool, ...]
+    mask: list[np.ndarray]
 
     def step(self, w: list[np.ndarray], avg: list[np.ndarray], velocity: list[np.ndarray]
              ) -> tuple[list[np.ndarray], list[np.ndarray]]:  # fmt: skip
         """(new global weights, new velocity) from the round's start ``w`` and the aggregate ``avg``."""
         vel = velocity or [np.zeros_like(a) for a in avg]
         new_w, new_v = [], []
-        for x, a, v, train in zip(w, avg, vel, self.trainable, strict=True):
-            v = self.beta * v + (a - x) if train else v
-            new_w.append((x + self.lr * v).astype(a.dtype) if train else a)
+        for x, a, v, m in zip(w, avg, vel, self.mask, strict=True):
+            v = np.where(m, self.beta * v + (a - x), 0.0).astype(a.dtype)
+            new_w.append(np.where(m, x + self.lr * v, a).astype(a.dtype))
             new_v.append(v)
         return new_w, new_v
 
@@ -90,11 +91,12 @@ class BnCalibration:
     It is one more pass of ``fit_workflow`` (so with SecAgg+ the server only sees the sum) whose
     messages carry ``mode="bn-stats"``: each hospital replies with the global weights whose BN
     statistics are its own means and second moments; their image-weighted average gives the
-    pooled statistics (``to_var`` turns second moments back into variances). Only the arrays marked
-    in ``stats`` are taken from it; a failed pass leaves the round's weights as they are.
+    pooled statistics (``to_var`` turns second moments back into variances). Only the values marked
+    in ``stats`` (one boolean array per exchanged array) are taken from it; a failed pass leaves
+    the round's weights as they are.
     """
 
-    def __init__(self, fit_workflow: Workflow | None, stats: tuple[bool, ...],
+    def __init__(self, fit_workflow: Workflow | None, stats: list[np.ndarray],
                  to_var: Callable[[list[np.ndarray]], list[np.ndarray]]) -> None:  # fmt: skip
         self.fit_workflow = fit_workflow or default_fit_workflow
         self.stats, self.to_var = stats, to_var
@@ -112,7 +114,7 @@ class BnCalibration:
         if after is before:
             return False
         pooled = self.to_var(_weights(after))
-        merged = [p if stat else w for w, p, stat in zip(_weights(before), pooled, self.stats, strict=True)]
+        merged = [np.where(m, p, w) for w, p, m in zip(_weights(before), pooled, self.stats, strict=True)]
         context.state.array_records[MAIN_PARAMS_RECORD] = _record(merged)
         return True
 

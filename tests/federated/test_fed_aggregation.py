@@ -103,9 +103,9 @@ def test_server_momentum_step() -> None:
 
     w = [np.zeros(2, np.float32), np.ones(1, np.float32)]  # a parameter and a BN statistic
     avg = [np.full(2, 1.0, np.float32), np.full(1, 3.0, np.float32)]
-    plain, _ = ServerMomentum(0.0, 1.0, (True, False)).step(w, avg, [])
+    plain, _ = ServerMomentum(0.0, 1.0, [np.array(True), np.array(False)]).step(w, avg, [])
     assert all(np.allclose(a, b) for a, b in zip(plain, avg, strict=True))
-    m = ServerMomentum(0.5, 1.0, (True, False))
+    m = ServerMomentum(0.5, 1.0, [np.array(True), np.array(False)])
     w1, v1 = m.step(w, avg, [])
     assert np.allclose(w1[0], 1.0) and np.allclose(w1[1], 3.0)
     w2, _ = m.step(w1, [np.full(2, 2.0, np.float32), np.full(1, 4.0, np.float32)], v1)
@@ -128,18 +128,20 @@ def test_scaffold_and_federated_bn_statistics(tiny_config: dict, data_root: Path
     weights = torch.load(Path(rc["run-dir"]) / "segmentation" / "last.pt", weights_only=False)["weights"]
     cfg = task.FedTaskConfig.from_run_config(rc)
     model = task.new_model(cfg)
-    assert len(weights) == task.n_weights(model) + len(list(model.parameters()))  # weights + controls
+    assert len(weights) == 1  # one vector: weights + controls
+    global_weights, controls = task.unpack(model, weights)
+    assert len(controls) == len(list(model.parameters())) and any(np.any(c != 0) for c in controls)
     moments, sizes = [], []
     for hip in HOSPITALS:  # what the hospitals computed, pooled by hand
         job = task.make_job(cfg, load_local(data_root / hip, ("train",)))
-        task.set_weights(job.model, weights[: task.n_weights(model)])
+        task.set_weights(job.model, global_weights)
         task.calibrate_bn(job)
         moments.append(task.bn_moments(job.model, task.get_weights(job.model)))
         sizes.append(job.n)
     pooled = task.bn_moments(model, [sum(n * m[i] for n, m in zip(sizes, moments, strict=True)) / sum(sizes)
                                      for i in range(len(moments[0]))], inverse=True)  # fmt: skip
     stats = [i for i, t in enumerate(task.trainable(model)) if not t]
-    assert all(np.allclose(weights[i], pooled[i], rtol=1e-3, atol=1e-5) for i in stats)
+    assert all(np.allclose(global_weights[i], pooled[i], rtol=1e-3, atol=1e-5) for i in stats)
     assert not RunOptions.from_run_config({"dp-noise-multiplier": 0.5}).uses_scaffold
 
 

@@ -176,3 +176,19 @@ def test_scaffold_corrects_gradients_and_returns_mean_gradient() -> None:
     assert np.allclose(sc.new_control()[0], 2.0)  # the raw gradient of a batch of 2, uncorrected
     flipped, _ = run(-4.0)  # corrected gradient 2 − 4 < 0: the weight moves the other way
     assert float(flipped) > 0 > float(plain)
+
+
+def test_exchanged_vector_round_trip() -> None:
+    """Weights (+ SCAFFOLD controls) travel as one float32 vector; masks address its elements."""
+    model = task.new_model(task.FedTaskConfig(**{**TINY.__dict__, "task": "segmentation"}))
+    weights, controls = task.get_weights(model), task.zero_controls(model)
+    for arrays in (weights, weights + controls):
+        packed = task.pack(arrays)
+        assert len(packed) == 1 and packed[0].dtype == np.float32
+        back_w, back_c = task.unpack(model, packed)
+        assert all(np.array_equal(a, b) for a, b in zip(back_w + back_c, arrays, strict=True))
+    with pytest.raises(ValueError):
+        task.unpack(model, [packed[0][:-1]])
+    mask = task.element_mask(model, task.trainable(model), True, False)[0]
+    stats = sum(w.size for w, t in zip(weights, task.trainable(model), strict=True) if not t)
+    assert mask.shape == packed[0].shape and (~mask).sum() == stats + sum(c.size for c in controls)
