@@ -11,6 +11,12 @@ Runtime dependency installation stays off: the SuperLink gets
 ``--disable-runtime-dependency-installation`` (and ``FLWR_DISABLE_RUNTIME_DEPENDENCY_INSTALLATION=1``),
 SuperNodes are started without ``--allow-runtime-dependency-installation``. All processes use this
 venv and ``PYTHONPATH=<repo>``. ``--kill <hip> --kill-after S`` kills a SuperNode mid-run.
+
+``--executor warm`` (default) starts each SuperNode with ``--isolation process`` next to a
+:mod:`federated.warm_exec` SuperExec that forks every ClientApp process from a warm parent;
+``--executor subprocess`` is Flower's default (a fresh ``flwr-clientapp`` per message).
+``--node-poll 0.2`` (default) runs each SuperNode as :mod:`federated.fast_supernode` (idle poll
+0.2 s instead of flwr 1.41's hard-coded 3 s); ``--node-poll 0`` runs ``flower-supernode`` as is.
 """
 
 from __future__ import annotations
@@ -55,11 +61,21 @@ def superlink_cmd(port: int, tls: certs.CertPaths | None, db: Path) -> list[str]
 
 
 def supernode_cmd(
-    hip: str, data_dir: Path, superlink: str, port: int, tls: certs.CertPaths | None
-) -> list[str]:
-    cmd = [str(BIN / "flower-supernode"), "--superlink", superlink, "--port", str(port),
+    hip: str, data_dir: Path, superlink: str, port: int, tls: certs.CertPaths | None, warm: bool = False,
+    fast_poll: bool = False,
+) -> list[str]:  # fmt: skip
+    exe = [sys.executable, "-m", "federated.fast_supernode"] if fast_poll else [str(BIN / "flower-supernode")]
+    cmd = [*exe, "--superlink", superlink, "--port", str(port),
            "--node-config", f'partition="{hip}" data-dir="{data_dir}"']  # fmt: skip
+    if warm:  # no SuperExec of its own: federated.warm_exec serves its Runtime API (warm_exec_cmd)
+        cmd += ["--isolation", "process"]
     return [*cmd, "--insecure"] if tls is None else [*cmd, "--root-certificates", str(tls.ca_cert)]
+
+
+def warm_exec_cmd(port: int, supernode_pid: int) -> list[str]:
+    """The SuperExec of a ``--isolation process`` SuperNode: forks ClientApps from a warm process."""
+    return [sys.executable, "-m", "federated.warm_exec", "--runtime-api-address", f"127.0.0.1:{port}",
+            "--parent-pid", str(supernode_pid)]  # fmt: skip
 
 
 def write_connection(flwr_home: Path, address: str, tls: certs.CertPaths | None) -> str:
@@ -97,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kill-after", type=float, default=60.0)
     p.add_argument("--fresh", action="store_true", help="ignore checkpoints of an earlier run")
     p.add_argument("--wait", type=float, default=7200.0, help="max seconds to wait for the run's summary")
+    p.add_argument("--executor", choices=["warm", "subprocess"], default="warm",
+                   help="warm: fork each ClientApp from a warm process (federated.warm_exec); "
+                   "subprocess: Flower's default, a fresh flwr-clientapp process per message")
+    p.add_argument("--node-poll", type=float, default=0.2,
+                   help="SuperNode idle poll, s (federated.fast_supernode); 0: flower-supernode as is (3 s)")
     p.add_argument("--timing", action="store_true",
                    help="log each ClientApp message's timings to <work>/timing (see bench/)")
     args = p.parse_args(argv)
@@ -109,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         data.prepare(data_root, scale=args.scale)
     tls = None if args.insecure else certs.generate(work / "certs")
     env = _env(work / "flwr_home")
+    env["FLWR_SUPERNODE_IDLE_POLL"] = str(args.node_poll)
     address = f"127.0.0.1:{args.port}"
     conn = write_connection(work / "flwr_home", address, tls)
     logs = work / "logs"
@@ -133,9 +155,17 @@ def main(argv: list[str] | None = None) -> int:
         db.unlink(missing_ok=True)
         start("superlink", superlink_cmd(args.port, tls, db))
         time.sleep(4)
+        warm, fast = args.executor == "warm", args.node_poll > 0
         for k, h in enumerate(DEMO_HOSPITALS, start=1):
-            start(f"supernode-{h.id}", supernode_cmd(h.id, data_root / h.id, address, args.port + k, tls))
+            node = supernode_cmd(h.id, data_root / h.id, address, args.port + k, tls, warm, fast)
+            start(f"supernode-{h.id}", node)
+            if warm:
+                start(f"warm-exec-{h.id}", warm_exec_cmd(args.port + k, procs[f"supernode-{h.id}"].pid))
         time.sleep(4)
+        dead = [name for name, proc in procs.items() if proc.poll() is not None]
+        if dead:
+            print(f"{', '.join(dead)} exited at start; see {logs}", flush=True)
+            return 1
         if args.kill:
             victim = procs[f"supernode-{args.kill}"]
             threading.Timer(args.kill_after, lambda: os.killpg(victim.pid, signal.SIGKILL)).start()

@@ -1,0 +1,60 @@
+"""Flower overhead cuts: the warm SuperExec (forked ClientApps) and the SuperNode with a short idle poll."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from unittest.mock import MagicMock
+
+import pytest
+from flwr.supercore.constant import TaskType
+from flwr.supercore.superexec.executor.types import ExecutionSpec, LaunchResultStatus
+
+from federated.run_demo import supernode_cmd, warm_exec_cmd
+from federated.warm_exec import ForkExecutor
+
+
+def _spec(task_type: TaskType, token: str) -> ExecutionSpec:
+    return ExecutionSpec(task_type=task_type, runtime_api_address="127.0.0.1:1", token=token, insecure=True,
+                         root_certificates_path=None, runtime_dependency_install=False, parent_pid=None,
+                         suppress_output=True, task_id=1)  # fmt: skip
+
+
+def test_fork_executor_runs_clientapp_in_a_child(tmp_path: Path) -> None:
+    def target(spec: ExecutionSpec) -> None:
+        (tmp_path / spec.token).write_text("ran")
+        raise SystemExit(0)  # like run_clientapp's flwr_exit: must not escape into the parent's loop
+
+    ex = ForkExecutor(target)
+    ex.fallback = MagicMock()
+    assert ex.launch(_spec(TaskType.CLIENT_APP, "t1")).status == LaunchResultStatus.ACCEPTED
+    end = time.monotonic() + 20
+    while ex.children and time.monotonic() < end:
+        ex.reconcile()
+        time.sleep(0.05)
+    assert not ex.children and (tmp_path / "t1").read_text() == "ran"
+    ex.launch(_spec(TaskType.SERVER_APP, "t2"))
+    ex.fallback.launch.assert_called_once()
+
+
+def test_demo_commands_for_the_warm_executor() -> None:
+    cmd = supernode_cmd("titan", Path("/d"), "127.0.0.1:9190", 9193, None, warm=True)
+    assert cmd[cmd.index("--isolation") + 1] == "process" and "--insecure" in cmd
+    assert "--isolation" not in supernode_cmd("titan", Path("/d"), "127.0.0.1:9190", 9193, None)
+    assert warm_exec_cmd(9193, 42)[-4:] == ["--runtime-api-address", "127.0.0.1:9193", "--parent-pid", "42"]
+
+
+def test_fast_supernode_caps_only_the_idle_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flwr.supernode import start_client_internal
+
+    from federated import fast_supernode
+
+    slept: list[float] = []
+    monkeypatch.setattr(fast_supernode.time, "sleep", slept.append)
+    fake = fast_supernode.patched_time(0.2)
+    fake.sleep(3)  # the idle poll of flwr 1.41's SuperNode loop
+    fake.sleep(0.5)  # its other waits stay as they are
+    assert slept == [0.2, 0.5] and fake.time is time.time
+    assert start_client_internal.time is time  # the module attribute the entry point replaces
+    cmd = supernode_cmd("titan", Path("/d"), "127.0.0.1:9190", 9193, None, fast_poll=True)
+    assert cmd[1:3] == ["-m", "federated.fast_supernode"]
