@@ -9,6 +9,7 @@ starters (hub and standalone worker).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,39 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from qaid.api_errors import ApiError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Arbitrary constant: the PostgreSQL advisory lock id that serialises migrations.
 _MIGRATION_LOCK_ID = 0x51A1D
+_log = logging.getLogger("qaid.db")
+
+
+# A database that cannot take a write right now: full disk ("database or disk is full"), read-only
+# file or PostgreSQL in read-only mode (InternalError 25006), connection lost (OperationalError).
+STORAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InternalError)
+STORAGE_RETRY_AFTER_S = 30
+
+
+def storage_unavailable(exc: Exception) -> ApiError:
+    """The client's answer when the database refused a read or write: 503, nothing acknowledged.
+
+    Every write commits before its route answers, so a client that gets this keeps its data and
+    sends it again later (the bot and the hub's delivery worker do). The cause goes to the log, not
+    to the client: it may name files and hosts.
+    """
+    _log.error("storage unavailable: %s", type(exc).__name__, exc_info=exc)
+    return ApiError(
+        503,
+        "storage_unavailable",
+        "The service cannot store data right now (its database is full, read-only or unreachable); "
+        "nothing was stored. Please try again later.",
+        {"Retry-After": str(STORAGE_RETRY_AFTER_S)},
+    )
 
 
 def utcnow() -> datetime:

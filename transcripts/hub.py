@@ -29,7 +29,7 @@ from qaid.ratelimit import RateLimiter, retry_after
 from transcripts import api_hospitals, api_images, api_transcripts
 from transcripts.context import HubContext
 from transcripts.crypto import DataBox, tokens_equal
-from transcripts.db import make_engine, migrate, session_factory
+from transcripts.db import STORAGE_ERRORS, make_engine, migrate, session_factory, storage_unavailable
 from transcripts.directory import sync_demo_hospitals
 from transcripts.images import MAX_IMAGE_BYTES
 from transcripts.metrics import HubMetrics
@@ -109,7 +109,12 @@ def create_app(
     app.state.hub = hub
     metrics = HubMetrics(hub.sessions)
     app.state.image_limit = image_limit
-    install_error_handlers(app, coded_types=CODED_ERROR_TYPES, model_validation=True)
+    install_error_handlers(
+        app,
+        coded_types=CODED_ERROR_TYPES,
+        model_validation=True,
+        extra=dict.fromkeys(STORAGE_ERRORS, storage_unavailable),
+    )
 
     @app.middleware("http")
     async def _json_body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -28,6 +28,7 @@ from qaid import redact
 from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
 from qaid.config import Settings, get_settings, webhook_secret
 from transcripts import inbox_pages
+from transcripts.db import STORAGE_ERRORS, storage_unavailable
 from transcripts.inbox_store import InboxStore
 from transcripts.schema import CODED_ERROR_TYPES, Transcript
 from transcripts.signing import EVENT_TYPE
@@ -130,7 +131,12 @@ def create_app(
 
     app = FastAPI(title=f"{spec.name} transcript inbox", version="1")
     app.state.store = store
-    install_error_handlers(app, coded_types=CODED_ERROR_TYPES, model_validation=True)
+    install_error_handlers(
+        app,
+        coded_types=CODED_ERROR_TYPES,
+        model_validation=True,
+        extra=dict.fromkeys(STORAGE_ERRORS, storage_unavailable),
+    )
     app.openapi = _with_event_schema(app)  # type: ignore[method-assign]
     errors = error_responses()
 

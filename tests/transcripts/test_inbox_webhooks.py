@@ -163,3 +163,18 @@ def test_doctor_pages_list_urgent_first_and_escape_patient_text(
     assert "Is there a tumor?" in detail.text and "91%" in detail.text and "2 of 2" in detail.text
     r = titan.get("/transcripts/msg_unknown")
     assert r.status_code == 404 and r.json()["error"]["code"] == "transcript_not_found"
+
+
+def test_a_delivery_the_inbox_cannot_store_gets_503_so_the_hub_retries(
+    titan: TestClient, settings: Settings
+) -> None:
+    from test_hub_storage_faults import broken
+
+    body, headers = _signed(settings, transcript(["titan"]), at=datetime.now(UTC))
+    with broken(titan.app.state.store.engine, "readonly"):
+        r = titan.post("/webhooks/transcripts", content=body, headers=headers)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "storage_unavailable", r.text
+    assert titan.get("/api/transcripts").json() == []
+    # The hub's retry of the same message is then stored (not refused as a replay).
+    assert titan.post("/webhooks/transcripts", content=body, headers=headers).status_code == 200
+    assert [e["webhook_id"] for e in titan.get("/api/transcripts").json()] == ["msg_1"]
