@@ -6,7 +6,8 @@ server and the Rasa server. The bot runs in its own Python 3.10 environment, so 
 settings as environment variables derived from :mod:`qaid.config` (``Settings.bot_env``).
 
 Start-up is all or nothing: a busy port, a missing model or a component that dies while starting
-stops everything that was started and says which one failed and where its log is.
+stops everything that was started and says which one failed and where its log is. Once up, a
+component that dies is restarted (:class:`Supervisor`); one that keeps dying stops the network.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_s
 
 BOT_VENV = REPO_ROOT / ".venv-bot"
 START_TIMEOUT_S = 240.0
+RESTART_LIMIT = 5
+RESTART_WINDOW_S = 300.0
 # The platform's secrets as environment variables: the bot runtime gets only the ones bot_env() names.
 SECRET_ENV = frozenset({f"QAID_{n.upper()}" for n in SECRET_NAMES} | {"QAID_DATA_KEY_PREVIOUS"})
 
@@ -156,20 +159,43 @@ def start(settings: Settings) -> list[Component]:
     comps = components(settings)
     preflight(settings, comps)
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     try:
         for c in comps:
-            log = (settings.logs_dir / f"{c.name}.log").open("ab")
-            c.proc = subprocess.Popen(
-                c.argv, cwd=c.cwd, env=c.environment(env), stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        _pid_file(settings).write_text("\n".join(str(c.proc.pid) for c in comps if c.proc) + "\n")
+            spawn(settings, c)
+        record_pids(settings, comps)
         wait_ready(settings, comps)
     except BaseException:
         stop(comps)
         raise
     return comps
+
+
+def spawn(settings: Settings, c: Component) -> None:
+    """Start ``c`` in its own session (so a signal to its group reaches its children), logging to its file."""
+    with (settings.logs_dir / f"{c.name}.log").open("ab") as log:
+        c.proc = subprocess.Popen(
+            c.argv, cwd=c.cwd, env=c.environment({**os.environ, "PYTHONUNBUFFERED": "1"}),
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def record_pids(settings: Settings, comps: list[Component]) -> None:
+    """``var/network.pids``: one "pid name" line per component, for `make stop` and the fault scripts."""
+    lines = [f"{c.proc.pid} {c.name}" for c in comps if c.proc is not None]
+    _pid_file(settings).write_text("\n".join(lines) + "\n")
+
+
+def recorded_pids(settings: Settings) -> dict[str, int]:
+    """The running network's component PIDs by name (empty when none is recorded)."""
+    path = _pid_file(settings)
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        pid, _, name = line.partition(" ")
+        if pid.isdigit():
+            out[name or pid] = int(pid)
+    return out
 
 
 def wait_ready(settings: Settings, comps: list[Component], timeout_s: float = START_TIMEOUT_S) -> None:
@@ -224,7 +250,7 @@ def stop_recorded(settings: Settings) -> int:
     if not path.exists():
         print("No Q&Aid network is recorded as running.")
         return 0
-    pids = [int(x) for x in path.read_text().split()]
+    pids = list(recorded_pids(settings).values())
     for pid in pids:
         _signal_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
@@ -286,20 +312,69 @@ def run(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    supervisor = Supervisor(settings, comps)
     try:
-        while not stopping:
-            for c in comps:
-                if c.proc is not None and c.proc.poll() is not None:
-                    log = settings.logs_dir / f"{c.name}.log"
-                    print(f"{c.name} stopped unexpectedly (code {c.proc.returncode}); see {log}", flush=True)
-                    stopping = True
-                    break
+        while not stopping and supervisor.step():
             time.sleep(0.5)
     finally:
         print("Stopping the Q&Aid network…", flush=True)
+        supervisor.close()
         stop(comps)
         _pid_file(settings).unlink(missing_ok=True)
     return 0
+
+
+class Supervisor:
+    """Restarts a component that died, so one crash does not take the demo down with it.
+
+    The patient-facing promises rely on it: the bot leaves out a HIP while it is away, Rasa picks
+    the conversation up from its tracker store, the hub's outbox resumes its deliveries. A component
+    that keeps dying (``RESTART_LIMIT`` times within ``RESTART_WINDOW_S``) is a configuration
+    problem, not a fault to ride out: then the whole network stops and says which one.
+    """
+
+    def __init__(self, settings: Settings, comps: list[Component]) -> None:
+        self.settings = settings
+        self.comps = comps
+        self.crashes: dict[str, list[float]] = {}
+        self.coming_back: set[str] = set()
+        self.probe = httpx.Client(timeout=1.0)
+
+    def step(self) -> bool:
+        """One look at every component; False when the network has to stop."""
+        for c in self.comps:
+            if c.proc is None or c.proc.poll() is None:
+                continue
+            log = self.settings.logs_dir / f"{c.name}.log"
+            now = time.monotonic()
+            recent = [t for t in self.crashes.get(c.name, []) if now - t < RESTART_WINDOW_S] + [now]
+            self.crashes[c.name] = recent
+            if len(recent) > RESTART_LIMIT:
+                print(
+                    f"{c.name} stopped {len(recent)} times within {RESTART_WINDOW_S / 60:.0f} min "
+                    f"(last exit code {c.proc.returncode}); stopping the network. See {log}",
+                    flush=True,
+                )
+                return False
+            code = c.proc.returncode
+            print(f"{c.name} stopped unexpectedly (code {code}); restarting it. See {log}", flush=True)
+            spawn(self.settings, c)
+            record_pids(self.settings, self.comps)
+            self.coming_back.add(c.name)
+        for c in self.comps:
+            if c.name in self.coming_back and self._ready(c):
+                self.coming_back.discard(c.name)
+                print(f"{c.name} is back.", flush=True)
+        return True
+
+    def _ready(self, c: Component) -> bool:
+        try:
+            return self.probe.get(c.ready_url).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def close(self) -> None:
+        self.probe.close()
 
 
 def main(argv: list[str] | None = None) -> int:

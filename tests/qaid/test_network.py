@@ -1,4 +1,5 @@
-"""The launcher refuses a half network: every input checked and every port free before anything starts."""
+"""The launcher: refuses a half network (every input checked, every port free before anything starts)
+and, once up, restarts a component that dies."""
 
 from __future__ import annotations
 
@@ -120,3 +121,74 @@ def test_sigterm_while_starting_takes_the_ctrl_c_path(
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert unwound == [True]
+
+
+def _server(name: str, port: int) -> network.Component:
+    """A component that serves HTTP on ``port`` (its ready URL answers 200) until it is killed."""
+    import sys
+
+    argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    return network.Component(name, argv, port, f"http://127.0.0.1:{port}/")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_component_that_dies_is_restarted_and_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+    import time
+
+    settings = _settings(tmp_path, *_inputs(tmp_path))
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    comps = [_server("hip-a", _free_port()), _server("hub", _free_port())]
+    for c in comps:
+        network.spawn(settings, c)
+    network.record_pids(settings, comps)
+    network.wait_ready(settings, comps, timeout_s=30)
+    supervisor = network.Supervisor(settings, comps)
+    try:
+        first = network.recorded_pids(settings)
+        os.killpg(first["hip-a"], signal.SIGKILL)
+        comps[0].proc.wait()
+        deadline = time.monotonic() + 30
+        while "hip-a is back" not in capsys.readouterr().out :
+            assert time.monotonic() < deadline, "hip-a was not restarted"
+            assert supervisor.step()
+            time.sleep(0.2)
+        now = network.recorded_pids(settings)
+        assert now["hip-a"] != first["hip-a"] and now["hub"] == first["hub"]
+    finally:
+        supervisor.close()
+        network.stop(comps)
+
+
+def test_a_component_that_keeps_dying_stops_the_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    settings = _settings(tmp_path, *_inputs(tmp_path))
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    crashing = network.Component("hub", [sys.executable, "-c", "raise SystemExit(3)"], 1, "http://127.0.0.1:1/")
+    network.spawn(settings, crashing)
+    supervisor = network.Supervisor(settings, [crashing])
+    try:
+        steps = 0
+        while steps < 100:
+            assert crashing.proc is not None
+            crashing.proc.wait()
+            steps += 1
+            if not supervisor.step():
+                break
+        assert steps == network.RESTART_LIMIT + 1
+        out = capsys.readouterr().out
+        assert out.count("restarting it") == network.RESTART_LIMIT
+        assert "stopping the network" in out and "exit code 3" in out
+    finally:
+        supervisor.close()
+        network.stop([crashing])
