@@ -207,10 +207,13 @@ class ActionEndConversation(Action):
                 await HubClient(session, cfg).post_transcript(transcript)
         except ServiceError as exc:
             if exc.status != 409:  # 409: the hub already has it, which is what we wanted
-                dispatcher.utter_message(
-                    text=f"{farewell} I couldn't reach the hospitals' hub to send our conversation "
-                    "just now; I'll try again if you write to me again or say goodbye."
-                )
-                return []
+                # The patient may be gone for good: a reminder keeps retrying every idle period
+                # (and the next message or goodbye retries at once). Silent when nobody is there.
+                if reason != "inactivity":
+                    dispatcher.utter_message(
+                        text=f"{farewell} I couldn't reach the hospitals' hub to send our conversation "
+                        f"just now; I'll keep trying, and it will reach {names(hospitals)} once it is back."
+                    )
+                return [inactivity_reminder(cfg.inactivity_s, rearm=True)]
         dispatcher.utter_message(text=done)
         return [SlotSet(TRANSCRIPT_SENT, True)]

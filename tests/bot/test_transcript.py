@@ -214,8 +214,11 @@ async def test_inactivity_without_consent_is_silent(network, dispatcher):
 async def test_hub_failure_keeps_it_unsent_for_a_retry(network, dispatcher):
     network.hub.transcript_status = 503
     tracker = make_tracker("bye", "goodbye", slots=consented_slots(), events=conversation())
-    assert await ActionEndConversation().run(dispatcher, tracker, {}) == []
-    assert "couldn't reach" in texts(dispatcher)[0]
+    [retry] = await ActionEndConversation().run(dispatcher, tracker, {})
+    # The patient may not write again: a reminder retries without them.
+    assert retry["event"] == "reminder" and retry["intent"] == "EXTERNAL_inactivity"
+    assert retry["name"].startswith("qaid_inactivity_") and retry["kill_on_user_msg"] is False
+    assert "couldn't reach" in texts(dispatcher)[0] and "keep trying" in texts(dispatcher)[0]
     network.hub.transcript_status = 201
     events = await ActionEndConversation().run(dispatcher, tracker, {})
     assert slot_events(events) == {"transcript_sent": True} and len(network.hub.transcripts) == 1
@@ -225,7 +228,8 @@ async def test_hub_failure_keeps_it_unsent_for_a_retry(network, dispatcher):
 async def test_service_token_is_required(network, dispatcher, env):
     env.setenv("QAID_HUB_SERVICE_TOKEN", "wrong")
     tracker = make_tracker("bye", "goodbye", slots=consented_slots(), events=conversation())
-    assert await ActionEndConversation().run(dispatcher, tracker, {}) == []
+    events = await ActionEndConversation().run(dispatcher, tracker, {})
+    assert "transcript_sent" not in slot_events(events)
     assert network.hub.transcripts == []
 
 
@@ -236,3 +240,20 @@ async def test_no_hospitals_no_delivery(network, dispatcher):
     )
     assert await ActionEndConversation().run(dispatcher, tracker, {}) == []
     assert network.hub.transcripts == [] and "nothing was shared" in texts(dispatcher)[0]
+
+
+@pytest.mark.asyncio
+async def test_a_retry_while_the_hub_is_still_down_is_silent_and_rearms(network, dispatcher, env):
+    env.setenv("QAID_INACTIVITY_S", "30")
+    network.hub.transcript_status = 503
+    tracker = make_tracker(
+        "EXTERNAL: EXTERNAL_inactivity",
+        "EXTERNAL_inactivity",
+        slots=consented_slots(),
+        events=conversation(now=time.time() - 100),
+    )
+    [retry] = await ActionEndConversation().run(dispatcher, tracker, {})
+    assert retry["event"] == "reminder" and dispatcher.messages == []
+    network.hub.transcript_status = 201
+    events = await ActionEndConversation().run(dispatcher, tracker, {})
+    assert slot_events(events) == {"transcript_sent": True} and len(network.hub.transcripts) == 1
