@@ -1,0 +1,121 @@
+"""Fault drills with their timings: one command, against `make run` or a network of its own.
+
+    PYTHONPATH=. .venv/bin/python bench/faults.py            # the running `make run` network
+    PYTHONPATH=. .venv/bin/python bench/faults.py --start    # starts one on offset ports, stops it after
+
+Runs every drill of qaid/faults.py (the CI-fast ones and the Rasa restart) ``--repeat`` times and
+prints, per drill, whether the promise held, how long the patient waited for the answer (target:
+within 5 s when a HIP is down or hangs) and how long the launcher took to bring the part back.
+Exit status 1 when any drill failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from qaid import faults
+from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_settings
+
+TARGETS = {"HIP killed mid-conversation": 5.0, "HIP hangs": 5.0}
+
+
+def running_settings() -> Settings:
+    """The settings `make run` uses, with its generated secrets."""
+    var = get_settings().var_dir
+    for line in ensure_secrets(var).read_text().splitlines():
+        name, _, value = line.partition("=")
+        if name:
+            os.environ.setdefault(name, value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@contextmanager
+def own_network(offset: int) -> Iterator[Settings]:
+    """A fresh network from the launcher (as tests/e2e does), torn down afterwards."""
+    var_dir = Path(tempfile.mkdtemp(prefix="qaid-faults-"))
+    env = {
+        **os.environ,
+        "QAID_PORT_OFFSET": str(offset),
+        "QAID_VAR_DIR": str(var_dir),
+        "QAID_BUNDLES_PATH": str(REPO_ROOT / "var" / "bundles"),
+        **{f"QAID_{n.upper()}": secrets.token_urlsafe(24) for n in SECRET_NAMES},
+    }
+    settings = Settings(
+        port_offset=offset, var_dir=var_dir, bundles_path=REPO_ROOT / "var" / "bundles",
+        **{n: env[f"QAID_{n.upper()}"] for n in SECRET_NAMES},
+    )  # fmt: skip
+    log = var_dir / "launcher.out"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qaid.network", "run"], env=env, cwd=REPO_ROOT, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 300
+        while "network is up" not in log.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the network did not start:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield settings
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        print(f"(launcher log: {log})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", action="store_true", help="start a network of its own on offset ports")
+    parser.add_argument("--offset", type=int, default=25000, help="port offset for --start")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each drill")
+    parser.add_argument("--json", type=Path, help="write every result here")
+    args = parser.parse_args()
+
+    drills = faults.FAST_DRILLS + faults.SLOW_DRILLS
+    results: list[faults.DrillResult] = []
+    with own_network(args.offset) if args.start else _nothing(running_settings()) as settings:
+        for drill in drills:
+            for _ in range(args.repeat):
+                r = drill(settings)
+                results.append(r)
+                mark = "ok  " if r.ok else "FAIL"
+                back = f", back in {r.recovery_s:.1f} s" if r.recovery_s else ""
+                print(f"{mark} {r.name}: answer {r.seconds:.2f} s{back}")
+                if not r.ok:
+                    print(f"     {r.detail[:400]}")
+
+    print(f"\n{'drill':<32} {'runs':>4} {'held':>4} {'answer max s':>12} {'target s':>8} {'back max s':>10}")
+    for name in dict.fromkeys(r.name for r in results):
+        rs = [r for r in results if r.name == name]
+        backs = [r.recovery_s for r in rs if r.recovery_s is not None]
+        target = TARGETS.get(name)
+        print(
+            f"{name:<32} {len(rs):>4} {sum(r.ok for r in rs):>4} {max(r.seconds for r in rs):>12.2f} "
+            f"{(f'{target:.0f}' if target else '-'):>8} {(f'{max(backs):.1f}' if backs else '-'):>10}"
+        )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([r.__dict__ for r in results], indent=2))
+    failed = [r for r in results if not r.ok or r.seconds > TARGETS.get(r.name, float("inf"))]
+    print(f"\n{len(results) - len(failed)} of {len(results)} drills held their promise.")
+    return 1 if failed else 0
+
+
+@contextmanager
+def _nothing(settings: Settings) -> Iterator[Settings]:
+    yield settings
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
