@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiohttp
@@ -92,8 +93,12 @@ async def load(url: str, turns: list[str], users: int) -> list[float]:
     return latencies
 
 
-def start_baseline(workdir: Path | None, port: int) -> tuple[subprocess.Popen, Path | None]:
-    """Create (unless given) and train a `rasa init` project, and serve it on ``port``."""
+def start_baseline(
+    workdir: Path | None, port: int, run_args: Sequence[str] = ()
+) -> tuple[subprocess.Popen, Path | None]:
+    """Create (unless given) and train a `rasa init` project, and serve it on ``port``.
+
+    ``run_args`` go to `rasa run` (bench/load.py passes ``--credentials`` to add socket.io)."""
     created = None
     if workdir is None:
         created = Path(tempfile.mkdtemp(prefix="qaid-bench-init-"))
@@ -108,7 +113,7 @@ def start_baseline(workdir: Path | None, port: int) -> tuple[subprocess.Popen, P
             stderr=subprocess.DEVNULL,
         )
     proc = subprocess.Popen(
-        [str(RASA), "run", "--model", "models", "--port", str(port)],
+        [str(RASA), "run", "--model", "models", "--port", str(port), *run_args],
         cwd=workdir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
