@@ -165,21 +165,10 @@ class Cli:
 
     def deliveries_show(self, args: argparse.Namespace) -> None:
         with self.sessions() as db:
-            d = db.get(Delivery, args.id)
-            if d is None:
+            out = outbox.detail(db, args.id)
+            if out is None:
                 raise ApiError(404, "delivery_not_found", f"No delivery {args.id}.")
-            log = [
-                {
-                    "attempt": a.attempt,
-                    "worker": a.worker,
-                    "started_at": a.started_at.isoformat(),
-                    "status_code": a.status_code,
-                    "outcome": a.outcome,
-                    "error": a.error,
-                }
-                for a in outbox.attempts_of(db, d.id)
-            ]
-            self.out(outbox.view(d) | {"attempt_log": log})
+            self.out(out)
 
     def retry(self, args: argparse.Namespace) -> None:
         with self.sessions() as db:

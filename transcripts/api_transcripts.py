@@ -11,7 +11,7 @@ from sqlalchemy import select
 from qaid.api_errors import INVALID_REQUEST, ApiError, error_responses
 from transcripts import images, intake, outbox
 from transcripts.context import Db, Hub, require_admin, require_service
-from transcripts.models import DELIVERY_STATES, Delivery, Hospital, TranscriptRow
+from transcripts.models import DELIVERY_STATES, Hospital, TranscriptRow
 from transcripts.schema import Transcript
 
 router = APIRouter(prefix="/api/v1", tags=["transcripts"], responses=error_responses(410))
@@ -102,22 +102,10 @@ def list_deliveries(
 @router.get("/deliveries/{delivery_id}", dependencies=[Depends(require_admin)])
 def get_delivery(delivery_id: str, db: Db) -> dict[str, Any]:
     """One delivery with its audit trail (every attempt: when, who, HTTP status, error)."""
-    d = db.get(Delivery, delivery_id)
-    if d is None:
+    out = outbox.detail(db, delivery_id)
+    if out is None:
         raise ApiError(404, "delivery_not_found", f"No delivery {delivery_id}.")
-    attempts = [
-        {
-            "attempt": a.attempt,
-            "worker": a.worker,
-            "started_at": a.started_at.isoformat(),
-            "duration_ms": a.duration_ms,
-            "status_code": a.status_code,
-            "outcome": a.outcome,
-            "error": a.error,
-        }
-        for a in outbox.attempts_of(db, delivery_id)
-    ]
-    return outbox.view(d) | {"attempt_log": attempts}
+    return out
 
 
 @router.post("/deliveries/{delivery_id}/retry", dependencies=[Depends(require_admin)])

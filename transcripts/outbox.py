@@ -392,6 +392,26 @@ def attempts_of(db: Session, delivery_id: str) -> list[DeliveryAttempt]:
     return list(db.scalars(q))
 
 
+def detail(db: Session, delivery_id: str) -> dict[str, Any] | None:
+    """One delivery with its audit trail (every attempt: when, who, HTTP status, error), or None."""
+    d = db.get(Delivery, delivery_id)
+    if d is None:
+        return None
+    log = [
+        {
+            "attempt": a.attempt,
+            "worker": a.worker,
+            "started_at": a.started_at.isoformat(),
+            "duration_ms": a.duration_ms,
+            "status_code": a.status_code,
+            "outcome": a.outcome,
+            "error": a.error,
+        }
+        for a in attempts_of(db, delivery_id)
+    ]
+    return view(d) | {"attempt_log": log}
+
+
 def counts(db: Session) -> dict[str, int]:
     rows = db.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
     return {status: n for status, n in rows}
