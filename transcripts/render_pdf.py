@@ -25,6 +25,11 @@ from transcripts.render_fhir import NOT_A_DIAGNOSIS, consensus_lines
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 _URGENT_RGB = (198, 40, 40)
 _GREY = (91, 107, 124)
+# A PDF is for reading: a message longer than this is cut, and after this much conversation text the
+# rest is only counted. Without a cap a transcript at the schema's limits (1,000 messages of 10,000
+# characters) took half a minute of CPU to lay out; the JSON and FHIR renderings stay complete.
+MAX_MESSAGE_CHARS = 2_000
+MAX_CONVERSATION_CHARS = 60_000
 
 
 def _when(value: str) -> str:
@@ -169,11 +174,24 @@ def _conversation(pdf: _Doc, t: dict[str, Any]) -> None:
     messages = t.get("messages", [])
     if not messages:
         pdf.para("(no messages)")
-    for m in messages:
+    budget = MAX_CONVERSATION_CHARS
+    for i, m in enumerate(messages):
+        if budget <= 0:
+            pdf.para(
+                f"... {len(messages) - i} more messages are not printed here; "
+                "the JSON and FHIR transcripts hold the whole conversation.",
+                size=9,
+                colour=_GREY,
+            )
+            break
         pdf.set_font(pdf.family, "B", 9)
         pdf.cell(0, 5, pdf.clean(f"{m['sender']}  {_when(m['at'])}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text = m["text"]
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS] + f" ... [{len(text) - MAX_MESSAGE_CHARS} more characters]"
+        budget -= len(text)
         suffix = f" [image {m['image_id']}]" if m.get("image_id") else ""
-        pdf.para(m["text"] + suffix, size=9)
+        pdf.para(text + suffix, size=9)
 
 
 def render(

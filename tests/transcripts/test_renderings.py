@@ -118,6 +118,21 @@ def test_pdf_has_the_header_patient_findings_and_footer(unicode_font: bool) -> N
     assert ("Ștefănescu" if unicode_font else "Stefanescu") in text
 
 
+def test_a_transcript_at_the_schema_limits_gives_a_bounded_pdf() -> None:
+    t = transcript(["titan"])
+    t["messages"] = [
+        {"at": t["created_at"], "sender": "patient", "text": f"message {i} " + "x" * 9_980}
+        for i in range(1_000)
+    ]
+    reader = PdfReader(io.BytesIO(render_pdf.render(t)))
+    text = "".join(page.extract_text() for page in reader.pages)
+    # Every message is cut at MAX_MESSAGE_CHARS and the rest counted: ~30 messages fit the budget.
+    assert "more characters]" in text and "more messages are not printed here" in text
+    assert "message 0" in text and "message 999" not in text
+    assert len(reader.pages) < 60
+    assert "not a diagnosis" in text.lower()
+
+
 def test_pdf_uncompressed_mode_is_plain_pdf() -> None:
     data = render_pdf.render(transcript(["titan"]), compress=False, unicode_font=False)
     assert data.startswith(b"%PDF") and b"/FlateDecode" not in data
