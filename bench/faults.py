@@ -77,7 +77,7 @@ def own_network(offset: int) -> Iterator[Settings]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", action="store_true", help="start a network of its own on offset ports")
-    parser.add_argument("--offset", type=int, default=14000, help="port offset for --start (below the ephemeral range)")
+    parser.add_argument("--offset", type=int, default=14000, help="port offset for --start")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each drill")
     parser.add_argument("--json", type=Path, help="write every result here")
     args = parser.parse_args()

@@ -2,8 +2,9 @@
 
 Node config (``flower-supernode --node-config``): ``partition`` (the hospital id, used for the
 shuffle seed and in metrics) and ``data-dir`` (the folder with ``train.npz`` / ``val.npz``, see
-:mod:`federated.data`). Nothing but model weights, example counts and metrics leaves the node;
-with SecAgg+ the server only ever sees the masked sum of the weights.
+:mod:`federated.data`); under the simulation engine see :func:`node_data`. Nothing but model
+weights, example counts and metrics leaves the node; with SecAgg+ the server only ever sees the
+masked sum of the weights.
 
 A fit message is either a training round (``mode="train"``: SCAFFOLD-corrected local epochs; the
 reply carries the weights and, with SCAFFOLD, this hospital's new control variate, which it also
@@ -18,7 +19,7 @@ import os
 import time
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import flwr.compat.common.recorddict_compat as compat
 import numpy as np
@@ -110,14 +111,32 @@ class HospitalClient(NumPyClient):
         return 1.0 - primary, task.n_eval(self.cfg, val), keep
 
 
+def node_data(nc: dict[str, Any], run_config: dict[str, Any]) -> tuple[str, Path]:
+    """(hospital id, data folder) of this node.
+
+    A SuperNode names both (``partition``, ``data-dir``). A virtual node of Flower's simulation
+    engine only has ``partition-id``: it takes the id-th hospital folder under run-config
+    ``data-root`` (sorted, the server's ``_server`` folder left out), so a simulation trains on
+    exactly the folders the deployment's SuperNodes would.
+    """
+    if "data-dir" in nc:
+        return str(nc.get("partition", "local")), Path(str(nc["data-dir"])).expanduser()
+    if "partition-id" in nc and run_config.get("data-root"):
+        root = Path(str(run_config["data-root"])).expanduser()
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+        k = int(nc["partition-id"])
+        if k >= len(folders):
+            raise ValueError(f"virtual node {k} has no hospital folder: {root} holds {len(folders)}")
+        return folders[k].name, folders[k]
+    return str(nc.get("partition", "local")), Path(os.environ.get("QAID_FED_DATA_DIR", "")).expanduser()
+
+
 def client_fn(context: Context) -> HospitalClient:
     import torch
 
     threads = int(context.run_config.get("client-threads", 1))
     torch.set_num_threads(max(1, threads))
-    nc = context.node_config
-    partition = str(nc.get("partition", nc.get("partition-id", "local")))
-    data_dir = Path(str(nc.get("data-dir", os.environ.get("QAID_FED_DATA_DIR", "")))).expanduser()
+    partition, data_dir = node_data(context.node_config, context.run_config)
     client = HospitalClient(dict(context.run_config), data_dir, partition, context.state)
     return client.to_client()  # type: ignore[return-value]
 

@@ -88,6 +88,20 @@ def write_connection(flwr_home: Path, address: str, tls: certs.CertPaths | None)
     return "qaid-demo"
 
 
+def write_simulation_connection(flwr_home: Path, nodes: int) -> str:
+    """A local simulation connection ``qaid-sim``: Flower's simulation engine (Ray) with ``nodes``
+    virtual SuperNodes, one CPU each (``client_fn`` maps each to a hospital folder)."""
+    flwr_home.mkdir(parents=True, exist_ok=True)
+    text = (
+        '[superlink]\ndefault = "qaid-sim"\n\n[superlink.qaid-sim]\n'
+        f"options.num-supernodes = {nodes}\n"
+        "options.backend.client-resources.num-cpus = 1\n"
+        "options.backend.client-resources.num-gpus = 0\n"
+    )
+    (flwr_home / "config.toml").write_text(text)
+    return "qaid-sim"
+
+
 def _override(values: dict[str, object]) -> str:
     def fmt(v: object) -> str:
         if isinstance(v, bool):
@@ -118,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                    "subprocess: Flower's default, a fresh flwr-clientapp process per message")
     p.add_argument("--node-poll", type=float, default=0.2,
                    help="SuperNode idle poll, s (federated.fast_supernode); 0: flower-supernode as is (3 s)")
+    p.add_argument("--engine", choices=["deployment", "simulation"], default="deployment",
+                   help="deployment: SuperLink + SuperNodes over TLS (the default); simulation: Flower's "
+                   "simulation engine (Ray, virtual nodes) for quick experiments")
     p.add_argument("--timing", action="store_true",
                    help="log each ClientApp message's timings to <work>/timing (see bench/)")
     args = p.parse_args(argv)
@@ -128,11 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     if not (data_root / "partition.json").is_file():
         print(f"writing hospital data folders to {data_root}", flush=True)
         data.prepare(data_root, scale=args.scale)
-    tls = None if args.insecure else certs.generate(work / "certs")
+    simulation = args.engine == "simulation"
+    tls = None if args.insecure or simulation else certs.generate(work / "certs")
     env = _env(work / "flwr_home")
     env["FLWR_SUPERNODE_IDLE_POLL"] = str(args.node_poll)
     address = f"127.0.0.1:{args.port}"
-    conn = write_connection(work / "flwr_home", address, tls)
+    if simulation:
+        conn = write_simulation_connection(work / "flwr_home", len(DEMO_HOSPITALS))
+    else:
+        conn = write_connection(work / "flwr_home", address, tls)
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -151,22 +172,23 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work / "timing", ignore_errors=True)
         run_config["timing-log"] = str(work / "timing")
     try:
-        db = work / "superlink.db"
-        db.unlink(missing_ok=True)
-        start("superlink", superlink_cmd(args.port, tls, db))
-        time.sleep(4)
-        warm, fast = args.executor == "warm", args.node_poll > 0
-        for k, h in enumerate(DEMO_HOSPITALS, start=1):
-            node = supernode_cmd(h.id, data_root / h.id, address, args.port + k, tls, warm, fast)
-            start(f"supernode-{h.id}", node)
-            if warm:
-                start(f"warm-exec-{h.id}", warm_exec_cmd(args.port + k, procs[f"supernode-{h.id}"].pid))
-        time.sleep(4)
+        if not simulation:
+            db = work / "superlink.db"
+            db.unlink(missing_ok=True)
+            start("superlink", superlink_cmd(args.port, tls, db))
+            time.sleep(4)
+            warm, fast = args.executor == "warm", args.node_poll > 0
+            for k, h in enumerate(DEMO_HOSPITALS, start=1):
+                node = supernode_cmd(h.id, data_root / h.id, address, args.port + k, tls, warm, fast)
+                start(f"supernode-{h.id}", node)
+                if warm:
+                    start(f"warm-exec-{h.id}", warm_exec_cmd(args.port + k, procs[f"supernode-{h.id}"].pid))
+            time.sleep(4)
         dead = [name for name, proc in procs.items() if proc.poll() is not None]
         if dead:
             print(f"{', '.join(dead)} exited at start; see {logs}", flush=True)
             return 1
-        if args.kill:
+        if args.kill and not simulation:
             victim = procs[f"supernode-{args.kill}"]
             threading.Timer(args.kill_after, lambda: os.killpg(victim.pid, signal.SIGKILL)).start()
         cmd = [str(BIN / "flwr"), "run", str(REPO_ROOT / "federated"), conn, "--stream",
@@ -179,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         # few minutes): the ServerApp writes summary.json as its last step, so wait for that.
         summary = work / "runs" / args.task / "summary.json"
         while rc == 0 and not (summary.is_file() and summary.stat().st_mtime >= t0):
-            if time.time() - t0 > args.wait or procs["superlink"].poll() is not None:
+            link_died = "superlink" in procs and procs["superlink"].poll() is not None
+            if time.time() - t0 > args.wait or link_died:
                 print(f"no {summary} after {time.time() - t0:.0f} s: giving up", flush=True)
                 rc = 1
                 break

@@ -58,3 +58,17 @@ def test_fast_supernode_caps_only_the_idle_sleep(monkeypatch: pytest.MonkeyPatch
     assert start_client_internal.time is time  # the module attribute the entry point replaces
     cmd = supernode_cmd("titan", Path("/d"), "127.0.0.1:9190", 9193, None, fast_poll=True)
     assert cmd[1:3] == ["-m", "federated.fast_supernode"]
+
+
+def test_virtual_nodes_of_the_simulation_engine_map_to_hospital_folders(tmp_path: Path) -> None:
+    from federated.client_app import node_data
+
+    for name in ("titan", "herastrau", "cismigiu", "_server"):
+        (tmp_path / name).mkdir()
+    run_config = {"data-root": str(tmp_path)}
+    got = [node_data({"partition-id": k, "num-partitions": 3}, run_config) for k in range(3)]
+    assert got == [(h, tmp_path / h) for h in ("cismigiu", "herastrau", "titan")]
+    with pytest.raises(ValueError, match="no hospital folder"):
+        node_data({"partition-id": 3, "num-partitions": 4}, run_config)
+    # A SuperNode's own node config wins.
+    assert node_data({"partition": "titan", "data-dir": "/data/t"}, run_config) == ("titan", Path("/data/t"))
