@@ -5,14 +5,19 @@ length went to the NLU, which runs on the event loop and slows with length (10k 
 every conversation waiting meanwhile). Here a REST body must be a JSON object of at most
 ``MAX_BODY_BYTES`` with a string ``message`` of at most ``MAX_TEXT_CHARS`` and an object
 ``metadata`` (else a 400/413 JSON error); on socket.io an over-long message is answered politely
-and a malformed one is dropped (logged). Same names, URLs and settings as the stock channels:
-``credentials.yml`` keys ``channels.web.RestInput`` and ``channels.web.SocketIOInput``.
+and a malformed one is dropped (logged). Each sender is rate-limited like the Telegram and Slack
+chats (``rate_burst`` messages, then ``rate_per_minute``; a REST client gets 429, a socket.io
+client one "please slow down" and then silence). The sender id is the client's choice, so this
+stops a runaway client, not an attacker: per-address limits belong to the TLS proxy
+(docs/operations.md). Same names, URLs and settings as the stock channels: ``credentials.yml``
+keys ``channels.web.RestInput`` and ``channels.web.SocketIOInput``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,10 +53,23 @@ def message_problem(data: dict[str, Any]) -> tuple[int, str, str] | None:
     return None
 
 
+def sender_limit(credentials: dict[str, Any] | None) -> c.SenderLimit:
+    limits = c.Limits.from_credentials(credentials or {})
+    return c.SenderLimit(limits.rate_burst, limits.rate_per_minute)
+
+
 class RestInput(rest.RestInput):
+    limit: c.SenderLimit = c.SenderLimit()
+
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:
+        channel = cls()
+        channel.limit = sender_limit(credentials)
+        return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
@@ -62,21 +80,38 @@ class RestInput(rest.RestInput):
                 problem = rest_problem(request.body)
                 if problem is not None:
                     return c.error(*problem)
+                sender = json.loads(request.body).get("sender")
+                if self.limit.check(None if sender is None else str(sender)) != "ok":
+                    response = c.error(429, "too_many_requests", c.SLOW_DOWN)
+                    response.headers["Retry-After"] = str(math.ceil(1 / self.limit.rate))  # one token
+                    return response
             return None
 
         return bp
 
 
 class SocketIOInput(socketio.SocketIOInput):
+    limit: c.SenderLimit = c.SenderLimit()
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> socketio.SocketIOInput:
+        channel = super().from_credentials(credentials)
+        assert isinstance(channel, SocketIOInput)
+        channel.limit = sender_limit(credentials)
+        return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
         sio, namespace = self.sio, self.namespace or "/"
         assert sio is not None
         handle = sio.handlers[namespace][self.user_message_evt]  # the stock handler, wrapped below
+
+        async def say(sid: str, text: str) -> None:
+            await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
         async def checked(sid: str, data: Any) -> None:
             key = self.metadata_key
@@ -90,9 +125,14 @@ class SocketIOInput(socketio.SocketIOInput):
             else:
                 problem = message_problem({"message": data.get("message"), "metadata": data.get(key)})
             if problem is None:
-                await handle(sid, data)
+                sender = data.get("session_id") if self.session_persistence else sid
+                verdict = self.limit.check(str(sender or sid))
+                if verdict == "ok":
+                    await handle(sid, data)
+                elif verdict == "notify":
+                    await say(sid, c.SLOW_DOWN)
             elif problem[1] == "message_too_long":
-                await sio.emit(self.bot_message_evt, {"text": c.TOO_LONG}, room=sid, namespace=self.namespace)
+                await say(sid, c.TOO_LONG)
             else:  # socket.io has no status to answer with; the stock handler would have raised
                 logger.info("socketio: message from %s dropped: %s", sid, problem[2])
 

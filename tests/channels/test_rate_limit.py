@@ -1,6 +1,7 @@
-"""Per-sender rate limits on the Telegram and Slack webhooks: a burst, then a steady rate; over it the
-platform still gets 200 (a 429 would be redelivered), the user is told once to slow down, and the
-flood never reaches Rasa. Another sender is not affected.
+"""Per-sender rate limits on every chat channel: a burst, then a steady rate. Over it Telegram and
+Slack still get 200 (a 429 would be redelivered) and the user is told once to slow down; a REST
+client gets 429 with Retry-After; a socket.io client is told once, then its flood is dropped. The
+flood never reaches Rasa, and another sender is not affected.
 
 The channels' real blueprints are served by Sanic on a free port (no Rasa server: a recording
 ``on_new_message`` stands in for it); outgoing platform calls are recorded, not sent."""
@@ -21,6 +22,7 @@ import pytest_asyncio
 from channels import common as c
 from channels.slack import SlackInput
 from channels.telegram import TelegramApi, TelegramInput
+from channels.web import RestInput, SocketIOInput
 from slack_sdk.signature import SignatureVerifier
 
 from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
@@ -84,9 +86,12 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
     async def on_new_message(message: Any) -> None:
         out.received.append((message.sender_id, message.text))
 
+    limits = {"rate_burst": 3, "rate_per_minute": 1}
     channels = [
         TelegramInput(TELEGRAM_TOKEN, TELEGRAM_SECRET, limits=c.Limits(rate_burst=3, rate_per_minute=1)),
         SlackInput(SLACK_TOKEN, SLACK_SIGNING_SECRET, limits=c.Limits(rate_burst=3, rate_per_minute=1)),
+        RestInput.from_credentials(limits),
+        SocketIOInput.from_credentials({**limits, "session_persistence": True}),
     ]
     app = Sanic(f"rate_limit_{port}")
     for channel in channels:  # as rasa.core.channels.channel.register mounts them
@@ -153,3 +158,45 @@ async def test_slack_floods_are_cut_per_user(served: Served) -> None:
         await asyncio.sleep(0.05)
     assert sorted(served.received) == [("U1", "m0"), ("U1", "m1"), ("U1", "m2"), ("U2", "hello")]
     assert [p["channel"] for m, p in served.sent if m == "slack.tell" and p["text"] == c.SLOW_DOWN] == ["DU1"]
+
+
+@pytest.mark.asyncio
+async def test_rest_floods_get_429_per_sender(served: Served) -> None:
+    async with aiohttp.ClientSession() as http:
+
+        async def send(sender: str, text: str) -> tuple[int, str, str]:
+            url = f"{served.url}/webhooks/rest/webhook"
+            async with http.post(url, json={"sender": sender, "message": text}) as r:
+                code = (await r.json())["error"]["code"] if r.status >= 400 else ""
+                return r.status, code, r.headers.get("Retry-After", "")
+
+        results = [await send("web-1", f"m{i}") for i in range(5)]
+        assert [s for s, _, _ in results] == [200] * 3 + [429] * 2
+        assert results[3][1:] == ("too_many_requests", "60")  # one message a minute
+        assert await send("web-2", "hello") == (200, "", "")
+    assert served.received == [("web-1", "m0"), ("web-1", "m1"), ("web-1", "m2"), ("web-2", "hello")]
+
+
+@pytest.mark.asyncio
+async def test_socketio_floods_are_told_once_then_dropped(served: Served) -> None:
+    import socketio
+
+    got: list[str] = []
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
+    confirmed = asyncio.Event()
+    client.on("session_confirm", lambda _sid: confirmed.set())
+    await client.connect(served.url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": "sock-flood"})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        for i in range(6):
+            await client.emit("user_uttered", {"message": f"m{i}", "session_id": "sock-flood"})
+        deadline = time.monotonic() + 5
+        while (len(served.received) < 3 or not got) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # nothing more may arrive
+    finally:
+        await client.disconnect()
+    assert served.received == [("sock-flood", f"m{i}") for i in range(3)]
+    assert got == [c.SLOW_DOWN]
