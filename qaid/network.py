@@ -29,6 +29,7 @@ from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_s
 BOT_VENV = REPO_ROOT / ".venv-bot"
 START_TIMEOUT_S = 240.0
 RESTART_LIMIT = 5
+LAUNCHER = "launcher"
 RESTART_WINDOW_S = 300.0
 # The platform's secrets as environment variables: the bot runtime gets only the ones bot_env() names.
 SECRET_ENV = frozenset({f"QAID_{n.upper()}" for n in SECRET_NAMES} | {"QAID_DATA_KEY_PREVIOUS"})
@@ -180,8 +181,9 @@ def spawn(settings: Settings, c: Component) -> None:
 
 
 def record_pids(settings: Settings, comps: list[Component]) -> None:
-    """``var/network.pids``: one "pid name" line per component, for `make stop` and the fault scripts."""
-    lines = [f"{c.proc.pid} {c.name}" for c in comps if c.proc is not None]
+    """``var/network.pids``: one "pid name" line per component, for `make stop` and the fault scripts,
+    after the launcher's own (`make stop` must stop the launcher first, or it restarts what it kills)."""
+    lines = [f"{os.getpid()} {LAUNCHER}"] + [f"{c.proc.pid} {c.name}" for c in comps if c.proc is not None]
     _pid_file(settings).write_text("\n".join(lines) + "\n")
 
 
@@ -250,7 +252,14 @@ def stop_recorded(settings: Settings) -> int:
     if not path.exists():
         print("No Q&Aid network is recorded as running.")
         return 0
-    pids = list(recorded_pids(settings).values())
+    recorded = recorded_pids(settings)
+    launcher = recorded.pop(LAUNCHER, None)
+    if launcher is not None and launcher != os.getpid() and _alive(launcher):
+        os.kill(launcher, signal.SIGTERM)  # it stops every component itself, in order
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _alive(launcher):
+            time.sleep(0.2)
+    pids = list(recorded.values())
     for pid in pids:
         _signal_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
@@ -269,7 +278,10 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    try:  # a zombie has exited; only its parent's wait() is missing
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def banner(settings: Settings) -> str:

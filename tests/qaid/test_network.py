@@ -192,3 +192,53 @@ def test_a_component_that_keeps_dying_stops_the_network(
     finally:
         supervisor.close()
         network.stop([crashing])
+
+
+LAUNCHER_SCRIPT = """
+import sys
+from pathlib import Path
+from qaid import network
+from qaid.config import Settings
+
+settings = Settings(var_dir=Path(sys.argv[1]))
+settings.logs_dir.mkdir(parents=True, exist_ok=True)
+port = int(sys.argv[2])
+comp = network.Component("hub", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                         port, f"http://127.0.0.1:{port}/")
+
+def start(s):
+    network.spawn(s, comp)
+    network.record_pids(s, [comp])
+    network.wait_ready(s, [comp], timeout_s=30)
+    return [comp]
+
+network.start = start
+raise SystemExit(network.run(settings))
+"""
+
+
+def test_make_stop_stops_the_launcher_so_nothing_is_restarted(tmp_path: Path) -> None:
+    """`make stop` from another terminal: the supervisor must not bring back what it stops."""
+    import sys
+
+    settings = Settings(var_dir=tmp_path)
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER_SCRIPT, str(tmp_path), str(_free_port())],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert launcher.stdout is not None
+        seen = ""
+        while "network is up" not in seen:  # the banner: started, now supervising
+            line = launcher.stdout.readline()
+            assert line, f"the launcher ended before it was up:\n{seen}"
+            seen += line
+        pids = network.recorded_pids(settings)
+        assert pids["launcher"] == launcher.pid
+        assert network.stop_recorded(settings) == 0
+        assert launcher.wait(timeout=30) == 0
+        assert not network._alive(pids["hub"])
+        assert "restarting" not in launcher.stdout.read()
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
