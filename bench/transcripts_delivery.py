@@ -154,17 +154,54 @@ def _fill(engine: Engine, box: DataBox, port: int, n: int, failing: bool) -> Non
         conn.execute(insert(Delivery), deliveries)
 
 
+# Failed deliveries are not retried within the run: each delivery is attempted exactly once.
+_POLICY = RetryPolicy(max_attempts=15, base_s=3600, cap_s=3600, jitter=0, lease_s=120)
+
+
 async def _run_worker(
     engine: Engine, box: DataBox, n: int, batch: int, lanes: int, per_receiver: int
 ) -> tuple[float, float, int]:
-    # Failed deliveries are not retried within the run: each delivery is attempted exactly once.
-    policy = RetryPolicy(max_attempts=15, base_s=3600, cap_s=3600, jitter=0, lease_s=120)
     worker = Worker(
-        engine, box, policy, batch=batch, lanes=lanes, timeout_s=10, per_receiver=per_receiver
+        engine, box, _POLICY, batch=batch, lanes=lanes, timeout_s=10, per_receiver=per_receiver
     )
     t0, c0 = time.perf_counter(), time.process_time()
     attempted = await worker.drain()
     return time.perf_counter() - t0, time.process_time() - c0, attempted
+
+
+def _worker_process(
+    url: str, schema: str, batch: int, lanes: int, per_receiver: int, go: Any, out: Any
+) -> None:
+    """Another delivery worker process on the same PostgreSQL outbox (SKIP LOCKED shares the rows)."""
+    engine = make_engine(url, pg_schema=schema)
+    go.wait()
+    c0 = time.process_time()
+    attempted = asyncio.run(
+        Worker(engine, DataBox("bench-data-key", []), _POLICY, batch=batch, lanes=lanes, timeout_s=10,
+               per_receiver=per_receiver).drain()
+    )  # fmt: skip
+    out.put((attempted, time.process_time() - c0))
+    engine.dispose()
+
+
+def _run_workers(
+    engine: Engine, box: DataBox, schema: str, workers: int, batch: int, lanes: int, per_receiver: int
+) -> tuple[float, float, int]:
+    """``workers`` processes (this one and workers-1 more) drain the outbox together."""
+    go, out = multiprocessing.Event(), multiprocessing.Queue()
+    args = (PG_URL, schema, batch, lanes, per_receiver, go, out)
+    extra = [multiprocessing.Process(target=_worker_process, args=args) for _ in range(workers - 1)]
+    for p in extra:
+        p.start()
+    time.sleep(1.0)  # let them import and connect before the clock starts
+    go.set()
+    t0 = time.perf_counter()
+    secs, cpu, attempted = asyncio.run(_run_worker(engine, box, 0, batch, lanes, per_receiver))
+    for p in extra:
+        more, more_cpu = out.get(timeout=120)
+        attempted, cpu = attempted + more, cpu + more_cpu
+        p.join()
+    return time.perf_counter() - t0, cpu, attempted
 
 
 async def _baseline(port: int, n: int, concurrency: int, failing: bool) -> tuple[float, float]:
@@ -219,6 +256,9 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, default=2, help="concurrent claim/send/record loops (default)")
     parser.add_argument("--per-receiver", type=int, default=4, help="connections per hospital (default)")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes on PostgreSQL (SQLite: always one)"
+    )
     args = parser.parse_args()
     port = _free_port()
     receiver = multiprocessing.Process(target=_receiver, args=(port,), daemon=True)
@@ -253,9 +293,14 @@ def main() -> None:
                             for table in ("delivery_attempts", "deliveries", "transcripts", "hospitals"):
                                 conn.execute(text(f"DELETE FROM {table}"))
                     _fill(engine, box, port, args.n, failing)
-                    secs, cpu, attempted = asyncio.run(
-                        _run_worker(engine, box, args.n, args.batch, args.lanes, args.per_receiver)
-                    )
+                    if schema and args.workers > 1:
+                        secs, cpu, attempted = _run_workers(
+                            engine, box, schema, args.workers, args.batch, args.lanes, args.per_receiver
+                        )
+                    else:
+                        secs, cpu, attempted = asyncio.run(
+                            _run_worker(engine, box, args.n, args.batch, args.lanes, args.per_receiver)
+                        )
                     base, base_cpu = asyncio.run(_baseline(port, args.n, args.batch * args.lanes, failing))
                     with engine.connect() as conn:
                         delivered = conn.scalar(
@@ -272,10 +317,11 @@ def main() -> None:
     receiver.terminate()
     load = os.getloadavg()[0]
     print(
-        f"\nworker: batch {args.batch}, lanes {args.lanes}, per receiver {args.per_receiver}; "
+        f"\nworker: batch {args.batch}, lanes {args.lanes}, per receiver {args.per_receiver}, "
+        f"PostgreSQL worker processes {args.workers}; "
         f"{os.cpu_count()} CPUs, load average {load:.1f}"
     )
-    print("cpu ms: CPU time of this process per delivery (worker + SQLite / PG client), load-independent")
+    print("cpu ms: CPU time of the worker process(es) per delivery (worker + SQLite / PG client)")
     head = f"{'backend':<11}{'receivers':<10}{'n':>6}{'secs':>7}{'attempts/s':>12}{'delivered/s':>13}"
     print(head + f"{'baseline/s':>12}{'ratio':>7}{'cpu ms':>8}{'base cpu ms':>13}")
     for name, scenario, n, secs, cpu, delivered, base, base_cpu in rows:
