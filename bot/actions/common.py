@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -82,6 +83,15 @@ def names(hospitals: list[dict[str, Any]]) -> str:
     if len(ns) <= 1:
         return "".join(ns)
     return ", ".join(ns[:-1]) + " and " + ns[-1]
+
+
+def sources_of(outcomes: list[Outcome], version: Callable[[Any], Any]) -> list[tuple[str, str | None]]:
+    """(hospital name, model version) of each answering hospital, for ``consensus.not_a_diagnosis``."""
+    out = []
+    for o in outcomes:
+        v = version(o.value)
+        out.append((str(o.hospital.get("name") or o.hospital.get("id")), str(v) if v else None))
+    return out
 
 
 def split_outcomes(outcomes: list[Outcome]) -> tuple[list[Outcome], list[Outcome], int]:

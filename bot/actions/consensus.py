@@ -183,13 +183,28 @@ def describe_answer_vote(vote: Vote) -> str:
     return f"{vote.agree} of {plural(vote.total, 'hospital')} answered {vote.value}."
 
 
-def not_a_diagnosis(n: int) -> str:
-    """The safety line every model-derived answer carries."""
-    return (
-        f"(From {n} hospitals' models, not a diagnosis.)"
-        if n != 1
-        else ("(From 1 hospital's model, not a diagnosis.)")
-    )
+def not_a_diagnosis(n: int, sources: list[tuple[str, str | None]] | None = None) -> str:
+    """The safety line every model-derived answer carries, naming where it came from.
+
+    ``sources``: (hospital name, model version) of each hospital that answered. The version lets a
+    patient (and the doctor reading the transcript) tell answers of a newly published federated
+    model from the old one; one version for all is said once.
+    """
+    head = f"From {n} hospitals' models" if n != 1 else "From 1 hospital's model"
+    if not sources:
+        return f"({head}, not a diagnosis.)"
+    versions = {v for _, v in sources if v}
+    if len(versions) <= 1:
+        who = _and([name for name, _ in sources])
+        tail = f", version {versions.pop()}" if versions else ""
+    else:
+        who = _and([f"{name} ({v or 'version unknown'})" for name, v in sources])
+        tail = ""
+    return f"({head}: {who}{tail}; not a diagnosis.)"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def unreachable_note(n: int) -> str:

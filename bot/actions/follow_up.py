@@ -27,6 +27,7 @@ from .common import (
     nearby_hospitals,
     slot_dict,
     slot_list,
+    sources_of,
     split_outcomes,
 )
 from .settings import settings
@@ -115,7 +116,8 @@ async def summarize_outlines(hub: HubClient, image_id: str, outcomes: list[Outco
         "agree": max(len(found), len(ok) - len(found)) if found else len(ok),
         "total": len(ok),
     }
-    tail = " ".join(p for p in (cs.unreachable_note(unreachable), cs.not_a_diagnosis(len(ok))) if p)
+    said = cs.not_a_diagnosis(len(ok), sources_of(ok, lambda r: r.get("model_version")))
+    tail = " ".join(p for p in (cs.unreachable_note(unreachable), said) if p)
     if not found:
         text = f"{len(ok)} of {cs.plural(len(ok), 'hospital')} outlined no lesion on this image. {tail}"
         return Outlines(text, None, findings, consensus)
@@ -220,7 +222,7 @@ class ActionAnswerQuestion(_FollowUp):
         parts += [
             cs.describe_answer_vote(vote),
             cs.unreachable_note(unreachable),
-            cs.not_a_diagnosis(vote.total),
+            cs.not_a_diagnosis(vote.total, sources_of(ok, lambda r: r.get("model_version"))),
         ]
         dispatcher.utter_message(text=" ".join(p for p in parts if p))
         findings = [

@@ -29,6 +29,7 @@ from .common import (
     metadata,
     nearby_hospitals,
     slot_list,
+    sources_of,
     split_outcomes,
 )
 from .follow_up import Outlines, summarize_outlines
@@ -109,7 +110,10 @@ class ActionAnalyzeImage(Action):
                 "Please try sending the image again in a minute."
             )
             return events
-        text, consensus = self._describe(verdict, hospitals, unreachable, outlined=outlines is not None)
+        sources = sources_of(ok, lambda value: value[1].get("bundle_version"))
+        text, consensus = self._describe(
+            verdict, hospitals, unreachable, outlined=outlines is not None, sources=sources
+        )
         dispatcher.utter_message(text=text)
         if outlines is not None:
             outlines.send(dispatcher)
@@ -187,7 +191,11 @@ class ActionAnalyzeImage(Action):
 
     @staticmethod
     def _describe(
-        v: cs.ImageVerdict, hospitals: list[dict[str, Any]], unreachable: int, outlined: bool = False
+        v: cs.ImageVerdict,
+        hospitals: list[dict[str, Any]],
+        unreachable: int,
+        outlined: bool = False,
+        sources: list[tuple[str, str | None]] | None = None,
     ) -> tuple[str, list[dict[str, Any]]]:
         consensus: list[dict[str, Any]] = []
         if v.medical is not None:
@@ -275,5 +283,5 @@ class ActionAnalyzeImage(Action):
                 + (", or ask me to outline the lesion." if seg else ".")
             )
         parts.append(cs.unreachable_note(unreachable))
-        parts.append(cs.not_a_diagnosis(v.responders))
+        parts.append(cs.not_a_diagnosis(v.responders, sources))
         return " ".join(p for p in parts if p), consensus

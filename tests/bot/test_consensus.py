@@ -107,6 +107,13 @@ class TestPhrases:
     def test_not_a_diagnosis(self):
         assert cs.not_a_diagnosis(3) == "(From 3 hospitals' models, not a diagnosis.)"
         assert "1 hospital's model, not a diagnosis" in cs.not_a_diagnosis(1)
+        same = cs.not_a_diagnosis(2, [("Herastrau", "fed-1"), ("Cismigiu", "fed-1")])
+        assert same == "(From 2 hospitals' models: Herastrau and Cismigiu, version fed-1; not a diagnosis.)"
+        mixed = cs.not_a_diagnosis(3, [("A", "fed-2"), ("B", "demo-1"), ("C", None)])
+        assert mixed == (
+            "(From 3 hospitals' models: A (fed-2), B (demo-1) and C (version unknown); not a diagnosis.)"
+        )
+        assert cs.not_a_diagnosis(1, [("A", None)]) == "(From 1 hospital's model: A; not a diagnosis.)"
 
     def test_unreachable_note(self):
         assert cs.unreachable_note(0) == ""

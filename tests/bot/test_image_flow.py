@@ -216,7 +216,12 @@ async def test_analysis_shows_the_outline_with_its_hospital(network, dispatcher)
     assert network.hub.stored_images == [base64.b64decode(SEG_B64)]  # the overlay PNG went to the hub
     assert outline["text"].startswith("1 of 1 hospital outlined a lesion. Here is the outline from Cismigiu")
     assert "1234 pixels on the left side" in outline["text"]
-    assert "(From 1 hospital's model, not a diagnosis.)" in outline["text"]
+    # Where the outline came from, with the model version (a newly published model shows here).
+    assert "(From 1 hospital's model: Cismigiu" in outline["text"]
+    assert "version seg-1; not a diagnosis.)" in outline["text"]
+    # The analysis names every answering hospital; their bundle versions differ, so each has its own.
+    assert "(From 3 hospitals' models: " in analysis["text"]
+    assert "(cismigiu-b1)" in analysis["text"] and "(titan-b1)" in analysis["text"]
     assert network.hip("cismigiu").calls == ["analyze", "segment"]
     assert network.hip("herastrau").calls == ["analyze"]  # offers no segmentation
     assert network.hip("cismigiu").uploads == 1  # the outline reuses the analysed copy
