@@ -93,6 +93,15 @@ async def load(url: str, turns: list[str], users: int) -> list[float]:
     return latencies
 
 
+def stop_baseline(proc: subprocess.Popen | None, created: Path | None) -> None:
+    """Stop the baseline server and delete the project this script created for it."""
+    if proc is not None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+
+
 def start_baseline(
     workdir: Path | None, port: int, run_args: Sequence[str] = ()
 ) -> tuple[subprocess.Popen, Path | None]:
@@ -163,11 +172,7 @@ async def main() -> int:
             qaid += await load(args.qaid_url, qaid_turns, args.users)
             base += await load(baseline, base_turns, args.users)
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
+        stop_baseline(proc, created)
 
     rows = [summary("qaid", qaid), summary("rasa-init", base)]
     ratio = {

@@ -17,8 +17,6 @@ import itertools
 import json
 import os
 import random
-import shutil
-import signal
 import struct
 import sys
 import tempfile
@@ -32,7 +30,7 @@ from typing import Any
 import aiohttp
 import socketio
 import yaml
-from bot_latency import BASELINE_TURNS, REPO, percentile, start_baseline, wait_ready
+from bot_latency import BASELINE_TURNS, REPO, percentile, start_baseline, stop_baseline, wait_ready
 
 QUESTIONS = {"brain": "is there a lesion?", "chest": "is there a nodule?"}  # by sample name prefix
 QAID_SCRIPT = [("text", "hi"), ("image", "/share_image"), ("vqa", "")]  # "": the sample's question
@@ -475,11 +473,7 @@ async def main() -> int:
             await asyncio.gather(*users, watcher)
             end = memory.sample(phases.load_min())
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
+        stop_baseline(proc, created)
         creds.unlink(missing_ok=True)
     for name in set(memory.leaders.values()) - set(end):
         load.error("process_gone", name)
