@@ -32,14 +32,14 @@ from channels import common as c
 logger = logging.getLogger(__name__)
 
 
-def rest_problem(body: bytes) -> tuple[int, str, str] | None:
-    """(status, code, message) when a REST body is not a message Rasa should see, else None."""
+def rest_problem(body: bytes) -> tuple[tuple[int, str, str] | None, dict[str, Any]]:
+    """((status, code, message) when a REST body is not a message Rasa should see, else None; the body)."""
     if len(body) > c.MAX_BODY_BYTES:
-        return 413, "payload_too_large", f"The limit is {c.MAX_BODY_BYTES} bytes."
+        return (413, "payload_too_large", f"The limit is {c.MAX_BODY_BYTES} bytes."), {}
     data = c.parse_json(body)
     if not isinstance(data, dict):
-        return 400, "malformed_json", 'The body must be a JSON object: {"sender": ..., "message": ...}.'
-    return message_problem(data)
+        return (400, "malformed_json", 'The body must be a JSON object: {"sender": ..., "message": ...}.'), {}
+    return message_problem(data), data
 
 
 def message_problem(data: dict[str, Any]) -> tuple[int, str, str] | None:
@@ -77,10 +77,10 @@ class RestInput(rest.RestInput):
         @bp.middleware("request")
         async def check(request: Request) -> HTTPResponse | None:
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
-                problem = rest_problem(request.body)
+                problem, data = rest_problem(request.body)
                 if problem is not None:
                     return c.error(*problem)
-                sender = json.loads(request.body).get("sender")
+                sender = data.get("sender")
                 if self.limit.check(None if sender is None else str(sender)) != "ok":
                     response = c.error(429, "too_many_requests", c.SLOW_DOWN)
                     response.headers["Retry-After"] = str(math.ceil(1 / self.limit.rate))  # one token
