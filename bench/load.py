@@ -215,7 +215,9 @@ class Memory:
         for entry in filter(str.isdigit, os.listdir("/proc")):
             try:  # fields after "(comm)": state ppid pgrp session ...
                 fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                leader = next((int(f) for f in (fields[3], fields[2]) if int(f) in self.leaders), 0)
+                # the launcher is listed too, but leads no session: match it by its own PID
+                ids = (int(entry), int(fields[3]), int(fields[2]))
+                leader = next((i for i in ids if i in self.leaders), 0)
                 status = Path(f"/proc/{entry}/status").read_text() if leader else ""
             except (OSError, IndexError):
                 continue
