@@ -28,9 +28,11 @@ from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_s
 
 BOT_VENV = REPO_ROOT / ".venv-bot"
 START_TIMEOUT_S = 240.0
+# A component is restarted at most RESTART_LIMIT times within RESTART_WINDOW_S; dying once more
+# stops the network.
 RESTART_LIMIT = 5
-LAUNCHER = "launcher"
 RESTART_WINDOW_S = 300.0
+LAUNCHER = "launcher"  # the launcher's own line in network.pids
 # The platform's secrets as environment variables: the bot runtime gets only the ones bot_env() names.
 SECRET_ENV = frozenset({f"QAID_{n.upper()}" for n in SECRET_NAMES} | {"QAID_DATA_KEY_PREVIOUS"})
 
@@ -200,6 +202,13 @@ def recorded_pids(settings: Settings) -> dict[str, int]:
     return out
 
 
+def is_ready(client: httpx.Client, c: Component) -> bool:
+    try:
+        return client.get(c.ready_url).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_ready(settings: Settings, comps: list[Component], timeout_s: float = START_TIMEOUT_S) -> None:
     pending = list(comps)
     deadline = time.monotonic() + timeout_s
@@ -213,11 +222,8 @@ def wait_ready(settings: Settings, comps: list[Component], timeout_s: float = ST
                         f"{c.name} exited while starting (code {c.proc.returncode}); its log is {log}:\n"
                         + _log_tail(log)
                     )
-                try:
-                    if client.get(c.ready_url).status_code == 200:
-                        pending.remove(c)
-                except httpx.HTTPError:
-                    pass
+                if is_ready(client, c):
+                    pending.remove(c)
             if time.monotonic() > deadline:
                 names = ", ".join(c.name for c in pending)
                 raise NetworkError(f"Not ready after {timeout_s:.0f} s: {names}; see {settings.logs_dir}.")
@@ -374,16 +380,10 @@ class Supervisor:
             record_pids(self.settings, self.comps)
             self.coming_back.add(c.name)
         for c in self.comps:
-            if c.name in self.coming_back and self._ready(c):
+            if c.name in self.coming_back and is_ready(self.probe, c):
                 self.coming_back.discard(c.name)
                 print(f"{c.name} is back.", flush=True)
         return True
-
-    def _ready(self, c: Component) -> bool:
-        try:
-            return self.probe.get(c.ready_url).status_code == 200
-        except httpx.HTTPError:
-            return False
 
     def close(self) -> None:
         self.probe.close()
