@@ -10,6 +10,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from .clients import HubClient, Outcome
+from .consensus import join_and
 from .settings import BotSettings
 
 # Slots the actions own (all declared in domain.yml with custom mappings).
@@ -79,10 +80,7 @@ def slot_dict(tracker: Tracker, name: str) -> dict[str, Any]:
 
 def names(hospitals: list[dict[str, Any]]) -> str:
     """ "A", "A and B", "A, B and C"."""
-    ns = [str(h.get("name") or h.get("id")) for h in hospitals]
-    if len(ns) <= 1:
-        return "".join(ns)
-    return ", ".join(ns[:-1]) + " and " + ns[-1]
+    return join_and([str(h.get("name") or h.get("id")) for h in hospitals])
 
 
 def sources_of(outcomes: list[Outcome], version: Callable[[Any], Any]) -> list[tuple[str, str | None]]:

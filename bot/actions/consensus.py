@@ -195,16 +195,19 @@ def not_a_diagnosis(n: int, sources: list[tuple[str, str | None]] | None = None)
         return f"({head}, not a diagnosis.)"
     versions = {v for _, v in sources if v}
     if len(versions) <= 1:
-        who = _and([name for name, _ in sources])
+        who = join_and([name for name, _ in sources])
         tail = f", version {versions.pop()}" if versions else ""
     else:
-        who = _and([f"{name} ({v or 'version unknown'})" for name, v in sources])
+        who = join_and([f"{name} ({v or 'version unknown'})" for name, v in sources])
         tail = ""
     return f"({head}: {who}{tail}; not a diagnosis.)"
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def join_and(items: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C" ("" for none)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def unreachable_note(n: int) -> str:
