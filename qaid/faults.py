@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from qaid.config import Settings
-from qaid.network import components, recorded_pids
+from qaid.network import Component, components, is_ready, recorded_pids
 
 QUESTION = "is there a lesion?"
 
@@ -75,8 +75,8 @@ class Patient:
         self.http.close()
 
 
-def _ready_url(settings: Settings, name: str) -> str:
-    return next(c.ready_url for c in components(settings) if c.name == name)
+def _component(settings: Settings, name: str) -> Component:
+    return next(c for c in components(settings) if c.name == name)
 
 
 def pid_of(settings: Settings, name: str) -> int:
@@ -96,15 +96,12 @@ def kill(settings: Settings, name: str) -> int:
 def wait_back(settings: Settings, name: str, old_pid: int, timeout_s: float = 240) -> float:
     """Seconds until the supervisor has restarted ``name`` (new PID) and it answers ready."""
     t0 = time.monotonic()
-    url = _ready_url(settings, name)
+    component = _component(settings, name)
     with httpx.Client(timeout=2) as client:
         while time.monotonic() - t0 < timeout_s:
-            if recorded_pids(settings).get(name, old_pid) != old_pid:
-                try:
-                    if client.get(url).status_code == 200:
-                        return time.monotonic() - t0
-                except httpx.HTTPError:
-                    pass
+            restarted = recorded_pids(settings).get(name, old_pid) != old_pid
+            if restarted and is_ready(client, component):
+                return time.monotonic() - t0
             time.sleep(0.25)
     raise TimeoutError(f"{name} was not back within {timeout_s:.0f} s")
 

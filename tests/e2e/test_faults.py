@@ -11,9 +11,8 @@ from qaid.config import Settings
 
 
 def test_a_killed_hip_is_left_out_and_the_patient_is_told(network: Settings) -> None:
-    result = faults.hip_killed(network)
+    result = faults.hip_killed(network)  # raises unless the launcher brought the HIP back
     assert result.ok, result.detail
-    assert result.recovery_s is not None  # the launcher brought it back
 
 
 def test_a_hanging_hip_is_left_out_after_the_timeout(network: Settings) -> None:

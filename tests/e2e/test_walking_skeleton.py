@@ -19,47 +19,36 @@ import pytest
 from standardwebhooks import Webhook
 
 from qaid.config import Settings, webhook_secret
-
-
-def say(settings: Settings, sender: str, message: str, metadata: dict[str, Any] | None = None) -> str:
-    body: dict[str, Any] = {"sender": sender, "message": message}
-    if metadata is not None:
-        body["metadata"] = metadata
-    r = httpx.post(f"{settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
-    r.raise_for_status()
-    return "\n".join(m.get("text", "") for m in r.json())
+from qaid.faults import Patient
 
 
 def test_patient_conversation_reaches_every_consented_hospital(network: Settings) -> None:
     settings = network
-    sender = "e2e-patient"
+    patient = Patient(settings, prefix="e2e-patient")
+    sender = patient.sender
+    # Anonymously, as the web page uploads (the drills use the service token).
     sample = settings.bundles_dir / "samples" / "brain_lesion.png"
     ref = httpx.post(f"{settings.hub_url}/api/v1/images", content=sample.read_bytes(), timeout=10)
     assert ref.status_code in (200, 201), ref.text  # 200: the same bytes were stored before
 
-    assert say(settings, sender, "hi").strip()
+    assert patient.say("hi").strip()
 
-    analysis = say(settings, sender, "/share_image", {"image": ref.json()})
+    analysis = patient.say("/share_image", {"image": ref.json()})
     assert "medical" in analysis.lower(), analysis
     assert "brain" in analysis.lower(), analysis
     # Two of the three demo hospitals (Herastrau, Cismigiu) offer brain-MRI models.
     assert re.search(r"\b2 of 3\b", analysis), analysis
     assert "not a diagnosis" in analysis.lower(), analysis
 
-    answer = say(settings, sender, "is there a lesion?")
+    answer = patient.say("is there a lesion?")
     assert re.search(r"\b(yes|no)\b", answer.lower()), answer
     assert re.search(r"\b\d of 2\b", answer), answer
     assert "not a diagnosis" in answer.lower(), answer
 
-    # The appointment form: name, contact, then explicit consent naming the hospitals.
-    reply = say(settings, sender, "I would like an appointment")
-    for message in ("Ana Popescu", "ana.popescu@example.org"):
-        if "consent" in reply.lower() or "share" in reply.lower():
-            break
-        reply = say(settings, sender, message)
-    assert "Herastrau" in reply and "Cismigiu" in reply, reply
-    say(settings, sender, "yes")
-    say(settings, sender, "bye")
+    # The appointment form: name, contact, then explicit consent naming the hospitals; yes; bye.
+    prompt = patient.consent_and_leave()
+    patient.close()
+    assert "Herastrau" in prompt and "Cismigiu" in prompt, prompt
 
     for hospital_id in ("herastrau", "cismigiu"):
         entry = _wait_for_transcript(settings, hospital_id, sender)
