@@ -11,7 +11,8 @@ import base64
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,3 +316,23 @@ class Server:
 
     def user_events(self, sender: str) -> list[dict]:
         return [e for e in self.tracker(sender).get("events", []) if e.get("event") == "user"]
+
+
+@asynccontextmanager
+async def socket_session(url: str, session_id: str) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A socket.io client in session ``session_id`` (as the web page opens one) and the texts of the
+    bot messages it receives; long polling, which the bot venv's aiohttp supports."""
+    import socketio
+
+    got: list[str] = []
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
+    confirmed = asyncio.Event()
+    client.on("session_confirm", lambda _sid: confirmed.set())
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        yield client, got
+    finally:
+        await client.disconnect()

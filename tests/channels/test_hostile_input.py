@@ -11,10 +11,9 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-import socketio
 from channels.common import MAX_TEXT_CHARS, TOO_LONG
 
-from channel_fakes import TELEGRAM_SECRET, Server
+from channel_fakes import TELEGRAM_SECRET, Server, socket_session
 from test_slack import _event, _post, _posted, _signed_headers, _user
 from test_telegram import _chat, _send, _texts, _update
 
@@ -48,30 +47,22 @@ def test_rest_refuses_malformed_and_oversized_messages_with_clear_errors(server:
 
 def test_socketio_answers_an_oversized_message_and_survives_malformed_ones(server: Server) -> None:
     async def talk() -> list[str]:
-        got: list[str] = []
-        client = socketio.AsyncClient()
-        client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
-        confirmed = asyncio.Event()
-        client.on("session_confirm", lambda _sid: confirmed.set())
-        await client.connect(server.url, socketio_path="/socket.io", transports=["polling"])
-        await client.emit("session_request", {"session_id": "sock-hostile"})
-        await asyncio.wait_for(confirmed.wait(), 10)
+        async with socket_session(server.url, "sock-hostile") as (client, got):
 
-        async def say(payload: Any, until: int) -> None:
-            await client.emit("user_uttered", payload)
-            for _ in range(150):
-                if len(got) >= until:
-                    return
-                await asyncio.sleep(0.1)
+            async def say(payload: Any, until: int) -> None:
+                await client.emit("user_uttered", payload)
+                for _ in range(150):
+                    if len(got) >= until:
+                        return
+                    await asyncio.sleep(0.1)
 
-        await say({"message": LONG, "session_id": "sock-hostile"}, 1)
-        assert got == [TOO_LONG]
-        for bad in ([1, 2], "text", {"message": 5, "session_id": "sock-hostile"},
-                    {"message": "hi", "metadata": "{broken", "session_id": "sock-hostile"}):  # fmt: skip
-            await client.emit("user_uttered", bad)
-        await say({"message": "hello", "session_id": "sock-hostile"}, 2)
-        await client.disconnect()
-        return got
+            await say({"message": LONG, "session_id": "sock-hostile"}, 1)
+            assert got == [TOO_LONG]
+            for bad in ([1, 2], "text", {"message": 5, "session_id": "sock-hostile"},
+                        {"message": "hi", "metadata": "{broken", "session_id": "sock-hostile"}):  # fmt: skip
+                await client.emit("user_uttered", bad)
+            await say({"message": "hello", "session_id": "sock-hostile"}, 2)
+            return got
 
     got = asyncio.run(talk())
     assert len(got) >= 2 and "Q&Aid" in got[1]  # the malformed ones were dropped, the next one answered

@@ -25,7 +25,7 @@ from channels.telegram import TelegramApi, TelegramInput
 from channels.web import RestInput, SocketIOInput
 from slack_sdk.signature import SignatureVerifier
 
-from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
+from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN, socket_session
 
 _ids = itertools.count(1)
 
@@ -179,24 +179,12 @@ async def test_rest_floods_get_429_per_sender(served: Served) -> None:
 
 @pytest.mark.asyncio
 async def test_socketio_floods_are_told_once_then_dropped(served: Served) -> None:
-    import socketio
-
-    got: list[str] = []
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda _sid: confirmed.set())
-    await client.connect(served.url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        await client.emit("session_request", {"session_id": "sock-flood"})
-        await asyncio.wait_for(confirmed.wait(), 10)
+    async with socket_session(served.url, "sock-flood") as (client, got):
         for i in range(6):
             await client.emit("user_uttered", {"message": f"m{i}", "session_id": "sock-flood"})
         deadline = time.monotonic() + 5
         while (len(served.received) < 3 or not got) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)  # nothing more may arrive
-    finally:
-        await client.disconnect()
     assert served.received == [("sock-flood", f"m{i}") for i in range(3)]
     assert got == [c.SLOW_DOWN]
