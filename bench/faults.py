@@ -14,18 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from qaid import faults
-from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_settings
+from qaid.config import Settings, ensure_secrets, get_settings
 
 TARGETS = {"HIP killed mid-conversation": 5.0, "HIP hangs": 5.0}
 
@@ -41,39 +36,6 @@ def running_settings() -> Settings:
     return get_settings()
 
 
-@contextmanager
-def own_network(offset: int) -> Iterator[Settings]:
-    """A fresh network from the launcher (as tests/e2e does), torn down afterwards."""
-    var_dir = Path(tempfile.mkdtemp(prefix="qaid-faults-"))
-    env = {
-        **os.environ,
-        "QAID_PORT_OFFSET": str(offset),
-        "QAID_VAR_DIR": str(var_dir),
-        "QAID_BUNDLES_PATH": str(REPO_ROOT / "var" / "bundles"),
-        **{f"QAID_{n.upper()}": secrets.token_urlsafe(24) for n in SECRET_NAMES},
-    }
-    settings = Settings(
-        port_offset=offset, var_dir=var_dir, bundles_path=REPO_ROOT / "var" / "bundles",
-        **{n: env[f"QAID_{n.upper()}"] for n in SECRET_NAMES},
-    )  # fmt: skip
-    log = var_dir / "launcher.out"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "qaid.network", "run"], env=env, cwd=REPO_ROOT, stdout=out, stderr=out
-        )
-    try:
-        deadline = time.monotonic() + 300
-        while "network is up" not in log.read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the network did not start:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield settings
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
-        print(f"(launcher log: {log})")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", action="store_true", help="start a network of its own on offset ports")
@@ -84,7 +46,11 @@ def main() -> int:
 
     drills = faults.FAST_DRILLS + faults.SLOW_DRILLS
     results: list[faults.DrillResult] = []
-    with own_network(args.offset) if args.start else _nothing(running_settings()) as settings:
+    if args.start:
+        var_dir = Path(tempfile.mkdtemp(prefix="qaid-faults-"))
+        print(f"(network var dir and launcher log: {var_dir})")
+    network = faults.own_network(args.offset, var_dir) if args.start else _nothing(running_settings())
+    with network as settings:
         for drill in drills:
             for _ in range(args.repeat):
                 r = drill(settings)

@@ -11,20 +11,59 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from qaid.config import Settings
+from qaid.config import REPO_ROOT, SECRET_NAMES, Settings
 from qaid.network import Component, components, is_ready, recorded_pids
 
 QUESTION = "is there a lesion?"
+
+
+@contextmanager
+def own_network(port_offset: int, var_dir: Path, start_timeout_s: float = 300) -> Iterator[Settings]:
+    """A fresh network from the launcher (the processes `make run` starts) on ports moved by
+    ``port_offset``, with fresh secrets and ``var_dir`` of its own; stopped (Ctrl-C path) afterwards.
+    The end-to-end tests and ``bench/faults.py --start`` run on it. RuntimeError if it does not start."""
+    bundles = REPO_ROOT / "var" / "bundles"
+    fresh = {n: secrets.token_urlsafe(24) for n in SECRET_NAMES}
+    env = {
+        **os.environ,
+        "QAID_PORT_OFFSET": str(port_offset),
+        "QAID_VAR_DIR": str(var_dir),
+        "QAID_BUNDLES_PATH": str(bundles),
+        **{f"QAID_{n.upper()}": v for n, v in fresh.items()},
+    }
+    settings = Settings(port_offset=port_offset, var_dir=var_dir, bundles_path=bundles, **fresh)
+    log = var_dir / "launcher.out"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qaid.network", "run"], env=env, cwd=REPO_ROOT, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while "network is up" not in log.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the network did not start (log {log}):\n{log.read_text()}")
+            time.sleep(0.5)
+        yield settings
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @dataclass
