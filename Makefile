@@ -12,10 +12,10 @@ BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data -name '*.yml'
 .PHONY: run stop test setup setup-browser bundles rasa-model lint test-platform test-bot test-rasa test-e2e clean
 
 run: setup bundles rasa-model
-	@$(PY) -m qaid.network run
+	@$(PY) -m demo.network run
 
 stop:
-	@$(PY) -m qaid.network stop
+	@$(PY) -m demo.network stop
 
 setup:
 	@scripts/setup.sh

@@ -3,7 +3,7 @@
     PYTHONPATH=. .venv/bin/python bench/faults.py            # the running `make run` network
     PYTHONPATH=. .venv/bin/python bench/faults.py --start    # starts one on offset ports, stops it after
 
-Runs every drill of qaid/faults.py (the CI-fast ones and the Rasa restart) ``--repeat`` times and
+Runs every drill of demo/faults.py (the CI-fast ones and the Rasa restart) ``--repeat`` times and
 prints, per drill, whether the promise held, how long the patient waited for the answer (target:
 within 5 s when a HIP is down or hangs) and how long the launcher took to bring the part back.
 Exit status 1 when any drill failed.
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from qaid import faults
+from demo import faults
 from qaid.config import Settings, ensure_secrets, get_settings
 
 TARGETS = {"HIP killed mid-conversation": 5.0, "HIP hangs": 5.0}

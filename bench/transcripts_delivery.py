@@ -33,16 +33,17 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hub.crypto import DataBox  # noqa: E402
+from hub.db import migrate  # noqa: E402
+from hub.directory import HospitalIn, register  # noqa: E402
+from hub.intake import delivery_id_for  # noqa: E402
+from hub.models import Delivery, TranscriptRow  # noqa: E402
+from hub.outbox import RetryPolicy  # noqa: E402
+from hub.worker import Worker  # noqa: E402
+from qaid import webhooks  # noqa: E402
 from qaid.config import webhook_secret  # noqa: E402
-from transcripts import signing  # noqa: E402
-from transcripts.crypto import DataBox  # noqa: E402
-from transcripts.db import make_engine, migrate, utcnow  # noqa: E402
-from transcripts.directory import HospitalIn, register  # noqa: E402
-from transcripts.intake import delivery_id_for  # noqa: E402
-from transcripts.models import Delivery, TranscriptRow  # noqa: E402
-from transcripts.outbox import RetryPolicy  # noqa: E402
-from transcripts.schema import Transcript  # noqa: E402
-from transcripts.worker import Worker  # noqa: E402
+from qaid.db import make_engine, utcnow  # noqa: E402
+from qaid.transcript.schema import Transcript  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HOSPITALS = 10
@@ -100,7 +101,7 @@ def _transcript(i: int) -> bytes:
 
 def _fill(engine: Engine, box: DataBox, port: int, n: int, failing: bool) -> None:
     """N due deliveries over HOSPITALS hospitals (half of them answering 500 when ``failing``)."""
-    from transcripts.db import session_factory
+    from qaid.db import session_factory
 
     with session_factory(engine)() as db:
         for h in range(HOSPITALS):
@@ -206,7 +207,7 @@ def _run_workers(
 
 async def _baseline(port: int, n: int, concurrency: int, failing: bool) -> tuple[float, float]:
     """Sign + POST the same bodies with the same client settings and concurrency, no outbox."""
-    bodies = [signing.payload(_transcript(i), utcnow()) for i in range(min(n, 200))]
+    bodies = [webhooks.payload(_transcript(i), utcnow()) for i in range(min(n, 200))]
     sem = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
@@ -218,7 +219,7 @@ async def _baseline(port: int, n: int, concurrency: int, failing: bool) -> tuple
             path = "fail" if failing and h % 2 else "ok"
             body = bodies[i % len(bodies)]
             async with sem:
-                headers = signing.headers(f"msg_{i}", [webhook_secret(SEED, f"h{h}")], body)
+                headers = webhooks.headers(f"msg_{i}", [webhook_secret(SEED, f"h{h}")], body)
                 try:
                     await client.post(f"http://127.0.0.1:{port}/{path}/h{h}", content=body, headers=headers)
                 except httpx.HTTPError:  # counted like the worker does: an attempt that failed

@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     # (a hospital on a private or national PKI), on top of the public ones.
     webhook_ca_file: str = ""
     # The reference inbox's doctor pages and JSON: open when empty (the demo), else HTTP Basic with
-    # this as the password, or Bearer (transcripts.inbox).
+    # this as the password, or Bearer (inbox.app).
     inbox_token: str = ""
 
     emergency_number: str = "112"

@@ -109,7 +109,7 @@ def finding(
     detail: dict[str, Any],
     question: str | None = None,
 ) -> dict[str, Any]:
-    """One hospital's contribution as the transcript records it (transcripts/schema.py ``Finding``)."""
+    """One hospital's contribution as the transcript records it (qaid/transcript/schema.py ``Finding``)."""
     f: dict[str, Any] = {
         "hospital_id": str(o.hospital.get("id")),
         "hospital_name": str(o.hospital.get("name") or o.hospital.get("id")),

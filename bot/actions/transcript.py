@@ -102,7 +102,7 @@ def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> 
 def build_transcript(
     tracker: Tracker, ended_reason: str, final_bot_text: str | None = None
 ) -> dict[str, Any]:
-    """The hub's transcript schema (``transcripts/schema.py``, schema_version 1)."""
+    """The hub's transcript schema (``qaid/transcript/schema.py``, schema_version 1)."""
     cfg = settings()
     hospitals = slot_list(tracker, CONSENT_HOSPITALS)
     ids = [str(h["id"]) for h in hospitals if isinstance(h, dict) and h.get("id")]

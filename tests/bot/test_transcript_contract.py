@@ -1,4 +1,4 @@
-"""The transcript the bot builds passes the hub's own schema (transcripts/schema.py, pydantic 2).
+"""The transcript the bot builds passes the hub's own schema (qaid/transcript/schema.py, pydantic 2).
 
 That schema lives in the platform venv (Python 3.11), so the check runs there in a subprocess;
 it is skipped when the platform venv or the schema is not available.
@@ -31,7 +31,7 @@ pytestmark = [
 
 def validate_with_hub_schema(transcript: dict) -> None:
     code = (
-        "import sys; from transcripts.schema import Transcript; "
+        "import sys; from qaid.transcript.schema import Transcript; "
         "Transcript.model_validate_json(sys.stdin.read()); print('ok')"
     )
     out = subprocess.run(

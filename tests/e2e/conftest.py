@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo.faults import own_network
 from qaid.config import Settings
-from qaid.faults import own_network
 
 PORT_OFFSET = 20000
 

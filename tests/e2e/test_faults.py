@@ -1,4 +1,4 @@
-"""Fault drills on the real network (qaid/faults.py): a HIP killed or hanging mid-conversation, the
+"""Fault drills on the real network (demo/faults.py): a HIP killed or hanging mid-conversation, the
 action server killed, the hub killed while a webhook is in flight. The launcher restarts what was
 killed, so each drill also proves the network heals. The Rasa-restart drill is slow (model load)
 and runs in ``bench/faults.py``.
@@ -6,7 +6,7 @@ and runs in ``bench/faults.py``.
 
 from __future__ import annotations
 
-from qaid import faults
+from demo import faults
 from qaid.config import Settings
 
 

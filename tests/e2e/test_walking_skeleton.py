@@ -18,8 +18,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from demo.faults import Patient
 from qaid.config import Settings, webhook_secret
-from qaid.faults import Patient
 
 
 def test_patient_conversation_reaches_every_consented_hospital(network: Settings) -> None:

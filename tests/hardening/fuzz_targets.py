@@ -29,10 +29,11 @@ from schemathesis.core import NotSet
 
 from hip_service.app import create_app as create_hip
 from hip_service.config import HipConfig
+from hub.app import create_app as create_hub
+from inbox.app import create_app as create_inbox
+from qaid import webhooks
 from qaid.config import webhook_secret
-from transcripts import inbox, signing
-from transcripts.db import make_engine
-from transcripts.hub import create_app as create_hub
+from qaid.db import make_engine
 
 _TESTS = Path(__file__).resolve().parents[1]
 
@@ -139,15 +140,15 @@ def hub(tmp: Path) -> Target:
 def inbox_app(tmp: Path) -> Target:
     settings = make_settings(tmp / "inbox")
     secret = webhook_secret(settings.webhook_secret_seed, INBOX_HOSPITAL)
-    app = inbox.create_app(settings, INBOX_HOSPITAL, db_path=tmp / "inbox.sqlite3")
+    app = create_inbox(settings, INBOX_HOSPITAL, db_path=tmp / "inbox.sqlite3")
     client = TestClient(app, raise_server_exceptions=False)
 
     def post_signed(data: bytes, msg_id: str) -> Any:
         # Standard Webhooks signs text: bytes that are not UTF-8 get a signature that cannot match.
-        headers = signing.headers(msg_id, [secret], data.decode("utf-8", "replace").encode())
+        headers = webhooks.headers(msg_id, [secret], data.decode("utf-8", "replace").encode())
         return client.post("/webhooks/transcripts", content=data, headers=headers)
 
-    seed = {"type": signing.EVENT_TYPE, "timestamp": "2025-01-01T00:00:00+00:00"}
+    seed = {"type": webhooks.EVENT_TYPE, "timestamp": "2025-01-01T00:00:00+00:00"}
     r = post_signed(json.dumps(seed | {"data": transcript([INBOX_HOSPITAL])}).encode(), "msg_seed")
     assert r.status_code == 200, r.text
 

@@ -29,9 +29,9 @@ from pydicom.encaps import encapsulate
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset
 
+from hub.images import check_upload
 from qaid.api_errors import ApiError
 from qaid.imaging import ImageError, decode_image, sniff_format
-from transcripts.images import check_upload
 
 Drawn = tuple[str, bytes]
 HUGE = st.integers(1, 2**31 - 1)

@@ -1,5 +1,5 @@
 """Hostile files through the image loaders of the HIP (qaid.imaging.decode_image, pydicom) and the hub
-(transcripts.images.check_upload): a valid image within limits or the one clear error, in bounded time
+(hub.images.check_upload): a valid image within limits or the one clear error, in bounded time
 and memory. ``bench/fuzz_images.py`` runs the same property over ≥ 1k files."""
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def test_secrets_and_pii_are_masked(line: str, secret: str) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "2026-11-23 13:18:34,123 transcripts.worker INFO worker h-12345-ab12cd delivering",
+        "2026-11-23 13:18:34,123 hub.worker INFO worker h-12345-ab12cd delivering",
         "released 3 deliveries; took 0.25 s on port 8000; conversation 4567890123",
         '127.0.0.1:53422 - "POST /api/v1/transcripts HTTP/1.1" 201',
         "GET /api/v1/hospitals/nearby?radius_km=25&k=5",

@@ -1,0 +1,218 @@
+"""The transcripts hub: hospital directory, image store, transcript intake and the delivery worker.
+
+``python -m hub`` serves the API on ``settings.host:settings.port(settings.hub_port)``
+and runs the delivery worker in-process (an asyncio task), so the demo needs one process; run
+``python -m hub.worker`` beside it (or instead of the in-process one, ``--no-worker``)
+for production. On start the schema is migrated and the demo hospitals are (re)registered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Engine
+
+from hub.context import HubContext
+from hub.crypto import DataBox, tokens_equal
+from hub.db import migrate
+from hub.directory import sync_demo_hospitals
+from hub.images import MAX_IMAGE_BYTES
+from hub.metrics import HubMetrics
+from hub.outbox import RetryPolicy
+from hub.routes import hospitals as hospitals_routes
+from hub.routes import images as images_routes
+from hub.routes import transcripts as transcripts_routes
+from hub.worker import Worker, webhook_tls
+from qaid import redact
+from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
+from qaid.config import REPO_ROOT, Settings, get_settings
+from qaid.db import STORAGE_ERRORS, make_engine, session_factory, storage_unavailable
+from qaid.ratelimit import RateLimiter, retry_after
+from qaid.transcript.schema import CODED_ERROR_TYPES
+
+log = logging.getLogger("hub")
+# The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
+WEBCHAT_DIR = REPO_ROOT / "webchat"
+# JSON bodies (transcripts, registrations) above this are refused before parsing.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+REQUIRED_SECRETS = ("hub_admin_token", "hub_service_token", "webhook_secret_seed", "data_key")
+
+
+def check_secrets(settings: Settings) -> None:
+    missing = [name for name in REQUIRED_SECRETS if not getattr(settings, name)]
+    if missing:
+        raise RuntimeError(
+            "hub secrets not configured: "
+            + ", ".join(f"QAID_{m.upper()}" for m in missing)
+            + " (the launcher generates var/secrets.env; see qaid.config.ensure_secrets)"
+        )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    run_worker: bool = True,
+    policy: RetryPolicy | None = None,
+    worker_poll_s: float = 0.25,
+    image_limit: int = MAX_IMAGE_BYTES,
+    purge_every_s: float = 3600.0,
+    upload_limiter: RateLimiter | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    uploads = upload_limiter or RateLimiter(settings.image_upload_burst, settings.image_upload_per_minute)
+    check_secrets(settings)
+    engine = engine or make_engine(settings.hub_db_url())
+    box = DataBox(settings.data_key)
+    hub = HubContext(settings=settings, engine=engine, sessions=session_factory(engine), box=box)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(migrate, engine)
+
+        def _sync() -> None:
+            with hub.sessions() as db:
+                sync_demo_hospitals(db, box, settings)
+                db.commit()
+
+        await asyncio.to_thread(_sync)
+        stop = asyncio.Event()
+        task = None
+        if run_worker:
+            worker = Worker(
+                engine,
+                box,
+                policy,
+                poll_s=worker_poll_s,
+                public_url=settings.hub_public_url,
+                retention=timedelta(days=settings.retention_days),
+                purge_every_s=purge_every_s,
+                tls=webhook_tls(settings.webhook_ca_file),
+            )
+            task = asyncio.create_task(worker.run(stop), name="delivery-worker")
+            log.info("in-process delivery worker %s started", worker.worker_id)
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+
+    app = FastAPI(title="Q&Aid transcripts hub", version="1", lifespan=lifespan)
+    app.state.hub = hub
+    metrics = HubMetrics(hub.sessions)
+    app.state.image_limit = image_limit
+    install_error_handlers(
+        app,
+        coded_types=CODED_ERROR_TYPES,
+        model_validation=True,
+        extra=dict.fromkeys(STORAGE_ERRORS, storage_unavailable),
+    )
+
+    @app.middleware("http")
+    async def _json_body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        declared = request.headers.get("content-length", "")
+        is_image = request.url.path.startswith("/api/v1/images")
+        if not is_image and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+            return error_response(413, "payload_too_large", "The request body is too large.")
+        return await call_next(request)
+
+    @app.middleware("http")
+    async def _upload_rate_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Anonymous uploads (the web chat page) are limited per client address before the body is
+        # read. The bot and the channels upload for many patients with the service token and limit
+        # per sender themselves. Behind a proxy the address is the real client's only when uvicorn
+        # trusts that proxy (--forwarded-allow-ips; docs/operations.md).
+        if uploads.enabled and request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/images":
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if not (scheme.lower() == "bearer" and tokens_equal(token.strip(), settings.hub_service_token)):
+                wait = uploads.take(request.client.host if request.client else "unknown")
+                if wait:
+                    metrics.uploads_limited.inc()
+                    message = "Too many images from your address; please wait a moment and try again."
+                    headers = {"Retry-After": retry_after(wait)}
+                    return error_response(429, "too_many_requests", message, headers)
+        return await call_next(request)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEBCHAT_DIR / "index.html", media_type="text/html")
+
+    @app.get("/api/v1/webchat-config")
+    def webchat_config(request: Request) -> dict[str, object]:
+        """Where the page finds Rasa: the host the browser used, Rasa's port from the one config."""
+        host = request.url.hostname or settings.host
+        rasa_url = settings.public_rasa_url or f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}"
+        return {
+            "rasa_url": rasa_url.rstrip("/"),
+            "socket_path": "/socket.io/",
+            "max_image_bytes": image_limit,
+        }
+
+    app.mount("/webchat", StaticFiles(directory=WEBCHAT_DIR), name="webchat")
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok", "service": "hub"})
+
+    @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    def prometheus() -> Response:
+        """Prometheus metrics (docs/operations.md): counts and latencies only, no patient data."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Outermost, so it also counts what the other middlewares refuse (413, 429).
+    app.middleware("http")(metrics.middleware)
+
+    app.include_router(hospitals_routes.router)
+    app.include_router(images_routes.router)
+    app.include_router(transcripts_routes.router)
+    _document_rate_limit(app)
+    return app
+
+
+def _document_rate_limit(app: FastAPI) -> None:
+    """Add the middleware's 429 to the upload operation's OpenAPI responses (clients and fuzzers read
+    the schema); done on the generated schema because routers are included lazily."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            upload = schema["paths"]["/api/v1/images"]["post"]
+            upload["responses"]["429"] = {
+                "description": "Too many uploads from this address (see Retry-After).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+            }
+            error = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, component in {**error.pop("$defs", {}), "ErrorResponse": error}.items():
+                components.setdefault(name, component)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Q&Aid transcripts hub")
+    parser.add_argument("--no-worker", action="store_true", help="do not run the in-process delivery worker")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    app = create_app(settings, run_worker=not args.no_worker)
+    # Access-log lines carry image capability tokens and the patient's coordinates: redacted.
+    redact.serve(app, host=settings.host, port=settings.port(settings.hub_port), log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Hub tables. Health data and credentials are stored sealed (see hub.crypto).
+
+``deliveries`` is the transactional outbox: a row is written in the same transaction as the
+transcript it announces, so a stored transcript is never left without its deliveries (and vice
+versa). The delivery's id is the Standard Webhooks ``webhook-id``: it never changes across
+retries, which is what lets receivers deduplicate. ``delivery_attempts`` is the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from qaid.db import UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Delivery states. pending: due now or never tried; failed: last try failed, retry scheduled;
+# delivered: a 2xx was received; dead: retries exhausted; disabled: the endpoint answered 410 (or
+# was disabled by an admin) and nothing is sent to it until re-enabled.
+PENDING, FAILED, DELIVERED, DEAD, DISABLED = "pending", "failed", "delivered", "dead", "disabled"
+DELIVERY_STATES = (PENDING, FAILED, DELIVERED, DEAD, DISABLED)
+DUE_STATES = (PENDING, FAILED)
+
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    hip_url: Mapped[str] = mapped_column(String(500))
+    webhook_url: Mapped[str] = mapped_column(String(500))
+    webhook_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sealed JSON {"hip_token": str, "webhook_secrets": [str, ...]} (newest secret first).
+    credentials_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    contact: Mapped[str] = mapped_column(String(500), default="")
+    offers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Image(Base):
+    __tablename__ = "images"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TranscriptRow(Base):
+    __tablename__ = "transcripts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), unique=True)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    urgency: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    # Set by the retention purge, which empties the row down to ids, times and statuses (a tombstone
+    # the delivery audit trail still points at); body_enc is then empty.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("transcript_id", "hospital_id", name="uq_delivery_transcript_hospital"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"), index=True)
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Lease: the worker that claimed the row; next_attempt_at doubles as the lease's expiry.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

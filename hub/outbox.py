@@ -1,0 +1,417 @@
+"""The outbox's state machine: claiming due deliveries, recording outcomes, retry schedule, admin retry.
+
+Claiming is a lease, not a held lock: a worker marks a due row as its own and pushes
+``next_attempt_at`` past the HTTP timeout, commits, and only then sends. The marking is a
+compare-and-set (``UPDATE .. WHERE status due AND next_attempt_at <= now``), so two workers can
+never both win a row — on PostgreSQL the candidate SELECT additionally uses ``FOR UPDATE SKIP
+LOCKED`` so concurrent workers pick disjoint rows instead of colliding; on SQLite the write lock
+serialises them. If a worker dies mid-send, the lease expires and the row is retried: delivery is
+at-least-once, and receivers deduplicate by the stable ``webhook-id``. Recording is fenced by
+``claimed_by`` so a worker whose lease expired cannot overwrite the newer claimant's result.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.crypto import DataBox
+from hub.models import (
+    DEAD,
+    DELIVERED,
+    DISABLED,
+    DUE_STATES,
+    FAILED,
+    PENDING,
+    Delivery,
+    DeliveryAttempt,
+    Hospital,
+    TranscriptRow,
+)
+from qaid.api_errors import ApiError
+from qaid.db import utcnow
+
+PURGED_ERROR = "transcript purged by retention before it could be delivered"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter. The defaults spread 15 attempts over about a day:
+    10 s, 20 s, 40 s … capped at 6 h (sum of the 14 waits ≈ 23 h)."""
+
+    max_attempts: int = 15
+    base_s: float = 10.0
+    cap_s: float = 6 * 3600.0
+    jitter: float = 0.2
+    # How long a claimed row stays invisible to other workers; must exceed the send timeout.
+    lease_s: float = 120.0
+
+    def delay_after(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failed attempt (jitter de-synchronises retries)."""
+        raw = min(self.cap_s, self.base_s * 2 ** (attempts - 1))
+        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery, with everything needed to send it outside a transaction."""
+
+    delivery_id: str
+    transcript_id: str
+    hospital_id: str
+    attempt: int
+    url: str
+    secrets: list[str]
+    transcript_body: bytes
+    event_time: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    started_at: datetime
+    duration_ms: int
+
+
+_CLAIM_TRIES = 5
+
+
+def claim(sessions: sessionmaker, box: DataBox, worker_id: str, policy: RetryPolicy, limit: int) -> list[Job]:
+    """Lease up to ``limit`` due deliveries to ``worker_id`` and load what sending them needs.
+
+    One compare-and-set UPDATE (with RETURNING, so exactly the rows this worker won come back) and
+    one joined SELECT per batch, whatever its size; each hospital's credentials are opened once.
+    An empty list means nothing is due: a claimer that lost every row to another (SQLite has no SKIP
+    LOCKED, so concurrent claimers see the same candidates) or whose batch was all parked looks again.
+    """
+    for _ in range(_CLAIM_TRIES):
+        jobs = _claim_once(sessions, box, worker_id, policy, limit)
+        if jobs is not None:
+            return jobs
+    return []
+
+
+def _claim_once(
+    sessions: sessionmaker, box: DataBox, worker_id: str, policy: RetryPolicy, limit: int
+) -> list[Job] | None:
+    """One claim round trip; None when due rows existed but none is this worker's to send."""
+    with sessions() as db:
+        now = utcnow()
+        candidates = (
+            select(Delivery.id)
+            .where(Delivery.status.in_(DUE_STATES), Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at)
+            .limit(limit)
+        )
+        if db.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(db.scalars(candidates).all())
+        if not ids:
+            db.commit()
+            return []
+        won = set(
+            db.scalars(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_(ids),
+                    Delivery.status.in_(DUE_STATES),
+                    Delivery.next_attempt_at <= now,
+                )
+                .values(claimed_by=worker_id, next_attempt_at=now + timedelta(seconds=policy.lease_s))
+                .returning(Delivery.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+        db.commit()
+        if not won:
+            return None
+
+        rows = db.execute(
+            select(Delivery, Hospital, TranscriptRow)
+            .join(Hospital, Hospital.id == Delivery.hospital_id)
+            .join(TranscriptRow, TranscriptRow.id == Delivery.transcript_id)
+            .where(Delivery.id.in_(won))
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+        ).all()
+        secrets: dict[str, list[str]] = {}
+        jobs, parked, purged = [], [], []
+        for d, h, t in rows:
+            if not h.webhook_enabled:
+                parked.append(d.id)
+                continue
+            if t.purged_at is not None:
+                purged.append(d.id)
+                continue
+            if h.id not in secrets:
+                secrets[h.id] = list(box.open_json(h.credentials_enc).get("webhook_secrets", []))
+            jobs.append(
+                Job(
+                    delivery_id=d.id,
+                    transcript_id=t.id,
+                    hospital_id=h.id,
+                    attempt=d.attempts + 1,
+                    url=h.webhook_url,
+                    secrets=secrets[h.id],
+                    transcript_body=box.open(t.body_enc),
+                    event_time=t.received_at,
+                )
+            )
+        fence = (Delivery.claimed_by == worker_id,)
+        if parked:
+            db.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(parked), *fence)
+                .values(status=DISABLED, claimed_by=None)
+                .execution_options(synchronize_session=False)
+            )
+        if purged:  # the retention purge won the race: nothing is left to send
+            db.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(purged), *fence)
+                .values(status=DEAD, claimed_by=None, last_error=PURGED_ERROR)
+                .execution_options(synchronize_session=False)
+            )
+        db.commit()
+        return jobs if jobs or not (parked or purged) else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def release_dead_leases(sessions: sessionmaker, hostname: str) -> int:
+    """Make rows leased by crashed workers *of this host* due again now instead of at lease expiry.
+
+    Worker ids are ``<host>-<pid>-<random>``; a lease whose host is this one and whose process no
+    longer exists can never be recorded, so waiting out the lease only delays the delivery. Leases
+    of other hosts, of live processes or of unparseable ids are left to expire. Releasing is safe
+    either way: delivery is at-least-once and receivers deduplicate by webhook-id.
+    """
+    with sessions() as db:
+        holders = db.scalars(select(Delivery.claimed_by).where(Delivery.claimed_by.is_not(None)).distinct())
+        dead = []
+        for holder in holders:
+            parts = holder.rsplit("-", 2)
+            if len(parts) == 3 and parts[0] == hostname and parts[1].isdigit():
+                if not _pid_alive(int(parts[1])):
+                    dead.append(holder)
+        if not dead:
+            return 0
+        released = db.execute(
+            update(Delivery)
+            .where(Delivery.claimed_by.in_(dead), Delivery.status.in_(DUE_STATES))
+            .values(claimed_by=None, next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.commit()
+        return released
+
+
+def _status_for(job: Job, outcome: Outcome, policy: RetryPolicy) -> str:
+    code = outcome.status_code
+    if code is not None and 200 <= code < 300:
+        return DELIVERED
+    if code == 410:
+        return DISABLED
+    if job.attempt >= policy.max_attempts:
+        return DEAD
+    return FAILED
+
+
+def record(sessions: sessionmaker, job: Job, outcome: Outcome, worker_id: str, policy: RetryPolicy) -> str:
+    """Apply one attempt's outcome and audit it; returns the delivery's new status."""
+    return record_many(sessions, [(job, outcome)], worker_id, policy)[0]
+
+
+def _per_row(column: Any, by_id: dict[str, Any]) -> Any:
+    """``CASE id WHEN .. THEN ..`` for the rows in ``by_id``; other rows keep their value."""
+    whens = {k: literal(v, column.type) for k, v in by_id.items()}
+    return case(whens, value=Delivery.id, else_=column)
+
+
+def record_many(
+    sessions: sessionmaker, results: list[tuple[Job, Outcome]], worker_id: str, policy: RetryPolicy
+) -> list[str]:
+    """Apply a batch of outcomes and audit them in one transaction; the new status of each.
+
+    One fenced UPDATE for the whole batch (per-row values by CASE, RETURNING the rows this worker
+    still held) and one multi-row INSERT of the attempts: two statements per batch, not two per
+    delivery. A row whose lease was lost is left alone and audited as ``lease_lost``.
+    """
+    if not results:
+        return []
+    now = utcnow()
+    statuses = [_status_for(job, outcome, policy) for job, outcome in results]
+    by_status = {job.delivery_id: status for (job, _), status in zip(results, statuses, strict=True)}
+    values: dict[Any, Any] = {
+        Delivery.status: _per_row(Delivery.status, by_status),
+        Delivery.attempts: _per_row(Delivery.attempts, {j.delivery_id: j.attempt for j, _ in results}),
+        Delivery.last_status_code: _per_row(
+            Delivery.last_status_code, {j.delivery_id: o.status_code for j, o in results}
+        ),
+        Delivery.last_error: _per_row(Delivery.last_error, {j.delivery_id: o.error for j, o in results}),
+        Delivery.claimed_by: None,
+    }
+    delivered = {i: now for i, st in by_status.items() if st == DELIVERED}
+    if delivered:
+        values[Delivery.delivered_at] = _per_row(Delivery.delivered_at, delivered)
+    retry_at = {
+        j.delivery_id: now + timedelta(seconds=policy.delay_after(j.attempt))
+        for j, _ in results
+        if by_status[j.delivery_id] == FAILED
+    }
+    if retry_at:
+        values[Delivery.next_attempt_at] = _per_row(Delivery.next_attempt_at, retry_at)
+    with sessions() as db:
+        won = set(
+            db.scalars(
+                update(Delivery)
+                .where(Delivery.id.in_(list(by_status)), Delivery.claimed_by == worker_id)
+                .values(values)
+                .returning(Delivery.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+        db.execute(
+            insert(DeliveryAttempt),
+            [
+                {
+                    "delivery_id": job.delivery_id,
+                    "attempt": job.attempt,
+                    "worker": worker_id,
+                    "started_at": outcome.started_at,
+                    "duration_ms": outcome.duration_ms,
+                    "status_code": outcome.status_code,
+                    "outcome": status if job.delivery_id in won else "lease_lost",
+                    "error": outcome.error,
+                }
+                for (job, outcome), status in zip(results, statuses, strict=True)
+            ],
+        )
+        for hospital_id in sorted(
+            {
+                j.hospital_id
+                for j, _ in results
+                if by_status[j.delivery_id] == DISABLED and j.delivery_id in won
+            }
+        ):
+            # 410 Gone: the receiver asked us to stop. Disable the endpoint and park its queue.
+            db.execute(update(Hospital).where(Hospital.id == hospital_id).values(webhook_enabled=False))
+            db.execute(
+                update(Delivery)
+                .where(Delivery.hospital_id == hospital_id, Delivery.status.in_(DUE_STATES))
+                .values(status=DISABLED, claimed_by=None, last_error="endpoint disabled after 410 Gone")
+                .execution_options(synchronize_session=False)
+            )
+        db.commit()
+    return statuses
+
+
+def retry(db: Session, delivery_id: str) -> Delivery:
+    """Admin retry: schedule a delivery now with a fresh attempt budget (its audit trail is kept)."""
+    d = db.get(Delivery, delivery_id)
+    if d is None:
+        raise ApiError(404, "delivery_not_found", f"No delivery {delivery_id}.")
+    if d.status == DELIVERED:
+        raise ApiError(409, "already_delivered", "This delivery was already delivered.")
+    h = db.get(Hospital, d.hospital_id)
+    if not h.webhook_enabled:
+        raise ApiError(
+            409,
+            "endpoint_disabled",
+            f"The webhook endpoint of {h.id} is disabled; re-enable it (PUT webhook_enabled) first.",
+        )
+    d.status, d.attempts, d.claimed_by, d.next_attempt_at = PENDING, 0, None, utcnow()
+    db.commit()
+    return d
+
+
+def replay(db: Session, delivery_id: str) -> Delivery:
+    """Admin replay: send a delivered transcript again as a new attempt with the same webhook-id.
+
+    The receiver deduplicates by webhook-id, so a replay is harmless to one that kept the first copy
+    and restores it to one that lost it. The attempt count continues (the audit shows attempt n+1).
+    """
+    d = db.get(Delivery, delivery_id)
+    if d is None:
+        raise ApiError(404, "delivery_not_found", f"No delivery {delivery_id}.")
+    if d.status != DELIVERED:
+        raise ApiError(409, "not_delivered", f"Delivery {delivery_id} is {d.status}; use retry instead.")
+    t = db.get(TranscriptRow, d.transcript_id)
+    if t.purged_at is not None:
+        raise ApiError(409, "transcript_purged", "The transcript was purged (retention); nothing to replay.")
+    h = db.get(Hospital, d.hospital_id)
+    if not h.webhook_enabled:
+        raise ApiError(409, "endpoint_disabled", f"The webhook endpoint of {h.id} is disabled.")
+    d.status, d.claimed_by, d.next_attempt_at = PENDING, None, utcnow()
+    db.commit()
+    return d
+
+
+def view(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "transcript_id": d.transcript_id,
+        "hospital_id": d.hospital_id,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at.isoformat() if d.status in DUE_STATES else None,
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+    }
+
+
+def list_deliveries(db: Session, status: str | None, limit: int = 100) -> list[Delivery]:
+    q = select(Delivery).order_by(Delivery.created_at.desc(), Delivery.id).limit(limit)
+    if status:
+        q = q.where(Delivery.status == status)
+    return list(db.scalars(q))
+
+
+def for_transcript(db: Session, transcript_id: str) -> list[Delivery]:
+    q = select(Delivery).where(Delivery.transcript_id == transcript_id).order_by(Delivery.id)
+    return list(db.scalars(q))
+
+
+def attempts_of(db: Session, delivery_id: str) -> list[DeliveryAttempt]:
+    q = select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id).order_by(DeliveryAttempt.id)
+    return list(db.scalars(q))
+
+
+def detail(db: Session, delivery_id: str) -> dict[str, Any] | None:
+    """One delivery with its audit trail (every attempt: when, who, HTTP status, error), or None."""
+    d = db.get(Delivery, delivery_id)
+    if d is None:
+        return None
+    log = [
+        {
+            "attempt": a.attempt,
+            "worker": a.worker,
+            "started_at": a.started_at.isoformat(),
+            "duration_ms": a.duration_ms,
+            "status_code": a.status_code,
+            "outcome": a.outcome,
+            "error": a.error,
+        }
+        for a in attempts_of(db, delivery_id)
+    ]
+    return view(d) | {"attempt_log": log}
+
+
+def counts(db: Session) -> dict[str, int]:
+    rows = db.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+    return {status: n for status, n in rows}

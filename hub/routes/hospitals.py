@@ -1,0 +1,66 @@
+"""Hospital directory routes: the public list, the bot's nearby search, admin registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+
+from hub import directory
+from hub.context import Db, Hub, require_admin, require_service
+from hub.models import Hospital
+from qaid.api_errors import ERROR_RESPONSES, ApiError
+
+router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"], responses=ERROR_RESPONSES)
+
+
+@router.get("")
+def list_hospitals(db: Db) -> dict[str, Any]:
+    """Public directory (no credentials, no endpoints): what the web page may show a patient."""
+    rows = db.scalars(select(Hospital).where(Hospital.active.is_(True)).order_by(Hospital.id))
+    return {"hospitals": [directory.public_view(h) for h in rows]}
+
+
+@router.get("/nearby", dependencies=[Depends(require_service)])
+def nearby(
+    db: Db,
+    hub: Hub,
+    lat: float = Query(ge=-90, le=90),
+    lon: float = Query(ge=-180, le=180),
+    radius_km: float | None = Query(default=None, gt=0, le=20_000),
+    k: int = Query(default=5, ge=1, le=50),
+) -> dict[str, Any]:
+    """Nearest active hospitals first, with what the bot needs to call each one's HIP."""
+    radius = radius_km if radius_km is not None else hub.settings.nearby_radius_km
+    out = []
+    for h, dist in directory.nearby(db, lat, lon, radius, k):
+        creds = directory.credentials(hub.box, h)
+        out.append(
+            directory.public_view(h)
+            | {"distance_km": round(dist, 3), "hip_url": h.hip_url, "hip_token": creds.get("hip_token", "")}
+        )
+    return {"hospitals": out}
+
+
+@router.post("", status_code=201, dependencies=[Depends(require_admin)])
+def register(data: directory.HospitalIn, db: Db, hub: Hub) -> dict[str, Any]:
+    h = directory.register(db, hub.box, data)
+    if h is None:
+        raise ApiError(409, "hospital_exists", f"Hospital {data.id} is already registered; use PUT.")
+    db.commit()
+    return directory.admin_view(h, hub.box)
+
+
+@router.put("/{hospital_id}", dependencies=[Depends(require_admin)])
+def update(
+    hospital_id: str,
+    patch: directory.HospitalPatch,
+    db: Db,
+    hub: Hub,
+) -> dict[str, Any]:
+    h = directory.update(db, hub.box, hospital_id, patch)
+    if h is None:
+        raise ApiError(404, "hospital_not_found", f"No hospital {hospital_id}.")
+    db.commit()
+    return directory.admin_view(h, hub.box)

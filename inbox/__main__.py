@@ -1,0 +1,5 @@
+"""``python -m inbox``: serve a hospital's reference inbox (see :mod:`inbox.app`)."""
+
+from inbox.app import main
+
+main()

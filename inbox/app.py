@@ -1,0 +1,257 @@
+"""A hospital's webhook inbox: receives signed transcripts from the hub and shows them to doctors.
+
+``python -m inbox --hospital <id>`` serves on ``settings.port(h.inbox_port)``. Each
+request is verified with the Standard Webhooks library itself (HMAC over id, timestamp and the
+exact body bytes; a five-minute timestamp tolerance refuses stale or replayed-later requests)
+before anything is parsed or stored. Deduplication by ``webhook-id`` makes the hub's at-least-once
+delivery exactly-once for the doctor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hmac
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from inbox import pages
+from inbox.store import InboxStore
+from qaid import redact
+from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
+from qaid.config import Settings, get_settings, webhook_secret
+from qaid.db import STORAGE_ERRORS, storage_unavailable
+from qaid.transcript.schema import CODED_ERROR_TYPES, Transcript
+from qaid.webhooks import EVENT_TYPE
+
+log = logging.getLogger("inbox")
+MAX_BODY_BYTES = 5 * 1024 * 1024
+_REQUIRED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+_FHIR = {"application/fhir+json": {}}
+
+
+class WebhookEvent(BaseModel):
+    """The delivered event. The route verifies the signature over the raw bytes first and validates
+    this model itself afterwards, so FastAPI must not read the body (``_EVENT_BODY`` documents it)."""
+
+    type: Literal["transcript.created"]
+    timestamp: str
+    data: Transcript
+    links: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+_EVENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEvent"}}},
+    }
+}
+
+
+def _with_event_schema(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` plus the WebhookEvent component that ``_EVENT_BODY`` refers to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            event = WebhookEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(event.pop("$defs", {}), WebhookEvent=event)
+        return schema
+
+    return openapi
+
+
+def verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """The verified, parsed event; ApiError 400 (unsigned) or 401 (bad signature, stale) otherwise.
+
+    Several secrets may be valid at once while a hospital rotates its secret.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if not all(lowered.get(h) for h in _REQUIRED_HEADERS):
+        raise ApiError(400, "missing_signature", "Standard Webhooks headers are missing.")
+    reason = "No matching signature."
+    for secret in secrets:
+        try:
+            return Webhook(secret).verify(body, lowered)
+        except WebhookVerificationError as exc:
+            reason = str(exc)
+        except Exception:  # a malformed signature header (not "v1,<base64>") or body
+            reason = "Malformed signature header or body."
+    raise ApiError(401, "invalid_signature", f"Webhook verification failed: {reason}")
+
+
+# No patient data behind these: liveness, the API description, and the webhook (signed instead).
+_OPEN_PATHS = frozenset({"/health", "/webhooks/transcripts", "/openapi.json", "/docs", "/redoc"})
+
+
+def _inbox_auth(request: Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            value = base64.b64decode(value.strip(), validate=True).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return False
+    elif scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+def create_app(
+    settings: Settings | None = None,
+    hospital_id: str | None = None,
+    *,
+    secrets: list[str] | None = None,
+    db_path: Path | None = None,
+    access_token: str | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    access_token = settings.inbox_token if access_token is None else access_token
+    if hospital_id is None:
+        raise ValueError("an inbox serves one hospital: give hospital_id")
+    spec = settings.hospital(hospital_id)
+    if secrets is None:
+        if not settings.webhook_secret_seed:
+            raise RuntimeError("QAID_WEBHOOK_SECRET_SEED is not configured (the launcher generates it)")
+        secrets = [webhook_secret(settings.webhook_secret_seed, spec.id)]
+    db_path = db_path or settings.var_dir / f"inbox-{spec.id}.sqlite3"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    store = InboxStore(db_path)
+
+    app = FastAPI(title=f"{spec.name} transcript inbox", version="1")
+    app.state.store = store
+    install_error_handlers(
+        app,
+        coded_types=CODED_ERROR_TYPES,
+        model_validation=True,
+        extra=dict.fromkeys(STORAGE_ERRORS, storage_unavailable),
+    )
+    app.openapi = _with_event_schema(app)  # type: ignore[method-assign]
+    errors = error_responses()
+
+    @app.middleware("http")
+    async def _doctors_only(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # The pages and JSON hold patients' transcripts. With QAID_INBOX_TOKEN set they need it:
+        # HTTP Basic (any user name, the token as password) so a doctor's browser prompts, or Bearer
+        # for tools. The webhook has its own check (the signature) and /health stays open.
+        if access_token and request.url.path not in _OPEN_PATHS and not _inbox_auth(request, access_token):
+            challenge = {"WWW-Authenticate": f'Basic realm="{spec.id} inbox", charset="UTF-8"'}
+            message = "The inbox needs the hospital's credentials."
+            return error_response(401, "unauthorized", message, challenge)
+        return await call_next(request)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": "inbox", "hospital": spec.id}
+
+    @app.post("/webhooks/transcripts", openapi_extra=_EVENT_BODY, responses=errors)
+    async def receive(request: Request) -> JSONResponse:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(413, "payload_too_large", "The webhook body is too large.")
+        event = verify(secrets, body, dict(request.headers))
+        webhook_id = request.headers["webhook-id"]
+        if not isinstance(event, dict) or event.get("type") != EVENT_TYPE:
+            raise ApiError(422, "unsupported_event", f"Only {EVENT_TYPE} events are accepted.")
+        if await run_in_threadpool(store.seen, webhook_id):
+            log.info("webhook %s: duplicate ignored", webhook_id)
+            return JSONResponse({"status": "duplicate", "webhook_id": webhook_id})
+        try:
+            transcript = WebhookEvent.model_validate(event).data
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = [str(p) for p in first["loc"]]
+            if loc[:1] == ["data"]:
+                message = f"The transcript does not match the schema ({'.'.join(loc[1:])}: {first['msg']})."
+                raise ApiError(422, "invalid_transcript", message) from exc
+            message = f"The event does not match the schema ({'.'.join(loc)}: {first['msg']})."
+            raise ApiError(422, "invalid_event", message) from exc
+        if spec.id not in transcript.consent.hospitals:
+            # The patient did not consent to this hospital: do not keep what we should not have.
+            raise ApiError(422, "not_consented", f"The patient did not consent to sharing with {spec.id}.")
+        event["data"] = transcript.model_dump(mode="json")
+        signature_headers = {h: request.headers[h] for h in _REQUIRED_HEADERS}
+        created = await run_in_threadpool(store.add, webhook_id, event, body, signature_headers)
+        log.info("transcript %s via %s (new: %s)", transcript.conversation_id, webhook_id, created)
+        return JSONResponse({"status": "received" if created else "duplicate", "webhook_id": webhook_id})
+
+    @app.get("/api/transcripts")
+    def api_list() -> list[dict[str, Any]]:
+        """Every received transcript, urgent first then newest (a bare JSON list)."""
+        return store.list()
+
+    @app.get("/api/transcripts/{webhook_id}", responses=errors)
+    def api_get(webhook_id: str) -> dict[str, Any]:
+        entry = store.get(webhook_id)
+        if entry is None:
+            raise ApiError(404, "transcript_not_found", f"No transcript {webhook_id}.")
+        return entry
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> HTMLResponse:
+        return HTMLResponse(pages.list_page(spec.name, store.list()))
+
+    def _entry(webhook_id: str) -> dict[str, Any]:
+        entry = store.get(webhook_id)
+        if entry is None:
+            raise ApiError(404, "transcript_not_found", f"No transcript {webhook_id}.")
+        return entry
+
+    names = {h.id: h.name for h in settings.hospitals}
+
+    # Declared before the HTML detail route, whose {webhook_id} would otherwise swallow the suffix.
+    @app.get(
+        "/transcripts/{webhook_id}.pdf",
+        response_class=Response,
+        responses={**errors, 200: {"content": {"application/pdf": {}}}},
+    )
+    def detail_pdf(webhook_id: str) -> Response:
+        from qaid.transcript import pdf  # imported on first use: keeps the inbox's start fast
+
+        entry = _entry(webhook_id)
+        meta = f"received by {spec.name} {entry['received_at']}, webhook-id {webhook_id}, signature verified"
+        document = pdf.render(entry["transcript"], hospital_name=spec.name, meta=meta)
+        disposition = f'attachment; filename="{webhook_id}.pdf"'
+        return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+    @app.get("/transcripts/{webhook_id}.fhir.json", responses={**errors, 200: {"content": _FHIR}})
+    def detail_fhir(webhook_id: str) -> JSONResponse:
+        from qaid.transcript import fhir
+
+        entry = _entry(webhook_id)
+        bundle = fhir.bundle(
+            entry["transcript"], hospital_names=names, image_urls=entry["links"]["images"]
+        )
+        return JSONResponse(bundle, media_type="application/fhir+json")
+
+    @app.get("/transcripts/{webhook_id}", response_class=HTMLResponse, responses=error_responses(html=True))
+    def detail(webhook_id: str) -> HTMLResponse:
+        return HTMLResponse(pages.detail_page(spec.name, _entry(webhook_id)))
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Q&Aid hospital transcript inbox")
+    parser.add_argument("--hospital", required=True, help="hospital id from the network config")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    spec = settings.hospital(args.hospital)
+    app = create_app(settings, spec.id)
+    redact.serve(app, host=settings.host, port=settings.port(spec.inbox_port), log_level="info")
+
+
+if __name__ == "__main__":
+    main()
