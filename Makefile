@@ -7,7 +7,7 @@ BUNDLES := var/bundles/.built
 RASA_MODEL := bot/models/qaid.tar.gz
 ML_SOURCES := $(wildcard ml/*.py) qaid/bundle.py qaid/imaging.py qaid/config.py
 # What the trained Rasa model depends on: its config, domain, training data and the custom NLU component.
-BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data -name '*.yml') $(wildcard bot/addons/*.py)
+BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data -name '*.yml') $(wildcard bot/qaid_bot/nlu/*.py)
 
 .PHONY: run stop test setup setup-browser bundles rasa-model lint test-platform test-bot test-rasa test-e2e clean
 

@@ -12,7 +12,7 @@ Run with the bot venv (it has aiohttp and the rasa CLI), against a running Q&Aid
     cd bot && QAID_TRACKER_DB=/tmp/bench-tracker.sqlite3 QAID_ACTIONS_URL=http://127.0.0.1:15955/webhook \\
         ../.venv-bot/bin/rasa run --model models --port 15905 --endpoints endpoints.yml \\
         --credentials credentials.yml &
-    cd bot && ../.venv-bot/bin/python -m action_server --actions actions --port 15955 &
+    cd bot && ../.venv-bot/bin/python -m qaid_bot.action_server --port 15955 &
     .venv-bot/bin/python bench/bot_latency.py --qaid-url http://127.0.0.1:15905
 
 Options: --users, --turns (per user and round), --rounds, --baseline-dir (reuse a trained `rasa init`

@@ -37,8 +37,8 @@ QAID_SCRIPT = [("text", "hi"), ("image", "/share_image"), ("vqa", "")]  # "": th
 QAID_SCRIPT += [("text", t) for t in ("what does hemiparesis mean?", "what can you do?", "thanks", "bye")]
 # Replies that answer but say the hub or a hospital was not reached: a failure the patient sees.
 DEGRADED = ("can't reach", "couldn't reach", "unreachable", "right now")
-CHANNEL = "channels.web.SocketIOInput"  # bot/credentials.yml
-ALIASES = {"hip_service": "hip", "action_server": "actions"}  # else a module's last part: hub, inbox
+CHANNEL = "qaid_bot.channels.web.SocketIOInput"  # bot/credentials.yml
+ALIASES = {"hip_service": "hip", "qaid_bot.action_server": "actions"}  # else a module's last part: hub, inbox
 Timeout = asyncio.TimeoutError  # noqa: UP041 - the bot venv runs Python 3.10
 if not hasattr(aiohttp, "ClientWSTimeout"):
     # python-engineio 4.15's client passes aiohttp >= 3.10's ClientWSTimeout to ws_connect; the bot venv

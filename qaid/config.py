@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     # Secrets. Empty means "not configured": the launcher generates them into var/secrets.env.
     hub_admin_token: str = ""
     hub_service_token: str = ""
-    # Rasa server -> action server (``Authorization: Bearer``, bot/endpoints*.yml, bot/action_server.py).
+    # Rasa server -> action server (``Authorization: Bearer``, bot/endpoints*.yml,
+    # bot/qaid_bot/action_server.py).
     actions_token: str = ""
     hip_token: str = ""
     webhook_secret_seed: str = ""

@@ -57,9 +57,19 @@ wait $p1 || ok=1
 wait $p2 || ok=1
 [ $ok = 0 ] || exit 1
 
-# The platform packages run from the checkout: a .pth file is the whole of an editable install.
-site=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-[ "$(cat "$site/qaid-checkout.pth" 2>/dev/null)" = "$PWD" ] || echo "$PWD" >"$site/qaid-checkout.pth"
+# Both runtimes run their packages from the checkout: a .pth file is the whole of an editable
+# install. The platform sees the repository root (qaid, hub, inbox, hip_service, ml, federated, demo);
+# the bot sees only its own package (bot/qaid_bot) — it cannot import the platform by accident.
+# Both see the contract package (contracts/qaid_contracts), the one thing they share.
+link_checkout() {  # link_checkout VENV DIR...
+  local site want
+  site=$("$1/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+  shift
+  want=$(printf '%s\n' "$@")
+  [ "$(cat "$site/qaid-checkout.pth" 2>/dev/null)" = "$want" ] || echo "$want" >"$site/qaid-checkout.pth"
+}
+link_checkout .venv "$PWD" "$PWD/contracts"
+link_checkout .venv-bot "$PWD/bot" "$PWD/contracts"
 
 # `scripts/setup.sh --browser` (make test): Debian's Chromium and playwright-core for the browser
 # test. playwright-core never downloads a browser; it drives /usr/bin/chromium.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 try:  # the platform venv (Python 3.11) has no Rasa: these tests belong to the bot venv only
@@ -12,9 +9,6 @@ try:  # the platform venv (Python 3.11) has no Rasa: these tests belong to the b
 except ImportError:  # pragma: no cover
     collect_ignore_glob = ["test_*.py", "bot_fakes.py"]
 else:
-    BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
-    if str(BOT_DIR) not in sys.path:
-        sys.path.insert(0, str(BOT_DIR))
     import pytest_asyncio
     from rasa_sdk.executor import CollectingDispatcher
 
@@ -22,7 +16,7 @@ else:
 
     @pytest.fixture(autouse=True)
     def _clean_cache() -> None:
-        from actions.common import clear_directory_cache
+        from qaid_bot.actions.common import clear_directory_cache
 
         clear_directory_cache()
 

@@ -1,7 +1,7 @@
 """The action server answers only Rasa: the bearer token from bot/endpoints*.yml, checked on every
 route but /health, and a failing action never echoes the patient's tracker back.
 
-The real app (bot/action_server.py, i.e. rasa_sdk's app with our checks) is served on a free port,
+The real app (bot/qaid_bot/action_server.py, i.e. rasa_sdk's app with our checks) is served on a free port,
 and Rasa's own EndpointConfig, read from the endpoints files, calls it."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 @pytest_asyncio.fixture
 async def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[str]:
-    from action_server import secure_app
+    from qaid_bot.action_server import secure_app
     from sanic import Sanic
 
     Sanic.test_mode = True  # several apps named "rasa_sdk" in one test process
@@ -39,7 +39,7 @@ async def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterat
         "QAID_EMERGENCY_NUMBER": "112",
     }.items():
         monkeypatch.setenv(name, value)
-    app = secure_app("actions", TOKEN)
+    app = secure_app("qaid_bot.actions", TOKEN)
     srv = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
     assert srv is not None
     await srv.startup()
@@ -56,13 +56,13 @@ def _call(text: str, tracker: dict | None = None) -> dict:
 
 
 def test_the_token_check() -> None:
-    from action_server import authorized, secure_app
+    from qaid_bot.action_server import authorized, secure_app
 
     assert authorized(f"Bearer {TOKEN}", TOKEN) and authorized(f"bearer  {TOKEN}", TOKEN)
     assert not authorized(None, TOKEN) and not authorized(TOKEN, TOKEN) and not authorized("Bearer x", TOKEN)
     assert not authorized("Bearer ", "")  # an unconfigured token authorises nothing
     with pytest.raises(ValueError, match="QAID_ACTIONS_TOKEN"):
-        secure_app("actions", "")
+        secure_app("qaid_bot.actions", "")
 
 
 @pytest.mark.asyncio
@@ -149,7 +149,7 @@ def _private_ca(directory: Path) -> tuple[str, str, str]:
 async def test_rasa_reaches_the_action_server_over_tls_with_its_ca(tmp_path: Path) -> None:
     """The setting for an action server on another host: `--ssl-certificate/--ssl-keyfile` on the
     server, `url: https://...` and `cafile:` under action_endpoint in the endpoints file."""
-    from action_server import secure_app
+    from qaid_bot.action_server import secure_app
     from rasa.utils.endpoints import EndpointConfig
     from rasa_sdk.endpoint import create_ssl_context
     from sanic import Sanic
@@ -157,7 +157,7 @@ async def test_rasa_reaches_the_action_server_over_tls_with_its_ca(tmp_path: Pat
     ca, cert, key = _private_ca(tmp_path)
     Sanic.test_mode = True
     port = _free_port()
-    srv = await secure_app("actions", TOKEN).create_server(
+    srv = await secure_app("qaid_bot.actions", TOKEN).create_server(
         host="127.0.0.1", port=port, ssl=create_ssl_context(cert, key), return_asyncio_server=True
     )
     assert srv is not None

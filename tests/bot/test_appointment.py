@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from actions.appointment import (
+from qaid_bot.actions.appointment import (
     INACTIVITY_INTENT,
     ActionAskConsent,
     ActionAskContact,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from actions import consensus as cs
+from qaid_bot.actions import consensus as cs
 
 
 def analysis(medical=True, topic="brain_mri", conf=0.9, abnormal=None, side=None):

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from actions.definitions import ActionDefine, find_in_text, guess_term, lookup
-from actions.glossary_index import Glossary, build, glossary, key
+from qaid_bot.actions.definitions import ActionDefine, find_in_text, guess_term, lookup
+from qaid_bot.actions.glossary_index import Glossary, build, glossary, key
 
 from bot_fakes import make_tracker, slot_events, texts
 
@@ -188,7 +188,7 @@ async def test_action_server_opens_the_glossary_fast():
     """A fresh process (an action server starting) opens the already built index well under a second."""
     glossary()  # make sure the shared index exists
     code = (
-        "import actions.definitions as d, time; t = time.monotonic(); g = d.glossary(); "
+        "import qaid_bot.actions.definitions as d, time; t = time.monotonic(); g = d.glossary(); "
         "assert g.lookup('hemiparesis'); print(time.monotonic() - t)"
     )
     out = subprocess.run(

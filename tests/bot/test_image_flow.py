@@ -6,8 +6,8 @@ import base64
 import time
 
 import pytest
-from actions.follow_up import ActionAnswerQuestion, ActionSegment
-from actions.image_flow import ActionAnalyzeImage
+from qaid_bot.actions.follow_up import ActionAnswerQuestion, ActionSegment
+from qaid_bot.actions.image_flow import ActionAnalyzeImage
 
 from bot_fakes import PNG, image_metadata, make_tracker, slot_events, texts
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from actions.gazetteer import Gazetteer, build, gazetteer
-from actions.location import ActionSetLocation, resolve_place
+from qaid_bot.actions.gazetteer import Gazetteer, build, gazetteer
+from qaid_bot.actions.location import ActionSetLocation, resolve_place
 
 from bot_fakes import make_tracker, slot_events, texts
 

@@ -207,7 +207,7 @@ async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch
     monkeypatch.setenv("QAID_TRACKER_DB", str(tmp_path / "tracker.sqlite3"))
     monkeypatch.setenv("QAID_ACTIONS_URL", "http://127.0.0.1:9/webhook")  # no custom action runs here
     monkeypatch.setenv("QAID_ACTIONS_TOKEN", "actions-token-for-tests")
-    monkeypatch.chdir(BOT_DIR)  # the NLU pipeline imports addons.red_flags from the bot directory
+    monkeypatch.chdir(BOT_DIR)  # Rasa reads the project files from the bot directory
     sender = "restart-1"
 
     async def start():
@@ -249,12 +249,12 @@ async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch
 
 
 async def test_idle_conversations_are_purged_from_postgres(prod_endpoints, monkeypatch, capsys):
-    """bot/purge_trackers.py: Rasa keeps conversations for ever; the purge deletes the ones idle for
+    """bot/qaid_bot/purge_trackers.py: Rasa keeps conversations for ever; the purge deletes the ones idle for
     longer than the retention period, whole, and leaves a conversation still going on."""
     host, port = os.environ["QAID_PG_HOST"], os.environ["QAID_PG_PORT"]
     if not _reachable(host, port):
         pytest.skip(f"PostgreSQL is not reachable at {host}:{port}")
-    from purge_trackers import main, purge
+    from qaid_bot.purge_trackers import main, purge
     from rasa.core.tracker_store import TrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, UserUttered

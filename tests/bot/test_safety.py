@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from actions.emergency import ActionEmergency
-from actions.fallback import ActionCoreFallback
-from actions.location import ActionSetLocation, coords_from_metadata, coords_from_text, resolve_place
-from actions.symptoms import ActionNoteSymptoms
-from addons.red_flags import decide, is_red_flag
+from qaid_bot.actions.emergency import ActionEmergency
+from qaid_bot.actions.fallback import ActionCoreFallback
+from qaid_bot.actions.location import ActionSetLocation, coords_from_metadata, coords_from_text, resolve_place
+from qaid_bot.actions.symptoms import ActionNoteSymptoms
+from qaid_bot.nlu.red_flags import decide, is_red_flag
 
 from bot_fakes import make_tracker, slot_events, texts
 

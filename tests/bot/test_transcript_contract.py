@@ -11,11 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from actions.appointment import ActionAskConsent, ValidateAppointmentForm
-from actions.emergency import ActionEmergency
-from actions.follow_up import ActionAnswerQuestion, ActionSegment
-from actions.image_flow import ActionAnalyzeImage
-from actions.transcript import ActionEndConversation
+from qaid_bot.actions.appointment import ActionAskConsent, ValidateAppointmentForm
+from qaid_bot.actions.emergency import ActionEmergency
+from qaid_bot.actions.follow_up import ActionAnswerQuestion, ActionSegment
+from qaid_bot.actions.image_flow import ActionAnalyzeImage
+from qaid_bot.actions.transcript import ActionEndConversation
 
 from bot_fakes import bot_event, image_metadata, make_tracker, slot_events, user_event
 

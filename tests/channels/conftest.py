@@ -24,10 +24,6 @@ else:
     import requests
 
     BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
-    TESTS_DIR = Path(__file__).resolve().parent
-    for p in (str(BOT_DIR), str(TESTS_DIR)):
-        if p not in sys.path:
-            sys.path.insert(0, p)
 
     from channel_fakes import (
         API_TOKEN,
@@ -47,19 +43,19 @@ else:
 
     def _credentials(fake: str) -> str:
         return f"""
-channels.telegram.TelegramInput:
+qaid_bot.channels.telegram.TelegramInput:
   access_token: "{TELEGRAM_TOKEN}"
   verify: qaid_test_bot
   webhook_url: "{WEBHOOK_URL}"
   secret_token: "{TELEGRAM_SECRET}"
   api_url: "{fake}/telegram"
-channels.slack.SlackInput:
+qaid_bot.channels.slack.SlackInput:
   slack_token: "{SLACK_TOKEN}"
   slack_signing_secret: "{SLACK_SIGNING_SECRET}"
   api_url: "{fake}/slack"
   file_url_prefixes: ["{fake}/slack/files/"]
-channels.web.RestInput:
-channels.web.SocketIOInput:
+qaid_bot.channels.web.RestInput:
+qaid_bot.channels.web.SocketIOInput:
   user_message_evt: user_uttered
   bot_message_evt: bot_uttered
   session_persistence: true
@@ -103,7 +99,7 @@ channels.web.SocketIOInput:
         out = log.open("w")
         bindir = Path(sys.executable).parent
         actions = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            [sys.executable, "-m", "rasa_sdk", "--actions", "qaid_bot.actions", "--port", str(actions_port)],
             cwd=BOT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         rasa_proc = subprocess.Popen(

@@ -11,7 +11,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from channels.common import MAX_TEXT_CHARS, TOO_LONG
+from qaid_bot.channels.common import MAX_TEXT_CHARS, TOO_LONG
 
 from channel_fakes import TELEGRAM_SECRET, Server, socket_session
 from test_slack import _event, _post, _posted, _signed_headers, _user

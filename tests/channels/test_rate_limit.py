@@ -19,10 +19,10 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from channels import common as c
-from channels.slack import SlackInput
-from channels.telegram import TelegramApi, TelegramInput
-from channels.web import RestInput, SocketIOInput
+from qaid_bot.channels import common as c
+from qaid_bot.channels.slack import SlackInput
+from qaid_bot.channels.telegram import TelegramApi, TelegramInput
+from qaid_bot.channels.web import RestInput, SocketIOInput
 from slack_sdk.signature import SignatureVerifier
 
 from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN, socket_session

@@ -9,7 +9,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from channels.slack import SlackOutput
+from qaid_bot.channels.slack import SlackOutput
 from slack_sdk.signature import SignatureVerifier
 
 from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, Server, jpeg

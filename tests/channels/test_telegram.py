@@ -9,7 +9,7 @@ import json
 import time
 
 import pytest
-from channels.telegram import TelegramApi, TelegramOutput
+from qaid_bot.channels.telegram import TelegramApi, TelegramOutput
 
 from channel_fakes import PNG, TELEGRAM_SECRET, TELEGRAM_TOKEN, WEBHOOK_URL, Server, jpeg
 

@@ -27,7 +27,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import common as c
+from . import common as c
 
 logger = logging.getLogger(__name__)
 

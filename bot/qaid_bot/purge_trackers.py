@@ -1,4 +1,4 @@
-"""Retention for Rasa's conversations: ``python -m purge_trackers --days 30`` (from bot/).
+"""Retention for Rasa's conversations: ``python -m qaid_bot.purge_trackers --days 30`` (from bot/).
 
 Rasa's SQL tracker store keeps every event of every conversation - the patient's own words, in
 plain text - for ever; Rasa 3.6 has no retention of its own. The hub purges transcripts and images
@@ -40,7 +40,9 @@ def purge(store: object, older_than_s: float, *, dry_run: bool = False, now: flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m purge_trackers", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m qaid_bot.purge_trackers", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--endpoints", default="endpoints.prod.yml")
     default_days = float(os.environ.get("QAID_RETENTION_DAYS", "") or 30)
     parser.add_argument("--days", type=float, default=default_days, help="default QAID_RETENTION_DAYS or 30")

@@ -96,7 +96,7 @@ def build(path: Path, home: tuple[str, ...] = ("RO",)) -> Path:
 
 def default_path() -> Path:
     env = os.environ.get("QAID_PLACES_INDEX")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / ".cache" / "places.sqlite3"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "places.sqlite3"
 
 
 class Gazetteer:

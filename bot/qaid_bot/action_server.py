@@ -1,4 +1,4 @@
-"""The Rasa action server with authentication: ``python -m action_server --port 5055`` (from bot/).
+"""The Rasa action server with authentication: ``python -m qaid_bot.action_server --port 5055``.
 
 The stock ``python -m rasa_sdk`` (3.6) listens on every interface, accepts any caller and, when an
 action fails, answers with the whole request body - the patient's tracker - and Rasa then logs it.
@@ -28,7 +28,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-logger = logging.getLogger("action_server")
+logger = logging.getLogger("qaid_bot.action_server")
 
 TOKEN_ENV = "QAID_ACTIONS_TOKEN"
 OPEN_PATHS = frozenset({"/health"})  # liveness for the launcher and load balancers
@@ -68,8 +68,10 @@ def secure_app(actions: str, token: str) -> Sanic:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m action_server", description=__doc__.splitlines()[0])
-    parser.add_argument("--actions", default="actions", help="the actions package (default: actions)")
+    parser = argparse.ArgumentParser(
+        prog="python -m qaid_bot.action_server", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--actions", default="qaid_bot.actions", help="actions package (%(default)s)")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--interface", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--ssl-certificate", help="serve TLS with this certificate (PEM)")

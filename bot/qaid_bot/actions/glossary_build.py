@@ -234,4 +234,4 @@ def stamp() -> str:
 
 def default_path() -> Path:
     env = os.environ.get("QAID_GLOSSARY_INDEX")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / ".cache" / "glossary.sqlite3"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "glossary.sqlite3"
