@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,10 @@ SECRET_ENV = frozenset({f"QAID_{n.upper()}" for n in SECRET_NAMES} | {"QAID_DATA
 
 class NetworkError(RuntimeError):
     """A problem that stops the network from starting; its message says what to do."""
+
+
+class Stopped(Exception):
+    """A stop was requested (SIGTERM, SIGINT) while the network was starting."""
 
 
 @dataclass
@@ -94,9 +99,9 @@ def components(settings: Settings) -> list[Component]:
     out.append(
         Component(
             "actions",
-            # bot/action_server.py: rasa_sdk's server with a bearer token and a bind address.
+            # bot/qaid_bot/action_server.py: rasa_sdk's server with a bearer token and a bind address.
             [
-                str(bot_bin / "python"), "-m", "action_server", "--actions", "actions",
+                str(bot_bin / "python"), "-m", "qaid_bot.action_server", "--actions", "qaid_bot.actions",
                 "--interface", host, "--port", str(actions_port),
             ],  # fmt: skip
             actions_port,
@@ -224,11 +229,13 @@ def wait_ready(settings: Settings, comps: list[Component], timeout_s: float = ST
                     )
                 if is_ready(client, c):
                     pending.remove(c)
+            if _STOP.is_set():
+                raise Stopped("asked to stop while starting")
             if time.monotonic() > deadline:
                 names = ", ".join(c.name for c in pending)
                 raise NetworkError(f"Not ready after {timeout_s:.0f} s: {names}; see {settings.logs_dir}.")
             if pending:
-                time.sleep(0.5)
+                _STOP.wait(0.5)
 
 
 def stop(comps: list[Component], grace_s: float = 10.0) -> None:
@@ -305,35 +312,45 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+# Set by SIGTERM or SIGINT (`make stop`, Ctrl-C, a supervisor). The handler only sets it: every stop
+# is then taken at a point of the launcher's choosing (between readiness probes, between supervision
+# steps), never as an exception raised wherever the signal happens to land, so no window exists in
+# which a signal leaves components running.
+_STOP = threading.Event()
+
+
+def _request_stop(*_: object) -> None:
+    _STOP.set()
 
 
 def run(settings: Settings) -> int:
+    _STOP.clear()
+    # Installed before anything starts: the children run in their own sessions, so only the launcher
+    # can stop them, whenever the signal comes.
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    try:
+        return _run(settings)
+    finally:
+        _STOP.clear()  # a stop request belongs to this run only
+
+
+def _run(settings: Settings) -> int:
     t0 = time.monotonic()
-    # A SIGTERM while starting (a supervisor, `timeout`) must stop what already started, exactly as
-    # Ctrl-C does: the children run in their own sessions, so nothing else would reach them.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         comps = start(settings)
     except NetworkError as e:
         print(f"Q&Aid did not start: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
-    print(banner(settings) + f"  (started in {time.monotonic() - t0:.1f} s)\n", flush=True)
-    stopping = False
-
-    def _stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    except Stopped:
+        return 130  # start() stopped what it had started
     supervisor = Supervisor(settings, comps)
     try:
-        while not stopping and supervisor.step():
-            time.sleep(0.5)
+        if _STOP.is_set():  # asked to stop as the last component became ready
+            return 130
+        print(banner(settings) + f"  (started in {time.monotonic() - t0:.1f} s)\n", flush=True)
+        while not _STOP.is_set() and supervisor.step():
+            _STOP.wait(0.5)
     finally:
         print("Stopping the Q&Aid network…", flush=True)
         supervisor.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -90,37 +91,61 @@ def test_the_bot_runtime_gets_only_its_own_secrets(tmp_path: Path) -> None:
         assert not {"QAID_DATA_KEY", "QAID_HUB_ADMIN_TOKEN", "QAID_HIP_TOKEN"} & set(env)
         assert env["PATH"] == "/bin"
     assert comps["hub"].environment(base)["QAID_DATA_KEY"] == "d"
-    # the action server with authentication (bot/action_server.py), bound to the network's host
+    # the action server with authentication (bot/qaid_bot/action_server.py), bound to the network's host
     argv = comps["actions"].argv
-    assert argv[1:3] == ["-m", "action_server"] and argv[argv.index("--interface") + 1] == settings.host
+    assert argv[1:3] == ["-m", "qaid_bot.action_server"]
+    assert argv[argv.index("--interface") + 1] == settings.host
 
 
-def test_sigterm_while_starting_takes_the_ctrl_c_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The children run in their own sessions: a launcher killed by SIGTERM mid-start would orphan
-    them, so the signal must unwind through start()'s cleanup like Ctrl-C."""
+def _run_with_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, comp: network.Component, after_ready: bool
+) -> tuple[int, network.Component]:
+    """Run the launcher in-process with ``comp`` as its only component and SIGTERM it during start:
+    while ``comp`` is still not ready, or just as start() returns (``after_ready``)."""
     import signal
-    import time
 
-    unwound = []
+    settings = _settings(tmp_path, *_inputs(tmp_path))
+    real_start = network.start
 
-    def slow_start(_settings: Settings) -> list:
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(5)
-        except KeyboardInterrupt:
-            unwound.append(True)
-            raise
-        return []
+    def start(s: Settings) -> list[network.Component]:
+        if not after_ready:
+            threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+            return real_start(s)
+        comps = real_start(s)
+        os.kill(os.getpid(), signal.SIGTERM)  # lands before run() has printed or supervised anything
+        return comps
 
-    previous = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(network, "start", slow_start)
+    monkeypatch.setattr(network, "components", lambda _s: [comp])
+    monkeypatch.setattr(network, "preflight", lambda _s, _c: None)
+    monkeypatch.setattr(network, "start", start)
+    previous = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
     try:
-        assert network.run(_settings(tmp_path, *_inputs(tmp_path))) == 130
+        code = network.run(settings)
     finally:
-        signal.signal(signal.SIGTERM, previous)
-    assert unwound == [True]
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    return code, comp
+
+
+def test_sigterm_while_starting_stops_what_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The children run in their own sessions: a launcher stopped mid-start must stop them itself."""
+    import sys
+
+    never_ready = network.Component(
+        "hub", [sys.executable, "-c", "import time; time.sleep(120)"], _free_port(), "http://127.0.0.1:9/"
+    )
+    code, comp = _run_with_signal(tmp_path, monkeypatch, never_ready, after_ready=False)
+    assert code == 130
+    assert comp.proc is not None and comp.proc.poll() is not None
+
+
+def test_sigterm_just_after_start_is_an_orderly_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window that once flaked: a signal after the components are up but before the launcher
+    supervises them. Nothing may be left running, and the PID file goes."""
+    code, comp = _run_with_signal(tmp_path, monkeypatch, _server("hub", _free_port()), after_ready=True)
+    assert code == 130
+    assert comp.proc is not None and comp.proc.poll() is not None
+    assert network.recorded_pids(Settings(var_dir=tmp_path)) == {}
 
 
 def _server(name: str, port: int) -> network.Component:
