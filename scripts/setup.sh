@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what is missing, and nothing else: the platform environment (.venv, Python 3.11) and the
 # bot environment (.venv-bot, Python 3.10, for Rasa 3.6). Each is installed from its lock file with
-# --no-deps, so the result is exactly the lock (never a CUDA torch), and stamped with the lock's hash
-# so a second run installs nothing. Both installs run side by side to halve a first start.
+# --no-deps and --require-hashes, so the result is exactly the lock, file for file (never a CUDA torch,
+# nothing altered on an index or in transit), and stamped with the lock's hash so a second run
+# installs nothing. Both installs run side by side to halve a first start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOGS=var/logs
@@ -39,7 +40,7 @@ install_env() {
   echo "setup: installing the $name environment into $venv (log: $LOGS/setup-$name.log)…"
   {
     rm -rf "$venv" && "$py" -m venv "$venv" &&
-      "$venv/bin/pip" install --disable-pip-version-check --no-deps -r "$lock"
+      "$venv/bin/pip" install --disable-pip-version-check --no-deps --require-hashes -r "$lock"
   } >"$LOGS/setup-$name.log" 2>&1 || {
     echo "setup: installing the $name environment failed; see $LOGS/setup-$name.log (is PyPI reachable?), then rerun make." >&2
     return 1

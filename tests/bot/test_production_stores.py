@@ -3,19 +3,20 @@ bot/endpoints.prod.yml against running servers, and a conversation that survives
 the SQLite tracker store of bot/endpoints.yml.
 
 PostgreSQL (127.0.0.1:5432, trust auth, user postgres, database test) and Redis (127.0.0.1:6379) are
-taken from QAID_PG_* / QAID_REDIS_* when set; the tests skip, saying why, only when they are unreachable.
+taken from QAID_PG_* / QAID_REDIS_* when set; when they are unreachable the tests skip, saying why, on a
+developer machine and fail under CI (tests/utils/services.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+from utils.services import require_file, require_server
 
 pytestmark = pytest.mark.asyncio
 
@@ -36,14 +37,6 @@ PROD_DEFAULTS = {
 }
 
 
-def _reachable(host: str, port: str) -> bool:
-    try:
-        with socket.create_connection((host, int(port)), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def prod_endpoints(monkeypatch: pytest.MonkeyPatch):
     for name, value in PROD_DEFAULTS.items():
@@ -55,8 +48,7 @@ def prod_endpoints(monkeypatch: pytest.MonkeyPatch):
 
 async def test_postgres_tracker_store_saves_and_retrieves(prod_endpoints):
     host, port = os.environ["QAID_PG_HOST"], os.environ["QAID_PG_PORT"]
-    if not _reachable(host, port):
-        pytest.skip(f"PostgreSQL is not reachable at {host}:{port}")
+    require_server("PostgreSQL", host, port)
     from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
@@ -100,8 +92,7 @@ async def test_postgres_tracker_store_saves_and_retrieves(prod_endpoints):
 
 async def test_redis_lock_store_acquires_and_releases(prod_endpoints):
     host, port = os.environ["QAID_REDIS_HOST"], os.environ["QAID_REDIS_PORT"]
-    if not _reachable(host, port):
-        pytest.skip(f"Redis is not reachable at {host}:{port}")
+    require_server("Redis", host, port)
     from rasa.core.lock_store import LockStore, RedisLockStore
 
     store = LockStore.create(prod_endpoints.lock_store)
@@ -155,10 +146,8 @@ async def test_two_rasa_replicas_share_conversations_through_postgres_and_redis(
     the same time; the Redis lock serialises them, so PostgreSQL ends with every turn, in order."""
     for what, name in (("PostgreSQL", "PG"), ("Redis", "REDIS")):
         host, port = os.environ[f"QAID_{name}_HOST"], os.environ[f"QAID_{name}_PORT"]
-        if not _reachable(host, port):
-            pytest.skip(f"{what} is not reachable at {host}:{port}")
-    if not MODEL.exists():
-        pytest.skip(f"no trained model at {MODEL} (cd bot && rasa train --fixed-model-name qaid)")
+        require_server(what, host, port)
+    require_file("the trained Rasa model (make rasa-model)", MODEL)
     from rasa.core.lock_store import RedisLockStore
     from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
     from rasa.shared.core.domain import Domain
@@ -200,8 +189,7 @@ async def test_two_rasa_replicas_share_conversations_through_postgres_and_redis(
 
 
 async def test_sqlite_conversation_survives_a_rasa_restart(tmp_path, monkeypatch):
-    if not MODEL.exists():
-        pytest.skip(f"no trained model at {MODEL} (cd bot && rasa train --fixed-model-name qaid)")
+    require_file("the trained Rasa model (make rasa-model)", MODEL)
     from rasa.shared.core.events import SlotSet
 
     monkeypatch.setenv("QAID_TRACKER_DB", str(tmp_path / "tracker.sqlite3"))
@@ -252,8 +240,7 @@ async def test_idle_conversations_are_purged_from_postgres(prod_endpoints, monke
     """bot/qaid_bot/purge_trackers.py: Rasa keeps conversations for ever; the purge deletes the ones idle for
     longer than the retention period, whole, and leaves a conversation still going on."""
     host, port = os.environ["QAID_PG_HOST"], os.environ["QAID_PG_PORT"]
-    if not _reachable(host, port):
-        pytest.skip(f"PostgreSQL is not reachable at {host}:{port}")
+    require_server("PostgreSQL", host, port)
     from rasa.core.tracker_store import TrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, UserUttered

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from utils.net import free_port
+from utils.services import missing
 
 from demo import network
 from qaid.config import REPO_ROOT, Settings
@@ -71,7 +72,7 @@ def test_every_component_has_its_own_port(tmp_path: Path) -> None:
 def test_setup_stops_with_one_sentence_when_python_3_10_is_missing(tmp_path: Path) -> None:
     # A PATH with Debian's Python 3.11 but neither python3.10 nor pyenv.
     if not Path("/usr/bin/python3.11").exists():
-        pytest.skip("needs /usr/bin/python3.11")
+        missing("needs /usr/bin/python3.11 (Debian's python3.11)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYENV")}
     env["PATH"] = "/usr/bin:/bin"
     run = subprocess.run(
@@ -219,6 +220,8 @@ def test_a_component_that_keeps_dying_stops_the_network(
 LAUNCHER_SCRIPT = """
 import sys
 from pathlib import Path
+from utils.services import missing
+
 from demo import network
 from qaid.config import Settings
 

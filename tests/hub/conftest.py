@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
-from tr_helpers import PG_URL, make_settings, pg_available
+from tr_helpers import PG_URL, make_settings
+from utils.services import require_server
 
 from hub.app import create_app
 from hub.db import migrate
@@ -32,8 +33,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
-    if not pg_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    require_server("PostgreSQL", "127.0.0.1", 5432)
     schema = f"qaid_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:

@@ -7,7 +7,8 @@
 - backups: ``pg_dump`` / ``pg_restore`` of the hub's schema; the dump holds no patient text, and the
   restored hub reads everything back with the data key.
 
-They skip, saying why, only when PostgreSQL (or pg_dump) is not there.
+Without PostgreSQL (or pg_dump) they skip, saying why, on a developer machine and fail under CI
+(tests/utils/services.py).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from tr_helpers import (
     drain,
     free_port,
     make_settings,
-    pg_available,
     transcript,
 )
+from utils.services import require_file, require_server
 
 from hub.app import create_app
 from hub.crypto import DataBox
@@ -48,7 +49,12 @@ from hub.worker import Worker, webhook_tls
 from inbox.app import create_app as create_inbox
 from qaid.db import make_engine
 
-pytestmark = pytest.mark.skipif(not pg_available(), reason="PostgreSQL at 127.0.0.1:5432 is not reachable")
+
+@pytest.fixture(autouse=True)
+def _postgresql() -> None:
+    require_server("PostgreSQL", "127.0.0.1", 5432)
+
+
 SECRET_TEXT = "my left temple throbs every morning since Tuesday"
 
 
@@ -158,8 +164,9 @@ def test_hub_and_worker_on_postgresql_by_url_deliver_over_tls(tmp_path: Path, sc
     assert links and all(u.startswith("https://hub.example.org/api/v1/images/") for u in links)
 
 
-@pytest.mark.skipif(not shutil.which("pg_dump") or not shutil.which("pg_restore"), reason="no pg_dump")
 def test_a_pg_dump_backup_restores_and_discloses_nothing_without_the_key(tmp_path: Path, schema: str) -> None:
+    require_file("pg_dump", shutil.which("pg_dump"))
+    require_file("pg_restore", shutil.which("pg_restore"))
     settings = make_settings(tmp_path)
     engine = make_engine(PG_URL, pg_schema=schema)
     png = bytes.fromhex("89504e470d0a1a0a") + b"backup-test-image" * 4

@@ -18,7 +18,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from utils.net import free_port
 
 from hub.crypto import DataBox
@@ -47,17 +47,6 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
-
-
-def pg_available() -> bool:
-    try:
-        eng = create_engine(PG_URL, connect_args={"connect_timeout": 2})
-        with eng.connect():
-            pass
-        eng.dispose()
-        return True
-    except Exception:
-        return False
 
 
 def make_worker(settings: Settings, engine: Engine, **kw: Any) -> Worker:
