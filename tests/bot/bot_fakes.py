@@ -34,6 +34,7 @@ from qaid_contracts.hip import (
     VqaAnswer,
 )
 from qaid_contracts.hub import DeliveryBrief, NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
+from qaid_contracts.vocabulary import Side
 
 # A 1x1 PNG: the bytes only need to round-trip.
 PNG = base64.b64decode(
@@ -70,7 +71,7 @@ class FakeHip:
     medical: bool = True
     topic: str = "brain_mri"
     abnormal: bool | None = True
-    side: str | None = "left"
+    side: Side | None = "left"
     answer: str = "yes"
     lesion_px: int = 1234
     uploads: int = 0
@@ -163,7 +164,7 @@ class FakeHip:
                 lesion_area_px=self.lesion_px,
                 lesion_fraction=0.01,
                 components=1 if self.lesion_px else 0,
-                side=self.side,  # type: ignore[typeddict-item]  # the fakes' sides are valid Sides
+                side=self.side,
                 model_version="seg-1",
                 bundle_version="b1",
             )
