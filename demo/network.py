@@ -101,8 +101,15 @@ def components(settings: Settings) -> list[Component]:
             "actions",
             # bot/qaid_bot/action_server.py: rasa_sdk's server with a bearer token and a bind address.
             [
-                str(bot_bin / "python"), "-m", "qaid_bot.action_server", "--actions", "qaid_bot.actions",
-                "--interface", host, "--port", str(actions_port),
+                str(bot_bin / "python"),
+                "-m",
+                "qaid_bot.action_server",
+                "--actions",
+                "qaid_bot.actions",
+                "--interface",
+                host,
+                "--port",
+                str(actions_port),
             ],  # fmt: skip
             actions_port,
             f"http://{host}:{actions_port}/health",
@@ -115,9 +122,20 @@ def components(settings: Settings) -> list[Component]:
         Component(
             "rasa",
             [
-                str(bot_bin / "rasa"), "run", "--model", str(settings.rasa_models_dir),
-                "--interface", host, "--port", str(rasa_port), "--cors", "*",
-                "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                str(bot_bin / "rasa"),
+                "run",
+                "--model",
+                str(settings.rasa_models_dir),
+                "--interface",
+                host,
+                "--port",
+                str(rasa_port),
+                "--cors",
+                "*",
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
             ],  # fmt: skip
             rasa_port,
             f"{settings.rasa_url}/",

@@ -30,9 +30,10 @@ from hub import directory, outbox, retention
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.models import DELIVERY_STATES, Delivery, Hospital
-from qaid.api_errors import ApiError
 from qaid.config import Settings, get_settings
 from qaid.db import make_engine, session_factory
+from qaid.errors import Conflict, DomainError, NotFound
+from qaid_contracts.errors import DELIVERY_NOT_FOUND, HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND
 
 
 def new_secret() -> str:
@@ -62,7 +63,8 @@ class Cli:
     def hospitals_list(self, args: argparse.Namespace) -> None:
         with self.sessions() as db:
             rows = [
-                directory.admin_view(h, self.box) for h in db.scalars(select(Hospital).order_by(Hospital.id))
+                directory.admin_view(h, self.box).model_dump()
+                for h in db.scalars(select(Hospital).order_by(Hospital.id))
             ]
         cols = ["id", "name", "active", "webhook_enabled", "webhook_secrets_active", "webhook_url"]
         self.out(rows, cols)
@@ -85,11 +87,10 @@ class Cli:
         with self.sessions() as db:
             h = directory.register(db, self.box, data)
             if h is None:
-                raise ApiError(
-                    409, "hospital_exists", f"Hospital {args.id} is already registered; use update."
-                )
+                raise Conflict(HOSPITAL_EXISTS, f"Hospital {args.id} is already registered; use update.")
             db.commit()
-            self.out(directory.admin_view(h, self.box) | ({"new_secret": secrets_[0]} if generated else {}))
+            view = directory.admin_view(h, self.box).model_dump()
+            self.out(view | ({"new_secret": secrets_[0]} if generated else {}))
         if generated:
             self.note("Give new_secret to the hospital over a secure channel; it is not shown again.")
 
@@ -129,16 +130,16 @@ class Cli:
     def _hospital(self, db: Session, hospital_id: str) -> Hospital:
         h = db.get(Hospital, hospital_id)
         if h is None:
-            raise ApiError(404, "hospital_not_found", f"No hospital {hospital_id}.")
+            raise NotFound(HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
         return h
 
     def _patch(self, hospital_id: str, patch: directory.HospitalPatch) -> dict[str, Any]:
         with self.sessions() as db:
             h = directory.update(db, self.box, hospital_id, patch)
             if h is None:
-                raise ApiError(404, "hospital_not_found", f"No hospital {hospital_id}.")
+                raise NotFound(HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
             db.commit()
-            return directory.admin_view(h, self.box)
+            return directory.admin_view(h, self.box).model_dump()
 
     # -- deliveries -------------------------------------------------------------------------------
     def deliveries_status(self, args: argparse.Namespace) -> None:
@@ -168,7 +169,7 @@ class Cli:
         with self.sessions() as db:
             out = outbox.detail(db, args.id)
             if out is None:
-                raise ApiError(404, "delivery_not_found", f"No delivery {args.id}.")
+                raise NotFound(DELIVERY_NOT_FOUND, f"No delivery {args.id}.")
             self.out(out)
 
     def retry(self, args: argparse.Namespace) -> None:
@@ -198,9 +199,7 @@ def _bool_pair(p: argparse.ArgumentParser, name: str, on: str, off: str) -> None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m hub.admin", description="Q&Aid hub administration"
-    )
+    parser = argparse.ArgumentParser(prog="python -m hub.admin", description="Q&Aid hub administration")
     parser.add_argument("--db", help="database URL (default: the hub's, from qaid.config)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -276,7 +275,7 @@ def main(
     cli = Cli(session_factory(engine), DataBox(settings.data_key), args.json)
     try:
         args.run(cli, args)
-    except ApiError as exc:
+    except DomainError as exc:
         print(f"error ({exc.code}): {exc.message}", file=sys.stderr)
         return 1
     except (ValidationError, json.JSONDecodeError) as exc:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
@@ -26,12 +26,12 @@ from hub.context import HubContext
 from hub.crypto import DataBox, tokens_equal
 from hub.db import migrate
 from hub.directory import sync_demo_hospitals
-from hub.images import MAX_IMAGE_BYTES
 from hub.metrics import HubMetrics
 from hub.outbox import RetryPolicy
 from hub.routes import hospitals as hospitals_routes
 from hub.routes import images as images_routes
 from hub.routes import transcripts as transcripts_routes
+from hub.schemas import Health, WebchatConfig
 from hub.worker import Worker, webhook_tls
 from qaid import redact
 from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
@@ -39,12 +39,12 @@ from qaid.config import REPO_ROOT, Settings, get_settings
 from qaid.db import STORAGE_ERRORS, make_engine, session_factory, storage_unavailable
 from qaid.ratelimit import RateLimiter, retry_after
 from qaid.transcript.schema import CODED_ERROR_TYPES
+from qaid_contracts.limits import MAX_HUB_JSON_BYTES, MAX_IMAGE_BYTES
 
 log = logging.getLogger("hub")
 # The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
 WEBCHAT_DIR = REPO_ROOT / "webchat"
 # JSON bodies (transcripts, registrations) above this are refused before parsing.
-MAX_JSON_BYTES = 2 * 1024 * 1024
 REQUIRED_SECRETS = ("hub_admin_token", "hub_service_token", "webhook_secret_seed", "data_key")
 
 
@@ -123,7 +123,7 @@ def create_app(
     async def _json_body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
         declared = request.headers.get("content-length", "")
         is_image = request.url.path.startswith("/api/v1/images")
-        if not is_image and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        if not is_image and declared.isdigit() and int(declared) > MAX_HUB_JSON_BYTES:
             return error_response(413, "payload_too_large", "The request body is too large.")
         return await call_next(request)
 
@@ -148,22 +148,22 @@ def create_app(
     def index() -> FileResponse:
         return FileResponse(WEBCHAT_DIR / "index.html", media_type="text/html")
 
-    @app.get("/api/v1/webchat-config")
-    def webchat_config(request: Request) -> dict[str, object]:
+    @app.get("/api/v1/webchat-config", response_model=WebchatConfig)
+    def webchat_config(request: Request) -> WebchatConfig:
         """Where the page finds Rasa: the host the browser used, Rasa's port from the one config."""
         host = request.url.hostname or settings.host
-        rasa_url = settings.public_rasa_url or f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}"
-        return {
-            "rasa_url": rasa_url.rstrip("/"),
-            "socket_path": "/socket.io/",
-            "max_image_bytes": image_limit,
-        }
+        rasa_url = (
+            settings.public_rasa_url or f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}"
+        )
+        return WebchatConfig(
+            rasa_url=rasa_url.rstrip("/"), socket_path="/socket.io/", max_image_bytes=image_limit
+        )
 
     app.mount("/webchat", StaticFiles(directory=WEBCHAT_DIR), name="webchat")
 
-    @app.get("/health")
-    def health() -> JSONResponse:
-        return JSONResponse({"status": "ok", "service": "hub"})
+    @app.get("/health", response_model=Health)
+    def health() -> Health:
+        return Health(status="ok", service="hub")
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus() -> Response:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import Hospital
+from hub.schemas import AdminHospital, PublicHospital
 from qaid.config import Settings, webhook_secret
 
 EARTH_RADIUS_KM = 6371.0088
@@ -106,21 +107,22 @@ def credentials(box: DataBox, h: Hospital) -> dict[str, Any]:
     return box.open_json(h.credentials_enc)
 
 
-def public_view(h: Hospital) -> dict[str, Any]:
-    return {"id": h.id, "name": h.name, "lat": h.lat, "lon": h.lon, "offers": h.offers}
+def public_view(h: Hospital) -> PublicHospital:
+    return PublicHospital(id=h.id, name=h.name, lat=h.lat, lon=h.lon, offers=h.offers)
 
 
-def admin_view(h: Hospital, box: DataBox) -> dict[str, Any]:
+def admin_view(h: Hospital, box: DataBox) -> AdminHospital:
     """What an admin sees: everything but the secrets themselves (only how many are active)."""
     creds = credentials(box, h)
-    return public_view(h) | {
-        "hip_url": h.hip_url,
-        "webhook_url": h.webhook_url,
-        "webhook_enabled": h.webhook_enabled,
-        "webhook_secrets_active": len(creds.get("webhook_secrets", [])),
-        "contact": h.contact,
-        "active": h.active,
-    }
+    return AdminHospital(
+        **public_view(h).model_dump(),
+        hip_url=h.hip_url,
+        webhook_url=h.webhook_url,
+        webhook_enabled=h.webhook_enabled,
+        webhook_secrets_active=len(creds.get("webhook_secrets", [])),
+        contact=h.contact,
+        active=h.active,
+    )
 
 
 def register(db: Session, box: DataBox, data: HospitalIn) -> Hospital | None:

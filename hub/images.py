@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import Image
-from qaid.api_errors import ApiError
 from qaid.db import utcnow
+from qaid.errors import EmptyInput, TooLarge, UnsupportedType
 from qaid.imaging import FORMAT_DICOM, FORMAT_JPEG, FORMAT_PNG, sniff_format
-
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
-
+from qaid_contracts.errors import EMPTY_BODY, IMAGE_TOO_LARGE, UNSUPPORTED_IMAGE_TYPE
+from qaid_contracts.limits import MAX_IMAGE_BYTES
 
 _MEDIA_TYPES = {FORMAT_PNG: "image/png", FORMAT_JPEG: "image/jpeg", FORMAT_DICOM: "application/dicom"}
 
@@ -33,14 +32,14 @@ def sniff(data: bytes) -> str | None:
 
 
 def check_upload(data: bytes, limit: int = MAX_IMAGE_BYTES) -> str:
-    """Validate an upload; the media type, or an ApiError (400 empty, 413 too big, 415 not an image)."""
+    """Validate an upload; its media type, or a domain error (empty, too large, not an image)."""
     if not data:
-        raise ApiError(400, "empty_body", "The request body is empty; send the raw image bytes.")
+        raise EmptyInput(EMPTY_BODY, "The request body is empty; send the raw image bytes.")
     if len(data) > limit:
-        raise ApiError(413, "image_too_large", f"The image is {_mb(len(data))}; the limit is {_mb(limit)}.")
+        raise TooLarge(IMAGE_TOO_LARGE, f"The image is {_mb(len(data))}; the limit is {_mb(limit)}.")
     media_type = sniff(data)
     if media_type is None:
-        raise ApiError(415, "unsupported_image_type", "Only PNG, JPEG and DICOM images are accepted.")
+        raise UnsupportedType(UNSUPPORTED_IMAGE_TYPE, "Only PNG, JPEG and DICOM images are accepted.")
     return media_type
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import DISABLED, PENDING, Delivery, Hospital, TranscriptRow
-from qaid.api_errors import ApiError
 from qaid.db import utcnow
+from qaid.errors import Invalid
 from qaid.transcript.schema import Transcript
+from qaid_contracts.errors import UNKNOWN_HOSPITAL
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def accept(db: Session, box: DataBox, transcript: Transcript) -> Accepted:
     hospitals = {h.id: h for h in db.scalars(select(Hospital).where(Hospital.id.in_(wanted)))}
     unknown = [hid for hid in wanted if hid not in hospitals or not hospitals[hid].active]
     if unknown:
-        raise ApiError(422, "unknown_hospital", f"Not in the hospital directory: {', '.join(unknown)}.")
+        raise Invalid(UNKNOWN_HOSPITAL, f"Not in the hospital directory: {', '.join(unknown)}.")
 
     body = transcript.model_dump_json().encode()
     now = utcnow()
@@ -90,8 +91,11 @@ def accept(db: Session, box: DataBox, transcript: Transcript) -> Accepted:
 
 def load_transcript(
     db: Session, box: DataBox, transcript_id: str
-) -> tuple[TranscriptRow, dict[str, Any]] | None:
+) -> tuple[TranscriptRow, dict[str, Any] | None] | None:
+    """The row and its opened transcript (None once the retention purge removed it), or None if unknown."""
     row = db.get(TranscriptRow, transcript_id)
     if row is None:
         return None
+    if row.purged_at is not None:
+        return row, None
     return row, Transcript.model_validate_json(box.open(row.body_enc)).model_dump(mode="json")

@@ -34,8 +34,16 @@ from hub.models import (
     Hospital,
     TranscriptRow,
 )
-from qaid.api_errors import ApiError
 from qaid.db import utcnow
+from qaid.errors import Conflict, NotFound
+from qaid_contracts.errors import (
+    ALREADY_DELIVERED,
+    DELIVERY_NOT_FOUND,
+    ENDPOINT_DISABLED,
+    HOSPITAL_NOT_FOUND,
+    NOT_DELIVERED,
+    TRANSCRIPT_PURGED,
+)
 
 PURGED_ERROR = "transcript purged by retention before it could be delivered"
 
@@ -320,20 +328,29 @@ def record_many(
     return statuses
 
 
-def retry(db: Session, delivery_id: str) -> Delivery:
-    """Admin retry: schedule a delivery now with a fresh attempt budget (its audit trail is kept)."""
+def _delivery(db: Session, delivery_id: str) -> Delivery:
     d = db.get(Delivery, delivery_id)
     if d is None:
-        raise ApiError(404, "delivery_not_found", f"No delivery {delivery_id}.")
-    if d.status == DELIVERED:
-        raise ApiError(409, "already_delivered", "This delivery was already delivered.")
+        raise NotFound(DELIVERY_NOT_FOUND, f"No delivery {delivery_id}.")
+    return d
+
+
+def _enabled_endpoint(db: Session, d: Delivery, hint: str = "") -> Hospital:
+    """The delivery's hospital, whose webhook endpoint must be enabled (else a Conflict)."""
     h = db.get(Hospital, d.hospital_id)
+    if h is None:  # deleted from the directory (a foreign key keeps this from happening)
+        raise NotFound(HOSPITAL_NOT_FOUND, f"No hospital {d.hospital_id}.")
     if not h.webhook_enabled:
-        raise ApiError(
-            409,
-            "endpoint_disabled",
-            f"The webhook endpoint of {h.id} is disabled; re-enable it (PUT webhook_enabled) first.",
-        )
+        raise Conflict(ENDPOINT_DISABLED, f"The webhook endpoint of {h.id} is disabled{hint}.")
+    return h
+
+
+def retry(db: Session, delivery_id: str) -> Delivery:
+    """Admin retry: schedule a delivery now with a fresh attempt budget (its audit trail is kept)."""
+    d = _delivery(db, delivery_id)
+    if d.status == DELIVERED:
+        raise Conflict(ALREADY_DELIVERED, "This delivery was already delivered.")
+    _enabled_endpoint(db, d, "; re-enable it (PUT webhook_enabled) first")
     d.status, d.attempts, d.claimed_by, d.next_attempt_at = PENDING, 0, None, utcnow()
     db.commit()
     return d
@@ -345,17 +362,13 @@ def replay(db: Session, delivery_id: str) -> Delivery:
     The receiver deduplicates by webhook-id, so a replay is harmless to one that kept the first copy
     and restores it to one that lost it. The attempt count continues (the audit shows attempt n+1).
     """
-    d = db.get(Delivery, delivery_id)
-    if d is None:
-        raise ApiError(404, "delivery_not_found", f"No delivery {delivery_id}.")
+    d = _delivery(db, delivery_id)
     if d.status != DELIVERED:
-        raise ApiError(409, "not_delivered", f"Delivery {delivery_id} is {d.status}; use retry instead.")
+        raise Conflict(NOT_DELIVERED, f"Delivery {delivery_id} is {d.status}; use retry instead.")
     t = db.get(TranscriptRow, d.transcript_id)
-    if t.purged_at is not None:
-        raise ApiError(409, "transcript_purged", "The transcript was purged (retention); nothing to replay.")
-    h = db.get(Hospital, d.hospital_id)
-    if not h.webhook_enabled:
-        raise ApiError(409, "endpoint_disabled", f"The webhook endpoint of {h.id} is disabled.")
+    if t is None or t.purged_at is not None:
+        raise Conflict(TRANSCRIPT_PURGED, "The transcript was purged (retention); nothing to replay.")
+    _enabled_endpoint(db, d)
     d.status, d.claimed_by, d.next_attempt_at = PENDING, None, utcnow()
     db.commit()
     return d

@@ -230,9 +230,7 @@ def create_app(
         from qaid.transcript import fhir
 
         entry = _entry(webhook_id)
-        bundle = fhir.bundle(
-            entry["transcript"], hospital_names=names, image_urls=entry["links"]["images"]
-        )
+        bundle = fhir.bundle(entry["transcript"], hospital_names=names, image_urls=entry["links"]["images"])
         return JSONResponse(bundle, media_type="application/fhir+json")
 
     @app.get("/transcripts/{webhook_id}", response_class=HTMLResponse, responses=error_responses(html=True))

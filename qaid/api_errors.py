@@ -18,26 +18,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-# The code of a request that fails validation (422); malformed JSON is 400 ``malformed_json``.
-INVALID_REQUEST = "invalid_request"
-MALFORMED_JSON = "malformed_json"
-INTERNAL_ERROR = "internal_error"
+from qaid import errors
+from qaid_contracts.errors import INTERNAL_ERROR, INVALID_REQUEST, MALFORMED_JSON, STATUS_CODES
 
 _MAX_LISTED = 5  # validation problems named in one message
 
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: INVALID_REQUEST,
-    429: "too_many_requests",
-    503: "unavailable",
+# How each kind of domain error answers over HTTP: the one place domain kinds meet statuses.
+DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.EmptyInput: 400,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Gone: 410,
+    errors.TooLarge: 413,
+    errors.UnsupportedType: 415,
+    errors.Invalid: 422,
+    errors.Unavailable: 503,
 }
 
 
@@ -79,6 +74,13 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.headers = headers
+
+
+def domain_status(exc: errors.DomainError) -> tuple[int, str, str, dict[str, str] | None]:
+    """(status, code, message, headers) of a domain error, by its kind."""
+    status = next(s for kind, s in DOMAIN_STATUS.items() if isinstance(exc, kind))
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, errors.Unavailable) else None
+    return status, exc.code, exc.message, headers
 
 
 def error_response(
@@ -154,6 +156,10 @@ def install_error_handlers(
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
+    @app.exception_handler(errors.DomainError)
+    async def _domain_error(_: Request, exc: errors.DomainError) -> JSONResponse:
+        return error_response(*domain_status(exc))
+
     for exc_type, to_api_error in (extra or {}).items():
         app.add_exception_handler(exc_type, _mapped_handler(to_api_error))
 
@@ -169,7 +175,7 @@ def install_error_handlers(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        code = STATUS_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code
         return error_response(exc.status_code, code, message, exc.headers)
 

@@ -2,7 +2,8 @@
 
 Every process of the platform runtime reads its settings from here; the bot runtime (Python 3.10,
 another virtual environment) receives the few values it needs as environment variables that the
-launcher derives from this module, so nothing is configured twice.
+launcher derives from this module (:meth:`Settings.bot_env`). Both take the names and defaults of
+those variables from ``qaid_contracts.env``, so nothing is configured twice.
 
 Values come, in order of precedence, from the process environment (prefix ``QAID_``), from
 ``var/secrets.env`` (generated on first start, never committed) and from the embedded defaults.
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qaid_contracts import env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,8 +72,8 @@ DEMO_HOSPITALS: list[HospitalSpec] = [
     ),
 ]
 
-# Bucharest city centre: where the demo assumes the patient is until they say otherwise.
-DEFAULT_LOCATION = (44.4268, 26.1025)
+# Where the demo assumes the patient is until they say otherwise (Bucharest city centre).
+DEFAULT_LOCATION = (float(env.DEFAULT_LAT.default), float(env.DEFAULT_LON.default))
 
 
 class Settings(BaseSettings):
@@ -109,7 +112,7 @@ class Settings(BaseSettings):
     # Retired data keys still accepted for reading, comma-separated (key rotation; see docs/transcripts.md).
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
-    retention_days: float = Field(default=30.0, gt=0)
+    retention_days: float = Field(default=float(env.RETENTION_DAYS.default), gt=0)
     # Anonymous image uploads to the hub (the web chat) per client address: a burst, then this many
     # per minute (0 switches the limit off). Callers with the service token are not limited.
     image_upload_burst: int = Field(default=20, ge=1)
@@ -127,11 +130,11 @@ class Settings(BaseSettings):
     # this as the password, or Bearer (inbox.app).
     inbox_token: str = ""
 
-    emergency_number: str = "112"
-    nearby_radius_km: float = 25.0
-    hip_timeout_s: float = 4.0
+    emergency_number: str = str(env.EMERGENCY_NUMBER.default)
+    nearby_radius_km: float = float(env.NEARBY_RADIUS_KM.default)
+    hip_timeout_s: float = float(env.HIP_TIMEOUT_S.default)
     # Idle seconds after which a consented conversation ends and its transcript is delivered.
-    inactivity_s: float = 600.0
+    inactivity_s: float = float(env.INACTIVITY_S.default)
 
     def port(self, base: int) -> int:
         return base + self.port_offset
@@ -176,20 +179,22 @@ class Settings(BaseSettings):
         return f"http://{self.host}:{self.port(hospital.inbox_port)}"
 
     def bot_env(self) -> dict[str, str]:
-        """The environment the bot runtime (Rasa server and action server, Python 3.10) receives."""
-        return {
-            "QAID_HUB_URL": self.hub_url,
-            "QAID_HUB_SERVICE_TOKEN": self.hub_service_token,
-            "QAID_ACTIONS_URL": self.actions_url,
-            "QAID_ACTIONS_TOKEN": self.actions_token,
-            "QAID_EMERGENCY_NUMBER": self.emergency_number,
-            "QAID_NEARBY_RADIUS_KM": str(self.nearby_radius_km),
-            "QAID_HIP_TIMEOUT_S": str(self.hip_timeout_s),
-            "QAID_INACTIVITY_S": str(self.inactivity_s),
-            "QAID_DEFAULT_LAT": str(DEFAULT_LOCATION[0]),
-            "QAID_DEFAULT_LON": str(DEFAULT_LOCATION[1]),
-            "QAID_TRACKER_DB": str(self.var_dir / "tracker.sqlite3"),
+        """The environment the bot runtime (Rasa server and action server, Python 3.10) receives:
+        exactly the variables ``qaid_contracts.env.BOT_RUNTIME`` names."""
+        values: dict[env.Var, object] = {
+            env.HUB_URL: self.hub_url,
+            env.HUB_SERVICE_TOKEN: self.hub_service_token,
+            env.ACTIONS_URL: self.actions_url,
+            env.ACTIONS_TOKEN: self.actions_token,
+            env.TRACKER_DB: self.var_dir / "tracker.sqlite3",
+            env.EMERGENCY_NUMBER: self.emergency_number,
+            env.NEARBY_RADIUS_KM: self.nearby_radius_km,
+            env.HIP_TIMEOUT_S: self.hip_timeout_s,
+            env.INACTIVITY_S: self.inactivity_s,
+            env.DEFAULT_LAT: DEFAULT_LOCATION[0],
+            env.DEFAULT_LON: DEFAULT_LOCATION[1],
         }
+        return {var.name: str(values[var]) for var in env.BOT_RUNTIME}
 
 
 SECRET_NAMES = (

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from hub import directory
 from hub.context import Db, Hub, require_admin, require_service
 from hub.models import Hospital
+from hub.schemas import AdminHospital, HospitalList, NearbyHospital, NearbyHospitals
 from qaid.api_errors import ERROR_RESPONSES, ApiError
+from qaid_contracts.errors import HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND
 
 router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"], responses=ERROR_RESPONSES)
 
 
-@router.get("")
-def list_hospitals(db: Db) -> dict[str, Any]:
+@router.get("", response_model=HospitalList)
+def list_hospitals(db: Db) -> HospitalList:
     """Public directory (no credentials, no endpoints): what the web page may show a patient."""
     rows = db.scalars(select(Hospital).where(Hospital.active.is_(True)).order_by(Hospital.id))
-    return {"hospitals": [directory.public_view(h) for h in rows]}
+    return HospitalList(hospitals=[directory.public_view(h) for h in rows])
 
 
-@router.get("/nearby", dependencies=[Depends(require_service)])
+@router.get("/nearby", dependencies=[Depends(require_service)], response_model=NearbyHospitals)
 def nearby(
     db: Db,
     hub: Hub,
@@ -30,37 +30,41 @@ def nearby(
     lon: float = Query(ge=-180, le=180),
     radius_km: float | None = Query(default=None, gt=0, le=20_000),
     k: int = Query(default=5, ge=1, le=50),
-) -> dict[str, Any]:
+) -> NearbyHospitals:
     """Nearest active hospitals first, with what the bot needs to call each one's HIP."""
     radius = radius_km if radius_km is not None else hub.settings.nearby_radius_km
     out = []
     for h, dist in directory.nearby(db, lat, lon, radius, k):
         creds = directory.credentials(hub.box, h)
         out.append(
-            directory.public_view(h)
-            | {"distance_km": round(dist, 3), "hip_url": h.hip_url, "hip_token": creds.get("hip_token", "")}
+            NearbyHospital(
+                **directory.public_view(h).model_dump(),
+                distance_km=round(dist, 3),
+                hip_url=h.hip_url,
+                hip_token=str(creds.get("hip_token", "")),
+            )
         )
-    return {"hospitals": out}
+    return NearbyHospitals(hospitals=out)
 
 
-@router.post("", status_code=201, dependencies=[Depends(require_admin)])
-def register(data: directory.HospitalIn, db: Db, hub: Hub) -> dict[str, Any]:
+@router.post("", status_code=201, dependencies=[Depends(require_admin)], response_model=AdminHospital)
+def register(data: directory.HospitalIn, db: Db, hub: Hub) -> AdminHospital:
     h = directory.register(db, hub.box, data)
     if h is None:
-        raise ApiError(409, "hospital_exists", f"Hospital {data.id} is already registered; use PUT.")
+        raise ApiError(409, HOSPITAL_EXISTS, f"Hospital {data.id} is already registered; use PUT.")
     db.commit()
     return directory.admin_view(h, hub.box)
 
 
-@router.put("/{hospital_id}", dependencies=[Depends(require_admin)])
+@router.put("/{hospital_id}", dependencies=[Depends(require_admin)], response_model=AdminHospital)
 def update(
     hospital_id: str,
     patch: directory.HospitalPatch,
     db: Db,
     hub: Hub,
-) -> dict[str, Any]:
+) -> AdminHospital:
     h = directory.update(db, hub.box, hospital_id, patch)
     if h is None:
-        raise ApiError(404, "hospital_not_found", f"No hospital {hospital_id}.")
+        raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
     db.commit()
     return directory.admin_view(h, hub.box)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from hub import images
 from hub.context import Hub
+from hub.schemas import StoredImage
 from qaid.api_errors import ApiError, error_responses, read_limited_body
+from qaid_contracts.errors import IMAGE_NOT_FOUND, IMAGE_TOO_LARGE, INVALID_IMAGE_TOKEN
 
 router = APIRouter(prefix="/api/v1/images", tags=["images"], responses=error_responses(403))
 
@@ -18,14 +18,19 @@ router = APIRouter(prefix="/api/v1/images", tags=["images"], responses=error_res
 _RAW_BODY = {"requestBody": {"content": {"application/octet-stream": {}}}}
 
 
-_SEEN = {200: {"description": "The same bytes were uploaded before: the same image id and token"}}
+_SEEN = {
+    200: {
+        "model": StoredImage,
+        "description": "The same bytes were uploaded before: the same image id and token",
+    }
+}
 
 
-@router.post("", status_code=201, openapi_extra=_RAW_BODY, responses=_SEEN)
-async def upload(request: Request, hub: Hub) -> Any:
+@router.post("", status_code=201, openapi_extra=_RAW_BODY, response_model=StoredImage, responses=_SEEN)
+async def upload(request: Request, hub: Hub) -> JSONResponse:
     limit = request.app.state.image_limit
     message = f"The image is larger than the {limit / 2**20:.1f} MB limit."
-    data = await read_limited_body(request, limit, ApiError(413, "image_too_large", message))
+    data = await read_limited_body(request, limit, ApiError(413, IMAGE_TOO_LARGE, message))
     media_type = images.check_upload(data, limit)
 
     def _store() -> images.StoredImage:
@@ -35,14 +40,14 @@ async def upload(request: Request, hub: Hub) -> Any:
     stored = await run_in_threadpool(_store)
     token = hub.box.image_token(stored.image_id)
     url = f"{str(request.base_url).rstrip('/')}/api/v1/images/{stored.image_id}?token={token}"
-    body = {
-        "image_id": stored.image_id,
-        "token": token,
-        "url": url,
-        "sha256": stored.sha256,
-        "content_type": stored.content_type,
-    }
-    return JSONResponse(body, status_code=201 if stored.created else 200)
+    body = StoredImage(
+        image_id=stored.image_id,
+        token=token,
+        url=url,
+        sha256=stored.sha256,
+        content_type=stored.content_type,
+    )
+    return JSONResponse(body.model_dump(), status_code=201 if stored.created else 200)
 
 
 _IMAGE_TYPES = {"image/png": {}, "image/jpeg": {}, "application/dicom": {}}
@@ -52,11 +57,11 @@ _IMAGE_TYPES = {"image/png": {}, "image/jpeg": {}, "application/dicom": {}}
 def download(image_id: str, hub: Hub, token: str = "") -> Response:
     # The token is checked before the lookup, so a caller without one learns nothing about ids.
     if not token or not hub.box.check_image_token(image_id, token):
-        raise ApiError(403, "invalid_image_token", "Missing or invalid image token.")
+        raise ApiError(403, INVALID_IMAGE_TOKEN, "Missing or invalid image token.")
     with hub.sessions() as db:
         found = images.load(db, hub.box, image_id)
     if found is None:
-        raise ApiError(404, "image_not_found", f"No image {image_id}.")
+        raise ApiError(404, IMAGE_NOT_FOUND, f"No image {image_id}.")
     data, media_type = found
     return Response(
         data,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -10,40 +10,63 @@ from sqlalchemy import select
 
 from hub import images, intake, outbox
 from hub.context import Db, Hub, require_admin, require_service
-from hub.models import DELIVERY_STATES, Hospital, TranscriptRow
-from qaid.api_errors import INVALID_REQUEST, ApiError, error_responses
+from hub.models import DELIVERY_STATES, Hospital
+from hub.schemas import (
+    DeliveryBrief,
+    DeliveryDetail,
+    DeliveryList,
+    DeliveryView,
+    TranscriptDetail,
+    TranscriptReceipt,
+)
+from qaid.api_errors import ApiError, error_responses
 from qaid.transcript.schema import Transcript
+from qaid_contracts.errors import DELIVERY_NOT_FOUND, INVALID_REQUEST, TRANSCRIPT_NOT_FOUND, TRANSCRIPT_PURGED
 
 router = APIRouter(prefix="/api/v1", tags=["transcripts"], responses=error_responses(410))
 
 
-_ALREADY = {200: {"description": "This conversation was already accepted: the same id, `duplicate: true`"}}
+_ALREADY = {
+    200: {
+        "model": TranscriptReceipt,
+        "description": "This conversation was already accepted: the same id, `duplicate: true`",
+    }
+}
 
 
-@router.post("/transcripts", status_code=201, dependencies=[Depends(require_service)], responses=_ALREADY)
+@router.post(
+    "/transcripts",
+    status_code=201,
+    dependencies=[Depends(require_service)],
+    response_model=TranscriptReceipt,
+    responses=_ALREADY,
+)
 def post_transcript(transcript: Transcript, db: Db, hub: Hub) -> JSONResponse:
     """201 with the new id; 200 with the same id when this conversation was already accepted."""
     accepted = intake.accept(db, hub.box, transcript)
-    deliveries = [
-        {"id": d.id, "hospital_id": d.hospital_id, "status": d.status}
-        for d in outbox.for_transcript(db, accepted.transcript_id)
-    ]
-    body = {
-        "id": accepted.transcript_id,
-        "conversation_id": transcript.conversation_id,
-        "duplicate": not accepted.created,
-        "deliveries": deliveries,
-    }
-    return JSONResponse(body, status_code=201 if accepted.created else 200)
+    receipt = TranscriptReceipt(
+        id=accepted.transcript_id,
+        conversation_id=transcript.conversation_id,
+        duplicate=not accepted.created,
+        deliveries=[
+            DeliveryBrief(id=d.id, hospital_id=d.hospital_id, status=d.status)
+            for d in outbox.for_transcript(db, accepted.transcript_id)
+        ],
+    )
+    return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if accepted.created else 200)
 
 
-_RENDERINGS = {"application/json": {}, "application/fhir+json": {}, "application/pdf": {}}
+_RENDERINGS = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/TranscriptDetail"}},
+    "application/fhir+json": {},
+    "application/pdf": {},
+}
 
 
 @router.get(
     "/transcripts/{transcript_id}",
     dependencies=[Depends(require_admin)],
-    response_model=None,
+    response_model=TranscriptDetail,
     responses={200: {"content": _RENDERINGS, "description": "JSON, FHIR R4 Bundle or PDF (`format`)"}},
 )
 def get_transcript(
@@ -52,16 +75,14 @@ def get_transcript(
     db: Db,
     hub: Hub,
     format: Literal["json", "fhir", "pdf"] = "json",
-) -> dict[str, Any] | Response:
+) -> TranscriptDetail | Response:
     """The transcript with its deliveries (json), as a FHIR R4 Bundle (fhir) or as a PDF (pdf)."""
-    row = db.get(TranscriptRow, transcript_id)
-    if row is None:
-        raise ApiError(404, "transcript_not_found", f"No transcript {transcript_id}.")
-    if row.purged_at is not None:
-        raise ApiError(410, "transcript_purged", f"Transcript {transcript_id} was purged (retention).")
     found = intake.load_transcript(db, hub.box, transcript_id)
-    assert found is not None
+    if found is None:
+        raise ApiError(404, TRANSCRIPT_NOT_FOUND, f"No transcript {transcript_id}.")
     row, data = found
+    if data is None:
+        raise ApiError(410, TRANSCRIPT_PURGED, f"Transcript {transcript_id} was purged (retention).")
     if format == "fhir":
         from qaid.transcript import fhir  # the renderers load on first use: the hub starts faster
 
@@ -75,45 +96,51 @@ def get_transcript(
         document = pdf.render(data, meta=f"hub transcript {row.id}, received {row.received_at.isoformat()}")
         disposition = f'attachment; filename="{row.id}.pdf"'
         return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
-    return {
-        "id": row.id,
-        "conversation_id": row.conversation_id,
-        "urgency": row.urgency,
-        "received_at": row.received_at.isoformat(),
-        "transcript": data,
-        "deliveries": [outbox.view(d) for d in outbox.for_transcript(db, row.id)],
-    }
+    return TranscriptDetail(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        urgency=row.urgency,
+        received_at=row.received_at.isoformat(),
+        transcript=Transcript.model_validate(data),
+        deliveries=[DeliveryView.model_validate(outbox.view(d)) for d in outbox.for_transcript(db, row.id)],
+    )
 
 
-@router.get("/deliveries", dependencies=[Depends(require_admin)])
+@router.get("/deliveries", dependencies=[Depends(require_admin)], response_model=DeliveryList)
 def list_deliveries(
     db: Db,
-    status: str | None = Query(default=None),
+    status: str | None = Query(default=None, description=f"one of: {', '.join(DELIVERY_STATES)}"),
     limit: int = Query(default=100, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> DeliveryList:
     if status is not None and status not in DELIVERY_STATES:
         raise ApiError(422, INVALID_REQUEST, f"status must be one of {', '.join(DELIVERY_STATES)}.")
-    return {
-        "deliveries": [outbox.view(d) for d in outbox.list_deliveries(db, status, limit)],
-        "counts": outbox.counts(db),
-    }
+    return DeliveryList(
+        deliveries=[
+            DeliveryView.model_validate(outbox.view(d)) for d in outbox.list_deliveries(db, status, limit)
+        ],
+        counts=outbox.counts(db),
+    )
 
 
-@router.get("/deliveries/{delivery_id}", dependencies=[Depends(require_admin)])
-def get_delivery(delivery_id: str, db: Db) -> dict[str, Any]:
+@router.get("/deliveries/{delivery_id}", dependencies=[Depends(require_admin)], response_model=DeliveryDetail)
+def get_delivery(delivery_id: str, db: Db) -> DeliveryDetail:
     """One delivery with its audit trail (every attempt: when, who, HTTP status, error)."""
     out = outbox.detail(db, delivery_id)
     if out is None:
-        raise ApiError(404, "delivery_not_found", f"No delivery {delivery_id}.")
-    return out
+        raise ApiError(404, DELIVERY_NOT_FOUND, f"No delivery {delivery_id}.")
+    return DeliveryDetail.model_validate(out)
 
 
-@router.post("/deliveries/{delivery_id}/retry", dependencies=[Depends(require_admin)])
-def retry_delivery(delivery_id: str, db: Db) -> dict[str, Any]:
-    return outbox.view(outbox.retry(db, delivery_id))
+@router.post(
+    "/deliveries/{delivery_id}/retry", dependencies=[Depends(require_admin)], response_model=DeliveryView
+)
+def retry_delivery(delivery_id: str, db: Db) -> DeliveryView:
+    return DeliveryView.model_validate(outbox.view(outbox.retry(db, delivery_id)))
 
 
-@router.post("/deliveries/{delivery_id}/replay", dependencies=[Depends(require_admin)])
-def replay_delivery(delivery_id: str, db: Db) -> dict[str, Any]:
+@router.post(
+    "/deliveries/{delivery_id}/replay", dependencies=[Depends(require_admin)], response_model=DeliveryView
+)
+def replay_delivery(delivery_id: str, db: Db) -> DeliveryView:
     """Send a delivered transcript again, as a new attempt with the same webhook-id (receivers dedupe)."""
-    return outbox.view(outbox.replay(db, delivery_id))
+    return DeliveryView.model_validate(outbox.view(outbox.replay(db, delivery_id)))

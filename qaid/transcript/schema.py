@@ -16,20 +16,16 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-SCHEMA_VERSION = 1
+from qaid_contracts import limits as lim
+from qaid_contracts.errors import CONSENT_REQUIRED
+from qaid_contracts.transcript import SCHEMA_VERSION
+from qaid_contracts.vocabulary import FindingKind, Urgency
 
-# Generous bounds: they stop a runaway or hostile producer from storing megabytes per transcript,
-# and are far above what a real conversation produces.
-Text = Field(min_length=1, max_length=10_000)
-ShortText = Field(min_length=1, max_length=200)
-Id = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
-
-# How deep a finding's free-form ``detail`` may nest: real details are flat or one level deep, and
-# hundreds of levels (a few kB of JSON) overflow the serialiser behind every store and rendering.
-MAX_DETAIL_DEPTH = 8
+Text = Field(min_length=1, max_length=lim.MAX_TEXT_CHARS)
+ShortText = Field(min_length=1, max_length=lim.MAX_SHORT_TEXT_CHARS)
+Id = Field(min_length=1, max_length=lim.MAX_ID_CHARS, pattern=lim.ID_PATTERN)
 
 # Validation error types that carry their own API error code (``coded_types`` in qaid.api_errors).
-CONSENT_REQUIRED = "consent_required"
 CODED_ERROR_TYPES = frozenset({CONSENT_REQUIRED})
 
 
@@ -42,8 +38,8 @@ class Consent(_Model):
 
     given: bool
     at: AwareDatetime
-    hospitals: list[str] = Field(min_length=1, max_length=50)
-    statement: str = Field(min_length=1, max_length=2_000)
+    hospitals: list[str] = Field(min_length=1, max_length=lim.MAX_CONSENT_HOSPITALS)
+    statement: str = Field(min_length=1, max_length=lim.MAX_CONSENT_STATEMENT_CHARS)
 
     @model_validator(mode="after")
     def _unique_hospitals(self) -> Consent:
@@ -55,16 +51,16 @@ class Consent(_Model):
 class Contact(_Model):
     """How the hospital can reach the patient; every field optional (the patient may share none)."""
 
-    name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+()\-. ]+$")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str | None = Field(default=None, max_length=lim.MAX_NAME_CHARS)
+    phone: str | None = Field(default=None, max_length=lim.MAX_PHONE_CHARS, pattern=lim.PHONE_PATTERN)
+    email: str | None = Field(default=None, max_length=lim.MAX_EMAIL_CHARS, pattern=lim.EMAIL_PATTERN)
 
 
 class Message(_Model):
     at: AwareDatetime
     sender: Literal["patient", "bot"]
-    text: str = Field(max_length=10_000)
-    image_id: str | None = Field(default=None, max_length=128)
+    text: str = Field(max_length=lim.MAX_TEXT_CHARS)
+    image_id: str | None = Field(default=None, max_length=lim.MAX_ID_CHARS)
 
 
 class ImageRef(_Model):
@@ -78,11 +74,11 @@ class Finding(_Model):
     hospital_id: str = Id
     hospital_name: str = ShortText
     image_id: str = Id
-    kind: Literal["analyze", "vqa", "segment"]
-    question: str | None = Field(default=None, max_length=2_000)
-    answer: str = Field(max_length=10_000)
+    kind: FindingKind
+    question: str | None = Field(default=None, max_length=lim.MAX_FINDING_QUESTION_CHARS)
+    answer: str = Field(max_length=lim.MAX_TEXT_CHARS)
     confidence: float = Field(ge=0.0, le=1.0)
-    model_version: str | None = Field(default=None, max_length=200)
+    model_version: str | None = Field(default=None, max_length=lim.MAX_MODEL_VERSION_CHARS)
     detail: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("detail")
@@ -91,8 +87,8 @@ class Finding(_Model):
         stack: list[tuple[Any, int]] = [(detail, 1)]
         while stack:
             node, depth = stack.pop()
-            if depth > MAX_DETAIL_DEPTH:
-                raise ValueError(f"detail nests deeper than {MAX_DETAIL_DEPTH} levels")
+            if depth > lim.MAX_DETAIL_DEPTH:
+                raise ValueError(f"detail nests deeper than {lim.MAX_DETAIL_DEPTH} levels")
             children = node.values() if isinstance(node, dict) else node
             stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
         return detail
@@ -101,9 +97,9 @@ class Finding(_Model):
 class Consensus(_Model):
     """How many of the asked hospitals agreed on an answer (e.g. 2 of 3 said "yes")."""
 
-    kind: Literal["analyze", "vqa", "segment"]
-    question: str | None = Field(default=None, max_length=2_000)
-    answer: str = Field(max_length=10_000)
+    kind: FindingKind
+    question: str | None = Field(default=None, max_length=lim.MAX_FINDING_QUESTION_CHARS)
+    answer: str = Field(max_length=lim.MAX_TEXT_CHARS)
     agree: int = Field(ge=0)
     total: int = Field(ge=1)
 
@@ -117,7 +113,7 @@ class Consensus(_Model):
 class Location(_Model):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=lim.MAX_SHORT_TEXT_CHARS)
 
 
 class Transcript(_Model):
@@ -127,15 +123,15 @@ class Transcript(_Model):
     conversation_id: str = Id
     created_at: AwareDatetime
     ended_reason: str = ShortText
-    urgency: Literal["routine", "urgent"]
+    urgency: Urgency
     consent: Consent
     contact: Contact = Field(default_factory=Contact)
-    messages: list[Message] = Field(default_factory=list, max_length=1_000)
-    images: list[ImageRef] = Field(default_factory=list, max_length=50)
-    findings: list[Finding] = Field(default_factory=list, max_length=500)
-    consensus: list[Consensus] = Field(default_factory=list, max_length=200)
-    symptoms: list[str] = Field(default_factory=list, max_length=100)
-    definitions: list[str] = Field(default_factory=list, max_length=100)
+    messages: list[Message] = Field(default_factory=list, max_length=lim.MAX_MESSAGES)
+    images: list[ImageRef] = Field(default_factory=list, max_length=lim.MAX_IMAGES)
+    findings: list[Finding] = Field(default_factory=list, max_length=lim.MAX_FINDINGS)
+    consensus: list[Consensus] = Field(default_factory=list, max_length=lim.MAX_CONSENSUS)
+    symptoms: list[str] = Field(default_factory=list, max_length=lim.MAX_SYMPTOMS)
+    definitions: list[str] = Field(default_factory=list, max_length=lim.MAX_DEFINITIONS)
     location: Location | None = None
 
     @model_validator(mode="after")

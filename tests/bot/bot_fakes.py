@@ -2,12 +2,15 @@
 
 The hub and the HIP services are small local aiohttp servers speaking the documented API
 (docs/api.md), so the actions' real HTTP code runs: timeouts, error shapes, parallel fan-out.
+Every JSON answer is built from the contract's TypedDicts and validated against the JSON Schema
+generated from the real service's models (``utils.contract``) before it is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +19,44 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from utils.contract import check
+
+from qaid_contracts import errors
+from qaid_contracts.errors import ErrorDetail, ErrorResponse
+from qaid_contracts.hip import (
+    Analysis,
+    Anomaly,
+    AnomalySource,
+    ImageCreated,
+    Label,
+    Medical,
+    Segmentation,
+    VqaAnswer,
+)
+from qaid_contracts.hub import DeliveryBrief, NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 
 # A 1x1 PNG: the bytes only need to round-trip.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
+
+
+def reply(schema: str, body: Any, status: int = 200) -> web.Response:
+    """A JSON answer in the real service's shape (validated against contract schema ``schema``)."""
+    return web.json_response(check(schema, body), status=status)
+
+
+def fail(status: int, code: str, message: str = "refused") -> web.HTTPException:
+    """An error in the one error shape, to raise from a handler."""
+    body = check("errors.ErrorResponse", ErrorResponse(error=ErrorDetail(code=code, message=message)))
+    kinds: dict[int, type[web.HTTPException]] = {
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        404: web.HTTPNotFound,
+        409: web.HTTPConflict,
+        500: web.HTTPInternalServerError,
+    }
+    return kinds[status](text=json.dumps(body), content_type="application/json")
 
 
 @dataclass
@@ -53,21 +89,15 @@ class FakeHip:
             if self.mode == "hang":
                 await asyncio.sleep(30)
             if self.mode == "error500":
-                raise web.HTTPInternalServerError(text='{"error": {"code": "internal"}}')
+                raise fail(500, errors.INTERNAL_ERROR)
 
         def known(image_id: str) -> None:
             if image_id not in self.images:
-                raise web.HTTPNotFound(
-                    text='{"error": {"code": "image_not_found", "message": "unknown"}}',
-                    content_type="application/json",
-                )
+                raise fail(404, errors.IMAGE_NOT_FOUND, "unknown")
 
         def not_offered(task: str) -> None:
             if self.topic not in self.offers.get(task, []):
-                raise web.HTTPConflict(
-                    text='{"error": {"code": "task_not_offered", "message": "no"}}',
-                    content_type="application/json",
-                )
+                raise fail(409, errors.TASK_NOT_OFFERED, "no")
 
         async def upload(request: web.Request) -> web.Response:
             await gate(request)
@@ -75,36 +105,31 @@ class FakeHip:
             self.uploads += 1
             image_id = f"{self.id}-img{self.uploads}"
             self.images.add(image_id)
-            return web.json_response(
-                {"image_id": image_id, "sha256": "x", "width": 1, "height": 1, "format": "png"}, status=201
-            )
+            created = ImageCreated(image_id=image_id, sha256="0" * 64, width=1, height=1, format="png")
+            return reply("hip.ImageCreated", created, status=201)
 
         async def analyze(request: web.Request) -> web.Response:
             await gate(request)
             known(request.match_info["id"])
             self.calls.append("analyze")
             tasks = [t for t, topics in self.offers.items() if self.topic in topics]
-            return web.json_response(
-                {
-                    "image_id": request.match_info["id"],
-                    "medical": {"is_medical": self.medical, "confidence": 0.97},
-                    "label": {"name": self.topic.split("_")[0], "confidence": 0.9, "topic": self.topic}
-                    if self.medical
-                    else None,
-                    "tasks": tasks,
-                    "anomaly": None
-                    if self.abnormal is None or not self.medical
-                    else {
-                        "abnormal": self.abnormal,
-                        "confidence": 0.8,
-                        "side": self.side,
-                        "description": "d",
-                        "source": "vqa",
-                    },
-                    "model_versions": {"labeler": "1.0"},
-                    "bundle_version": f"{self.id}-b1",
-                }
+            anomaly = None
+            if self.abnormal is not None and self.medical:
+                source = AnomalySource(task="vqa", model="vqa", version="vqa-1")
+                anomaly = Anomaly(
+                    abnormal=self.abnormal, confidence=0.8, side=self.side, description="d", source=source
+                )
+            label = Label(name=self.topic.split("_")[0], confidence=0.9, topic=self.topic)
+            analysis = Analysis(
+                image_id=request.match_info["id"],
+                medical=Medical(is_medical=self.medical, confidence=0.97),
+                label=label if self.medical else None,
+                tasks=tasks,
+                anomaly=anomaly,
+                model_versions={"labeler": "1.0"},
+                bundle_version=f"{self.id}-b1",
             )
+            return reply("hip.Analysis", analysis)
 
         async def vqa(request: web.Request) -> web.Response:
             await gate(request)
@@ -115,16 +140,15 @@ class FakeHip:
             not_offered("vqa")
             q = (await request.json())["question"]
             self.calls.append(f"vqa:{q}")
-            return web.json_response(
-                {
-                    "answer": self.answer,
-                    "confidence": 0.9,
-                    "answer_type": "closed",
-                    "topic": self.topic,
-                    "model_version": "vqa-1",
-                    "bundle_version": "b1",
-                }
+            answer = VqaAnswer(
+                answer=self.answer,
+                confidence=0.9,
+                answer_type="closed",
+                topic=self.topic,
+                model_version="vqa-1",
+                bundle_version="b1",
             )
+            return reply("hip.VqaAnswer", answer)
 
         async def segment(request: web.Request) -> web.Response:
             await gate(request)
@@ -133,17 +157,17 @@ class FakeHip:
             self.calls.append("segment")
             await asyncio.sleep(self.segment_delay)
             b64 = base64.b64encode(PNG).decode()
-            return web.json_response(
-                {
-                    "mask_png_b64": b64,
-                    "overlay_png_b64": b64,
-                    "lesion_area_px": self.lesion_px,
-                    "lesion_fraction": 0.01,
-                    "components": 1 if self.lesion_px else 0,
-                    "side": self.side,
-                    "model_version": "seg-1",
-                }
+            seg = Segmentation(
+                mask_png_b64=b64,
+                overlay_png_b64=b64,
+                lesion_area_px=self.lesion_px,
+                lesion_fraction=0.01,
+                components=1 if self.lesion_px else 0,
+                side=self.side,  # type: ignore[typeddict-item]  # the fakes' sides are valid Sides
+                model_version="seg-1",
+                bundle_version="b1",
             )
+            return reply("hip.Segmentation", seg)
 
         app.router.add_post("/v1/images", upload)
         app.router.add_post("/v1/images/{id}/analyze", analyze)
@@ -159,7 +183,7 @@ class FakeHub:
     transcripts: list[dict[str, Any]] = field(default_factory=list)
     stored_images: list[bytes] = field(default_factory=list)
     nearby_calls: list[dict[str, str]] = field(default_factory=list)
-    down_hips: list[dict[str, Any]] = field(default_factory=list)
+    down_hips: list[NearbyHospital] = field(default_factory=list)
     transcript_status: int = 201
     # what the directory claims a hospital offers, when it differs from its HIP
     directory_offers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -170,43 +194,60 @@ class FakeHub:
 
         def service(request: web.Request) -> None:
             if request.headers.get("Authorization") != f"Bearer {self.token}":
-                raise web.HTTPUnauthorized(text='{"error": {"code": "unauthorized"}}')
+                raise fail(401, errors.UNAUTHORIZED)
 
         async def nearby(request: web.Request) -> web.Response:
             service(request)
             self.nearby_calls.append(dict(request.query))
             rows = [
-                {
-                    "id": h.id,
-                    "name": h.name,
-                    "distance_km": 1.5 + i,
-                    "hip_url": h.url,
-                    "hip_token": f"tok-{h.id}",
-                    "offers": self.directory_offers.get(h.id, h.offers),
-                }
+                NearbyHospital(
+                    id=h.id,
+                    name=h.name,
+                    lat=44.43,
+                    lon=26.10,
+                    offers=self.directory_offers.get(h.id, h.offers),
+                    distance_km=1.5 + i,
+                    hip_url=h.url,
+                    hip_token=f"tok-{h.id}",
+                )
                 for i, h in enumerate(self.hips)
             ]
-            return web.json_response({"hospitals": rows + self.down_hips})
+            return reply("hub.NearbyHospitals", NearbyHospitals(hospitals=rows + self.down_hips))
 
         async def image(request: web.Request) -> web.Response:
             if request.query.get("token") != "t0k":
-                raise web.HTTPForbidden(text='{"error": {"code": "bad_token"}}')
+                raise fail(403, errors.INVALID_IMAGE_TOKEN)
             return web.Response(body=PNG, content_type="image/png")
 
         async def store(request: web.Request) -> web.Response:
             self.stored_images.append(await request.read())
             n = len(self.stored_images)
-            return web.json_response(
-                {"image_id": f"ov{n}", "token": "t", "url": f"/api/v1/images/ov{n}?token=t"}, status=201
+            stored = StoredImage(
+                image_id=f"ov{n}",
+                token="t",
+                url=f"/api/v1/images/ov{n}?token=t",
+                sha256="0" * 64,
+                content_type="image/png",
             )
+            return reply("hub.StoredImage", stored, status=201)
 
         async def transcript(request: web.Request) -> web.Response:
             service(request)
             body = await request.json()
             if self.transcript_status >= 400:
-                return web.json_response({"error": {"code": "down"}}, status=self.transcript_status)
-            self.transcripts.append(body)
-            return web.json_response({"id": "tr1"}, status=201)
+                code = errors.STORAGE_UNAVAILABLE if self.transcript_status == 503 else errors.CONFLICT
+                error = ErrorResponse(error=ErrorDetail(code=code, message="down"))
+                return reply("errors.ErrorResponse", error, status=self.transcript_status)
+            # what the bot sends must be what the hub accepts
+            self.transcripts.append(check("transcript.Transcript", body))
+            deliveries = [
+                DeliveryBrief(id=f"msg_{h}", hospital_id=h, status="pending")
+                for h in body["consent"]["hospitals"]
+            ]
+            receipt = TranscriptReceipt(
+                id="tr1", conversation_id=body["conversation_id"], duplicate=False, deliveries=deliveries
+            )
+            return reply("hub.TranscriptReceipt", receipt, status=201)
 
         app.router.add_get("/api/v1/hospitals/nearby", nearby)
         app.router.add_get("/api/v1/images/{id}", image)

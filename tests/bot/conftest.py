@@ -10,9 +10,8 @@ except ImportError:  # pragma: no cover
     collect_ignore_glob = ["test_*.py", "bot_fakes.py"]
 else:
     import pytest_asyncio
-    from rasa_sdk.executor import CollectingDispatcher
-
     from bot_fakes import Network, demo_hips
+    from rasa_sdk.executor import CollectingDispatcher
 
     @pytest.fixture(autouse=True)
     def _clean_cache() -> None:

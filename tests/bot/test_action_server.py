@@ -6,31 +6,26 @@ and Rasa's own EndpointConfig, read from the endpoints files, calls it."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 import pytest_asyncio
+from utils.net import free_port
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 TOKEN = "actions-token-for-tests"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest_asyncio.fixture
 async def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[str]:
-    from qaid_bot.action_server import secure_app
     from sanic import Sanic
 
+    from qaid_bot.action_server import secure_app
+
     Sanic.test_mode = True  # several apps named "rasa_sdk" in one test process
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     for name, value in {
         "QAID_ACTIONS_URL": f"{url}/webhook",
@@ -149,14 +144,15 @@ def _private_ca(directory: Path) -> tuple[str, str, str]:
 async def test_rasa_reaches_the_action_server_over_tls_with_its_ca(tmp_path: Path) -> None:
     """The setting for an action server on another host: `--ssl-certificate/--ssl-keyfile` on the
     server, `url: https://...` and `cafile:` under action_endpoint in the endpoints file."""
-    from qaid_bot.action_server import secure_app
     from rasa.utils.endpoints import EndpointConfig
     from rasa_sdk.endpoint import create_ssl_context
     from sanic import Sanic
 
+    from qaid_bot.action_server import secure_app
+
     ca, cert, key = _private_ca(tmp_path)
     Sanic.test_mode = True
-    port = _free_port()
+    port = free_port()
     srv = await secure_app("qaid_bot.actions", TOKEN).create_server(
         host="127.0.0.1", port=port, ssl=create_ssl_context(cert, key), return_asyncio_server=True
     )

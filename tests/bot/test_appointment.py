@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from bot_fakes import make_tracker, slot_events, texts
+
 from qaid_bot.actions.appointment import (
     INACTIVITY_INTENT,
     ActionAskConsent,
@@ -14,8 +16,6 @@ from qaid_bot.actions.appointment import (
     parse_email,
     parse_phone,
 )
-
-from bot_fakes import make_tracker, slot_events, texts
 
 
 @pytest.mark.parametrize(

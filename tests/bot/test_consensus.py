@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from qaid_bot.actions import consensus as cs
 
 

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from bot_fakes import make_tracker, slot_events, texts
+
 from qaid_bot.actions.definitions import ActionDefine, find_in_text, guess_term, lookup
 from qaid_bot.actions.glossary_index import Glossary, build, glossary, key
-
-from bot_fakes import make_tracker, slot_events, texts
 
 pytestmark = pytest.mark.asyncio
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"

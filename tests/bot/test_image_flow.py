@@ -6,10 +6,11 @@ import base64
 import time
 
 import pytest
+from bot_fakes import PNG, image_metadata, make_tracker, slot_events, texts
+
 from qaid_bot.actions.follow_up import ActionAnswerQuestion, ActionSegment
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
-
-from bot_fakes import PNG, image_metadata, make_tracker, slot_events, texts
+from qaid_contracts.hub import NearbyHospital
 
 SEG_B64 = base64.b64encode(PNG).decode()
 
@@ -71,14 +72,16 @@ async def test_a_hanging_hospital_is_left_out_within_the_deadline(network, dispa
 
 async def test_a_down_hospital_is_left_out(network, dispatcher):
     network.hub.down_hips.append(
-        {
-            "id": "ghost",
-            "name": "Ghost Hospital",
-            "distance_km": 9.0,
-            "hip_url": "http://127.0.0.1:9",
-            "hip_token": "x",
-            "offers": {"vqa": ["brain_mri"]},
-        }
+        NearbyHospital(
+            id="ghost",
+            name="Ghost Hospital",
+            lat=44.5,
+            lon=26.2,
+            offers={"vqa": ["brain_mri"]},
+            distance_km=9.0,
+            hip_url="http://127.0.0.1:9",
+            hip_token="x",
+        )
     )
     await analyze(network, dispatcher)
     text = texts(dispatcher)[0]

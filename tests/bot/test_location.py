@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from bot_fakes import make_tracker, slot_events, texts
+
 from qaid_bot.actions.gazetteer import Gazetteer, build, gazetteer
 from qaid_bot.actions.location import ActionSetLocation, resolve_place
-
-from bot_fakes import make_tracker, slot_events, texts
 
 pytestmark = pytest.mark.asyncio
 

@@ -254,11 +254,12 @@ async def test_idle_conversations_are_purged_from_postgres(prod_endpoints, monke
     host, port = os.environ["QAID_PG_HOST"], os.environ["QAID_PG_PORT"]
     if not _reachable(host, port):
         pytest.skip(f"PostgreSQL is not reachable at {host}:{port}")
-    from qaid_bot.purge_trackers import main, purge
     from rasa.core.tracker_store import TrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
+
+    from qaid_bot.purge_trackers import main, purge
 
     store = TrackerStore.create(prod_endpoints.tracker_store, Domain.load(str(BOT_DIR / "domain.yml")))
     now, day = time.time(), 86400.0

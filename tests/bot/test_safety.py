@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from bot_fakes import make_tracker, slot_events, texts
+
 from qaid_bot.actions.emergency import ActionEmergency
 from qaid_bot.actions.fallback import ActionCoreFallback
 from qaid_bot.actions.location import ActionSetLocation, coords_from_metadata, coords_from_text, resolve_place
 from qaid_bot.actions.symptoms import ActionNoteSymptoms
-
-from bot_fakes import make_tracker, slot_events, texts
 
 pytestmark = pytest.mark.asyncio
 

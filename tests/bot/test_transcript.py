@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from qaid_bot.actions.transcript import ActionEndConversation, build_transcript, conversation_id
-
 from bot_fakes import bot_event, image_metadata, make_tracker, slot_events, texts, user_event
+
+from qaid_bot.actions.transcript import ActionEndConversation, build_transcript, conversation_id
 
 HOSPITALS = [
     {"id": "herastrau", "name": "Herastrau Demo Hospital"},

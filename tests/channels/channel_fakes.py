@@ -19,6 +19,21 @@ from typing import Any
 
 import requests
 from aiohttp import web
+from utils.contract import check
+
+from qaid_contracts import errors
+from qaid_contracts.errors import ErrorDetail, ErrorResponse
+from qaid_contracts.hip import (
+    Analysis,
+    Anomaly,
+    AnomalySource,
+    ImageCreated,
+    Label,
+    Medical,
+    Segmentation,
+    VqaAnswer,
+)
+from qaid_contracts.hub import NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 TELEGRAM_SECRET = "test-secret_token-1"
@@ -36,6 +51,17 @@ PNG = base64.b64decode(
 def jpeg(tag: str) -> bytes:
     """Bytes the hub sniffs as JPEG, unique per test so calls can be told apart."""
     return b"\xff\xd8\xff\xe0" + tag.encode() + b"\x00" * 64 + b"\xff\xd9"
+
+
+def _reply(schema: str, body: Any, status: int = 200) -> web.Response:
+    """A hub or HIP answer in the real service's shape (validated against the contract schema)."""
+    return web.json_response(check(schema, body), status=status)
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return _reply(
+        "errors.ErrorResponse", ErrorResponse(error=ErrorDetail(code=code, message=message)), status
+    )
 
 
 @dataclass
@@ -190,30 +216,26 @@ class Platforms:
         body = await request.read()
         self._record(Call("hub", "store", {}, body, dict(request.headers)))
         if len(body) > self.hub_limit:
-            return web.json_response({"error": {"code": "image_too_large", "message": "big"}}, status=413)
+            return _error(413, errors.IMAGE_TOO_LARGE, "big")
         if not (body.startswith(b"\x89PNG") or body.startswith(b"\xff\xd8\xff")):
-            return web.json_response(
-                {"error": {"code": "unsupported_image_type", "message": "no"}}, status=415
-            )
+            return _error(415, errors.UNSUPPORTED_IMAGE_TYPE, "no")
         sha = hashlib.sha256(body).hexdigest()
         image_id = "img-" + sha[:12]
         self.hub_images[image_id] = body
-        return web.json_response(
-            {
-                "image_id": image_id,
-                "token": "tok",
-                "url": f"{self.url}/api/v1/images/{image_id}?token=tok",
-                "sha256": sha,
-                "content_type": "image/png" if body.startswith(b"\x89PNG") else "image/jpeg",
-            },
-            status=201,
+        stored = StoredImage(
+            image_id=image_id,
+            token="tok",
+            url=f"{self.url}/api/v1/images/{image_id}?token=tok",
+            sha256=sha,
+            content_type="image/png" if body.startswith(b"\x89PNG") else "image/jpeg",
         )
+        return _reply("hub.StoredImage", stored, 201)
 
     async def hub_image(self, request: web.Request) -> web.Response:
         image_id = request.match_info["id"]
         self._record(Call("hub", "image", {"image_id": image_id}))
         if request.query.get("token") != "tok" or image_id not in self.hub_images:
-            return web.json_response({"error": {"code": "invalid_image_token", "message": "no"}}, status=403)
+            return _error(403, errors.INVALID_IMAGE_TOKEN, "no")
         body = self.hub_images[image_id]
         return web.Response(
             body=body, content_type="image/png" if body.startswith(b"\x89PNG") else "image/jpeg"
@@ -221,53 +243,80 @@ class Platforms:
 
     async def hub_nearby(self, request: web.Request) -> web.Response:
         self._record(Call("hub", "nearby", dict(request.query)))
-        hospital = {
-            "id": "demo",
-            "name": "Demo Hospital",
-            "lat": 44.43,
-            "lon": 26.1,
-            "distance_km": 1.0,
-            "hip_url": f"{self.url}/hip",
-            "hip_token": "hip-token",
-            "offers": {"vqa": ["brain_mri"], "segmentation": ["brain_mri"]},
-        }
-        return web.json_response({"hospitals": [hospital]})
+        hospital = NearbyHospital(
+            id="demo",
+            name="Demo Hospital",
+            lat=44.43,
+            lon=26.1,
+            offers={"vqa": ["brain_mri"], "segmentation": ["brain_mri"]},
+            distance_km=1.0,
+            hip_url=f"{self.url}/hip",
+            hip_token="hip-token",
+        )
+        return _reply("hub.NearbyHospitals", NearbyHospitals(hospitals=[hospital]))
 
     async def hub_transcript(self, request: web.Request) -> web.Response:
-        self._record(Call("hub", "transcript", await request.json()))
-        return web.json_response({"id": "tr1"}, status=201)
+        body = check("transcript.Transcript", await request.json())
+        self._record(Call("hub", "transcript", body))
+        receipt = TranscriptReceipt(
+            id="tr1", conversation_id=body["conversation_id"], duplicate=False, deliveries=[]
+        )
+        return _reply("hub.TranscriptReceipt", receipt, 201)
 
     async def hip_upload(self, request: web.Request) -> web.Response:
         body = await request.read()
         self._record(Call("hip", "upload", {}, body))
-        return web.json_response({"image_id": "hip-" + hashlib.sha256(body).hexdigest()[:8]}, status=201)
+        created = ImageCreated(
+            image_id="hip-" + hashlib.sha256(body).hexdigest()[:8],
+            sha256=hashlib.sha256(body).hexdigest(),
+            width=1,
+            height=1,
+            format="png",
+        )
+        return _reply("hip.ImageCreated", created, 201)
 
     async def hip_task(self, request: web.Request) -> web.Response:
         task, image_id = request.match_info["task"], request.match_info["id"]
         self._record(Call("hip", task, {"image_id": image_id}))
         if task == "analyze":
-            return web.json_response(
-                {
-                    "image_id": image_id,
-                    "medical": {"is_medical": True, "confidence": 0.97},
-                    "label": {"name": "brain", "confidence": 0.9, "topic": "brain_mri"},
-                    "tasks": ["vqa", "segmentation"],
-                    "anomaly": {"abnormal": True, "confidence": 0.8, "side": "left", "description": "d",
-                                "source": "vqa"},
-                    "model_versions": {"labeler": "1.0"},
-                    "bundle_version": "demo-b1",
-                }
-            )  # fmt: skip
+            analysis = Analysis(
+                image_id=image_id,
+                medical=Medical(is_medical=True, confidence=0.97),
+                label=Label(name="brain", confidence=0.9, topic="brain_mri"),
+                tasks=["vqa", "segmentation"],
+                anomaly=Anomaly(
+                    abnormal=True,
+                    confidence=0.8,
+                    side="left",
+                    description="d",
+                    source=AnomalySource(task="vqa", model="vqa", version="vqa-1"),
+                ),
+                model_versions={"labeler": "1.0"},
+                bundle_version="demo-b1",
+            )
+            return _reply("hip.Analysis", analysis)
         if task == "segment":
             b64 = base64.b64encode(PNG).decode()
-            return web.json_response(
-                {"mask_png_b64": b64, "overlay_png_b64": b64, "lesion_area_px": 321, "lesion_fraction": 0.01,
-                 "components": 1, "side": "left", "model_version": "seg-1"}
-            )  # fmt: skip
-        return web.json_response(
-            {"answer": "yes", "confidence": 0.9, "answer_type": "closed", "topic": "brain_mri",
-             "model_version": "vqa-1", "bundle_version": "demo-b1"}
-        )  # fmt: skip
+            seg = Segmentation(
+                mask_png_b64=b64,
+                overlay_png_b64=b64,
+                lesion_area_px=321,
+                lesion_fraction=0.01,
+                components=1,
+                side="left",
+                model_version="seg-1",
+                bundle_version="demo-b1",
+            )
+            return _reply("hip.Segmentation", seg)
+        answer = VqaAnswer(
+            answer="yes",
+            confidence=0.9,
+            answer_type="closed",
+            topic="brain_mri",
+            model_version="vqa-1",
+            bundle_version="demo-b1",
+        )
+        return _reply("hip.VqaAnswer", answer)
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> Platforms:

@@ -7,7 +7,6 @@ Run with the bot venv: .venv-bot/bin/pytest tests/channels
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from utils.net import free_port
 
 try:  # the platform venv (Python 3.11) has no Rasa: these tests belong to the bot venv only
     import rasa  # noqa: F401
@@ -35,11 +35,6 @@ else:
         Platforms,
         Server,
     )
-
-    def _free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
 
     def _credentials(fake: str) -> str:
         return f"""
@@ -80,7 +75,7 @@ qaid_bot.channels.web.SocketIOInput:
         platforms = Platforms().start()
         tmp = tmp_path_factory.mktemp("channels")
         (tmp / "credentials.yml").write_text(_credentials(platforms.url))
-        actions_port, rasa_port = _free_port(), _free_port()
+        actions_port, rasa_port = free_port(), free_port()
         # no tracker store: Rasa keeps conversations in memory
         (tmp / "endpoints.yml").write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"

@@ -11,11 +11,11 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from qaid_bot.channels.common import MAX_TEXT_CHARS, TOO_LONG
-
 from channel_fakes import TELEGRAM_SECRET, Server, socket_session
 from test_slack import _event, _post, _posted, _signed_headers, _user
 from test_telegram import _chat, _send, _texts, _update
+
+from qaid_bot.channels.common import MAX_TEXT_CHARS, TOO_LONG
 
 REST = "/webhooks/rest/webhook"
 LONG = "lesion " * (MAX_TEXT_CHARS // 7 + 1)  # just over the limit

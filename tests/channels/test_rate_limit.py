@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,13 +18,14 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN, socket_session
+from slack_sdk.signature import SignatureVerifier
+from utils.net import free_port
+
 from qaid_bot.channels import common as c
 from qaid_bot.channels.slack import SlackInput
 from qaid_bot.channels.telegram import TelegramApi, TelegramInput
 from qaid_bot.channels.web import RestInput, SocketIOInput
-from slack_sdk.signature import SignatureVerifier
-
-from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN, socket_session
 
 _ids = itertools.count(1)
 
@@ -52,12 +52,6 @@ def test_the_sender_limit_bursts_notifies_once_then_drops() -> None:
     assert len(small._buckets) == 10
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Served:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -70,7 +64,7 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
     from sanic import Sanic
 
     Sanic.test_mode = True
-    port = _free_port()
+    port = free_port()
     out = Served(f"http://127.0.0.1:{port}")
 
     async def telegram_call(api: TelegramApi, method: str, payload: Any) -> Any:

@@ -9,10 +9,10 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from qaid_bot.channels.slack import SlackOutput
+from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, Server, jpeg
 from slack_sdk.signature import SignatureVerifier
 
-from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, Server, jpeg
+from qaid_bot.channels.slack import SlackOutput
 
 HOOK = "/webhooks/slack/webhook"
 _ids = itertools.count(int(time.time()) % 100000 * 1000)

@@ -9,9 +9,9 @@ import json
 import time
 
 import pytest
-from qaid_bot.channels.telegram import TelegramApi, TelegramOutput
-
 from channel_fakes import PNG, TELEGRAM_SECRET, TELEGRAM_TOKEN, WEBHOOK_URL, Server, jpeg
+
+from qaid_bot.channels.telegram import TelegramApi, TelegramOutput
 
 HOOK = "/webhooks/telegram/webhook"
 _ids = itertools.count(int(time.time()) % 100000 * 1000)

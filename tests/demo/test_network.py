@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from utils.net import free_port
 
 from demo import network
 from qaid.config import REPO_ROOT, Settings
@@ -132,7 +133,7 @@ def test_sigterm_while_starting_stops_what_started(tmp_path: Path, monkeypatch: 
     import sys
 
     never_ready = network.Component(
-        "hub", [sys.executable, "-c", "import time; time.sleep(120)"], _free_port(), "http://127.0.0.1:9/"
+        "hub", [sys.executable, "-c", "import time; time.sleep(120)"], free_port(), "http://127.0.0.1:9/"
     )
     code, comp = _run_with_signal(tmp_path, monkeypatch, never_ready, after_ready=False)
     assert code == 130
@@ -142,7 +143,7 @@ def test_sigterm_while_starting_stops_what_started(tmp_path: Path, monkeypatch: 
 def test_sigterm_just_after_start_is_an_orderly_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The window that once flaked: a signal after the components are up but before the launcher
     supervises them. Nothing may be left running, and the PID file goes."""
-    code, comp = _run_with_signal(tmp_path, monkeypatch, _server("hub", _free_port()), after_ready=True)
+    code, comp = _run_with_signal(tmp_path, monkeypatch, _server("hub", free_port()), after_ready=True)
     assert code == 130
     assert comp.proc is not None and comp.proc.poll() is not None
     assert network.recorded_pids(Settings(var_dir=tmp_path)) == {}
@@ -156,10 +157,6 @@ def _server(name: str, port: int) -> network.Component:
     return network.Component(name, argv, port, f"http://127.0.0.1:{port}/")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_component_that_dies_is_restarted_and_recorded(
@@ -170,7 +167,7 @@ def test_a_component_that_dies_is_restarted_and_recorded(
 
     settings = _settings(tmp_path, *_inputs(tmp_path))
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    comps = [_server("hip-a", _free_port()), _server("hub", _free_port())]
+    comps = [_server("hip-a", free_port()), _server("hub", free_port())]
     for c in comps:
         network.spawn(settings, c)
     network.record_pids(settings, comps)
@@ -181,7 +178,7 @@ def test_a_component_that_dies_is_restarted_and_recorded(
         os.killpg(first["hip-a"], signal.SIGKILL)
         comps[0].proc.wait()
         deadline = time.monotonic() + 30
-        while "hip-a is back" not in capsys.readouterr().out :
+        while "hip-a is back" not in capsys.readouterr().out:
             assert time.monotonic() < deadline, "hip-a was not restarted"
             assert supervisor.step()
             time.sleep(0.2)
@@ -199,7 +196,9 @@ def test_a_component_that_keeps_dying_stops_the_network(
 
     settings = _settings(tmp_path, *_inputs(tmp_path))
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    crashing = network.Component("hub", [sys.executable, "-c", "raise SystemExit(3)"], 1, "http://127.0.0.1:1/")
+    crashing = network.Component(
+        "hub", [sys.executable, "-c", "raise SystemExit(3)"], 1, "http://127.0.0.1:1/"
+    )
     network.spawn(settings, crashing)
     supervisor = network.Supervisor(settings, [crashing])
     try:
@@ -248,7 +247,7 @@ def test_make_stop_stops_the_launcher_so_nothing_is_restarted(tmp_path: Path) ->
 
     settings = Settings(var_dir=tmp_path)
     launcher = subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER_SCRIPT, str(tmp_path), str(_free_port())],
+        [sys.executable, "-c", LAUNCHER_SCRIPT, str(tmp_path), str(free_port())],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

@@ -50,8 +50,8 @@ def _helpers(name: str, directory: str) -> ModuleType:
 
 
 build_bundle = _helpers("hip_tiny_bundle", "hip_service").build_bundle
-make_settings = _helpers("tr_helpers", "transcripts").make_settings
-transcript = _helpers("tr_helpers", "transcripts").transcript
+make_settings = _helpers("tr_helpers", "hub").make_settings
+transcript = _helpers("tr_helpers", "hub").transcript
 
 HIP_TOKEN = "fuzz-hip-token"
 INBOX_HOSPITAL = "titan"

@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine, select
-from tr_helpers import SERVICE, free_port, transcript
+from tr_helpers import SERVICE, transcript
+from utils.net import free_port
 
 from hub.models import Delivery, Hospital, TranscriptRow
 from hub.outbox import release_dead_leases

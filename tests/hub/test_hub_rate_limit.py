@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image as PILImage
 from sqlalchemy import Engine
-from tr_helpers import SERVICE, ServerThread, free_port
+from tr_helpers import SERVICE, ServerThread
+from utils.net import free_port
 
 from hub.app import create_app
 from hub.db import migrate
@@ -115,7 +116,11 @@ def test_behind_a_trusted_proxy_the_limit_follows_the_forwarded_client(
         assert upload("203.0.113.6", 3) == 201  # another patient behind the same proxy
         # the proxy's scheme reaches the links the hub hands out
         proxied = {**SERVICE, "X-Forwarded-Proto": "https"}
-        assert client.post("/api/v1/images", content=_png(4), headers=proxied).json()["url"].startswith("https://")
+        assert (
+            client.post("/api/v1/images", content=_png(4), headers=proxied)
+            .json()["url"]
+            .startswith("https://")
+        )
 
 
 def test_public_urls_for_a_deployment_behind_tls(tmp_path: Path, sqlite_engine: Engine) -> None:

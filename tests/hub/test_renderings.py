@@ -47,9 +47,7 @@ def _references(value: object) -> Iterator[str]:
 
 def test_fhir_bundle_parses_back_with_the_expected_resources() -> None:
     t = transcript(["cismigiu", "titan"], urgency="urgent")
-    data = fhir.bundle(
-        t, hospital_names={"titan": "Titan Demo Hospital"}, image_urls={"img_1": "http://h/i"}
-    )
+    data = fhir.bundle(t, hospital_names={"titan": "Titan Demo Hospital"}, image_urls={"img_1": "http://h/i"})
     parsed = Bundle.model_validate_json(json.dumps(data))  # raises on any R4 shape error
     assert parsed.type == "collection"
     res = _resources(data)
@@ -86,9 +84,7 @@ def test_fhir_bundle_parses_back_with_the_expected_resources() -> None:
     full_urls = {e["fullUrl"] for e in data["entry"]}
     assert set(_references(data["entry"])) <= full_urls
     assert (
-        fhir.bundle(
-            t, hospital_names={"titan": "Titan Demo Hospital"}, image_urls={"img_1": "http://h/i"}
-        )
+        fhir.bundle(t, hospital_names={"titan": "Titan Demo Hospital"}, image_urls={"img_1": "http://h/i"})
         == data
     )
 

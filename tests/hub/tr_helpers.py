@@ -7,7 +7,6 @@ other packages' conftest files.)"""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -20,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, create_engine
+from utils.net import free_port
 
 from hub.crypto import DataBox
 from hub.outbox import RetryPolicy
@@ -33,10 +33,6 @@ SERVICE = {"Authorization": "Bearer service-token-for-tests"}
 FAST_POLICY = RetryPolicy(max_attempts=4, base_s=0.05, cap_s=0.2, jitter=0.1, lease_s=30.0)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_settings(var_dir: Path, **overrides: Any) -> Settings:

@@ -15,8 +15,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from ..clients import HubClient, ServiceError
+from ..settings import settings
 from . import texts
-from .clients import HubClient, ServiceError
 from .common import (
     CONSENT_HOSPITALS,
     FINDINGS,
@@ -29,7 +30,6 @@ from .common import (
     slot_dict,
     slot_list,
 )
-from .settings import settings
 
 INACTIVITY_REMINDER = "qaid_inactivity"
 INACTIVITY_INTENT = "EXTERNAL_inactivity"
@@ -115,7 +115,9 @@ class ActionAskConsent(Action):
     def name(self) -> str:
         return "action_ask_consent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         hospitals = await consent_candidates(tracker)
         if not hospitals:
             dispatcher.utter_message(
@@ -173,7 +175,9 @@ class ActionSubmitAppointment(Action):
     def name(self) -> str:
         return "action_submit_appointment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if tracker.get_slot("consent") is not True:
             dispatcher.utter_message(
                 text="Understood: nothing from this conversation will be shared with any hospital. "
@@ -194,7 +198,9 @@ class ActionAskContactName(Action):
     def name(self) -> str:
         return "action_ask_contact_name"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         dispatcher.utter_message(text=texts.ASK_NAME)
         return []
 
@@ -203,6 +209,8 @@ class ActionAskContact(Action):
     def name(self) -> str:
         return "action_ask_contact"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         dispatcher.utter_message(text=texts.ASK_CONTACT)
         return []

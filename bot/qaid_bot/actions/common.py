@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
-from .clients import HubClient, Outcome
+from qaid_contracts.errors import TASK_NOT_OFFERED
+from qaid_contracts.hub import NearbyHospital
+from qaid_contracts.limits import MAX_SHORT_TEXT_CHARS
+from qaid_contracts.transcript import Finding, Location
+from qaid_contracts.vocabulary import FindingKind
+
+from ..clients import HubClient, Outcome
+from ..settings import BotSettings
 from .consensus import join_and
-from .settings import BotSettings
+
+T = TypeVar("T")
 
 # Slots the actions own (all declared in domain.yml with custom mappings).
-IMAGE = "image"  # current image: {image_id, token, url, topic, lat, lon}
-HIP_IMAGES = "hip_images"  # hospital id -> that HIP's image id, so follow-ups never re-send the image
+IMAGE = "image"  # current image: {image_id, token, url, topic, lat, lon, able}
+HIP_IMAGES = "hip_images"  # hospital id -> hip_image_id (that HIP's copy), so follow-ups never re-send it
 IMAGES = "images"  # every image of the conversation: [{image_id, sha256}]
 FINDINGS = "findings"
 CONSENSUS = "consensus"
-GEO = "geo"  # {lat, lon, name?}
+GEO = "geo"  # a transcript Location: {lat, lon, name?}
 SYMPTOMS = "symptoms"
 DEFINITIONS = "definitions"
 URGENT = "urgent"
@@ -29,7 +37,7 @@ TRANSCRIPT_SENT = "transcript_sent"
 # The hub directory is asked once per location per minute: it is cheap, but every turn has a 5 s
 # budget and the HIP fan-out needs most of it. Tokens stay in memory, never in the tracker store.
 _DIRECTORY_TTL_S = 60.0
-_directory_cache: dict[tuple[str, float, float], tuple[float, list[dict[str, Any]]]] = {}
+_directory_cache: dict[tuple[str, float, float], tuple[float, list[NearbyHospital]]] = {}
 
 
 def now_iso() -> str:
@@ -42,14 +50,23 @@ def ts_iso(ts: float | None) -> str:
     return datetime.fromtimestamp(float(ts), timezone.utc).isoformat()
 
 
-def location(tracker: Tracker, cfg: BotSettings) -> dict[str, Any]:
+def location(tracker: Tracker, cfg: BotSettings) -> Location:
     geo = tracker.get_slot(GEO)
     if isinstance(geo, dict) and "lat" in geo and "lon" in geo:
-        return geo
-    return {"lat": cfg.default_lat, "lon": cfg.default_lon, "name": "Bucharest"}
+        return place(float(geo["lat"]), float(geo["lon"]), geo.get("name"))
+    return place(cfg.default_lat, cfg.default_lon, cfg.default_place)
 
 
-async def nearby_hospitals(hub: HubClient, lat: float, lon: float) -> list[dict[str, Any]]:
+def place(lat: float, lon: float, name: object = None) -> Location:
+    """A location as the transcript carries it; a name is cut to the schema's limit, so an
+    over-long place name can never make the transcript unacceptable."""
+    geo = Location(lat=lat, lon=lon)
+    if name:
+        geo["name"] = str(name)[:MAX_SHORT_TEXT_CHARS]
+    return geo
+
+
+async def nearby_hospitals(hub: HubClient, lat: float, lon: float) -> list[NearbyHospital]:
     key = (hub.cfg.hub_url, round(float(lat), 4), round(float(lon), 4))
     hit = _directory_cache.get(key)
     if hit and time.monotonic() - hit[0] < _DIRECTORY_TTL_S:
@@ -78,47 +95,51 @@ def slot_dict(tracker: Tracker, name: str) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def names(hospitals: list[dict[str, Any]]) -> str:
+def hospital_name(h: Mapping[str, Any]) -> str:
+    return str(h.get("name") or h.get("id"))
+
+
+def names(hospitals: Sequence[Mapping[str, Any]]) -> str:
     """ "A", "A and B", "A, B and C"."""
-    return join_and([str(h.get("name") or h.get("id")) for h in hospitals])
+    return join_and([hospital_name(h) for h in hospitals])
 
 
-def sources_of(outcomes: list[Outcome], version: Callable[[Any], Any]) -> list[tuple[str, str | None]]:
+def sources_of(outcomes: list[Outcome[T]], version: Callable[[T], object]) -> list[tuple[str, str | None]]:
     """(hospital name, model version) of each answering hospital, for ``consensus.not_a_diagnosis``."""
     out = []
     for o in outcomes:
-        v = version(o.value)
-        out.append((str(o.hospital.get("name") or o.hospital.get("id")), str(v) if v else None))
+        v = version(o.value) if o.value is not None else None
+        out.append((hospital_name(o.hospital), str(v) if v else None))
     return out
 
 
-def split_outcomes(outcomes: list[Outcome]) -> tuple[list[Outcome], list[Outcome], int]:
+def split_outcomes(outcomes: list[Outcome[T]]) -> tuple[list[Outcome[T]], list[Outcome[T]], int]:
     """(answered, not offering the task, unreachable count)."""
     ok = [o for o in outcomes if o.ok]
-    not_offered = [o for o in outcomes if o.error == "task_not_offered"]
+    not_offered = [o for o in outcomes if o.error == TASK_NOT_OFFERED]
     return ok, not_offered, len(outcomes) - len(ok) - len(not_offered)
 
 
 def finding(
-    o: Outcome,
+    o: Outcome[Any],
     image_id: str,
-    kind: str,
+    kind: FindingKind,
     answer: str,
     confidence: float,
     model_version: str | None,
-    detail: dict[str, Any],
+    detail: dict[str, object],
     question: str | None = None,
-) -> dict[str, Any]:
-    """One hospital's contribution as the transcript records it (qaid/transcript/schema.py ``Finding``)."""
-    f: dict[str, Any] = {
-        "hospital_id": str(o.hospital.get("id")),
-        "hospital_name": str(o.hospital.get("name") or o.hospital.get("id")),
-        "image_id": image_id,
-        "kind": kind,
-        "answer": answer,
-        "confidence": round(min(max(float(confidence or 0.0), 0.0), 1.0), 4),
-        "detail": detail,
-    }
+) -> Finding:
+    """One hospital's contribution as the transcript records it."""
+    f = Finding(
+        hospital_id=str(o.hospital["id"]),
+        hospital_name=hospital_name(o.hospital),
+        image_id=image_id,
+        kind=kind,
+        answer=answer,
+        confidence=round(min(max(float(confidence or 0.0), 0.0), 1.0), 4),
+        detail=detail,
+    )
     if question is not None:
         f["question"] = question
     if model_version:

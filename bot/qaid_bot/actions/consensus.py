@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from qaid_contracts.hip import Analysis, VqaAnswer
+from qaid_contracts.transcript import Consensus
+from qaid_contracts.vocabulary import FindingKind
 
 # How each modality word of a topic id reads in a sentence (topic ids look like "brain_mri").
 _MODALITY_WORDS = {
@@ -115,8 +119,8 @@ class ImageVerdict:
         return None if self.label is None else str(self.label.value)
 
 
-def aggregate_analyses(analyses: Iterable[dict[str, Any]]) -> ImageVerdict:
-    analyses = [a for a in analyses if isinstance(a, dict)]
+def aggregate_analyses(results: Iterable[Analysis]) -> ImageVerdict:
+    analyses = [a for a in results if isinstance(a, dict)]
     medical_votes = []
     for a in analyses:
         med = a.get("medical") or {}
@@ -124,9 +128,9 @@ def aggregate_analyses(analyses: Iterable[dict[str, Any]]) -> ImageVerdict:
             medical_votes.append((bool(med["is_medical"]), float(med.get("confidence") or 0.0)))
     medical = majority(medical_votes)
 
-    label_votes = []
-    anomaly_votes = []
-    sides: list[tuple[str, float]] = []
+    label_votes: list[tuple[Hashable, float]] = []
+    anomaly_votes: list[tuple[Hashable, float]] = []
+    sides: list[tuple[Hashable, float]] = []
     for a in analyses:
         if not (a.get("medical") or {}).get("is_medical", True):
             continue  # a hospital that saw no medical image has no say on what it shows
@@ -153,7 +157,7 @@ def aggregate_analyses(analyses: Iterable[dict[str, Any]]) -> ImageVerdict:
     )
 
 
-def offers_topic(hospital: dict[str, Any], topic: str | None, task: str | None = None) -> bool:
+def offers_topic(hospital: Mapping[str, Any], topic: str | None, task: str | None = None) -> bool:
     """Does the hub directory say this hospital serves ``topic`` (for ``task``, or any task)?"""
     if not topic:
         return False
@@ -165,9 +169,9 @@ def offers_topic(hospital: dict[str, Any], topic: str | None, task: str | None =
 # ---- VQA -----------------------------------------------------------------------------------------
 
 
-def aggregate_answers(answers: Iterable[dict[str, Any]]) -> Vote | None:
+def aggregate_answers(answers: Iterable[VqaAnswer]) -> Vote | None:
     """Majority over VQA answers (``{answer, confidence}``), compared after normalisation."""
-    votes = [
+    votes: list[tuple[Hashable, float]] = [
         (normalize_answer(a.get("answer")), float(a.get("confidence") or 0.0))
         for a in answers
         if isinstance(a, dict) and normalize_answer(a.get("answer"))
@@ -201,6 +205,14 @@ def not_a_diagnosis(n: int, sources: list[tuple[str, str | None]] | None = None)
         who = join_and([f"{name} ({v or 'version unknown'})" for name, v in sources])
         tail = ""
     return f"({head}: {who}{tail}; not a diagnosis.)"
+
+
+def record(kind: FindingKind, question: str | None, answer: str, agree: int, total: int) -> Consensus:
+    """One line of the transcript's consensus: ``agree`` of ``total`` hospitals answered ``answer``."""
+    row = Consensus(kind=kind, answer=answer, agree=agree, total=total)
+    if question is not None:
+        row["question"] = question
+    return row
 
 
 def join_and(items: Sequence[str]) -> str:

@@ -4,18 +4,19 @@ its entry and its source, a close misspelling is named as such, an unknown term 
 
 from __future__ import annotations
 
-import os
 import re
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from ..settings import settings
 from . import texts
 from .common import DEFINITIONS, slot_list
 from .glossary_index import Entry, glossary, key, warm_up
 
-if os.environ.get("QAID_WARMUP", "1") != "0":
+if settings().warmup:
     warm_up()
 
 # Words a "what does X mean?" can put in X that are no term at all (WordNet would define them).
@@ -98,7 +99,9 @@ class ActionDefine(Action):
     def name(self) -> str:
         return "action_define"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
         terms = entity_terms(tracker)
         entry, typed = resolve(text, terms)

@@ -6,19 +6,23 @@ inside the appointment form, so this action is the single place that answers the
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from ..settings import settings
 from .common import SYMPTOMS, URGENT, slot_list
-from .settings import settings
 
 
 class ActionEmergency(Action):
     def name(self) -> str:
         return "action_emergency"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         number = settings().emergency_number
         dispatcher.utter_message(
             text=f"Call {number} now if this may be an emergency, or go to the nearest emergency "

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from qaid_contracts.errors import IMAGE_NOT_FOUND
+from qaid_contracts.hip import Segmentation, VqaAnswer
+from qaid_contracts.hub import NearbyHospital
+from qaid_contracts.transcript import Consensus, Finding
+
+from ..clients import HipClient, HubClient, Outcome, ServiceError, fan_out
+from ..settings import settings
 from . import consensus as cs
 from . import texts
-from .clients import HipClient, HubClient, Outcome, ServiceError, fan_out
 from .common import (
     CONSENSUS,
     FINDINGS,
@@ -30,7 +37,8 @@ from .common import (
     sources_of,
     split_outcomes,
 )
-from .settings import settings
+
+R = TypeVar("R")
 
 
 class _ImageSource:
@@ -48,22 +56,27 @@ class _ImageSource:
 
 
 async def _with_hip_image(
-    hip: HipClient, hospital_id: str, hip_images: dict[str, str], source: _ImageSource, op
-) -> Any:
+    hip: HipClient,
+    hospital_id: str,
+    hip_images: dict[str, str],
+    source: _ImageSource,
+    op: Callable[[str], Awaitable[R]],
+) -> R:
     """Run ``op(hip_image_id)`` reusing this HIP's copy of the image; upload it when the HIP has
     none yet, and re-upload once when the HIP forgot it (404 image_not_found)."""
-    hid = hip_images.get(hospital_id)
-    fresh = hid is None
-    if fresh:
-        hid = await hip.upload(await source.get())
-    try:
-        result = await op(hid)
-    except ServiceError as exc:
-        if fresh or exc.status != 404:
-            raise
-        hid = await hip.upload(await source.get())
-        result = await op(hid)
-    hip_images[hospital_id] = hid
+    hip_image_id = hip_images.get(hospital_id)
+    if hip_image_id is None:
+        hip_image_id = await hip.upload(await source.get())
+        result = await op(hip_image_id)
+    else:
+        try:
+            result = await op(hip_image_id)
+        except ServiceError as exc:
+            if exc.status != 404 or exc.code != IMAGE_NOT_FOUND:
+                raise
+            hip_image_id = await hip.upload(await source.get())
+            result = await op(hip_image_id)
+    hip_images[hospital_id] = hip_image_id
     return result
 
 
@@ -73,8 +86,8 @@ class Outlines:
 
     text: str
     image_url: str | None  # the best overlay, hosted on the hub (None when no lesion was outlined)
-    findings: list[dict[str, Any]]
-    consensus: dict[str, Any]
+    findings: list[Finding]
+    consensus: Consensus
 
     def send(self, dispatcher: CollectingDispatcher) -> None:
         if self.image_url:
@@ -83,7 +96,9 @@ class Outlines:
             dispatcher.utter_message(text=self.text)
 
 
-async def summarize_outlines(hub: HubClient, image_id: str, outcomes: list[Outcome]) -> Outlines | None:
+async def summarize_outlines(
+    hub: HubClient, image_id: str, outcomes: list[Outcome[Segmentation]]
+) -> Outlines | None:
     """The outline reply for segmentation ``outcomes`` (nearest hospital first); None if none answered.
 
     The overlay of the nearest hospital that outlined a lesion is uploaded to the hub
@@ -92,63 +107,65 @@ async def summarize_outlines(hub: HubClient, image_id: str, outcomes: list[Outco
     ok, _, unreachable = split_outcomes(outcomes)
     if not ok:
         return None
-    found = [o for o in ok if (o.value.get("lesion_area_px") or 0) > 0]
+    answered = [(o, o.value) for o in ok if o.value is not None]
+    found = [(o, r) for o, r in answered if r["lesion_area_px"] > 0]
     findings = []
-    for o in ok:
-        r = o.value
-        area = int(r.get("lesion_area_px") or 0)
-        side = f", {r['side']} side" if r.get("side") else ""
+    for o, r in answered:
+        area = r["lesion_area_px"]
+        side = f", {r['side']} side" if r["side"] else ""
+        detail: dict[str, object] = {
+            "lesion_area_px": area,
+            "lesion_fraction": r["lesion_fraction"],
+            "components": r["components"],
+            "side": r["side"],
+        }
+        answer = f"lesion area {area} px{side}" if area else "no lesion outlined"
         findings.append(
-            finding(
-                o,
-                image_id,
-                "segment",
-                f"lesion area {area} px{side}" if area else "no lesion outlined",
-                r.get("lesion_fraction") or 0.0,
-                r.get("model_version"),
-                {k: r.get(k) for k in ("lesion_area_px", "lesion_fraction", "components", "side")},
-            )
+            finding(o, image_id, "segment", answer, r["lesion_fraction"], r["model_version"], detail)
         )
-    consensus = {
-        "kind": "segment",
-        "question": "Outline the lesion",
-        "answer": "lesion outlined" if found and len(found) * 2 >= len(ok) else "no lesion outlined",
-        "agree": max(len(found), len(ok) - len(found)) if found else len(ok),
-        "total": len(ok),
-    }
-    said = cs.not_a_diagnosis(len(ok), sources_of(ok, lambda r: r.get("model_version")))
+    consensus = cs.record(
+        "segment",
+        "Outline the lesion",
+        "lesion outlined" if found and len(found) * 2 >= len(ok) else "no lesion outlined",
+        max(len(found), len(ok) - len(found)) if found else len(ok),
+        len(ok),
+    )
+    said = cs.not_a_diagnosis(len(ok), sources_of(ok, lambda r: r["model_version"]))
     tail = " ".join(p for p in (cs.unreachable_note(unreachable), said) if p)
     if not found:
         text = f"{len(ok)} of {cs.plural(len(ok), 'hospital')} outlined no lesion on this image. {tail}"
         return Outlines(text, None, findings, consensus)
-    best = found[0]  # nearest hospital first, as the directory orders them
-    r = best.value
-    side = f" on the {r['side']} side" if r.get("side") else ""
+    best, r = found[0]  # nearest hospital first, as the directory orders them
+    side = f" on the {r['side']} side" if r["side"] else ""
     text = (
         f"{len(found)} of {cs.plural(len(ok), 'hospital')} outlined a lesion. Here is the "
-        f"outline from {best.hospital.get('name')}: about {int(r['lesion_area_px'])} pixels"
+        f"outline from {best.hospital['name']}: about {r['lesion_area_px']} pixels"
         f"{side}. {tail}"
     )
-    url = await hub.host_png(r.get("overlay_png_b64") or r.get("mask_png_b64") or "")
+    url = await hub.host_png(r["overlay_png_b64"] or r["mask_png_b64"])
     return Outlines(text, url, findings, consensus)
 
 
-class _FollowUp(Action, ABC):
+class _FollowUp(Action, ABC, Generic[R]):
     """Shared plumbing of the actions that ask the hospitals about the current image (abstract, so
-    the action server does not register it)."""
+    the action server does not register it); ``R`` is what one HIP answers."""
 
     task = ""
 
     @abstractmethod
     def name(self) -> str: ...
 
-    def _targets(self, hospitals: list[dict[str, Any]], image: dict[str, Any], hip_images: dict) -> list:
+    def _targets(
+        self, hospitals: list[NearbyHospital], image: dict[str, Any], hip_images: dict[str, str]
+    ) -> list[NearbyHospital]:
         topic = image.get("topic")
         if topic:
             return [h for h in hospitals if cs.offers_topic(h, topic, self.task)]
-        return [h for h in hospitals if str(h.get("id")) in hip_images]
+        return [h for h in hospitals if str(h["id"]) in hip_images]
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         cfg = settings()
         image = slot_dict(tracker, IMAGE)
         if not image.get("url"):
@@ -170,10 +187,14 @@ class _FollowUp(Action, ABC):
                 return []
             source = _ImageSource(hub, image["url"])
 
-            async def call(h: dict[str, Any]) -> Any:
+            async def call(h: NearbyHospital) -> R:
                 hip = HipClient(session, h, cfg.hip_timeout_s)
                 return await _with_hip_image(
-                    hip, str(h.get("id")), hip_images, source, lambda hid: self.op(hip, hid, tracker)
+                    hip,
+                    str(h["id"]),
+                    hip_images,
+                    source,
+                    lambda hip_image_id: self.op(hip, hip_image_id, tracker),
                 )
 
             outcomes = await fan_out(targets, call, cfg.hip_timeout_s)
@@ -181,23 +202,30 @@ class _FollowUp(Action, ABC):
         return [SlotSet(HIP_IMAGES, hip_images), *events]
 
     @abstractmethod
-    async def op(self, hip: HipClient, hid: str, tracker: Tracker) -> Any: ...
+    async def op(self, hip: HipClient, hip_image_id: str, tracker: Tracker) -> R: ...
 
     @abstractmethod
     def none_offer(self, dispatcher: CollectingDispatcher, what: str) -> None: ...
 
     @abstractmethod
-    async def report(self, dispatcher, tracker, hub, image, outcomes) -> list[EventType]: ...
+    async def report(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        hub: HubClient,
+        image: dict[str, Any],
+        outcomes: list[Outcome[R]],
+    ) -> list[EventType]: ...
 
 
-class ActionAnswerQuestion(_FollowUp):
+class ActionAnswerQuestion(_FollowUp[VqaAnswer]):
     task = "vqa"
 
     def name(self) -> str:
         return "action_answer_question"
 
-    async def op(self, hip: HipClient, hid: str, tracker: Tracker) -> Any:
-        return await hip.vqa(hid, self.question(tracker))
+    async def op(self, hip: HipClient, hip_image_id: str, tracker: Tracker) -> VqaAnswer:
+        return await hip.vqa(hip_image_id, self.question(tracker))
 
     @staticmethod
     def question(tracker: Tracker) -> str:
@@ -208,10 +236,17 @@ class ActionAnswerQuestion(_FollowUp):
             text=f"None of the nearby hospitals can answer questions about {what} images, sorry."
         )
 
-    async def report(self, dispatcher, tracker, hub, image, outcomes) -> list[EventType]:
+    async def report(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        hub: HubClient,
+        image: dict[str, Any],
+        outcomes: list[Outcome[VqaAnswer]],
+    ) -> list[EventType]:
         question = self.question(tracker)
         ok, _, unreachable = split_outcomes(outcomes)
-        vote = cs.aggregate_answers(o.value for o in ok)
+        vote = cs.aggregate_answers(o.value for o in ok if o.value is not None)
         if vote is None:
             dispatcher.utter_message(
                 text="None of the hospitals could answer that question right now. "
@@ -222,7 +257,7 @@ class ActionAnswerQuestion(_FollowUp):
         parts += [
             cs.describe_answer_vote(vote),
             cs.unreachable_note(unreachable),
-            cs.not_a_diagnosis(vote.total, sources_of(ok, lambda r: r.get("model_version"))),
+            cs.not_a_diagnosis(vote.total, sources_of(ok, lambda r: r["model_version"])),
         ]
         dispatcher.utter_message(text=" ".join(p for p in parts if p))
         findings = [
@@ -230,42 +265,45 @@ class ActionAnswerQuestion(_FollowUp):
                 o,
                 str(image.get("image_id")),
                 "vqa",
-                str(o.value.get("answer")),
-                o.value.get("confidence") or 0.0,
-                o.value.get("model_version"),
-                {k: o.value.get(k) for k in ("answer_type", "topic", "bundle_version")},
+                r["answer"],
+                r["confidence"],
+                r["model_version"],
+                {"answer_type": r["answer_type"], "topic": r["topic"], "bundle_version": r["bundle_version"]},
                 question=question,
             )
             for o in ok
+            if (r := o.value) is not None
         ]
-        vote_row = {
-            "kind": "vqa",
-            "question": question,
-            "answer": "disagreement" if vote.tied else vote.value,
-            "agree": vote.agree,
-            "total": vote.total,
-        }
+        answer = "disagreement" if vote.tied else str(vote.value)
+        vote_row = cs.record("vqa", question, answer, vote.agree, vote.total)
         return [
             SlotSet(FINDINGS, slot_list(tracker, FINDINGS) + findings),
             SlotSet(CONSENSUS, slot_list(tracker, CONSENSUS) + [vote_row]),
         ]
 
 
-class ActionSegment(_FollowUp):
+class ActionSegment(_FollowUp[Segmentation]):
     task = "segmentation"
 
     def name(self) -> str:
         return "action_segment"
 
-    async def op(self, hip: HipClient, hid: str, tracker: Tracker) -> Any:
-        return await hip.segment(hid)
+    async def op(self, hip: HipClient, hip_image_id: str, tracker: Tracker) -> Segmentation:
+        return await hip.segment(hip_image_id)
 
     def none_offer(self, dispatcher: CollectingDispatcher, what: str) -> None:
         dispatcher.utter_message(
             text=f"None of the nearby hospitals can outline lesions on {what} images, sorry."
         )
 
-    async def report(self, dispatcher, tracker, hub: HubClient, image, outcomes) -> list[EventType]:
+    async def report(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        hub: HubClient,
+        image: dict[str, Any],
+        outcomes: list[Outcome[Segmentation]],
+    ) -> list[EventType]:
         outlines = await summarize_outlines(hub, str(image.get("image_id")), outcomes)
         if outlines is None:
             _, _, unreachable = split_outcomes(outcomes)

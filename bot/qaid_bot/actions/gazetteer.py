@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..settings import settings
 from .normalize import key
 
 BUILD_VERSION = "1"
@@ -95,8 +96,7 @@ def build(path: Path, home: tuple[str, ...] = ("RO",)) -> Path:
 
 
 def default_path() -> Path:
-    env = os.environ.get("QAID_PLACES_INDEX")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "places.sqlite3"
+    return settings().places_index
 
 
 class Gazetteer:
@@ -121,7 +121,7 @@ class Gazetteer:
 
     def find(self, k: str, country: str | None = None) -> dict[str, Any] | None:
         """The place called ``k`` (a normalised name), in ``country`` when given."""
-        home = os.environ.get("QAID_HOME_COUNTRY", "RO").upper()
+        home = settings().home_country
         sql = "SELECT name, country, lat, lon, population, own FROM places WHERE key = ?"
         args: list[Any] = [k]
         if country:

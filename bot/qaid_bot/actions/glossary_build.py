@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from ..settings import settings
 from .normalize import key
 
 BUILD_VERSION = "1"
@@ -233,5 +234,4 @@ def stamp() -> str:
 
 
 def default_path() -> Path:
-    env = os.environ.get("QAID_GLOSSARY_INDEX")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "glossary.sqlite3"
+    return settings().glossary_index

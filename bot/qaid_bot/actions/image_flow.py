@@ -15,9 +15,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from qaid_contracts.hip import Analysis, Segmentation
+from qaid_contracts.hub import NearbyHospital
+from qaid_contracts.transcript import Consensus, Finding, ImageRef
+
+from ..clients import HipClient, HubClient, Outcome, ServiceError, fan_out, settle
+from ..settings import BotSettings, settings
 from . import consensus as cs
 from . import texts
-from .clients import HipClient, HubClient, Outcome, ServiceError, fan_out, settle
 from .common import (
     CONSENSUS,
     FINDINGS,
@@ -25,6 +30,7 @@ from .common import (
     IMAGE,
     IMAGES,
     finding,
+    hospital_name,
     location,
     metadata,
     nearby_hospitals,
@@ -33,14 +39,18 @@ from .common import (
     split_outcomes,
 )
 from .follow_up import Outlines, summarize_outlines
-from .settings import BotSettings, settings
+
+# What one HIP answered for the image: its own id for it (hip_image_id) and its analysis.
+HipAnalysis = tuple[str, Analysis]
 
 
 class ActionAnalyzeImage(Action):
     def name(self) -> str:
         return "action_analyze_image"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         cfg = settings()
         image = metadata(tracker).get("image")
         if not isinstance(image, dict) or not image.get("url"):
@@ -51,8 +61,8 @@ class ActionAnalyzeImage(Action):
 
     async def _analyze(
         self,
-        dispatcher,
-        tracker,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         cfg: BotSettings,
         hub: HubClient,
         session: aiohttp.ClientSession,
@@ -67,13 +77,8 @@ class ActionAnalyzeImage(Action):
             dispatcher.utter_message(text=texts.SERVICE_DOWN)
             return []
         image_id = str(image.get("image_id") or "")
-        events: list[EventType] = [
-            SlotSet(
-                IMAGES,
-                slot_list(tracker, IMAGES)
-                + [{"image_id": image_id, "sha256": hashlib.sha256(data).hexdigest()}],
-            ),
-        ]
+        ref = ImageRef(image_id=image_id, sha256=hashlib.sha256(data).hexdigest())
+        events: list[EventType] = [SlotSet(IMAGES, slot_list(tracker, IMAGES) + [ref])]
         if not hospitals:
             dispatcher.utter_message(
                 text=f"I received your image, but there is no Q&Aid hospital within "
@@ -84,22 +89,22 @@ class ActionAnalyzeImage(Action):
 
         # A hospital that offers segmentation for the topic its own labeler found starts outlining
         # as soon as its analysis is back, while the other hospitals are still analysing.
-        outlining: dict[str, asyncio.Future] = {}
+        outlining: dict[str, asyncio.Future[Outcome[Segmentation]]] = {}
 
-        async def call(h: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        async def call(h: NearbyHospital) -> HipAnalysis:
             hip = HipClient(session, h, cfg.hip_timeout_s)
-            hid = await hip.upload(data)
-            res = await hip.analyze(hid)
+            hip_image_id = await hip.upload(data)
+            res = await hip.analyze(hip_image_id)
             if cs.offers_topic(h, (res.get("label") or {}).get("topic"), "segmentation"):
-                outlining[str(h.get("id"))] = asyncio.ensure_future(
-                    settle(h, hip.segment(hid), cfg.hip_timeout_s)
+                outlining[str(h["id"])] = asyncio.ensure_future(
+                    settle(h, hip.segment(hip_image_id), cfg.hip_timeout_s)
                 )
-            return hid, res
+            return hip_image_id, res
 
         try:
             outcomes = await fan_out(hospitals, call, cfg.hip_timeout_s)
             ok, _, unreachable = split_outcomes(outcomes)
-            verdict = cs.aggregate_analyses(o.value[1] for o in ok) if ok else None
+            verdict = cs.aggregate_analyses(o.value[1] for o in ok if o.value) if ok else None
             outlines = await self._outlines(hub, image_id, verdict, ok, outlining)
         finally:
             for job in outlining.values():
@@ -110,7 +115,7 @@ class ActionAnalyzeImage(Action):
                 "Please try sending the image again in a minute."
             )
             return events
-        sources = sources_of(ok, lambda value: value[1].get("bundle_version"))
+        sources = sources_of(ok, lambda value: value[1]["bundle_version"])
         text, consensus = self._describe(
             verdict, hospitals, unreachable, outlined=outlines is not None, sources=sources
         )
@@ -118,27 +123,7 @@ class ActionAnalyzeImage(Action):
         if outlines is not None:
             outlines.send(dispatcher)
 
-        findings = []
-        for o in ok:
-            res = o.value[1]
-            label = res.get("label") or {}
-            anomaly = res.get("anomaly") or {}
-            answer = cs.topic_phrase(label.get("topic"), label.get("name")) if label else "unlabelled"
-            if not (res.get("medical") or {}).get("is_medical", True):
-                answer = "not a medical image"
-            elif anomaly.get("abnormal") is not None:
-                answer += "; possible abnormality" if anomaly["abnormal"] else "; nothing abnormal"
-            findings.append(
-                finding(
-                    o,
-                    image_id,
-                    "analyze",
-                    answer,
-                    label.get("confidence") or (res.get("medical") or {}).get("confidence") or 0.0,
-                    res.get("bundle_version"),
-                    {k: res.get(k) for k in ("medical", "label", "anomaly", "tasks", "model_versions")},
-                )
-            )
+        findings = [self._finding(o, image_id) for o in ok]
         if outlines is not None:
             findings += outlines.findings
             consensus.append(outlines.consensus)
@@ -157,33 +142,55 @@ class ActionAnalyzeImage(Action):
                         "lon": geo["lon"],
                         # who can work with this kind of image: the default consent list
                         "able": [
-                            {"id": str(h.get("id")), "name": str(h.get("name") or h.get("id"))}
+                            {"id": str(h["id"]), "name": hospital_name(h)}
                             for h in hospitals
                             if cs.offers_topic(h, verdict.topic)
                         ],
                     },
                 ),
-                SlotSet(HIP_IMAGES, {str(o.hospital.get("id")): o.value[0] for o in ok}),
+                SlotSet(HIP_IMAGES, {str(o.hospital["id"]): o.value[0] for o in ok if o.value}),
             ]
         return events
+
+    @staticmethod
+    def _finding(o: Outcome[HipAnalysis], image_id: str) -> Finding:
+        """What one hospital's analysis said, as the transcript records it."""
+        assert o.value is not None  # only answered outcomes are recorded
+        res = o.value[1]
+        label, anomaly = res["label"], res["anomaly"]
+        answer = cs.topic_phrase(label["topic"], label["name"]) if label else "unlabelled"
+        if not res["medical"]["is_medical"]:
+            answer = "not a medical image"
+        elif anomaly is not None:
+            answer += "; possible abnormality" if anomaly["abnormal"] else "; nothing abnormal"
+        confidence = label["confidence"] if label else res["medical"]["confidence"]
+        detail: dict[str, object] = {
+            "medical": res["medical"],
+            "label": label,
+            "anomaly": anomaly,
+            "tasks": res["tasks"],
+            "model_versions": res["model_versions"],
+        }
+        return finding(o, image_id, "analyze", answer, confidence, res["bundle_version"], detail)
 
     @staticmethod
     async def _outlines(
         hub: HubClient,
         image_id: str,
         verdict: cs.ImageVerdict | None,
-        ok: list[Outcome],
-        outlining: dict[str, asyncio.Future],
+        ok: list[Outcome[HipAnalysis]],
+        outlining: dict[str, asyncio.Future[Outcome[Segmentation]]],
     ) -> Outlines | None:
         """The outlines of the hospitals whose labeler agrees with the consensus topic (nearest
         first); None when the image is not medical or no such hospital offers segmentation."""
         if verdict is None or not verdict.is_medical or not verdict.topic:
             return None
         jobs = [
-            outlining[hid]
+            outlining[hospital_id]
             for o in ok
-            if (hid := str(o.hospital.get("id"))) in outlining
-            and ((o.value[1].get("label") or {}).get("topic")) == verdict.topic
+            if (hospital_id := str(o.hospital["id"])) in outlining
+            and o.value is not None
+            and (o.value[1]["label"] or {}).get("topic") == verdict.topic
         ]
         if not jobs:
             return None
@@ -192,21 +199,16 @@ class ActionAnalyzeImage(Action):
     @staticmethod
     def _describe(
         v: cs.ImageVerdict,
-        hospitals: list[dict[str, Any]],
+        hospitals: list[NearbyHospital],
         unreachable: int,
         outlined: bool = False,
         sources: list[tuple[str, str | None]] | None = None,
-    ) -> tuple[str, list[dict[str, Any]]]:
-        consensus: list[dict[str, Any]] = []
+    ) -> tuple[str, list[Consensus]]:
+        consensus: list[Consensus] = []
         if v.medical is not None:
+            answer = "yes" if v.medical.value else "no"
             consensus.append(
-                {
-                    "kind": "analyze",
-                    "question": "Is this a medical image?",
-                    "answer": "yes" if v.medical.value else "no",
-                    "agree": v.medical.agree,
-                    "total": v.medical.total,
-                }
+                cs.record("analyze", "Is this a medical image?", answer, v.medical.agree, v.medical.total)
             )
         if not v.is_medical:
             agree = v.medical.agree if v.medical else 0
@@ -228,13 +230,7 @@ class ActionAnalyzeImage(Action):
                 f"({v.label.agree} of {v.label.total} hospitals agree)."
             )
             consensus.append(
-                {
-                    "kind": "analyze",
-                    "question": "What does the image show?",
-                    "answer": what,
-                    "agree": v.label.agree,
-                    "total": v.label.total,
-                }
+                cs.record("analyze", "What does the image show?", what, v.label.agree, v.label.total)
             )
         else:
             parts.append(
@@ -267,15 +263,8 @@ class ActionAnalyzeImage(Action):
                     f"Anomaly check: the models of {a.agree} of {cs.plural(a.total, 'hospital')} "
                     "found nothing abnormal."
                 )
-            consensus.append(
-                {
-                    "kind": "analyze",
-                    "question": "Is anything abnormal?",
-                    "answer": "possible abnormality" if a.value else "nothing abnormal",
-                    "agree": a.agree,
-                    "total": a.total,
-                }
-            )
+            answer = "possible abnormality" if a.value else "nothing abnormal"
+            consensus.append(cs.record("analyze", "Is anything abnormal?", answer, a.agree, a.total))
         if able:
             seg = not outlined and any(cs.offers_topic(h, topic, "segmentation") for h in able)
             parts.append(

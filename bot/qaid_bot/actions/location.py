@@ -5,7 +5,6 @@ which Q&Aid hospitals are near it."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from functools import lru_cache
@@ -17,16 +16,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from .clients import HubClient, ServiceError
+from ..clients import HubClient, ServiceError
+from ..settings import settings
 from .common import GEO, metadata, nearby_hospitals
 from .consensus import topic_phrase
 from .gazetteer import gazetteer
 from .normalize import key
-from .settings import settings
 
 PLACES_PATH = Path(__file__).with_name("data") / "places.json"
 
-if os.environ.get("QAID_WARMUP", "1") != "0":  # open (or, on a new machine, build) the gazetteer now
+if settings().warmup:  # open (or, on a new machine, build) the gazetteer now
     threading.Thread(target=gazetteer, name="gazetteer-warm-up", daemon=True).start()
 
 
@@ -56,7 +55,7 @@ def resolve_place(text: str) -> dict[str, Any] | None:
     if place is None:
         return None
     geo: dict[str, Any] = {"lat": place["lat"], "lon": place["lon"], "name": place["name"]}
-    if place["country"] != os.environ.get("QAID_HOME_COUNTRY", "RO").upper():
+    if place["country"] != settings().home_country:
         geo["name"] = f"{place['name']} ({place['country']})"
     return geo
 
@@ -99,7 +98,9 @@ class ActionSetLocation(Action):
     def name(self) -> str:
         return "action_set_location"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
         said = [
             str(e.get("value"))

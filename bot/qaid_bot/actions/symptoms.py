@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from ..settings import settings
 from .common import SYMPTOMS, slot_list
-from .settings import settings
 
 
 class ActionNoteSymptoms(Action):
     def name(self) -> str:
         return "action_note_symptoms"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "").strip()
         dispatcher.utter_message(
             text="Thank you, I've noted that. I can't tell what causes it (I don't give diagnoses), "

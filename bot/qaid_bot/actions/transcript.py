@@ -16,14 +16,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from qaid_contracts import limits
+from qaid_contracts.transcript import SCHEMA_VERSION, Consent, Contact, Message, Transcript
+
+from ..clients import HubClient, ServiceError
+from ..settings import settings
 from .appointment import INACTIVITY_INTENT, inactivity_reminder
-from .clients import HubClient, ServiceError
 from .common import (
     CONSENSUS,
     CONSENT_HOSPITALS,
     DEFINITIONS,
     FINDINGS,
-    GEO,
     IMAGES,
     SYMPTOMS,
     TRANSCRIPT_SENT,
@@ -31,13 +34,10 @@ from .common import (
     location,
     names,
     now_iso,
-    slot_dict,
     slot_list,
     ts_iso,
 )
-from .settings import settings
 
-SCHEMA_VERSION = 1
 EXTERNAL_PREFIX = "EXTERNAL: "
 
 
@@ -53,10 +53,10 @@ def session_events(tracker: Tracker) -> list[dict[str, Any]]:
 def conversation_id(tracker: Tracker) -> str:
     """The sender id; a later session of the same sender gets a suffix so it is a new transcript.
 
-    The hub accepts ids of ``[A-Za-z0-9_.:-]`` (at most 128): other characters become ``_``.
+    The hub accepts ids of ``[A-Za-z0-9_.:-]`` (``limits.ID_PATTERN``): other characters become ``_``.
     """
     sessions = sum(1 for e in tracker.events or [] if e.get("event") == "session_started")
-    base = re.sub(r"[^A-Za-z0-9_.:\-]", "_", str(tracker.sender_id or "anonymous"))[:120]
+    base = re.sub(r"[^A-Za-z0-9_.:\-]", "_", str(tracker.sender_id or "anonymous"))[: limits.MAX_ID_CHARS - 8]
     return base if sessions <= 1 else f"{base}-s{sessions}"
 
 
@@ -78,13 +78,13 @@ def _patient_text(e: dict[str, Any]) -> tuple[str, str | None]:
     return text, None
 
 
-def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
+def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> list[Message]:
+    messages: list[Message] = []
     for e in session_events(tracker):
         kind = e.get("event")
         if kind == "user" and not _is_external(e):
             text, image_id = _patient_text(e)
-            m: dict[str, Any] = {"at": ts_iso(e.get("timestamp")), "sender": "patient", "text": text}
+            m = Message(at=ts_iso(e.get("timestamp")), sender="patient", text=text)
             if image_id:
                 m["image_id"] = image_id
             messages.append(m)
@@ -93,54 +93,47 @@ def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> 
             if not text and (e.get("data") or {}).get("image"):
                 text = "[image]"
             if text:
-                messages.append({"at": ts_iso(e.get("timestamp")), "sender": "bot", "text": text})
+                messages.append(Message(at=ts_iso(e.get("timestamp")), sender="bot", text=text))
     if final_bot_text:
-        messages.append({"at": now_iso(), "sender": "bot", "text": final_bot_text})
+        messages.append(Message(at=now_iso(), sender="bot", text=final_bot_text))
     return messages
 
 
-def build_transcript(
-    tracker: Tracker, ended_reason: str, final_bot_text: str | None = None
-) -> dict[str, Any]:
-    """The hub's transcript schema (``qaid/transcript/schema.py``, schema_version 1)."""
-    cfg = settings()
+def build_transcript(tracker: Tracker, ended_reason: str, final_bot_text: str | None = None) -> Transcript:
+    """The transcript the hub accepts (``qaid_contracts.transcript``, schema version 1)."""
     hospitals = slot_list(tracker, CONSENT_HOSPITALS)
     ids = [str(h["id"]) for h in hospitals if isinstance(h, dict) and h.get("id")]
     consented = set(ids)
-    geo = slot_dict(tracker, GEO) or location(tracker, cfg)
-    loc: dict[str, Any] = {"lat": float(geo["lat"]), "lon": float(geo["lon"])}
-    if geo.get("name"):
-        loc["name"] = str(geo["name"])
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "conversation_id": conversation_id(tracker),
-        "created_at": now_iso(),
-        "ended_reason": ended_reason,
-        "urgency": "urgent" if tracker.get_slot(URGENT) else "routine",
-        "consent": {
-            "given": True,
-            "at": tracker.get_slot("consent_at") or now_iso(),
-            "hospitals": ids,
-            "statement": tracker.get_slot("consent_statement") or "",
-        },
-        "contact": {
-            "name": tracker.get_slot("contact_name"),
-            "phone": tracker.get_slot("contact_phone"),
-            "email": tracker.get_slot("contact_email"),
-        },
-        "messages": transcript_messages(tracker, final_bot_text),
-        "images": slot_list(tracker, IMAGES),
+    return Transcript(
+        schema_version=SCHEMA_VERSION,
+        conversation_id=conversation_id(tracker),
+        created_at=now_iso(),
+        ended_reason=ended_reason,
+        urgency="urgent" if tracker.get_slot(URGENT) else "routine",
+        consent=Consent(
+            given=True,
+            at=tracker.get_slot("consent_at") or now_iso(),
+            hospitals=ids,
+            statement=tracker.get_slot("consent_statement") or "",
+        ),
+        contact=Contact(
+            name=tracker.get_slot("contact_name"),
+            phone=tracker.get_slot("contact_phone"),
+            email=tracker.get_slot("contact_email"),
+        ),
+        messages=transcript_messages(tracker, final_bot_text),
+        images=slot_list(tracker, IMAGES),
         # Only what the consented hospitals' models said travels; other hospitals' output stays here.
-        "findings": [
+        findings=[
             f
             for f in slot_list(tracker, FINDINGS)
             if isinstance(f, dict) and f.get("hospital_id") in consented
         ],
-        "consensus": slot_list(tracker, CONSENSUS),
-        "symptoms": [str(s) for s in slot_list(tracker, SYMPTOMS)],
-        "definitions": [str(d) for d in slot_list(tracker, DEFINITIONS)],
-        "location": loc,
-    }
+        consensus=slot_list(tracker, CONSENSUS),
+        symptoms=[str(s) for s in slot_list(tracker, SYMPTOMS)],
+        definitions=[str(d) for d in slot_list(tracker, DEFINITIONS)],
+        location=location(tracker, settings()),
+    )
 
 
 def ended_reason(tracker: Tracker) -> str:
@@ -167,7 +160,9 @@ class ActionEndConversation(Action):
     def name(self) -> str:
         return "action_end_conversation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         reason = ended_reason(tracker)
         cfg = settings()
         consent = tracker.get_slot("consent") is True

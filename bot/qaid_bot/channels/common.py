@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import json
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
@@ -21,14 +21,20 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from qaid_contracts import errors, limits
+from qaid_contracts.errors import ErrorDetail, ErrorResponse
+from qaid_contracts.hub import StoredImage
+
+from ..clients import HubClient, ServiceError
+from ..settings import settings
+
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1 * 2**20  # webhook JSON: real updates/events are a few KB
-MAX_FILE_BYTES = 20 * 2**20  # the hub's image limit, and Telegram's getFile limit
-# Typed text per message: Telegram's own limit, four times the web page's input. Rasa's NLU runs on the
-# event loop and slows with length (10k words took 25 s, stalling every conversation meanwhile), and a
-# transcript message holds at most 10,000 characters.
-MAX_TEXT_CHARS = 4096
+MAX_BODY_BYTES = limits.MAX_CHANNEL_BODY_BYTES  # webhook JSON: real updates/events are a few kB
+MAX_FILE_BYTES = limits.MAX_IMAGE_BYTES  # the hub's image limit, and Telegram's getFile limit
+# Typed text per message. Rasa's NLU runs on the event loop and slows with length (10k words took
+# 25 s, stalling every conversation meanwhile).
+MAX_TEXT_CHARS = limits.MAX_MESSAGE_CHARS
 API_TIMEOUT_S = 15.0
 DOWNLOAD_TIMEOUT_S = 60.0
 
@@ -93,12 +99,13 @@ def is_image_file(mime: str | None, name: str | None) -> bool:
 
 
 def hub_url(configured: str | None) -> str:
-    """The hub base URL: the credentials' value, else ``QAID_HUB_URL`` (read at call time)."""
-    return (configured or os.environ.get("QAID_HUB_URL") or "http://127.0.0.1:8000").rstrip("/")
+    """The hub base URL: the credentials' value, else the bot runtime's setting (read at call time)."""
+    return (configured or settings().hub_url).rstrip("/")
 
 
 def error(status: int, code: str, message: str) -> HTTPResponse:
-    return response.json({"error": {"code": code, "message": message}}, status=status)
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message))
+    return response.json(body, status=status)
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -150,29 +157,20 @@ async def download(
         raise ChannelError("download_failed", DOWNLOAD_FAILED) from exc
 
 
-async def store_image(hub: str, data: bytes) -> dict[str, Any]:
-    """Upload raw bytes to the hub's image store -> its JSON ``{image_id, token, url, sha256, ...}``."""
-    headers = {"Content-Type": "application/octet-stream"}
-    token = os.environ.get("QAID_HUB_SERVICE_TOKEN")
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+async def store_image(hub: str, data: bytes) -> StoredImage:
+    """Upload raw bytes to the hub's image store (with the bot's service token) -> the stored image."""
+    cfg = dataclasses.replace(settings(), hub_url=hub)
     try:
-        timeout = aiohttp.ClientTimeout(total=API_TIMEOUT_S)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(f"{hub}/api/v1/images", data=data, headers=headers) as resp:
-                body = await resp.json(content_type=None)
-                status = resp.status
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        logger.warning("hub image upload failed: %r", exc)
-        raise ChannelError("hub_unreachable", STORE_DOWN) from exc
-    if status == 415:
-        raise ChannelError("unsupported_image_type", UNSUPPORTED_FILE, 415)
-    if status == 413:
-        raise ChannelError("image_too_large", too_large_text(len(data), MAX_FILE_BYTES), 413)
-    if status >= 400 or not isinstance(body, dict) or not body.get("url"):
-        logger.warning("hub refused an image: %s %s", status, body)
-        raise ChannelError("hub_error", STORE_DOWN, status)
-    return body
+        async with aiohttp.ClientSession() as session:
+            return await HubClient(session, cfg).upload_image(data, timeout=API_TIMEOUT_S)
+    except ServiceError as exc:
+        if exc.code == errors.UNSUPPORTED_IMAGE_TYPE:
+            raise ChannelError(exc.code, UNSUPPORTED_FILE, exc.status) from exc
+        if exc.code == errors.IMAGE_TOO_LARGE:
+            raise ChannelError(exc.code, too_large_text(len(data), MAX_FILE_BYTES), exc.status) from exc
+        logger.warning("hub refused an image: %s %s", exc.status, exc.code)
+        code = "hub_unreachable" if exc.status == 0 else "hub_error"
+        raise ChannelError(code, STORE_DOWN, exc.status) from exc
 
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^;,]*)*?),(?P<data>.*)$", re.S)

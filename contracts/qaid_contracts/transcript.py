@@ -1,0 +1,116 @@
+"""The transcript: what the bot posts to the hub when a consented conversation ends, and what every
+consented hospital's inbox receives (signed). Schema version 1.
+
+Generated twin: ``schemas/transcript.json`` from ``qaid.transcript.schema`` (pydantic, which also
+enforces the limits in :mod:`qaid_contracts.limits`). Keys a producer may leave out are in the
+``total=False`` halves.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from qaid_contracts.vocabulary import FindingKind, Urgency
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Consent",
+    "Contact",
+    "Message",
+    "ImageRef",
+    "Finding",
+    "Consensus",
+    "Location",
+    "Transcript",
+]
+
+SCHEMA_VERSION = 1
+
+
+class Consent(TypedDict):
+    """The patient's yes to sending this transcript to exactly these hospitals, and its wording."""
+
+    given: bool
+    at: str  # ISO 8601 with a time zone
+    hospitals: list[str]
+    statement: str
+
+
+class Contact(TypedDict, total=False):
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+class _MessageRequired(TypedDict):
+    at: str
+    sender: Literal["patient", "bot"]
+    text: str
+
+
+class Message(_MessageRequired, total=False):
+    image_id: str | None
+
+
+class ImageRef(TypedDict):
+    image_id: str
+    sha256: str
+
+
+class _FindingRequired(TypedDict):
+    hospital_id: str
+    hospital_name: str
+    image_id: str
+    kind: FindingKind
+    answer: str
+    confidence: float
+
+
+class Finding(_FindingRequired, total=False):
+    """One hospital model's answer about one image."""
+
+    question: str | None
+    model_version: str | None
+    detail: dict[str, object]
+
+
+class _ConsensusRequired(TypedDict):
+    kind: FindingKind
+    answer: str
+    agree: int
+    total: int
+
+
+class Consensus(_ConsensusRequired, total=False):
+    """How many of the asked hospitals agreed (``agree`` of ``total``)."""
+
+    question: str | None
+
+
+class _LocationRequired(TypedDict):
+    lat: float
+    lon: float
+
+
+class Location(_LocationRequired, total=False):
+    name: str | None
+
+
+class _TranscriptRequired(TypedDict):
+    conversation_id: str
+    created_at: str
+    ended_reason: str
+    urgency: Urgency
+    consent: Consent
+
+
+class Transcript(_TranscriptRequired, total=False):
+    schema_version: Literal[1]
+    contact: Contact
+    messages: list[Message]
+    images: list[ImageRef]
+    findings: list[Finding]
+    consensus: list[Consensus]
+    symptoms: list[str]
+    definitions: list[str]
+    location: Location | None

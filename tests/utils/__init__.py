@@ -1,0 +1,4 @@
+"""Helpers shared by the test packages of both runtimes (on ``sys.path`` via pytest's ``pythonpath``).
+
+Standard library and test dependencies only: the bot's tests (Python 3.10) import them too.
+"""
