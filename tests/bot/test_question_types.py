@@ -4,6 +4,7 @@ paraphrase and unsupported sets are only measured, in test_heldout_questions.py)
 from __future__ import annotations
 
 import pytest
+
 from qaid_bot.actions.question_types import FALLBACK_TYPES, question_parts, understand, what_i_can_tell
 
 DEV = {
@@ -102,8 +103,14 @@ def test_tag_questions_join_the_sentence_before() -> None:
 
 
 def test_what_i_can_tell_lists_the_offered_types() -> None:
-    assert what_i_can_tell(["lesion", "side", "count"]) == (
-        "whether there is a lesion, how many lesions there are and on which side a lesion is"
+    assert (
+        what_i_can_tell(["lesion", "side", "count"])
+        == "whether there is a lesion, how many and on which side"
     )
+    assert what_i_can_tell(list(FALLBACK_TYPES)) == (
+        "whether there is a lesion, how many and on which side; whether anything looks abnormal; and "
+        "which body part the image shows and what kind of scan it is"
+    )
+    assert what_i_can_tell(["side"]) == "on which side a lesion is"
     assert what_i_can_tell([]) == ""
     assert set(FALLBACK_TYPES) == set(DEV)

@@ -4,6 +4,7 @@ bot/tests/heldout/emergencies.yml is only measured, in test_heldout_safety.py)."
 from __future__ import annotations
 
 import pytest
+
 from qaid_bot.nlu.red_flag_rules import CATEGORIES
 from qaid_bot.nlu.red_flags import assess, clauses, decide, is_red_flag, normalise
 

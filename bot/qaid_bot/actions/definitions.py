@@ -15,6 +15,8 @@ from ..settings import settings
 from . import texts
 from .common import DEFINITIONS, slot_list
 from .glossary_index import Entry, glossary, key, warm_up
+from .message_parts import other_parts
+from .treatment import NO_ADVICE, TREATMENT
 
 if settings().warmup:
     warm_up()
@@ -105,20 +107,24 @@ class ActionDefine(Action):
         text = str((tracker.latest_message or {}).get("text") or "")
         terms = entity_terms(tracker)
         entry, typed = resolve(text, terms)
+        parts = other_parts(tracker)
         if entry is not None:
             entry = entry.in_context(f"{recent_user_text(tracker)} {text}")
         if entry is None:
-            asked = terms[0] if terms else guess_term(text)
-            if asked and key(asked) not in _NOT_TERMS:
-                dispatcher.utter_message(
-                    text=f"I don't know the term \"{asked}\", and I'd rather not guess. "
+            asked = terms[-1] if terms else guess_term(text)
+            if TREATMENT.search(text):  # "what does this mean for my treatment?" asks for advice
+                reply = NO_ADVICE
+            elif asked and key(asked) not in _NOT_TERMS:
+                reply = (
+                    f"I don't know the term \"{asked}\", and I'd rather not guess. "
                     "A doctor or pharmacist can explain it reliably."
                 )
             else:
-                dispatcher.utter_message(text=texts.WHICH_TERM)
-            return []
-        dispatcher.utter_message(text=entry.reply(asked_for=typed))
+                reply = texts.WHICH_TERM
+            dispatcher.utter_message(text=" ".join(p for p in (parts.text, reply) if p))
+            return parts.events
+        dispatcher.utter_message(text=" ".join(p for p in (parts.text, entry.reply(asked_for=typed)) if p))
         defined = slot_list(tracker, DEFINITIONS)
         if entry.term not in defined:
             defined.append(entry.term)
-        return [SlotSet(DEFINITIONS, defined)]
+        return [*parts.events, SlotSet(DEFINITIONS, defined)]

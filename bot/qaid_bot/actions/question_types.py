@@ -242,8 +242,25 @@ def understand(text: str, offered: list[str] | None = None) -> Understood:
 
 
 def what_i_can_tell(offered: list[str]) -> str:
-    """ "whether there is a lesion, how many lesions there are and on which side a lesion is"."""
-    said = [CAN_TELL[t] for t in CAN_TELL if t in offered]
-    if not said:
-        return ""
-    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    """ "whether there is a lesion, how many and on which side, and whether anything looks abnormal"."""
+    groups: list[str] = []
+    lesion = [t for t in ("lesion", "count", "side") if t in offered]
+    if lesion == ["lesion", "count", "side"]:
+        groups.append("whether there is a lesion, how many and on which side")
+    elif lesion[:1] == ["lesion"]:
+        rest = {"count": "how many", "side": "on which side"}
+        groups.append(" and ".join(["whether there is a lesion", *(rest[t] for t in lesion[1:])]))
+    else:
+        groups += [CAN_TELL[t] for t in lesion]
+    if "abnormal" in offered or "normal" in offered:
+        groups.append(CAN_TELL["abnormal"])
+    what = [t for t in ("organ", "is_brain", "is_chest") if t in offered]
+    if what and "modality" in offered:
+        groups.append("which body part the image shows and what kind of scan it is")
+    elif what:
+        groups.append(CAN_TELL["organ"])
+    elif "modality" in offered:
+        groups.append(CAN_TELL["modality"])
+    if len(groups) <= 1:
+        return "".join(groups)
+    return "; ".join(groups[:-1]) + "; and " + groups[-1]
