@@ -37,8 +37,13 @@ $(RASA_MODEL): $(BOT_SOURCES)
 
 test: setup lint setup-browser bundles rasa-model test-platform test-bot test-rasa test-e2e
 
+# ruff (lint + format) over everything; mypy over each runtime with its own Python (bot/pyproject.toml
+# points mypy at .venv-bot's interpreter): strict on the contracts, the hub's routes, the bot's actions.
 lint:
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	cd bot && ../$(PY) -m mypy
 
 test-platform:
 	$(PY) -m pytest tests --ignore=tests/bot --ignore=tests/channels --ignore=tests/e2e -q

@@ -45,7 +45,9 @@ def own_network(port_offset: int, var_dir: Path, start_timeout_s: float = 300) -
         "QAID_BUNDLES_PATH": str(bundles),
         **{f"QAID_{n.upper()}": v for n, v in fresh.items()},
     }
-    settings = Settings(port_offset=port_offset, var_dir=var_dir, bundles_path=bundles, **fresh)
+    settings = Settings(port_offset=port_offset, var_dir=var_dir, bundles_path=bundles).model_copy(
+        update=fresh
+    )
     log = var_dir / "launcher.out"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -25,11 +25,13 @@ import flwr.compat.common.recorddict_compat as compat
 import numpy as np
 from flwr.app import ArrayRecord, Context, Message, RecordDict
 from flwr.app.message_type import MessageType
-from flwr.client import NumPyClient
+from flwr.app.user_config import UserConfigValue
+from flwr.client import Client, NumPyClient
 from flwr.client.mod import fixedclipping_mod, secaggplus_mod
 from flwr.clientapp import ClientApp
 from flwr.clientapp.typing import ClientAppCallable
 from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
+from flwr.common.typing import Scalar
 from flwr.supercore.differential_privacy import KEY_CLIPPING_NORM
 
 if TYPE_CHECKING:
@@ -39,14 +41,13 @@ if TYPE_CHECKING:
 # every message starts a fresh `flwr-clientapp` process that imports this module, and three of
 # the four SecAgg+ messages of a round (setup, key shares, unmasking) need neither.
 
-Scalar = bool | int | float | str
 CONTROL_KEY = "scaffold-control"  # this hospital's SCAFFOLD control variate c_i, in its Context state
 
 
 class HospitalClient(NumPyClient):
     """Fit builds the ``ml.train`` job (train split only); evaluate needs only the model and val."""
 
-    def __init__(self, run_config: dict[str, Scalar], data_dir: Path, partition: str,
+    def __init__(self, run_config: dict[str, UserConfigValue], data_dir: Path, partition: str,
                  state: RecordDict | None = None) -> None:  # fmt: skip
         from federated import task
 
@@ -106,7 +107,9 @@ class HospitalClient(NumPyClient):
         task.set_weights(model, task.unpack(model, parameters)[0])
         metrics = task.evaluate_split(self.cfg, model, val)
         primary = metrics[self.cfg.primary]
-        keep = {k: float(v) for k, v in metrics.items() if "_recall_" not in k and "_auroc_" not in k}
+        keep: dict[str, Scalar] = {
+            k: float(v) for k, v in metrics.items() if "_recall_" not in k and "_auroc_" not in k
+        }
         keep["eval_seconds"] = time.perf_counter() - t0
         return 1.0 - primary, task.n_eval(self.cfg, val), keep
 
@@ -131,14 +134,14 @@ def node_data(nc: dict[str, Any], run_config: dict[str, Any]) -> tuple[str, Path
     return str(nc.get("partition", "local")), Path(os.environ.get("QAID_FED_DATA_DIR", "")).expanduser()
 
 
-def client_fn(context: Context) -> HospitalClient:
+def client_fn(context: Context) -> Client:
     import torch
 
     threads = int(context.run_config.get("client-threads", 1))
     torch.set_num_threads(max(1, threads))
     partition, data_dir = node_data(context.node_config, context.run_config)
     client = HospitalClient(dict(context.run_config), data_dir, partition, context.state)
-    return client.to_client()  # type: ignore[return-value]
+    return client.to_client()
 
 
 def optional_secaggplus_mod(msg: Message, ctxt: Context, call_next: ClientAppCallable) -> Message:

@@ -35,7 +35,7 @@ def write_split(path: Path, split: Split, idx: list[int] | None = None) -> Path:
     arrays["sides"] = np.asarray(json.dumps(sides))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, allow_pickle=False, **arrays)
     tmp.replace(path)
     return path
 

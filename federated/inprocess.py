@@ -17,13 +17,12 @@ from typing import Any
 from uuid import uuid4
 
 from flwr.app import Context, Error, Message, RecordDict
+from flwr.app.user_config import UserConfigValue
 from flwr.clientapp import ClientApp
 from flwr.common.constant import SUPERLINK_NODE_ID, ErrorCode
 from flwr.serverapp import Grid
 from flwr.supercore.run import Run
 from flwr.supercore.task_identity import TaskIdentity
-
-ConfigValue = bool | int | float | str
 
 
 class InProcessGrid(Grid):
@@ -32,14 +31,15 @@ class InProcessGrid(Grid):
     def __init__(
         self,
         client_app: ClientApp,
-        node_configs: Mapping[int, dict[str, ConfigValue]],
-        run_config: dict[str, ConfigValue],
+        node_configs: Mapping[int, dict[str, UserConfigValue]],
+        run_config: dict[str, UserConfigValue],
         fail_from_round: Mapping[int, int] | None = None,
     ) -> None:
         self.app = client_app
         self.contexts = {
-            nid: Context(run_id=1, node_id=nid, node_config=dict(nc), state=RecordDict(),
-                         run_config=run_config)  # fmt: skip
+            nid: Context(
+                run_id=1, node_id=nid, node_config=dict(nc), state=RecordDict(), run_config=run_config
+            )  # fmt: skip
             for nid, nc in node_configs.items()
         }
         self.fail_from_round = dict(fail_from_round or {})
@@ -102,7 +102,7 @@ class InProcessGrid(Grid):
 
 
 def run_inprocess(
-    run_config: dict[str, ConfigValue],
+    run_config: dict[str, UserConfigValue],
     data_root: Path,
     hospitals: list[str],
     fail_from_round: Mapping[str, int] | None = None,
@@ -112,7 +112,9 @@ def run_inprocess(
     from federated.server_app import run
 
     node_ids = {h: 1000 + k for k, h in enumerate(hospitals)}
-    configs = {nid: {"partition": h, "data-dir": str(data_root / h)} for h, nid in node_ids.items()}
+    configs: dict[int, dict[str, UserConfigValue]] = {
+        nid: {"partition": h, "data-dir": str(data_root / h)} for h, nid in node_ids.items()
+    }
     fails = {node_ids[h]: r for h, r in (fail_from_round or {}).items()}
     grid = InProcessGrid(client_app, configs, run_config, fails)
     ctx = Context(run_id=1, node_id=SUPERLINK_NODE_ID, node_config={}, state=RecordDict(),
@@ -123,7 +125,7 @@ def run_inprocess(
     return run(grid, ctx), grid
 
 
-def default_run_config() -> dict[str, ConfigValue]:
+def default_run_config() -> dict[str, UserConfigValue]:
     """``[tool.flwr.app.config]`` of federated/pyproject.toml (what ``flwr run`` would start from)."""
     import tomllib
 

@@ -50,8 +50,10 @@ class FedProvenance:
     def to_provenance(self, created: str, data: str) -> Provenance:
         metrics = {**self.metrics, "fl_rounds": float(self.rounds), "fl_clients": float(len(self.clients)),
                    "fl_best_round": float(self.best_round)}  # fmt: skip
-        run = (f"federated.server_app {self.strategy} rounds={self.rounds} clients={','.join(self.clients)}"
-               f" secagg={'on' if self.secagg else 'off'} dp={self.dp} best_round={self.best_round}")
+        run = (
+            f"federated.server_app {self.strategy} rounds={self.rounds} clients={','.join(self.clients)}"
+            f" secagg={'on' if self.secagg else 'off'} dp={self.dp} best_round={self.best_round}"
+        )
         notes = "metrics: federated evaluation on the hospitals' validation shares (weighted) and, with a "
         notes += "server held-out set, 'server_*'; history per round: " + str(self.history)
         return Provenance(training_run=run, data=data, metrics=metrics, created_at=created,

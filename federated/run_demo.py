@@ -127,16 +127,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kill-after", type=float, default=60.0)
     p.add_argument("--fresh", action="store_true", help="ignore checkpoints of an earlier run")
     p.add_argument("--wait", type=float, default=7200.0, help="max seconds to wait for the run's summary")
-    p.add_argument("--executor", choices=["warm", "subprocess"], default="warm",
-                   help="warm: fork each ClientApp from a warm process (federated.warm_exec); "
-                   "subprocess: Flower's default, a fresh flwr-clientapp process per message")
-    p.add_argument("--node-poll", type=float, default=0.2,
-                   help="SuperNode idle poll, s (federated.fast_supernode); 0: flower-supernode as is (3 s)")
-    p.add_argument("--engine", choices=["deployment", "simulation"], default="deployment",
-                   help="deployment: SuperLink + SuperNodes over TLS (the default); simulation: Flower's "
-                   "simulation engine (Ray, virtual nodes) for quick experiments")
-    p.add_argument("--timing", action="store_true",
-                   help="log each ClientApp message's timings to <work>/timing (see bench/)")
+    p.add_argument(
+        "--executor",
+        choices=["warm", "subprocess"],
+        default="warm",
+        help="warm: fork each ClientApp from a warm process (federated.warm_exec); "
+        "subprocess: Flower's default, a fresh flwr-clientapp process per message",
+    )
+    p.add_argument(
+        "--node-poll",
+        type=float,
+        default=0.2,
+        help="SuperNode idle poll, s (federated.fast_supernode); 0: flower-supernode as is (3 s)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["deployment", "simulation"],
+        default="deployment",
+        help="deployment: SuperLink + SuperNodes over TLS (the default); simulation: Flower's "
+        "simulation engine (Ray, virtual nodes) for quick experiments",
+    )
+    p.add_argument(
+        "--timing",
+        action="store_true",
+        help="log each ClientApp message's timings to <work>/timing (see bench/)",
+    )
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
 
@@ -191,8 +206,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.kill and not simulation:
             victim = procs[f"supernode-{args.kill}"]
             threading.Timer(args.kill_after, lambda: os.killpg(victim.pid, signal.SIGKILL)).start()
-        cmd = [str(BIN / "flwr"), "run", str(REPO_ROOT / "federated"), conn, "--stream",
-               "--run-config", _override(run_config)]
+        cmd = [
+            str(BIN / "flwr"),
+            "run",
+            str(REPO_ROOT / "federated"),
+            conn,
+            "--stream",
+            "--run-config",
+            _override(run_config),
+        ]
         cmd += [a for c in args.run_config for a in ("--run-config", c)]
         print("$ " + " ".join(cmd), flush=True)
         t0 = time.time()

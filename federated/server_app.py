@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from flwr.app import Context, Message, RecordDict
+from flwr.app.user_config import UserConfigValue
 from flwr.common import ndarrays_to_parameters
 from flwr.server import LegacyContext, ServerConfig
 from flwr.server.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx, Strategy
@@ -39,8 +40,6 @@ from federated.workflow import (
 )
 from ml.demo_data import DataConfig, Split, generate
 from qaid.config import REPO_ROOT, get_settings
-
-ConfigValue = bool | int | float | str
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class RunOptions:
     notify_hips: bool = True
 
     @classmethod
-    def from_run_config(cls, rc: Mapping[str, ConfigValue]) -> RunOptions:
+    def from_run_config(cls, rc: Mapping[str, UserConfigValue]) -> RunOptions:
         values: dict[str, Any] = {}
         for name, default in cls.__dataclass_fields__.items():
             key = name.replace("_", "-")
@@ -117,7 +116,7 @@ def build_strategy(opts: RunOptions, cfg: task.FedTaskConfig, initial: list[np.n
     """FedAvg/FedProx with the failure tolerance knobs, wrapped for central DP when it is on."""
     bn_local = cfg.bn_calibrate and not federated_bn(opts, cfg)
 
-    def fit_config(server_round: int) -> dict[str, ConfigValue]:
+    def fit_config(server_round: int) -> dict[str, UserConfigValue]:
         return {"server_round": server_round, "local_epochs": cfg.local_epochs, "bn_local": bn_local,
                 "lr_factor": task.lr_factor(cfg.lr_schedule, server_round, opts.rounds)}  # fmt: skip
 

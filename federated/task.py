@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from flwr.app.user_config import UserConfigValue
 from torch import nn
 
 from ml.demo_data import Split
@@ -65,10 +66,9 @@ TASKS = ("cascade", "segmentation")
 PRIMARY = {"cascade": "labeler_macro_f1", "segmentation": "segmentation_dice"}
 LR_SCHEDULES = ("constant", "cosine")
 LR_FLOOR = 0.05  # the cosine schedule's last-round factor
-ConfigValue = bool | int | float | str
 
 
-def _bool(v: ConfigValue) -> bool:
+def _bool(v: UserConfigValue) -> bool:
     return v.lower() in ("1", "true", "yes") if isinstance(v, str) else bool(v)
 
 
@@ -90,7 +90,7 @@ class FedTaskConfig:
     bn_calibrate: bool = True
 
     @classmethod
-    def from_run_config(cls, rc: Mapping[str, ConfigValue]) -> FedTaskConfig:
+    def from_run_config(cls, rc: Mapping[str, UserConfigValue]) -> FedTaskConfig:
         blocks = tuple(int(b) for b in str(rc.get("cascade-blocks", "2,4,8,6")).split(","))
         task = str(rc.get("task", "cascade"))
         if task not in TASKS:
@@ -333,6 +333,8 @@ def evaluate_split(cfg: FedTaskConfig, model: nn.Module, split: Split) -> dict[s
     tc = cfg.train_config()
     model.eval()
     if cfg.task == "cascade":
+        if not isinstance(model, Cascade):
+            raise TypeError(f"a cascade task needs a Cascade, not {type(model).__name__}")
         spec = tc.spec("cascade")
         return evaluate_cascade(model, images_to_tensor(split.images, spec), np.asarray(split.labels)).metrics
     spec = tc.spec("segmentation")

@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
+from starlette.middleware.base import RequestResponseEndpoint
 
 from hub.context import HubContext
 from hub.crypto import DataBox, tokens_equal
@@ -37,9 +38,9 @@ from qaid import redact
 from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
 from qaid.config import REPO_ROOT, Settings, get_settings
 from qaid.db import STORAGE_ERRORS, make_engine, session_factory, storage_unavailable
-from qaid.ratelimit import RateLimiter, retry_after
 from qaid.transcript.schema import CODED_ERROR_TYPES
 from qaid_contracts.limits import MAX_HUB_JSON_BYTES, MAX_IMAGE_BYTES
+from qaid_contracts.ratelimit import RateLimiter, retry_after
 
 log = logging.getLogger("hub")
 # The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
@@ -70,7 +71,11 @@ def create_app(
     upload_limiter: RateLimiter | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    uploads = upload_limiter or RateLimiter(settings.image_upload_burst, settings.image_upload_per_minute)
+    uploads = (
+        upload_limiter
+        if upload_limiter is not None
+        else RateLimiter(settings.image_upload_burst, settings.image_upload_per_minute)
+    )
     check_secrets(settings)
     engine = engine or make_engine(settings.hub_db_url())
     box = DataBox(settings.data_key)
@@ -120,7 +125,7 @@ def create_app(
     )
 
     @app.middleware("http")
-    async def _json_body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _json_body_limit(request: Request, call_next: RequestResponseEndpoint) -> Response:
         declared = request.headers.get("content-length", "")
         is_image = request.url.path.startswith("/api/v1/images")
         if not is_image and declared.isdigit() and int(declared) > MAX_HUB_JSON_BYTES:
@@ -128,7 +133,7 @@ def create_app(
         return await call_next(request)
 
     @app.middleware("http")
-    async def _upload_rate_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _upload_rate_limit(request: Request, call_next: RequestResponseEndpoint) -> Response:
         # Anonymous uploads (the web chat page) are limited per client address before the body is
         # read. The bot and the channels upload for many patients with the service token and limit
         # per sender themselves. Behind a proxy the address is the real client's only when uvicorn

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+from starlette.middleware.base import RequestResponseEndpoint
 
 from inbox import pages
 from inbox.store import InboxStore
@@ -36,7 +37,7 @@ from qaid.webhooks import EVENT_TYPE
 log = logging.getLogger("inbox")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 _REQUIRED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
-_FHIR = {"application/fhir+json": {}}
+_FHIR: dict[str, dict[str, Any]] = {"application/fhir+json": {}}
 
 
 class WebhookEvent(BaseModel):
@@ -141,7 +142,7 @@ def create_app(
     errors = error_responses()
 
     @app.middleware("http")
-    async def _doctors_only(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _doctors_only(request: Request, call_next: RequestResponseEndpoint) -> Response:
         # The pages and JSON hold patients' transcripts. With QAID_INBOX_TOKEN set they need it:
         # HTTP Basic (any user name, the token as password) so a doctor's browser prompts, or Bearer
         # for tools. The webhook has its own check (the signature) and /health stays open.

@@ -25,9 +25,9 @@ def payload(
     """The event body; with ``image_url``, ``links.images`` maps each image id to its capability URL
     on the hub (outside ``data``, which stays exactly the versioned transcript schema).
 
-    The stored transcript is already compact UTF-8 JSON, so it is spliced in as is instead of
-    being parsed and dumped again per attempt (the hot path of the worker); the result is the
-    same bytes on every retry.
+    The stored transcript is already compact UTF-8 JSON, so it is spliced in as is, never dumped
+    again, and the result is the same bytes on every retry. With ``image_url`` the body is parsed
+    once per call to find the image ids for the links.
     """
     head = {"type": EVENT_TYPE, "timestamp": event_time.astimezone(UTC).isoformat()}
     out = json.dumps(head, separators=(",", ":"), ensure_ascii=False)[:-1].encode()

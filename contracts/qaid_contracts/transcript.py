@@ -8,7 +8,7 @@ enforces the limits in :mod:`qaid_contracts.limits`). Keys a producer may leave 
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Final, Literal, TypedDict
 
 from qaid_contracts.vocabulary import FindingKind, Urgency
 
@@ -24,7 +24,7 @@ __all__ = [
     "Transcript",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 class Consent(TypedDict):

@@ -8,6 +8,7 @@ falls back to the configured ``hub_db_url``.
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from hub.models import Base
 
@@ -15,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

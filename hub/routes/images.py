@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -15,10 +17,10 @@ from qaid_contracts.errors import IMAGE_NOT_FOUND, IMAGE_TOO_LARGE, INVALID_IMAG
 router = APIRouter(prefix="/api/v1/images", tags=["images"], responses=error_responses(403))
 
 
-_RAW_BODY = {"requestBody": {"content": {"application/octet-stream": {}}}}
+_RAW_BODY: dict[str, Any] = {"requestBody": {"content": {"application/octet-stream": {}}}}
 
 
-_SEEN = {
+_SEEN: dict[int | str, dict[str, Any]] = {
     200: {
         "model": StoredImage,
         "description": "The same bytes were uploaded before: the same image id and token",
@@ -50,7 +52,7 @@ async def upload(request: Request, hub: Hub) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=201 if stored.created else 200)
 
 
-_IMAGE_TYPES = {"image/png": {}, "image/jpeg": {}, "application/dicom": {}}
+_IMAGE_TYPES: dict[str, dict[str, Any]] = {"image/png": {}, "image/jpeg": {}, "application/dicom": {}}
 
 
 @router.get("/{image_id}", response_class=Response, responses={200: {"content": _IMAGE_TYPES}})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -26,7 +26,7 @@ from qaid_contracts.errors import DELIVERY_NOT_FOUND, INVALID_REQUEST, TRANSCRIP
 router = APIRouter(prefix="/api/v1", tags=["transcripts"], responses=error_responses(410))
 
 
-_ALREADY = {
+_ALREADY: dict[int | str, dict[str, Any]] = {
     200: {
         "model": TranscriptReceipt,
         "description": "This conversation was already accepted: the same id, `duplicate: true`",
@@ -56,7 +56,7 @@ def post_transcript(transcript: Transcript, db: Db, hub: Hub) -> JSONResponse:
     return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if accepted.created else 200)
 
 
-_RENDERINGS = {
+_RENDERINGS: dict[str, dict[str, Any]] = {
     "application/json": {"schema": {"$ref": "#/components/schemas/TranscriptDetail"}},
     "application/fhir+json": {},
     "application/pdf": {},

@@ -157,8 +157,6 @@ def _server(name: str, port: int) -> network.Component:
     return network.Component(name, argv, port, f"http://127.0.0.1:{port}/")
 
 
-
-
 def test_a_component_that_dies_is_restarted_and_recorded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

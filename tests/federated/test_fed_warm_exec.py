@@ -37,6 +37,14 @@ def test_fork_executor_runs_clientapp_in_a_child(tmp_path: Path) -> None:
     ex.fallback.launch.assert_called_once()
 
 
+def test_the_superexec_hook_the_warm_executor_replaces_still_exists() -> None:
+    """warm_exec swaps ``run_superexec.get_executor`` (Flower 1.41 has no setting for it): a Flower
+    upgrade that renames it must fail here, not silently fall back to cold processes."""
+    from flwr.supercore.superexec import run_superexec
+
+    assert callable(run_superexec.get_executor)
+
+
 def test_demo_commands_for_the_warm_executor() -> None:
     cmd = supernode_cmd("titan", Path("/d"), "127.0.0.1:9190", 9193, None, warm=True)
     assert cmd[cmd.index("--isolation") + 1] == "process" and "--insecure" in cmd

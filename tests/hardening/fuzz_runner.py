@@ -162,6 +162,7 @@ def run(target: Target, *, target_cases: int, per_unit: int, seed: int = 0, max_
 
 def _run_unit(report: Report, unit: _Unit, examples: int, seed: int) -> bool:
     """One batch of ``examples`` cases; True if generation stopped early with an error (recorded)."""
+
     @hypothesis_seed(seed)
     @settings(
         max_examples=examples,

@@ -14,7 +14,7 @@ from tr_helpers import SERVICE, transcript
 
 from hub.app import create_app
 from qaid.config import Settings
-from qaid.ratelimit import RateLimiter
+from qaid_contracts.ratelimit import RateLimiter
 
 
 def _value(text: str, name: str) -> float:

@@ -20,7 +20,7 @@ from hub.app import create_app
 from hub.db import migrate
 from qaid.config import Settings
 from qaid.db import make_engine
-from qaid.ratelimit import RateLimiter, retry_after
+from qaid_contracts.ratelimit import RateLimiter, retry_after
 
 
 class Clock:

@@ -33,8 +33,6 @@ SERVICE = {"Authorization": "Bearer service-token-for-tests"}
 FAST_POLICY = RetryPolicy(max_attempts=4, base_s=0.05, cap_s=0.2, jitter=0.1, lease_s=30.0)
 
 
-
-
 def make_settings(var_dir: Path, **overrides: Any) -> Settings:
     """Demo hospitals with their inboxes moved to free ports; test secrets, never the real ones."""
     hospitals = [h.model_copy(update={"inbox_port": free_port()}) for h in DEMO_HOSPITALS]

@@ -14,6 +14,7 @@ import aiohttp
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from ..clients import HubClient, ServiceError
 from ..settings import settings
@@ -84,7 +85,7 @@ class ValidateAppointmentForm(FormValidationAction):
         return "validate_appointment_form"
 
     def validate_contact_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         name = clean_name(str(value or ""))
         if not name:
@@ -92,7 +93,7 @@ class ValidateAppointmentForm(FormValidationAction):
         return {"contact_name": name}
 
     def validate_contact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "")
         email, phone = parse_email(text), parse_phone(text)
@@ -102,7 +103,7 @@ class ValidateAppointmentForm(FormValidationAction):
         return {"contact": email or phone, "contact_email": email, "contact_phone": phone}
 
     def validate_consent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is True and slot_list(tracker, CONSENT_HOSPITALS):
             return {"consent": True, "consent_at": now_iso()}
@@ -116,7 +117,7 @@ class ActionAskConsent(Action):
         return "action_ask_consent"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         hospitals = await consent_candidates(tracker)
         if not hospitals:
@@ -176,7 +177,7 @@ class ActionSubmitAppointment(Action):
         return "action_submit_appointment"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if tracker.get_slot("consent") is not True:
             dispatcher.utter_message(
@@ -199,7 +200,7 @@ class ActionAskContactName(Action):
         return "action_ask_contact_name"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=texts.ASK_NAME)
         return []
@@ -210,7 +211,7 @@ class ActionAskContact(Action):
         return "action_ask_contact"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=texts.ASK_CONTACT)
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rasa_sdk import Tracker
 
@@ -103,6 +103,13 @@ def metadata(tracker: Tracker) -> dict[str, Any]:
 def slot_list(tracker: Tracker, name: str) -> list[Any]:
     value = tracker.get_slot(name)
     return list(value) if isinstance(value, list) else []
+
+
+def findings_of(tracker: Tracker) -> list[Finding]:
+    """The findings slot: what every hospital's models said, as the transcript records it."""
+    return [
+        cast(Finding, f) for f in slot_list(tracker, FINDINGS) if isinstance(f, dict) and f.get("hospital_id")
+    ]
 
 
 def slot_dict(tracker: Tracker, name: str) -> dict[str, Any]:

@@ -5,17 +5,18 @@ its entry and its source, a close misspelling is named as such, an unknown term 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from ..settings import settings
 from . import texts
 from .common import DEFINITIONS, slot_list
-from .glossary_index import Entry, glossary, key, warm_up
+from .glossary_index import Entry, glossary, warm_up
 from .message_parts import other_parts
+from .normalize import key
 from .treatment import NO_ADVICE, TREATMENT
 
 if settings().warmup:
@@ -102,7 +103,7 @@ class ActionDefine(Action):
         return "action_define"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
         terms = entity_terms(tracker)

@@ -6,11 +6,10 @@ inside the appointment form, so this action is the single place that answers the
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from ..settings import settings
 from .common import SYMPTOMS, URGENT, slot_list
@@ -21,7 +20,7 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         number = settings().emergency_number
         dispatcher.utter_message(

@@ -15,6 +15,7 @@ import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from qaid_contracts.errors import IMAGE_NOT_FOUND
 from qaid_contracts.hip import Segmentation
@@ -165,7 +166,7 @@ class FollowUp(Action, ABC, Generic[R]):
         return [h for h in hospitals if str(h["id"]) in hip_images]
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         cfg = settings()
         image = slot_dict(tracker, IMAGE)

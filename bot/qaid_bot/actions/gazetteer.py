@@ -113,7 +113,7 @@ class Gazetteer:
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                return db.execute("SELECT v FROM meta WHERE k = 'stamp'").fetchone()[0] == _stamp()
+                return bool(db.execute("SELECT v FROM meta WHERE k = 'stamp'").fetchone()[0] == _stamp())
             finally:
                 db.close()
         except (sqlite3.Error, TypeError):

@@ -141,7 +141,7 @@ class Glossary:
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                return db.execute("SELECT v FROM meta WHERE k = 'stamp'").fetchone()[0] == stamp()
+                return bool(db.execute("SELECT v FROM meta WHERE k = 'stamp'").fetchone()[0] == stamp())
             finally:
                 db.close()
         except (sqlite3.Error, TypeError):

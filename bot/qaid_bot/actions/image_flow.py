@@ -14,6 +14,7 @@ import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from qaid_contracts.hip import Analysis, Segmentation
 from qaid_contracts.hub import NearbyHospital
@@ -51,7 +52,7 @@ class ActionAnalyzeImage(Action):
         return "action_analyze_image"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         cfg = settings()
         image = metadata(tracker).get("image")
@@ -97,7 +98,8 @@ class ActionAnalyzeImage(Action):
             hip = HipClient(session, h, cfg.hip_timeout_s)
             hip_image_id = await hip.upload(data)
             res = await hip.analyze(hip_image_id)
-            if cs.offers_topic(h, (res.get("label") or {}).get("topic"), "segmentation"):
+            label = res["label"]
+            if label and cs.offers_topic(h, label["topic"], "segmentation"):
                 outlining[str(h["id"])] = asyncio.ensure_future(
                     settle(h, hip.segment(hip_image_id), cfg.hip_timeout_s)
                 )
@@ -193,7 +195,8 @@ class ActionAnalyzeImage(Action):
             for o in ok
             if (hospital_id := str(o.hospital["id"])) in outlining
             and o.value is not None
-            and (o.value[1]["label"] or {}).get("topic") == verdict.topic
+            and (label := o.value[1]["label"]) is not None
+            and label["topic"] == verdict.topic
         ]
         if not jobs:
             return None

@@ -15,6 +15,9 @@ import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from qaid_contracts.hub import NearbyHospital
 
 from ..clients import HubClient, ServiceError
 from ..settings import settings
@@ -101,7 +104,7 @@ def coords_from_text(text: str) -> dict[str, Any] | None:
     return {"lat": lat, "lon": lon}
 
 
-def _offers_text(h: dict[str, Any]) -> str:
+def _offers_text(h: NearbyHospital) -> str:
     topics = sorted({t for ts in (h.get("offers") or {}).values() for t in (ts or [])})
     return ", ".join(topic_phrase(t) for t in topics) or "image triage only"
 
@@ -111,7 +114,7 @@ class ActionSetLocation(Action):
         return "action_set_location"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
         said = [

@@ -15,6 +15,7 @@ import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from qaid_contracts import limits
 from qaid_contracts.transcript import SCHEMA_VERSION, Consent, Contact, Message, Transcript
@@ -26,11 +27,11 @@ from .common import (
     CONSENSUS,
     CONSENT_HOSPITALS,
     DEFINITIONS,
-    FINDINGS,
     IMAGES,
     SYMPTOMS,
     TRANSCRIPT_SENT,
     URGENT,
+    findings_of,
     location,
     names,
     now_iso,
@@ -124,11 +125,7 @@ def build_transcript(tracker: Tracker, ended_reason: str, final_bot_text: str | 
         messages=transcript_messages(tracker, final_bot_text),
         images=slot_list(tracker, IMAGES),
         # Only what the consented hospitals' models said travels; other hospitals' output stays here.
-        findings=[
-            f
-            for f in slot_list(tracker, FINDINGS)
-            if isinstance(f, dict) and f.get("hospital_id") in consented
-        ],
+        findings=[f for f in findings_of(tracker) if f["hospital_id"] in consented],
         consensus=slot_list(tracker, CONSENSUS),
         symptoms=[str(s) for s in slot_list(tracker, SYMPTOMS)],
         definitions=[str(d) for d in slot_list(tracker, DEFINITIONS)],
@@ -161,7 +158,7 @@ class ActionEndConversation(Action):
         return "action_end_conversation"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reason = ended_reason(tracker)
         cfg = settings()

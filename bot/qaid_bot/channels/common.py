@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from sanic.response import HTTPResponse
 from qaid_contracts import errors, limits
 from qaid_contracts.errors import ErrorDetail, ErrorResponse
 from qaid_contracts.hub import StoredImage
+from qaid_contracts.ratelimit import RateLimiter
 
 from ..clients import HubClient, ServiceError
 from ..settings import settings
@@ -246,25 +248,35 @@ class SenderLimit:
         burst: int = RATE_BURST,
         per_minute: float = RATE_PER_MINUTE,
         size: int = 10_000,
-        clock: Any = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.burst, self.rate, self.size, self.clock = float(max(1, burst)), per_minute / 60.0, size, clock
-        self._buckets: OrderedDict[str, tuple[float, float, bool]] = OrderedDict()  # tokens, at, told
+        self._buckets = RateLimiter(max(1, burst), per_minute, max_keys=size, clock=clock)
+        self._told: OrderedDict[str, None] = OrderedDict()  # refused senders already told once
+        self.size = size
+
+    @property
+    def rate(self) -> float:
+        """Tokens per second (0: no limit)."""
+        return self._buckets.rate
+
+    @property
+    def remembered(self) -> int:
+        """How many senders are remembered (bounded by ``size``)."""
+        return self._buckets.remembered
 
     def check(self, sender: str | None) -> str:
         """``"ok"`` (a token taken), ``"notify"`` (first refusal) or ``"drop"``."""
-        if self.rate <= 0 or not sender:
+        if not self._buckets.enabled or not sender:
             return "ok"
-        now = self.clock()
-        tokens, at, told = self._buckets.pop(sender, (self.burst, now, False))
-        tokens = min(self.burst, tokens + (now - at) * self.rate)
-        verdict = "ok" if tokens >= 1.0 else ("drop" if told else "notify")
-        if verdict == "ok":
-            tokens, told = tokens - 1.0, False
-        self._buckets[sender] = (tokens, now, told or verdict == "notify")
-        while len(self._buckets) > self.size:
-            self._buckets.popitem(last=False)
-        return verdict
+        if self._buckets.take(sender) == 0.0:
+            self._told.pop(sender, None)
+            return "ok"
+        if sender in self._told:
+            return "drop"
+        self._told[sender] = None
+        while len(self._told) > self.size:
+            self._told.popitem(last=False)
+        return "notify"
 
 
 def user_text(text: str | None, commands: dict[str, str], fallback: str) -> str:

@@ -235,7 +235,7 @@ class SlackInput(InputChannel):
             authed, auths = payload.get("authed_users"), payload.get("authorizations")
             bot_users = [u for u in authed if isinstance(u, str)] if isinstance(authed, list) else []
             auths = auths if isinstance(auths, list) else []
-            bot_users += [a.get("user_id") for a in auths if isinstance(a, dict)]
+            bot_users += [str(a["user_id"]) for a in auths if isinstance(a, dict) and a.get("user_id")]
             self._spawn(self.handle_message(event, bot_users, on_new_message))
             return response.json({"status": "ok"})
 
@@ -313,8 +313,8 @@ class SlackInput(InputChannel):
             await self._tell(out, recipient, c.TOO_LONG)
             return
         try:
-            files = event.get("files") if isinstance(event.get("files"), list) else []
-            files = [f for f in files if isinstance(f, dict)]
+            listed = event.get("files")
+            files = [f for f in listed if isinstance(f, dict)] if isinstance(listed, list) else []
             images = [f for f in files if c.is_image_file(f.get("mimetype"), f.get("name"))]
             if files and not images:
                 await out.send_text_message(recipient, c.UNSUPPORTED_FILE)

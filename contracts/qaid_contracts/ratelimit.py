@@ -1,7 +1,9 @@
 """Per-sender token buckets, in memory: a sender may burst, then is held to a steady rate.
 
-Used where anonymous patients reach the platform directly (the hub's image upload from the web
-chat). The state is per process on purpose: with N hub replicas behind a load balancer a sender
+Both runtimes hold patients to the same rule (a burst, then so many per minute; ``Retry-After`` in
+whole seconds): the hub for anonymous image uploads, the bot's channels per chat sender. So the one
+implementation lives here, beside the limits, and neither side re-writes it. The state is per
+process on purpose: with N hub replicas behind a load balancer a sender
 gets at most N times the rate, which still stops a flood, and nothing shared (Redis) has to be up
 for uploads to work. The number of senders remembered is bounded, so a scan over many addresses
 cannot grow memory: the least recently seen sender is forgotten first (and starts again full).
@@ -14,6 +16,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+
+__all__ = ["RateLimiter", "retry_after"]
 
 
 class RateLimiter:
@@ -39,6 +43,11 @@ class RateLimiter:
     @property
     def enabled(self) -> bool:
         return self.rate > 0
+
+    @property
+    def remembered(self) -> int:
+        """How many senders are remembered (at most ``max_keys``)."""
+        return len(self._buckets)
 
     def take(self, key: str) -> float:
         """Take one token for ``key``: 0.0 when allowed, else the seconds until the next one."""
