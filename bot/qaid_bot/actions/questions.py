@@ -17,6 +17,7 @@ import aiohttp
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from qaid_contracts.hip import VqaAnswer
 from qaid_contracts.limits import MAX_QUESTION_CHARS
@@ -103,7 +104,7 @@ class ActionAnswerQuestion(FollowUp[Asked]):
         return str((tracker.latest_message or {}).get("text") or "").strip()
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         parts = other_parts(tracker)
         image = slot_dict(tracker, IMAGE)

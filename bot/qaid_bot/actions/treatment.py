@@ -5,11 +5,11 @@ offers to pass the question on to a nearby hospital."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from .glossary_index import glossary
 from .message_parts import other_parts
@@ -33,7 +33,7 @@ class ActionTreatmentQuestion(Action):
         return "action_treatment_question"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
         parts = other_parts(tracker)

@@ -3,11 +3,10 @@ and where real help is: their doctor, and the emergency number if it becomes urg
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from ..settings import settings
 from .message_parts import WORRY_ACK
@@ -18,7 +17,7 @@ class ActionAcknowledgeWorry(Action):
         return "action_acknowledge_worry"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         number = settings().emergency_number
         dispatcher.utter_message(
