@@ -49,8 +49,9 @@ def test_realistic_patient_messages_end_to_end(network: Settings) -> None:
         assert len(LONG_QUESTION) > MAX_QUESTION_CHARS
         answer = patient.say(LONG_QUESTION)
         assert "sorry this is worrying you" in answer.lower(), answer
-        assert re.search(r"Is there a lesion\? Answer: (yes|no)\.", answer), answer
-        assert re.search(r"\b\d of 2 hospitals? answered\b", answer), answer
+        # the two brain-MRI hospitals' models answer (or disagree, which is said as such)
+        assert re.search(r"Is there a lesion\? (Answer: (yes|no)\.|The hospitals disagree\.)", answer), answer
+        assert re.search(r"\b\d of 2 hospitals answered\b|\(of 2\)", answer), answer
         assert "unreachable" not in answer and "refused" not in answer, answer
 
         unsupported = patient.say("is there a fracture?")

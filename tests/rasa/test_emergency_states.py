@@ -128,7 +128,7 @@ def results() -> dict[str, dict[str, list[tuple[str, bool]]]]:
                 print(f"missed ({state}): {text}")
         for text, fired in r["lookalikes"]:
             if fired and state == "start":
-                print(f"false alarm (every state alike when listed only here): {text}")
+                print(f"false alarm (start): {text}")
     return found
 
 
