@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qaid_bot.actions.question_types import understand
+from qaid_bot.nlu.question_types import understand
 from qaid_bot.nlu.red_flags import assess
 
 BOT = Path(__file__).resolve().parents[2] / "bot"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qaid_bot.actions.question_types import FALLBACK_TYPES, question_parts, understand, what_i_can_tell
+from qaid_bot.nlu.question_types import FALLBACK_TYPES, question_parts, understand, what_i_can_tell
 
 DEV = {
     "lesion": [

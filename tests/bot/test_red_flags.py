@@ -187,3 +187,12 @@ def test_reminder_intent_is_never_predicted_from_text() -> None:
     assert decide("EXTERNAL_inactivity", {}, {"name": "EXTERNAL_inactivity", "confidence": 0.9}, []) == (
         "nlu_fallback"
     )
+
+
+def test_an_unsure_classifier_on_a_long_image_question_gets_the_question_sentence() -> None:
+    text = (
+        "Sorry, long story. My GP sent me for this MRI after months of tingling, the clinic is closed "
+        "and my husband says to wait. Does it show any lesion?"
+    )
+    assert decide(text, {}, {"name": "nlu_fallback", "confidence": 0.45}, []) == "ask_image_question"
+    assert decide("hmm ok whatever", {}, {"name": "nlu_fallback", "confidence": 0.4}, []) is None

@@ -23,6 +23,7 @@ from qaid_contracts.hip import VqaAnswer
 from qaid_contracts.limits import MAX_QUESTION_CHARS
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError
+from ..nlu.question_types import FALLBACK_TYPES, Understood, understand, what_i_can_tell
 from ..settings import settings
 from . import consensus as cs
 from . import texts
@@ -41,7 +42,6 @@ from .common import (
 from .consensus import join_and
 from .follow_up import FollowUp
 from .message_parts import image_reference, other_parts
-from .question_types import FALLBACK_TYPES, Understood, understand, what_i_can_tell
 
 # A hospital's declared question types, asked once a minute (they change only with a new bundle).
 _TYPES_TTL_S = 60.0

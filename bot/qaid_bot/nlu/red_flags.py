@@ -28,6 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from .question_types import understand
 from .red_flag_rules import COMPILED
 
 EMERGENCY = "emergency"
@@ -250,6 +251,10 @@ def decide(
     if predicted.startswith("EXTERNAL_"):
         # reminder intents arrive without NLU; a typed message must never trigger one
         return "nlu_fallback"
+    if predicted == "nlu_fallback" and understand(text).types:
+        # a long message the classifier is unsure of, whose question sentence asks about the image
+        # ("<several sentences of context>. Is there a lesion?"): the context does not change the request
+        return "ask_image_question"
     if predicted == EMERGENCY and found.mentioned:
         # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"): its runner-up
         return _runner_up(ranking)
