@@ -55,7 +55,7 @@ test-rasa:
 	cd bot && ../$(BOT)/rasa data validate --fail-on-warnings --quiet
 	cd bot && ../$(BOT)/rasa test core --stories tests/test_stories.yml --model models/qaid.tar.gz --fail-on-prediction-errors --out ../var/rasa-results --quiet
 	# held-out realistic patient messages (bot/tests/heldout, never trained on): intent macro-F1 gate.
-	# Issue 15 asks for 0.93; this model measures 0.898 (docs/nlu.md), so the gate holds that level
+	# Issue 15 asks for 0.93; this model measures 0.901 (docs/nlu.md), so the gate holds that level
 	# (less a margin for retraining) until the target is met - raise it then, never lower it.
 	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout --quiet
 	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout/intent_report.json --min-macro-f1 0.88
