@@ -17,6 +17,9 @@ Run with the bot venv (it has aiohttp and the rasa CLI), against a running Q&Aid
 
 Options: --users, --turns (per user and round), --rounds, --baseline-dir (reuse a trained `rasa init`
 project), --baseline-url (reuse a running baseline server), --json (machine-readable result).
+--same-turns sends the baseline Q&Aid's own turns and --baseline-name names it: with --baseline-url
+pointing at a second Q&Aid server (another model, or another checkout's code), this compares two
+versions of the assistant side by side in one run (issue 15: the new NLU beside today's).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ QAID_TURNS = [
     "what does hemiparesis mean?",
     "are you a bot?",
     "thanks",
+    # realistic patient messages (issue 15): context, worry, a term inside a sentence
+    "I have MS and my neurologist keeps talking about demyelination at every visit, what is that?",
+    "Honestly I'm really scared, I haven't slept properly since the scan and nobody has called me yet.",
 ]
 BASELINE_TURNS = ["hello", "I am feeling great", "are you a bot?", "I am sad", "yes", "bye"]
 
@@ -148,9 +154,11 @@ async def main() -> int:
     ap.add_argument("--baseline-dir", type=Path, help="a trained `rasa init` project to serve")
     ap.add_argument("--baseline-port", type=int, default=15906)
     ap.add_argument("--users", type=int, default=8)
-    ap.add_argument("--turns", type=int, default=6, help="turns per user and round")
+    ap.add_argument("--turns", type=int, default=8, help="turns per user and round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--same-turns", action="store_true", help="send the baseline Q&Aid's turns too")
+    ap.add_argument("--baseline-name", default="rasa-init")
     args = ap.parse_args()
 
     proc, created = None, None
@@ -162,7 +170,7 @@ async def main() -> int:
         await wait_ready(args.qaid_url, 60)
         await wait_ready(baseline, 300)
         qaid_turns = (QAID_TURNS * args.turns)[: args.turns]
-        base_turns = (BASELINE_TURNS * args.turns)[: args.turns]
+        base_turns = ((QAID_TURNS if args.same_turns else BASELINE_TURNS) * args.turns)[: args.turns]
         # warm-up: the first turns load lazy parts (TensorFlow graphs, the glossary)
         await load(args.qaid_url, qaid_turns, 2)
         await load(baseline, base_turns, 2)
@@ -174,7 +182,7 @@ async def main() -> int:
     finally:
         stop_baseline(proc, created)
 
-    rows = [summary("qaid", qaid), summary("rasa-init", base)]
+    rows = [summary("qaid", qaid), summary(args.baseline_name, base)]
     ratio = {
         "p50_ratio": round(rows[0]["p50_ms"] / rows[1]["p50_ms"], 2),
         "p95_ratio": round(rows[0]["p95_ms"] / rows[1]["p95_ms"], 2),
@@ -186,7 +194,7 @@ async def main() -> int:
     print(f"{'bot':<10} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
     for r in rows:
         print(f"{r['bot']:<10} {r['turns']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['mean_ms']:>8}")
-    print(f"Q&Aid / rasa init: p50 x{ratio['p50_ratio']}, p95 x{ratio['p95_ratio']}")
+    print(f"Q&Aid / {args.baseline_name}: p50 x{ratio['p50_ratio']}, p95 x{ratio['p95_ratio']}")
     return 0
 
 

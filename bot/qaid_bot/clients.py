@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from qaid_contracts import errors, paths
-from qaid_contracts.hip import Analysis, ImageCreated, Segmentation, VqaAnswer, VqaQuestion
+from qaid_contracts.hip import Analysis, Capabilities, ImageCreated, Segmentation, VqaAnswer, VqaQuestion
 from qaid_contracts.hub import NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 from qaid_contracts.transcript import Transcript
 
@@ -196,6 +196,15 @@ class HipClient:
 
     async def segment(self, hip_image_id: str) -> Segmentation:
         return cast(Segmentation, await self._post(paths.hip_segment(hip_image_id)))
+
+    async def capabilities(self) -> Capabilities:
+        return cast(
+            Capabilities,
+            await _request(
+                self.session, "GET", self.base + paths.HIP_CAPABILITIES, headers=self.headers,
+                timeout=self.timeout,
+            ),
+        )  # fmt: skip
 
 
 @dataclass

@@ -27,6 +27,7 @@ from qaid_contracts.hip import (
     Analysis,
     Anomaly,
     AnomalySource,
+    Capabilities,
     ImageCreated,
     Label,
     Medical,
@@ -55,6 +56,7 @@ def fail(status: int, code: str, message: str = "refused") -> web.HTTPException:
         403: web.HTTPForbidden,
         404: web.HTTPNotFound,
         409: web.HTTPConflict,
+        422: web.HTTPUnprocessableEntity,
         500: web.HTTPInternalServerError,
     }
     return kinds[status](text=json.dumps(body), content_type="application/json")
@@ -62,7 +64,8 @@ def fail(status: int, code: str, message: str = "refused") -> web.HTTPException:
 
 @dataclass
 class FakeHip:
-    """One hospital's HIP. ``mode``: ok | hang | error500 | forget (404 on the first vqa)."""
+    """One hospital's HIP. ``mode``: ok | hang | error500 | error422 (vqa refused) | forget (404 on the
+    first vqa). ``question_types``: what its capabilities declare (None: nothing, as older HIPs)."""
 
     id: str
     name: str
@@ -81,6 +84,7 @@ class FakeHip:
     url: str = ""
     forgot: bool = False
     segment_delay: float = 0.0
+    question_types: list[dict[str, str]] | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -132,8 +136,27 @@ class FakeHip:
             )
             return reply("hip.Analysis", analysis)
 
+        async def capabilities(request: web.Request) -> web.Response:
+            await gate(request)
+            self.calls.append("capabilities")
+            caps = Capabilities(
+                hip_id=self.id,
+                hip_name=self.name,
+                bundle_version=f"{self.id}-b1",
+                models=[],
+                labels=["brain", "chest"],
+                offers=self.offers,
+                label_topics={"brain": "brain_mri", "chest": "chest_xray"},
+            )
+            body: dict[str, Any] = dict(caps)
+            if self.question_types is not None:  # a bundle that declares its VQA's question types
+                body["question_types"] = self.question_types
+            return reply("hip.Capabilities", body)
+
         async def vqa(request: web.Request) -> web.Response:
             await gate(request)
+            if self.mode == "error422":
+                raise fail(422, errors.INVALID_REQUEST, "question: too long")
             if self.mode == "forget" and not self.forgot:
                 self.forgot = True
                 self.images.clear()
@@ -173,6 +196,7 @@ class FakeHip:
         app.router.add_post("/v1/images", upload)
         app.router.add_post("/v1/images/{id}/analyze", analyze)
         app.router.add_post("/v1/images/{id}/vqa", vqa)
+        app.router.add_get("/v1/capabilities", capabilities)
         app.router.add_post("/v1/images/{id}/segment", segment)
         return app
 

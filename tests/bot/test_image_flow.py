@@ -8,8 +8,9 @@ import time
 import pytest
 from bot_fakes import PNG, image_metadata, make_tracker, slot_events, texts
 
-from qaid_bot.actions.follow_up import ActionAnswerQuestion, ActionSegment
+from qaid_bot.actions.follow_up import ActionSegment
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
+from qaid_bot.actions.questions import ActionAnswerQuestion
 from qaid_contracts.hub import NearbyHospital
 
 SEG_B64 = base64.b64encode(PNG).decode()

@@ -1,4 +1,4 @@
-"""Emergency first, red-flag keywords, the bot's honesty; symptoms and location."""
+"""Emergency first, the bot's honesty; symptoms and location (red-flag detection: test_red_flags.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from qaid_bot.actions.emergency import ActionEmergency
 from qaid_bot.actions.fallback import ActionCoreFallback
 from qaid_bot.actions.location import ActionSetLocation, coords_from_metadata, coords_from_text, resolve_place
 from qaid_bot.actions.symptoms import ActionNoteSymptoms
-from qaid_bot.nlu.red_flags import decide, is_red_flag
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,70 +26,6 @@ async def test_emergency_default_number_and_inside_a_form(dispatcher, env):
     await ActionEmergency().run(dispatcher, tracker, {})
     assert texts(dispatcher)[0].startswith("Call 112 now")
     assert "continue" in texts(dispatcher)[1]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I have chest pain",
-        "i cant breathe",
-        "I can't breathe",
-        "my dad had a stroke",
-        "she is unconscious",
-        "I'm thinking about suicide",
-        "I want to kill myself",
-        "he passed out",
-        "crushing chest pressure",
-        "shortness of breath",
-        "my son is having a seizure",
-        "Ana Popescu, chest pain",
-    ],
-)
-async def test_red_flags(text):
-    assert is_red_flag(text)
-    assert decide(text, {}, {"name": "describe_symptoms", "confidence": 0.3}, []) == "emergency"
-
-
-@pytest.mark.parametrize(
-    "text,intent",
-    [
-        ("what is a stroke?", "ask_definition"),
-        ("is there a stroke on the scan?", "ask_image_question"),
-        ("does my mri show a stroke?", "ask_image_question"),
-    ],
-)
-async def test_informational_mentions_are_not_emergencies(text, intent):
-    assert decide(text, {}, {"name": intent, "confidence": 0.9}, []) is None
-
-
-async def test_personal_definition_question_is_still_an_emergency():
-    assert (
-        decide(
-            "I think I'm having a stroke, what is it?", {}, {"name": "ask_definition", "confidence": 0.9}, []
-        )
-        == "emergency"
-    )
-
-
-@pytest.mark.parametrize("text", ["I have a headache", "is there a lesion?", "book an appointment", "hi"])
-async def test_no_red_flag(text):
-    assert not is_red_flag(text)
-
-
-async def test_metadata_decides_image_and_location():
-    assert (
-        decide("what is this?", {"image": {"image_id": "x"}}, {"name": "ask_image_question"}, [])
-        == "share_image"
-    )
-    assert decide("here", {"location": {"lat": 1, "lon": 2}}, {"name": "greet"}, []) == "share_location"
-    assert decide("hello", {}, {"name": "greet", "confidence": 0.99}, []) is None
-
-
-async def test_reminder_intent_is_never_predicted_from_text():
-    assert (
-        decide("EXTERNAL_inactivity", {}, {"name": "EXTERNAL_inactivity", "confidence": 0.9}, [])
-        == "nlu_fallback"
-    )
 
 
 async def test_symptoms_are_noted(dispatcher):

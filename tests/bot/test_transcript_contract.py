@@ -17,8 +17,9 @@ from bot_fakes import bot_event, image_metadata, make_tracker, slot_events, user
 
 from qaid_bot.actions.appointment import ActionAskConsent, ValidateAppointmentForm
 from qaid_bot.actions.emergency import ActionEmergency
-from qaid_bot.actions.follow_up import ActionAnswerQuestion, ActionSegment
+from qaid_bot.actions.follow_up import ActionSegment
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
+from qaid_bot.actions.questions import ActionAnswerQuestion
 from qaid_bot.actions.transcript import ActionEndConversation
 
 REPO = Path(__file__).resolve().parents[2]

@@ -218,3 +218,16 @@ def test_output_channel_sends_data_urls_as_uploads_and_public_urls_by_url(server
     assert keyboard == {"inline_keyboard": [[{"text": "Yes", "callback_data": "/affirm"}]]}
     tries = p.find("telegram", "sendPhoto", chat_id="9004")
     assert [type(c.data["photo"]) for c in tries] == [str, bytes] and tries[1].data["photo"] == PNG
+
+
+def test_the_bot_asking_for_a_location_shows_telegrams_location_button(server: Server) -> None:
+    out = TelegramOutput(
+        TelegramApi(TELEGRAM_TOKEN, server.platforms.url + "/telegram"), "http://hub.invalid"
+    )
+    asking = {"text": "Where are you?", "custom": {"request_location": True}}
+    asyncio.run(out.send_response("9005", asking))
+    sent = server.platforms.find("telegram", "sendMessage", chat_id="9005")
+    assert sent[0].data["text"] == "Where are you?"
+    markup = sent[1].data["reply_markup"]
+    assert markup["keyboard"] == [[{"text": "Share my location", "request_location": True}]]
+    assert markup["one_time_keyboard"] is True and "share your location" in sent[1].data["text"]

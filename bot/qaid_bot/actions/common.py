@@ -9,7 +9,22 @@ from typing import Any, TypeVar, cast
 
 from rasa_sdk import Tracker
 
-from qaid_contracts.errors import TASK_NOT_OFFERED
+from qaid_contracts.errors import (
+    BAD_REQUEST,
+    CORRUPT_IMAGE,
+    EMPTY_BODY,
+    FORBIDDEN,
+    IMAGE_NOT_FOUND,
+    IMAGE_TOO_LARGE,
+    IMAGE_TOO_MANY_PIXELS,
+    INVALID_REQUEST,
+    MALFORMED_JSON,
+    TASK_NOT_OFFERED,
+    TOO_MANY_REQUESTS,
+    UNAUTHORIZED,
+    UNREACHABLE,
+    UNSUPPORTED_IMAGE_TYPE,
+)
 from qaid_contracts.hub import NearbyHospital
 from qaid_contracts.limits import MAX_SHORT_TEXT_CHARS
 from qaid_contracts.transcript import Finding, Location
@@ -17,7 +32,7 @@ from qaid_contracts.vocabulary import FindingKind
 
 from ..clients import HubClient, Outcome
 from ..settings import BotSettings
-from .consensus import join_and
+from .consensus import join_and, unreachable_note
 
 T = TypeVar("T")
 
@@ -121,10 +136,44 @@ def sources_of(outcomes: list[Outcome[T]], version: Callable[[T], object]) -> li
 
 
 def split_outcomes(outcomes: list[Outcome[T]]) -> tuple[list[Outcome[T]], list[Outcome[T]], int]:
-    """(answered, not offering the task, unreachable count)."""
+    """(answered, not offering the task, unreachable count). A hospital that answered with an error
+    (a 4xx: it refused the request) is neither: ``missing_note`` reports it as what it is."""
     ok = [o for o in outcomes if o.ok]
     not_offered = [o for o in outcomes if o.error == TASK_NOT_OFFERED]
-    return ok, not_offered, len(outcomes) - len(ok) - len(not_offered)
+    return ok, not_offered, sum(1 for o in outcomes if o.error == UNREACHABLE)
+
+
+# What a hospital's error code means for the patient (a refusal is not "unreachable").
+_REFUSED: dict[str, str] = {
+    INVALID_REQUEST: "refused the request as invalid",
+    BAD_REQUEST: "refused the request as invalid",
+    MALFORMED_JSON: "refused the request as invalid",
+    EMPTY_BODY: "refused the request as invalid",
+    IMAGE_TOO_LARGE: "refused the image as too large",
+    IMAGE_TOO_MANY_PIXELS: "refused the image as too large",
+    CORRUPT_IMAGE: "could not read the image",
+    UNSUPPORTED_IMAGE_TYPE: "could not read the image",
+    UNAUTHORIZED: "refused Q&Aid's access",
+    FORBIDDEN: "refused Q&Aid's access",
+    TOO_MANY_REQUESTS: "was too busy to answer",
+    IMAGE_NOT_FOUND: "no longer had the image",
+}
+
+
+def missing_note(outcomes: list[Outcome[T]]) -> str:
+    """Which hospitals gave no answer and why: "1 hospital was unreachable and left out. Cismigiu
+    Demo Hospital refused the request as invalid." ("" when every hospital answered)."""
+    parts = [unreachable_note(sum(1 for o in outcomes if o.error == UNREACHABLE))]
+    refused: dict[str, list[str]] = {}
+    for o in outcomes:
+        if o.error and o.error not in (UNREACHABLE, TASK_NOT_OFFERED):
+            why = _REFUSED.get(o.error, f"answered with an error ({o.error})")
+            refused.setdefault(why, []).append(hospital_name(o.hospital))
+    parts += [
+        f"{join_and(who)} {why}, so {'its' if len(who) == 1 else 'their'} answer is missing."
+        for why, who in refused.items()
+    ]
+    return " ".join(p for p in parts if p)
 
 
 def finding(

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from qaid_contracts.errors import IMAGE_NOT_FOUND
-from qaid_contracts.hip import Segmentation, VqaAnswer
+from qaid_contracts.hip import Segmentation
 from qaid_contracts.hub import NearbyHospital
 from qaid_contracts.transcript import Consensus, Finding
 
@@ -32,6 +32,7 @@ from .common import (
     HIP_IMAGES,
     IMAGE,
     finding,
+    missing_note,
     nearby_hospitals,
     slot_dict,
     slot_list,
@@ -105,7 +106,7 @@ async def summarize_outlines(
     The overlay of the nearest hospital that outlined a lesion is uploaded to the hub
     (POST /api/v1/images) so the chat shows a short link, and the reply names that hospital.
     """
-    ok, _, unreachable = split_outcomes(outcomes)
+    ok, _, _ = split_outcomes(outcomes)
     if not ok:
         return None
     answered = [(o, o.value) for o in ok if o.value is not None]
@@ -132,7 +133,7 @@ async def summarize_outlines(
         len(ok),
     )
     said = cs.not_a_diagnosis(len(ok), sources_of(ok, lambda r: r["model_version"]))
-    tail = " ".join(p for p in (cs.unreachable_note(unreachable), said) if p)
+    tail = " ".join(p for p in (missing_note(outcomes), said) if p)
     if not found:
         text = f"{len(ok)} of {cs.plural(len(ok), 'hospital')} outlined no lesion on this image. {tail}"
         return Outlines(text, None, findings, consensus)
@@ -147,7 +148,7 @@ async def summarize_outlines(
     return Outlines(text, url, findings, consensus)
 
 
-class _FollowUp(Action, ABC, Generic[R]):
+class FollowUp(Action, ABC, Generic[R]):
     """Shared plumbing of the actions that ask the hospitals about the current image (abstract, so
     the action server does not register it); ``R`` is what one HIP answers."""
 
@@ -219,71 +220,7 @@ class _FollowUp(Action, ABC, Generic[R]):
     ) -> list[EventType]: ...
 
 
-class ActionAnswerQuestion(_FollowUp[VqaAnswer]):
-    task = "vqa"
-
-    def name(self) -> str:
-        return "action_answer_question"
-
-    async def op(self, hip: HipClient, hip_image_id: str, tracker: Tracker) -> VqaAnswer:
-        return await hip.vqa(hip_image_id, self.question(tracker))
-
-    @staticmethod
-    def question(tracker: Tracker) -> str:
-        return str((tracker.latest_message or {}).get("text") or "").strip()
-
-    def none_offer(self, dispatcher: CollectingDispatcher, what: str) -> None:
-        dispatcher.utter_message(
-            text=f"None of the nearby hospitals can answer questions about {what} images, sorry."
-        )
-
-    async def report(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        hub: HubClient,
-        image: dict[str, Any],
-        outcomes: list[Outcome[VqaAnswer]],
-    ) -> list[EventType]:
-        question = self.question(tracker)
-        ok, _, unreachable = split_outcomes(outcomes)
-        vote = cs.aggregate_answers(o.value for o in ok if o.value is not None)
-        if vote is None:
-            dispatcher.utter_message(
-                text="None of the hospitals could answer that question right now. "
-                + cs.unreachable_note(unreachable)
-            )
-            return []
-        parts = [] if vote.tied else [f"Answer: {vote.value}."]
-        parts += [
-            cs.describe_answer_vote(vote),
-            cs.unreachable_note(unreachable),
-            cs.not_a_diagnosis(vote.total, sources_of(ok, lambda r: r["model_version"])),
-        ]
-        dispatcher.utter_message(text=" ".join(p for p in parts if p))
-        findings = [
-            finding(
-                o,
-                str(image.get("image_id")),
-                "vqa",
-                r["answer"],
-                r["confidence"],
-                r["model_version"],
-                {"answer_type": r["answer_type"], "topic": r["topic"], "bundle_version": r["bundle_version"]},
-                question=question,
-            )
-            for o in ok
-            if (r := o.value) is not None
-        ]
-        answer = "disagreement" if vote.tied else str(vote.value)
-        vote_row = cs.record("vqa", question, answer, vote.agree, vote.total)
-        return [
-            SlotSet(FINDINGS, slot_list(tracker, FINDINGS) + findings),
-            SlotSet(CONSENSUS, slot_list(tracker, CONSENSUS) + [vote_row]),
-        ]
-
-
-class ActionSegment(_FollowUp[Segmentation]):
+class ActionSegment(FollowUp[Segmentation]):
     task = "segmentation"
 
     def name(self) -> str:
@@ -307,10 +244,8 @@ class ActionSegment(_FollowUp[Segmentation]):
     ) -> list[EventType]:
         outlines = await summarize_outlines(hub, str(image.get("image_id")), outcomes)
         if outlines is None:
-            _, _, unreachable = split_outcomes(outcomes)
             dispatcher.utter_message(
-                text="None of the hospitals could outline the image right now. "
-                + cs.unreachable_note(unreachable)
+                text="None of the hospitals could outline the image right now. " + missing_note(outcomes)
             )
             return []
         outlines.send(dispatcher)

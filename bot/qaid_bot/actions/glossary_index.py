@@ -18,7 +18,7 @@ import json
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .glossary_build import build, default_path, stamp
@@ -34,6 +34,21 @@ ICD_SOURCE = "WHO ICD-10, 2019 edition (titles only)"
 WORDNET_SOURCE = "WordNet 3.0, Princeton University"
 
 
+NO_MEDICAL_ADVICE = (
+    "Whether it suits you, and how to take it, is for your doctor or pharmacist to decide: I can't "
+    "advise on medicines."
+)
+
+
+@dataclass(frozen=True)
+class Sense:
+    """Another meaning of a project term, taken when one of its ``cues`` is in the conversation."""
+
+    cues: tuple[str, ...]
+    definition: str
+    attribution: str
+
+
 @dataclass(frozen=True)
 class Entry:
     term: str
@@ -41,11 +56,25 @@ class Entry:
     source: str  # project | hpo | icd10 | wordnet
     ref: str = ""  # HP:0001250, G35, noun ...
     attribution: str = ""
+    medicine: bool = False
+    senses: tuple[Sense, ...] = ()
+
+    def in_context(self, context: str) -> Entry:
+        """The sense that fits ``context`` (the patient's recent messages): a project term with several
+        senses keeps its first (the one that fits the images Q&Aid reads: "demyelination" in the brain,
+        as in MS) unless a cue of another sense is there ("the nerves in my feet")."""
+        padded = f" {key(context)} "
+        for sense in self.senses:
+            if any(f" {key(cue)} " in padded for cue in sense.cues):
+                return replace(self, definition=sense.definition, attribution=sense.attribution, senses=())
+        return self
 
     def reply(self, asked_for: str | None = None) -> str:
         text = self.definition
         if asked_for:
             text = f'I don\'t know "{asked_for}" exactly; the closest term I know is "{self.term}". {text}'
+        if self.medicine:
+            text = f"{text} {NO_MEDICAL_ADVICE}"
         return f"{text} (Source: {self.attribution}.)"
 
 
@@ -83,7 +112,19 @@ class Glossary:
         self.project_source = str(raw["source_default"])
         self.project: dict[str, Entry] = {}
         for e in raw["entries"]:
-            entry = Entry(e["term"], e["definition"], "project", "", e.get("source") or self.project_source)
+            senses = tuple(
+                Sense(tuple(s["cues"]), s["definition"], s.get("source") or self.project_source)
+                for s in e.get("senses", [])
+            )
+            entry = Entry(
+                e["term"],
+                e["definition"],
+                "project",
+                "",
+                e.get("source") or self.project_source,
+                medicine=e.get("kind") == "medicine",
+                senses=senses,
+            )
             for alias in [e["term"], *e.get("aliases", [])]:
                 self.project.setdefault(key(alias), entry)
         path = index_path or default_path()
@@ -183,13 +224,32 @@ class Glossary:
         return None
 
     def find_project_term(self, text: str) -> Entry | None:
-        """The longest project alias inside ``text`` (only project entries: a free sentence is full
-        of ordinary words that WordNet would happily define)."""
+        """The project term mentioned last in ``text`` (the one a trailing "what is that?" asks
+        about; the longest alias where two end together). Only project entries: a free sentence is
+        full of ordinary words that WordNet would happily define."""
+        found = self.find_project_terms(text)
+        return found[-1] if found else None
+
+    def find_project_terms(self, text: str) -> list[Entry]:
+        """Every project term in ``text``, in the order they are mentioned (each once)."""
         padded = f" {key(text)} "
-        for alias in sorted(self.project, key=len, reverse=True):
-            if f" {alias} " in padded:
-                return self.project[alias]
-        return None
+        hits: list[tuple[int, int, Entry]] = []
+        for alias, entry in self.project.items():
+            at = padded.find(f" {alias} ")
+            while at >= 0:
+                hits.append((at + len(alias), len(alias), entry))
+                at = padded.find(f" {alias} ", at + 1)
+        hits.sort(key=lambda h: (h[0], h[1]))
+        ordered: list[Entry] = []
+        for end, length, entry in hits:
+            # an alias inside a longer one that ends at the same place ("sclerosis" in "multiple
+            # sclerosis") is the same mention
+            if any(e2 == end and l2 > length for e2, l2, _ in hits):
+                continue
+            if entry in ordered:
+                ordered.remove(entry)
+            ordered.append(entry)
+        return ordered
 
 
 _instance: Glossary | None = None

@@ -34,7 +34,9 @@ from .common import (
     hospital_name,
     location,
     metadata,
+    missing_note,
     nearby_hospitals,
+    now_iso,
     slot_list,
     sources_of,
     split_outcomes,
@@ -105,7 +107,7 @@ class ActionAnalyzeImage(Action):
 
         try:
             outcomes = await fan_out(hospitals, call, cfg.hip_timeout_s)
-            ok, _, unreachable = split_outcomes(outcomes)
+            ok, _, _ = split_outcomes(outcomes)
             verdict = cs.aggregate_analyses(o.value[1] for o in ok if o.value) if ok else None
             outlines = await self._outlines(hub, image_id, verdict, ok, outlining)
         finally:
@@ -119,7 +121,7 @@ class ActionAnalyzeImage(Action):
             return events
         sources = sources_of(ok, lambda value: value[1]["bundle_version"])
         text, consensus = self._describe(
-            verdict, hospitals, unreachable, outlined=outlines is not None, sources=sources
+            verdict, hospitals, missing_note(outcomes), outlined=outlines is not None, sources=sources
         )
         dispatcher.utter_message(text=text)
         if outlines is not None:
@@ -140,6 +142,7 @@ class ActionAnalyzeImage(Action):
                     {
                         **{k: image.get(k) for k in ("image_id", "token", "url")},
                         "topic": verdict.topic,
+                        "at": now_iso(),  # a later follow-up names the image by when it was sent
                         "lat": geo["lat"],
                         "lon": geo["lon"],
                         # who can work with this kind of image: the default consent list
@@ -203,7 +206,7 @@ class ActionAnalyzeImage(Action):
     def _describe(
         v: cs.ImageVerdict,
         hospitals: list[NearbyHospital],
-        unreachable: int,
+        missing: str,
         outlined: bool = False,
         sources: list[tuple[str, str | None]] | None = None,
     ) -> tuple[str, list[Consensus]]:
@@ -220,7 +223,7 @@ class ActionAnalyzeImage(Action):
                 f"This doesn't look like a medical image to me ({agree} of {total} hospitals' "
                 "checks agree), so I can't analyse it. I can help with medical scans such as an "
                 "MRI, a CT scan or an X-ray.",
-                cs.unreachable_note(unreachable),
+                missing,
             ]
             return " ".join(p for p in parts if p), consensus
 
@@ -274,6 +277,6 @@ class ActionAnalyzeImage(Action):
                 'You can ask me questions about it, e.g. "is there a lesion?"'
                 + (", or ask me to outline the lesion." if seg else ".")
             )
-        parts.append(cs.unreachable_note(unreachable))
+        parts.append(missing)
         parts.append(cs.not_a_diagnosis(v.responders, sources))
         return " ".join(p for p in parts if p), consensus

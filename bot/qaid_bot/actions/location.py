@@ -79,6 +79,18 @@ def coords_from_metadata(md: dict[str, Any]) -> dict[str, Any] | None:
     return geo
 
 
+# The patient means "where I am now" without naming a place.
+NEAR_ME = re.compile(
+    r"\b(?:near|close to|around|by) me\b|\bnearby\b|\bnear(?:est)? (?:here|to me)\b|\bclose ?by\b|"
+    r"\baround here\b|\bwhere i am\b|\bmy (?:current )?location\b|\b(?:use|share|send) my (?:gps|location)\b|"
+    r"\bnearest\b|\bclosest\b",
+    re.IGNORECASE,
+)
+ASK_LOCATION = (
+    "To find the Q&Aid hospitals near you, share your location with the button below, or tell me "
+    'your town or city (for example "I\'m in Cluj").'
+)
+
 _COORDS = re.compile(r"(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)")
 
 
@@ -112,7 +124,13 @@ class ActionSetLocation(Action):
         ]
         geo = coords_from_metadata(metadata(tracker)) or coords_from_text(text)
         if geo is None:
-            geo = next((g for g in (resolve_place(s) for s in said) if g), None) or resolve_place(text)
+            geo = next((g for g in (resolve_place(s) for s in said) if g), None)
+        if geo is None and NEAR_ME.search(text):
+            # "hospitals near me": offer the channel's location button (web page, Telegram)
+            dispatcher.utter_message(text=ASK_LOCATION, json_message={"request_location": True})
+            return []
+        if geo is None:
+            geo = resolve_place(text)
         if geo is None:
             where = f'"{said[0]}"' if said else "that place"
             dispatcher.utter_message(

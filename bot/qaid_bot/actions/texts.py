@@ -20,3 +20,6 @@ CORE_FALLBACK = (
     "Sorry, I'm not sure how to help with that. You can send an image, ask about it, ask what a "
     "term means, or ask me what I can do."
 )
+DOCTOR_FOR_THE_REST = (
+    'A doctor can answer the rest: say "book an appointment" and a nearby hospital can contact you.'
+)

@@ -123,6 +123,10 @@ class SlackOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         payload = dict(json_message)
+        # Slack has no location share: the bot's text already asked for a town instead
+        payload.pop("request_location", None)
+        if not payload:
+            return
         recipient_id = str(payload.pop("channel", recipient_id))
         await self._post(recipient_id, **payload)
 

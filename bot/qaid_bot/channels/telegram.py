@@ -31,6 +31,8 @@ DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_OK = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 TEXT_LIMIT, CAPTION_LIMIT, CALLBACK_DATA_LIMIT = 4096, 1024, 64
+LOCATION_BUTTON = "Share my location"
+LOCATION_PROMPT = "Tap the button below to share your location (or type your town)."
 COMMANDS = {"/start": "/greet", "/help": "/ask_capabilities"}
 
 
@@ -150,8 +152,14 @@ class TelegramOutput(OutputChannel):
         )
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        """``{"method": "sendLocation", ...}``: any Bot API method (default sendMessage) to this chat."""
+        """``{"method": "sendLocation", ...}``: any Bot API method (default sendMessage) to this chat.
+        ``{"request_location": true}`` (the bot asking where the patient is) becomes Telegram's own
+        location button, a one-time reply keyboard."""
         payload = dict(json_message)
+        if payload.pop("request_location", None) is True:
+            button = {"text": LOCATION_BUTTON, "request_location": True}
+            keyboard = {"keyboard": [[button]], "one_time_keyboard": True, "resize_keyboard": True}
+            payload = {"text": LOCATION_PROMPT, "reply_markup": keyboard, **payload}
         method = str(payload.pop("method", "sendMessage"))
         payload.setdefault("chat_id", recipient_id)
         await self.api.call(method, payload)

@@ -1,17 +1,24 @@
-"""NLU safety net: red-flag keywords and channel metadata decide the intent, whatever DIET thinks.
+"""NLU safety net: red flags and channel metadata decide the intent, whatever DIET thinks.
 
 Runs last in the pipeline (after the FallbackClassifier) so that
-- a red flag ("chest pain", "can't breathe", "stroke", "unconscious", "suicide", ...) becomes the
-  ``emergency`` intent even when the classifier is unsure and even inside the appointment form
-  (where the form's from_text mappings exclude ``emergency``, so a rule answers it first);
+- a red flag from the clinical list (``red_flag_rules``: chest pain, stroke signs, breathing
+  difficulty, heavy bleeding, suicidal thoughts, anaphylaxis, seizure, overdose, unconsciousness...)
+  becomes the ``emergency`` intent in any dialogue state, inside the appointment form (whose from_text
+  mappings exclude ``emergency``, so a rule answers it first) and in a long message;
+- a red-flag *word* with no emergency now (history, negation, a definition or image question, a
+  hypothetical, an idiom: "I had a stroke in 2019", "is there a stroke on my scan?") is never one,
+  even when DIET, which only sees words, says so;
 - a message carrying an image (metadata ``image``) is ``share_image``, one carrying coordinates
   (metadata ``location``) is ``share_location``, even with a free-text caption.
-The Rasa server must be started with the bot directory on the import path (``cd bot``).
+
+The decision is made per clause, so "I had a stroke in 2019, but now my face is drooping" is an
+emergency and "my chest X-ray" is not.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,40 +28,185 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-RED_FLAGS = re.compile(
-    r"\b(?:"
-    r"chest pains?|pain in (?:my|his|her|the) chest|crushing chest|"
-    r"(?:can ?not|can'?t|cant|cannot|unable to|struggling to|hard to|trouble|difficulty) breath(?:e|ing)?|"
-    r"not breathing|stopped breathing|short(?:ness)? of breath|"
-    r"stroke|face (?:is )?droop\w*|slurred speech|"
-    r"unconscious|unresponsive|passed out|(?:won'?t|doesn'?t|does not|will not) wake up|"
-    r"suicid\w*|kill (?:my|him|her|them)sel(?:f|ves)|end (?:my|his|her) life|want to die|"
-    r"overdos\w*|seizure\w*|convuls\w*|heart attack|anaphyla\w*|choking|"
-    r"bleeding (?:heavily|a lot|badly|won'?t stop)|heavy bleeding|worst headache|"
-    r"ambulance|call (?:112|911|999)"
-    r")\b",
-    re.IGNORECASE,
-)
-# A red-flag word in an image or definition question ("what is a stroke?", "is there a stroke on
-# the scan?") is not an emergency; a person in it ("I", "my dad") makes it one again.
-_PERSON = re.compile(
-    r"\b(?:i|i'm|im|me|my|we|our|us|he|she|his|her|him|they|someone|somebody|friend|mom|mum|dad|"
-    r"mother|father|wife|husband|son|daughter|child|baby|grandma|grandpa|partner)\b",
-    re.IGNORECASE,
-)
-_IMAGE_WORDS = re.compile(r"\b(?:image|scan|mri|ct|x-?ray|picture|photo|slice)\b", re.IGNORECASE)
-_INFORMATIONAL = {"ask_definition", "ask_image_question", "request_segmentation"}
+from .question_types import understand
+from .red_flag_rules import COMPILED
+
+EMERGENCY = "emergency"
+
+# ---- normalisation -------------------------------------------------------------------------------
+_CONTRACTIONS = {
+    "cant": "can't", "cannt": "can't", "wont": "won't", "dont": "don't", "doesnt": "doesn't",
+    "isnt": "isn't", "didnt": "didn't", "couldnt": "couldn't", "im": "i'm", "ive": "i've",
+    "hes": "he's", "shes": "she's", "its": "it's", "alot": "a lot", "u": "you", "r": "are",
+    "pls": "please", "wasnt": "wasn't", "hasnt": "hasn't",
+}  # fmt: skip
+# Words a red flag hangs on: a one-letter slip ("pian", "strok", "breth", "seizue") is corrected to
+# them; longer words may be two letters off ("unconcious").
+_KEY_WORDS = (
+    "pain", "chest", "stroke", "breathe", "breathing", "breath", "bleeding", "blood", "seizure",
+    "seizures", "unconscious", "unresponsive", "suicide", "suicidal", "overdose", "overdosed",
+    "choking", "collapsed", "swelling", "swollen", "throat", "tongue", "drooping", "slurred",
+    "headache", "ambulance", "emergency", "heavily", "crushing", "numb", "tablets", "pills",
+)  # fmt: skip
+_NOT_TYPOS = {"paint", "stoke", "strike", "stroked", "breadth", "brat", "throats", "chess", "bleeping",
+              "tablet", "pill", "blond", "bread", "seize", "seized", "collapse", "pails", "paid"}  # fmt: skip
 
 
-def is_red_flag(text: str, predicted: str | None = None, confidence: float = 0.0) -> bool:
-    if not RED_FLAGS.search(text or ""):
+def _close(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein distance of ``a`` and ``b`` is at most ``limit`` (small words only)."""
+    if abs(len(a) - len(b)) > limit:
         return False
-    if predicted in _INFORMATIONAL and confidence >= 0.6:
-        if not _PERSON.search(text) or (predicted != "ask_definition" and _IMAGE_WORDS.search(text)):
-            return False
-    return True
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
 
 
+def _fix(word: str) -> str:
+    if word in _CONTRACTIONS:
+        return _CONTRACTIONS[word]
+    if len(word) < 4 or word in _KEY_WORDS or word in _NOT_TYPOS or not word.isalpha():
+        return word
+    limit = 2 if len(word) >= 9 else 1
+    for k in _KEY_WORDS:
+        if k[0] == word[0] and _close(word, k, limit):
+            return k
+    return word
+
+
+def normalise(text: str) -> str:
+    text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(r"[a-z]+(?:'[a-z]+)?", lambda m: _fix(m.group(0)), text)
+
+
+# ---- clauses and what defuses a flag in them --------------------------------------------------------
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;\n]+|\s[-\u2013\u2014]+\s|,?\s+but\s+|,?\s+however\s+|,?\s+though\s+|,?\s+and now\s+|"
+    r",\s+(?=now\b)|,?\s+wait\s+|,?\s+anyway\s+"
+)
+# the flag happened long ago or is settled
+_HISTORY = re.compile(
+    r"\b(?:(?:19|20)\d\d|\d+ (?:years?|months?|weeks?) ago|years ago|months ago|ages ago|last (?:year|month)|"
+    r"as a (?:kid|child|teenager|baby)|when (?:i|he|she) was|used to|in the past|history of|"
+    r"grew out|well controlled|recover\w*|rehab\w*|died of|back to normal|years back|"
+    r"no (?:\w+ )?(?:seizures|fits|attacks) (?:since|for)|since (?:my|his|her) (?:stroke|heart attack)|"
+    r"after (?:my|his|her) (?:stroke|heart attack|overdose|seizure)|once (?:in|at|when|as|after)|"
+    r"runs in (?:our|the|my) family|family history|is fine now|i'm (?:fine|ok|okay|doing well) now|"
+    r"(?:stopped|settled) (?:straight away|hours ago|now)|no longer|it stopped|has stopped|"
+    r"(?:doesn't|does not|don't|isn't) (?:hurt|ache|bleed)\w* (?:anymore|any more))\b"
+)
+# the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|"
+    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)\W+(?:\w+\W+){0,2}$"
+)
+# asking what something is, or about an image or a report: informational
+_INFO = re.compile(
+    r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
+    r"is it true|which|where can|meaning of|difference between|are there signs|what are)\b"
+)
+_IMAGE = re.compile(
+    r"\b(?:scan|scans|mri|ct|x-?rays?|xrays?|image|images|picture|pictures|radiograph|report|letter|"
+    r"referral|ecg|imaging|film|slice|results?|sequence|mask|outline)\b"
+)
+# nothing is happening: "if it happens", "in case", prevention, learning, risk
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you) |if ever|in case|one day|prevent\w*|"
+    r"risk|warning signs|signs of|how long after|asking for|school project|course|training|learn\w*|"
+    r"could cause|can cause|causes of|what happens|what would happen|is it common|research|"
+    r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of)\b"
+)
+_IDIOM = re.compile(
+    r"\b(?:killing me|kill for|dying to|dying of boredom|bored to death|died laughing|"
+    r"(?:phone|battery|laptop|car|computer) (?:is |was )?(?:about to )?(?:die|dying|died|crashed)|"
+    r"gave me a heart attack|took my breath away|heart sank|crashed)\b"
+)
+_HAPPENING = re.compile(r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b")
+# present, personal and acute: overrides the informational defusers
+_ACUTE = re.compile(
+    r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|started|keeps?|is having|are having|"
+    r"am having|i'm having|he's having|she's having|help|please|won't stop|getting worse|tonight|"
+    r"minutes|an hour|this morning)\b"
+)
+# a soft flag with these is mild or long-standing, not an emergency
+_MILD = re.compile(
+    r"\b(?:a bit|a little|slight\w*|mild\w*|sometimes|occasionally|for years|for months|usual|"
+    r"after (?:jogging|running|exercise|coffee|climbing)|climbing stairs|when i (?:sleep|sit|run|walk)|"
+    r"briefly|at night|only when|small|tiny|just a scratch)\b"
+)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """``emergency``: a red flag fires now; ``mentioned``: a red-flag word was there but defused."""
+
+    emergency: bool
+    mentioned: bool
+    category: str | None = None
+    clause: str | None = None
+    reason: str | None = None
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip(" ,") for c in _CLAUSE_BREAK.split(normalise(text)) if c and c.strip(" ,")]
+
+
+def _defused(clause: str, span: tuple[int, int], soft: bool) -> str | None:
+    """Why the flag found at ``span`` of ``clause`` is no emergency now, or None."""
+    if _NEGATION.search(clause[: span[0]]):
+        return "negated"
+    idiom = _IDIOM.search(clause)
+    # an idiom defuses a flag inside it ("gave me a heart attack") or apart from it, but not a
+    # flag that reaches beyond it ("my chest is killing me")
+    if idiom and (idiom.start() <= span[0] and span[1] <= idiom.end() or not _overlap(idiom.span(), span)):
+        return "idiom"
+    if _HISTORY.search(clause):
+        return "history"
+    acute = bool(_ACUTE.search(clause))
+    if _HYPOTHETICAL.search(clause) and not _HAPPENING.search(clause):
+        return "hypothetical"
+    if _IMAGE.search(clause) and not acute:
+        return "image or report"
+    if _INFO.search(clause) and not acute:
+        return "informational"
+    if soft and _MILD.search(clause):
+        return "mild"
+    return None
+
+
+def assess(text: str) -> Assessment:
+    """Is there a red flag in ``text`` now? Decided clause by clause (see module docstring)."""
+    first_defused: Assessment | None = None
+    for clause in clauses(text):
+        for category, strong, soft in COMPILED:
+            for pattern, is_soft in ((strong, False), (soft, True)):
+                if pattern is None:
+                    continue
+                for m in pattern.finditer(clause):
+                    why = _defused(clause, m.span(), is_soft)
+                    if why is None:
+                        return Assessment(True, True, category.name, clause)
+                    if first_defused is None:
+                        first_defused = Assessment(False, True, category.name, clause, why)
+    return first_defused or Assessment(False, False)
+
+
+def is_red_flag(text: str) -> bool:
+    return assess(text).emergency
+
+
+# ---- the Rasa component ------------------------------------------------------------------------------
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class QaidIntentOverrides(GraphComponent):
     @staticmethod
@@ -88,21 +240,33 @@ def decide(
     text: str, metadata: dict[str, Any], intent: dict[str, Any], ranking: list[dict[str, Any]]
 ) -> str | None:
     """The intent to force, or None to keep the classifier's."""
-    predicted = intent.get(INTENT_NAME_KEY)
-    if predicted == "nlu_fallback" and len(ranking) > 1:
-        predicted, conf = ranking[1].get(INTENT_NAME_KEY), float(ranking[1].get("confidence") or 0)
-    else:
-        conf = float(intent.get("confidence") or 0)
-    if is_red_flag(text, predicted, conf):
-        return "emergency"
+    found = assess(text)
+    if found.emergency:
+        return EMERGENCY
     if isinstance(metadata, dict) and isinstance(metadata.get("image"), dict):
         return "share_image"
     if isinstance(metadata, dict) and isinstance(metadata.get("location"), dict):
         return "share_location"
-    if str(intent.get(INTENT_NAME_KEY) or "").startswith("EXTERNAL_"):
+    predicted = str(intent.get(INTENT_NAME_KEY) or "")
+    if predicted.startswith("EXTERNAL_"):
         # reminder intents arrive without NLU; a typed message must never trigger one
         return "nlu_fallback"
+    if predicted == "nlu_fallback" and understand(text).types:
+        # a long message the classifier is unsure of, whose question sentence asks about the image
+        # ("<several sentences of context>. Is there a lesion?"): the context does not change the request
+        return "ask_image_question"
+    if predicted == EMERGENCY and found.mentioned:
+        # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"): its runner-up
+        return _runner_up(ranking)
     return None
+
+
+def _runner_up(ranking: list[dict[str, Any]]) -> str:
+    for r in ranking:
+        name = str(r.get(INTENT_NAME_KEY) or "")
+        if name and name not in (EMERGENCY, "nlu_fallback") and not name.startswith("EXTERNAL_"):
+            return name
+    return "nlu_fallback"
 
 
 def _force(message: Message, name: str) -> None:

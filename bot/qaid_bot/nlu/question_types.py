@@ -1,0 +1,266 @@
+"""Question understanding for image questions: which of the question types a hospital's VQA model was
+trained for (its bundle declares them: id + canonical question) does a patient's free-form message
+ask — or is it a question no model here can answer?
+
+A VQA model picks one of its fixed answers for *any* question, so the bot never forwards the patient's
+words: it sends the canonical question of the type it understood, and only for types a nearby
+hospital declares. Everything else gets an honest answer (``texts_for``).
+
+The mapping is deliberately rule-based and auditable rather than learned: a finding no model was
+trained to see ("fracture", "bleeding", "tumour", "stroke"...) or a matter no image model decides
+(treatment, prognosis, size, change over time, cause) vetoes every type, whatever else the sentence
+says — an embedding model would put "is there a fracture?" right next to "is there a lesion?".
+Only the question sentences of a long message are read, so context before a question ("I've had
+headaches for weeks. Is there a lesion?") does not change the type. Key words are corrected for
+one-letter slips ("lession", "abnormall").
+
+Development cases: tests/bot/test_question_types.py; the held-out paraphrase and unsupported sets
+(bot/tests/heldout/image_questions.yml) are only measured.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The demo VQA's types, used only for a hospital whose capabilities declare none (HIPs before the
+# bundle published its question types); a declared list always wins.
+FALLBACK_TYPES: dict[str, str] = {
+    "lesion": "is there a lesion?",
+    "abnormal": "is this image abnormal?",
+    "normal": "is this image normal?",
+    "is_brain": "is this a brain mri?",
+    "is_chest": "is this a chest x-ray?",
+    "side": "which side is the lesion on?",
+    "count": "how many lesions?",
+    "organ": "what organ is shown?",
+    "modality": "what modality is this?",
+}
+
+# What each type lets the bot promise, in plain words ("I can check whether there is a lesion, ...").
+CAN_TELL: dict[str, str] = {
+    "lesion": "whether there is a lesion",
+    "count": "how many lesions there are",
+    "side": "on which side a lesion is",
+    "abnormal": "whether anything looks abnormal",
+    "normal": "whether the image looks normal",
+    "organ": "which body part the image shows",
+    "modality": "what kind of scan it is",
+    "is_brain": "whether it is a brain scan",
+    "is_chest": "whether it is a chest X-ray",
+}
+
+# Findings and matters no model here was trained for: (pattern, what the bot says it can't tell).
+_UNSUPPORTED: tuple[tuple[str, str], ...] = (
+    (r"fractur\w*|broken|break|crack\w*|bones?", "whether a bone is broken"),
+    (r"bleed\w*|blood|ha?emorrhag\w*|ha?ematoma", "whether there is bleeding"),
+    (r"strokes?|infarct\w*|ischa?emi\w*", "whether there was a stroke"),
+    (
+        r"tumou?rs?|cancer\w*|malignan\w*|benign|mass|masses|growths?|metasta\w*|carcinoma|glioma\w*",
+        "whether something is a tumour or cancer",
+    ),  # fmt: skip
+    (
+        r"ms|multiple sclerosis|sclerosis|dementia|alzheimer\w*|epilep\w*|pneumonia|covid\w*|infection\w*|"
+        r"inflamm\w*|concussion|aneurysm\w*|clots?|cysts?|hydroceph\w*|water on the brain|atroph\w*|"
+        r"effusion|fluid|oedema|edema|swell\w*|enlarged|arter\w*|blocked|sinus\w*|spine|spinal|disc",
+        "which disease or condition it might be",
+    ),  # fmt: skip
+    (r"diagnos\w*|what (?:is it that|do) i have|what is wrong with me|what disease", "a diagnosis"),
+    (
+        r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure",
+        "what it means for treatment",
+    ),  # fmt: skip
+    (
+        r"serious|worse|better|prognosis|to live|will i live|life expectancy|how long do i have|survive\w*|"
+        r"dangerous|stage|grade|work with|should i (?:be )?worr\w*|need to worry|die|dying",
+        "how serious it is or what will happen",
+    ),  # fmt: skip
+    (
+        r"big|bigger|large|larger|small|size|sized|mm|cm|millimet\w*|centimet\w*|measure\w*",
+        "how big something is",
+    ),  # fmt: skip
+    (
+        r"new|old|grown|grow\w*|shrunk|shrink\w*|changed?|active|last (?:scan|year|time)|previous|"
+        r"compared?|since",
+        "whether anything changed over time",
+    ),  # fmt: skip
+    (r"cause[sd]?|why|because|made of", "what caused it or what it is made of"),
+    (r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date", "technical details of the scan"),
+)
+_UNSUPPORTED_RE = tuple((re.compile(rf"\b(?:{p})\b"), said) for p, said in _UNSUPPORTED)
+
+_BODY = r"(?:brain|head|skull)"
+_CHEST = r"(?:chest|lungs?|thorax)"
+
+
+def _is_part(part: str) -> str:
+    """ "is this a brain scan?", "is it an x-ray of the chest?", "this one is my chest x-ray, right?"."""
+    img = r"(?:mri|scan|image|picture|x ?ray|radiograph|one)"
+    det = r"(?:my |the |a |an )?"
+    return "|".join(
+        (
+            rf"(?:is|was) (?:this|it) {det}{part}",
+            rf"(?:is|was) (?:this|it) {det}{img} (?:of|showing) {det}{part}",
+            rf"(?:this|it) (?:{img} )?(?:is )?(?:of |showing ){det}{part}",
+            rf"(?:this|it) (?:{img} )?is {det}{part} {img}",
+            rf"(?:send|sent|upload\w*) the {part}",
+            rf"looking at {det}{part}",
+        )
+    )
+
+
+# (type, pattern) in priority order: the first that matches decides.
+_TYPES: tuple[tuple[str, str], ...] = (
+    (
+        "count",
+        r"(?:how|hw|hoe) many|count|number of|more than one|several|just one|only one|one (?:\w+ )?or more|"
+        r"how much lesions",
+    ),  # fmt: skip
+    (
+        "side",
+        r"which side|what side|wich side|left or (?:the )?right|right or (?:the )?left|"
+        r"(?:the |my )?(?:left|right) (?:side|hemisphere|lung)|hemisphere|which lung|"
+        r"on the (?:left|right)|is it (?:the )?(?:left|right)|where is the lesion",
+    ),  # fmt: skip
+    (
+        "organ",
+        rf"organ|body part|part of (?:my |the )?body|what am i looking at|"
+        rf"{_BODY} or (?:my |the )?{_CHEST}|{_CHEST} or (?:my |the )?{_BODY}",
+    ),
+    (
+        "modality",
+        r"modality|kind of (?:scan|image|picture|imaging)|type of (?:scan|image|picture|imaging)|"
+        r"sort of (?:scan|image|picture)|imaging technique|taken with|"
+        r"mri or (?:an? )?x ?rays?|x ?rays? or (?:an? )?mri|mri or ct|ct or (?:an? )?mri|"
+        r"^(?:is|was) (?:this|it) (?:an? )?(?:mri|x ?ray|ct)$",
+    ),  # fmt: skip
+    ("is_brain", _is_part(_BODY)),
+    ("is_chest", _is_part(_CHEST)),
+    ("lesion", r"lesions?|spots?|nodules?|lumps?"),
+    (
+        "normal",
+        r"normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
+        r"(?:everything|all) (?:ok|okay|fine|good|alright)|is it (?:ok|okay|fine)",
+    ),  # fmt: skip
+    (
+        "abnormal",
+        r"abnormal\w*|wrong|off|unusual|problem|anything (?:there|on|in|visible)|"
+        r"something (?:there|on|in)|find anything|found anything|see anything|anything|something",
+    ),  # fmt: skip
+)
+_TYPES_RE = tuple((t, re.compile(rf"\b(?:{p})\b")) for t, p in _TYPES)
+
+_VOCAB = (
+    "lesion", "lesions", "abnormal", "abnormality", "abnormalities", "normal", "something", "anything",
+    "nodule", "nodules", "which", "there", "organ", "modality", "hemisphere", "fracture", "bleeding",
+    "tumour", "tumor", "cancer", "stroke", "treatment", "healthy", "unusual", "chest", "brain",
+)  # fmt: skip
+_TAG = re.compile(r"^(?:yes|yeah|right|correct|no|isn't it|is it|ok|okay|true)\??$")
+_QUESTION_START = re.compile(
+    r"^(?:is|are|does|do|did|can|could|would|will|has|have|how|which|wich|what|whats|where|any|count|"
+    r"tell|show|check|was|were|should|am|number|left|right)\b"
+)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """``types``: the supported types asked, in the order asked; ``cannot``: what was asked that no
+    model here can tell (plain words); ``unknown``: a question with neither."""
+
+    types: tuple[str, ...]
+    cannot: tuple[str, ...]
+
+    @property
+    def unknown(self) -> bool:
+        return not self.types and not self.cannot
+
+
+def _fix(word: str) -> str:
+    if len(word) < 5 or word in _VOCAB:
+        return word
+    for v in _VOCAB:
+        if abs(len(v) - len(word)) <= 1 and v[0] == word[0] and _one_slip(word, v):
+            return v
+    return word
+
+
+def _one_slip(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("x-ray", "x ray").replace("xray", "x ray")
+    text = re.sub(r"[^a-z0-9' ?.,!;:\n]+", " ", text)
+    return re.sub(r"[a-z]+", lambda m: _fix(m.group(0)), text)
+
+
+def question_parts(text: str) -> list[str]:
+    """The sentences of ``text`` that ask something (all of it when none looks like a question)."""
+    raw = re.split(r"(?<=[?.!;:\n])\s*|\s+[-\u2013\u2014]+\s+|,\s*|\s+but\s+", normalise(text))
+    parts: list[str] = []
+    for p in (p.strip(" .!;:") for p in raw if p and p.strip(" .!;:?")):
+        if parts and _TAG.match(p):  # "this is the brain one, right?": the tag asks the part before
+            parts[-1] = parts[-1].rstrip("?") + "?"
+        else:
+            parts.append(p)
+    asked = [p for p in parts if p.endswith("?") or _QUESTION_START.search(_strip_lead(p))]
+    return [_strip_lead(p).rstrip("?").strip() for p in (asked or parts)]
+
+
+def _strip_lead(part: str) -> str:
+    """Drop a greeting or a filler before the question ("hi, ok so is it normal")."""
+    return re.sub(
+        r"^(?:(?:hi|hello|hey|ok|okay|so|and|also|sorry|please|quick question|just checking|"
+        r"then|well|right|hi again|one more thing|ok and)\b[ ,]*)+", "", part.strip()
+    )  # fmt: skip
+
+
+def understand(text: str, offered: list[str] | None = None) -> Understood:
+    """The supported types ``text`` asks about (limited to ``offered`` type ids when given) and what
+    it asks that no model here can tell."""
+    types: list[str] = []
+    cannot: list[str] = []
+    for part in question_parts(text):
+        vetoes = [said for pattern, said in _UNSUPPORTED_RE if pattern.search(part)]
+        if vetoes:
+            cannot += [s for s in vetoes if s not in cannot]
+            continue
+        for type_id, pattern in _TYPES_RE:
+            if pattern.search(part):
+                if offered is not None and type_id not in offered:
+                    cannot.append(
+                        f"{CAN_TELL.get(type_id, type_id)} (no nearby hospital's model was trained for it)"
+                    )
+                elif type_id not in types:
+                    types.append(type_id)
+                break
+    return Understood(tuple(types), tuple(cannot))
+
+
+def what_i_can_tell(offered: list[str]) -> str:
+    """ "whether there is a lesion, how many and on which side, and whether anything looks abnormal"."""
+    groups: list[str] = []
+    lesion = [t for t in ("lesion", "count", "side") if t in offered]
+    if lesion == ["lesion", "count", "side"]:
+        groups.append("whether there is a lesion, how many and on which side")
+    elif lesion[:1] == ["lesion"]:
+        rest = {"count": "how many", "side": "on which side"}
+        groups.append(" and ".join(["whether there is a lesion", *(rest[t] for t in lesion[1:])]))
+    else:
+        groups += [CAN_TELL[t] for t in lesion]
+    if "abnormal" in offered or "normal" in offered:
+        groups.append(CAN_TELL["abnormal"])
+    what = [t for t in ("organ", "is_brain", "is_chest") if t in offered]
+    if what and "modality" in offered:
+        groups.append("which body part the image shows and what kind of scan it is")
+    elif what:
+        groups.append(CAN_TELL["organ"])
+    elif "modality" in offered:
+        groups.append(CAN_TELL["modality"])
+    if len(groups) <= 1:
+        return "".join(groups)
+    return "; ".join(groups[:-1]) + "; and " + groups[-1]

@@ -1,0 +1,116 @@
+"""Question understanding: the development cases the type map was built against (the held-out
+paraphrase and unsupported sets are only measured, in test_heldout_questions.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qaid_bot.nlu.question_types import FALLBACK_TYPES, question_parts, understand, what_i_can_tell
+
+DEV = {
+    "lesion": [
+        "lesion?",
+        "do I have lesions on this",
+        "Can the models spot a lesion here?",
+        "My neurologist mentioned white spots last year. Do you see any lesion?",
+        "are there lesoins",
+        "any nodules on the lungs?",
+    ],
+    "abnormal": [
+        "anything abnormal?",
+        "Is there a problem on this image?",
+        "do you see anything wrong here",
+        "is there something unusual on my x ray",
+    ],
+    "normal": [
+        "is this normal",
+        "does it look alright?",
+        "all fine on my MRI?",
+        "is the brain healthy on this",
+    ],
+    "is_brain": ["is this the brain?", "is it an MRI of the head", "this is my head scan, right?"],
+    "is_chest": ["is it a chest xray?", "is this image showing my lungs", "is this a scan of my chest?"],
+    "side": ["left side or right side?", "which side?", "is it in the right hemisphere", "which side has it"],
+    "count": ["how many?", "how many lesions do I have", "count them please", "is there only one lesion?"],
+    "organ": ["which organ is that", "what part of the body is in this image", "brain or chest?"],
+    "modality": ["mri or ct?", "what type of scan did I upload", "is it an x ray or an MRI"],
+}
+
+UNSUPPORTED = [
+    "is my wrist fractured?",
+    "any bleeding?",
+    "is there a haemorrhage",
+    "could it be a stroke?",
+    "is it a brain tumour?",
+    "is it cancerous",
+    "do I have MS?",
+    "what treatment do I need",
+    "will I need an operation?",
+    "how dangerous is it",
+    "what size is the lesion?",
+    "has the lesion changed since last time?",
+    "is it getting worse",
+    "why is there a lesion",
+    "is it an infection",
+    "do I have pneumonia",
+    "is it a FLAIR sequence",
+]
+
+
+@pytest.mark.parametrize("type_id,text", [(t, q) for t, qs in DEV.items() for q in qs])
+def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
+    got = understand(text)
+    assert got.types == (type_id,), (text, got)
+    assert not got.cannot
+
+
+@pytest.mark.parametrize("text", UNSUPPORTED)
+def test_unsupported_questions_map_to_no_type(text: str) -> None:
+    got = understand(text)
+    assert got.types == () and got.cannot, (text, got)
+
+
+def test_context_before_the_question_is_not_read() -> None:
+    text = "I had a bad fall last year and my back still hurts. Anyway, is there a lesion?"
+    assert understand(text).types == ("lesion",)
+
+
+def test_a_finding_vetoes_the_type_in_the_same_sentence() -> None:
+    got = understand("how many tumours are on the scan?")
+    assert got.types == () and "whether something is a tumour or cancer" in got.cannot
+
+
+def test_two_questions_two_types() -> None:
+    assert understand("Is there a lesion? And which side is it on?").types == ("lesion", "side")
+
+
+def test_one_supported_one_not() -> None:
+    got = understand("is there a lesion? is it cancer?")
+    assert got.types == ("lesion",) and got.cannot == ("whether something is a tumour or cancer",)
+
+
+def test_only_types_the_hospitals_offer() -> None:
+    got = understand("which side is it on?", offered=["lesion", "count"])
+    assert got.types == () and got.cannot and "on which side" in got.cannot[0]
+
+
+def test_unknown_question() -> None:
+    assert understand("what do you think?").unknown
+
+
+def test_tag_questions_join_the_sentence_before() -> None:
+    assert question_parts("this is the chest one, right?") == ["this is the chest one"]
+
+
+def test_what_i_can_tell_lists_the_offered_types() -> None:
+    assert (
+        what_i_can_tell(["lesion", "side", "count"])
+        == "whether there is a lesion, how many and on which side"
+    )
+    assert what_i_can_tell(list(FALLBACK_TYPES)) == (
+        "whether there is a lesion, how many and on which side; whether anything looks abnormal; and "
+        "which body part the image shows and what kind of scan it is"
+    )
+    assert what_i_can_tell(["side"]) == "on which side a lesion is"
+    assert what_i_can_tell([]) == ""
+    assert set(FALLBACK_TYPES) == set(DEV)
