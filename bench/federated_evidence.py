@@ -265,8 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", default="cascade,segmentation")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--set", action="append", default=[], help="run-config override k=v (e.g. lr=0.003)")
-    p.add_argument("--deployment", action="append", default=[],
-                   help="label=DIR of a finished `federated.run_demo --timing` run (repeatable)")
+    p.add_argument(
+        "--deployment",
+        action="append",
+        default=[],
+        help="label=DIR of a finished `federated.run_demo --timing` run (repeatable)",
+    )
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     torch.set_num_threads(args.threads)

@@ -60,8 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         figures = [
-            {"api": r.api, "cases": r.cases, "seconds": round(r.seconds, 1), "statuses": dict(r.statuses),
-             "failures": dict(r.failures), "examples": r.examples, "per_operation": dict(r.per_operation)}
+            {
+                "api": r.api,
+                "cases": r.cases,
+                "seconds": round(r.seconds, 1),
+                "statuses": dict(r.statuses),
+                "failures": dict(r.failures),
+                "examples": r.examples,
+                "per_operation": dict(r.per_operation),
+            }
             for r in reports
         ]
         args.json.write_text(json.dumps(figures, indent=2))

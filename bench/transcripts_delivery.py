@@ -162,9 +162,7 @@ _POLICY = RetryPolicy(max_attempts=15, base_s=3600, cap_s=3600, jitter=0, lease_
 async def _run_worker(
     engine: Engine, box: DataBox, n: int, batch: int, lanes: int, per_receiver: int
 ) -> tuple[float, float, int]:
-    worker = Worker(
-        engine, box, _POLICY, batch=batch, lanes=lanes, timeout_s=10, per_receiver=per_receiver
-    )
+    worker = Worker(engine, box, _POLICY, batch=batch, lanes=lanes, timeout_s=10, per_receiver=per_receiver)
     t0, c0 = time.perf_counter(), time.process_time()
     attempted = await worker.drain()
     return time.perf_counter() - t0, time.process_time() - c0, attempted
