@@ -18,7 +18,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from ml.models import Cascade, UNet, VQANet
+from ml.models import Cascade, CascadeNet, UNet, VQANet
 
 OPSET = 17
 PARITY_ATOL = 1e-3
@@ -47,15 +47,15 @@ def _export(
     return path
 
 
-def export_cascade(model: Cascade, path: Path, size: int) -> dict[str, str]:
+CASCADE_NET_OUTPUTS = ["filter_logits", "labeler_logits", "modality_logits", "orientation_logits", "features",
+                       "ood"]  # fmt: skip
+
+
+def export_cascade(model: Cascade | CascadeNet, path: Path, size: int) -> dict[str, str]:
     """Write ``cascade.onnx``; returns {"filter": initializer, "labeler": initializer} of head weights."""
-    _export(
-        model,
-        (torch.zeros(2, 3, size, size),),
-        path,
-        ["image"],
-        ["filter_logits", "labeler_logits", "features"],
-    )
+    outputs = CASCADE_NET_OUTPUTS if isinstance(model, CascadeNet) else ["filter_logits", "labeler_logits",
+                                                                          "features"]  # fmt: skip
+    _export(model, (torch.zeros(2, 3, size, size),), path, ["image"], outputs)
     return {
         "filter": head_initializer(path, model.filter_head.weight),
         "labeler": head_initializer(path, model.labeler_head.weight),
