@@ -137,6 +137,8 @@ def _medical(c: Cascade) -> MedicalOut:
 def _body_part(c: Cascade) -> BodyPartOut:
     r = c.reading
     part = r.body_part
+    if r.medical == "unsure":
+        return BodyPartOut(name=None, confidence=None, status="unsure", reason=UNSURE_MEDICAL)
     if r.medical != "yes" or part is None:
         return BodyPartOut(name=None, confidence=None, status="not_medical")
     if part.name is None:
