@@ -19,6 +19,7 @@ import concurrent.futures
 import multiprocessing
 import shutil
 import sys
+import textwrap
 import time
 import zlib
 from dataclasses import dataclass
@@ -269,21 +270,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny data and 1 epoch: for tests, no quality")
     parser.add_argument("--workers", type=int, default=2, help="training processes (default 2)")
     parser.add_argument("--int8", action="store_true", help="also run the int8 gate (ml.quantize) per bundle")
+    parser.add_argument("--int8-max-drop", type=float, default=0.01, help="largest allowed metric drop")
     args = parser.parse_args(argv)
     out = args.out or get_settings().bundles_dir
     report = build(out, args.seed, args.quick, workers=args.workers)
-    print(f"bundles written to {out}: {', '.join(p.name for p in report['bundles'])} (+ samples/)")
-    for job, metrics in sorted(report["metrics"].items()):
-        shown = {k: round(v, 4) for k, v in metrics.items() if "_auroc_" not in k and "_recall_" not in k}
-        print(f"  {job:24s} {shown}")
-    print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in report["seconds"].items()))
-    print("real-image evaluation with baselines: make eval (python -m ml.real_eval)")
+    t_int8 = time.time()
+    decisions = []
     if args.int8:
         from ml.quantize import int8_gate_bundle
 
         data = generate(DataConfig().scaled(0.08 if args.quick else 0.3), seed=args.seed)
         for b in report["bundles"]:
-            int8_gate_bundle(b, data["val"], data["test"])
+            n = 16 if args.quick else 96
+            decisions += int8_gate_bundle(
+                b, data["val"], data["test"], max_drop=args.int8_max_drop, n_calibration=n
+            )
+        report["seconds"]["int8"] = time.time() - t_int8
+    print(f"bundles written to {out}: {', '.join(p.name for p in report['bundles'])} (+ samples/)")
+    for job, metrics in sorted(report["metrics"].items()):
+        shown = {k: round(v, 4) for k, v in metrics.items() if "_auroc_" not in k and "_recall_" not in k}
+        print(f"  {job:24s} {shown}")
+    if decisions:
+        from ml.quantize import format_decisions
+
+        print(f"int8 gate (ONNX Runtime, test split; kept only if no metric drops > {args.int8_max_drop:g}):")
+        print(textwrap.indent(format_decisions(decisions), "  "))
+    print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in report["seconds"].items()))
+    print("real-image evaluation with baselines: make eval (python -m ml.real_eval)")
     return 0 if report["bundles"] else 1
 
 
