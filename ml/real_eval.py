@@ -106,6 +106,18 @@ def table(title: str, rows: dict[str, dict[str, object]]) -> str:
     return text
 
 
+def answers(readings: list, items: list[dict]) -> list[dict]:
+    """What each real eval image got, beside what was expected (for the model cards' failure list)."""
+    out = []
+    for r, item in zip(readings, items, strict=True):
+        part = r.body_part
+        out.append({"file": item["file"], "expected_medical": item["medical"], "medical": r.medical,
+                    "expected_body_part": item["body_part"], "body_part": part.name if part else None,
+                    "top": part.top if part else None, "reason": r.body_part_reason,
+                    "modality": r.modality.name if r.modality else None})  # fmt: skip
+    return out
+
+
 def report(bundles: Path, data: Path, seed: int = 0, scale: float = 1.0) -> dict:
     """Every table; ``scale`` < 1 shrinks the generated demo sets (tests), never the real ones."""
     from ml import eval_data
@@ -119,18 +131,18 @@ def report(bundles: Path, data: Path, seed: int = 0, scale: float = 1.0) -> dict
     demo = eval_data.demo_test(seed, scale)
     base = eval_data.baseline_train(seed, scale)
     out: dict = {"tables": []}
-    for split_name, (imgs, med, parts) in {
-        "demo test": demo,
-        "real eval": real["eval"][:3],
-        "real val": real["val"][:3],
-    }.items():
-        rows = {h: em.cascade_figures(r.cascade(imgs), med, parts) for h, r in runners.items()}
+    splits = {"demo test": demo, "real eval": real["eval"][:3], "real val": real["val"][:3]}
+    for split_name, (imgs, med, parts) in splits.items():
+        readings = {h: r.cascade(imgs) for h, r in runners.items()}
+        rows = {h: em.cascade_figures(rs, med, parts) for h, rs in readings.items()}
         nn_med, nn_part = em.nn_baseline(base.images, np.asarray(base.medical), np.asarray(base.label), imgs)
         rows["baseline: nearest neighbour 16px"] = em.baseline_figures(nn_med, nn_part, med, parts)
         grey = em.grey_baseline(imgs)
         rows["baseline: grey = medical"] = em.baseline_figures(grey, [None] * len(imgs), med, parts)
         out[f"cascade {split_name}"] = rows
         out["tables"].append(table(f"Cascade on the {split_name} ({len(imgs)} images)", rows))
+        if split_name == "real eval":
+            out["real eval answers"] = {h: answers(rs, real["eval"][3]) for h, rs in readings.items()}
     out.update(eval_data.task_tables(runners, real, MIN_LESION_FRACTION, table, scale))
     out["calibration"] = {
         h: {e.task: e.calibration.model_dump() for e in r.manifest.models if e.calibration}
@@ -149,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--data", type=Path, default=DEFAULT_OUT)
     r.add_argument("--json", type=Path, default=None)
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--cards", type=Path, default=None, help="also write the model cards into this folder")
     r.add_argument("--scale", type=float, default=1.0, help="share of the generated demo sets (real: all)")
     args = parser.parse_args(argv)
     if args.command == "build":
@@ -159,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1, default=str) + "\n")
+    if args.cards:
+        from ml.eval_cards import write_cards
+
+        print("model cards: " + ", ".join(str(p) for p in write_cards(result, args.cards)))
     return 0
 
 
