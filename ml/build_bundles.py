@@ -42,12 +42,14 @@ from ml.cascade_data import OOD_GROUPS, CascadeSet, Mix, hospital_set, validatio
 from ml.cascade_train import CascadeConfig, train_hospital_cascade
 from ml.demo_data import ANSWER_TYPES, ANSWERS, MAX_QUESTION_LEN, DataConfig, Split, generate, question_vocab
 from ml.export import export_and_check
+from ml.synth_everyday import _chart_pool
+from ml.synth_scans import _head
 from ml.train import TrainConfig, images_to_tensor, train_segmentation, train_vqa
 from qaid.bundle import ModelEntry, Provenance, TrainedOn
 from qaid.config import HospitalSpec, get_settings
 
 QUICK = {"mix": 0.04, "cascade_epochs": 1, "vqa_epochs": 1, "seg_epochs": 1, "vqa_n": 12}
-FULL = {"mix": 1.0, "cascade_epochs": 6, "vqa_epochs": 10, "seg_epochs": 6, "vqa_n": 160}
+FULL = {"mix": 1.0, "cascade_epochs": 6, "vqa_epochs": 16, "seg_epochs": 6, "vqa_n": 320}
 SEG_ON = TrainedOn(
     labels=["brain"],
     modalities=["mri"],
@@ -223,6 +225,7 @@ def build(
     """Everything ``python -m ml.build_bundles`` does; returns metrics, timings and paths."""
     t0 = time.time()
     hospitals = hospitals if hospitals is not None else get_settings().hospitals
+    _head(), _chart_pool()  # rendered once here, inherited by the forked workers
     val = validation_pool(seed, Mix().scaled(QUICK["mix"] * 3 if quick else 1.0))
     probe = val.images[:: max(1, len(val) // 6)][:6]  # real inputs for the ONNX parity check
     t_val = time.time() - t0

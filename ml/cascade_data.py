@@ -21,6 +21,7 @@ import numpy as np
 from ml.augment import realistic
 from ml.lesions import brain_mri, chest_xray
 from ml.real_sources import RealSource, by_role
+from ml.synth_everyday import everyday
 from ml.synth_images import BODY_PART_GENERATORS, heart_ct, non_medical
 from ml.synth_scans import chest_ct, head_slice, other_medical
 from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, OTHER_LABEL
@@ -75,7 +76,7 @@ class Mix:
     brain: int = 160
     chest: int = 130
     other: int = 160
-    non_medical: int = 420
+    non_medical: int = 560
     real_copies: int = 3  # augmented copies of each real training image
     realistic: float = 0.6  # probability a medical image gets the upload looks of ml.augment
 
@@ -141,8 +142,9 @@ def generate_set(rng: np.random.Generator, mix: Mix, real: list[RealSource]) -> 
     for _ in range(mix.other):
         img, modality, plane = other_medical(rng, STORE_SIZE)
         s.add(_maybe(img, rng, p), OTHER_LABEL, modality, plane, "generated:other")
-    for _ in range(mix.non_medical):
-        s.add(_maybe(non_medical(rng, STORE_SIZE), rng, p * 0.6), None, None, None, "generated:non_medical")
+    for k in range(mix.non_medical):  # half the old generator, half documents/charts/screens/vivid photos
+        img = non_medical(rng, STORE_SIZE) if k % 2 else everyday(rng, STORE_SIZE)
+        s.add(_maybe(img, rng, p * 0.4), None, None, None, "generated:non_medical")
     _real(s, rng, real, mix.real_copies, p)
     return s
 
