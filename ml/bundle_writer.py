@@ -188,16 +188,20 @@ def replace_in_bundle(
     onnx_path: Path,
     version: str,
     created: str,
+    data_provenance: DataProvenance | None = None,
 ) -> Path:
     """A bundle at ``out``: ``base``'s models with those of ``task`` replaced by ``entries``.
 
     A bundle must hold a filter and a labeler, so a segmentation or VQA model needs a ``base``
-    (e.g. the hospital's current bundle); a cascade alone makes a complete bundle.
+    (e.g. the hospital's current bundle); a cascade alone makes a complete bundle. The bundle's
+    ``data_provenance`` is ``data_provenance`` if given, else the base's: a real model added to a demo
+    bundle keeps saying "generated_demo" until every model is the hospital's own.
     """
     if base is None:
         if task != "cascade":
             raise ValueError(f"a {task} model needs --bundle-base: a bundle must contain the cascade")
-        return write_bundle(out, new_manifest("local", "Local hospital", version, created, entries), {
+        prov = data_provenance or "unspecified"
+        return write_bundle(out, new_manifest("local", "Local hospital", version, created, entries, prov), {
             onnx_path.name: onnx_path})  # fmt: skip
     old = read_manifest(base)
     keep = [m for m in old.models if m.task not in TASKS_OF[task]]
