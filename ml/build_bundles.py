@@ -100,7 +100,9 @@ def _run_job(job: Job) -> tuple[Job, dict]:
     topics = job.hospital.offers.get(job.kind, [])
     parts = tuple(VQA_ON[t][0] for t in topics if t in VQA_ON)
     data_split = _demo_data(job, parts)
-    cfg = TrainConfig(vqa_epochs=k["vqa_epochs"], seg_epochs=k["seg_epochs"], seed=job.seed)
+    # a one-topic hospital has half the VQA images: twice the epochs gives it the same number of steps
+    vqa_epochs = k["vqa_epochs"] * (2 if len(parts) == 1 and not job.quick else 1)
+    cfg = TrainConfig(vqa_epochs=vqa_epochs, seg_epochs=k["seg_epochs"], seed=job.seed)
     r = (train_vqa if job.kind == "vqa" else train_segmentation)(data_split, cfg)
     probe = data_split["test"].images[:4]
     return job, {

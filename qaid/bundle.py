@@ -310,9 +310,12 @@ def domain_check(reading: CascadeReading, trained_on: TrainedOn | None) -> str |
     part = reading.body_part
     if trained_on.labels and (part is None or part.name not in trained_on.labels):
         looks.append("not a recognised " + "/".join(trained_on.labels))
-    near = [reading.ood_by_group[g] <= m for g, m in trained_on.max_ood.items() if g in reading.ood_by_group]
-    if not looks and near and not any(near):
-        looks.append("unlike its training images")
+    if not looks and trained_on.max_ood and reading.ood_by_group:
+        # its own training images must be the NEAREST group, and near enough
+        nearest = min(reading.ood_by_group, key=reading.ood_by_group.__getitem__)
+        ceiling = trained_on.max_ood.get(nearest)
+        if ceiling is None or reading.ood_by_group[nearest] > ceiling:
+            looks.append("unlike its training images")
     if not looks:
         return None
     return f"the model was trained on {what} only; this image looks {', '.join(looks)}"

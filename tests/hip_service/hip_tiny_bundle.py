@@ -225,7 +225,10 @@ class TinyCascadeV2(nn.Module):
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         features = torch.relu(self.conv(image))
         pooled = features.mean(dim=(2, 3))
-        ood = (4.0 * (pooled[:, 4:5] + pooled[:, 5:6])).expand(-1, len(OOD_GROUPS))
+        # texture is far from every group; brain_mri_demo (the segmentation domain) is the nearest one
+        offset = torch.ones(len(OOD_GROUPS))
+        offset[OOD_GROUPS.index("brain_mri_demo")] = 0.0
+        ood = 4.0 * (pooled[:, 4:5] + pooled[:, 5:6]) + offset
         return (self.filter_head(pooled), self.labeler_head(pooled), self.modality_head(pooled),
                 self.orientation_head(pooled), features, ood)  # fmt: skip
 

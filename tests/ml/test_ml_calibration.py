@@ -79,7 +79,10 @@ ENTRIES = {
 }
 
 
-def _rows(p_med: float, part: int, part_logit: float, ood: float, plane: int = 0) -> dict[str, np.ndarray]:
+def _rows(
+    p_med: float, part: int, part_logit: float, ood: float, plane: int = 0, own: float = -5.0
+) -> dict[str, np.ndarray]:
+    """Cascade outputs; ``own`` is the distance to brain_mri_demo relative to the distance to brain."""
     lab = np.zeros(len(LABELS))
     lab[part] = part_logit
     return {
@@ -87,7 +90,7 @@ def _rows(p_med: float, part: int, part_logit: float, ood: float, plane: int = 0
         "labeler": lab,
         "modality": np.array([0.0, 9.0]),
         "orientation": np.eye(2)[plane] * 9,
-        "ood": np.array([ood, ood]),
+        "ood": np.array([ood, ood + own]),
     }
 
 
@@ -119,6 +122,10 @@ def test_domain_check_names_what_does_not_match() -> None:
     assert sagittal == "the model was trained on axial brain MRI slices only; this image looks sagittal"
     unlike = domain_check(read_cascade(_rows(0.99, 0, 12.0, 30.0), ENTRIES), on)
     assert unlike is not None and unlike.endswith("unlike its training images")
+    closer_to_other_brains = domain_check(read_cascade(_rows(0.99, 0, 12.0, 10.0, own=2.0), ENTRIES), on)
+    assert closer_to_other_brains is not None and closer_to_other_brains.endswith(
+        "unlike its training images"
+    )
     chest = domain_check(read_cascade(_rows(0.99, 1, 12.0, 10.0), ENTRIES), on)
     assert chest is not None and "not a recognised brain" in chest
     assert domain_check(read_cascade(_rows(0.99, 0, 12.0, 10.0), ENTRIES), None) is None
