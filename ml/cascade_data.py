@@ -103,7 +103,10 @@ def _brain(s: CascadeSet, rng: np.random.Generator, n: int, p: float) -> None:
     for k in range(n):
         if k % 2 == 0:  # the segmentation/VQA domain: axial T1 MNI slices with 0-3 plaques
             img, _ = brain_mri(rng, STORE_SIZE)
-            s.add(_maybe(img, rng, p * 0.5), "brain", "mri", "axial", "generated:brain_mri", "brain_mri_demo")
+            # only the clean slices are the task models' domain (they never saw an upload look)
+            looks = rng.random() < p * 0.5
+            group = "brain" if looks else "brain_mri_demo"
+            s.add(_maybe(img, rng, float(looks)), "brain", "mri", "axial", "generated:brain_mri", group)
         else:
             img, modality, plane = head_slice(rng, STORE_SIZE)
             s.add(_maybe(img, rng, p), "brain", modality, plane, "generated:head_slice")
@@ -113,9 +116,9 @@ def _chest(s: CascadeSet, rng: np.random.Generator, n: int, p: float) -> None:
     for k in range(n):
         if k % 3 < 2:
             img, _ = chest_xray(rng, STORE_SIZE)
-            s.add(
-                _maybe(img, rng, p * 0.5), "chest", "xray", "none", "generated:chest_xray", "chest_xray_demo"
-            )
+            looks = rng.random() < p * 0.5
+            group = "chest" if looks else "chest_xray_demo"
+            s.add(_maybe(img, rng, float(looks)), "chest", "xray", "none", "generated:chest_xray", group)
         else:
             s.add(_maybe(chest_ct(rng, STORE_SIZE), rng, p), "chest", "ct", "axial", "generated:chest_ct")
 
