@@ -95,15 +95,22 @@ def baseline_figures(
 ) -> dict:
     """The same rows for a baseline that never abstains."""
     med = medical.astype(bool)
-    scored = [i for i, p in enumerate(parts) if p not in (None, "?") and med[i]]
-    right = np.asarray([pred_part[i] == parts[i] for i in scored])
-    return {
+    out = {
         "medical_called_medical": rate(pred_medical[med]),
         "non_medical_refused": rate(~pred_medical[~med]),
-        "body_part_right": rate(right),
-        "body_part_abstained": 0.0,
-        "body_part_confidently_wrong": rate(~right),
     }
+    if all(p is None for p in pred_part):  # a filter-only baseline names no body part
+        return out
+    scored = [i for i, p in enumerate(parts) if p not in (None, "?") and med[i]]
+    right = np.asarray([pred_part[i] == parts[i] for i in scored])
+    out.update(
+        {
+            "body_part_right": rate(right),
+            "body_part_abstained": 0.0,
+            "body_part_confidently_wrong": rate(~right),
+        }
+    )
+    return out
 
 
 def nn_baseline(
