@@ -84,7 +84,8 @@ def _window(ds: object, pixels: np.ndarray) -> np.ndarray:
 
 def _spacing(ds: object) -> float | None:
     sp = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")  # type: ignore[attr-defined]
-    return float(sp[0]) if sp else None
+    value = float(sp[0]) if sp else 0.0
+    return value if value > 0 else None  # RG1 states a spacing of 0: unknown, not zero
 
 
 def dicom(path: Path, frames: int = 1) -> list[Item]:

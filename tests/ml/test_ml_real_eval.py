@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,19 +36,22 @@ def real_sources_labels() -> tuple[str, ...]:
 
 def test_training_and_calibration_never_read_an_evaluation_source(monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[str] = []
-    for s in real_sources.sources():
 
-        def load(s=s):  # type: ignore[no-untyped-def]
+    def guarded(s: real_sources.RealSource) -> real_sources.RealSource:
+        def load() -> list:
             if s.role == "eval":
                 raise AssertionError(f"evaluation source {s.id} was read")
             read.append(s.id)
             return []
 
-        object.__setattr__(s, "load", load)
+        return dataclasses.replace(s, load=load)
+
+    patched = tuple(guarded(s) for s in real_sources.sources())
+    monkeypatch.setattr(real_sources, "sources", lambda: patched)
     tiny = Mix().scaled(0.02)
     hospital_set("titan", {"vqa": ["chest_xray"]}, 0, tiny)
     validation_pool(0, tiny)
-    roles = {s.id: s.role for s in real_sources.sources()}
+    roles = {s.id: s.role for s in patched}
     assert {roles[i] for i in read} == {"train", "val"}
 
 
