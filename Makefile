@@ -9,7 +9,7 @@ ML_SOURCES := $(wildcard ml/*.py) qaid/bundle.py qaid/imaging.py qaid/config.py
 # What the trained Rasa model depends on: its config, domain, training data and the custom NLU component.
 BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data -name '*.yml') $(wildcard bot/qaid_bot/nlu/*.py)
 
-.PHONY: run stop test setup setup-browser bundles rasa-model lint test-platform test-bot test-rasa test-e2e clean
+.PHONY: run stop test setup setup-browser bundles eval rasa-model lint test-platform test-bot test-rasa test-e2e clean
 
 run: setup bundles rasa-model
 	@$(PY) -m demo.network run
@@ -25,9 +25,15 @@ setup-browser:
 
 bundles: setup $(BUNDLES)
 $(BUNDLES): $(ML_SOURCES)
-	@echo "Building the demo model bundles (one per demo hospital)…"
+	@echo "Building the demo model bundles (each demo hospital trains its own models)…"
 	$(PY) -m ml.build_bundles
 	@touch $@
+
+# Every model figure beside its trivial baselines, on the demo test split and on real images shipped
+# in installed packages (split by source; see docs/models.md). Deterministic.
+eval: setup bundles
+	$(PY) -m ml.real_eval build
+	$(PY) -m ml.real_eval report --json var/eval/report.json
 
 rasa-model: setup $(RASA_MODEL)
 $(RASA_MODEL): $(BOT_SOURCES)

@@ -58,10 +58,10 @@ from hip_service.image_store import StoredImage  # noqa: E402
 from hip_service.inference import run_cascade  # noqa: E402
 from ml.demo_data import MAX_QUESTION_LEN, DataConfig, generate  # noqa: E402
 from ml.export import export_cascade, export_segmentation, export_vqa  # noqa: E402
-from ml.models import Cascade, UNet, VQANet  # noqa: E402
+from ml.models import Cascade, CascadeNet, UNet, VQANet  # noqa: E402
 from ml.quantize import accuracy_delta, quantize_bundle  # noqa: E402
 from ml.train import TrainConfig  # noqa: E402
-from qaid.bundle import BODY_PARTS, ModelEntry, tokenize_question  # noqa: E402
+from qaid.bundle import BODY_PARTS, MODALITIES, ORIENTATIONS, ModelEntry, tokenize_question  # noqa: E402
 from qaid.config import get_settings  # noqa: E402
 from qaid.imaging import decode_image, to_input  # noqa: E402
 
@@ -253,9 +253,13 @@ def fresh_models(bundle: LoadedBundle) -> dict[str, tuple[torch.nn.Module, Model
     """
     cfg = TrainConfig()
     torch.manual_seed(0)
-    out: dict[str, tuple[torch.nn.Module, ModelEntry]] = {
-        "cascade": (Cascade(len(BODY_PARTS), cfg.cascade_blocks).eval(), bundle.only("labeler").entry)
-    }
+    lab = bundle.only("labeler").entry
+    cascade: torch.nn.Module = (  # the 128-px CascadeNet publishes an OOD output; the old DenseNet does not
+        CascadeNet(len(lab.labels), len(MODALITIES), len(ORIENTATIONS), len(lab.ood_groups))
+        if lab.ood_groups
+        else Cascade(len(BODY_PARTS), cfg.cascade_blocks)
+    )
+    out: dict[str, tuple[torch.nn.Module, ModelEntry]] = {"cascade": (cascade.eval(), lab)}
     for name, m in bundle.models.items():
         if m.entry.task == "segmentation":
             out[name] = (UNet(3, 1, cfg.seg_features).eval(), m.entry)

@@ -33,10 +33,13 @@ _ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "logits": ("logits", "answer_logits", "filter_logits", "labeler_logits"),
     "features": ("features",),
     "mask": ("mask",),
+    "ood": ("ood",),
 }
 _REQUIRED_OUTPUTS: dict[str, tuple[str, ...]] = {
     "filter": ("logits",),
     "labeler": ("logits",),
+    "modality": ("logits",),
+    "orientation": ("logits",),
     "vqa": ("logits",),
     "segmentation": ("mask",),
 }
@@ -76,6 +79,9 @@ class LoadedBundle:
 
     def only(self, task: str) -> LoadedModel:
         return next(m for m in self.models.values() if m.entry.task == task)
+
+    def optional(self, task: str) -> LoadedModel | None:
+        return next((m for m in self.models.values() if m.entry.task == task), None)
 
     def for_topic(self, task: str, topic: str | None) -> LoadedModel | None:
         """The first model of ``task`` whose manifest topics include ``topic`` (None if not offered)."""
@@ -163,6 +169,7 @@ def _check_signature(entry: ModelEntry, sess: ort.InferenceSession, problems: li
                 f"manifest says [N,{entry.max_question_len}]"
             )
     wanted = list(_REQUIRED_OUTPUTS[entry.task]) + (["features"] if entry.cam_weight else [])
+    wanted += ["ood"] if entry.ood_groups else []
     for role in wanted:
         name = output_name(entry, role)
         if name is None:
@@ -177,6 +184,8 @@ def _expected_output_shape(entry: ModelEntry, role: str) -> tuple[int | None, ..
         return (1, classes)
     if role == "mask":
         return (1, 1, entry.input.size, entry.input.size)
+    if role == "ood":
+        return (1, len(entry.ood_groups))
     return None
 
 
@@ -196,7 +205,9 @@ def _dry_run(file: str, entries: list[ModelEntry], sess: ort.InferenceSession, p
         problems.append(f"{file}: a test run on a blank input failed: {exc}")
         return {}
     for entry in entries:
-        for role in list(_REQUIRED_OUTPUTS[entry.task]) + ["features"]:
+        for role in (
+            list(_REQUIRED_OUTPUTS[entry.task]) + ["features"] + (["ood"] if entry.ood_groups else [])
+        ):
             name = output_name(entry, role)
             if name is None or name not in values:
                 continue

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from hip_service.bundle_loader import MEDICAL_LABEL, LoadedBundle, LoadedModel, output_name
-from qaid.bundle import tokenize_question
+from hip_service.bundle_loader import LoadedBundle, LoadedModel, output_name
+from qaid.bundle import OTHER_LABEL, CascadeReading, calibrated, read_cascade, tokenize_question
 from qaid.imaging import to_input
 
 # (model names, model version, seconds) -> None; the app wires this to a Prometheus histogram.
@@ -24,12 +24,6 @@ Observer = Callable[[str, str, float], None]
 
 def _no_observer(_name: str, _version: str, _seconds: float) -> None:
     return None
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _run(
@@ -50,34 +44,50 @@ def _image_feed(model: LoadedModel, image: Image.Image) -> dict[str, np.ndarray]
 
 @dataclass(frozen=True)
 class Cascade:
-    """The filter and labeler decisions for one image under one bundle version."""
+    """The cascade's reading of one image under one bundle version (``qaid.bundle.read_cascade``)."""
 
     bundle_version: str
-    is_medical: bool
-    medical_confidence: float
-    label: str | None  # None when the image is not medical
-    label_confidence: float | None
-    topic: str | None
+    reading: CascadeReading
+    topic: str | None  # the topic of a confidently named body part (never of "other")
     model_versions: dict[str, str]
+
+    @property
+    def is_medical(self) -> bool:
+        return self.reading.medical == "yes"
+
+    @property
+    def medical_confidence(self) -> float:
+        """Calibrated probability of the verdict given (of "not medical" when the verdict is no)."""
+        p = self.reading.medical_probability
+        return 1.0 - p if self.reading.medical == "no" else p
+
+    @property
+    def label(self) -> str | None:
+        """A named body part (one of the labeler's classes other than "other"), else None."""
+        part = self.reading.body_part
+        name = part.name if part else None
+        return name if name and name != OTHER_LABEL else None
 
 
 def run_cascade(bundle: LoadedBundle, image: Image.Image, observe: Observer = _no_observer) -> Cascade:
-    """Filter, then (only if medical) labeler -> topic. Shared-file cascades run the backbone once."""
+    """Filter, labeler, modality, plane and OOD distances; a shared cascade file runs its backbone once."""
     filt, lab = bundle.only("filter"), bundle.only("labeler")
-    out = _run(bundle, filt, _image_feed(filt, image), observe)
-    probs = softmax(out[output_name(filt.entry, "logits") or ""][0])
-    medical_p = float(probs[filt.entry.labels.index(MEDICAL_LABEL)])
-    is_medical = int(probs.argmax()) == filt.entry.labels.index(MEDICAL_LABEL)
-    versions = {filt.entry.name: filt.entry.version, lab.entry.name: lab.entry.version}
-    if not is_medical:
-        return Cascade(bundle.version, False, 1.0 - medical_p, None, None, None, versions)
-    if lab.session is not filt.session:
-        out = _run(bundle, lab, _image_feed(lab, image), observe)
-    lab_probs = softmax(out[output_name(lab.entry, "logits") or ""][0])
-    idx = int(lab_probs.argmax())
-    label = lab.entry.labels[idx]
-    topic = bundle.manifest.label_topics.get(label)
-    return Cascade(bundle.version, True, medical_p, label, float(lab_probs[idx]), topic, versions)
+    loaded = {"filter": filt, "labeler": lab}
+    loaded.update({t: m for t in ("modality", "orientation") if (m := bundle.optional(t)) is not None})
+    outputs: dict[int, dict[str, np.ndarray]] = {}
+    rows: dict[str, np.ndarray] = {}
+    for task, model in loaded.items():
+        key = id(model.session)
+        if key not in outputs:  # one session run per distinct file
+            outputs[key] = _run(bundle, model, _image_feed(model, image), observe)
+        rows[task] = outputs[key][output_name(model.entry, "logits") or ""][0]
+        if task == "labeler" and model.entry.ood_groups:
+            rows["ood"] = outputs[key][output_name(model.entry, "ood") or ""][0]
+    reading = read_cascade(rows, {t: m.entry for t, m in loaded.items()})
+    versions = {m.entry.name: m.entry.version for m in loaded.values()}
+    part = reading.body_part
+    topic = bundle.manifest.label_topics.get(part.name) if part and part.name else None
+    return Cascade(bundle.version, reading, topic, versions)
 
 
 def class_activation_map(
@@ -196,6 +206,6 @@ def run_vqa(
     ids = tokenize_question(question, entry.question_vocab, entry.max_question_len)
     feed[entry.inputs["question"]] = np.asarray([ids], dtype=np.int64)
     out = _run(bundle, model, feed, observe)
-    probs = softmax(out[output_name(entry, "logits") or ""][0])
+    probs = calibrated(out[output_name(entry, "logits") or ""][0], entry.calibration)
     idx = int(probs.argmax())
     return VqaAnswer(entry.answers[idx], float(probs[idx]), entry.answer_types[idx])

@@ -104,12 +104,22 @@ async def capabilities(request: Request) -> Capabilities:
         hip_name=m.hip_name,
         bundle_version=m.bundle_version,
         models=[
-            ModelInfo(name=e.name, task=e.task, version=e.version, topics=e.topics, labels=e.labels)
+            ModelInfo(
+                name=e.name,
+                task=e.task,
+                version=e.version,
+                topics=e.topics,
+                labels=e.labels,
+                file=e.file,
+                sha256=e.sha256,
+                trained_on=e.trained_on.description if e.trained_on else None,
+            )
             for e in m.models
-        ],
+        ],  # fmt: skip
         labels=m.by_task("labeler")[0].labels,
         offers=m.offers(),
         label_topics=m.label_topics,
+        data_provenance=m.data_provenance,
     )
 
 

@@ -15,6 +15,14 @@ class ModelInfo(BaseModel):
     version: str
     topics: list[str]
     labels: list[str] = Field(default_factory=list)
+    file: str = Field(default="", description="the ONNX file; models sharing one file share one sha256")
+    sha256: str = Field(
+        default="",
+        description="sha256 of the model file: hospitals serving the same file are one opinion, not several",
+    )
+    trained_on: str | None = Field(
+        default=None, description='what the model runs on, e.g. "axial brain MRI slices"'
+    )
 
 
 class Capabilities(BaseModel):
@@ -25,6 +33,10 @@ class Capabilities(BaseModel):
     labels: list[str] = Field(description="the labeler's classes (body parts), in output order")
     offers: dict[str, list[str]] = Field(description="task -> topics this hospital serves")
     label_topics: dict[str, str]
+    data_provenance: Literal["generated_demo", "real", "unspecified"] = Field(
+        default="unspecified",
+        description='what the models were trained on; "generated_demo": demo models, not for clinical use',
+    )
 
 
 class ImageCreated(BaseModel):
@@ -35,15 +47,48 @@ class ImageCreated(BaseModel):
     format: Literal["png", "jpeg", "dicom"]
 
 
+Verdict = Literal["yes", "no", "unsure"]
+
+
 class MedicalOut(BaseModel):
-    is_medical: bool
-    confidence: float
+    is_medical: bool = Field(description='true only when verdict is "yes"')
+    confidence: float = Field(description="calibrated probability of the verdict (of medical when unsure)")
+    verdict: Verdict = Field(
+        default="yes", description='"unsure": the models cannot tell; say so, claim nothing'
+    )
+    reason: str | None = Field(default=None, description="why the verdict is unsure, in plain words")
 
 
 class LabelOut(BaseModel):
     name: str
     confidence: float
     topic: str | None
+
+
+class BodyPartOut(BaseModel):
+    """The labeler's answer, abstentions included: a body part, "other" or nothing, with the reason."""
+
+    name: str | None = Field(description='a body part, "other" (medical, outside the classes), or null')
+    confidence: float | None = Field(description="calibrated probability of the top class")
+    status: Literal["known", "other", "unsure", "not_medical"]
+    reason: str | None = Field(default=None, description='why name is null (status "unsure"), in plain words')
+
+
+class KindOut(BaseModel):
+    """What kind of image the cascade thinks it is; null where it is not sure."""
+
+    modality: str | None
+    modality_confidence: float
+    orientation: str | None = Field(description='"axial", "coronal", "sagittal" or "none" (a projection)')
+    orientation_confidence: float
+
+
+class CheckOut(BaseModel):
+    """Whether the automatic anomaly check ran, and why not."""
+
+    task: Literal["segmentation", "vqa"]
+    ran: bool
+    reason: str | None = Field(default=None, description="why it did not run, in plain words")
 
 
 class AnomalySource(BaseModel):
@@ -58,18 +103,28 @@ class AnomalyOut(BaseModel):
     side: Literal["left", "right", "both"] | None = Field(
         description="the PATIENT's side (radiological convention: image left = patient right)"
     )
-    description: str
+    description: str = Field(description="plain words: sides, area in cm² or a share of the brain")
     source: AnomalySource
+    area_cm2: float | None = Field(default=None, description="lesion area when the pixel spacing is known")
+    brain_share: float | None = Field(default=None, description="lesion area / imaged tissue area, 0..1")
 
 
 class AnalyzeOut(BaseModel):
     image_id: str
     medical: MedicalOut
-    label: LabelOut | None
-    tasks: list[str]
+    label: LabelOut | None = Field(description='a confidently named body part (never "other"), else null')
+    tasks: list[str] = Field(description="tasks this hospital can run on THIS image (kind checked)")
     anomaly: AnomalyOut | None
     model_versions: dict[str, str]
     bundle_version: str
+    body_part: BodyPartOut | None = None
+    kind: KindOut | None = None
+    out_of_distribution: bool | None = Field(
+        default=None, description="true: unlike every kind of image the models were trained on"
+    )
+    anomaly_check: CheckOut | None = Field(
+        default=None, description="null: this hospital has no check for it"
+    )
 
 
 class VqaIn(BaseModel):
@@ -94,6 +149,9 @@ class SegmentOut(BaseModel):
     side: Literal["left", "right", "both"] | None
     model_version: str
     bundle_version: str
+    area_cm2: float | None = None
+    brain_share: float | None = None
+    description: str = ""
 
 
 class Health(BaseModel):

@@ -13,10 +13,16 @@ from pathlib import Path
 from qaid.bundle import (
     BODY_PARTS,
     DEFAULT_LABEL_TOPICS,
+    LABELS,
+    MODALITIES,
+    ORIENTATIONS,
+    Calibration,
+    DataProvenance,
     InputSpec,
     Manifest,
     ModelEntry,
     Provenance,
+    TrainedOn,
     read_manifest,
     sha256_file,
     write_manifest,
@@ -41,13 +47,83 @@ def cascade_entries(
     ]  # fmt: skip
 
 
+def cascade_net_entries(
+    path: Path,
+    version: str,
+    spec: InputSpec,
+    heads: dict[str, str],
+    provenance: Provenance,
+    calibration: dict[str, Calibration],
+    ood_groups: list[str],
+) -> list[ModelEntry]:
+    """Filter, labeler (12 classes incl. "other", with the OOD output), modality and orientation entries
+    of one :class:`~ml.models.CascadeNet` file, each with its validation-chosen calibration."""
+    common = {
+        "version": version,
+        "file": path.name,
+        "sha256": sha256_file(path),
+        "input": spec,
+        "provenance": provenance,
+    }
+    return [
+        ModelEntry(
+            name="filter",
+            task="filter",
+            labels=["medical", "non_medical"],
+            cam_weight=heads["filter"],
+            outputs={"logits": "filter_logits", "features": "features"},
+            calibration=calibration["filter"],
+            **common,
+        ),
+        ModelEntry(
+            name="labeler",
+            task="labeler",
+            labels=list(LABELS),
+            cam_weight=heads["labeler"],
+            outputs={"logits": "labeler_logits", "features": "features", "ood": "ood"},
+            calibration=calibration["labeler"],
+            ood_groups=ood_groups,
+            **common,
+        ),
+        ModelEntry(
+            name="modality",
+            task="modality",
+            labels=list(MODALITIES),
+            outputs={"logits": "modality_logits"},
+            calibration=calibration["modality"],
+            **common,
+        ),
+        ModelEntry(
+            name="orientation",
+            task="orientation",
+            labels=list(ORIENTATIONS),
+            outputs={"logits": "orientation_logits"},
+            calibration=calibration["orientation"],
+            **common,
+        ),
+    ]
+
+
 def segmentation_entry(
-    path: Path, version: str, spec: InputSpec, topics: list[str], provenance: Provenance
+    path: Path,
+    version: str,
+    spec: InputSpec,
+    topics: list[str],
+    provenance: Provenance,
+    trained_on: TrainedOn | None = None,
 ) -> ModelEntry:
     return ModelEntry(
-        name="segmentation", task="segmentation", version=version, file=path.name, sha256=sha256_file(path),
-        input=spec, outputs={"mask": "mask"}, topics=sorted(topics), provenance=provenance,
-    )  # fmt: skip
+        name="segmentation",
+        task="segmentation",
+        version=version,
+        file=path.name,
+        sha256=sha256_file(path),
+        input=spec,
+        outputs={"mask": "mask"},
+        topics=sorted(topics),
+        provenance=provenance,
+        trained_on=trained_on,
+    )
 
 
 def vqa_entry(
@@ -60,12 +136,13 @@ def vqa_entry(
     max_len: int,
     topics: list[str],
     provenance: Provenance,
+    trained_on: TrainedOn | None = None,
 ) -> ModelEntry:
     return ModelEntry(
         name="vqa", task="vqa", version=version, file=path.name, sha256=sha256_file(path), input=spec,
         inputs={"image": "image", "question": "question"}, outputs={"logits": "answer_logits"},
         answers=answers, answer_types=answer_types, question_vocab=vocab, max_question_len=max_len,
-        topics=sorted(topics), provenance=provenance,
+        topics=sorted(topics), provenance=provenance, trained_on=trained_on,
     )  # fmt: skip
 
 
@@ -90,11 +167,16 @@ def write_bundle(final: Path, manifest: Manifest, sources: dict[str, Path]) -> P
 
 
 def new_manifest(
-    hip_id: str, hip_name: str, version: str, created: str, models: list[ModelEntry]
+    hip_id: str,
+    hip_name: str,
+    version: str,
+    created: str,
+    models: list[ModelEntry],
+    data_provenance: DataProvenance = "unspecified",
 ) -> Manifest:
     return Manifest(
         hip_id=hip_id, hip_name=hip_name, bundle_version=version, created_at=created,
-        label_topics=dict(DEFAULT_LABEL_TOPICS), models=models,
+        label_topics=dict(DEFAULT_LABEL_TOPICS), models=models, data_provenance=data_provenance,
     )  # fmt: skip
 
 
@@ -106,16 +188,20 @@ def replace_in_bundle(
     onnx_path: Path,
     version: str,
     created: str,
+    data_provenance: DataProvenance | None = None,
 ) -> Path:
     """A bundle at ``out``: ``base``'s models with those of ``task`` replaced by ``entries``.
 
     A bundle must hold a filter and a labeler, so a segmentation or VQA model needs a ``base``
-    (e.g. the hospital's current bundle); a cascade alone makes a complete bundle.
+    (e.g. the hospital's current bundle); a cascade alone makes a complete bundle. The bundle's
+    ``data_provenance`` is ``data_provenance`` if given, else the base's: a real model added to a demo
+    bundle keeps saying "generated_demo" until every model is the hospital's own.
     """
     if base is None:
         if task != "cascade":
             raise ValueError(f"a {task} model needs --bundle-base: a bundle must contain the cascade")
-        return write_bundle(out, new_manifest("local", "Local hospital", version, created, entries), {
+        prov = data_provenance or "unspecified"
+        return write_bundle(out, new_manifest("local", "Local hospital", version, created, entries, prov), {
             onnx_path.name: onnx_path})  # fmt: skip
     old = read_manifest(base)
     keep = [m for m in old.models if m.task not in TASKS_OF[task]]
@@ -123,5 +209,7 @@ def replace_in_bundle(
     sources[onnx_path.name] = onnx_path
     if any(m.file == onnx_path.name for m in keep):
         raise ValueError(f"{base}: {onnx_path.name} is used by another model of the bundle")
-    manifest = new_manifest(old.hip_id, old.hip_name, version, created, [*keep, *entries])
+    manifest = new_manifest(
+        old.hip_id, old.hip_name, version, created, [*keep, *entries], old.data_provenance
+    )
     return write_bundle(out, manifest, sources)

@@ -149,3 +149,68 @@ class VQANet(nn.Module):
 
     def forward(self, image: torch.Tensor, question: torch.Tensor) -> torch.Tensor:
         return self.answer(self.encode_image(image), self.encode_question(question))
+
+
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
+
+
+class _Residual(nn.Module):
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(_conv(ch, ch), nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x + self.body(x))
+
+
+class CascadeNet(nn.Module):
+    """The cascade that replaced the 64-px DenseNet-121: a small residual CNN at 128 px, four heads.
+
+    Why this shape: anatomy needs pixels (a 64-px head CT and a hand radiograph look alike), and
+    three hospitals must each train their own model on 2 CPU cores in minutes. A 4x4 stride-4 stem
+    ("patchify") makes 128 px cost what 32 px would through a plain stem; four stages of residual
+    3x3 convolutions (32-64-128-256 channels) end on a 4x4 grid. All heads are linear over the
+    pooled ReLU'd features, so class-activation maps stay exact (``weight[c] @ features``).
+
+    ``ood`` is the squared Mahalanobis distance of the pooled features to each OOD group's training
+    mean under one shared covariance (Lee et al., 2018, "A simple unified framework for detecting
+    out-of-distribution samples"); the buffers are fitted after training (:mod:`ml.calibrate`).
+    Outputs: filter_logits [N,2], labeler_logits [N,L], modality_logits [N,M],
+    orientation_logits [N,O], features [N,256,h,w], ood [N,G].
+    """
+
+    def __init__(self, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int, width: int = 32):
+        super().__init__()
+        w = width
+        self.backbone = nn.Sequential(
+            nn.Conv2d(3, w, 4, 4, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True), _Residual(w),
+            _conv(w, 2 * w, 2), _Residual(2 * w),
+            _conv(2 * w, 4 * w, 2), _Residual(4 * w),
+            _conv(4 * w, 8 * w, 2), _Residual(8 * w),
+        )  # fmt: skip
+        channels = 8 * w
+        self.filter_head = nn.Linear(channels, 2)
+        self.labeler_head = nn.Linear(channels, n_labels)
+        self.modality_head = nn.Linear(channels, n_modalities)
+        self.orientation_head = nn.Linear(channels, n_orientations)
+        self.register_buffer("ood_means", torch.zeros(n_groups, channels))
+        self.register_buffer("ood_precision", torch.eye(channels))
+
+    def embed(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = F.relu(self.backbone(image))
+        return features, features.mean(dim=(2, 3))
+
+    def heads(self, pooled: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return (self.filter_head(pooled), self.labeler_head(pooled), self.modality_head(pooled),
+                self.orientation_head(pooled))  # fmt: skip
+
+    def ood(self, pooled: torch.Tensor) -> torch.Tensor:
+        d = pooled[:, None, :] - self.ood_means[None]  # [N, G, C]
+        return (torch.matmul(d, self.ood_precision) * d).sum(dim=-1)
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        features, pooled = self.embed(image)
+        return (*self.heads(pooled), features, self.ood(pooled))

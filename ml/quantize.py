@@ -338,8 +338,10 @@ def evaluate_cascade(
     labels = np.asarray(split.labels)
     med = labels != NON_MEDICAL
     med_pred = f_logits.argmax(1) == filt.labels.index("medical")
-    # labeler classes are the manifest's, mapped back to BODY_PARTS indices (the split's labels)
-    lab_pred = np.asarray([BODY_PARTS.index(lab.labels[k]) for k in l_logits.argmax(1)])
+    # labeler classes are the manifest's, mapped back to BODY_PARTS indices (the split's labels);
+    # "other" (a medical image outside the classes) is never right on a split of the eleven classes
+    names = [lab.labels[k] for k in l_logits.argmax(1)]
+    lab_pred = np.asarray([BODY_PARTS.index(n) if n in BODY_PARTS else -1 for n in names])
     return {
         "filter_accuracy": float(np.mean(med_pred == med)),
         "labeler_macro_f1": macro_f1(lab_pred[med], labels[med], len(BODY_PARTS)),

@@ -273,7 +273,10 @@ def export(
                     prov,
                 )
             ]
-        bundle = replace_in_bundle(args.bundle_base, args.bundle_out, task, entries, path, version, created)
+        provenance = "generated_demo" if args.demo else "real"
+        bundle = replace_in_bundle(
+            args.bundle_base, args.bundle_out, task, entries, path, version, created, provenance
+        )
         out["bundle"] = str(bundle)
         if args.int8:
             out["int8"] = int8(args, data, bundle, path.name)

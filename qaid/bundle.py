@@ -10,21 +10,32 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
 
-Task = Literal["filter", "labeler", "vqa", "segmentation"]
+Task = Literal["filter", "labeler", "modality", "orientation", "vqa", "segmentation"]
 
 # The original Q&Aid labeler's classes, in output order.
 BODY_PARTS: tuple[str, ...] = (
     "brain", "chest", "breast", "eyes", "heart", "elbow",
     "forearm", "hand", "humerus", "shoulder", "wrist",
 )  # fmt: skip
+
+# The labeler's extra outcome: a medical image of a body part outside BODY_PARTS.
+OTHER_LABEL = "other"
+LABELS: tuple[str, ...] = (*BODY_PARTS, OTHER_LABEL)
+# What kind of image it is, and the plane of a cross-sectional slice ("none": a projection or photo).
+MODALITIES: tuple[str, ...] = ("xray", "ct", "mri", "ultrasound", "fundus", "microscopy", "other")
+ORIENTATIONS: tuple[str, ...] = ("axial", "coronal", "sagittal", "none")
+# Manifest.data_provenance: what the bundle's models were trained on.
+DataProvenance = Literal["generated_demo", "real", "unspecified"]
 
 # Which topic (body part + the modality the demo data uses for it) a label maps to.
 DEFAULT_LABEL_TOPICS: dict[str, str] = {
@@ -65,6 +76,37 @@ class Provenance(BaseModel):
     notes: str = ""
 
 
+class Calibration(BaseModel):
+    """How far a classifier's output may be trusted, chosen on validation data (never on evaluation).
+
+    Probabilities are ``softmax(logits / temperature)`` (temperature scaling, Guo et al. 2017). The
+    HIP abstains when the top probability is below ``min_confidence`` or, for models that publish an
+    out-of-distribution score, when that score exceeds ``max_ood``.
+    """
+
+    temperature: float = Field(default=1.0, gt=0)
+    min_confidence: float = Field(default=0.0, ge=0, le=1)
+    max_ood: float | None = None
+    chosen_on: str = ""
+    ece_before: float | None = None
+    ece_after: float | None = None
+
+
+class TrainedOn(BaseModel):
+    """The kind of image a task model was trained on: the HIP runs it on nothing else.
+
+    Empty lists mean "not checked". ``max_ood`` maps the cascade's OOD groups of the model's own
+    training images to a ceiling: an image farther than that from every one of them is not the kind
+    of image the model knows.
+    """
+
+    labels: list[str] = Field(default_factory=list)
+    modalities: list[str] = Field(default_factory=list)
+    orientations: list[str] = Field(default_factory=list)
+    max_ood: dict[str, float] = Field(default_factory=dict)
+    description: str = Field(default="", description='plain words, e.g. "axial brain MRI slices"')
+
+
 class ModelEntry(BaseModel):
     """One ONNX model of the bundle and everything needed to feed and read it."""
 
@@ -87,6 +129,10 @@ class ModelEntry(BaseModel):
     max_question_len: int = 0
     topics: list[str] = Field(default_factory=list)
     provenance: Provenance
+    calibration: Calibration | None = None
+    trained_on: TrainedOn | None = None
+    # names of the columns of the "ood" output (the cascade's OOD groups), when it has one
+    ood_groups: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelEntry:
@@ -95,7 +141,7 @@ class ModelEntry(BaseModel):
                 raise ValueError(f"{self.name}: a VQA model needs answers with one answer type each")
             if not self.question_vocab or self.max_question_len <= 0:
                 raise ValueError(f"{self.name}: a VQA model needs a question vocabulary and length")
-        if self.task in ("filter", "labeler") and not self.labels:
+        if self.task in ("filter", "labeler", "modality", "orientation") and not self.labels:
             raise ValueError(f"{self.name}: a {self.task} model needs its labels")
         return self
 
@@ -108,6 +154,8 @@ class Manifest(BaseModel):
     created_at: str
     label_topics: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LABEL_TOPICS))
     models: list[ModelEntry]
+    # "generated_demo": trained on generated images (the demo) -- the bot discloses it to patients.
+    data_provenance: DataProvenance = "unspecified"
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
@@ -117,6 +165,9 @@ class Manifest(BaseModel):
         for task in ("filter", "labeler"):
             if sum(m.task == task for m in self.models) != 1:
                 raise ValueError(f"a bundle needs exactly one {task} model")
+        for task in ("modality", "orientation"):
+            if sum(m.task == task for m in self.models) > 1:
+                raise ValueError(f"a bundle has at most one {task} model")
         return self
 
     def by_task(self, task: Task) -> list[ModelEntry]:
@@ -168,3 +219,103 @@ def tokenize_question(question: str, vocab: list[str], max_len: int) -> list[int
     index = {w: i for i, w in enumerate(vocab)}
     ids = [index.get(t, UNK_ID) for t in _TOKEN.findall(question.lower())][:max_len]
     return ids + [PAD_ID] * (max_len - len(ids))
+
+
+# --- Reading a cascade's outputs: the one rule the HIP serves and ml.real_eval measures ----------
+
+
+def calibrated(logits: np.ndarray, calibration: Calibration | None) -> np.ndarray:
+    """softmax(logits / T) over the last axis (T = 1 without a calibration)."""
+    z = np.asarray(logits, dtype=np.float64) / (calibration.temperature if calibration else 1.0)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One head's calibrated answer: the top class (None when below the abstain threshold)."""
+
+    name: str | None
+    confidence: float
+    top: str  # the top class even when abstaining (for reasons and reports)
+
+
+def read_head(logits: np.ndarray, entry: ModelEntry) -> Reading:
+    probs = calibrated(logits, entry.calibration)
+    k = int(probs.argmax())
+    threshold = entry.calibration.min_confidence if entry.calibration else 0.0
+    conf = float(probs[k])
+    return Reading(entry.labels[k] if conf >= threshold else None, conf, entry.labels[k])
+
+
+@dataclass(frozen=True)
+class CascadeReading:
+    medical: Literal["yes", "no", "unsure"]
+    medical_probability: float  # calibrated P(medical)
+    body_part: Reading | None  # None unless medical == "yes"
+    body_part_reason: str | None  # why body_part.name is None
+    modality: Reading | None
+    orientation: Reading | None
+    ood: float | None  # distance to the nearest OOD group (None: the bundle has no OOD output)
+    ood_by_group: dict[str, float]
+
+
+def read_cascade(outputs: dict[str, np.ndarray], entries: dict[str, ModelEntry]) -> CascadeReading:
+    """Filter -> medical yes/no/unsure; labeler -> body part, "other" or an abstention with a reason.
+
+    ``outputs``: role -> one image's output row ("filter", "labeler", "modality", "orientation",
+    "ood"); ``entries``: task -> its manifest entry. A body part is named only when the image is
+    medical, its OOD distance is within the labeler's ``max_ood`` and its confidence clears the
+    threshold; otherwise the reason says which of these failed.
+    """
+    filt = entries["filter"]
+    p = calibrated(outputs["filter"], filt.calibration)
+    p_med = float(p[filt.labels.index("medical")])
+    t = filt.calibration.min_confidence if filt.calibration else 0.5
+    medical = "yes" if p_med >= max(t, 0.5) else "no" if 1 - p_med >= max(t, 0.5) else "unsure"
+    groups = entries["labeler"].ood_groups
+    ood_row = outputs.get("ood")
+    by_group = {g: float(v) for g, v in zip(groups, ood_row, strict=True)} if ood_row is not None else {}
+    ood = min(by_group.values()) if by_group else None
+    extra = {t: read_head(outputs[t], entries[t]) for t in ("modality", "orientation") if t in entries}
+    part = reason = None
+    if medical == "yes":
+        lab = entries["labeler"]
+        part = read_head(outputs["labeler"], lab)
+        ceiling = lab.calibration.max_ood if lab.calibration else None
+        if ood is not None and ceiling is not None and ood > ceiling:
+            part, reason = (
+                Reading(None, part.confidence, part.top),
+                "unlike the images the models were trained on",
+            )
+        elif part.name is None:
+            reason = "the models are not sure which body part this is"
+    return CascadeReading(medical, p_med, part, reason, extra.get("modality"), extra.get("orientation"), ood,
+                          by_group)  # fmt: skip
+
+
+def domain_check(reading: CascadeReading, trained_on: TrainedOn | None) -> str | None:
+    """None if the image is the kind ``trained_on`` describes, else the reason in plain words."""
+    if trained_on is None:
+        return None
+    what = trained_on.description or "other images"
+    looks = []
+    for field_name, allowed in (
+        ("modality", trained_on.modalities),
+        ("orientation", trained_on.orientations),
+    ):
+        r = getattr(reading, field_name)
+        if allowed and (r is None or r.name not in allowed):
+            looks.append("of unclear kind" if r is None or r.name is None else f"{r.name}")
+    part = reading.body_part
+    if trained_on.labels and (part is None or part.name not in trained_on.labels):
+        looks.append("not a recognised " + "/".join(trained_on.labels))
+    if not looks and trained_on.max_ood and reading.ood_by_group:
+        # its own training images must be the NEAREST group, and near enough
+        nearest = min(reading.ood_by_group, key=reading.ood_by_group.__getitem__)
+        ceiling = trained_on.max_ood.get(nearest)
+        if ceiling is None or reading.ood_by_group[nearest] > ceiling:
+            looks.append("unlike its training images")
+    if not looks:
+        return None
+    return f"the model was trained on {what} only; this image looks {', '.join(looks)}"

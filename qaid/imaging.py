@@ -275,4 +275,18 @@ def _decode_dicom(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
         out = _stretch(pixels)
     if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
         out = 255 - out  # MONOCHROME1: low values are white
-    return Image.fromarray(out)
+    img = Image.fromarray(out)
+    spacing = _pixel_spacing(ds)
+    if spacing is not None:  # lets a HIP state areas in cm² instead of a share of the image
+        img.info["pixel_spacing_mm"] = spacing
+    return img
+
+
+def _pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
+    """(row, column) spacing in mm from PixelSpacing (or the detector's ImagerPixelSpacing), if sane."""
+    value = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+    try:
+        row, col = float(value[0]), float(value[1])  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (row, col) if 0.001 <= row <= 10 and 0.001 <= col <= 10 else None

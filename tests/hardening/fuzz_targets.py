@@ -1,6 +1,6 @@
 """The three Q&Aid APIs as fuzz targets: built in-process on throwaway state, seeded with real ids.
 
-* the HIP on the tiny real bundle of the HIP tests, with one uploaded image;
+* the HIP on the calibrated tiny real bundle of the HIP tests, with one uploaded image;
 * the hub on SQLite (migrated, demo hospitals synced, no worker) with one image and one transcript;
 * a hospital inbox with one signed transcript received; its webhook route is fuzzed both unsigned
   (refused at the door) and **signed** with the hospital's secret, so hostile bodies reach the parser
@@ -49,7 +49,8 @@ def _helpers(name: str, directory: str) -> ModuleType:
     return sys.modules[name]
 
 
-build_bundle = _helpers("hip_tiny_bundle", "hip_service").build_bundle
+# the calibrated tiny bundle: abstention, OOD and trained_on gates are on the fuzzed paths too
+build_bundle = _helpers("hip_tiny_bundle", "hip_service").build_calibrated_bundle
 make_settings = _helpers("tr_helpers", "hub").make_settings
 transcript = _helpers("tr_helpers", "hub").transcript
 

@@ -19,7 +19,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from qaid.bundle import BODY_PARTS, InputSpec, Manifest, ModelEntry, Provenance, write_manifest
+from qaid.bundle import (
+    BODY_PARTS,
+    LABELS,
+    MODALITIES,
+    ORIENTATIONS,
+    Calibration,
+    InputSpec,
+    Manifest,
+    ModelEntry,
+    Provenance,
+    TrainedOn,
+    write_manifest,
+)
 
 SIZE = 32
 SPEC = InputSpec(size=SIZE, channels=3, mean=[0.5, 0.5, 0.5], std=[0.5, 0.5, 0.5])
@@ -165,3 +177,163 @@ def brain_like(size: tuple[int, int] = (64, 64), blob_on_image_left: bool = True
     x0 = w // 8 if blob_on_image_left else w - w // 8 - w // 6
     arr[h // 3 : h // 3 + h // 6, x0 : x0 + w // 6] = 255
     return arr
+
+
+# --- A calibrated bundle: four heads, an OOD output, abstain thresholds and trained_on gates --------
+#
+# TinyCascadeV2 is wired so each abstention has an image that triggers it (see the tests):
+#   colour (red vs blue)   -> non_medical; a faint colour cast (r - b = 12) -> medical "unsure"
+#   brightness             -> chest, dark -> brain; mid-grey 0.6 -> chest/brain tie -> body part unsure
+#   greenness              -> "other"
+#   a 1-px checkerboard    -> large OOD distance -> body part unsure, "unlike the training images"
+# modality is always "mri" and orientation always "axial".
+
+OOD_GROUPS = [*LABELS, "non_medical", "brain_mri_demo", "chest_xray_demo"]
+V2_FEATURES = 8
+
+
+class TinyCascadeV2(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, V2_FEATURES, 3, stride=2, padding=1)
+        self.filter_head = nn.Linear(V2_FEATURES, 2)
+        self.labeler_head = nn.Linear(V2_FEATURES, len(LABELS))
+        self.modality_head = nn.Linear(V2_FEATURES, len(MODALITIES))
+        self.orientation_head = nn.Linear(V2_FEATURES, len(ORIENTATIONS))
+        lap = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]) / 3.0
+        with torch.no_grad():
+            w = torch.zeros_like(self.conv.weight)
+            w[0, :, 1, 1] = torch.tensor([1.0, 0.0, -1.0])  # red minus blue
+            w[1, :, 1, 1] = torch.tensor([-1.0, 0.0, 1.0])  # blue minus red
+            w[2, :, 1, 1] = 1.0 / 3.0  # brightness
+            w[3, :, 1, 1] = torch.tensor([-0.5, 1.0, -0.5])  # greenness
+            w[4] = lap  # texture (+)
+            w[5] = -lap  # texture (-)
+            self.conv.weight.copy_(w)
+            self.conv.bias.zero_()
+            for head in (self.filter_head, self.labeler_head, self.modality_head, self.orientation_head):
+                head.weight.zero_()
+                head.bias.zero_()
+            self.filter_head.weight[1, 0] = self.filter_head.weight[1, 1] = 10.0
+            self.filter_head.bias[0] = 1.0
+            self.labeler_head.weight[LABELS.index("chest"), 2] = 30.0
+            self.labeler_head.bias[LABELS.index("brain")] = 6.0
+            self.labeler_head.weight[LABELS.index("other"), 3] = 60.0
+            self.modality_head.bias[MODALITIES.index("mri")] = 5.0
+            self.orientation_head.bias[ORIENTATIONS.index("axial")] = 5.0
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        features = torch.relu(self.conv(image))
+        pooled = features.mean(dim=(2, 3))
+        # texture is far from every group; brain_mri_demo (the segmentation domain) is the nearest one
+        offset = torch.ones(len(OOD_GROUPS))
+        offset[OOD_GROUPS.index("brain_mri_demo")] = 0.0
+        ood = 4.0 * (pooled[:, 4:5] + pooled[:, 5:6]) + offset
+        return (self.filter_head(pooled), self.labeler_head(pooled), self.modality_head(pooled),
+                self.orientation_head(pooled), features, ood)  # fmt: skip
+
+
+CALIBRATION = {
+    "filter": Calibration(temperature=0.25, min_confidence=0.9, chosen_on="tests"),
+    "labeler": Calibration(temperature=1.0, min_confidence=0.8, max_ood=2.0, chosen_on="tests"),
+    "modality": Calibration(min_confidence=0.5),
+    "orientation": Calibration(min_confidence=0.5),
+}
+
+
+def build_calibrated_bundle(directory: Path, *, seg_orientations: tuple[str, ...] = ("axial",)) -> Manifest:
+    """A v2 bundle: the calibrated cascade, segmentation trained on ``seg_orientations`` brain MRI, VQA."""
+    directory.mkdir(parents=True, exist_ok=True)
+    image = torch.zeros(1, 3, SIZE, SIZE)
+    outputs = ["filter_logits", "labeler_logits", "modality_logits", "orientation_logits", "features", "ood"]
+    cas = _export(TinyCascadeV2(), (image,), directory / "cascade.onnx", ["image"], outputs)
+    common = {
+        "version": "c-2",
+        "file": "cascade.onnx",
+        "sha256": cas,
+        "input": SPEC,
+        "provenance": PROVENANCE,
+    }
+    models = [
+        ModelEntry(
+            name="filter",
+            task="filter",
+            labels=["medical", "non_medical"],
+            cam_weight="filter_head.weight",
+            outputs={"logits": "filter_logits", "features": "features"},
+            calibration=CALIBRATION["filter"],
+            **common,
+        ),
+        ModelEntry(
+            name="labeler",
+            task="labeler",
+            labels=list(LABELS),
+            cam_weight="labeler_head.weight",
+            outputs={"logits": "labeler_logits", "features": "features", "ood": "ood"},
+            calibration=CALIBRATION["labeler"],
+            ood_groups=OOD_GROUPS,
+            **common,
+        ),
+        ModelEntry(
+            name="modality",
+            task="modality",
+            labels=list(MODALITIES),
+            outputs={"logits": "modality_logits"},
+            calibration=CALIBRATION["modality"],
+            **common,
+        ),
+        ModelEntry(
+            name="orientation",
+            task="orientation",
+            labels=list(ORIENTATIONS),
+            outputs={"logits": "orientation_logits"},
+            calibration=CALIBRATION["orientation"],
+            **common,
+        ),
+    ]
+    seg_on = TrainedOn(
+        labels=["brain"],
+        modalities=["mri"],
+        orientations=list(seg_orientations),
+        max_ood={"brain_mri_demo": 2.0},
+        description="axial brain MRI slices",
+    )
+    sha = _export(TinySegmenter(), (image,), directory / "segmentation.onnx", ["image"], ["mask"])
+    models.append(
+        ModelEntry(
+            name="seg",
+            task="segmentation",
+            version="s-2",
+            file="segmentation.onnx",
+            sha256=sha,
+            input=SPEC,
+            outputs={"mask": "mask"},
+            topics=["brain_mri"],
+            provenance=PROVENANCE,
+            trained_on=seg_on,
+        )
+    )
+    manifest = Manifest(
+        hip_id="testhip2",
+        hip_name="Calibrated Test Hospital",
+        bundle_version="2.0.0",
+        created_at="2025-01-01T00:00:00Z",
+        models=models,
+        data_provenance="generated_demo",
+    )
+    write_manifest(directory, manifest)
+    return manifest
+
+
+def tinted(r_minus_b: int, value: int = 90, size: tuple[int, int] = (64, 64)) -> np.ndarray:
+    """A dark RGB image with a colour cast: red channel ``r_minus_b`` above the blue one."""
+    arr = np.full((size[1], size[0], 3), value, dtype=np.int16)
+    arr[..., 0] += r_minus_b // 2
+    arr[..., 2] -= r_minus_b - r_minus_b // 2
+    return np.clip(arr, 0, 255).astype(np.uint8)
+
+
+def checkerboard(size: int = 2 * SIZE) -> np.ndarray:
+    """2-px cells: 1-px cells at the model's input size, the texture the OOD channel measures."""
+    yy, xx = np.mgrid[:size, :size]
+    return (((yy // 2 + xx // 2) % 2) * 255).astype(np.uint8)

@@ -53,6 +53,7 @@ def dicom_bytes(
     intercept: float | None = None,
     window: tuple[float, float] | None = None,
     rows: int | None = None,
+    spacing: tuple[float, float] | None = None,
 ) -> bytes:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
@@ -70,6 +71,8 @@ def dicom_bytes(
         ds.RescaleSlope, ds.RescaleIntercept = slope, intercept or 0
     if window is not None:
         ds.WindowCenter, ds.WindowWidth = window
+    if spacing is not None:
+        ds.PixelSpacing = list(spacing)
     ds.PixelData = pixels.astype(np.uint16).tobytes()
     ds.preamble = b"\0" * 128
     buf = io.BytesIO()

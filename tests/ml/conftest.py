@@ -31,7 +31,7 @@ def quick_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     from ml.build_bundles import build
 
     out = tmp_path_factory.mktemp("bundles")
-    return out, build(out, seed=1, quick=True, cards=out / "cards")
+    return out, build(out, seed=1, quick=True)
 
 
 # --- Small same-format samples of the data sets hospitals have (the loaders' inputs) ------------

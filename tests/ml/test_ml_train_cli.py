@@ -34,6 +34,7 @@ def test_cascade_on_image_folder_writes_everything(image_folder: Path, tmp_path:
     assert f"| labeler_accuracy | {metrics['labeler_accuracy']:.4f} |" in card
     m = read_manifest(tmp_path / "bundle")
     assert [e.task for e in m.models] == ["filter", "labeler"]
+    assert m.data_provenance == "real"  # the hospital's own images, not the generated demo
     assert sha256_file(tmp_path / "bundle" / "cascade.onnx") == m.models[0].sha256
     assert m.models[1].provenance.metrics["labeler_accuracy"] == metrics["labeler_accuracy"]
 
@@ -73,6 +74,7 @@ def test_vqa_rad_model_replaces_the_vqa_of_a_bundle(
     assert report["parity"] < 1e-3 and {"vqa_closed_accuracy", "vqa_open_accuracy"} <= set(report["metrics"])
     base, new = read_manifest(bundles / "titan"), read_manifest(out)
     assert new.hip_id == "titan" and [m.task for m in new.models] == [m.task for m in base.models]
+    assert new.data_provenance == "generated_demo"  # a real VQA model in a demo bundle: still demo models
     vqa = new.by_task("vqa")[0]
     assert vqa.topics == ["brain_mri"] and "glioma" not in vqa.answers and {"yes", "no"} <= set(vqa.answers)
     assert new.by_task("labeler")[0].sha256 == base.by_task("labeler")[0].sha256  # the cascade is kept

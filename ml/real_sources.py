@@ -1,0 +1,302 @@
+"""Real scans and real photos that ship inside installed packages, each assigned to ONE role.
+
+Why a registry: the demo's generated images say nothing about how the models behave on a real
+upload. Real images are scarce offline, so every one is used, but a *source* (one patient, one
+volume, one photo) belongs to exactly one role, fixed here and never chosen by a metric:
+
+* ``train``  — may be trained on (by every demo hospital: public data any hospital could have);
+* ``val``    — temperature scaling, abstain thresholds and every development decision;
+* ``eval``   — reported once, never trained, tuned or calibrated on (``python -m ml.real_eval``).
+
+Files that are copies of one image in another encoding (pydicom's ``examples_*.dcm`` and the
+NEMA ``*_J2KI``/``*_UNCR`` pairs) are one source. The packages: pydicom and pydicom-data (NEMA
+DICOM test images, MIT), nibabel (test volumes, MIT), matplotlib (sample data, PSF-style),
+scikit-image (BSD; its bundled photos), scikit-learn (BSD; two photos), dipy (BSD; small real brain
+MRIs in ``dipy/data/files``, read as files: dipy itself is never imported). Nothing downloads.
+
+Expected answers follow the HIP's vocabulary: ``body_part`` is one of ``qaid.bundle.LABELS``
+(11 body parts or ``"other"``), ``None`` for non-medical images, ``"?"`` where the image is
+medical but no body part can be stated from the file (scored for the filter only).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from qaid.imaging import _first, _stretch
+
+Role = Literal["train", "val", "eval"]
+Item = tuple[str, np.ndarray, float | None]  # (item name, uint8 image, pixel spacing mm or None)
+
+
+@dataclass(frozen=True)
+class RealSource:
+    id: str  # the split unit: one patient / volume / photo
+    role: Role
+    medical: bool
+    body_part: str | None  # LABELS name, "?" (medical, unknown part) or None (not medical)
+    modality: str | None  # MODALITIES name or None
+    orientation: str | None  # ORIENTATIONS name, or None where not known
+    origin: str  # "package: file" for the manifest
+    load: Callable[[], list[Item]]
+    kind: str = ""  # photo, document, chart, screenshot, scan ... (reporting only)
+
+
+def package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {name!r} is not installed (see requirements/platform.lock)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _pkg(name: str, rel: str) -> Path:
+    return package_dir(name) / rel
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+
+def _window(ds: object, pixels: np.ndarray) -> np.ndarray:
+    """The HIP decoder's rule (qaid.imaging): DICOM window if given, else min-max; MONOCHROME1 inverted."""
+    get = ds.get  # type: ignore[attr-defined]
+    slope, intercept = float(get("RescaleSlope", 1) or 1), float(get("RescaleIntercept", 0) or 0)
+    arr = pixels.astype(np.float64) * slope + intercept
+    c, w = get("WindowCenter"), get("WindowWidth")
+    if c is not None and w is not None and _first(w) > 0:
+        out = _stretch(arr, _first(c) - _first(w) / 2, _first(c) + _first(w) / 2)
+    else:
+        lo, hi = np.percentile(arr, (0.5, 99.5))
+        out = _stretch(arr, float(lo), float(hi))
+    if str(get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
+        out = 255 - out
+    return out
+
+
+def _spacing(ds: object) -> float | None:
+    sp = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")  # type: ignore[attr-defined]
+    value = float(sp[0]) if sp else 0.0
+    return value if value > 0 else None  # RG1 states a spacing of 0: unknown, not zero
+
+
+def dicom(path: Path, frames: int = 1) -> list[Item]:
+    """Frames of a DICOM file (evenly spaced through the middle 60 % for multi-frame), windowed."""
+    import pydicom
+
+    raw = path.read_bytes()
+    ds = pydicom.dcmread(io.BytesIO(gzip.decompress(raw) if path.suffix == ".gz" else raw))
+    arr = ds.pixel_array
+    rgb = int(ds.get("SamplesPerPixel", 1) or 1) == 3
+    stack = arr if arr.ndim == (4 if rgb else 3) else arr[None]
+    n = len(stack)
+    picks = [n // 2] if frames == 1 or n == 1 else np.linspace(0.2 * n, 0.8 * n - 1, frames).astype(int)
+    out = []
+    for k in dict.fromkeys(int(p) for p in picks):
+        frame = stack[k]
+        img = frame.astype(np.uint8) if rgb and frame.dtype == np.uint8 else _window(ds, frame)
+        out.append((f"{path.name.split('.')[0]}#{k}", np.ascontiguousarray(img), _spacing(ds)))
+    return out
+
+
+def _percentile8(arr: np.ndarray) -> np.ndarray:
+    lo, hi = np.percentile(arr, (0.5, 99.5))
+    return _stretch(arr.astype(np.float64), float(lo), float(hi))
+
+
+def volume_slices(vol: np.ndarray, orientation: str, n: int, spacing: float | None = None) -> list[Item]:
+    """``n`` slices of a RAS volume through its middle 60 %, displayed radiologically.
+
+    Axial and coronal: patient right on the image left, superior/anterior up; sagittal: anterior left.
+    """
+    axis = {"sagittal": 0, "coronal": 1, "axial": 2}[orientation]
+    size = vol.shape[axis]
+    out = []
+    for k in dict.fromkeys(np.linspace(0.2 * size, 0.8 * size - 1, n).astype(int)):
+        s = np.take(vol, int(k), axis=axis).T[::-1, ::-1]  # superior/anterior up; RAS x, y reversed
+        out.append((f"{orientation}{int(k)}", np.ascontiguousarray(_percentile8(s)), spacing))
+    return out
+
+
+def nifti(path: Path, orientations: tuple[str, ...], n: int) -> list[Item]:
+    import nibabel as nib
+
+    img = nib.as_closest_canonical(nib.load(str(path)))
+    vol = np.asarray(img.dataobj, dtype=np.float32)
+    vol = vol[..., 0] if vol.ndim == 4 else vol
+    return [it for o in orientations for it in volume_slices(vol, o, n)]
+
+
+def raster(path: Path) -> list[Item]:
+    with Image.open(path) as im:
+        rgb = im.convert("RGB")
+        arr = np.asarray(rgb if np.ptp(np.asarray(rgb).std(axis=-1)) > 0 else rgb.convert("L"))
+    return [(path.name, arr, None)]
+
+
+def _s1045() -> list[Item]:
+    """matplotlib's MRI sample: a 256x256 uint16 sagittal head slice (big-endian raw)."""
+    raw = gzip.decompress(_pkg("matplotlib", "mpl-data/sample_data/s1045.ima.gz").read_bytes())
+    return [("s1045", _percentile8(np.frombuffer(raw, ">u2").reshape(256, 256).astype(np.float32)), None)]
+
+
+def _dipy_t1() -> list[Item]:
+    arr = np.load(_pkg("dipy", "data/files/t1_coronal_slice.npy"))
+    return [("t1_coronal", _percentile8(arr.T[::-1]), None)]
+
+
+def _lfw(part: slice) -> list[Item]:
+    faces = np.load(_pkg("skimage", "data/lfw_subset.npy"))[part]
+    return [(f"lfw{i}", (f * 255).astype(np.uint8) if f.max() <= 1 else f.astype(np.uint8), None)
+            for i, f in enumerate(faces)]  # fmt: skip
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+_PDD = ("pydicom_data", "data_store/data")  # pydicom-data's NEMA files live in data_store/data
+_PD = ("pydicom", "data/test_files")
+_NIB = ("nibabel", "tests/data")
+
+
+def _p(where: tuple[str, str], name: str) -> Path:
+    pkg = "data_store" if where[0] == "pydicom_data" else where[0]
+    rel = where[1].removeprefix("data_store/")
+    return _pkg(pkg, rel) / name
+
+
+def _src(sid: str, role: Role, part: str | None, modality: str | None, orientation: str | None,
+         origin: str, load: Callable[[], list[Item]], kind: str = "scan") -> RealSource:  # fmt: skip
+    return RealSource(sid, role, part is not None, part, modality, orientation, origin, load, kind)
+
+
+def _medical() -> list[RealSource]:
+    def d(w: tuple[str, str], f: str, k: int = 1) -> Callable[[], list[Item]]:
+        return lambda: dicom(_p(w, f), k)
+
+    def nii(pkg: str, f: str, orientations: tuple[str, ...], k: int) -> Callable[[], list[Item]]:
+        return lambda: nifti(_pkg(pkg, f), orientations, k)
+
+    axes3 = ("axial", "coronal", "sagittal")
+    m = _src
+    return [
+        # train: real scans every demo hospital may learn from
+        m("ct-abdomen-pancreas", "train", "other", "ct", "axial", "pydicom-data: explicit_VR-UN.dcm",
+          d(_PDD, "explicit_VR-UN.dcm")),
+        m("us-aloka", "train", "other", "ultrasound", None, "pydicom-data: gdcm-US-ALOKA-16.dcm",
+          d(_PDD, "gdcm-US-ALOKA-16.dcm")),
+        m("us-echo-4ch", "train", "heart", "ultrasound", None, "pydicom-data: color3d_jpeg_baseline.dcm",
+          d(_PDD, "color3d_jpeg_baseline.dcm", 12)),
+        m("mr-epi-example4d", "train", "brain", "mri", None, "nibabel: tests/data/example4d.nii.gz",
+          nii("nibabel", "tests/data/example4d.nii.gz", axes3, 4)),
+        m("fundus-skimage-retina", "train", "eyes", "fundus", None, "scikit-image: data/retina.jpg",
+          lambda: raster(_pkg("skimage", "data/retina.jpg"))),
+        # val: calibration, thresholds, development decisions
+        m("ct-thorax-small", "val", "other", "ct", "axial", "pydicom: CT_small.dcm", d(_PD, "CT_small.dcm")),
+        m("mr-abdomen-siemens", "val", "other", "mri", "axial",
+          "pydicom-data: MR-SIEMENS-DICOM-WithOverlays.dcm (= pydicom examples_overlay.dcm)",
+          d(_PDD, "MR-SIEMENS-DICOM-WithOverlays.dcm")),
+        m("us-doppler-lymph", "val", "other", "ultrasound", None,
+          "pydicom-data: US1_UNCR.dcm (= pydicom examples_jpeg2k/rgb_color.dcm)", d(_PDD, "US1_UNCR.dcm")),
+        m("mr-brain-aniso", "val", "brain", "mri", None,
+          "dipy: data/files/aniso_vox.nii.gz (+ its denoised copy ascm_out_test.nii.gz)",
+          nii("dipy", "data/files/aniso_vox.nii.gz", axes3, 2)),
+        m("mr-brain-anatomical", "val", "brain", "mri", None, "nibabel: tests/data/anatomical.nii",
+          nii("nibabel", "tests/data/anatomical.nii", axes3, 2)),
+        m("mr-head-emri", "val", "?", "mri", None, "pydicom-data: emri_small.dcm",
+          d(_PDD, "emri_small.dcm", 3)),
+        m("cell-skimage", "val", "other", "microscopy", None, "scikit-image: data/cell.png",
+          lambda: raster(_pkg("skimage", "data/cell.png"))),
+        # eval: reported once, never trained, tuned or calibrated on
+        m("cr-chest", "eval", "chest", "xray", None, "pydicom-data: RG1_UNCR.dcm", d(_PDD, "RG1_UNCR.dcm")),
+        m("cr-lower-leg", "eval", "other", "xray", None, "pydicom-data: RG3_UNCR.dcm",
+          d(_PDD, "RG3_UNCR.dcm")),
+        m("ct-head-693", "eval", "brain", "ct", "axial",
+          "pydicom-data: 693_UNCR.dcm (= pydicom 693_J2KI.dcm)",
+          d(_PDD, "693_UNCR.dcm")),
+        m("ct-head-enhanced", "eval", "brain", "ct", "axial", "pydicom-data: eCT_Supplemental.dcm",
+          d(_PDD, "eCT_Supplemental.dcm", 2)),
+        m("mr-shoulder", "eval", "shoulder", "mri", "coronal", "pydicom-data: MR2_UNCR.dcm",
+          d(_PDD, "MR2_UNCR.dcm")),
+        m("us-obstetric", "eval", "other", "ultrasound", None,
+          "pydicom-data: OBXXXX1A.dcm (= pydicom examples_palette.dcm)", d(_PDD, "OBXXXX1A.dcm")),
+        m("nm-bone-scan", "eval", "other", "other", None,
+          "pydicom-data: JPEG2000_UNC.dcm (= pydicom JPEG2000.dcm)", d(_PDD, "JPEG2000_UNC.dcm")),
+        m("mr-brain-b0", "eval", "brain", "mri", "axial", "dipy: data/files/S0_10slices.nii.gz",
+          nii("dipy", "data/files/S0_10slices.nii.gz", ("axial",), 3)),
+        m("mr-brain-t1-coronal", "eval", "brain", "mri", "coronal", "dipy: data/files/t1_coronal_slice.npy",
+          _dipy_t1),
+        m("mr-brain-piesno", "eval", "brain", "mri", "axial", "dipy: data/files/test_piesno.nii.gz",
+          nii("dipy", "data/files/test_piesno.nii.gz", ("axial",), 2)),
+        m("mr-head-s1045", "eval", "brain", "mri", "sagittal", "matplotlib: sample_data/s1045.ima.gz",
+          _s1045),
+        m("mr-epi-functional", "eval", "brain", "mri", None, "nibabel: tests/data/functional.nii",
+          nii("nibabel", "tests/data/functional.nii", ("axial",), 2)),
+        m("mr-small", "eval", "?", "mri", None, "pydicom: MR_small.dcm", d(_PD, "MR_small.dcm")),
+        m("fundus-microaneurysms", "eval", "eyes", "fundus", None, "scikit-image: data/microaneurysms.png",
+          lambda: raster(_pkg("skimage", "data/microaneurysms.png"))),
+        m("histology-ihc", "eval", "other", "microscopy", None, "scikit-image: data/ihc.png",
+          lambda: raster(_pkg("skimage", "data/ihc.png"))),
+    ]  # fmt: skip
+
+
+def _non_medical() -> list[RealSource]:
+    from ml.rendered import chart_items, document_items, screenshot_items
+
+    def f(pkg: str, rel: str) -> Callable[[], list[Item]]:
+        return lambda: raster(_pkg(pkg, rel))
+
+    def n(sid: str, role: Role, origin: str, load: Callable[[], list[Item]], kind: str) -> RealSource:
+        return RealSource(sid, role, False, None, None, None, origin, load, kind)
+
+    mpl = "mpl-data/sample_data/"
+    return [
+        n("faces-lfw-train", "train", "scikit-image: lfw_subset.npy faces [0:60]", lambda: _lfw(slice(0, 60)),
+          "photo"),
+        n("photo-motorcycle", "train", "scikit-image: motorcycle_left.png",
+          f("skimage", "data/motorcycle_left.png"),
+          "photo"),
+        n("faces-lfw-val", "val", "scikit-image: lfw_subset.npy faces [60:80]", lambda: _lfw(slice(60, 80)),
+          "photo"),
+        n("photo-horse", "val", "scikit-image: horse.png", f("skimage", "data/horse.png"), "drawing"),
+        n("chart-val", "val", "matplotlib renders of eeg.dat, membrane.dat", lambda: chart_items("val"),
+          "chart"),
+        n("document-val", "val", "PIL render of matplotlib's sample-data README",
+          lambda: document_items("val"),
+          "document"),
+        n("faces-lfw-eval", "eval", "scikit-image: lfw_subset.npy faces [80:100:2]",
+          lambda: _lfw(slice(80, 100, 2)), "photo"),
+        n("photo-china", "eval", "scikit-learn: china.jpg", f("sklearn", "datasets/images/china.jpg"),
+          "photo"),
+        n("photo-flower", "eval", "scikit-learn: flower.jpg", f("sklearn", "datasets/images/flower.jpg"),
+          "photo"),
+        n("photo-grace-hopper", "eval", "matplotlib: grace_hopper.jpg",
+          f("matplotlib", mpl + "grace_hopper.jpg"),
+          "photo"),
+        n("photo-minduka", "eval", "matplotlib: Minduka_Present_Blue_Pack.png",
+          f("matplotlib", mpl + "Minduka_Present_Blue_Pack.png"), "photo"),
+        n("logo-matplotlib", "eval", "matplotlib: logo2.png", f("matplotlib", mpl + "logo2.png"), "graphic"),
+        n("chessboard", "eval", "scikit-image: chessboard_RGB.png", f("skimage", "data/chessboard_RGB.png"),
+          "graphic"),
+        n("chart-eval", "eval", "matplotlib renders of Stocks.csv, goog.npz, topobathy.npz",
+          lambda: chart_items("eval"), "chart"),
+        n("document-eval", "eval", "PIL renders of licence texts (numpy, scipy, pillow)",
+          lambda: document_items("eval"), "document"),
+        n("screenshot-eval", "eval", "matplotlib widget windows", screenshot_items, "screenshot"),
+    ]  # fmt: skip
+
+
+@cache
+def sources() -> tuple[RealSource, ...]:
+    return tuple(_medical() + _non_medical())
+
+
+def by_role(role: Role) -> list[RealSource]:
+    return [s for s in sources() if s.role == role]

@@ -1,0 +1,129 @@
+"""Abstention, kind gating, provenance and plain words, over the calibrated tiny bundle (real ONNX).
+
+The tiny cascade's wiring (hip_tiny_bundle.TinyCascadeV2) gives one image per case; the thresholds,
+temperatures and ``trained_on`` gates come from the manifest exactly as a built bundle's do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import encode, upload
+from fastapi.testclient import TestClient
+from hip_tiny_bundle import brain_like, build_calibrated_bundle, checkerboard, gray, tinted
+from test_hip_imaging import dicom_bytes
+
+
+@pytest.fixture(scope="module")
+def calibrated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("calibrated")
+    build_calibrated_bundle(directory)
+    return directory
+
+
+@pytest.fixture
+def hip(make_client: Callable[..., TestClient], calibrated_dir: Path) -> TestClient:
+    return make_client(calibrated_dir)
+
+
+def analyze(client: TestClient, data: bytes) -> dict:
+    r = client.post(f"/v1/images/{upload(client, data)}/analyze")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_capabilities_publish_each_model_file_hash_and_the_demo_provenance(
+    hip: TestClient, calibrated_dir: Path
+):
+    body = hip.get("/v1/capabilities").json()
+    assert body["data_provenance"] == "generated_demo"
+    models = {m["name"]: m for m in body["models"]}
+    for m in models.values():
+        assert m["sha256"] == hashlib.sha256((calibrated_dir / m["file"]).read_bytes()).hexdigest()
+    assert models["filter"]["sha256"] == models["labeler"]["sha256"] == models["orientation"]["sha256"]
+    assert models["seg"]["sha256"] != models["filter"]["sha256"]
+    assert models["seg"]["trained_on"] == "axial brain MRI slices"
+    assert body["labels"][-1] == "other"
+
+
+def test_a_known_kind_gets_a_body_part_and_the_anomaly_check_in_plain_words(hip: TestClient) -> None:
+    body = analyze(hip, encode(brain_like(blob_on_image_left=True)))
+    assert body["medical"] == {"is_medical": True, "confidence": pytest.approx(0.982, abs=0.01),
+                               "verdict": "yes", "reason": None}  # fmt: skip
+    assert body["body_part"]["name"] == "brain" and body["body_part"]["status"] == "known"
+    assert body["kind"]["modality"] == "mri" and body["kind"]["orientation"] == "axial"
+    assert body["out_of_distribution"] is False
+    assert body["anomaly_check"] == {"task": "segmentation", "ran": True, "reason": None}
+    anomaly = body["anomaly"]
+    assert anomaly["abnormal"] is True and anomaly["side"] == "right"
+    text = anomaly["description"]
+    assert "the patient's right side (the left of the picture)" in text
+    assert "of the imaged tissue" in text and "px" not in text and "pixel" not in text
+    assert anomaly["area_cm2"] is None and 0 < anomaly["brain_share"] < 1
+
+
+def test_area_is_in_square_centimetres_when_the_dicom_says_the_pixel_spacing(hip: TestClient) -> None:
+    pixels = brain_like(blob_on_image_left=False).astype(np.uint16) * 16
+    body = analyze(hip, dicom_bytes(pixels, spacing=(0.5, 0.5)))
+    anomaly = body["anomaly"]
+    lesion_px = int((pixels > 0).sum())  # the blob: 10 x 10 px at 0.5 mm = 0.25 cm²
+    assert anomaly["area_cm2"] == pytest.approx(lesion_px * 0.25 / 100, rel=0.25)
+    assert f"about {anomaly['area_cm2']:.1f} cm²" in anomaly["description"]
+    assert "the patient's left side (the right of the picture)" in anomaly["description"]
+    seg = hip.post(f"/v1/images/{upload(hip, dicom_bytes(pixels, spacing=(0.5, 0.5)))}/segment").json()
+    assert seg["area_cm2"] == anomaly["area_cm2"] and "cm²" in seg["description"]
+
+
+def test_unsure_whether_medical_claims_nothing(hip: TestClient) -> None:
+    body = analyze(hip, encode(tinted(12)))
+    assert body["medical"]["verdict"] == "unsure" and body["medical"]["is_medical"] is False
+    unsure = "the models cannot tell whether this is a medical image"
+    assert body["medical"]["reason"] == unsure
+    assert body["body_part"] == {"name": None, "confidence": None, "status": "unsure", "reason": unsure}
+    assert body["label"] is None and body["tasks"] == [] and body["anomaly"] is None
+    assert analyze(hip, encode(tinted(60)))["medical"]["verdict"] == "no"
+
+
+def test_unsure_body_part_gets_null_with_a_reason_and_no_finding(hip: TestClient) -> None:
+    body = analyze(hip, encode(gray(0.6)))
+    assert body["medical"]["verdict"] == "yes"
+    assert body["body_part"]["name"] is None and body["body_part"]["status"] == "unsure"
+    assert body["body_part"]["reason"] == "the models are not sure which body part this is"
+    assert body["label"] is None and body["tasks"] == [] and body["anomaly"] is None
+    assert body["anomaly_check"] is None
+
+
+def test_out_of_distribution_images_get_no_body_part(hip: TestClient) -> None:
+    body = analyze(hip, encode(checkerboard()))
+    assert body["out_of_distribution"] is True
+    assert body["body_part"]["name"] is None
+    assert body["body_part"]["reason"] == "unlike the images the models were trained on"
+    assert body["anomaly"] is None
+
+
+def test_a_body_part_outside_the_classes_is_other_not_forced(hip: TestClient) -> None:
+    green = np.stack([gray(0.3)] * 3, axis=-1) + np.array([0, 60, 0], np.uint8)
+    body = analyze(hip, encode(green))
+    assert body["body_part"]["name"] == "other" and body["body_part"]["status"] == "other"
+    assert body["label"] is None and body["tasks"] == [] and body["anomaly"] is None
+    r = hip.post(f"/v1/images/{upload(hip, encode(green))}/segment")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "task_not_offered"
+
+
+def test_a_model_never_runs_on_a_kind_it_was_not_trained_on(make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    build_calibrated_bundle(tmp_path / "b", seg_orientations=("coronal",))
+    hip = make_client(tmp_path / "b")
+    image = encode(brain_like())
+    body = analyze(hip, image)
+    assert body["body_part"]["name"] == "brain" and body["anomaly"] is None
+    check = body["anomaly_check"]
+    assert check["task"] == "segmentation" and check["ran"] is False
+    assert "trained on axial brain MRI slices only" in check["reason"] and "axial" in check["reason"]
+    assert "segmentation" not in body["tasks"]
+    r = hip.post(f"/v1/images/{upload(hip, image)}/segment")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_applicable"
+    assert "trained on axial brain MRI slices only" in r.json()["error"]["message"]

@@ -1,0 +1,131 @@
+"""Temperature scaling, ECE, abstain thresholds and the shared reading rules of the cascade."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, nll, softmax
+from qaid.bundle import (
+    LABELS,
+    Calibration,
+    InputSpec,
+    ModelEntry,
+    Provenance,
+    TrainedOn,
+    domain_check,
+    read_cascade,
+)
+
+
+def test_temperature_scaling_cools_an_overconfident_model() -> None:
+    rng = np.random.default_rng(0)
+    target = rng.integers(0, 3, 2000)
+    logits = rng.normal(0, 1, (2000, 3))
+    logits[np.arange(2000), target] += 1.0
+    hot = logits * 5  # same ranking, far too confident
+    t = fit_temperature(hot, target)
+    assert 3.5 < t < 7
+    assert nll(hot, target, t) < nll(hot, target, 1.0)
+    assert ece(softmax(hot, t), target) < ece(softmax(hot), target) / 2
+
+
+def test_confidence_threshold_keeps_the_risk_under_the_bound() -> None:
+    conf = np.linspace(0.5, 1.0, 101)
+    probs = np.stack([conf, 1 - conf], axis=1)
+    target = np.where(conf > 0.8, 0, 1)  # right only above 0.8
+    t = confidence_threshold(probs, target, max_risk=0.0)
+    kept = conf >= t
+    assert t > 0.8 and (target[kept] == 0).all()
+
+
+def test_mahalanobis_statistics_put_a_far_image_far() -> None:
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(0, 1, (200, 4)), rng.normal(5, 1, (200, 4))])
+    groups = np.repeat([0, 1], 200)
+    means, precision = fit_gaussians(x, groups, 3)
+    d = lambda v, g: float((v - means[g]) @ precision @ (v - means[g]))  # noqa: E731
+    assert d(np.zeros(4), 0) < 10 < d(np.full(4, 40.0), 0) and d(np.full(4, 5.0), 1) < 10
+    assert means[2].min() >= 1e3  # a group without samples is far from everything
+
+
+def _entry(task: str, labels: list[str], cal: Calibration, **extra: object) -> ModelEntry:
+    prov = Provenance(training_run="t", data="d", created_at="now")
+    spec = InputSpec(size=8, channels=3, mean=[0, 0, 0], std=[1, 1, 1])
+    return ModelEntry(
+        name=task,
+        task=task,
+        version="1",
+        file="c.onnx",
+        sha256="0",
+        input=spec,  # type: ignore[arg-type]
+        outputs={"logits": "l"},
+        labels=labels,
+        provenance=prov,
+        calibration=cal,
+        **extra,
+    )
+
+
+ENTRIES = {
+    "filter": _entry("filter", ["medical", "non_medical"], Calibration(temperature=1.0, min_confidence=0.9)),
+    "labeler": _entry(
+        "labeler",
+        list(LABELS),
+        Calibration(min_confidence=0.8, max_ood=50.0),
+        ood_groups=["brain", "brain_mri_demo"],
+    ),
+    "modality": _entry("modality", ["xray", "mri"], Calibration(min_confidence=0.6)),
+    "orientation": _entry("orientation", ["axial", "sagittal"], Calibration(min_confidence=0.6)),
+}
+
+
+def _rows(
+    p_med: float, part: int, part_logit: float, ood: float, plane: int = 0, own: float = -5.0
+) -> dict[str, np.ndarray]:
+    """Cascade outputs; ``own`` is the distance to brain_mri_demo relative to the distance to brain."""
+    lab = np.zeros(len(LABELS))
+    lab[part] = part_logit
+    return {
+        "filter": np.log([p_med, 1 - p_med]),
+        "labeler": lab,
+        "modality": np.array([0.0, 9.0]),
+        "orientation": np.eye(2)[plane] * 9,
+        "ood": np.array([ood, ood + own]),
+    }
+
+
+def test_reading_abstains_with_reasons() -> None:
+    sure = read_cascade(_rows(0.99, 0, 12.0, 10.0), ENTRIES)
+    assert sure.medical == "yes" and sure.body_part.name == "brain" and sure.body_part_reason is None  # type: ignore[union-attr]
+    assert read_cascade(_rows(0.7, 0, 12.0, 10.0), ENTRIES).medical == "unsure"
+    assert read_cascade(_rows(0.02, 0, 12.0, 10.0), ENTRIES).medical == "no"
+    vague = read_cascade(_rows(0.99, 0, 1.0, 10.0), ENTRIES)
+    assert vague.body_part.name is None and "not sure" in vague.body_part_reason  # type: ignore[union-attr,operator]
+    far = read_cascade(_rows(0.99, 0, 12.0, 99.0), ENTRIES)
+    assert (
+        far.body_part.name is None and far.body_part_reason == "unlike the images the models were trained on"
+    )  # type: ignore[union-attr]
+    other = read_cascade(_rows(0.99, LABELS.index("other"), 12.0, 10.0), ENTRIES)
+    assert other.body_part.name == "other"  # type: ignore[union-attr]
+
+
+def test_domain_check_names_what_does_not_match() -> None:
+    on = TrainedOn(
+        labels=["brain"],
+        modalities=["mri"],
+        orientations=["axial"],
+        max_ood={"brain_mri_demo": 20.0},
+        description="axial brain MRI slices",
+    )
+    assert domain_check(read_cascade(_rows(0.99, 0, 12.0, 10.0), ENTRIES), on) is None
+    sagittal = domain_check(read_cascade(_rows(0.99, 0, 12.0, 10.0, plane=1), ENTRIES), on)
+    assert sagittal == "the model was trained on axial brain MRI slices only; this image looks sagittal"
+    unlike = domain_check(read_cascade(_rows(0.99, 0, 12.0, 30.0), ENTRIES), on)
+    assert unlike is not None and unlike.endswith("unlike its training images")
+    closer_to_other_brains = domain_check(read_cascade(_rows(0.99, 0, 12.0, 10.0, own=2.0), ENTRIES), on)
+    assert closer_to_other_brains is not None and closer_to_other_brains.endswith(
+        "unlike its training images"
+    )
+    chest = domain_check(read_cascade(_rows(0.99, 1, 12.0, 10.0), ENTRIES), on)
+    assert chest is not None and "not a recognised brain" in chest
+    assert domain_check(read_cascade(_rows(0.99, 0, 12.0, 10.0), ENTRIES), None) is None
