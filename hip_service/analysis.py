@@ -32,6 +32,7 @@ from hip_service.schemas import (
     VqaOut,
 )
 from qaid.api_errors import ApiError
+from qaid_contracts.errors import NOT_APPLICABLE, TASK_NOT_OFFERED
 from qaid.bundle import OTHER_LABEL, domain_check
 
 ABNORMAL_QUESTION = "is this image abnormal?"
@@ -46,6 +47,19 @@ def cascade_for(bundle: LoadedBundle, stored: StoredImage, observe: Observer) ->
     if cached is None:
         cached = run_cascade(bundle, stored.image, observe)
         stored.cascades[bundle.manifest_sha256] = cached
+    return cached
+
+
+def segmentation_for(
+    bundle: LoadedBundle, model: LoadedModel, stored: StoredImage, cfg: HipConfig, observe: Observer
+) -> Segmentation:
+    """The memoised segmentation of this image by this model of this exact bundle: the automatic
+    anomaly check and a later /segment of the same image run the U-Net once."""
+    key = f"{bundle.manifest_sha256}:{model.entry.name}"
+    cached = stored.segmentations.get(key)
+    if cached is None:
+        cached = run_segmentation(model, bundle, stored.image, cfg.mask_threshold, observe)
+        stored.segmentations[key] = cached
     return cached
 
 
@@ -180,7 +194,7 @@ def analyze(
         check = CheckOut(task=task, ran=why_not is None, reason=why_not)  # type: ignore[arg-type]
         if why_not is None:
             if task == "segmentation":
-                seg = run_segmentation(model, bundle, stored.image, cfg.mask_threshold, observe)
+                seg = segmentation_for(bundle, model, stored, cfg, observe)
                 anomaly = _anomaly_from_segmentation(seg, model, cfg, stored)
             else:
                 anomaly = _anomaly_from_vqa(bundle, model, stored, observe)
@@ -202,9 +216,9 @@ def _model_for(bundle: LoadedBundle, task: str, c: Cascade) -> LoadedModel:
     model, why_not = applicable(bundle, task, c)
     if model is None:
         what = f"topic {c.topic!r}" if c.topic else "an image that is not a recognised medical image"
-        raise ApiError(409, "task_not_offered", f"This hospital offers no {task} for {what}.")
+        raise ApiError(409, TASK_NOT_OFFERED, f"This hospital offers no {task} for {what}.")
     if why_not is not None:
-        raise ApiError(409, "not_applicable", f"This hospital's {task} model cannot be used here: {why_not}.")
+        raise ApiError(409, NOT_APPLICABLE, f"This hospital's {task} model cannot be used here: {why_not}.")
     return model
 
 
@@ -225,7 +239,7 @@ def vqa(bundle: LoadedBundle, stored: StoredImage, question: str, observe: Obser
 def segment(bundle: LoadedBundle, stored: StoredImage, cfg: HipConfig, observe: Observer) -> SegmentOut:
     c = cascade_for(bundle, stored, observe)
     model = _model_for(bundle, "segmentation", c)
-    seg = run_segmentation(model, bundle, stored.image, cfg.mask_threshold, observe)
+    seg = segmentation_for(bundle, model, stored, cfg, observe)
     area, share = _measure(seg, stored)
     abnormal = seg.lesion_fraction > cfg.abnormal_min_fraction
     return SegmentOut(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from hip_service.inference import Cascade
+from hip_service.inference import Cascade, Segmentation
 
 
 @dataclass
@@ -25,7 +25,9 @@ class StoredImage:
     format: str
     nbytes: int
     created: float
-    cascades: dict[str, Cascade] = field(default_factory=dict)  # bundle_version -> result
+    cascades: dict[str, Cascade] = field(default_factory=dict)  # manifest sha256 -> result
+    # manifest sha256 + model name -> result: the anomaly check's outline serves /segment too
+    segmentations: dict[str, Segmentation] = field(default_factory=dict)
 
 
 class ImageStore:

@@ -37,6 +37,7 @@ __all__ = [
     "IMAGE_TOO_MANY_PIXELS",
     "INVALID_IMAGE_TOKEN",
     "TASK_NOT_OFFERED",
+    "NOT_APPLICABLE",
     "BUNDLE_INVALID",
     "HOSPITAL_EXISTS",
     "HOSPITAL_NOT_FOUND",
@@ -115,6 +116,7 @@ CORRUPT_IMAGE = "corrupt_image"  # 422: the bytes claim an image type but do not
 INVALID_IMAGE_TOKEN = "invalid_image_token"  # 403
 # HIP tasks and bundles.
 TASK_NOT_OFFERED = "task_not_offered"  # 409: this HIP does not offer the task for this kind of image
+NOT_APPLICABLE = "not_applicable"  # 409: the task's model was not trained on this kind of image
 BUNDLE_INVALID = "bundle_invalid"  # 422: a reload refused (the old bundle keeps serving)
 # Hospital directory.
 HOSPITAL_EXISTS = "hospital_exists"  # 409

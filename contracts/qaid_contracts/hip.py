@@ -6,16 +6,22 @@ response is always present (a missing value is ``null``), so these TypedDicts ar
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from qaid_contracts.vocabulary import AnswerType, ImageFormat, Side
 
 __all__ = [
+    "DataProvenance",
+    "Verdict",
+    "BodyPartStatus",
     "ModelInfo",
     "Capabilities",
     "ImageCreated",
     "Medical",
     "Label",
+    "BodyPart",
+    "Kind",
+    "Check",
     "AnomalySource",
     "Anomaly",
     "Analysis",
@@ -25,12 +31,22 @@ __all__ = [
 ]
 
 
+# What a bundle's models were trained on: "generated_demo" models must say so to patients.
+DataProvenance = Literal["generated_demo", "real", "unspecified"]
+# A calibrated verdict; "unsure" means the models cannot tell: say so, claim nothing.
+Verdict = Literal["yes", "no", "unsure"]
+BodyPartStatus = Literal["known", "other", "unsure", "not_medical"]
+
+
 class ModelInfo(TypedDict):
     name: str
     task: str
     version: str
     topics: list[str]
     labels: list[str]
+    file: str
+    sha256: str  # hospitals serving the same file are one opinion, not several
+    trained_on: str | None  # e.g. "axial brain MRI slices"
 
 
 class Capabilities(TypedDict):
@@ -41,6 +57,7 @@ class Capabilities(TypedDict):
     labels: list[str]  # the labeler's classes (body parts), in output order
     offers: dict[str, list[str]]  # task -> topics this hospital serves
     label_topics: dict[str, str]
+    data_provenance: DataProvenance
 
 
 class ImageCreated(TypedDict):
@@ -54,14 +71,45 @@ class ImageCreated(TypedDict):
 
 
 class Medical(TypedDict):
-    is_medical: bool
+    is_medical: bool  # true only when verdict is "yes"
     confidence: float
+    verdict: Verdict
+    reason: str | None  # why the verdict is "unsure", in plain words
 
 
 class Label(TypedDict):
+    """A confidently named body part (never "other")."""
+
     name: str
     confidence: float
     topic: str | None
+
+
+class BodyPart(TypedDict):
+    """The labeler's answer with its abstentions: a part, "other" (medical, outside the classes) or
+    nothing, and why."""
+
+    name: str | None
+    confidence: float | None
+    status: BodyPartStatus
+    reason: str | None
+
+
+class Kind(TypedDict):
+    """What kind of image the cascade thinks it is; null where it is not sure."""
+
+    modality: str | None
+    modality_confidence: float
+    orientation: str | None  # "axial", "coronal", "sagittal" or "none" (a projection)
+    orientation_confidence: float
+
+
+class Check(TypedDict):
+    """Whether the automatic anomaly check ran on this image, and why not."""
+
+    task: str  # "segmentation" or "vqa"
+    ran: bool
+    reason: str | None
 
 
 class AnomalySource(TypedDict):
@@ -74,8 +122,10 @@ class Anomaly(TypedDict):
     abnormal: bool
     confidence: float
     side: Side | None  # the PATIENT's side (vocabulary.patient_side)
-    description: str
+    description: str  # plain words: sides, area in cm² or a share of the brain
     source: AnomalySource
+    area_cm2: float | None  # when the pixel spacing is known (DICOM)
+    brain_share: float | None  # lesion area / imaged tissue area, 0..1
 
 
 class Analysis(TypedDict):
@@ -84,10 +134,14 @@ class Analysis(TypedDict):
     image_id: str
     medical: Medical
     label: Label | None
-    tasks: list[str]
+    tasks: list[str]  # the tasks this hospital can run on THIS image (its kind checked)
     anomaly: Anomaly | None
     model_versions: dict[str, str]
     bundle_version: str
+    body_part: BodyPart | None
+    kind: Kind | None
+    out_of_distribution: bool | None  # true: unlike every kind of image the models were trained on
+    anomaly_check: Check | None  # null: this hospital has no check for it
 
 
 class VqaQuestion(TypedDict):
@@ -116,3 +170,6 @@ class Segmentation(TypedDict):
     side: Side | None
     model_version: str
     bundle_version: str
+    area_cm2: float | None
+    brain_share: float | None
+    description: str

@@ -127,3 +127,25 @@ def test_a_model_never_runs_on_a_kind_it_was_not_trained_on(make_client, tmp_pat
     r = hip.post(f"/v1/images/{upload(hip, image)}/segment")
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_applicable"
     assert "trained on axial brain MRI slices only" in r.json()["error"]["message"]
+
+
+def test_the_anomaly_checks_outline_serves_segment_without_a_second_run(
+    hip: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compute once: /analyze runs the U-Net for its anomaly check; /segment of the same image under the
+    same bundle reuses that outline instead of running the model again."""
+    from hip_service import analysis
+
+    runs: list[str] = []
+    real = analysis.run_segmentation
+
+    def counted(*args: object, **kwargs: object) -> object:
+        runs.append("seg")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "run_segmentation", counted)
+    image_id = upload(hip, encode(brain_like(blob_on_image_left=True)))
+    assert hip.post(f"/v1/images/{image_id}/analyze").json()["anomaly_check"]["ran"] is True
+    seg = hip.post(f"/v1/images/{image_id}/segment")
+    assert seg.status_code == 200 and seg.json()["side"] == "right"
+    assert runs == ["seg"]
