@@ -32,8 +32,8 @@ from hip_service.schemas import (
     VqaOut,
 )
 from qaid.api_errors import ApiError
-from qaid_contracts.errors import NOT_APPLICABLE, TASK_NOT_OFFERED
 from qaid.bundle import OTHER_LABEL, domain_check
+from qaid_contracts.errors import NOT_APPLICABLE, TASK_NOT_OFFERED
 
 ABNORMAL_QUESTION = "is this image abnormal?"
 SIDE_QUESTION = "which side is the lesion on?"
