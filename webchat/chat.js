@@ -30,6 +30,7 @@ const el = {
   uploadCancel: $("upload-cancel"),
   error: $("error"),
   newChat: $("new-chat"),
+  demo: $("demo-note"),
 };
 
 const state = store.load();
@@ -191,6 +192,7 @@ function addMessage(msg, { persist = true } = {}) {
 function renderHistory() {
   el.log.replaceChildren();
   for (const msg of state.messages) el.log.append(renderMessage(msg));
+  el.demo.hidden = !state.demo_models;
   if (!state.messages.length) showIntro();
   scrollToEnd();
 }
@@ -216,6 +218,16 @@ function setTyping(on, what = "Q&Aid is typing…") {
   if (on) {
     typingTimer = setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
     scrollToEnd();
+  }
+}
+
+// The bot said (once, at the first image) that the hospitals' models are demo models: the page keeps
+// that on screen for the rest of the conversation, across reloads.
+function showDemoNotice() {
+  el.demo.hidden = false;
+  if (!state.demo_models) {
+    state.demo_models = true;
+    store.save(state);
   }
 }
 
@@ -295,6 +307,7 @@ function onBotUttered(data) {
   } else if (typeof custom.image === "string") image = custom.image;
   const buttons = normaliseButtons(data.quick_replies || data.buttons || custom.buttons || custom.quick_replies);
   const wantsLocation = data.request_location === true || custom.request_location === true;
+  if (custom.notice === "demo_models" || data.notice === "demo_models") showDemoNotice();
   if (wantsLocation && !buttons.some((b) => b.payload === SHARE_LOCATION)) {
     buttons.push({ title: "Share my location", payload: SHARE_LOCATION });
   }

@@ -5,7 +5,7 @@ const KEY = "qaid.webchat.v1";
 const MAX_MESSAGES = 200;
 
 function empty() {
-  return { session_id: null, messages: [] };
+  return { session_id: null, messages: [], demo_models: false };
 }
 
 export function load() {
@@ -17,6 +17,7 @@ export function load() {
     return {
       session_id: typeof data.session_id === "string" && data.session_id ? data.session_id : null,
       messages: data.messages.filter((m) => m && typeof m === "object"),
+      demo_models: data.demo_models === true, // the bot said the hospitals' models are demo models
     };
   } catch {
     return empty();
@@ -27,6 +28,7 @@ function plain(state) {
   // DOM references and other runtime fields (prefixed with "_") are not stored.
   return {
     session_id: state.session_id,
+    demo_models: state.demo_models === true,
     messages: state.messages.slice(-MAX_MESSAGES).map((m) => {
       const out = {};
       for (const [k, v] of Object.entries(m)) if (!k.startsWith("_")) out[k] = v;

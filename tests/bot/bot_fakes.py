@@ -27,10 +27,15 @@ from qaid_contracts.hip import (
     Analysis,
     Anomaly,
     AnomalySource,
+    BodyPart,
     Capabilities,
+    Check,
+    DataProvenance,
     ImageCreated,
+    Kind,
     Label,
     Medical,
+    ModelInfo,
     Segmentation,
     VqaAnswer,
 )
@@ -85,6 +90,60 @@ class FakeHip:
     forgot: bool = False
     segment_delay: float = 0.0
     question_types: list[dict[str, str]] | None = None
+    verdict: str | None = None  # the calibrated medical verdict; None: from ``medical``
+    part_status: str = "known"  # the body part: known | other | unsure
+    model_sha: str = ""  # the sha256 of its model files ("" -> one of its own)
+    provenance: DataProvenance = "real"
+    brain_share: float | None = 0.02
+    area_cm2: float | None = None
+    check_skipped: str | None = None  # why its anomaly check did not run on this kind of image
+
+    def analysis(self, image_id: str) -> Analysis:
+        """Its /analyze answer, as hip_service builds one (abstentions included)."""
+        verdict: Any = self.verdict or ("yes" if self.medical else "no")
+        known = verdict == "yes" and self.part_status == "known"
+        tasks = [t for t, topics in self.offers.items() if self.topic in topics] if known else []
+        anomaly = check = None
+        if self.abnormal is not None and known and not self.check_skipped:
+            anomaly = Anomaly(
+                abnormal=self.abnormal,
+                confidence=0.8,
+                side=self.side,
+                description="d",
+                source=AnomalySource(task="vqa", model="vqa", version="vqa-1"),
+                area_cm2=self.area_cm2,
+                brain_share=self.brain_share,
+            )
+        if self.check_skipped and known:
+            check = Check(task="segmentation", ran=False, reason=self.check_skipped)
+        part = self.topic.split("_")[0]
+        unsure_part = self.part_status == "unsure"
+        status: Any = self.part_status if verdict == "yes" else "not_medical"
+        return Analysis(
+            image_id=image_id,
+            medical=Medical(
+                is_medical=verdict == "yes",
+                confidence=0.97,
+                verdict=verdict,
+                reason="unlike the images the models were trained on" if verdict == "unsure" else None,
+            ),
+            label=Label(name=part, confidence=0.9, topic=self.topic) if known else None,
+            tasks=tasks,
+            anomaly=anomaly,
+            model_versions={"labeler": "1.0"},
+            bundle_version=f"{self.id}-b1",
+            body_part=BodyPart(
+                name=part if known else None,
+                confidence=0.9,
+                status=status,
+                reason="the models are not sure which body part this is" if unsure_part else None,
+            ),
+            kind=Kind(
+                modality="mri", modality_confidence=0.9, orientation="axial", orientation_confidence=0.9
+            ),
+            out_of_distribution=verdict == "unsure",
+            anomaly_check=check,
+        )
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -117,36 +176,26 @@ class FakeHip:
             await gate(request)
             known(request.match_info["id"])
             self.calls.append("analyze")
-            tasks = [t for t, topics in self.offers.items() if self.topic in topics]
-            anomaly = None
-            if self.abnormal is not None and self.medical:
-                source = AnomalySource(task="vqa", model="vqa", version="vqa-1")
-                anomaly = Anomaly(
-                    abnormal=self.abnormal, confidence=0.8, side=self.side, description="d", source=source
-                )
-            label = Label(name=self.topic.split("_")[0], confidence=0.9, topic=self.topic)
-            analysis = Analysis(
-                image_id=request.match_info["id"],
-                medical=Medical(is_medical=self.medical, confidence=0.97),
-                label=label if self.medical else None,
-                tasks=tasks,
-                anomaly=anomaly,
-                model_versions={"labeler": "1.0"},
-                bundle_version=f"{self.id}-b1",
-            )
-            return reply("hip.Analysis", analysis)
+            return reply("hip.Analysis", self.analysis(request.match_info["id"]))
 
         async def capabilities(request: web.Request) -> web.Response:
             await gate(request)
             self.calls.append("capabilities")
+            sha = self.model_sha or f"{self.id}-own-model"
+            models = [
+                ModelInfo(name=task, task=task, version="1", topics=["brain_mri", "chest_xray"], labels=[],
+                          file=f"{task}.onnx", sha256=f"{sha}-{task}", trained_on=None)
+                for task in ("filter", "labeler", "vqa", "segmentation")
+            ]  # fmt: skip
             caps = Capabilities(
                 hip_id=self.id,
                 hip_name=self.name,
                 bundle_version=f"{self.id}-b1",
-                models=[],
+                models=models,
                 labels=["brain", "chest"],
                 offers=self.offers,
                 label_topics={"brain": "brain_mri", "chest": "chest_xray"},
+                data_provenance=self.provenance,
             )
             body: dict[str, Any] = dict(caps)
             if self.question_types is not None:  # a bundle that declares its VQA's question types
@@ -190,6 +239,9 @@ class FakeHip:
                 side=self.side,
                 model_version="seg-1",
                 bundle_version="b1",
+                area_cm2=self.area_cm2,
+                brain_share=self.brain_share,
+                description="d",
             )
             return reply("hip.Segmentation", seg)
 

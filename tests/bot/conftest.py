@@ -15,11 +15,11 @@ else:
 
     @pytest.fixture(autouse=True)
     def _clean_cache() -> None:
+        from qaid_bot.actions.capabilities import clear_cache as clear_capabilities_cache
         from qaid_bot.actions.common import clear_directory_cache
-        from qaid_bot.actions.questions import clear_types_cache
 
         clear_directory_cache()
-        clear_types_cache()
+        clear_capabilities_cache()
 
     @pytest.fixture
     def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:

@@ -5,17 +5,27 @@ from __future__ import annotations
 import pytest
 
 from qaid_bot.actions import consensus as cs
-
-
-def analysis(medical=True, topic="brain_mri", conf=0.9, abnormal=None, side=None):
-    return {
-        "medical": {"is_medical": medical, "confidence": 0.95},
-        "label": {"name": topic.split("_")[0], "confidence": conf, "topic": topic} if topic else None,
-        "anomaly": None if abnormal is None else {"abnormal": abnormal, "confidence": conf, "side": side},
-    }
+from qaid_bot.actions.verdict import topic_phrase
 
 
 class TestMajority:
+    def test_votes_of_one_model_file_count_once(self):
+        """Three hospitals serving the same file are one opinion, not three."""
+        v = cs.majority([("yes", 0.9, "sha-a"), ("yes", 0.9, "sha-a"), ("yes", 0.9, "sha-a")])
+        assert (v.agree, v.total, v.hospitals) == (1, 1, 3) and v.shared
+        assert cs.agreement(v) == "3 hospitals, one shared model"
+        assert cs.describe_answer_vote(v) == "3 hospitals answered yes, with one shared model."
+
+    def test_independent_models_are_counted_beside_the_hospitals(self):
+        v = cs.majority([("yes", 0.9, "a"), ("yes", 0.8, "a"), ("no", 0.7, "b"), ("yes", 0.6, "c")])
+        assert (v.value, v.agree, v.total, v.hospitals) == ("yes", 2, 3, 4)
+        assert (
+            cs.agreement(v)
+            == "2 of 3 independent models agree; 4 hospitals answered, some with the same model"
+        )
+        assert not cs.majority([("yes", 0.9, "a"), ("yes", 0.8, "b")]).shared
+        assert cs.agreement(cs.majority([("yes", 0.9, "a"), ("yes", 0.8, "b")])) == "2 of 2 hospitals agree"
+
     def test_empty_is_none(self):
         assert cs.majority([]) is None
 
@@ -89,10 +99,10 @@ class TestPhrases:
         ],
     )
     def test_topic_phrase(self, topic, phrase):
-        assert cs.topic_phrase(topic) == phrase
+        assert topic_phrase(topic) == phrase
 
     def test_topic_phrase_fallback(self):
-        assert cs.topic_phrase(None, "some_label") == "some label"
+        assert topic_phrase(None, "some_label") == "some label"
 
     def test_vote_sentence(self):
         v = cs.majority([("yes", 0.9), ("yes", 0.8)])
@@ -120,60 +130,6 @@ class TestPhrases:
         assert cs.unreachable_note(0) == ""
         assert cs.unreachable_note(1) == "1 hospital was unreachable and left out."
         assert cs.unreachable_note(2) == "2 hospitals were unreachable and left out."
-
-
-class TestAnalyses:
-    def test_majority_label_and_anomaly(self):
-        v = cs.aggregate_analyses(
-            [
-                analysis(abnormal=True, side="left"),
-                analysis(abnormal=True, side="left"),
-                analysis(topic="chest_xray", conf=0.4, abnormal=False),
-            ]
-        )
-        assert v.is_medical and v.medical.agree == 3
-        assert v.topic == "brain_mri" and (v.label.agree, v.label.total) == (2, 3)
-        assert v.anomaly.value is True and (v.anomaly.agree, v.anomaly.total) == (2, 3)
-        assert v.anomaly_side == "left"
-        assert v.responders == 3
-
-    def test_hospitals_without_anomaly_check_do_not_vote(self):
-        v = cs.aggregate_analyses([analysis(abnormal=True), analysis(abnormal=None)])
-        assert (v.anomaly.agree, v.anomaly.total) == (1, 1)
-
-    def test_non_medical_majority(self):
-        v = cs.aggregate_analyses([analysis(medical=False, topic=None)] * 2 + [analysis()])
-        assert not v.is_medical
-        assert (v.medical.value, v.medical.agree, v.medical.total) == (False, 2, 3)
-
-    def test_non_medical_votes_do_not_label(self):
-        v = cs.aggregate_analyses([analysis(medical=False, topic="hand_xray"), analysis()])
-        assert v.label.total == 1 and v.topic == "brain_mri"
-
-    def test_medical_tie_counts_as_medical(self):
-        v = cs.aggregate_analyses([analysis(medical=False, topic=None), analysis()])
-        assert v.is_medical
-
-    def test_no_side_when_majority_is_normal(self):
-        v = cs.aggregate_analyses(
-            [analysis(abnormal=False), analysis(abnormal=False), analysis(abnormal=True, side="right")]
-        )
-        assert v.anomaly.value is False and v.anomaly_side is None
-
-    def test_label_without_topic_uses_name(self):
-        v = cs.aggregate_analyses(
-            [
-                {
-                    "medical": {"is_medical": True, "confidence": 1},
-                    "label": {"name": "wrist", "confidence": 0.7, "topic": None},
-                }
-            ]
-        )
-        assert v.topic == "wrist"
-
-    def test_empty(self):
-        v = cs.aggregate_analyses([])
-        assert v.medical is None and not v.is_medical and v.responders == 0
 
 
 class TestOffers:

@@ -18,6 +18,11 @@ SEG_B64 = base64.b64encode(PNG).decode()
 pytestmark = pytest.mark.asyncio
 
 
+def asked(network, hospital_id: str) -> list[str]:
+    """What the bot asked this HIP for, besides its capabilities (read once per bundle version)."""
+    return [c for c in network.hip(hospital_id).calls if c != "capabilities"]
+
+
 async def analyze(network, dispatcher, **kw):
     tracker = make_tracker("/share_image", "share_image", metadata=image_metadata(network.hub.url), **kw)
     return await ActionAnalyzeImage().run(dispatcher, tracker, {})
@@ -31,8 +36,10 @@ async def test_brain_mri_is_analysed_by_every_nearby_hospital(network, dispatche
     assert "2 of 3 nearby hospitals can analyse brain MRI images" in text
     # titan runs no anomaly check on brain MRI: 2 voters
     assert (
-        "Anomaly check: the models of 2 of 2 hospitals flag a possible abnormality on the left side" in text
+        "Anomaly check: a possible abnormality on your left side (which is on the right of the picture"
+        in text
     )
+    assert "about 2.0% of the tissue in the picture (2 of 2 hospitals agree)." in text
     assert "not a diagnosis" in text and "unreachable" not in text
     slots = slot_events(events)
     assert slots["hip_images"] == {
@@ -146,7 +153,7 @@ async def test_question_goes_to_the_vqa_hospitals_without_resending(network, dis
     assert "Answer: yes." in text and "2 of 2 hospitals answered yes" in text
     assert "not a diagnosis" in text
     assert sum(h.uploads for h in network.hips) == uploads  # no re-send
-    assert network.hip("titan").calls == ["analyze"]  # does not offer brain MRI VQA: not asked
+    assert asked(network, "titan") == ["analyze"]  # does not offer brain MRI VQA: not asked
     new = slot_events(events)
     vqa = [f for f in new["findings"] if f["kind"] == "vqa"]
     assert {f["hospital_id"] for f in vqa} == {"herastrau", "cismigiu"}
@@ -158,6 +165,16 @@ async def test_question_goes_to_the_vqa_hospitals_without_resending(network, dis
         "agree": 2,
         "total": 2,
     }
+
+
+async def test_answers_of_one_shared_vqa_model_count_once(network, dispatcher):
+    for hip in network.hips:
+        hip.model_sha = "one-file"
+    slots = await _image_slots(network, dispatcher)
+    events = await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?", slots=slots), {})
+    [text] = texts(dispatcher)
+    assert "2 hospitals answered yes, with one shared model." in text and "2 of 2" not in text
+    assert slot_events(events)["consensus"][-1]["total"] == 1  # the transcript says one opinion too
 
 
 async def test_disagreement_is_reported(network, dispatcher):
@@ -205,8 +222,10 @@ async def test_segmentation_returns_the_overlay_hosted_on_the_hub(network, dispa
     events = await ActionSegment().run(dispatcher, make_tracker("outline the lesion", slots=slots), {})
     [msg] = dispatcher.messages
     assert msg["image"].startswith(network.hub.url + "/api/v1/images/ov2")  # ov1: at the analysis
-    assert "1 of 1 hospital outlined a lesion" in msg["text"] and "Cismigiu" in msg["text"]
-    assert "1234 pixels on the left side" in msg["text"] and "not a diagnosis" in msg["text"]
+    assert "A lesion was outlined (1 of 1 hospital agrees)" in msg["text"] and "Cismigiu" in msg["text"]
+    # the side in the patient's words, once per conversation; a size, never a pixel count
+    assert "on your left side" in msg["text"] and "not a diagnosis" in msg["text"]
+    assert "about 2.0% of the tissue in the picture" in msg["text"] and "pixel" not in msg["text"]
     assert network.hub.stored_images  # the overlay PNG went to the hub
     seg = [f for f in slot_events(events)["findings"] if f["kind"] == "segment"]
     assert seg[0]["hospital_id"] == "cismigiu" and "mask_png_b64" not in str(seg)
@@ -218,16 +237,20 @@ async def test_analysis_shows_the_outline_with_its_hospital(network, dispatcher)
     assert not analysis.get("image")
     assert outline["image"] == network.hub.url + "/api/v1/images/ov1?token=t"
     assert network.hub.stored_images == [base64.b64decode(SEG_B64)]  # the overlay PNG went to the hub
-    assert outline["text"].startswith("1 of 1 hospital outlined a lesion. Here is the outline from Cismigiu")
-    assert "1234 pixels on the left side" in outline["text"]
+    assert outline["text"].startswith(
+        "A lesion was outlined (1 of 1 hospital agrees). Here is the outline from Cismigiu"
+    )
+    assert "on your left side (which is on the right of the picture" in outline["text"]
+    assert "pixel" not in outline["text"] and " px" not in outline["text"]
+    assert "about 2.0% of the tissue in the picture" in outline["text"]
     # Where the outline came from, with the model version (a newly published model shows here).
     assert "(From 1 hospital's model: Cismigiu" in outline["text"]
     assert "version seg-1; not a diagnosis.)" in outline["text"]
     # The analysis names every answering hospital; their bundle versions differ, so each has its own.
     assert "(From 3 hospitals' models: " in analysis["text"]
     assert "(cismigiu-b1)" in analysis["text"] and "(titan-b1)" in analysis["text"]
-    assert network.hip("cismigiu").calls == ["analyze", "segment"]
-    assert network.hip("herastrau").calls == ["analyze"]  # offers no segmentation
+    assert asked(network, "cismigiu") == ["analyze", "segment"]
+    assert asked(network, "herastrau") == ["analyze"]  # offers no segmentation
     assert network.hip("cismigiu").uploads == 1  # the outline reuses the analysed copy
     slots = slot_events(events)
     assert slots["consensus"][-1] == {
@@ -243,7 +266,7 @@ async def test_analysis_outline_without_lesion_has_no_image(network, dispatcher)
     network.hip("cismigiu").lesion_px = 0
     await analyze(network, dispatcher)
     analysis, outline = dispatcher.messages
-    assert "outlined no lesion" in outline["text"] and not outline.get("image")
+    assert "No lesion was outlined" in outline["text"] and not outline.get("image")
     assert not network.hub.stored_images
 
 
@@ -271,7 +294,7 @@ async def test_segmentation_no_lesion(network, dispatcher):
     network.hip("cismigiu").lesion_px = 0
     await ActionSegment().run(dispatcher, make_tracker("outline the lesion", slots=slots), {})
     [msg] = dispatcher.messages
-    assert "outlined no lesion" in msg["text"] and not msg.get("image")
+    assert "No lesion was outlined" in msg["text"] and not msg.get("image")
 
 
 async def test_segmentation_not_offered(network, dispatcher):
@@ -289,3 +312,73 @@ async def test_hip_409_is_not_counted_as_unreachable(network, dispatcher):
     await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?", slots=slots), {})
     text = texts(dispatcher)[0]
     assert "2 of 2 hospitals answered yes" in text and "unreachable" not in text
+
+
+async def test_demo_models_are_disclosed_once_at_the_first_image(network, dispatcher):
+    for hip in network.hips:
+        hip.provenance = "generated_demo"
+    events = await analyze(network, dispatcher)
+    first = dispatcher.messages[0]
+    assert (
+        "demo models trained on generated images" in first["text"] and "not for clinical use" in first["text"]
+    )
+    assert first["custom"] == {"notice": "demo_models"}  # the web page keeps a notice on screen
+    assert slot_events(events)["demo_disclosed"] is True
+    dispatcher.messages.clear()
+    await analyze(network, dispatcher, slots={"demo_disclosed": True})
+    assert not any("demo models" in t for t in texts(dispatcher))
+
+
+async def test_real_provenance_discloses_nothing(network, dispatcher):
+    events = await analyze(network, dispatcher)
+    assert not any("demo models" in t for t in texts(dispatcher)) and "demo_disclosed" not in slot_events(
+        events
+    )
+
+
+async def test_hospitals_serving_one_model_file_are_one_opinion(network, dispatcher):
+    for hip in network.hips:
+        hip.model_sha = "the-same-file"
+    await analyze(network, dispatcher)
+    text = texts(dispatcher)[0]
+    assert "a brain MRI (3 hospitals, one shared model)" in text and "3 of 3 hospitals agree" not in text
+
+
+async def test_an_image_the_models_cannot_place_gets_no_answer_and_is_not_the_current_image(
+    network, dispatcher
+):
+    for hip in network.hips:
+        hip.verdict = "unsure"
+    events = await analyze(network, dispatcher)
+    text = texts(dispatcher)[0]
+    assert "I can't tell whether this is a medical image" in text and "I won't guess" in text
+    assert "brain" not in text and "abnormal" not in text
+    slots = slot_events(events)
+    assert "image" not in slots and "hip_images" not in slots  # follow-ups stay with the last analysed image
+    assert {f["answer"] for f in slots["findings"]} == {"cannot tell whether this is a medical image"}
+
+
+async def test_a_medical_image_of_an_unknown_body_part_gets_no_finding(network, dispatcher):
+    for hip in network.hips:
+        hip.part_status = "unsure"
+    events = await analyze(network, dispatcher)
+    text = texts(dispatcher)[0]
+    assert "I can't tell which body part it shows" in text and "abnormal" not in text
+    assert "image" not in slot_events(events)
+
+
+async def test_a_check_that_cannot_run_on_this_kind_of_image_says_why(network, dispatcher):
+    why = "the model was trained on axial brain MRI slices only; this image looks sagittal"
+    for hip in network.hips:
+        hip.check_skipped = why
+    await analyze(network, dispatcher)
+    assert f"The abnormality check was not run: {why}." in texts(dispatcher)[0]
+
+
+async def test_the_patients_side_is_explained_once(network, dispatcher):
+    events = await analyze(network, dispatcher)
+    assert slot_events(events)["side_explained"] is True
+    dispatcher.messages.clear()
+    await analyze(network, dispatcher, slots={"side_explained": True})
+    text = " ".join(texts(dispatcher))
+    assert "on your left side" in text and "of the picture" not in text

@@ -162,6 +162,9 @@ test("web chat: greet, upload an image, ask about it, reload, phone layout", { t
       await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await botImages.last().elementHandle(), { timeout: 10_000 });
     }
     assert.equal(await page.locator("#error").isVisible(), false, "no upload error shown");
+    // the demo hospitals' bundles say they were trained on generated data: the page says so, and keeps it
+    await page.locator("#demo-note").waitFor({ state: "visible", timeout: 10_000 });
+    assert.match(await page.locator("#demo-note").innerText(), /not for clinical use/i);
     await shot(page, "02-desktop-analysis.png");
   });
 
@@ -182,6 +185,7 @@ test("web chat: greet, upload an image, ask about it, reload, phone layout", { t
     assert.equal(await page.locator("#log .msg").count(), before);
     const sessionAfter = await page.evaluate(() => JSON.parse(localStorage.getItem("qaid.webchat.v1") || "{}").session_id);
     assert.equal(sessionAfter, sessionBefore);
+    assert.equal(await page.locator("#demo-note").isVisible(), true, "the demo-models notice survives a reload");
   });
 
   await t.test("a file that is not an image shows the hub's error", async () => {

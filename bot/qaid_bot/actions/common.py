@@ -47,6 +47,8 @@ SYMPTOMS = "symptoms"
 DEFINITIONS = "definitions"
 URGENT = "urgent"
 CONSENT_HOSPITALS = "consent_hospitals"
+DEMO_DISCLOSED = "demo_disclosed"  # the patient was told the models are demo models
+SIDE_EXPLAINED = "side_explained"  # the patient was told how their side maps onto the picture
 TRANSCRIPT_SENT = "transcript_sent"
 
 # The hub directory is asked once per location per minute: it is cheap, but every turn has a 5 s

@@ -2,6 +2,10 @@
 
 No I/O here, so every rule of "how many hospitals agree" is unit-tested directly. The patient sees
 majority answers with their counts ("2 of 3 hospitals answered yes"), never a single model's word.
+
+Agreement counts independent opinions, not hospitals: hospitals that serve the same model file
+(the same sha256 in their capabilities) would answer the same image identically, so they count
+once, and the wording says so ("3 hospitals, one shared model").
 """
 
 from __future__ import annotations
@@ -12,33 +16,26 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qaid_contracts.hip import Analysis, VqaAnswer
+from qaid_contracts.hip import VqaAnswer
 from qaid_contracts.transcript import Consensus
 from qaid_contracts.vocabulary import FindingKind
 
-# How each modality word of a topic id reads in a sentence (topic ids look like "brain_mri").
-_MODALITY_WORDS = {
-    "mri": "MRI",
-    "ct": "CT",
-    "xray": "X-ray",
-    "x-ray": "X-ray",
-    "mammography": "mammogram",
-    "fundus": "fundus photo",
-    "ultrasound": "ultrasound",
-    "pet": "PET scan",
-}
-_PART_WORDS = {"eyes": "eye"}
+# One hospital's vote: (value, confidence) or (value, confidence, model key). Votes with the same
+# model key (the sha256 of the model file that produced them) are one opinion.
+Ballot = tuple[Hashable, float] | tuple[Hashable, float, Hashable]
 
 
 @dataclass(frozen=True)
 class Vote:
-    """The majority of a vote: ``value`` chosen by ``agree`` of ``total`` voters."""
+    """The majority of a vote: ``value`` chosen by ``agree`` of ``total`` independent models, which
+    ``hospitals`` hospitals answered for (more than ``total`` when some share a model file)."""
 
     value: Any
     agree: int
     total: int
-    confidence: float = 0.0  # mean confidence of the agreeing voters
+    confidence: float = 0.0  # mean confidence of the agreeing models
     split: tuple[tuple[Any, int], ...] = ()
+    hospitals: int = 0  # hospitals that voted (0: as many as models)
 
     @property
     def unanimous(self) -> bool:
@@ -48,19 +45,35 @@ class Vote:
     def tied(self) -> bool:
         return len(self.split) > 1 and self.split[0][1] == self.split[1][1]
 
+    @property
+    def shared(self) -> bool:
+        """Did some hospitals answer with the same model file?"""
+        return self.hospitals > self.total
 
-def majority(votes: Sequence[tuple[Hashable, float]]) -> Vote | None:
-    """Majority of ``(value, confidence)`` votes; ties go to the higher mean confidence.
 
-    Returns ``None`` for no votes. The tie-break is only a presentation order: :attr:`Vote.tied`
-    lets the caller say that the hospitals disagree instead of pretending there is a majority.
+def majority(votes: Sequence[Ballot]) -> Vote | None:
+    """Majority of ``(value, confidence[, model])`` votes over independent models; ties go to the
+    higher mean confidence.
+
+    A model key seen before is the same model answering again: it is not another opinion, so only
+    its first vote counts (the same file on the same image gives the same answer). Returns ``None``
+    for no votes. The tie-break is only a presentation order: :attr:`Vote.tied` lets the caller say
+    that the hospitals disagree instead of pretending there is a majority.
     """
     if not votes:
         return None
-    counts = Counter(v for v, _ in votes)
+    seen: set[Hashable] = set()
+    unique: list[tuple[Hashable, float]] = []
+    for i, ballot in enumerate(votes):
+        extra = ballot[2:]
+        key = extra[0] if extra and extra[0] is not None else ("ballot", i)
+        if key not in seen:
+            seen.add(key)
+            unique.append((ballot[0], float(ballot[1] or 0.0)))
+    counts = Counter(v for v, _ in unique)
     conf: dict[Hashable, list[float]] = {}
-    for v, c in votes:
-        conf.setdefault(v, []).append(float(c or 0.0))
+    for v, c in unique:
+        conf.setdefault(v, []).append(c)
     mean = {v: sum(cs) / len(cs) for v, cs in conf.items()}
     # Deterministic order: count, then confidence, then the value's text.
     ranked = sorted(counts, key=lambda v: (-counts[v], -mean[v], str(v)))
@@ -68,9 +81,24 @@ def majority(votes: Sequence[tuple[Hashable, float]]) -> Vote | None:
     return Vote(
         value=best,
         agree=counts[best],
-        total=len(votes),
+        total=len(unique),
         confidence=mean[best],
         split=tuple((v, counts[v]) for v in ranked),
+        hospitals=len(votes),
+    )
+
+
+def agreement(vote: Vote) -> str:
+    """How many agree, in words: "3 of 3 hospitals agree", "3 hospitals, one shared model", or
+    "2 of 2 independent models agree; 3 hospitals answered, some with the same model"."""
+    verb = "agrees" if vote.agree == 1 else "agree"
+    if not vote.shared:
+        return f"{vote.agree} of {plural(vote.total, 'hospital')} {verb}"
+    if vote.total == 1:
+        return f"{vote.hospitals} hospitals, one shared model"
+    return (
+        f"{vote.agree} of {plural(vote.total, 'independent model')} {verb}; "
+        f"{vote.hospitals} hospitals answered, some with the same model"
     )
 
 
@@ -80,81 +108,11 @@ def normalize_answer(answer: Any) -> str:
     return text.rstrip(".!")
 
 
-def topic_phrase(topic: str | None, fallback: str | None = None) -> str:
-    """``"brain_mri"`` -> ``"brain MRI"``; ``"chest_xray"`` -> ``"chest X-ray"``."""
-    if not topic:
-        return (fallback or "this kind of").replace("_", " ")
-    part, _, modality = topic.partition("_")
-    part = _PART_WORDS.get(part, part)
-    if not modality:
-        return part
-    return f"{part} {_MODALITY_WORDS.get(modality, modality.replace('_', ' '))}"
-
-
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 # ---- analyze -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageVerdict:
-    """The hospitals' combined view of one image (from their ``/analyze`` answers)."""
-
-    medical: Vote | None
-    label: Vote | None  # value: topic id (or label name when the topic is unknown)
-    anomaly: Vote | None  # value: True (abnormal) / False
-    anomaly_side: str | None
-    responders: int
-
-    @property
-    def is_medical(self) -> bool:
-        # A tie counts as medical: refusing a real scan is worse than analysing a holiday photo,
-        # which the labeler and the per-topic models then handle.
-        return self.medical is not None and (self.medical.value is True or self.medical.tied)
-
-    @property
-    def topic(self) -> str | None:
-        return None if self.label is None else str(self.label.value)
-
-
-def aggregate_analyses(results: Iterable[Analysis]) -> ImageVerdict:
-    analyses = [a for a in results if isinstance(a, dict)]
-    medical_votes = []
-    for a in analyses:
-        med = a.get("medical") or {}
-        if "is_medical" in med:
-            medical_votes.append((bool(med["is_medical"]), float(med.get("confidence") or 0.0)))
-    medical = majority(medical_votes)
-
-    label_votes: list[tuple[Hashable, float]] = []
-    anomaly_votes: list[tuple[Hashable, float]] = []
-    sides: list[tuple[Hashable, float]] = []
-    for a in analyses:
-        if not (a.get("medical") or {}).get("is_medical", True):
-            continue  # a hospital that saw no medical image has no say on what it shows
-        label = a.get("label")
-        if label:
-            key = label.get("topic") or label.get("name")
-            if key:
-                label_votes.append((str(key), float(label.get("confidence") or 0.0)))
-        anomaly = a.get("anomaly")
-        if anomaly and anomaly.get("abnormal") is not None:
-            conf = float(anomaly.get("confidence") or 0.0)
-            anomaly_votes.append((bool(anomaly["abnormal"]), conf))
-            if anomaly["abnormal"] and anomaly.get("side"):
-                sides.append((str(anomaly["side"]), conf))
-    anomaly_vote = majority(anomaly_votes)
-    side_vote = majority(sides)
-    side = side_vote.value if side_vote and anomaly_vote and anomaly_vote.value is True else None
-    return ImageVerdict(
-        medical=medical,
-        label=majority(label_votes),
-        anomaly=anomaly_vote,
-        anomaly_side=side,
-        responders=len(analyses),
-    )
 
 
 def offers_topic(hospital: Mapping[str, Any], topic: str | None, task: str | None = None) -> bool:
@@ -169,11 +127,14 @@ def offers_topic(hospital: Mapping[str, Any], topic: str | None, task: str | Non
 # ---- VQA -----------------------------------------------------------------------------------------
 
 
-def aggregate_answers(answers: Iterable[VqaAnswer]) -> Vote | None:
-    """Majority over VQA answers (``{answer, confidence}``), compared after normalisation."""
-    votes: list[tuple[Hashable, float]] = [
-        (normalize_answer(a.get("answer")), float(a.get("confidence") or 0.0))
-        for a in answers
+def aggregate_answers(answers: Iterable[VqaAnswer], models: Sequence[Hashable] | None = None) -> Vote | None:
+    """Majority over VQA answers (``{answer, confidence}``), compared after normalisation;
+    ``models``: each answer's model key (answers of one model file count once)."""
+    listed = list(answers)
+    keys = list(models) if models is not None else [None] * len(listed)
+    votes: list[Ballot] = [
+        (normalize_answer(a.get("answer")), float(a.get("confidence") or 0.0), key)
+        for a, key in zip(listed, keys, strict=True)
         if isinstance(a, dict) and normalize_answer(a.get("answer"))
     ]
     return majority(votes)
@@ -181,9 +142,17 @@ def aggregate_answers(answers: Iterable[VqaAnswer]) -> Vote | None:
 
 def describe_answer_vote(vote: Vote) -> str:
     """One sentence with the agreement: "2 of 2 hospitals answered yes" or the disagreement."""
+    who = "independent models" if vote.shared else "hospitals"
     if vote.tied:
         parts = ", ".join(f"{n} answered {v}" for v, n in vote.split)
-        return f"The hospitals disagree: {parts} (of {vote.total})."
+        return f"The {who} disagree: {parts} (of {vote.total})."
+    if vote.shared and vote.total == 1:
+        return f"{vote.hospitals} hospitals answered {vote.value}, with one shared model."
+    if vote.shared:
+        return (
+            f"{vote.agree} of {plural(vote.total, 'independent model')} answered {vote.value} "
+            f"({vote.hospitals} hospitals answered, some with the same model)."
+        )
     return f"{vote.agree} of {plural(vote.total, 'hospital')} answered {vote.value}."
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -39,6 +39,7 @@ from .common import (
     sources_of,
     split_outcomes,
 )
+from .verdict import side_words, size_words, topic_phrase
 
 R = TypeVar("R")
 
@@ -90,6 +91,7 @@ class Outlines:
     image_url: str | None  # the best overlay, hosted on the hub (None when no lesion was outlined)
     findings: list[Finding]
     consensus: Consensus
+    explained_side: bool = False  # the text told the patient how their side maps onto the picture
 
     def send(self, dispatcher: CollectingDispatcher) -> None:
         if self.image_url:
@@ -99,53 +101,75 @@ class Outlines:
 
 
 async def summarize_outlines(
-    hub: HubClient, image_id: str, outcomes: list[Outcome[Segmentation]]
+    hub: HubClient,
+    image_id: str,
+    outcomes: list[Outcome[Segmentation]],
+    models: Mapping[str, Hashable | None] | None = None,
+    explain_side: bool = True,
 ) -> Outlines | None:
     """The outline reply for segmentation ``outcomes`` (nearest hospital first); None if none answered.
 
-    The overlay of the nearest hospital that outlined a lesion is uploaded to the hub
-    (POST /api/v1/images) so the chat shows a short link, and the reply names that hospital.
+    ``models``: hospital id -> the sha256 of its segmentation model (hospitals sharing one file are
+    one opinion). The overlay of the nearest hospital that outlined a lesion is uploaded to the hub
+    (POST /api/v1/images) so the chat shows a short link, and the reply names that hospital, with the
+    lesion's side and size in plain words (cm² when the scan says its pixel size; no pixel counts).
     """
     ok, _, _ = split_outcomes(outcomes)
     if not ok:
         return None
     answered = [(o, o.value) for o in ok if o.value is not None]
+    keys = models or {}
+    vote = cs.majority([(r["lesion_area_px"] > 0, 1.0, keys.get(str(o.hospital["id"]))) for o, r in answered])
+    findings = [_outline_finding(o, r, image_id) for o, r in answered]
     found = [(o, r) for o, r in answered if r["lesion_area_px"] > 0]
-    findings = []
-    for o, r in answered:
-        area = r["lesion_area_px"]
-        side = f", {r['side']} side" if r["side"] else ""
-        detail: dict[str, object] = {
-            "lesion_area_px": area,
-            "lesion_fraction": r["lesion_fraction"],
-            "components": r["components"],
-            "side": r["side"],
-        }
-        answer = f"lesion area {area} px{side}" if area else "no lesion outlined"
-        findings.append(
-            finding(o, image_id, "segment", answer, r["lesion_fraction"], r["model_version"], detail)
-        )
+    assert vote is not None
+    outlined = vote.value is True and not vote.tied
     consensus = cs.record(
         "segment",
         "Outline the lesion",
-        "lesion outlined" if found and len(found) * 2 >= len(ok) else "no lesion outlined",
-        max(len(found), len(ok) - len(found)) if found else len(ok),
-        len(ok),
+        "lesion outlined" if outlined else "no lesion outlined",
+        vote.agree,
+        vote.total,
     )
     said = cs.not_a_diagnosis(len(ok), sources_of(ok, lambda r: r["model_version"]))
     tail = " ".join(p for p in (missing_note(outcomes), said) if p)
     if not found:
-        text = f"{len(ok)} of {cs.plural(len(ok), 'hospital')} outlined no lesion on this image. {tail}"
-        return Outlines(text, None, findings, consensus)
+        return Outlines(
+            f"No lesion was outlined on this image ({cs.agreement(vote)}). {tail}", None, findings, consensus
+        )
     best, r = found[0]  # nearest hospital first, as the directory orders them
-    side = f" on the {r['side']} side" if r["side"] else ""
-    text = (
-        f"{len(found)} of {cs.plural(len(ok), 'hospital')} outlined a lesion. Here is the "
-        f"outline from {best.hospital['name']}: about {r['lesion_area_px']} pixels"
-        f"{side}. {tail}"
+    explain = explain_side and r["side"] in ("left", "right")
+    where = ", ".join(
+        w for w in (side_words(r["side"], explain), size_words(r["area_cm2"], r["brain_share"])) if w
     )
+    head = (
+        f"A lesion was outlined ({cs.agreement(vote)})."
+        if outlined
+        else f"The models disagree: {len(found)} of {cs.plural(len(answered), 'hospital')} outlined a lesion."
+    )
+    text = f"{head} Here is the outline from {best.hospital['name']}{': ' + where if where else ''}. {tail}"
     url = await hub.host_png(r["overlay_png_b64"] or r["mask_png_b64"])
-    return Outlines(text, url, findings, consensus)
+    return Outlines(text, url, findings, consensus, explained_side=explain)
+
+
+def _outline_finding(o: Outcome[Segmentation], r: Segmentation, image_id: str) -> Finding:
+    """One hospital's outline as the transcript records it: plain words and the measures."""
+    area = size_words(r.get("area_cm2"), r.get("brain_share"))
+    side = side_words(r["side"], False)
+    answer = (
+        ", ".join(w for w in ("lesion outlined", side, area) if w)
+        if r["lesion_area_px"]
+        else "no lesion outlined"
+    )
+    detail: dict[str, object] = {
+        "lesion_area_px": r["lesion_area_px"],
+        "lesion_fraction": r["lesion_fraction"],
+        "area_cm2": r.get("area_cm2"),
+        "brain_share": r.get("brain_share"),
+        "components": r["components"],
+        "side": r["side"],
+    }
+    return finding(o, image_id, "segment", answer, r["lesion_fraction"], r["model_version"], detail)
 
 
 class FollowUp(Action, ABC, Generic[R]):
@@ -185,7 +209,7 @@ class FollowUp(Action, ABC, Generic[R]):
                 return []
             targets = self._targets(hospitals, image, hip_images)
             if not targets:
-                self.none_offer(dispatcher, cs.topic_phrase(image.get("topic")))
+                self.none_offer(dispatcher, topic_phrase(image.get("topic")))
                 return []
             source = _ImageSource(hub, image["url"])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -16,20 +17,22 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from qaid_contracts.hip import Analysis, Segmentation
+from qaid_contracts.hip import Analysis, Capabilities, Segmentation
 from qaid_contracts.hub import NearbyHospital
-from qaid_contracts.transcript import Consensus, Finding, ImageRef
+from qaid_contracts.transcript import Finding, ImageRef
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError, fan_out, settle
 from ..settings import BotSettings, settings
+from . import capabilities, texts
 from . import consensus as cs
-from . import texts
 from .common import (
     CONSENSUS,
+    DEMO_DISCLOSED,
     FINDINGS,
     HIP_IMAGES,
     IMAGE,
     IMAGES,
+    SIDE_EXPLAINED,
     finding,
     hospital_name,
     location,
@@ -42,6 +45,7 @@ from .common import (
     split_outcomes,
 )
 from .follow_up import Outlines, summarize_outlines
+from .verdict import ImageVerdict, aggregate_analyses, describe, topic_phrase
 
 # What one HIP answered for the image: its own id for it (hip_image_id) and its analysis.
 HipAnalysis = tuple[str, Analysis]
@@ -108,8 +112,21 @@ class ActionAnalyzeImage(Action):
         try:
             outcomes = await fan_out(hospitals, call, cfg.hip_timeout_s)
             ok, _, _ = split_outcomes(outcomes)
-            verdict = cs.aggregate_analyses(o.value[1] for o in ok if o.value) if ok else None
-            outlines = await self._outlines(hub, image_id, verdict, ok, outlining)
+            caps = await capabilities.for_hospitals(
+                ((o.hospital, HipClient(session, o.hospital, cfg.hip_timeout_s), o.value[1]["bundle_version"])
+                 for o in ok if o.value),
+                cfg.hip_timeout_s / 2,  # cheap and cached: a HIP slow to say it must not hold the turn
+            )  # fmt: skip
+            verdict = (
+                aggregate_analyses(
+                    (o.value[1], capabilities.model_key(caps.get(str(o.hospital["id"])), "filter"))
+                    for o in ok
+                    if o.value
+                )
+                if ok
+                else None
+            )
+            outlines = await self._outlines(hub, image_id, verdict, ok, outlining, caps, tracker)
         finally:
             for job in outlining.values():
                 job.cancel()
@@ -119,13 +136,22 @@ class ActionAnalyzeImage(Action):
                 "Please try sending the image again in a minute."
             )
             return events
-        sources = sources_of(ok, lambda value: value[1]["bundle_version"])
-        text, consensus = self._describe(
-            verdict, hospitals, missing_note(outcomes), outlined=outlines is not None, sources=sources
+        events += self._disclose(dispatcher, tracker, caps.values())
+        topic = verdict.topic
+        explain = not tracker.get_slot(SIDE_EXPLAINED) and verdict.anomaly_side in ("left", "right")
+        able = [h for h in hospitals if cs.offers_topic(h, topic)]
+        text, consensus = describe(
+            verdict,
+            len(able),
+            len(hospitals),
+            can_outline=outlines is None and any(cs.offers_topic(h, topic, "segmentation") for h in able),
+            explain_side=explain,
+            tail=[missing_note(outcomes), cs.not_a_diagnosis(verdict.responders, sources_of(ok, _bundle))],
         )
         dispatcher.utter_message(text=text)
         if outlines is not None:
             outlines.send(dispatcher)
+            explain = explain or outlines.explained_side
 
         findings = [self._finding(o, image_id) for o in ok]
         if outlines is not None:
@@ -135,44 +161,61 @@ class ActionAnalyzeImage(Action):
             SlotSet(FINDINGS, slot_list(tracker, FINDINGS) + findings),
             SlotSet(CONSENSUS, slot_list(tracker, CONSENSUS) + consensus),
         ]
-        if verdict.is_medical:
+        if explain:
+            events.append(SlotSet(SIDE_EXPLAINED, True))
+        if topic is not None:  # analysed: follow-up questions are about this image from now on
+            image_slot = {
+                **{k: image.get(k) for k in ("image_id", "token", "url")},
+                "topic": topic,
+                "at": now_iso(),  # a later follow-up names the image by when it was sent
+                "lat": geo["lat"],
+                "lon": geo["lon"],
+                # who can work with this kind of image: the default consent list
+                "able": [{"id": str(h["id"]), "name": hospital_name(h)} for h in able],
+            }
             events += [
-                SlotSet(
-                    IMAGE,
-                    {
-                        **{k: image.get(k) for k in ("image_id", "token", "url")},
-                        "topic": verdict.topic,
-                        "at": now_iso(),  # a later follow-up names the image by when it was sent
-                        "lat": geo["lat"],
-                        "lon": geo["lon"],
-                        # who can work with this kind of image: the default consent list
-                        "able": [
-                            {"id": str(h["id"]), "name": hospital_name(h)}
-                            for h in hospitals
-                            if cs.offers_topic(h, verdict.topic)
-                        ],
-                    },
-                ),
+                SlotSet(IMAGE, image_slot),
                 SlotSet(HIP_IMAGES, {str(o.hospital["id"]): o.value[0] for o in ok if o.value}),
             ]
         return events
+
+    @staticmethod
+    def _disclose(
+        dispatcher: CollectingDispatcher, tracker: Tracker, caps: Iterable[Capabilities]
+    ) -> list[EventType]:
+        """Once per conversation, at the first image: the models were trained on generated demo data
+        (a bundle with real provenance says nothing). The web page shows a lasting notice too."""
+        if tracker.get_slot(DEMO_DISCLOSED) or not capabilities.trained_on_demo_data(caps):
+            return []
+        dispatcher.utter_message(text=texts.DEMO_MODELS, json_message={"notice": "demo_models"})
+        return [SlotSet(DEMO_DISCLOSED, True)]
 
     @staticmethod
     def _finding(o: Outcome[HipAnalysis], image_id: str) -> Finding:
         """What one hospital's analysis said, as the transcript records it."""
         assert o.value is not None  # only answered outcomes are recorded
         res = o.value[1]
-        label, anomaly = res["label"], res["anomaly"]
-        answer = cs.topic_phrase(label["topic"], label["name"]) if label else "unlabelled"
-        if not res["medical"]["is_medical"]:
+        label, anomaly, part = res["label"], res["anomaly"], res.get("body_part")
+        verdict = res["medical"].get("verdict") or ("yes" if res["medical"]["is_medical"] else "no")
+        if verdict == "unsure":
+            answer = "cannot tell whether this is a medical image"
+        elif verdict == "no":
             answer = "not a medical image"
-        elif anomaly is not None:
-            answer += "; possible abnormality" if anomaly["abnormal"] else "; nothing abnormal"
+        elif label:
+            answer = topic_phrase(label["topic"], label["name"])
+            if anomaly is not None:
+                answer += "; possible abnormality" if anomaly["abnormal"] else "; nothing abnormal"
+        elif part and part.get("status") == "other":
+            answer = "a medical image of a body part outside the models' classes"
+        else:
+            answer = "a medical image; cannot tell which body part"
         confidence = label["confidence"] if label else res["medical"]["confidence"]
         detail: dict[str, object] = {
             "medical": res["medical"],
             "label": label,
+            "body_part": part,
             "anomaly": anomaly,
+            "anomaly_check": res.get("anomaly_check"),
             "tasks": res["tasks"],
             "model_versions": res["model_versions"],
         }
@@ -182,13 +225,15 @@ class ActionAnalyzeImage(Action):
     async def _outlines(
         hub: HubClient,
         image_id: str,
-        verdict: cs.ImageVerdict | None,
+        verdict: ImageVerdict | None,
         ok: list[Outcome[HipAnalysis]],
         outlining: dict[str, asyncio.Future[Outcome[Segmentation]]],
+        caps: dict[str, Capabilities],
+        tracker: Tracker,
     ) -> Outlines | None:
         """The outlines of the hospitals whose labeler agrees with the consensus topic (nearest
-        first); None when the image is not medical or no such hospital offers segmentation."""
-        if verdict is None or not verdict.is_medical or not verdict.topic:
+        first); None when the models did not agree on the kind of image or none outlines it."""
+        if verdict is None or verdict.topic is None:
             return None
         jobs = [
             outlining[hospital_id]
@@ -200,83 +245,10 @@ class ActionAnalyzeImage(Action):
         ]
         if not jobs:
             return None
-        return await summarize_outlines(hub, image_id, list(await asyncio.gather(*jobs)))
+        keys = {hid: capabilities.model_key(c, "segmentation", verdict.topic) for hid, c in caps.items()}
+        explain = not tracker.get_slot(SIDE_EXPLAINED)
+        return await summarize_outlines(hub, image_id, list(await asyncio.gather(*jobs)), keys, explain)
 
-    @staticmethod
-    def _describe(
-        v: cs.ImageVerdict,
-        hospitals: list[NearbyHospital],
-        missing: str,
-        outlined: bool = False,
-        sources: list[tuple[str, str | None]] | None = None,
-    ) -> tuple[str, list[Consensus]]:
-        consensus: list[Consensus] = []
-        if v.medical is not None:
-            answer = "yes" if v.medical.value else "no"
-            consensus.append(
-                cs.record("analyze", "Is this a medical image?", answer, v.medical.agree, v.medical.total)
-            )
-        if not v.is_medical:
-            agree = v.medical.agree if v.medical else 0
-            total = v.medical.total if v.medical else 0
-            parts = [
-                f"This doesn't look like a medical image to me ({agree} of {total} hospitals' "
-                "checks agree), so I can't analyse it. I can help with medical scans such as an "
-                "MRI, a CT scan or an X-ray.",
-                missing,
-            ]
-            return " ".join(p for p in parts if p), consensus
 
-        topic = v.topic
-        what = cs.topic_phrase(topic)
-        parts = []
-        if v.label is not None:
-            parts.append(
-                f"This looks like a medical image: a {what} "
-                f"({v.label.agree} of {v.label.total} hospitals agree)."
-            )
-            consensus.append(
-                cs.record("analyze", "What does the image show?", what, v.label.agree, v.label.total)
-            )
-        else:
-            parts.append(
-                "This looks like a medical image, but the hospitals' models could not tell "
-                "which body part it shows."
-            )
-        able = [h for h in hospitals if cs.offers_topic(h, topic)]
-        if able:
-            parts.append(f"{len(able)} of {len(hospitals)} nearby hospitals can analyse {what} images.")
-        elif v.label is not None:
-            parts.append(
-                f"Unfortunately none of the {len(hospitals)} nearby hospitals can analyse "
-                f"{what} images yet, so I can't answer questions about this one."
-            )
-        if v.anomaly is not None:
-            a = v.anomaly
-            if a.tied:
-                yes = dict(a.split).get(True, 0)
-                parts.append(
-                    f"Anomaly check: the hospitals disagree ({yes} of {a.total} flag a possible abnormality)."
-                )
-            elif a.value:
-                side = f" on the {v.anomaly_side} side" if v.anomaly_side else ""
-                parts.append(
-                    f"Anomaly check: the models of {a.agree} of {cs.plural(a.total, 'hospital')} "
-                    f"flag a possible abnormality{side}."
-                )
-            else:
-                parts.append(
-                    f"Anomaly check: the models of {a.agree} of {cs.plural(a.total, 'hospital')} "
-                    "found nothing abnormal."
-                )
-            answer = "possible abnormality" if a.value else "nothing abnormal"
-            consensus.append(cs.record("analyze", "Is anything abnormal?", answer, a.agree, a.total))
-        if able:
-            seg = not outlined and any(cs.offers_topic(h, topic, "segmentation") for h in able)
-            parts.append(
-                'You can ask me questions about it, e.g. "is there a lesion?"'
-                + (", or ask me to outline the lesion." if seg else ".")
-            )
-        parts.append(missing)
-        parts.append(cs.not_a_diagnosis(v.responders, sources))
-        return " ".join(p for p in parts if p), consensus
+def _bundle(value: HipAnalysis) -> str:
+    return value[1]["bundle_version"]

@@ -22,9 +22,9 @@ from qaid_contracts.hub import NearbyHospital
 from ..clients import HubClient, ServiceError
 from ..settings import settings
 from .common import GEO, metadata, nearby_hospitals
-from .consensus import topic_phrase
 from .gazetteer import gazetteer
 from .normalize import key
+from .verdict import topic_phrase
 
 PLACES_PATH = Path(__file__).with_name("data") / "places.json"
 

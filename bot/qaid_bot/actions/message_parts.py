@@ -14,8 +14,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from .common import GEO, IMAGE, IMAGES, slot_dict, slot_list
-from .consensus import topic_phrase
 from .location import resolve_place
+from .verdict import topic_phrase
 
 _WORRY = re.compile(
     r"\b(?:worr(?:y|ied|ying)|scared|afraid|anxious|anxiety|nervous|terrified|frightened|frightening|"

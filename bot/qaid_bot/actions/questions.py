@@ -10,7 +10,6 @@ canonical questions are sent, a long message never meets the HIP's question limi
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import aiohttp
@@ -25,8 +24,8 @@ from qaid_contracts.limits import MAX_QUESTION_CHARS
 from ..clients import HipClient, HubClient, Outcome, ServiceError
 from ..nlu.question_types import FALLBACK_TYPES, Understood, understand, what_i_can_tell
 from ..settings import settings
+from . import capabilities, texts
 from . import consensus as cs
-from . import texts
 from .common import (
     CONSENSUS,
     FINDINGS,
@@ -42,10 +41,6 @@ from .common import (
 from .consensus import join_and
 from .follow_up import FollowUp
 from .message_parts import image_reference, other_parts
-
-# A hospital's declared question types, asked once a minute (they change only with a new bundle).
-_TYPES_TTL_S = 60.0
-_types_cache: dict[str, tuple[float, dict[str, str]]] = {}
 
 
 def declared_types(capabilities: dict[str, Any]) -> dict[str, str]:
@@ -64,16 +59,8 @@ def declared_types(capabilities: dict[str, Any]) -> dict[str, str]:
 
 
 async def question_types(hip: HipClient) -> dict[str, str]:
-    hit = _types_cache.get(hip.base)
-    if hit and time.monotonic() - hit[0] < _TYPES_TTL_S:
-        return hit[1]
-    types = declared_types(dict(await hip.capabilities()))
-    _types_cache[hip.base] = (time.monotonic(), types)
-    return types
-
-
-def clear_types_cache() -> None:
-    _types_cache.clear()
+    """The question types this HIP's VQA was trained for (its capabilities, cached a minute)."""
+    return declared_types(dict(await capabilities.of(hip)))
 
 
 def cannot_answer(understood: Understood, offered: list[str]) -> str:
@@ -165,10 +152,19 @@ class ActionAnswerQuestion(FollowUp[Asked]):
     ) -> list[EventType]:
         ok, _, _ = split_outcomes(outcomes)
         understood = understand(self.text(tracker))
+        caps = await capabilities.for_hospitals(
+            ((o.hospital, HipClient(hub.session, o.hospital, hub.cfg.hip_timeout_s), None) for o in ok),
+            hub.cfg.hip_timeout_s,
+        )
         lines, findings, rows = [], [], []
         for type_id in understood.types:
             answered = [(o, *o.value[type_id]) for o in ok if o.value and type_id in o.value]
-            vote = cs.aggregate_answers(a for _, _, a in answered)
+            # answers of one model file (the same sha256 at several hospitals) are one opinion
+            keys = [
+                capabilities.model_key(caps.get(str(o.hospital["id"])), "vqa", a["topic"])
+                for o, _, a in answered
+            ]
+            vote = cs.aggregate_answers((a for _, _, a in answered), keys)
             if vote is None:
                 continue
             question = answered[0][1]

@@ -23,3 +23,7 @@ CORE_FALLBACK = (
 DOCTOR_FOR_THE_REST = (
     'A doctor can answer the rest: say "book an appointment" and a nearby hospital can contact you.'
 )
+DEMO_MODELS = (
+    "Please note: the nearby hospitals here use demo models trained on generated images, not on real "
+    "patients' scans. They are not for clinical use: take their answers as a demonstration only."
+)

@@ -125,6 +125,7 @@ class SlackOutput(OutputChannel):
         payload = dict(json_message)
         # Slack has no location share: the bot's text already asked for a town instead
         payload.pop("request_location", None)
+        payload.pop("notice", None)  # a notice for the web page; the text came as its own message
         if not payload:
             return
         recipient_id = str(payload.pop("channel", recipient_id))

@@ -156,6 +156,9 @@ class TelegramOutput(OutputChannel):
         ``{"request_location": true}`` (the bot asking where the patient is) becomes Telegram's own
         location button, a one-time reply keyboard."""
         payload = dict(json_message)
+        payload.pop("notice", None)  # a notice for the web page; the text came as its own message
+        if not payload:
+            return
         if payload.pop("request_location", None) is True:
             button = {"text": LOCATION_BUTTON, "request_location": True}
             keyboard = {"keyboard": [[button]], "one_time_keyboard": True, "resize_keyboard": True}
