@@ -191,7 +191,7 @@ def analyze(
         model, why_not = gates[task]
         if model is None:
             continue
-        check = CheckOut(task=task, ran=why_not is None, reason=why_not)  # type: ignore[arg-type]
+        check = CheckOut(task=task, ran=why_not is None, reason=why_not)
         if why_not is None:
             if task == "segmentation":
                 seg = segmentation_for(bundle, model, stored, cfg, observe)

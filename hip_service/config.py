@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from qaid_contracts.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+
 
 @dataclass(frozen=True)
 class HipConfig:
@@ -25,9 +27,9 @@ class HipConfig:
     max_concurrency: int = 2
     max_queue: int = 8
     retry_after_s: int = 1
-    # Upload limits.
-    max_image_bytes: int = 20 * 1024 * 1024
-    max_image_pixels: int = 40_000_000
+    # Upload limits: the network-wide ones by default (a HIP may only lower them).
+    max_image_bytes: int = MAX_IMAGE_BYTES
+    max_image_pixels: int = MAX_IMAGE_PIXELS
     # Decoded-image cache: bounded by count, by total decoded bytes and by age.
     cache_max_items: int = 256
     cache_max_bytes: int = 512 * 1024 * 1024
@@ -49,6 +51,13 @@ class HipConfig:
         for f in dataclasses.fields(cls):
             raw = os.environ.get(f"QAID_HIP_{f.name.upper()}")
             if raw is not None and f.name not in ("bundle_dir", "token"):
-                values[f.name] = type(f.default)(raw)  # every knob has a scalar default of its type
+                values[f.name] = _parse(raw, f.default)
         values.update(overrides)
         return cls(bundle_dir=bundle_dir, token=token, **values)  # type: ignore[arg-type]
+
+
+def _parse(raw: str, default: object) -> object:
+    """An environment value as the type of the knob's default (every knob has a scalar default)."""
+    if isinstance(default, (int, float, str)):
+        return type(default)(raw)
+    raise TypeError(f"no parser for a knob whose default is {default!r}")

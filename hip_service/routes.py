@@ -142,12 +142,14 @@ async def upload(request: Request) -> ImageCreated:
 
     def work() -> ImageCreated:
         image = decode_image(data, max_bytes=cfg.max_image_bytes, max_pixels=cfg.max_image_pixels)
-        fmt = sniff_format(data) or ""
+        fmt = sniff_format(data)
+        if fmt is None:  # unreachable: decode_image refuses anything but PNG, JPEG and DICOM
+            raise ImageError("unsupported_media_type", "The body is not a PNG, JPEG or DICOM image.", 415)
         digest = hashlib.sha256(data).hexdigest()
         image_id = st.store.put(image, digest, fmt)
         return ImageCreated(
             image_id=image_id, sha256=digest, width=image.width, height=image.height, format=fmt
-        )  # type: ignore[arg-type]
+        )
 
     return await st.gate.run(work)
 

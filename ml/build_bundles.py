@@ -48,8 +48,20 @@ from ml.train import TrainConfig, images_to_tensor, train_segmentation, train_vq
 from qaid.bundle import ModelEntry, Provenance, TrainedOn
 from qaid.config import HospitalSpec, get_settings
 
-QUICK = {"mix": 0.04, "cascade_epochs": 1, "vqa_epochs": 1, "seg_epochs": 1, "vqa_n": 12}
-FULL = {"mix": 1.0, "cascade_epochs": 6, "vqa_epochs": 16, "seg_epochs": 6, "vqa_n": 320}
+
+@dataclass(frozen=True)
+class Schedule:
+    """How much each job trains: the full build, or the quick one the tests use."""
+
+    mix: float  # scale of the cascade's training mix
+    cascade_epochs: int
+    vqa_epochs: int
+    seg_epochs: int
+    vqa_n: int  # brain/chest training images per topic for VQA and segmentation
+
+
+QUICK = Schedule(mix=0.04, cascade_epochs=1, vqa_epochs=1, seg_epochs=1, vqa_n=12)
+FULL = Schedule(mix=1.0, cascade_epochs=6, vqa_epochs=16, seg_epochs=6, vqa_n=320)
 SEG_ON = TrainedOn(
     labels=["brain"],
     modalities=["mri"],
@@ -74,7 +86,7 @@ class Job:
 
 def _demo_data(job: Job, parts: tuple[str, ...]) -> dict[str, Split]:
     """The hospital's own brain/chest images (its own seed) for VQA and segmentation."""
-    n = (QUICK if job.quick else FULL)["vqa_n"]
+    n = (QUICK if job.quick else FULL).vqa_n
     per = lambda p: (n, max(2, n // 8), max(2, n // 4)) if p in parts else (0, 0, 0)  # noqa: E731
     cfg = DataConfig(per_part=(0, 0, 0), brain=per("brain"), chest=per("chest"), non_medical=(0, 0, 0))
     return generate(cfg, seed=zlib.crc32(f"{job.seed}:{job.hospital.id}".encode()))
@@ -84,25 +96,25 @@ def _run_job(job: Job) -> tuple[Job, dict]:
     torch.set_num_threads(1)
     k = QUICK if job.quick else FULL
     if job.kind == "cascade":
-        mix = Mix().scaled(k["mix"])
+        mix = Mix().scaled(k.mix)
         data: CascadeSet = hospital_set(job.hospital.id, job.hospital.offers, job.seed, mix)
-        cfg = CascadeConfig(epochs=k["cascade_epochs"], seed=job.seed)
-        r = train_hospital_cascade(data, _SHARED["val"], cfg)  # type: ignore[arg-type]
+        cascade_cfg = CascadeConfig(epochs=k.cascade_epochs, seed=job.seed)
+        c = train_hospital_cascade(data, _SHARED["val"], cascade_cfg)  # type: ignore[arg-type]
         return job, {
-            "state": r.model.state_dict(),
-            "calibration": r.calibration,
-            "ceilings": r.domain_ceilings,
-            "metrics": r.metrics,
-            "losses": r.losses,
-            "seconds": r.seconds,
-            "cfg": cfg,
+            "state": c.model.state_dict(),
+            "calibration": c.calibration,
+            "ceilings": c.domain_ceilings,
+            "metrics": c.metrics,
+            "losses": c.losses,
+            "seconds": c.seconds,
+            "cfg": cascade_cfg,
         }
     topics = job.hospital.offers.get(job.kind, [])
     parts = tuple(VQA_ON[t][0] for t in topics if t in VQA_ON)
     data_split = _demo_data(job, parts)
     # a one-topic hospital has half the VQA images: twice the epochs gives it the same number of steps
-    vqa_epochs = k["vqa_epochs"] * (2 if len(parts) == 1 and not job.quick else 1)
-    cfg = TrainConfig(vqa_epochs=vqa_epochs, seg_epochs=k["seg_epochs"], seed=job.seed)
+    vqa_epochs = k.vqa_epochs * (2 if len(parts) == 1 and not job.quick else 1)
+    cfg = TrainConfig(vqa_epochs=vqa_epochs, seg_epochs=k.seg_epochs, seed=job.seed)
     r = (train_vqa if job.kind == "vqa" else train_segmentation)(data_split, cfg)
     probe = data_split["test"].images[:4]
     return job, {
@@ -228,7 +240,7 @@ def build(
     t0 = time.time()
     hospitals = hospitals if hospitals is not None else get_settings().hospitals
     _head(), _chart_pool()  # rendered once here, inherited by the forked workers
-    val = validation_pool(seed, Mix().scaled(QUICK["mix"] * 3 if quick else 1.0))
+    val = validation_pool(seed, Mix().scaled(QUICK.mix * 3 if quick else 1.0))
     probe = val.images[:: max(1, len(val) // 6)][:6]  # real inputs for the ONNX parity check
     t_val = time.time() - t0
     results = run_jobs(plan(hospitals, seed, quick), val, workers)

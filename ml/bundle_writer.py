@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from qaid.bundle import (
     BODY_PARTS,
@@ -27,6 +28,7 @@ from qaid.bundle import (
     sha256_file,
     write_manifest,
 )  # fmt: skip
+from qaid_contracts.vocabulary import AnswerType
 
 FILES = {"cascade": "cascade.onnx", "segmentation": "segmentation.onnx", "vqa": "vqa.onnx"}
 TASKS_OF = {"cascade": ("filter", "labeler"), "segmentation": ("segmentation",), "vqa": ("vqa",)}
@@ -36,8 +38,8 @@ def cascade_entries(
     path: Path, version: str, spec: InputSpec, heads: dict[str, str], provenance: Provenance
 ) -> list[ModelEntry]:
     """The filter and labeler entries: one ONNX file, two heads, each with its CAM initializer."""
-    common = {"version": version, "file": path.name, "sha256": sha256_file(path), "input": spec,
-              "provenance": provenance}  # fmt: skip
+    common: dict[str, Any] = {"version": version, "file": path.name, "sha256": sha256_file(path),
+                              "input": spec, "provenance": provenance}  # fmt: skip
     return [
         ModelEntry(name="filter", task="filter", labels=["medical", "non_medical"],
                    cam_weight=heads["filter"], outputs={"logits": "filter_logits", "features": "features"},
@@ -58,7 +60,7 @@ def cascade_net_entries(
 ) -> list[ModelEntry]:
     """Filter, labeler (12 classes incl. "other", with the OOD output), modality and orientation entries
     of one :class:`~ml.models.CascadeNet` file, each with its validation-chosen calibration."""
-    common = {
+    common: dict[str, Any] = {
         "version": version,
         "file": path.name,
         "sha256": sha256_file(path),
@@ -131,7 +133,7 @@ def vqa_entry(
     version: str,
     spec: InputSpec,
     answers: list[str],
-    answer_types: list[str],
+    answer_types: list[AnswerType],
     vocab: list[str],
     max_len: int,
     topics: list[str],

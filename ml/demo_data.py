@@ -18,6 +18,7 @@ import numpy as np
 from ml.lesions import Finding, brain_mri, chest_xray
 from ml.synth_images import BODY_PART_GENERATORS, non_medical
 from qaid.bundle import BODY_PARTS, PAD_ID, UNK_ID, tokenize_question
+from qaid_contracts.vocabulary import AnswerType
 
 SPLITS = ("train", "val", "test")
 NON_MEDICAL = -1  # label index of a non-medical image
@@ -45,7 +46,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
 
 ANSWERS: tuple[str, ...] = ("yes", "no", "none", "left", "right", "both", "0", "1", "2", "3",
                             "brain", "chest", "mri", "x-ray")  # fmt: skip
-ANSWER_TYPES: tuple[str, ...] = tuple("closed" if a in ("yes", "no") else "open" for a in ANSWERS)
+ANSWER_TYPES: tuple[AnswerType, ...] = tuple("closed" if a in ("yes", "no") else "open" for a in ANSWERS)
 MAX_QUESTION_LEN = 12
 
 
@@ -94,7 +95,7 @@ class Split:
         With ``rng`` one random phrasing per kind (training); without, the canonical phrasing
         and one paraphrase (evaluation).
         """
-        out = []
+        out: list[tuple[int, str, str]] = []
         for i in idx:
             part, finding = BODY_PARTS[self.labels[i]], self.findings[i]
             assert finding is not None
@@ -119,7 +120,11 @@ class DataConfig:
 
     def scaled(self, factor: float) -> DataConfig:
         """A smaller copy for tests (at least 2 images per class and split)."""
-        s = lambda t: tuple(max(2, int(v * factor)) for v in t)  # noqa: E731
+
+        def s(t: tuple[int, int, int]) -> tuple[int, int, int]:
+            train, val, test = (max(2, int(v * factor)) for v in t)
+            return train, val, test
+
         return DataConfig(self.size, s(self.per_part), s(self.brain), s(self.chest), s(self.non_medical))
 
 

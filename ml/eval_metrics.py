@@ -60,7 +60,7 @@ def cascade_figures(readings: list[CascadeReading], medical: np.ndarray, parts: 
         "filter_ece": ece(np.stack([p_med, 1 - p_med], axis=1), (~med).astype(int)),
     }
     scored = [i for i, p in enumerate(parts) if p not in (None, "?") and med[i]]
-    named = [readings[i].body_part.name if readings[i].body_part else None for i in scored]
+    named = [part.name if (part := readings[i].body_part) else None for i in scored]
     truth = [parts[i] for i in scored]
     right = np.asarray([n == t for n, t in zip(named, truth, strict=True)])
     abstained = np.asarray([n is None for n in named])

@@ -135,7 +135,7 @@ def brain_mri(rng: Rng, size: int, count: int | None = None) -> tuple[np.ndarray
 
 
 def _chest_base(rng: Rng, size: int) -> tuple[np.ndarray, np.ndarray]:
-    img = np.full((size, size), 0.05, dtype=np.float32)
+    img: np.ndarray = np.full((size, size), 0.05, dtype=np.float32)
     img = np.maximum(img, soft(ellipse(size, 0.65, 0.5, 0.65, 0.47), 8) * 0.55)
     lungs = np.zeros((size, size), dtype=bool)
     w = rng.uniform(0.15, 0.19)

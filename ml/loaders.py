@@ -267,7 +267,7 @@ def load_dicom_series(folder: Path, window: tuple[float, float] | None = None) -
         )
         c, w = window if window else (d.get("WindowCenter"), d.get("WindowWidth"))
         c, w = (_first(c), _first(w)) if c is not None and w is not None else (None, None)
-        out = _stretch(pixels, c - w / 2, c + w / 2) if w else _stretch(pixels)
+        out = _stretch(pixels, c - w / 2, c + w / 2) if c is not None and w else _stretch(pixels)
         if str(d.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
             out = 255 - out
         hu.append(pixels.astype(np.float32))

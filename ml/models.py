@@ -182,6 +182,10 @@ class CascadeNet(nn.Module):
     orientation_logits [N,O], features [N,256,h,w], ood [N,G].
     """
 
+    # buffers fitted after training (declared so the type checker knows them as tensors)
+    ood_means: torch.Tensor
+    ood_precision: torch.Tensor
+
     def __init__(self, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int, width: int = 32):
         super().__init__()
         w = width

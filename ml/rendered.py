@@ -72,7 +72,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 def _licence(dist: str) -> str:
     files = metadata.distribution(dist).files or []
     lic = next((f for f in files if "LICEN" in f.name.upper()), None)
-    return lic.read_text() if lic is not None else metadata.metadata(dist).get("Summary", dist)
+    return lic.read_text() if lic is not None else (metadata.metadata(dist)["Summary"] or dist)
 
 
 def _page(text: str, width: int, height: int, size: int, margin: int = 24) -> np.ndarray:

@@ -232,7 +232,7 @@ def _photo(rng: Rng, size: int) -> Image.Image:
     src = _photos()[rng.integers(len(_PHOTOS))]
     w, h = src.size
     side = int(min(w, h) * rng.uniform(0.4, 1.0))
-    x0, y0 = rng.integers(0, w - side + 1), rng.integers(0, h - side + 1)
+    x0, y0 = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
     img = src.crop((x0, y0, x0 + side, y0 + side)).resize((size, size), Image.Resampling.BILINEAR)
     arr = np.asarray(img, dtype=np.float32) * rng.uniform(0.7, 1.2, 3)
     img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))

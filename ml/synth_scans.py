@@ -110,7 +110,7 @@ def spine(rng: Rng, size: int) -> np.ndarray:
 
 
 def _body_ct(rng: Rng, size: int) -> np.ndarray:
-    img = np.zeros((size, size), dtype=np.float32)
+    img: np.ndarray = np.zeros((size, size), dtype=np.float32)
     img = np.maximum(img, soft(ellipse(size, 0.52, 0.5, 0.33, 0.45), 10) * 0.45)
     img = img - soft(ellipse(size, 0.52, 0.5, 0.29, 0.41), 10) * 0.08  # subcutaneous fat
     img = np.maximum(img, soft(ellipse(size, 0.72, 0.5, 0.06, 0.06)) * 0.95)  # vertebral body

@@ -232,7 +232,8 @@ def cascade_job(data: dict[str, Split], cfg: TrainConfig) -> Job:
     labels = torch.tensor([split.labels[i] for i in keep])
     med_target = (labels == NON_MEDICAL).long()  # filter index 0 = medical, 1 = non_medical
     lab_target = torch.where(labels == NON_MEDICAL, torch.full_like(labels, -100), labels)
-    model = Cascade(len(BODY_PARTS), cfg.cascade_blocks).to(memory_format=torch.channels_last)
+    model = Cascade(len(BODY_PARTS), cfg.cascade_blocks)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # missing from torch's stubs
 
     def step(idx: torch.Tensor, gen: torch.Generator, rng: np.random.Generator) -> torch.Tensor:
         xb = x[idx]

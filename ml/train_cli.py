@@ -34,6 +34,7 @@ from ml.loaders import load_image_folder, load_lgg, load_vqa_rad
 from ml.train import Fitter, Job, TrainConfig, cascade_job, images_to_tensor, segmentation_job, vqa_job
 from ml.vqa_data import VQAData, demo_vqa
 from qaid.bundle import BODY_PARTS, Provenance, tokenize_question
+from qaid_contracts.hip import DataProvenance
 
 FORMATS = {"cascade": "imagefolder", "segmentation": "lgg", "vqa": "vqa-rad"}
 DEFAULT_TOPICS = {"segmentation": ["brain_mri"], "vqa": ["brain_mri", "chest_xray"]}
@@ -273,7 +274,7 @@ def export(
                     prov,
                 )
             ]
-        provenance = "generated_demo" if args.demo else "real"
+        provenance: DataProvenance = "generated_demo" if args.demo else "real"
         bundle = replace_in_bundle(
             args.bundle_base, args.bundle_out, task, entries, path, version, created, provenance
         )

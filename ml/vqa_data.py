@@ -23,6 +23,7 @@ from ml.demo_data import (
     Split,
     question_vocab,
 )  # fmt: skip
+from qaid_contracts.vocabulary import AnswerType
 
 # (image position in VQASplit.images, question, answer, "closed"/"open")
 QA = tuple[int, str, str, str]
@@ -48,7 +49,7 @@ class VQASplit:
 class VQAData:
     splits: dict[str, VQASplit]
     answers: list[str]
-    answer_types: list[str]  # per answer, as the manifest wants it
+    answer_types: list[AnswerType]  # per answer, as the manifest wants it
     vocab: list[str]
     max_len: int
     source: str = ""
@@ -88,7 +89,7 @@ def build_vocab(questions: list[str], min_count: int = 1) -> list[str]:
     return ["<pad>", "<unk>", *sorted(w for w, c in counts.items() if c >= min_count)]
 
 
-def build_answers(qa: list[QA], min_count: int = 1) -> tuple[list[str], list[str]]:
+def build_answers(qa: list[QA], min_count: int = 1) -> tuple[list[str], list[AnswerType]]:
     """Answer set from training QA (most frequent first) and each answer's majority question type.
 
     The manifest types answers, VQA-RAD types questions: "yes" asked in a CLOSED question is
@@ -96,7 +97,7 @@ def build_answers(qa: list[QA], min_count: int = 1) -> tuple[list[str], list[str
     """
     counts = Counter(a for _, _, a, _ in qa)
     answers = [a for a, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c >= min_count]
-    types = []
+    types: list[AnswerType] = []
     for a in answers:
         t = Counter(k for _, _, ans, k in qa if ans == a)
         types.append("closed" if t["closed"] >= t["open"] else "open")

@@ -12,13 +12,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
+from qaid_contracts.hip import Verdict
+
 MANIFEST_NAME = "manifest.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Task = Literal["filter", "labeler", "modality", "orientation", "vqa", "segmentation"]
 
@@ -272,7 +274,7 @@ def read_cascade(outputs: dict[str, np.ndarray], entries: dict[str, ModelEntry])
     p = calibrated(outputs["filter"], filt.calibration)
     p_med = float(p[filt.labels.index("medical")])
     t = filt.calibration.min_confidence if filt.calibration else 0.5
-    medical = "yes" if p_med >= max(t, 0.5) else "no" if 1 - p_med >= max(t, 0.5) else "unsure"
+    medical: Verdict = "yes" if p_med >= max(t, 0.5) else "no" if 1 - p_med >= max(t, 0.5) else "unsure"
     groups = entries["labeler"].ood_groups
     ood_row = outputs.get("ood")
     by_group = {g: float(v) for g, v in zip(groups, ood_row, strict=True)} if ood_row is not None else {}

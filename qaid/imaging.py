@@ -6,12 +6,13 @@ HIP and the training pipeline cannot drift apart on how pixels become tensors.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from PIL import Image
 
 from qaid.bundle import InputSpec
+from qaid_contracts.vocabulary import ImageFormat
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -35,7 +36,9 @@ def to_input(image: Image.Image, spec: InputSpec) -> np.ndarray:
 # checked from the header BEFORE any pixel is decoded (decompression bombs), and every decoder
 # failure is mapped to an error code a service can return as a 4xx.
 
-FORMAT_PNG, FORMAT_JPEG, FORMAT_DICOM = "png", "jpeg", "dicom"
+FORMAT_PNG: Final = "png"
+FORMAT_JPEG: Final = "jpeg"
+FORMAT_DICOM: Final = "dicom"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
@@ -50,7 +53,7 @@ class ImageError(Exception):
         self.status = status
 
 
-def sniff_format(data: bytes) -> str | None:
+def sniff_format(data: bytes) -> ImageFormat | None:
     """The image format from magic bytes alone: PNG, JPEG or DICOM (``DICM`` at offset 128)."""
     if data.startswith(_PNG_MAGIC):
         return FORMAT_PNG
@@ -286,7 +289,7 @@ def _pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
     """(row, column) spacing in mm from PixelSpacing (or the detector's ImagerPixelSpacing), if sane."""
     value = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
     try:
-        row, col = float(value[0]), float(value[1])  # type: ignore[index]
+        row, col = float(value[0]), float(value[1])
     except (TypeError, ValueError, IndexError):
         return None
     return (row, col) if 0.001 <= row <= 10 and 0.001 <= col <= 10 else None

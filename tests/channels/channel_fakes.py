@@ -27,7 +27,10 @@ from qaid_contracts.hip import (
     Analysis,
     Anomaly,
     AnomalySource,
+    BodyPart,
+    Check,
     ImageCreated,
+    Kind,
     Label,
     Medical,
     Segmentation,
@@ -281,7 +284,7 @@ class Platforms:
         if task == "analyze":
             analysis = Analysis(
                 image_id=image_id,
-                medical=Medical(is_medical=True, confidence=0.97),
+                medical=Medical(is_medical=True, confidence=0.97, verdict="yes", reason=None),
                 label=Label(name="brain", confidence=0.9, topic="brain_mri"),
                 tasks=["vqa", "segmentation"],
                 anomaly=Anomaly(
@@ -290,9 +293,17 @@ class Platforms:
                     side="left",
                     description="d",
                     source=AnomalySource(task="vqa", model="vqa", version="vqa-1"),
+                    area_cm2=None,
+                    brain_share=0.02,
                 ),
                 model_versions={"labeler": "1.0"},
                 bundle_version="demo-b1",
+                body_part=BodyPart(name="brain", confidence=0.9, status="known", reason=None),
+                kind=Kind(
+                    modality="mri", modality_confidence=0.9, orientation="axial", orientation_confidence=0.9
+                ),
+                out_of_distribution=False,
+                anomaly_check=Check(task="segmentation", ran=True, reason=None),
             )
             return _reply("hip.Analysis", analysis)
         if task == "segment":
@@ -306,6 +317,9 @@ class Platforms:
                 side="left",
                 model_version="seg-1",
                 bundle_version="demo-b1",
+                area_cm2=None,
+                brain_share=0.02,
+                description="d",
             )
             return _reply("hip.Segmentation", seg)
         answer = VqaAnswer(
