@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from utils.net import free_port
+from utils.services import require_file
 
 try:  # the platform venv (Python 3.11) has no Rasa: these tests belong to the bot venv only
     import rasa  # noqa: F401
@@ -72,6 +73,7 @@ qaid_bot.channels.web.SocketIOInput:
 
     @pytest.fixture(scope="session")
     def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+        require_file("the trained Rasa model (make rasa-model)", BOT_DIR / "models" / "qaid.tar.gz")
         platforms = Platforms().start()
         tmp = tmp_path_factory.mktemp("channels")
         (tmp / "credentials.yml").write_text(_credentials(platforms.url))
