@@ -220,7 +220,6 @@ def test_a_component_that_keeps_dying_stops_the_network(
 LAUNCHER_SCRIPT = """
 import sys
 from pathlib import Path
-from utils.services import missing
 
 from demo import network
 from qaid.config import Settings
