@@ -30,7 +30,7 @@ from hub import directory, outbox, retention
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.models import DELIVERY_STATES, Delivery, Hospital
-from qaid.config import Settings, get_settings
+from qaid.config import Settings, operator_settings
 from qaid.db import make_engine, session_factory
 from qaid.errors import Conflict, DomainError, NotFound
 from qaid_contracts.errors import DELIVERY_NOT_FOUND, HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND
@@ -268,7 +268,7 @@ def main(
     argv: list[str] | None = None, *, settings: Settings | None = None, engine: Engine | None = None
 ) -> int:
     args = build_parser().parse_args(argv)
-    settings = settings or get_settings()
+    settings = settings or operator_settings()
     if engine is None:
         engine = make_engine(args.db or settings.hub_db_url())
     migrate(engine)
