@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     # The reference inbox's doctor pages and JSON: open when empty (the demo), else HTTP Basic with
     # this as the password, or Bearer (inbox.app).
     inbox_token: str = ""
+    # The reference inbox's Standard Webhooks signing secrets, comma-separated, newest first (several
+    # while a rotation overlaps): the ones the hospital registered with the hub. Empty for a demo
+    # hospital: its secret is derived from webhook_secret_seed, as the hub derives it.
+    inbox_secrets: str = ""
 
     emergency_number: str = str(env.EMERGENCY_NUMBER.default)
     nearby_radius_km: float = float(env.NEARBY_RADIUS_KM.default)
