@@ -105,9 +105,8 @@ def _where(error: ErrorDetails) -> str:
 
 def load(path: Path) -> KitSettings:
     if not path.is_file():
-        raise SettingsError(
-            f"no settings file at {path}: write one with `python -m hospital_kit init --config {path}`"
-        )
+        hint = f"python -m hospital_kit --config {path} init --id … --name … --lat … --lon …"
+        raise SettingsError(f"no settings file at {path}: write one with `{hint}`")
     try:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
