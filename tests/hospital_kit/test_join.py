@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import HOSPITAL, helpers, make_bundle
+from kit_helpers import HOSPITAL, helpers, make_bundle
 from utils.net import free_port
 
 from hip_service.app import create_app as create_hip

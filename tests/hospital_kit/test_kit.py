@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest import HOSPITAL, helpers, make_bundle
+from kit_helpers import HOSPITAL, helpers, make_bundle
 from PIL import Image
 from utils.net import free_port
 
