@@ -20,20 +20,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from demo import faults
-from qaid.config import Settings, ensure_secrets, get_settings
+from qaid.config import Settings, clear_settings_cache, ensure_secrets, operator_settings
 
 TARGETS = {"HIP killed mid-conversation": 5.0, "HIP hangs": 5.0}
 
 
 def running_settings() -> Settings:
     """The settings `make run` uses, with its generated secrets."""
-    var = get_settings().var_dir
+    var = operator_settings().var_dir
     for line in ensure_secrets(var).read_text().splitlines():
         name, _, value = line.partition("=")
         if name:
             os.environ.setdefault(name, value)
-    get_settings.cache_clear()
-    return get_settings()
+    clear_settings_cache()
+    return operator_settings()
 
 
 def main() -> int:

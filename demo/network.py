@@ -25,7 +25,14 @@ from pathlib import Path
 
 import httpx
 
-from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_settings
+from qaid.config import (
+    REPO_ROOT,
+    SECRET_NAMES,
+    Settings,
+    clear_settings_cache,
+    ensure_secrets,
+    operator_settings,
+)
 
 BOT_VENV = REPO_ROOT / ".venv-bot"
 START_TIMEOUT_S = 240.0
@@ -428,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo.network", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["run", "stop"])
     args = parser.parse_args(argv)
-    settings = get_settings()
+    settings = operator_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if args.command == "stop":
         return stop_recorded(settings)
@@ -437,8 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         name, _, value = line.partition("=")
         if name:
             os.environ.setdefault(name, value)
-    get_settings.cache_clear()
-    return run(get_settings())
+    clear_settings_cache()
+    return run(operator_settings())
 
 
 if __name__ == "__main__":

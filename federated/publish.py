@@ -29,7 +29,7 @@ from ml.demo_data import Split
 from ml.export import export_and_check
 from ml.train import images_to_tensor
 from qaid.bundle import ModelEntry, Provenance, read_manifest
-from qaid.config import HospitalSpec, Settings, get_settings
+from qaid.config import HospitalSpec, Settings, operator_settings
 
 log = logging.getLogger("federated")
 
@@ -118,7 +118,7 @@ def publish(
 def notify_hips(hospitals: list[HospitalSpec], settings: Settings | None = None,
                 timeout_s: float = 5.0) -> dict[str, str]:  # fmt: skip
     """POST /v1/admin/reload on every running HIP; returns hip id -> outcome (never raises)."""
-    settings = settings or get_settings()
+    settings = settings or operator_settings()
     out = {}
     headers = {"Authorization": f"Bearer {settings.hip_token}"}
     for h in hospitals:

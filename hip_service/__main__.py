@@ -37,12 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         spec = settings.hospital(args.hospital) if args.hospital else None
     except KeyError as exc:
-        print(f"hip_service: {exc.args[0]}", file=sys.stderr)
+        hint = "; a hospital outside the demo gives --bundle and --port (or uses python -m hospital_kit)"
+        print(f"hip_service: {exc.args[0]}{hint}", file=sys.stderr)
         return 2
     bundle_dir = args.bundle or settings.bundles_dir / spec.id  # type: ignore[union-attr]
     port = args.port or settings.port(spec.hip_port)  # type: ignore[union-attr]
     if not settings.hip_token:
-        message = "QAID_HIP_TOKEN is not set (see var/secrets.env)"
+        message = (
+            "QAID_HIP_TOKEN is not set: set it to the bearer token callers must present "
+            "(the hospital kit sets it from [hip] token; a HIP never reads the operator's var/secrets.env)"
+        )
         print(f"hip_service: refusing to start: {message}", file=sys.stderr)
         return 2
     config = HipConfig.from_env(bundle_dir, settings.hip_token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
@@ -34,6 +35,8 @@ from hip_service.schemas import (
 )
 from qaid.api_errors import ERROR_RESPONSES, INVALID_REQUEST, ApiError, read_limited_body
 from qaid.imaging import ImageError, decode_image, sniff_format
+
+log = logging.getLogger("hip_service")
 
 
 @dataclass
@@ -213,6 +216,7 @@ async def reload(request: Request) -> ReloadOut:
         fresh, old = await asyncio.to_thread(st.holder.reload)
     except BundleError as exc:
         st.metrics.reloads.labels("rejected").inc()
+        log.error("bundle reload rejected; previous bundle keeps serving", extra={"reason": str(exc)})
         raise ApiError(422, "bundle_invalid", f"{exc} (the previous bundle keeps serving)") from exc
     st.metrics.reloads.labels("swapped").inc()
     return ReloadOut(bundle_version=fresh.version, previous_version=old.version if old else "", swapped=True)

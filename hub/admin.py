@@ -1,6 +1,6 @@
 """The operator's command line: ``python -m hub.admin <command>`` against the hub database.
 
-    hospitals list | add | update ID | add-secret ID | retire-secrets ID | deactivate ID
+    hospitals list | add | update ID | add-secret ID | retire-secrets ID | deactivate ID | delete ID
     deliveries status | list [--status S] [--hospital H] | show ID
     retry ID          schedule a failed/dead delivery now with a fresh attempt budget
     replay ID         send a delivered transcript again, same webhook-id (receivers dedupe)
@@ -30,7 +30,7 @@ from hub import directory, outbox, retention
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.models import DELIVERY_STATES, Delivery, Hospital
-from qaid.config import Settings, get_settings
+from qaid.config import Settings, operator_settings
 from qaid.db import make_engine, session_factory
 from qaid.errors import Conflict, DomainError, NotFound
 from qaid_contracts.errors import DELIVERY_NOT_FOUND, HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND
@@ -107,6 +107,15 @@ class Cli:
 
     def hospitals_deactivate(self, args: argparse.Namespace) -> None:
         self.out(self._patch(args.id, directory.HospitalPatch(active=False)))
+
+    def hospitals_delete(self, args: argparse.Namespace) -> None:
+        """Remove a hospital (directory.delete says what happens to its deliveries); the id is free."""
+        with self.sessions() as db:
+            result = directory.delete(db, args.id)
+            if result is None:
+                raise NotFound(HOSPITAL_NOT_FOUND, f"No hospital {args.id}.")
+            db.commit()
+        self.out({"id": args.id, "deliveries_cancelled": result[0], "deliveries_removed": result[1]})
 
     def hospitals_add_secret(self, args: argparse.Namespace) -> None:
         """Rotation step 1: a new secret signs beside the old ones (receivers switch at leisure)."""
@@ -230,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     _bool_pair(upd, "active", "activate", "deactivate")
     for name, fn in (
         ("deactivate", Cli.hospitals_deactivate),
+        ("delete", Cli.hospitals_delete),
         ("retire-secrets", Cli.hospitals_retire_secrets),
     ):
         p = hosp.add_parser(name)
@@ -268,7 +278,7 @@ def main(
     argv: list[str] | None = None, *, settings: Settings | None = None, engine: Engine | None = None
 ) -> int:
     args = build_parser().parse_args(argv)
-    settings = settings or get_settings()
+    settings = settings or operator_settings()
     if engine is None:
         engine = make_engine(args.db or settings.hub_db_url())
     migrate(engine)

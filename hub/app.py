@@ -36,7 +36,7 @@ from hub.schemas import Health, WebchatConfig
 from hub.worker import Worker, webhook_tls
 from qaid import redact
 from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
-from qaid.config import REPO_ROOT, Settings, get_settings
+from qaid.config import REPO_ROOT, Settings, operator_settings
 from qaid.db import STORAGE_ERRORS, make_engine, session_factory, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES
 from qaid_contracts.limits import MAX_HUB_JSON_BYTES, MAX_IMAGE_BYTES
@@ -70,7 +70,7 @@ def create_app(
     purge_every_s: float = 3600.0,
     upload_limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    settings = settings or get_settings()
+    settings = settings or operator_settings()
     uploads = (
         upload_limiter
         if upload_limiter is not None
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-worker", action="store_true", help="do not run the in-process delivery worker")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = get_settings()
+    settings = operator_settings()
     app = create_app(settings, run_worker=not args.no_worker)
     # Access-log lines carry image capability tokens and the patient's coordinates: redacted.
     redact.serve(app, host=settings.host, port=settings.port(settings.hub_port), log_level="info")

@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from qaid.config import Settings
+from qaid.config import OperatorSettings
 
 
 def _derive(secret: str, label: str) -> bytes:
@@ -33,9 +33,10 @@ PREVIOUS_KEYS_ENV = "QAID_DATA_KEY_PREVIOUS"
 def previous_data_keys() -> list[str]:
     """Retired data keys still accepted for reading (``Settings.data_key_previous``, comma-separated).
 
-    A fresh ``Settings()`` so a rotation takes effect without restarting the interpreter's cache.
+    Fresh operator settings (not the cached ones) so a rotation takes effect without a restart.
     """
-    return [k.strip() for k in Settings().data_key_previous.split(",") if k.strip()]
+    previous = OperatorSettings().data_key_previous
+    return [k.strip() for k in previous.split(",") if k.strip()]
 
 
 class DataBox:

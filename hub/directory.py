@@ -12,11 +12,12 @@ import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
-from hub.models import Hospital
+from hub.models import DUE_STATES, Delivery, DeliveryAttempt, Hospital
 from hub.schemas import AdminHospital, PublicHospital
 from qaid.config import Settings, webhook_secret
 
@@ -48,6 +49,28 @@ class HospitalIn(BaseModel):
     contact: str = Field(default="", max_length=500)
     offers: dict[str, list[str]] = Field(default_factory=dict)
     active: bool = True
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _secrets(cls, v: list[str]) -> list[str]:
+        return _check_secrets(v)
+
+
+class HospitalJoin(BaseModel):
+    """Join (``POST /api/v1/hospitals/join``) body: a registration without ``offers`` and ``active``,
+    which the join checks decide (offers are read from the HIP's own capabilities)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    hip_url: str = Field(max_length=500, pattern=r"^https?://")
+    hip_token: str = Field(min_length=1, max_length=500)
+    webhook_url: str = Field(max_length=500, pattern=r"^https?://")
+    webhook_secrets: list[str] = Field(min_length=1, max_length=MAX_SECRETS)
+    contact: str = Field(default="", max_length=500)
 
     @field_validator("webhook_secrets")
     @classmethod
@@ -122,6 +145,9 @@ def admin_view(h: Hospital, box: DataBox) -> AdminHospital:
         webhook_secrets_active=len(creds.get("webhook_secrets", [])),
         contact=h.contact,
         active=h.active,
+        status_reason=h.status_reason,
+        verified_at=h.verified_at.isoformat() if h.verified_at else None,
+        bundle_version=(h.capabilities or {}).get("bundle_version"),
     )
 
 
@@ -136,6 +162,38 @@ def register(db: Session, box: DataBox, data: HospitalIn) -> Hospital | None:
     )
     db.add(h)
     return h
+
+
+def register_for_join(db: Session, box: DataBox, data: HospitalJoin) -> Hospital:
+    """Register a new hospital inactive (the checks decide), or update a known one's fields (joining
+    again after fixing the setup); its state stays as it was until the checks run."""
+    h = db.get(Hospital, data.id)
+    if h is None:
+        h = register(db, box, HospitalIn(**data.model_dump(), offers={}, active=False))
+        assert h is not None
+        db.flush()
+        return h
+    patch = HospitalPatch(**data.model_dump(exclude={"id"}))
+    updated = update(db, box, data.id, patch)
+    assert updated is not None
+    return updated
+
+
+def delete(db: Session, hospital_id: str) -> tuple[int, int] | None:
+    """Remove a hospital and its delivery records; (queued deliveries cancelled, records removed).
+
+    Transcripts stay at the hub (they may be for other hospitals too) until the retention purge;
+    what was delivered is in the hospital's own inbox. The id is free again afterwards.
+    """
+    h = db.get(Hospital, hospital_id)
+    if h is None:
+        return None
+    ids = select(Delivery.id).where(Delivery.hospital_id == hospital_id)
+    statuses = list(db.scalars(select(Delivery.status).where(Delivery.hospital_id == hospital_id)))
+    db.execute(sa_delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))
+    db.execute(sa_delete(Delivery).where(Delivery.hospital_id == hospital_id))
+    db.delete(h)
+    return sum(s in DUE_STATES for s in statuses), len(statuses)
 
 
 def update(db: Session, box: DataBox, hospital_id: str, patch: HospitalPatch) -> Hospital | None:

@@ -55,6 +55,11 @@ class Hospital(Base):
     contact: Mapped[str] = mapped_column(String(500), default="")
     offers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The last join check (hub.join): why the hospital is inactive if a check failed, when the checks
+    # last passed, and what the HIP reported then ({"bundle_version", "models": [{name, task, sha256}]}).
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    capabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from hub.crypto import DataBox
 from hub.models import DEAD, DUE_STATES, Delivery, DeliveryAttempt, Hospital, Image, TranscriptRow
 from hub.outbox import PURGED_ERROR
-from qaid.config import Settings
+from qaid.config import OperatorSettings
 from qaid.db import utcnow
 
 RETENTION_ENV = "QAID_RETENTION_DAYS"
@@ -30,7 +30,7 @@ BATCH = 200
 
 def retention_days() -> float:
     """The retention period in days (``Settings.retention_days``, validated positive there)."""
-    return Settings().retention_days
+    return OperatorSettings().retention_days
 
 
 @dataclass(frozen=True)

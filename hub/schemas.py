@@ -17,6 +17,9 @@ __all__ = [
     "NearbyHospital",
     "NearbyHospitals",
     "AdminHospital",
+    "JoinCheck",
+    "JoinReport",
+    "HospitalDeleted",
     "StoredImage",
     "DeliveryBrief",
     "TranscriptReceipt",
@@ -65,6 +68,31 @@ class AdminHospital(PublicHospital):
     webhook_secrets_active: int
     contact: str
     active: bool
+    status_reason: str | None = Field(default=None, description="why the last join check failed")
+    verified_at: str | None = Field(default=None, description="when the join checks last passed")
+    bundle_version: str | None = Field(default=None, description="the HIP's bundle at the last check")
+
+
+class JoinCheck(BaseModel):
+    name: str = Field(description="hip_reachable, hip_requires_token, hip_token, hip_identity, "
+                      "webhook_signed, webhook_verifies")  # fmt: skip
+    ok: bool
+    detail: str
+
+
+class JoinReport(BaseModel):
+    """The outcome of joining (or re-checking): live only when every check passed."""
+
+    hospital: AdminHospital
+    active: bool
+    reason: str | None = Field(description="the first failed check, in words; null when live")
+    checks: list[JoinCheck]
+
+
+class HospitalDeleted(BaseModel):
+    id: str
+    deliveries_cancelled: int = Field(description="queued deliveries to it that will not be sent")
+    deliveries_removed: int = Field(description="delivery records (any status) removed with it")
 
 
 class StoredImage(BaseModel):

@@ -30,7 +30,7 @@ from hub.db import migrate
 from hub.outbox import Job, Outcome, RetryPolicy, claim, record_many, release_dead_leases
 from hub.retention import PurgeResult, purge
 from qaid import redact, webhooks
-from qaid.config import Settings, get_settings
+from qaid.config import Settings, operator_settings
 from qaid.db import make_engine, session_factory, utcnow
 
 log = logging.getLogger("hub.worker")
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     redact.install()
-    settings: Settings = get_settings()
+    settings: Settings = operator_settings()
     engine = make_engine(settings.hub_db_url())
     migrate(engine)
     worker = Worker(

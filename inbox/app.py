@@ -1,6 +1,8 @@
 """A hospital's webhook inbox: receives signed transcripts from the hub and shows them to doctors.
 
-``python -m inbox --hospital <id>`` serves on ``settings.port(h.inbox_port)``. Each
+``python -m inbox --hospital <id>`` serves a demo hospital on ``settings.port(h.inbox_port)``; any
+other hospital gives ``--name`` and ``--port`` and its own signing secret(s) in
+``QAID_INBOX_SECRETS`` (``python -m hospital_kit run`` does all of that from one settings file). Each
 request is verified with the Standard Webhooks library itself (HMAC over id, timestamp and the
 exact body bytes; a five-minute timestamp tolerance refuses stale or replayed-later requests)
 before anything is parsed or stored. Deduplication by ``webhook-id`` makes the hub's at-least-once
@@ -29,10 +31,10 @@ from inbox import pages
 from inbox.store import InboxStore
 from qaid import redact
 from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
-from qaid.config import Settings, get_settings, webhook_secret
+from qaid.config import HospitalSpec, Settings, get_settings, webhook_secret
 from qaid.db import STORAGE_ERRORS, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES, Transcript
-from qaid.webhooks import EVENT_TYPE
+from qaid.webhooks import EVENT_TYPE, TEST_EVENT_TYPE, check_secret
 
 log = logging.getLogger("inbox")
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -109,6 +111,35 @@ def _inbox_auth(request: Request, token: str) -> bool:
     return hmac.compare_digest(value.strip().encode(), token.encode())
 
 
+class InboxConfigError(ValueError):
+    """The inbox cannot start: the message says which setting to give."""
+
+
+def _demo_spec(settings: Settings, hospital_id: str) -> HospitalSpec | None:
+    return next((h for h in settings.hospitals if h.id == hospital_id), None)
+
+
+def signing_secrets(settings: Settings, hospital_id: str, secrets: list[str] | None = None) -> list[str]:
+    """The secrets deliveries are verified with: given, else ``QAID_INBOX_SECRETS``, else (a demo
+    hospital of the launcher's network only) derived from ``QAID_WEBHOOK_SECRET_SEED``."""
+    if secrets is None and settings.inbox_secrets.strip():
+        secrets = [s.strip() for s in settings.inbox_secrets.split(",") if s.strip()]
+    if secrets is None and settings.webhook_secret_seed and _demo_spec(settings, hospital_id):
+        secrets = [webhook_secret(settings.webhook_secret_seed, hospital_id)]
+    if not secrets:
+        raise InboxConfigError(
+            f"no signing secret for hospital {hospital_id!r}: set QAID_INBOX_SECRETS to the whsec_ "
+            "secret(s) registered with the hub for your webhook (comma-separated, newest first; "
+            "python -m hospital_kit init writes one)"
+        )
+    for secret in secrets:
+        try:
+            check_secret(secret)
+        except ValueError as exc:
+            raise InboxConfigError(f"QAID_INBOX_SECRETS: {exc}") from exc
+    return secrets
+
+
 def create_app(
     settings: Settings | None = None,
     hospital_id: str | None = None,
@@ -116,16 +147,22 @@ def create_app(
     secrets: list[str] | None = None,
     db_path: Path | None = None,
     access_token: str | None = None,
+    name: str | None = None,
 ) -> FastAPI:
+    """The inbox of ``hospital_id``: a demo hospital of ``settings.hospitals``, or any hospital
+    with its ``name`` (InboxConfigError says what is missing)."""
     settings = settings or get_settings()
     access_token = settings.inbox_token if access_token is None else access_token
-    if hospital_id is None:
-        raise ValueError("an inbox serves one hospital: give hospital_id")
-    spec = settings.hospital(hospital_id)
-    if secrets is None:
-        if not settings.webhook_secret_seed:
-            raise RuntimeError("QAID_WEBHOOK_SECRET_SEED is not configured (the launcher generates it)")
-        secrets = [webhook_secret(settings.webhook_secret_seed, spec.id)]
+    if not hospital_id:
+        raise InboxConfigError("an inbox serves one hospital: give its id (--hospital)")
+    demo = _demo_spec(settings, hospital_id)
+    if name is None and demo is None:
+        raise InboxConfigError(
+            f"{hospital_id!r} is not a demo hospital: give its display name (--name) and port (--port)"
+        )
+    spec = HospitalSpec(id=hospital_id, name=name or (demo.name if demo else ""), lat=0, lon=0,
+                        hip_port=0, inbox_port=0, offers={})  # fmt: skip
+    secrets = signing_secrets(settings, spec.id, secrets)
     db_path = db_path or settings.var_dir / f"inbox-{spec.id}.sqlite3"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     store = InboxStore(db_path)
@@ -163,6 +200,10 @@ def create_app(
             raise ApiError(413, "payload_too_large", "The webhook body is too large.")
         event = verify(secrets, body, dict(request.headers))
         webhook_id = request.headers["webhook-id"]
+        if isinstance(event, dict) and event.get("type") == TEST_EVENT_TYPE:
+            # The hub's "send test event" (on joining): verified above, nothing to keep.
+            log.info("webhook %s: test event verified", webhook_id)
+            return JSONResponse({"status": "test_ok", "webhook_id": webhook_id})
         if not isinstance(event, dict) or event.get("type") != EVENT_TYPE:
             raise ApiError(422, "unsupported_event", f"Only {EVENT_TYPE} events are accepted.")
         if await run_in_threadpool(store.seen, webhook_id):
@@ -209,7 +250,7 @@ def create_app(
             raise ApiError(404, "transcript_not_found", f"No transcript {webhook_id}.")
         return entry
 
-    names = {h.id: h.name for h in settings.hospitals}
+    names = {h.id: h.name for h in settings.hospitals} | {spec.id: spec.name}
 
     # Declared before the HTML detail route, whose {webhook_id} would otherwise swallow the suffix.
     @app.get(
@@ -242,14 +283,29 @@ def create_app(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Q&Aid hospital transcript inbox")
-    parser.add_argument("--hospital", required=True, help="hospital id from the network config")
+    parser = argparse.ArgumentParser(
+        prog="python -m inbox",
+        description="Q&Aid hospital transcript inbox. Secrets come from the environment, never from "
+        "the command line: QAID_INBOX_SECRETS (the whsec_ signing secret(s) you registered with the "
+        "hub) and QAID_INBOX_TOKEN (the doctors' password for the pages; empty: open).",
+    )
+    parser.add_argument("--hospital", required=True, help="your hospital id, as registered with the hub")
+    parser.add_argument("--name", help="display name (required unless the id is a demo hospital)")
+    parser.add_argument("--port", type=int, help="port (required unless the id is a demo hospital)")
+    parser.add_argument("--host", help="bind address (default: QAID_HOST, 127.0.0.1)")
+    parser.add_argument("--db", type=Path, help="SQLite file (default: <QAID_VAR_DIR>/inbox-<id>.sqlite3)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    spec = settings.hospital(args.hospital)
-    app = create_app(settings, spec.id)
-    redact.serve(app, host=settings.host, port=settings.port(spec.inbox_port), log_level="info")
+    demo = _demo_spec(settings, args.hospital)
+    if args.port is None and demo is None:
+        parser.error(f"{args.hospital!r} is not a demo hospital: give --name and --port")
+    port = args.port if args.port is not None else settings.port(demo.inbox_port)  # type: ignore[union-attr]
+    try:
+        app = create_app(settings, args.hospital, db_path=args.db, name=args.name)
+    except InboxConfigError as exc:
+        parser.error(str(exc))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    redact.serve(app, host=args.host or settings.host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

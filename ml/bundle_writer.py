@@ -191,8 +191,12 @@ def replace_in_bundle(
     version: str,
     created: str,
     data_provenance: DataProvenance | None = None,
+    hip_id: str | None = None,
+    hip_name: str | None = None,
 ) -> Path:
     """A bundle at ``out``: ``base``'s models with those of ``task`` replaced by ``entries``.
+
+    ``hip_id``/``hip_name`` name the hospital (required without a base; a base's are kept otherwise).
 
     A bundle must hold a filter and a labeler, so a segmentation or VQA model needs a ``base``
     (e.g. the hospital's current bundle); a cascade alone makes a complete bundle. The bundle's
@@ -202,16 +206,17 @@ def replace_in_bundle(
     if base is None:
         if task != "cascade":
             raise ValueError(f"a {task} model needs --bundle-base: a bundle must contain the cascade")
+        if not hip_id:
+            raise ValueError("a new bundle needs the hospital's id (--hip-id): the hub checks it on joining")
         prov = data_provenance or "unspecified"
-        return write_bundle(out, new_manifest("local", "Local hospital", version, created, entries, prov), {
-            onnx_path.name: onnx_path})  # fmt: skip
+        manifest = new_manifest(hip_id, hip_name or hip_id, version, created, entries, prov)
+        return write_bundle(out, manifest, {onnx_path.name: onnx_path})
     old = read_manifest(base)
     keep = [m for m in old.models if m.task not in TASKS_OF[task]]
     sources = {m.file: base / m.file for m in keep}
     sources[onnx_path.name] = onnx_path
     if any(m.file == onnx_path.name for m in keep):
         raise ValueError(f"{base}: {onnx_path.name} is used by another model of the bundle")
-    manifest = new_manifest(
-        old.hip_id, old.hip_name, version, created, [*keep, *entries], old.data_provenance
-    )
+    manifest = new_manifest(hip_id or old.hip_id, hip_name or old.hip_name, version, created,
+                            [*keep, *entries], old.data_provenance)  # fmt: skip
     return write_bundle(out, manifest, sources)

@@ -6,10 +6,14 @@
     python -m ml.train_cli --task vqa --demo --out runs/demo-vqa
 
 Runs the same :class:`ml.train.Fitter` as the bundle build, but validates every epoch: the best
-epoch (on the task's primary metric) is kept as ``checkpoints/best.pt``, ``last.pt`` holds the full
-training state (``--resume`` continues it exactly), ``--patience`` stops early. The best model is
-then scored once on the test split; metrics.json, history.json, PNG plots and MODEL_CARD.md are
-written to ``--out``, optionally the ONNX file (checked against torch) and a bundle.
+epoch (the mean of every head's validation figure, :mod:`ml.train_gate`) is kept as
+``checkpoints/best.pt``, ``last.pt`` holds the full training state (``--resume`` continues it
+exactly), ``--patience`` stops early. The best model is then scored once on the test split;
+metrics.json, history.json, PNG plots and MODEL_CARD.md are written to ``--out``, optionally the
+ONNX file (checked against torch) and a bundle, named for the hospital (``--hip-id``, ``--hip-name``,
+``--bundle-version``). A head that does not beat its trivial baseline on validation is named
+in a warning and no bundle is written (exit status 3) unless ``--allow-below-baseline`` is given,
+which the manifest records.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ml.demo_data import NON_MEDICAL, DataConfig, Split, generate
 from ml.export import export_and_check
 from ml.loaders import load_image_folder, load_lgg, load_vqa_rad
 from ml.train import Fitter, Job, TrainConfig, cascade_job, images_to_tensor, segmentation_job, vqa_job
+from ml.train_gate import HEAD_METRICS, baselines, check_baselines, selection_score
 from ml.vqa_data import VQAData, demo_vqa
 from qaid.bundle import BODY_PARTS, Provenance, tokenize_question
 from qaid_contracts.hip import DataProvenance
@@ -69,6 +74,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bundle-out", type=Path, default=None, help="write a bundle with this model here")
     p.add_argument("--bundle-base", type=Path, default=None, help="bundle whose other models are kept")
     p.add_argument("--topics", nargs="*", default=None, help="topics the bundle offers for this model")
+    p.add_argument("--hip-id", default=None,
+                   help="your hospital id, as registered with the hub (required for a new bundle; "
+                        "default with --bundle-base: the base's)")  # fmt: skip
+    p.add_argument("--hip-name", default=None, help="your hospital's display name (default: --hip-id)")
+    p.add_argument("--bundle-version", default=None, help="bundle version (default: local-<task>-<time>)")
+    p.add_argument(
+        "--allow-below-baseline",
+        action="store_true",
+        help="write the bundle even if a head does not beat its trivial baseline (recorded in the manifest)",
+    )
     p.add_argument(
         "--int8",
         action="store_true",
@@ -195,14 +210,12 @@ def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, 
                 **metrics,
             }
         )
-        score = metrics[job.primary]
-        if score > best:
-            best, best_epoch, stale = score, fitter.epoch, 0
-            _save(
-                {"model": job.model.state_dict(), "epoch": fitter.epoch, job.primary: score}, ckpt / "best.pt"
-            )
-        else:
-            stale += 1
+        # Every head counts; a tie goes to the later epoch. Early stopping waits for a strict gain.
+        score = selection_score(args.task, metrics)
+        stale = 0 if score > best else stale + 1
+        if score >= best:
+            best, best_epoch = score, fitter.epoch
+            _save({"model": job.model.state_dict(), "epoch": fitter.epoch, "score": score}, ckpt / "best.pt")
         _save(
             {
                 "task": args.task,
@@ -216,7 +229,8 @@ def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, 
             },
             ckpt / "last.pt",
         )
-        print(f"epoch {fitter.epoch}: loss {history[-1]['train_loss']:.4f}, val {job.primary} {score:.4f}")
+        heads = ", ".join(f"{m} {metrics[m]:.4f}" for m in HEAD_METRICS[args.task].values())
+        print(f"epoch {fitter.epoch}: loss {history[-1]['train_loss']:.4f}, val {heads}")
     job.model.load_state_dict(torch.load(ckpt / "best.pt", weights_only=True)["model"])
     job.model.eval()
     return job, history, best_epoch, paused
@@ -237,8 +251,9 @@ def _feeds(task: str, data: Data, cfg: TrainConfig, split: str) -> dict[str, np.
 
 
 def export(
-    args: argparse.Namespace, cfg: TrainConfig, data: Data, job: Job, metrics: dict, source: str
-) -> dict:
+    args: argparse.Namespace, cfg: TrainConfig, data: Data, job: Job, metrics: dict, source: str,
+    warnings: list[str] | None = None,
+) -> dict:  # fmt: skip
     """ONNX (+ parity) and, with --bundle-out, a bundle holding it (other models from --bundle-base)."""
     task, path = args.task, args.out / FILES[args.task]
     max_len = data.max_len if isinstance(data, VQAData) else 0
@@ -246,13 +261,16 @@ def export(
     out = {"onnx": str(path), "parity": diff}
     if args.bundle_out:
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        version = f"local-{task}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+        version = args.bundle_version or f"local-{task}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+        notes = "metrics on the held-out test split"
+        if warnings:  # only reached with --allow-below-baseline
+            notes += "; WRITTEN BELOW BASELINE (--allow-below-baseline): " + "; ".join(warnings)
         prov = Provenance(
             training_run=f"ml.train_cli --task {task} seed={cfg.seed}",
             data=source,
             metrics=metrics,
             created_at=created,
-            notes="metrics on the held-out test split",
+            notes=notes,
         )
         spec, topics = cfg.spec(task), args.topics or DEFAULT_TOPICS.get(task, [])
         if task == "cascade":
@@ -276,8 +294,9 @@ def export(
             ]
         provenance: DataProvenance = "generated_demo" if args.demo else "real"
         bundle = replace_in_bundle(
-            args.bundle_base, args.bundle_out, task, entries, path, version, created, provenance
-        )
+            args.bundle_base, args.bundle_out, task, entries, path, version, created, provenance,
+            hip_id=args.hip_id, hip_name=args.hip_name,
+        )  # fmt: skip
         out["bundle"] = str(bundle)
         if args.int8:
             out["int8"] = int8(args, data, bundle, path.name)
@@ -308,6 +327,9 @@ def run(argv: list[str] | None = None) -> dict:
         )
     if args.int8 and (args.bundle_out is None or args.task == "vqa"):
         raise SystemExit("--int8 needs --bundle-out and a cascade or segmentation model")
+    if args.bundle_out and args.bundle_base is None and not args.hip_id:
+        raise SystemExit("--bundle-out without --bundle-base needs --hip-id: your hospital id, as registered "
+                         "with the hub (it checks the bundle's hip_id when you join)")  # fmt: skip
     cfg = config(args)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -320,6 +342,8 @@ def run(argv: list[str] | None = None) -> dict:
     if paused:
         print(f"paused after epoch {history[-1]['epoch']}: continue with --resume")
         return report
+    warnings, report["baselines"] = gate(args, cfg, data, history, best_epoch)
+    report["below_baseline"] = warnings
     test_split = "test" if split_size(data, "test") else "val"
     ev = job.evaluate(test_split)
     report["metrics"] = ev.metrics
@@ -333,21 +357,39 @@ def run(argv: list[str] | None = None) -> dict:
     data_text = summary(args.task, data, source)
     training = (
         f"`python -m ml.train_cli {' '.join(argv or sys.argv[1:])}`; best epoch {best_epoch} of "
-        f"{len(history)} run (selected on val {job.primary}); input {cfg.spec(args.task).size} px."
+        f"{len(history)} run (selected on the mean of val {', '.join(HEAD_METRICS[args.task].values())}); "
+        f"input {cfg.spec(args.task).size} px. Trivial baselines on val: "
+        + "; ".join(f"{m} {b['value']:.4f} ({b['what']})" for m, b in report["baselines"].items())
+        + "."
+        + (f" BELOW BASELINE: {'; '.join(warnings)}." if warnings else "")
     )
     card = model_card.render(
         args.task, f"{args.task} ({source})", data_text, ev.metrics, ev.confusions, training=training
     )
     (args.out / "MODEL_CARD.md").write_text(card)
+    if warnings and args.bundle_out and not args.allow_below_baseline:
+        print(f"no bundle written to {args.bundle_out}: a model that does not beat a trivial baseline is not "
+              "shipped (train longer or on more data; --allow-below-baseline overrides, recorded in the "
+              "manifest)", file=sys.stderr)  # fmt: skip
+        args.bundle_out, report["bundle_refused"] = None, warnings
     if args.onnx or args.bundle_out:
-        report.update(export(args, cfg, data, job, ev.metrics, data_text))
+        report.update(export(args, cfg, data, job, ev.metrics, data_text, warnings))
     print(json.dumps({k: round(v, 4) for k, v in ev.metrics.items() if "_auroc_" not in k}, indent=1))
     return report
 
 
+def gate(
+    args: argparse.Namespace, cfg: TrainConfig, data: Data, history: list[dict], best_epoch: int
+) -> tuple[list[str], dict[str, dict]]:
+    """The best epoch's validation figures against each head's trivial baseline (ml.train_gate)."""
+    val_split = "val" if split_size(data, "val") else "train"
+    best = next(h for h in history if h["epoch"] == best_epoch)
+    return check_baselines(args.task, best, baselines(args.task, data, val_split, cfg))
+
+
 def main(argv: list[str] | None = None) -> int:
-    run(argv)
-    return 0
+    report = run(argv)
+    return 3 if report.get("bundle_refused") else 0
 
 
 if __name__ == "__main__":

@@ -5,8 +5,17 @@ another virtual environment) receives the few values it needs as environment var
 launcher derives from this module (:meth:`Settings.bot_env`). Both take the names and defaults of
 those variables from ``qaid_contracts.env``, so nothing is configured twice.
 
-Values come, in order of precedence, from the process environment (prefix ``QAID_``), from
-``var/secrets.env`` (generated on first start, never committed) and from the embedded defaults.
+Values come, in order of precedence, from the process environment (prefix ``QAID_``), then (for
+the operator's programs only, see below) from ``var/secrets.env``, then from the embedded defaults.
+
+Whose secrets: ``var/secrets.env`` belongs to the operator who runs the hub and the demo network
+(the launcher generates it). Only the operator's own programs read it, through
+:func:`operator_settings`: the launcher (``demo.network``, which hands every child the secrets it
+needs through the environment), the hub, its worker, migrations and admin CLI, and the tools that
+act on the demo network (federated publishing, fault benchmarks). Every other process started
+from a checkout - a HIP, an inbox, the hospital kit, training - uses :func:`get_settings`, which
+reads the environment and its own flags only: a hospital that forgets its token gets an error
+naming the setting instead of silently using the operator's.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from qaid_contracts import env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The operator's generated secrets (see the module docstring for who may read them).
+OPERATOR_SECRETS_FILE = REPO_ROOT / "var" / "secrets.env"
 
 
 class HospitalSpec(BaseModel):
@@ -79,11 +90,8 @@ DEFAULT_LOCATION = (float(env.DEFAULT_LAT.default), float(env.DEFAULT_LON.defaul
 class Settings(BaseSettings):
     """Settings of the whole demo network (override any with ``QAID_<NAME>``)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="QAID_",
-        env_file=str(REPO_ROOT / "var" / "secrets.env"),
-        extra="ignore",
-    )
+    # No env_file here: only operator_settings() adds the operator's secrets file.
+    model_config = SettingsConfigDict(env_prefix="QAID_", env_file=None, extra="ignore")
 
     host: str = "127.0.0.1"
     # Added to every port below, so a test network can run beside the demo one.
@@ -100,7 +108,8 @@ class Settings(BaseSettings):
 
     # Hub storage: SQLite file under var_dir unless a URL is given (PostgreSQL in production).
     hub_database_url: str = ""
-    # Secrets. Empty means "not configured": the launcher generates them into var/secrets.env.
+    # Secrets. Empty means "not configured": the launcher generates them into var/secrets.env,
+    # which only operator_settings() reads.
     hub_admin_token: str = ""
     hub_service_token: str = ""
     # Rasa server -> action server (``Authorization: Bearer``, bot/endpoints*.yml,
@@ -129,6 +138,10 @@ class Settings(BaseSettings):
     # The reference inbox's doctor pages and JSON: open when empty (the demo), else HTTP Basic with
     # this as the password, or Bearer (inbox.app).
     inbox_token: str = ""
+    # The reference inbox's Standard Webhooks signing secrets, comma-separated, newest first (several
+    # while a rotation overlaps): the ones the hospital registered with the hub. Empty for a demo
+    # hospital: its secret is derived from webhook_secret_seed, as the hub derives it.
+    inbox_secrets: str = ""
 
     emergency_number: str = str(env.EMERGENCY_NUMBER.default)
     nearby_radius_km: float = float(env.NEARBY_RADIUS_KM.default)
@@ -197,6 +210,12 @@ class Settings(BaseSettings):
         return {var.name: str(values[var]) for var in env.BOT_RUNTIME}
 
 
+class OperatorSettings(Settings):
+    """:class:`Settings` plus the operator's ``var/secrets.env`` (the environment still wins)."""
+
+    model_config = SettingsConfigDict(env_prefix="QAID_", env_file=str(OPERATOR_SECRETS_FILE), extra="ignore")
+
+
 SECRET_NAMES = (
     "hub_admin_token",
     "hub_service_token",
@@ -228,7 +247,21 @@ def ensure_secrets(var_dir: Path) -> Path:
 
 @lru_cache
 def get_settings() -> Settings:
+    """Settings from the process environment and defaults only (never the operator's secrets file)."""
     return Settings()
+
+
+@lru_cache
+def operator_settings() -> Settings:
+    """The operator's settings: the environment first, then ``var/secrets.env``. Only for the
+    operator's own programs (the launcher, the hub and its tools; see the module docstring)."""
+    return OperatorSettings()
+
+
+def clear_settings_cache() -> None:
+    """Forget both cached settings (after the launcher exported the secrets to its environment)."""
+    get_settings.cache_clear()
+    operator_settings.cache_clear()
 
 
 def webhook_secret(seed: str, hospital_id: str) -> str:

@@ -17,6 +17,43 @@ from math import floor
 from standardwebhooks import Webhook
 
 EVENT_TYPE = "transcript.created"
+# "Send test event", as webhook providers do: the hub signs one when a hospital joins (or asks for a
+# check). A receiver verifies it like any delivery, answers 2xx and keeps nothing. It carries no
+# patient data: ``{"type": "webhook.test", "timestamp": ..., "data": {"hospital_id": ..., "nonce": ...}}``.
+TEST_EVENT_TYPE = "webhook.test"
+SECRET_PREFIX = "whsec_"
+
+
+def check_secret(secret: str) -> str:
+    """``secret`` if it is a Standard Webhooks secret (``whsec_`` + base64 of at least 16 bytes)."""
+    import base64
+    import binascii
+
+    problem = "webhook secrets are Standard Webhooks secrets: 'whsec_' + base64 of at least 16 random bytes"
+    if not secret.startswith(SECRET_PREFIX):
+        raise ValueError(problem)
+    try:
+        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+    except binascii.Error as exc:
+        raise ValueError(problem) from exc
+    if len(key) < 16:
+        raise ValueError(problem)
+    return secret
+
+
+def new_secret() -> str:
+    """A fresh Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
+    import base64
+    import secrets
+
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def test_payload(hospital_id: str, nonce: str, event_time: datetime | None = None) -> bytes:
+    """The body of a test event (no patient data)."""
+    when = (event_time or datetime.now(UTC)).astimezone(UTC).isoformat()
+    event = {"type": TEST_EVENT_TYPE, "timestamp": when, "data": {"hospital_id": hospital_id, "nonce": nonce}}
+    return json.dumps(event, separators=(",", ":")).encode()
 
 
 def payload(

@@ -31,10 +31,10 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    from qaid.config import get_settings
+    from qaid.config import operator_settings
     from qaid.db import make_engine
 
-    engine = make_engine(get_settings().hub_db_url())
+    engine = make_engine(operator_settings().hub_db_url())
     with engine.connect() as conn:
         _run(conn)
         conn.commit()

@@ -1,14 +1,23 @@
-"""Hospital directory routes: the public list, the bot's nearby search, admin registration."""
+"""Hospital directory routes: the public list, the bot's nearby search, admin registration, joining
+with checks (hub.join), re-checking and deleting."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from hub import directory
+from hub import directory, join
 from hub.context import Db, Hub, require_admin, require_service
 from hub.models import Hospital
-from hub.schemas import AdminHospital, HospitalList, NearbyHospital, NearbyHospitals
+from hub.schemas import (
+    AdminHospital,
+    HospitalDeleted,
+    HospitalList,
+    JoinReport,
+    NearbyHospital,
+    NearbyHospitals,
+)
+from hub.worker import webhook_tls
 from qaid.api_errors import ERROR_RESPONSES, ApiError
 from qaid_contracts.errors import HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND
 
@@ -68,3 +77,40 @@ def update(
         raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
     db.commit()
     return directory.admin_view(h, hub.box)
+
+
+def _checked(db: Db, hub: Hub, h: Hospital) -> JoinReport:
+    outcome = join.verify(db, hub.box, h, webhook_tls(hub.settings.webhook_ca_file))
+    db.commit()
+    view = directory.admin_view(h, hub.box)
+    return JoinReport(hospital=view, active=h.active, reason=outcome.reason, checks=outcome.checks)
+
+
+@router.post("/join", dependencies=[Depends(require_admin)], response_model=JoinReport)
+def join_network(data: directory.HospitalJoin, db: Db, hub: Hub) -> JoinReport:
+    """Register (or update) a hospital, then prove its setup (hub.join): it goes live only when
+    every check passes; otherwise it stays inactive and ``reason`` says which check failed."""
+    h = directory.register_for_join(db, hub.box, data)
+    db.commit()
+    return _checked(db, hub, h)
+
+
+@router.post("/{hospital_id}/verify", dependencies=[Depends(require_admin)], response_model=JoinReport)
+def verify(hospital_id: str, db: Db, hub: Hub) -> JoinReport:
+    """Run the join checks again: after a hot swap (offers and model hashes are re-read from the
+    HIP), a rotated secret or a moved endpoint. A failure takes the hospital offline with the reason."""
+    h = db.get(Hospital, hospital_id)
+    if h is None:
+        raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
+    return _checked(db, hub, h)
+
+
+@router.delete("/{hospital_id}", dependencies=[Depends(require_admin)], response_model=HospitalDeleted)
+def delete(hospital_id: str, db: Db) -> HospitalDeleted:
+    """Leave the network: the registration and its delivery records go, queued deliveries are not
+    sent, stored transcripts stay until the retention purge, and the id can be registered again."""
+    result = directory.delete(db, hospital_id)
+    if result is None:
+        raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
+    db.commit()
+    return HospitalDeleted(id=hospital_id, deliveries_cancelled=result[0], deliveries_removed=result[1])

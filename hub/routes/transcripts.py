@@ -109,9 +109,12 @@ def get_transcript(
 @router.get("/deliveries", dependencies=[Depends(require_admin)], response_model=DeliveryList)
 def list_deliveries(
     db: Db,
-    status: str | None = Query(default=None, description=f"one of: {', '.join(DELIVERY_STATES)}"),
+    status: str | None = Query(
+        default=None, description=f"one of: {', '.join(DELIVERY_STATES)}; empty or left out: all"
+    ),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> DeliveryList:
+    status = status or None  # "?status=" (empty) lists every status, as leaving it out does
     if status is not None and status not in DELIVERY_STATES:
         raise ApiError(422, INVALID_REQUEST, f"status must be one of {', '.join(DELIVERY_STATES)}.")
     return DeliveryList(

@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-OURS = {"qaid", "qaid_contracts", "qaid_bot", "hub", "inbox", "hip_service", "ml", "federated", "demo"}
+OURS = {
+    "qaid",
+    "qaid_contracts",
+    "qaid_bot",
+    "hub",
+    "inbox",
+    "hip_service",
+    "ml",
+    "federated",
+    "demo",
+    "hospital_kit",
+}
 
 # package (directory) -> our top-level packages it may import
 ALLOWED: dict[str, set[str]] = {
@@ -23,6 +34,9 @@ ALLOWED: dict[str, set[str]] = {
     "hip_service": {"hip_service", "qaid", "qaid_contracts"},
     "ml": {"ml", "qaid", "qaid_contracts"},
     "federated": {"federated", "ml", "qaid", "qaid_contracts"},
+    # the hospital's launcher: runs the HIP and the inbox as processes; `check` loads the bundle
+    # with the HIP's own loader (the same validation the HIP does before it binds its port)
+    "hospital_kit": {"hospital_kit", "hip_service", "qaid", "qaid_contracts"},
     "bot/qaid_bot": {"qaid_bot", "qaid_contracts"},
 }
 

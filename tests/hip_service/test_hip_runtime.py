@@ -61,7 +61,7 @@ def test_hot_swap_while_requests_run_fails_no_request(
 
 
 def test_broken_new_bundle_is_rejected_and_the_old_one_keeps_serving(
-    bundle_copy: Path, make_client: Callable[..., TestClient]
+    bundle_copy: Path, make_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
 ) -> None:
     c = make_client(bundle_copy)
     image_id = upload(c, encode(brain_like()))
@@ -74,6 +74,9 @@ def test_broken_new_bundle_is_rejected_and_the_old_one_keeps_serving(
     body = c.post(f"/v1/images/{image_id}/segment").json()
     assert body["bundle_version"] == "1.0.0" and body["components"] == 1
     assert 'hip_bundle_reloads_total{outcome="rejected"} 1.0' in c.get("/metrics").text
+    # the operator sees why in the HIP's log, not only the caller in the answer
+    rejected = [r for r in caplog.records if r.getMessage().startswith("bundle reload rejected")]
+    assert len(rejected) == 1 and "segmentation.onnx: sha256" in rejected[0].reason  # type: ignore[attr-defined]
 
 
 def test_manifest_watcher_swaps_on_change(bundle_copy: Path, make_client: Callable[..., TestClient]) -> None:

@@ -20,7 +20,8 @@ def test_cascade_on_image_folder_writes_everything(image_folder: Path, tmp_path:
     out = tmp_path / "run"
     args = ["--task", "cascade", "--data", str(image_folder), "--out", str(out), "--epochs", "3",
             "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
-            "--bundle-out", str(tmp_path / "bundle"), *TINY]  # fmt: skip
+            "--bundle-out", str(tmp_path / "bundle"), "--hip-id", "floreasca", "--hip-name", "Floreasca",
+            "--bundle-version", "2026.1", "--allow-below-baseline", *TINY]  # fmt: skip
     report = run(args)
     assert report["finished"] and len(report["history"]) == 3
     assert {p.name for p in (out / "checkpoints").iterdir()} == {"best.pt", "last.pt"}
@@ -33,7 +34,14 @@ def test_cascade_on_image_folder_writes_everything(image_folder: Path, tmp_path:
     assert "not for clinical use" in card and "'wrist': 4" in card  # data summary from the real split
     assert f"| labeler_accuracy | {metrics['labeler_accuracy']:.4f} |" in card
     m = read_manifest(tmp_path / "bundle")
+    assert (m.hip_id, m.hip_name, m.bundle_version) == ("floreasca", "Floreasca", "2026.1")
     assert [e.task for e in m.models] == ["filter", "labeler"]
+    # every head beside its trivial baseline, in the report and the card
+    assert set(report["baselines"]) == {"filter_macro_f1", "labeler_macro_f1"}
+    assert "Trivial baselines on val: filter_macro_f1" in card
+    # a head below its baseline was written only because of the override, and the manifest says so
+    below = "WRITTEN BELOW BASELINE" in m.models[0].provenance.notes
+    assert below == bool(report["below_baseline"])
     assert m.data_provenance == "real"  # the hospital's own images, not the generated demo
     assert sha256_file(tmp_path / "bundle" / "cascade.onnx") == m.models[0].sha256
     assert m.models[1].provenance.metrics["labeler_accuracy"] == metrics["labeler_accuracy"]
@@ -59,7 +67,8 @@ def test_early_stopping_on_a_flat_val_metric(lgg_folder: Path, tmp_path: Path) -
     report = run(["--task", "segmentation", "--data", str(lgg_folder), "--out", str(tmp_path),
                   "--epochs", "6", "--size", "32", "--width", "4", "--lr", "0", "--patience", "2",
                   *TINY])  # fmt: skip
-    assert len(report["history"]) == 3 and report["best_epoch"] == 1  # lr 0: nothing ever improves
+    # lr 0: nothing ever improves, so it stops after patience; a tie keeps the later epoch
+    assert len(report["history"]) == 3 and report["best_epoch"] == 3
 
 
 def test_vqa_rad_model_replaces_the_vqa_of_a_bundle(
@@ -98,3 +107,50 @@ def test_bundle_needs_a_base_for_a_vqa_model(vqa_rad_folder: Path, tmp_path: Pat
                 str(tmp_path),
             ]
         )
+
+
+@pytest.fixture(scope="module")
+def one_part_folder(image_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Brain images and photos only: 'always brain' is a perfect labeler, so no labeler beats it."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("onepart")
+    for folder in ("brain", "non_medical"):
+        shutil.copytree(image_folder / folder, root / folder)
+    return root
+
+
+def test_a_head_below_its_trivial_baseline_ships_no_bundle(
+    one_part_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ml.train_cli import main
+
+    bundle = tmp_path / "bundle"
+    args = ["--task", "cascade", "--data", str(one_part_folder), "--out", str(tmp_path / "run"),
+            "--epochs", "1", "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
+            "--bundle-out", str(bundle), "--hip-id", "floreasca", *TINY]  # fmt: skip
+    assert main(args) == 3
+    err = capsys.readouterr().err
+    assert "WARNING: labeler: validation labeler_macro_f1" in err and "always 'brain'" in err
+    assert "no bundle written" in err and not bundle.exists()
+    assert (tmp_path / "run" / "metrics.json").is_file()  # the run itself is kept for inspection
+
+
+def test_a_new_bundle_needs_the_hospital_id(image_folder: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="--hip-id"):
+        run(["--task", "cascade", "--data", str(image_folder), "--out", str(tmp_path),
+             "--bundle-out", str(tmp_path / "b"), *TINY])  # fmt: skip
+
+
+def test_selection_counts_every_head() -> None:
+    from ml.train_gate import Baseline, below, selection_score
+
+    perfect_filter = {"filter_macro_f1": 1.0, "labeler_macro_f1": 0.5}
+    earlier = {"filter_macro_f1": 0.4, "labeler_macro_f1": 0.5}  # same labeler, worse filter
+    assert selection_score("cascade", perfect_filter) > selection_score("cascade", earlier)
+    found = [Baseline("filter", "filter_macro_f1", 0.5, "always 'medical'"),
+             Baseline("labeler", "labeler_macro_f1", 0.2, "always 'brain'")]  # fmt: skip
+    assert below(earlier, found) == [
+        "filter: validation filter_macro_f1 0.400 does not beat the trivial baseline 0.500 (always 'medical')"
+    ]
+    assert below(perfect_filter, found) == []

@@ -6,7 +6,9 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from qaid.config import SECRET_NAMES, Settings, ensure_secrets
+import pytest
+
+from qaid.config import OPERATOR_SECRETS_FILE, SECRET_NAMES, OperatorSettings, Settings, ensure_secrets
 
 
 def _values(path: Path) -> dict[str, str]:
@@ -35,3 +37,20 @@ def test_the_bot_runtime_gets_the_action_server_token(tmp_path: Path) -> None:
     env = Settings(var_dir=tmp_path, actions_token="a-token", hub_service_token="s").bot_env()
     assert env["QAID_ACTIONS_TOKEN"] == "a-token" and env["QAID_HUB_SERVICE_TOKEN"] == "s"
     assert not any(k in env for k in ("QAID_DATA_KEY", "QAID_HUB_ADMIN_TOKEN", "QAID_HIP_TOKEN"))
+
+
+def test_only_the_operators_programs_read_the_secrets_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A HIP, an inbox or the hospital kit (get_settings) never falls back on the operator's file."""
+    secrets_file = tmp_path / "secrets.env"
+    secrets_file.write_text("QAID_HIP_TOKEN=operators-token\nQAID_WEBHOOK_SECRET_SEED=operators-seed\n")
+    for name in ("QAID_HIP_TOKEN", "QAID_WEBHOOK_SECRET_SEED"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(OperatorSettings.model_config, "env_file", str(secrets_file))
+    assert Settings.model_config.get("env_file") is None
+    assert Settings().hip_token == "" and Settings().webhook_secret_seed == ""
+    assert OperatorSettings().hip_token == "operators-token"
+    monkeypatch.setenv("QAID_HIP_TOKEN", "from-env")  # the environment still wins for the operator
+    assert OperatorSettings().hip_token == "from-env"
+    assert str(OPERATOR_SECRETS_FILE).endswith("var/secrets.env")

@@ -1,0 +1,165 @@
+"""Joining with one checked step, over real HTTP: the hub, the new hospital's HIP (a real tiny ONNX
+bundle) and its inbox are real uvicorn servers; the hub's checks call them as they would in the field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from kit_helpers import HOSPITAL, helpers, make_bundle
+from utils.net import free_port
+
+from hip_service.app import create_app as create_hip
+from hip_service.config import HipConfig
+from hub.app import create_app as create_hub
+from inbox.app import create_app as create_inbox
+from qaid.db import make_engine
+from qaid.webhooks import new_secret
+
+tr = helpers("tr_helpers", "hub")
+HIP_TOKEN = "floreasca-hip-token-0123456789"
+SECRET = new_secret()
+
+
+class Network:
+    """The hub plus the joining hospital's HIP and inbox, each on its own port."""
+
+    def __init__(self, stack: ExitStack, tmp: Path, bundle: Path):
+        self.settings = tr.make_settings(tmp)
+        engine = make_engine(f"sqlite:///{tmp / 'hub.sqlite3'}")
+        hub_app = create_hub(self.settings, engine=engine, worker_poll_s=0.05)
+        self.hub = stack.enter_context(tr.ServerThread(hub_app, free_port()))
+        self.hip = stack.enter_context(
+            tr.ServerThread(create_hip(HipConfig(bundle_dir=bundle, token=HIP_TOKEN)), free_port())
+        )
+        inbox = create_inbox(self.settings, HOSPITAL, name="Floreasca Hospital", secrets=[SECRET],
+                             db_path=tmp / "inbox.sqlite3", access_token="")  # fmt: skip
+        self.inbox = stack.enter_context(tr.ServerThread(inbox, free_port()))
+        self.http = stack.enter_context(httpx.Client(base_url=self.hub.url, timeout=30))
+
+    def body(self, **changes: Any) -> dict[str, Any]:
+        return {
+            "id": HOSPITAL, "name": "Floreasca Hospital", "lat": 44.465, "lon": 26.105,
+            "hip_url": self.hip.url, "hip_token": HIP_TOKEN,
+            "webhook_url": f"{self.inbox.url}/webhooks/transcripts", "webhook_secrets": [SECRET],
+        } | changes  # fmt: skip
+
+    def join(self, **changes: Any) -> dict[str, Any]:
+        r = self.http.post("/api/v1/hospitals/join", json=self.body(**changes), headers=tr.ADMIN)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def public_ids(self) -> set[str]:
+        return {h["id"] for h in self.http.get("/api/v1/hospitals").json()["hospitals"]}
+
+
+@pytest.fixture
+def net(tmp_path: Path, bundle: Path) -> Iterator[Network]:
+    with ExitStack() as stack:
+        yield Network(stack, tmp_path, bundle)
+
+
+def _failed(report: dict[str, Any]) -> list[str]:
+    return [c["name"] for c in report["checks"] if not c["ok"]]
+
+
+def test_a_checked_join_goes_live_with_the_hips_own_offers(net: Network) -> None:
+    report = net.join()
+    assert report["active"] and report["reason"] is None and _failed(report) == []
+    names = [c["name"] for c in report["checks"]]
+    assert names == ["hip_reachable", "hip_requires_token", "hip_token", "hip_identity", "webhook_signed",
+                     "webhook_verifies"]  # fmt: skip
+    caps = httpx.get(
+        f"{net.hip.url}/v1/capabilities", headers={"Authorization": f"Bearer {HIP_TOKEN}"}
+    ).json()
+    h = report["hospital"]
+    assert (
+        h["offers"] == caps["offers"] == {"segmentation": ["brain_mri"], "vqa": ["brain_mri", "chest_xray"]}
+    )
+    assert h["bundle_version"] == "1.0.0" and h["verified_at"] and h["status_reason"] is None
+    assert HOSPITAL in net.public_ids()
+    nearby = net.http.get("/api/v1/hospitals/nearby", params={"lat": 44.46, "lon": 26.1, "k": 1},
+                          headers=tr.SERVICE).json()["hospitals"]  # fmt: skip
+    assert nearby[0]["id"] == HOSPITAL and nearby[0]["hip_token"] == HIP_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("changes", "check", "words"),
+    [
+        ({"hip_token": "not-the-hip-token-at-all"}, "hip_token", "refused the registered token"),
+        ({"webhook_secrets": [new_secret()]}, "webhook_signed", "answered 401"),
+        ({"hip_url": "http://127.0.0.1:1"}, "hip_reachable", "is the HIP running"),
+        (
+            {"webhook_url": "http://127.0.0.1:1/webhooks/transcripts"},
+            "webhook_signed",
+            "is the inbox running",
+        ),
+    ],
+)
+def test_a_failed_check_keeps_the_hospital_offline_with_the_reason(
+    net: Network, changes: dict[str, Any], check: str, words: str
+) -> None:
+    report = net.join(**changes)
+    assert not report["active"] and _failed(report) == [check]
+    assert report["reason"].startswith(f"{check}: ") and words in report["reason"]
+    assert report["hospital"]["status_reason"] == report["reason"]
+    assert HOSPITAL not in net.public_ids()
+    fixed = net.join()  # joining again with the setup fixed
+    assert fixed["active"] and HOSPITAL in net.public_ids()
+
+
+def test_an_endpoint_that_accepts_anything_does_not_join(net: Network) -> None:
+    with tr.ServerThread(tr.Receiver().app, free_port()) as lax:
+        report = net.join(webhook_url=f"{lax.url}/webhooks/transcripts")
+    assert _failed(report) == ["webhook_verifies"] and "must verify signatures" in report["reason"]
+
+
+def test_a_bundle_of_another_hospital_is_caught(net: Network, tmp_path: Path) -> None:
+    other = make_bundle(tmp_path / "local", hip_id="local")
+    with tr.ServerThread(create_hip(HipConfig(bundle_dir=other, token=HIP_TOKEN)), free_port()) as hip:
+        report = net.join(hip_url=hip.url)
+    assert _failed(report) == ["hip_identity"] and "--hip-id floreasca" in report["reason"]
+
+
+def test_offers_follow_a_hot_swap_and_the_registration_can_be_deleted(net: Network, bundle: Path) -> None:
+    assert net.join()["active"]
+    make_bundle(bundle, version="2.0.0", vqa_topics=["chest_xray"])  # the new bundle, manifest last
+    admin = {"Authorization": f"Bearer {HIP_TOKEN}"}  # no separate admin token: the service token
+    assert httpx.post(f"{net.hip.url}/v1/admin/reload", headers=admin).json()["bundle_version"] == "2.0.0"
+    refreshed = net.http.post(f"/api/v1/hospitals/{HOSPITAL}/verify", headers=tr.ADMIN).json()
+    assert refreshed["active"] and refreshed["hospital"]["bundle_version"] == "2.0.0"
+    assert refreshed["hospital"]["offers"] == {"segmentation": ["brain_mri"], "vqa": ["chest_xray"]}
+    public = net.http.get("/api/v1/hospitals").json()["hospitals"]
+    assert next(h for h in public if h["id"] == HOSPITAL)["offers"]["vqa"] == ["chest_xray"]
+
+    # A transcript waiting for it (its inbox down), then the hospital leaves.
+    net.http.put(
+        f"/api/v1/hospitals/{HOSPITAL}", json={"webhook_url": "http://127.0.0.1:1/x"}, headers=tr.ADMIN
+    )
+    r = net.http.post("/api/v1/transcripts", json=tr.transcript([HOSPITAL]), headers=tr.SERVICE)
+    assert r.status_code == 201
+    gone = net.http.delete(f"/api/v1/hospitals/{HOSPITAL}", headers=tr.ADMIN)
+    # pending or failed (the default policy retries seconds later): queued, so cancelled
+    assert gone.status_code == 200
+    assert gone.json() == {"id": HOSPITAL, "deliveries_cancelled": 1, "deliveries_removed": 1}
+    assert HOSPITAL not in net.public_ids()
+    assert net.http.get(f"/api/v1/transcripts/{r.json()['id']}", headers=tr.ADMIN).status_code == 200
+    assert net.http.delete(f"/api/v1/hospitals/{HOSPITAL}", headers=tr.ADMIN).json()["error"]["code"] == (
+        "hospital_not_found"
+    )
+    assert net.join()["active"]  # the id is free again
+
+
+def test_small_api_fixes(net: Network) -> None:
+    r = net.http.get("/api/v1/deliveries?status=", headers=tr.ADMIN)
+    assert r.status_code == 200 and "deliveries" in r.json()
+    bad = net.http.get("/api/v1/deliveries?status=lost", headers=tr.ADMIN)
+    assert bad.status_code == 422 and "pending" in bad.json()["error"]["message"]
+    wrong_method = net.http.patch("/api/v1/hospitals")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "method_not_allowed"
+    unauth = net.http.post("/api/v1/hospitals/join", json=net.body())
+    assert unauth.status_code == 401

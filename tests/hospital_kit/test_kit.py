@@ -1,0 +1,178 @@
+"""The hospital kit end to end, all real processes: a hub (``python -m hub``) and a new hospital that
+starts from nothing with ``python -m hospital_kit``: init, check, run, join (the hub's checks), a
+patient's image and consented transcript in its inbox, a hot swap, a secret rotation, and leaving."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from kit_helpers import HOSPITAL, helpers, make_bundle
+from PIL import Image
+from utils.net import free_port
+
+from qaid.config import REPO_ROOT
+
+tr = helpers("tr_helpers", "hub")
+ADMIN_TOKEN = "admin-token-for-the-kit-test"
+SERVICE_TOKEN = "service-token-for-the-kit-test"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("QAID_")} | extra
+
+
+def kit(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "hospital_kit", "--config", str(config), *args]
+    return subprocess.run(argv, cwd=REPO_ROOT, env=env or _env(), capture_output=True, text=True, timeout=300)
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"process for {url} exited with {proc.returncode}"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never became ready")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = _env(QAID_VAR_DIR=str(tmp_path / "hub"), QAID_PORT_OFFSET=str(port - 8000),
+               QAID_HUB_ADMIN_TOKEN=ADMIN_TOKEN, QAID_HUB_SERVICE_TOKEN=SERVICE_TOKEN,
+               QAID_WEBHOOK_SECRET_SEED="seed-for-the-kit-test",
+               QAID_DATA_KEY="data-key-for-the-kit-test")  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "hub"], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/health", proc)
+        yield url
+    finally:
+        stop(proc)
+
+
+class Running:
+    """``python -m hospital_kit run`` in the background, in a shell that holds the operator's
+    QAID_* variables: the kit must not pass them to its HIP and inbox."""
+
+    def __init__(self, config: Path, hip_port: int, inbox_port: int):
+        leaky = _env(
+            QAID_HIP_TOKEN="the-operators-token", QAID_INBOX_SECRETS="whsec_b3BlcmF0b3JzIHNlY3JldCEh"
+        )
+        self.proc = subprocess.Popen([sys.executable, "-m", "hospital_kit", "--config", str(config), "run"],
+                                     cwd=REPO_ROOT, env=leaky)  # fmt: skip
+        wait_http(f"http://127.0.0.1:{hip_port}/ready", self.proc)
+        wait_http(f"http://127.0.0.1:{inbox_port}/health", self.proc)
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _admin_view(hub: str) -> dict[str, Any]:
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    return dict(httpx.put(f"{hub}/api/v1/hospitals/{HOSPITAL}", json={}, headers=auth).json())
+
+
+def _deliver_a_transcript(hub: str, inbox: str, inbox_token: str) -> None:
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    image = httpx.post(f"{hub}/api/v1/images", content=_png(), headers=service).json()
+    body = tr.transcript([HOSPITAL])
+    body["images"] = [{"image_id": image["image_id"], "sha256": image["sha256"]}]
+    body["messages"][0]["image_id"] = image["image_id"]
+    assert httpx.post(f"{hub}/api/v1/transcripts", json=body, headers=service).status_code == 201
+    doctor = {"Authorization": f"Bearer {inbox_token}"}
+    assert httpx.get(f"{inbox}/api/transcripts").status_code == 401  # the pages need the doctors' token
+    deadline = time.monotonic() + 60
+    while not (got := httpx.get(f"{inbox}/api/transcripts", headers=doctor).json()):
+        assert time.monotonic() < deadline, "the transcript never reached the inbox"
+        time.sleep(0.2)
+    entry = httpx.get(f"{inbox}/api/transcripts/{got[0]['webhook_id']}", headers=doctor).json()
+    assert entry["transcript"]["conversation_id"] == body["conversation_id"]
+    link = entry["links"]["images"][image["image_id"]]
+    assert httpx.get(link).content == _png()  # the patient's image, through its capability link
+
+
+def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path: Path) -> None:
+    config, hip_port, inbox_port = tmp_path / "kit" / "hospital.toml", free_port(), free_port()
+    bundle = make_bundle(tmp_path / "kit" / "bundles" / HOSPITAL)
+    made = kit(config, "init", "--id", HOSPITAL, "--name", "Floreasca Hospital", "--lat", "44.465",
+               "--lon", "26.105", "--bundle", str(bundle), "--hip-port", str(hip_port),
+               "--inbox-port", str(inbox_port), "--hub-url", hub)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+    checked = kit(config, "check")
+    assert checked.returncode == 0 and "bundle:" in checked.stdout and "join` needs it" in checked.stdout
+    joined_env = _env(QAID_KIT_HUB_TOKEN=ADMIN_TOKEN)
+    no_token = kit(config, "join")
+    assert no_token.returncode == 2 and "QAID_KIT_HUB_TOKEN" in no_token.stderr
+    wrong = kit(config, "join", env=_env(QAID_KIT_HUB_TOKEN="not-the-token"))
+    assert wrong.returncode == 1 and "the hub refused the token" in wrong.stderr
+
+    running = Running(config, hip_port, inbox_port)
+    try:
+        joined = kit(config, "join", env=joined_env)
+        assert joined.returncode == 0, joined.stdout + joined.stderr
+        assert "floreasca is live" in joined.stdout and joined.stdout.count("ok ") == 6
+        public = httpx.get(f"{hub}/api/v1/hospitals").json()["hospitals"]
+        assert next(h for h in public if h["id"] == HOSPITAL)["offers"]["vqa"] == ["brain_mri", "chest_xray"]
+        inbox_token = _inbox_token(config)
+        _deliver_a_transcript(hub, f"http://127.0.0.1:{inbox_port}", inbox_token)
+
+        make_bundle(bundle, version="2.0.0", vqa_topics=["chest_xray"])
+        swapped = kit(config, "reload", env=joined_env)
+        assert swapped.returncode == 0 and "swapped to bundle 2.0.0" in swapped.stdout, swapped.stderr
+        assert _admin_view(hub)["offers"]["vqa"] == ["chest_xray"]
+
+        assert kit(config, "rotate-secret", "start").returncode == 0
+        running.stop()
+        running = Running(config, hip_port, inbox_port)
+        assert kit(config, "join", env=joined_env).returncode == 0
+        assert _admin_view(hub)["webhook_secrets_active"] == 2
+        assert kit(config, "rotate-secret", "finish").returncode == 0
+        running.stop()
+        running = Running(config, hip_port, inbox_port)
+        assert kit(config, "join", env=joined_env).returncode == 0
+        view = _admin_view(hub)
+        assert view["webhook_secrets_active"] == 1 and view["active"]
+    finally:
+        running.stop()
+    offline = kit(config, "verify", env=joined_env)  # the HIP and the inbox are stopped now
+    assert offline.returncode == 1 and "NOT live: hip_reachable" in offline.stderr
+    left = kit(config, "leave", env=joined_env)
+    assert left.returncode == 0 and "left the network" in left.stdout
+    assert HOSPITAL not in {h["id"] for h in httpx.get(f"{hub}/api/v1/hospitals").json()["hospitals"]}
+
+
+def _inbox_token(config: Path) -> str:
+    import tomllib
+
+    return str(tomllib.loads(config.read_text())["inbox"]["token"])
