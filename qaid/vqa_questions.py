@@ -107,7 +107,7 @@ class QuestionIndex:
             w for w in words if w not in _TOLERATED and w not in self.vocab and _fold(w) not in self.folded
         ]
         if unknown:
-            named = ", ".join(f'"{w[:_MAX_WORD]}"' for w in dict.fromkeys(unknown[:_MAX_NAMED]))
+            named = ", ".join(f'"{w[:_MAX_WORD]}"' for w in list(dict.fromkeys(unknown))[:_MAX_NAMED])
             raise UnsupportedQuestion(f"it was not trained on questions with the words {named}")
         if not self.types:  # a bundle from before question types were declared
             known = [w for w in words if w in self.vocab]
