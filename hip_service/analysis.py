@@ -33,7 +33,8 @@ from hip_service.schemas import (
 )
 from qaid.api_errors import ApiError
 from qaid.bundle import OTHER_LABEL, domain_check
-from qaid_contracts.errors import NOT_APPLICABLE, TASK_NOT_OFFERED
+from qaid.vqa_questions import UnsupportedQuestion
+from qaid_contracts.errors import NOT_APPLICABLE, TASK_NOT_OFFERED, UNSUPPORTED_QUESTION
 
 ABNORMAL_QUESTION = "is this image abnormal?"
 SIDE_QUESTION = "which side is the lesion on?"
@@ -118,14 +119,21 @@ def _anomaly_from_segmentation(
 def _anomaly_from_vqa(
     bundle: LoadedBundle, model: LoadedModel, stored: StoredImage, observe: Observer
 ) -> AnomalyOut | None:
-    first = run_vqa(model, bundle, stored.image, ABNORMAL_QUESTION, observe)
+    try:
+        first = run_vqa(model, bundle, stored.image, ABNORMAL_QUESTION, observe)
+    except UnsupportedQuestion:
+        return None  # not a question this model was trained for: no anomaly claim either way
     verdict = first.answer.strip().lower()
     if verdict not in ("yes", "no"):
         return None  # the model did not answer the closed question: no anomaly claim either way
     side = None
     if verdict == "yes":
-        second = run_vqa(model, bundle, stored.image, SIDE_QUESTION, observe)
-        side = _SIDE_ANSWERS.get(second.answer.strip().lower())
+        try:
+            side = _SIDE_ANSWERS.get(
+                run_vqa(model, bundle, stored.image, SIDE_QUESTION, observe).answer.strip().lower()
+            )
+        except UnsupportedQuestion:
+            side = None
     text = (
         f"The question-answering model considers the image abnormal{', ' + side_words(side) if side else ''}."
         if verdict == "yes"
@@ -225,7 +233,16 @@ def _model_for(bundle: LoadedBundle, task: str, c: Cascade) -> LoadedModel:
 def vqa(bundle: LoadedBundle, stored: StoredImage, question: str, observe: Observer) -> VqaOut:
     c = cascade_for(bundle, stored, observe)
     model = _model_for(bundle, "vqa", c)
-    ans = run_vqa(model, bundle, stored.image, question, observe)
+    try:
+        ans = run_vqa(model, bundle, stored.image, question, observe)
+    except UnsupportedQuestion as exc:
+        offer = model.questions.offer() if model.questions else ""
+        trained = f" It was trained for: {offer}." if offer else ""
+        raise ApiError(
+            422,
+            UNSUPPORTED_QUESTION,
+            f"This hospital's VQA model cannot answer that question: {exc.reason}.{trained}",
+        ) from exc
     return VqaOut(
         answer=ans.answer,
         confidence=ans.confidence,

@@ -27,6 +27,7 @@ from onnx import numpy_helper
 from pydantic import ValidationError
 
 from qaid.bundle import MANIFEST_NAME, Manifest, ModelEntry, read_manifest
+from qaid.vqa_questions import QuestionIndex
 
 # Output roles a manifest may use; the first alias present in ``entry.outputs`` wins.
 _ROLE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -63,6 +64,7 @@ class LoadedModel:
     entry: ModelEntry
     session: ort.InferenceSession
     cam_weight: np.ndarray | None = None  # [classes, C] for labeler/filter class-activation maps
+    questions: QuestionIndex | None = None  # VQA: which questions it may answer (qaid.vqa_questions)
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,18 @@ def _cam_weight(
     return weight
 
 
+def _question_index(entry: ModelEntry, problems: list[str]) -> QuestionIndex | None:
+    """A VQA entry's question rule; every canonical question must be answered as its own type (the
+    bot asks exactly those)."""
+    if entry.task != "vqa":
+        return None
+    index = QuestionIndex(entry)
+    bad = index.unanswerable_canonicals()
+    if bad:
+        problems.append(f"{entry.name}: canonical questions not answerable as their type: {'; '.join(bad)}")
+    return index
+
+
 def _resolve_file(bundle_dir: Path, entry: ModelEntry, problems: list[str]) -> Path | None:
     root = bundle_dir.resolve()
     path = (bundle_dir / entry.file).resolve()
@@ -298,7 +312,8 @@ def load_bundle(bundle_dir: Path, *, intra_op_threads: int = 1) -> LoadedBundle:
             continue
         values = _dry_run(file, entries, sess, problems)
         for entry in entries:
-            models[entry.name] = LoadedModel(entry, sess, _cam_weight(entry, proto, values, problems))
+            cam = _cam_weight(entry, proto, values, problems)
+            models[entry.name] = LoadedModel(entry, sess, cam, _question_index(entry, problems))
     if problems:
         raise BundleError(
             f"bundle {bundle_dir} (version {manifest.bundle_version}) is unusable: " + "; ".join(problems)

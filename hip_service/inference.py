@@ -17,6 +17,7 @@ from PIL import Image
 from hip_service.bundle_loader import LoadedBundle, LoadedModel, output_name
 from qaid.bundle import OTHER_LABEL, CascadeReading, calibrated, read_cascade, tokenize_question
 from qaid.imaging import to_input
+from qaid.vqa_questions import QuestionIndex
 
 # (model names, model version, seconds) -> None; the app wires this to a Prometheus histogram.
 Observer = Callable[[str, str, float], None]
@@ -192,6 +193,7 @@ class VqaAnswer:
     answer: str
     confidence: float
     answer_type: str
+    question_type: str | None = None  # the declared type the question was matched to
 
 
 def run_vqa(
@@ -201,11 +203,18 @@ def run_vqa(
     question: str,
     observe: Observer = _no_observer,
 ) -> VqaAnswer:
+    """The model's answer to ``question``, if it is one the model was trained for; otherwise
+    :class:`~qaid.vqa_questions.UnsupportedQuestion` (the model is not run).
+
+    The model is fed the matched training phrasing and may answer only with the answers of its
+    question type; the confidence is that answer's calibrated probability over all answers."""
     entry = model.entry
+    index = model.questions or QuestionIndex(entry)
+    matched = index.match(question)
     feed = _image_feed(model, image)
-    ids = tokenize_question(question, entry.question_vocab, entry.max_question_len)
+    ids = tokenize_question(matched.asked, entry.question_vocab, entry.max_question_len)
     feed[entry.inputs["question"]] = np.asarray([ids], dtype=np.int64)
     out = _run(bundle, model, feed, observe)
     probs = calibrated(out[output_name(entry, "logits") or ""][0], entry.calibration)
-    idx = int(probs.argmax())
-    return VqaAnswer(entry.answers[idx], float(probs[idx]), entry.answer_types[idx])
+    idx = max(matched.allowed, key=lambda i: probs[i])
+    return VqaAnswer(entry.answers[idx], float(probs[idx]), entry.answer_types[idx], matched.type_id)

@@ -27,6 +27,7 @@ from hip_service.schemas import (
     Health,
     ImageCreated,
     ModelInfo,
+    QuestionTypeInfo,
     Ready,
     ReloadOut,
     SegmentOut,
@@ -34,6 +35,7 @@ from hip_service.schemas import (
     VqaOut,
 )
 from qaid.api_errors import ERROR_RESPONSES, INVALID_REQUEST, ApiError, read_limited_body
+from qaid.bundle import Manifest
 from qaid.imaging import ImageError, decode_image, sniff_format
 
 log = logging.getLogger("hip_service")
@@ -123,7 +125,24 @@ async def capabilities(request: Request) -> Capabilities:
         offers=m.offers(),
         label_topics=m.label_topics,
         data_provenance=m.data_provenance,
+        question_types=_question_types(m),
     )
+
+
+def _question_types(m: Manifest) -> list[QuestionTypeInfo] | None:
+    """The declared question types of every VQA model, by id (a type of several models lists all
+    their topics); None when a VQA model declares none (a bundle from before they were declared)."""
+    vqa = m.by_task("vqa")
+    if any(not e.question_types for e in vqa):
+        return None
+    out: dict[str, QuestionTypeInfo] = {}
+    for e in vqa:
+        for t in e.question_types:
+            seen = out.setdefault(t.id, QuestionTypeInfo(
+                id=t.id, question=t.question, answer_type=t.answer_type, answers=[], topics=[]))  # fmt: skip
+            seen.answers += [a for a in t.answers if a not in seen.answers]
+            seen.topics = sorted(set(seen.topics) | set(e.topics))
+    return list(out.values())
 
 
 _IMAGE_BODY = {

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-MAX_QUESTION_CHARS = 500
+from qaid_contracts.limits import MAX_QUESTION_CHARS
 
 
 class ModelInfo(BaseModel):
@@ -25,6 +25,16 @@ class ModelInfo(BaseModel):
     )
 
 
+class QuestionTypeInfo(BaseModel):
+    """A kind of question the hospital's VQA model was trained for (its bundle declares them)."""
+
+    id: str = Field(description='e.g. "lesion", "count", "side"')
+    question: str = Field(description="the canonical question: ask it verbatim to get this type answered")
+    answer_type: Literal["closed", "open"]
+    answers: list[str] = Field(description="the answers this type can get (those it had in training)")
+    topics: list[str] = Field(description="the topics of the VQA model(s) trained for it")
+
+
 class Capabilities(BaseModel):
     hip_id: str
     hip_name: str
@@ -36,6 +46,11 @@ class Capabilities(BaseModel):
     data_provenance: Literal["generated_demo", "real", "unspecified"] = Field(
         default="unspecified",
         description='what the models were trained on; "generated_demo": demo models, not for clinical use',
+    )
+    question_types: list[QuestionTypeInfo] | None = Field(
+        default=None,
+        description="the questions its VQA answers; any other question gets 422 unsupported_question. "
+        "null: the bundle declares none (written before bundles did), [] without a VQA model",
     )
 
 

@@ -45,6 +45,7 @@ from ml.export import export_and_check
 from ml.synth_everyday import _chart_pool
 from ml.synth_scans import _head
 from ml.train import TrainConfig, images_to_tensor, train_segmentation, train_vqa
+from ml.vqa_data import demo_question_types
 from qaid.bundle import ModelEntry, Provenance, TrainedOn
 from qaid.config import HospitalSpec, get_settings
 
@@ -124,6 +125,7 @@ def _run_job(job: Job) -> tuple[Job, dict]:
         "seconds": r.seconds,
         "cfg": cfg,
         "probe": probe,
+        "question_types": demo_question_types(data_split["train"]) if job.kind == "vqa" else [],
     }
 
 
@@ -224,6 +226,7 @@ def export_hospital(
                 h.offers["vqa"],
                 provenance(v),
                 _trained_on_vqa(h.offers["vqa"], c["ceilings"]),
+                v["question_types"],
             )
         )
     return entries

@@ -7,7 +7,7 @@ what a patient would get, abstentions included. (``ml`` knows no server: no HTTP
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from qaid.bundle import (
     tokenize_question,
 )  # fmt: skip
 from qaid.imaging import to_input
+from qaid.vqa_questions import QuestionIndex, UnsupportedQuestion
 
 ROLE_OUTPUTS = {"filter": "logits", "labeler": "logits", "modality": "logits", "orientation": "logits"}
 
@@ -38,6 +39,7 @@ class BundleRunner:
     directory: Path
     manifest: Manifest
     sessions: dict[str, ort.InferenceSession]
+    questions: dict[str, QuestionIndex] = field(default_factory=dict)  # VQA entry name -> its rule
 
     @classmethod
     def open(cls, directory: Path) -> BundleRunner:
@@ -81,12 +83,21 @@ class BundleRunner:
         x = to_input(_pil(image), entry.input)[None]
         return self._run(entry, {entry.inputs["image"]: x})[entry.outputs["mask"]][0, 0]
 
-    def vqa(self, image: np.ndarray, question: str, entry: ModelEntry) -> tuple[str, float]:
+    def vqa(self, image: np.ndarray, question: str, entry: ModelEntry) -> tuple[str | None, float]:
+        """(answer, its probability); (None, 0.0) where the HIP abstains on the question
+        (:mod:`qaid.vqa_questions`: not one the model was trained for)."""
+        index = self.questions.get(entry.name)
+        if index is None:
+            index = self.questions[entry.name] = QuestionIndex(entry)
+        try:
+            matched = index.match(question)
+        except UnsupportedQuestion:
+            return None, 0.0
         x = to_input(_pil(image), entry.input)[None]
-        q = np.asarray([tokenize_question(question, entry.question_vocab, entry.max_question_len)])
+        q = np.asarray([tokenize_question(matched.asked, entry.question_vocab, entry.max_question_len)])
         probs = calibrated(self._run(entry, {entry.inputs["image"]: x, entry.inputs["question"]: q})[
             entry.outputs["logits"]][0], entry.calibration)  # fmt: skip
-        k = int(probs.argmax())
+        k = max(matched.allowed, key=lambda i: probs[i])
         return entry.answers[k], float(probs[k])
 
     def topic(self, reading: CascadeReading) -> str | None:

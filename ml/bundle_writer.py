@@ -23,6 +23,7 @@ from qaid.bundle import (
     Manifest,
     ModelEntry,
     Provenance,
+    QuestionType,
     TrainedOn,
     read_manifest,
     sha256_file,
@@ -139,12 +140,16 @@ def vqa_entry(
     topics: list[str],
     provenance: Provenance,
     trained_on: TrainedOn | None = None,
+    question_types: list[QuestionType] | None = None,
 ) -> ModelEntry:
+    """The VQA entry. ``question_types`` (from :class:`ml.vqa_data.VQAData`) are what the HIP answers;
+    without them it can only refuse questions with words the model never saw."""
     return ModelEntry(
         name="vqa", task="vqa", version=version, file=path.name, sha256=sha256_file(path), input=spec,
         inputs={"image": "image", "question": "question"}, outputs={"logits": "answer_logits"},
         answers=answers, answer_types=answer_types, question_vocab=vocab, max_question_len=max_len,
         topics=sorted(topics), provenance=provenance, trained_on=trained_on,
+        question_types=list(question_types or []),
     )  # fmt: skip
 
 

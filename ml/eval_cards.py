@@ -113,7 +113,9 @@ def task_card(task: str, report: dict) -> str:
         "it only on images its cascade calls axial brain MRI near those training images.\n"
         "- Ungated, it outlines bright structures (fat, vessels, skull in other contrasts) as "
         "lesions: see the 'U-Net alone' column on shifted images.\n",
-        "vqa": "- A closed answer set and template questions: any other question gets one of 14 answers.\n"
+        "vqa": "- A closed answer set and template questions. The HIP answers only the question types the "
+        "bundle declares (`docs/hip.md`): other questions, or words the model never saw, get 422 "
+        "`unsupported_question`, never one of the 14 answers.\n"
         "- Trained on generated brain MRI and cartoon chest X-rays; the HIP runs the anomaly question "
         "only on images of that kind.\n",
     }[task]

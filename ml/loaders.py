@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,16 @@ from scipy import ndimage
 
 from ml.demo_data import NON_MEDICAL, Split
 from ml.lesions import Finding, patient_side
-from ml.vqa_data import QA, VQAData, VQASplit, build_answers, build_vocab, normalise_answer, question_length
+from ml.vqa_data import (
+    QA,
+    VQAData,
+    VQASplit,
+    build_answers,
+    build_vocab,
+    normalise_answer,
+    question_length,
+    question_types_from,
+)
 from qaid.bundle import BODY_PARTS
 from qaid.imaging import _stretch, _to_8bit, decode_image, sniff_format
 
@@ -192,11 +202,13 @@ def load_vqa_rad(
         if images is None:
             raise ValueError(f"{path.parent}: no folder holds {first}; pass the images folder")
     rows = []
+    type_votes: dict[str, Counter[str]] = {}
     for k, r in enumerate(records):
         kind = str(r.get("answer_type", "")).strip().upper()
         if kind not in ANSWER_TYPE:
             raise ValueError(f"{path} record {k}: answer_type {r.get('answer_type')!r} is not CLOSED/OPEN")
         test = str(r.get("phrase_type", "")).startswith("test")
+        type_votes.setdefault(str(r["question"]).strip(), Counter())[_question_type(r)] += 1
         rows.append(
             (
                 r["image_name"],
@@ -220,9 +232,18 @@ def load_vqa_rad(
     train_qa: list[QA] = splits["train"].qa
     answers, types = build_answers(train_qa, min_answer_count)
     questions = [q for _, q, _, _ in train_qa]
+    kind_of = {q: votes.most_common(1)[0][0] for q, votes in type_votes.items()}
     return VQAData(
-        splits, answers, types, build_vocab(questions), question_length(questions), f"VQA-RAD {path.name}"
-    )
+        splits, answers, types, build_vocab(questions), question_length(questions), f"VQA-RAD {path.name}",
+        question_types_from(train_qa, kind_of, answers),
+    )  # fmt: skip
+
+
+def _question_type(record: dict) -> str:
+    """VQA-RAD's ``question_type`` ("PRES", "ABN", "PRES, POS"...) as a type id: its first type, in
+    lower case ("general" when the record has none)."""
+    first = str(record.get("question_type") or "").split(",")[0].strip().lower()
+    return re.sub(r"[^a-z0-9_]+", "_", first).strip("_")[:40] or "general"
 
 
 @dataclass

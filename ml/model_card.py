@@ -35,7 +35,9 @@ LIMITATIONS = {
     "segmentation": "Synthetic MS-like lesions on template slices: real tumours (e.g. LGG FLAIR) differ in "
     "shape, contrast and intensity. Trained at low resolution for CPU speed.",
     "vqa": "Template questions and answers derived from the generator's ground truth; the vocabulary and "
-    "answer set are tiny. Free-text questions outside them are answered with something from the set.",
+    "answer set are tiny. The model itself answers any question with something from the set; the bundle "
+    "declares the question types it was trained for and the HIP refuses every other question "
+    "(qaid.vqa_questions).",
 }
 
 

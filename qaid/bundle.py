@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from qaid_contracts.hip import Verdict
+from qaid_contracts.limits import MAX_QUESTION_CHARS
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION: Final = 1
@@ -109,6 +110,29 @@ class TrainedOn(BaseModel):
     description: str = Field(default="", description='plain words, e.g. "axial brain MRI slices"')
 
 
+class QuestionType(BaseModel):
+    """One kind of question a VQA model was trained for, written by the bundle writer from the
+    training data (``ml.vqa_data``).
+
+    ``question`` is canonical: the bot asks it verbatim. The HIP answers only a question that matches
+    one of ``phrasings`` (the training questions of this type; :mod:`qaid.vqa_questions`), and only
+    with one of ``answers`` (those the type had in training): a VQA model otherwise picks one of its
+    fixed answers for any question at all.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer_type: Literal["closed", "open"]
+    answers: list[str] = Field(min_length=1)
+    phrasings: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _canonical_first(self) -> QuestionType:
+        if self.phrasings[0] != self.question:
+            raise ValueError(f"question type {self.id}: the canonical question must be the first phrasing")
+        return self
+
+
 class ModelEntry(BaseModel):
     """One ONNX model of the bundle and everything needed to feed and read it."""
 
@@ -135,6 +159,8 @@ class ModelEntry(BaseModel):
     trained_on: TrainedOn | None = None
     # names of the columns of the "ood" output (the cascade's OOD groups), when it has one
     ood_groups: list[str] = Field(default_factory=list)
+    # VQA only: the question types it was trained for (empty in bundles written before they were declared)
+    question_types: list[QuestionType] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelEntry:
@@ -143,9 +169,21 @@ class ModelEntry(BaseModel):
                 raise ValueError(f"{self.name}: a VQA model needs answers with one answer type each")
             if not self.question_vocab or self.max_question_len <= 0:
                 raise ValueError(f"{self.name}: a VQA model needs a question vocabulary and length")
+            self._check_question_types()
+        elif self.question_types:
+            raise ValueError(f"{self.name}: only a VQA model has question types")
         if self.task in ("filter", "labeler", "modality", "orientation") and not self.labels:
             raise ValueError(f"{self.name}: a {self.task} model needs its labels")
         return self
+
+    def _check_question_types(self) -> None:
+        ids = [t.id for t in self.question_types]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"{self.name}: question type ids must be unique")
+        for t in self.question_types:
+            unknown = sorted(set(t.answers) - set(self.answers))
+            if unknown:
+                raise ValueError(f"{self.name}: question type {t.id} has answers the model lacks: {unknown}")
 
 
 class Manifest(BaseModel):

@@ -38,6 +38,7 @@ __all__ = [
     "INVALID_IMAGE_TOKEN",
     "TASK_NOT_OFFERED",
     "NOT_APPLICABLE",
+    "UNSUPPORTED_QUESTION",
     "BUNDLE_INVALID",
     "HOSPITAL_EXISTS",
     "HOSPITAL_NOT_FOUND",
@@ -117,6 +118,9 @@ INVALID_IMAGE_TOKEN = "invalid_image_token"  # 403
 # HIP tasks and bundles.
 TASK_NOT_OFFERED = "task_not_offered"  # 409: this HIP does not offer the task for this kind of image
 NOT_APPLICABLE = "not_applicable"  # 409: the task's model was not trained on this kind of image
+# 422: the VQA model was not trained for this question (unknown words, or no declared question type
+# matches): an abstention, never an answer. The bot asks the canonical questions of capabilities.
+UNSUPPORTED_QUESTION = "unsupported_question"
 BUNDLE_INVALID = "bundle_invalid"  # 422: a reload refused (the old bundle keeps serving)
 # Hospital directory.
 HOSPITAL_EXISTS = "hospital_exists"  # 409

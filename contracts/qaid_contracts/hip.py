@@ -15,6 +15,7 @@ __all__ = [
     "Verdict",
     "BodyPartStatus",
     "ModelInfo",
+    "QuestionTypeInfo",
     "Capabilities",
     "ImageCreated",
     "Medical",
@@ -49,6 +50,16 @@ class ModelInfo(TypedDict):
     trained_on: str | None  # e.g. "axial brain MRI slices"
 
 
+class QuestionTypeInfo(TypedDict):
+    """A kind of question the hospital's VQA model was trained for: ask ``question`` verbatim."""
+
+    id: str  # e.g. "lesion", "count", "side"
+    question: str  # canonical
+    answer_type: AnswerType
+    answers: list[str]  # the answers this type can get
+    topics: list[str]
+
+
 class Capabilities(TypedDict):
     hip_id: str
     hip_name: str
@@ -58,6 +69,9 @@ class Capabilities(TypedDict):
     offers: dict[str, list[str]]  # task -> topics this hospital serves
     label_topics: dict[str, str]
     data_provenance: DataProvenance
+    # What its VQA answers; any other question gets 422 errors.UNSUPPORTED_QUESTION. None: the bundle
+    # declares none (written before bundles did); [] without a VQA model.
+    question_types: list[QuestionTypeInfo] | None
 
 
 class ImageCreated(TypedDict):

@@ -36,6 +36,7 @@ from qaid_contracts.hip import (
     Label,
     Medical,
     ModelInfo,
+    QuestionTypeInfo,
     Segmentation,
     VqaAnswer,
 )
@@ -89,7 +90,7 @@ class FakeHip:
     url: str = ""
     forgot: bool = False
     segment_delay: float = 0.0
-    question_types: list[dict[str, str]] | None = None
+    question_types: list[dict[str, str]] | None = None  # id + question; the rest filled in
     verdict: str | None = None  # the calibrated medical verdict; None: from ``medical``
     part_status: str = "known"  # the body part: known | other | unsure
     model_sha: str = ""  # the sha256 of its model files ("" -> one of its own)
@@ -145,6 +146,16 @@ class FakeHip:
             anomaly_check=check,
         )
 
+    def _declared(self) -> list[QuestionTypeInfo] | None:
+        """The declared question types in the contract's shape (None: an older HIP's bundle)."""
+        if self.question_types is None:
+            return None
+        return [
+            QuestionTypeInfo(id=t["id"], question=t["question"], answer_type="closed", answers=["yes", "no"],
+                             topics=self.offers.get("vqa", []))
+            for t in self.question_types
+        ]  # fmt: skip
+
     def app(self) -> web.Application:
         app = web.Application()
 
@@ -196,11 +207,9 @@ class FakeHip:
                 offers=self.offers,
                 label_topics={"brain": "brain_mri", "chest": "chest_xray"},
                 data_provenance=self.provenance,
+                question_types=self._declared(),
             )
-            body: dict[str, Any] = dict(caps)
-            if self.question_types is not None:  # a bundle that declares its VQA's question types
-                body["question_types"] = self.question_types
-            return reply("hip.Capabilities", body)
+            return reply("hip.Capabilities", dict(caps))
 
         async def vqa(request: web.Request) -> web.Response:
             await gate(request)

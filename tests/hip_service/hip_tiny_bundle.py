@@ -6,7 +6,8 @@ and are wired by hand so their decisions are predictable from the image:
 * cascade: a colourful image (red/blue differ) is ``non_medical``; a grey image is medical, labelled
   ``chest`` when mostly bright and ``brain`` when mostly dark;
 * segmentation: the mask is "bright pixels" (intensity > 0.5);
-* VQA: "...abnormal..." -> "yes", "...side..." -> "right", anything else -> whatever the weights say.
+* VQA: "...abnormal..." -> "yes", "...side..." -> "right", anything else -> whatever the weights say;
+  it declares three question types (``QUESTION_TYPES``), so the HIP answers nothing else.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from qaid.bundle import (
     Manifest,
     ModelEntry,
     Provenance,
+    QuestionType,
     TrainedOn,
     write_manifest,
 )
@@ -40,6 +42,16 @@ MAX_Q = 12
 ANSWERS = ["yes", "no", "left", "right", "both", "brain", "chest", "tumour"]
 ANSWER_TYPES = ["closed", "closed", "closed", "closed", "closed", "open", "open", "open"]
 FEATURES = 8
+# "organ" is asked with a "side" word on purpose: the raw model answers "right", the type allows
+# only brain/chest -- the HIP must answer within the type.
+QUESTION_TYPES = [
+    QuestionType(id="abnormal", question="is this image abnormal?", answer_type="closed",
+                 answers=["yes", "no"], phrasings=["is this image abnormal?", "is this abnormal?"]),
+    QuestionType(id="side", question="which side is the lesion on?", answer_type="open",
+                 answers=["left", "right", "both"], phrasings=["which side is the lesion on?"]),
+    QuestionType(id="organ", question="what is on this side?", answer_type="open",
+                 answers=["brain", "chest"], phrasings=["what is on this side?"]),
+]  # fmt: skip
 
 
 class TinyCascade(nn.Module):
@@ -123,9 +135,15 @@ PROVENANCE = Provenance(training_run="tests", data="synthetic", created_at="2025
 
 
 def build_bundle(
-    directory: Path, *, version: str = "1.0.0", vqa_topics: list[str] | None = None, seg: bool = True
+    directory: Path,
+    *,
+    version: str = "1.0.0",
+    vqa_topics: list[str] | None = None,
+    seg: bool = True,
+    question_types: bool = True,
 ) -> Manifest:
-    """Export the tiny models into ``directory`` and write their manifest."""
+    """Export the tiny models into ``directory`` and write their manifest (``question_types=False``:
+    a VQA entry as written before bundles declared them)."""
     directory.mkdir(parents=True, exist_ok=True)
     image = torch.zeros(1, 3, SIZE, SIZE)
     cas = _export(TinyCascade(), (image,), directory / "cascade.onnx", ["image"],
@@ -157,7 +175,7 @@ def build_bundle(
             name="vqa", task="vqa", version="v-1", file="vqa.onnx", sha256=sha, input=SPEC,
             inputs={"image": "image", "question": "question"}, outputs={"logits": "answer_logits"},
             answers=ANSWERS, answer_types=ANSWER_TYPES, question_vocab=VOCAB, max_question_len=MAX_Q,
-            topics=topics, provenance=PROVENANCE,
+            topics=topics, provenance=PROVENANCE, question_types=QUESTION_TYPES if question_types else [],
         ))  # fmt: skip
     manifest = Manifest(hip_id="testhip", hip_name="Test Hospital", bundle_version=version,
                         created_at="2025-01-01T00:00:00Z", models=models)  # fmt: skip
@@ -190,6 +208,16 @@ def brain_like(size: tuple[int, int] = (64, 64), blob_on_image_left: bool = True
 
 OOD_GROUPS = [*LABELS, "non_medical", "brain_mri_demo", "chest_xray_demo"]
 V2_FEATURES = 8
+# "organ" is asked with a "side" word on purpose: the raw model answers "right", the type allows
+# only brain/chest -- the HIP must answer within the type.
+QUESTION_TYPES = [
+    QuestionType(id="abnormal", question="is this image abnormal?", answer_type="closed",
+                 answers=["yes", "no"], phrasings=["is this image abnormal?", "is this abnormal?"]),
+    QuestionType(id="side", question="which side is the lesion on?", answer_type="open",
+                 answers=["left", "right", "both"], phrasings=["which side is the lesion on?"]),
+    QuestionType(id="organ", question="what is on this side?", answer_type="open",
+                 answers=["brain", "chest"], phrasings=["what is on this side?"]),
+]  # fmt: skip
 
 
 class TinyCascadeV2(nn.Module):

@@ -135,7 +135,7 @@ def test_non_medical_image_stops_after_the_filter(client: TestClient) -> None:
 
 def test_vqa_answers_with_type_topic_and_versions(client: TestClient) -> None:
     image_id = upload(client, encode(brain_like()))
-    body = client.post(f"/v1/images/{image_id}/vqa", json={"question": "Which SIDE is it on?"}).json()
+    body = client.post(f"/v1/images/{image_id}/vqa", json={"question": "Which SIDE is the lesion on?"}).json()
     assert body == {
         "answer": "right", "confidence": pytest.approx(1.0, abs=1e-3), "answer_type": "closed",
         "topic": "brain_mri", "model_version": "v-1", "bundle_version": "1.0.0",
@@ -162,7 +162,11 @@ def test_vqa_rejects_bad_bodies(client: TestClient, kwargs: dict, status: int, c
 
 def test_vqa_accepts_a_500_char_question(client: TestClient) -> None:
     image_id = upload(client, encode(brain_like()))
-    assert client.post(f"/v1/images/{image_id}/vqa", json={"question": "a " * 250}).status_code == 200
+    question = "please " * 67 + "is this image abnormal?"
+    assert len(question) == 492
+    assert client.post(f"/v1/images/{image_id}/vqa", json={"question": question}).json()["answer"] == "yes"
+    padding = {"question": "a " * 250}  # as long, but nothing the model was trained for is asked
+    assert error(client.post(f"/v1/images/{image_id}/vqa", json=padding)) == (422, "unsupported_question")
 
 
 def _png(b64: str) -> Image.Image:

@@ -9,7 +9,9 @@ import onnx
 import onnxruntime as ort
 from PIL import Image
 
+from ml.bundle_runner import BundleRunner
 from ml.cascade_data import OOD_GROUPS
+from ml.demo_data import QUESTIONS
 from ml.samples import ground_truth
 from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, read_manifest, sha256_file, tokenize_question
 from qaid.config import get_settings
@@ -96,6 +98,17 @@ def test_vqa_and_segmentation_contract(quick_build: tuple[Path, dict]) -> None:
     s = ort.InferenceSession(str(out / "cismigiu" / seg.file), providers=["CPUExecutionProvider"])
     (mask,) = s.run(None, {"image": to_input(img, seg.input)[None]})
     assert mask.shape == (1, 1, seg.input.size, seg.input.size) and 0 <= mask.min() and mask.max() <= 1
+
+
+def test_vqa_declares_its_question_types_and_abstains_on_others(quick_build: tuple[Path, dict]) -> None:
+    out, _ = quick_build
+    runner = BundleRunner.open(out / "cismigiu")
+    vqa = runner.entry("vqa")
+    assert vqa is not None and [t.id for t in vqa.question_types] == list(QUESTIONS)
+    img = np.asarray(Image.open(out / "samples" / "brain_lesion.png").convert("L"))
+    assert runner.vqa(img, "is there a fracture?", vqa) == (None, 0.0)
+    answer, _ = runner.vqa(img, "How many lesions can you see?", vqa)
+    assert answer in next(t.answers for t in vqa.question_types if t.id == "count")
 
 
 def test_samples_and_readme(quick_build: tuple[Path, dict]) -> None:
