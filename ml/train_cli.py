@@ -290,6 +290,7 @@ def export(
                     data.max_len,
                     topics,
                     prov,
+                    question_types=data.question_types,
                 )
             ]
         provenance: DataProvenance = "generated_demo" if args.demo else "real"

@@ -24,6 +24,7 @@ from qaid_contracts.errors import (
     UNAUTHORIZED,
     UNREACHABLE,
     UNSUPPORTED_IMAGE_TYPE,
+    UNSUPPORTED_QUESTION,
 )
 from qaid_contracts.hub import NearbyHospital
 from qaid_contracts.limits import MAX_SHORT_TEXT_CHARS
@@ -159,6 +160,7 @@ _REFUSED: dict[str, str] = {
     FORBIDDEN: "refused Q&Aid's access",
     TOO_MANY_REQUESTS: "was too busy to answer",
     IMAGE_NOT_FOUND: "no longer had the image",
+    UNSUPPORTED_QUESTION: "was not trained to answer that question",
 }
 
 
