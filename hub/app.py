@@ -46,7 +46,13 @@ log = logging.getLogger("hub")
 # The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
 WEBCHAT_DIR = REPO_ROOT / "webchat"
 # JSON bodies (transcripts, registrations) above this are refused before parsing.
-REQUIRED_SECRETS = ("hub_admin_token", "hub_service_token", "webhook_secret_seed", "data_key")
+REQUIRED_SECRETS = (
+    "hub_admin_token",
+    "hub_service_token",
+    "webhook_secret_seed",
+    "data_key",
+    "conversation_key",
+)
 
 
 def check_secrets(settings: Settings) -> None:
@@ -103,6 +109,7 @@ def create_app(
                 retention=timedelta(days=settings.retention_days),
                 purge_every_s=purge_every_s,
                 tls=webhook_tls(settings.webhook_ca_file),
+                conversation_key=settings.conversation_key,
             )
             task = asyncio.create_task(worker.run(stop), name="delivery-worker")
             log.info("in-process delivery worker %s started", worker.worker_id)

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     hip_token: str = ""
     webhook_secret_seed: str = ""
     data_key: str = ""
+    # Shared with the bot runtime: the conversation ids hospitals see and the image references the hub
+    # signs at upload are HMACs under it (qaid_contracts.binding). Not the data key: the bot must not
+    # be able to open stored data.
+    conversation_key: str = ""
     # Retired data keys still accepted for reading, comma-separated (key rotation; see docs/transcripts.md).
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
@@ -186,6 +190,7 @@ class Settings(BaseSettings):
             env.HUB_SERVICE_TOKEN: self.hub_service_token,
             env.ACTIONS_URL: self.actions_url,
             env.ACTIONS_TOKEN: self.actions_token,
+            env.CONVERSATION_KEY: self.conversation_key,
             env.TRACKER_DB: self.var_dir / "tracker.sqlite3",
             env.EMERGENCY_NUMBER: self.emergency_number,
             env.NEARBY_RADIUS_KM: self.nearby_radius_km,
@@ -204,6 +209,8 @@ SECRET_NAMES = (
     "hip_token",
     "webhook_secret_seed",
     "data_key",
+    "conversation_key",
+    "inbox_token",
 )
 
 

@@ -4,6 +4,10 @@ only counts responses that rules or stories use, and these are only ever sent by
 ATTACH_IMAGE = (
     "I don't see an image attached. Please use the image button to send it, and then ask me about it."
 )
+IMAGE_NOT_OURS = (
+    "I couldn't verify that image as one sent in this conversation, so I haven't looked at it. "
+    "Please attach it again with the image button."
+)
 NEED_IMAGE = (
     "Please send me an image first (use the image button); then I can ask the hospitals' models about it."
 )

@@ -7,7 +7,6 @@ inactivity reminder. ``transcript_sent`` guards against a second delivery; the h
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -17,7 +16,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from qaid_contracts import limits
 from qaid_contracts.transcript import SCHEMA_VERSION, Consent, Contact, Message, Transcript
 
 from ..clients import HubClient, ServiceError
@@ -31,6 +29,7 @@ from .common import (
     SYMPTOMS,
     TRANSCRIPT_SENT,
     URGENT,
+    conversation,
     findings_of,
     location,
     names,
@@ -52,12 +51,11 @@ def session_events(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def conversation_id(tracker: Tracker) -> str:
-    """The sender id; a later session of the same sender gets a suffix so it is a new transcript.
-
-    The hub accepts ids of ``[A-Za-z0-9_.:-]`` (``limits.ID_PATTERN``): other characters become ``_``.
-    """
+    """What hospitals see: a keyed hash of the sender id (never the sender id itself, which lets
+    whoever knows it continue the conversation); a later session of the same sender gets a suffix so
+    it is a new transcript (the hub's image references name the id without it)."""
     sessions = sum(1 for e in tracker.events or [] if e.get("event") == "session_started")
-    base = re.sub(r"[^A-Za-z0-9_.:\-]", "_", str(tracker.sender_id or "anonymous"))[: limits.MAX_ID_CHARS - 8]
+    base = conversation(tracker, settings())
     return base if sessions <= 1 else f"{base}-s{sessions}"
 
 
@@ -67,6 +65,8 @@ def _is_external(e: dict[str, Any]) -> bool:
 
 
 def _patient_text(e: dict[str, Any]) -> tuple[str, str | None]:
+    """The message's text and the image id it names (the caller keeps that id only when the image
+    was verified as this conversation's)."""
     text = str(e.get("text") or "")
     image = (e.get("metadata") or {}).get("image") or {}
     if isinstance(image, dict) and image.get("image_id"):
@@ -81,12 +81,13 @@ def _patient_text(e: dict[str, Any]) -> tuple[str, str | None]:
 
 def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> list[Message]:
     messages: list[Message] = []
+    verified = {str(i.get("image_id")) for i in slot_list(tracker, IMAGES) if isinstance(i, dict)}
     for e in session_events(tracker):
         kind = e.get("event")
         if kind == "user" and not _is_external(e):
             text, image_id = _patient_text(e)
             m = Message(at=ts_iso(e.get("timestamp")), sender="patient", text=text)
-            if image_id:
+            if image_id in verified:
                 m["image_id"] = image_id
             messages.append(m)
         elif kind == "bot":
