@@ -91,12 +91,16 @@ class Patient:
         self.settings = settings
         self.sender = f"{prefix}-{uuid.uuid4().hex[:10]}"
         self.http = httpx.Client(timeout=60)
+        # Rasa's REST channel is for tests and integrations, behind QAID_REST_TOKEN.
+        self.rest_auth = {"Authorization": f"Bearer {settings.rest_token}"} if settings.rest_token else {}
 
     def say(self, text: str, metadata: dict[str, Any] | None = None) -> str:
         body: dict[str, Any] = {"sender": self.sender, "message": text}
         if metadata is not None:
             body["metadata"] = metadata
-        r = self.http.post(f"{self.settings.rasa_url}/webhooks/rest/webhook", json=body)
+        r = self.http.post(
+            f"{self.settings.rasa_url}/webhooks/rest/webhook", json=body, headers=self.rest_auth
+        )
         r.raise_for_status()
         return "\n".join(m.get("text", "") for m in r.json())
 

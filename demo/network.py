@@ -321,7 +321,8 @@ def banner(settings: Settings) -> str:
         "Q&Aid demo network is up.",
         f"  Chat in your browser:  {settings.hub_url}/",
         f"  Chat over REST:        curl -s {settings.rasa_url}/webhooks/rest/webhook "
-        """-d '{"sender":"me","message":"hi"}'""",
+        """-H "Authorization: Bearer $QAID_REST_TOKEN" -d '{"sender":"me","message":"hi"}'""",
+        f"  Secrets (REST token, inbox token for the doctors' pages): {settings.var_dir / 'secrets.env'}",
         "  Hospitals:",
     ]
     for h in settings.hospitals:

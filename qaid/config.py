@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     # signs at upload are HMACs under it (qaid_contracts.binding). Not the data key: the bot must not
     # be able to open stored data.
     conversation_key: str = ""
+    # Rasa's REST channel (tests, integrations) requires this bearer token; the web page uses socket.io.
+    rest_token: str = ""
     # Retired data keys still accepted for reading, comma-separated (key rotation; see docs/transcripts.md).
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
@@ -191,6 +193,7 @@ class Settings(BaseSettings):
             env.ACTIONS_URL: self.actions_url,
             env.ACTIONS_TOKEN: self.actions_token,
             env.CONVERSATION_KEY: self.conversation_key,
+            env.REST_TOKEN: self.rest_token,
             env.TRACKER_DB: self.var_dir / "tracker.sqlite3",
             env.EMERGENCY_NUMBER: self.emergency_number,
             env.NEARBY_RADIUS_KM: self.nearby_radius_km,
@@ -210,6 +213,7 @@ SECRET_NAMES = (
     "webhook_secret_seed",
     "data_key",
     "conversation_key",
+    "rest_token",
     "inbox_token",
 )
 

@@ -36,6 +36,7 @@ class BotSettings:
     hub_token: str
     actions_token: str
     conversation_key: str
+    rest_token: str
     emergency_number: str
     nearby_radius_km: float
     nearby_k: int
@@ -57,6 +58,7 @@ def settings() -> BotSettings:
         hub_token=_str(env.HUB_SERVICE_TOKEN),
         actions_token=_str(env.ACTIONS_TOKEN),
         conversation_key=_str(env.CONVERSATION_KEY),
+        rest_token=_str(env.REST_TOKEN),
         emergency_number=_str(env.EMERGENCY_NUMBER),
         nearby_radius_km=_float(env.NEARBY_RADIUS_KM),
         nearby_k=int(_float(env.NEARBY_K)),

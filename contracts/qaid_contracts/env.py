@@ -16,6 +16,7 @@ __all__ = [
     "ACTIONS_URL",
     "ACTIONS_TOKEN",
     "CONVERSATION_KEY",
+    "REST_TOKEN",
     "TRACKER_DB",
     "EMERGENCY_NUMBER",
     "NEARBY_RADIUS_KM",
@@ -54,6 +55,11 @@ CONVERSATION_KEY = Var(
     "",
     "key of the conversation ids hospitals see and of the hub's image references (qaid_contracts.binding)",
 )
+REST_TOKEN = Var(
+    "QAID_REST_TOKEN",
+    "",
+    "bearer token Rasa's REST channel requires (tests and integrations; the web page uses socket.io)",
+)
 TRACKER_DB = Var("QAID_TRACKER_DB", "", "SQLite file of Rasa's tracker store (bot/endpoints.yml)")
 EMERGENCY_NUMBER = Var("QAID_EMERGENCY_NUMBER", "112", "the emergency number the bot gives")
 NEARBY_RADIUS_KM = Var("QAID_NEARBY_RADIUS_KM", 25.0, "how far a 'nearby' hospital may be")
@@ -77,6 +83,7 @@ BOT_RUNTIME: tuple[Var, ...] = (
     ACTIONS_URL,
     ACTIONS_TOKEN,
     CONVERSATION_KEY,
+    REST_TOKEN,
     TRACKER_DB,
     EMERGENCY_NUMBER,
     NEARBY_RADIUS_KM,

@@ -368,16 +368,22 @@ class Server:
 
 
 @asynccontextmanager
-async def socket_session(url: str, session_id: str) -> AsyncIterator[tuple[Any, list[str]]]:
-    """A socket.io client in session ``session_id`` (as the web page opens one) and the texts of the
-    bot messages it receives; long polling, which the bot venv's aiohttp supports."""
+async def socket_session(url: str, session_id: str | None = None) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A socket.io client asking to resume ``session_id`` (as the web page opens one) and the texts of
+    the bot messages it receives; long polling, which the bot venv's aiohttp supports. The session the
+    server confirmed (it mints one unless it issued ``session_id``) is ``client.session_id``."""
     import socketio
 
     got: list[str] = []
     client = socketio.AsyncClient()
     client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
     confirmed = asyncio.Event()
-    client.on("session_confirm", lambda _sid: confirmed.set())
+
+    def on_confirm(sid: str) -> None:
+        client.session_id = sid
+        confirmed.set()
+
+    client.on("session_confirm", on_confirm)
     await client.connect(url, socketio_path="/socket.io", transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": session_id})

@@ -36,6 +36,12 @@ else:
         Server,
     )
 
+    CONVERSATION_KEY = "conversation-key-for-channel-tests"
+
+    @pytest.fixture(autouse=True)
+    def _conversation_key(monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("QAID_CONVERSATION_KEY", CONVERSATION_KEY)
+
     def _credentials(fake: str) -> str:
         return f"""
 qaid_bot.channels.telegram.TelegramInput:
@@ -84,6 +90,7 @@ qaid_bot.channels.web.SocketIOInput:
             **os.environ,
             "QAID_HUB_URL": platforms.url,
             "QAID_HUB_SERVICE_TOKEN": "svc-test-token",
+            "QAID_CONVERSATION_KEY": CONVERSATION_KEY,
             "QAID_HIP_TIMEOUT_S": "5",
             "QAID_NEARBY_RADIUS_KM": "25",
             "QAID_INACTIVITY_S": "3600",
