@@ -18,11 +18,18 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import Image
+from qaid import deid
 from qaid.db import utcnow
-from qaid.errors import EmptyInput, TooLarge, UnsupportedType
+from qaid.errors import EmptyInput, Invalid, TooLarge, UnsupportedType
 from qaid.imaging import FORMAT_DICOM, FORMAT_JPEG, FORMAT_PNG, sniff_format
 from qaid_contracts import binding
-from qaid_contracts.errors import EMPTY_BODY, IMAGE_TOO_LARGE, UNSUPPORTED_IMAGE_TYPE
+from qaid_contracts.errors import (
+    BURNED_IN_TEXT,
+    CORRUPT_IMAGE,
+    EMPTY_BODY,
+    IMAGE_TOO_LARGE,
+    UNSUPPORTED_IMAGE_TYPE,
+)
 from qaid_contracts.limits import MAX_IMAGE_BYTES
 
 _MEDIA_TYPES = {FORMAT_PNG: "image/png", FORMAT_JPEG: "image/jpeg", FORMAT_DICOM: "application/dicom"}
@@ -43,6 +50,20 @@ def check_upload(data: bytes, limit: int = MAX_IMAGE_BYTES) -> str:
     if media_type is None:
         raise UnsupportedType(UNSUPPORTED_IMAGE_TYPE, "Only PNG, JPEG and DICOM images are accepted.")
     return media_type
+
+
+def deidentified(data: bytes, media_type: str, box: DataBox) -> bytes:
+    """What the hub keeps of an upload: a DICOM de-identified (qaid.deid; the original is never
+    stored, so it cannot leave the hub), other images as they are. Invalid for a DICOM that cannot be
+    de-identified or says its pixels carry text."""
+    if media_type != _MEDIA_TYPES[FORMAT_DICOM]:
+        return data
+    try:
+        return deid.deidentify(data, box.dicom_uid_key)
+    except deid.BurnedInText as exc:
+        raise Invalid(BURNED_IN_TEXT, f"{exc} Please send the image without it, e.g. as a PNG.") from exc
+    except deid.DeidError as exc:
+        raise Invalid(CORRUPT_IMAGE, str(exc)) from exc
 
 
 def _mb(n: int) -> str:

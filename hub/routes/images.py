@@ -37,8 +37,9 @@ async def upload(request: Request, hub: Hub) -> JSONResponse:
     media_type = images.check_upload(data, limit)
 
     def _store() -> images.StoredImage:
+        kept = images.deidentified(data, media_type, hub.box)  # before anything is stored
         with hub.sessions() as db:
-            return images.store(db, hub.box, data, media_type)
+            return images.store(db, hub.box, kept, media_type)
 
     stored = await run_in_threadpool(_store)
     # The link names the configured public origin, never the request's Host header.

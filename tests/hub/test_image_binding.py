@@ -87,3 +87,27 @@ def test_another_patients_image_gets_no_link(
     received = _deliver(hub, engine, settings, body)
     assert received["links"].get("images", {}) == {}
     assert stolen["token"] not in str(received)
+
+
+def test_a_dicom_is_stored_de_identified(hub: TestClient) -> None:
+    """What can leave the hub (to HIPs before consent, to hospitals after) is the de-identified copy."""
+    import io
+    from pathlib import Path
+
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    raw = Path(str(get_testdata_file("CT_small.dcm"))).read_bytes()
+    stored = hub.post("/api/v1/images", content=raw).json()
+    assert stored["content_type"] == "application/dicom"
+    got = hub.get(f"/api/v1/images/{stored['image_id']}", params={"token": stored["token"]}).content
+    assert b"CompressedSamples" not in got and b"JFK IMAGING" not in got
+    ds = pydicom.dcmread(io.BytesIO(got))
+    assert ds.PatientIdentityRemoved == "YES" and ds.Modality == "CT"
+
+    flagged = pydicom.dcmread(io.BytesIO(raw))
+    flagged.BurnedInAnnotation = "YES"
+    buffer = io.BytesIO()
+    flagged.save_as(buffer)
+    refused = hub.post("/api/v1/images", content=buffer.getvalue())
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "burned_in_text"
