@@ -25,7 +25,15 @@ from pathlib import Path
 
 import httpx
 
-from qaid.config import REPO_ROOT, SECRET_NAMES, Settings, ensure_secrets, get_settings
+from qaid.config import (
+    REPO_ROOT,
+    SECRET_NAMES,
+    Settings,
+    ensure_secrets,
+    get_settings,
+    lock_down,
+    private_files,
+)
 
 BOT_VENV = REPO_ROOT / ".venv-bot"
 START_TIMEOUT_S = 240.0
@@ -430,7 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run", "stop"])
     args = parser.parse_args(argv)
     settings = get_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    # Every process of the network inherits this: databases, logs and secrets are the user's only.
+    private_files()
+    lock_down(settings.var_dir)
     if args.command == "stop":
         return stop_recorded(settings)
     # Children inherit the secrets through the environment, wherever var_dir is.

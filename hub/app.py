@@ -36,7 +36,7 @@ from hub.schemas import Health, WebchatConfig
 from hub.worker import Worker, webhook_tls
 from qaid import redact
 from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
-from qaid.config import REPO_ROOT, Settings, get_settings
+from qaid.config import REPO_ROOT, Settings, get_settings, private_files
 from qaid.db import STORAGE_ERRORS, make_engine, session_factory, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES
 from qaid_contracts.limits import MAX_HUB_JSON_BYTES, MAX_IMAGE_BYTES
@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Q&Aid transcripts hub")
     parser.add_argument("--no-worker", action="store_true", help="do not run the in-process delivery worker")
     args = parser.parse_args(argv)
+    private_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
     app = create_app(settings, run_worker=not args.no_worker)

@@ -31,7 +31,7 @@ from hub.db import migrate
 from hub.outbox import Job, Outcome, RetryPolicy, claim, record_many, release_dead_leases
 from hub.retention import PurgeResult, purge
 from qaid import redact, webhooks
-from qaid.config import Settings, get_settings
+from qaid.config import Settings, get_settings, private_files
 from qaid.db import make_engine, session_factory, utcnow
 
 log = logging.getLogger("hub.worker")
@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lanes", type=int, default=2, help="concurrent claim/send/record loops")
     parser.add_argument("--per-receiver", type=int, default=4, help="connections per receiving hospital")
     args = parser.parse_args(argv)
+    private_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     redact.install()
     settings: Settings = get_settings()

@@ -29,7 +29,7 @@ from inbox import pages
 from inbox.store import InboxStore
 from qaid import redact
 from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
-from qaid.config import Settings, get_settings, webhook_secret
+from qaid.config import Settings, get_settings, private_files, webhook_secret
 from qaid.db import STORAGE_ERRORS, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES, Transcript
 from qaid.webhooks import EVENT_TYPE
@@ -245,8 +245,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Q&Aid hospital transcript inbox")
     parser.add_argument("--hospital", required=True, help="hospital id from the network config")
     args = parser.parse_args(argv)
+    private_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    if not settings.inbox_token:  # names and phone numbers must not be open to anyone on the host
+        raise SystemExit("inbox: QAID_INBOX_TOKEN is not set (the launcher generates it in var/secrets.env)")
     spec = settings.hospital(args.hospital)
     app = create_app(settings, spec.id)
     redact.serve(app, host=settings.host, port=settings.port(spec.inbox_port), log_level="info")

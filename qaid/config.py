@@ -11,6 +11,7 @@ Values come, in order of precedence, from the process environment (prefix ``QAID
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -132,8 +133,9 @@ class Settings(BaseSettings):
     # PEM file of extra certificate authorities the delivery worker trusts for hospital webhooks
     # (a hospital on a private or national PKI), on top of the public ones.
     webhook_ca_file: str = ""
-    # The reference inbox's doctor pages and JSON: open when empty (the demo), else HTTP Basic with
-    # this as the password, or Bearer (inbox.app).
+    # The reference inbox's doctor pages and JSON: HTTP Basic with this as the password, or Bearer
+    # (inbox.app). `python -m inbox` refuses to start without it; the launcher generates it. Empty is
+    # open, for the unit tests' in-process inboxes only.
     inbox_token: str = ""
 
     emergency_number: str = str(env.EMERGENCY_NUMBER.default)
@@ -235,6 +237,29 @@ def ensure_secrets(var_dir: Path) -> Path:
         path.write_text(prefix + "\n".join(lines) + "\n")
     path.chmod(0o600)
     return path
+
+
+# Databases, logs, secrets and caches hold patient data or credentials: only the service's own user
+# may read them. Every process of the platform calls this first; the launcher's children inherit it.
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """Files and directories this process creates are its user's only (0600 / 0700)."""
+    os.umask(PRIVATE_UMASK)
+
+
+def lock_down(var_dir: Path) -> None:
+    """Make an existing ``var_dir`` private: the directory and its log and database directories 0700,
+    the files directly in them 0600 (a demo directory made by an older version was 0755/0644)."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for directory in (var_dir, var_dir / "logs"):
+        if not directory.is_dir():
+            continue
+        directory.chmod(0o700)
+        for path in directory.iterdir():
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
 
 
 @lru_cache

@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
+    os.umask(0o077)  # its caches and logs are its user's only (the launcher sets the same for Rasa)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logsafe.install()
     if not settings().conversation_key:  # transcripts and image references need it
