@@ -138,8 +138,8 @@ def components(settings: Settings) -> list[Component]:
                 host,
                 "--port",
                 str(rasa_port),
-                "--cors",
-                "*",
+                "--cors",  # the page's own origin only (Rasa sends credentials-bearing CORS headers)
+                settings.hub_public_url,
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",

@@ -27,7 +27,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from inbox import pages
 from inbox.store import InboxStore
-from qaid import redact
+from qaid import headers, redact
 from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
 from qaid.config import Settings, get_settings, private_files, webhook_secret
 from qaid.db import STORAGE_ERRORS, storage_unavailable
@@ -151,6 +151,13 @@ def create_app(
             message = "The inbox needs the hospital's credentials."
             return error_response(401, "unauthorized", message, challenge)
         return await call_next(request)
+
+    # Outside the doctors-only check, so its 401 carries them too. The pages' one inline <style>
+    # by its hash; images only from the hub (capability links).
+    policy = headers.csp(
+        style=(headers.style_hash(pages.STYLE),), img=(headers.origin(settings.hub_public_url),)
+    )
+    headers.install(app, policy)
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     # from host and ports, right for the demo on one machine.
     public_hub_url: str = ""
     public_rasa_url: str = ""
+    # Proxies whose X-Forwarded-For / -Proto uvicorn believes (comma-separated addresses; "*" for any,
+    # only when the service is reachable through the proxy alone). Empty: none, the client address is
+    # the TCP peer's. uvicorn's own default trusts 127.0.0.1, so any local process could claim to be
+    # any client and escape the per-address upload limit.
+    trusted_proxies: str = ""
     # PEM file of extra certificate authorities the delivery worker trusts for hospital webhooks
     # (a hospital on a private or national PKI), on top of the public ones.
     webhook_ca_file: str = ""
@@ -143,6 +148,11 @@ class Settings(BaseSettings):
     hip_timeout_s: float = float(env.HIP_TIMEOUT_S.default)
     # Idle seconds after which a consented conversation ends and its transcript is delivered.
     inactivity_s: float = float(env.INACTIVITY_S.default)
+
+    def proxy_options(self) -> dict[str, object]:
+        """uvicorn's proxy settings from ``trusted_proxies`` (``redact.serve(..., **options)``)."""
+        trusted = self.trusted_proxies.strip()
+        return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
     def port(self, base: int) -> int:
         return base + self.port_offset

@@ -281,3 +281,28 @@ async def test_a_retry_while_the_hub_is_still_down_is_silent_and_rearms(network,
     network.hub.transcript_status = 201
     events = await ActionEndConversation().run(dispatcher, tracker, {})
     assert slot_events(events) == {"transcript_sent": True} and len(network.hub.transcripts) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("reason", ["goodbye", "inactivity"])
+async def test_a_transcript_the_hub_refuses_for_good_is_not_retried_for_ever(
+    network, dispatcher, env, reason
+):
+    """Issue 16: a 422 made the bot retry every idle period for ever. Now: told once, no reminder."""
+    env.setenv("QAID_INACTIVITY_S", "30")
+    network.hub.transcript_status = 422
+    intent = "goodbye" if reason == "goodbye" else "EXTERNAL_inactivity"
+    tracker = make_tracker("bye", intent, slots=consented_slots(), events=conversation(now=time.time() - 100))
+    events = await ActionEndConversation().run(dispatcher, tracker, {})
+    assert events == []  # no reminder: nothing retries it
+    assert (
+        "could not be sent" in texts(dispatcher)[0] and "trying again will not help" in texts(dispatcher)[0]
+    )
+    assert network.hub.transcripts == []
+
+
+def test_an_overlong_place_name_cannot_make_the_transcript_unacceptable(env):
+    """A 200+ character location name made every transcript post fail with 422."""
+    slots = consented_slots(geo={"lat": 46.77, "lon": 23.62, "name": "Cluj " * 100})
+    t = build_transcript(make_tracker(slots=slots, events=conversation()), "goodbye")
+    assert len(t["location"]["name"]) == limits.MAX_SHORT_TEXT_CHARS

@@ -31,3 +31,9 @@ DEMO_MODELS = (
     "Please note: the nearby hospitals here use demo models trained on generated images, not on real "
     "patients' scans. They are not for clinical use: take their answers as a demonstration only."
 )
+
+# The hub refused the transcript for good (e.g. it fails the schema): no endless retries.
+TRANSCRIPT_REFUSED = (
+    "I'm sorry: our conversation could not be sent to {hospitals}, and trying again will not help. "
+    "Nothing was shared. Please contact the hospital directly; in an emergency call {emergency}."
+)

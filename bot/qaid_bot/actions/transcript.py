@@ -7,6 +7,7 @@ inactivity reminder. ``transcript_sent`` guards against a second delivery; the h
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from qaid_contracts.transcript import SCHEMA_VERSION, Consent, Contact, Message,
 
 from ..clients import HubClient, ServiceError
 from ..settings import settings
+from . import texts
 from .appointment import INACTIVITY_INTENT, inactivity_reminder
 from .common import (
     CONSENSUS,
@@ -39,6 +41,10 @@ from .common import (
 )
 
 EXTERNAL_PREFIX = "EXTERNAL: "
+# Hub answers that no retry can change: the transcript itself is refused (a misconfigured token, 401,
+# can be fixed by the operator, and 408, 409 and 429 pass, so those keep retrying).
+PERMANENT = frozenset({400, 413, 415, 422})
+logger = logging.getLogger(__name__)
 
 
 def session_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -199,6 +205,16 @@ class ActionEndConversation(Action):
             async with aiohttp.ClientSession() as session:
                 await HubClient(session, cfg).post_transcript(transcript)
         except ServiceError as exc:
+            if exc.status in PERMANENT:
+                # The hub will never accept this transcript (not a passing outage): no reminder, so
+                # it is not retried every idle period for ever. The patient is told plainly (even
+                # after the inactivity timeout: the chat shows it when they come back).
+                logger.warning("the hub refused the transcript for good: %s %s", exc.status, exc.code)
+                refused = texts.TRANSCRIPT_REFUSED.format(
+                    hospitals=names(hospitals), emergency=cfg.emergency_number
+                )
+                dispatcher.utter_message(text=refused)
+                return []
             if exc.status != 409:  # 409: the hub already has it, which is what we wanted
                 # The patient may be gone for good: a reminder keeps retrying every idle period
                 # (and the next message or goodbye retries at once). Silent when nobody is there.
