@@ -21,7 +21,7 @@ import requests
 from aiohttp import web
 from utils.contract import check
 
-from qaid_contracts import errors
+from qaid_contracts import binding, errors
 from qaid_contracts.errors import ErrorDetail, ErrorResponse
 from qaid_contracts.hip import (
     Analysis,
@@ -39,6 +39,8 @@ TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 TELEGRAM_SECRET = "test-secret_token-1"
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+# The key the channel tests run the bot with (conftest sets QAID_CONVERSATION_KEY to it).
+CONVERSATION_KEY = "conversation-key-for-channel-tests"
 API_TOKEN = "rasa-api-test-token"  # the HTTP API is only used to read trackers back
 SLACK_TOKEN = "xoxb-test-slack-token"
 HUB_TOKEN = "svc-test-token"
@@ -220,14 +222,17 @@ class Platforms:
         if not (body.startswith(b"\x89PNG") or body.startswith(b"\xff\xd8\xff")):
             return _error(415, errors.UNSUPPORTED_IMAGE_TYPE, "no")
         sha = hashlib.sha256(body).hexdigest()
-        image_id = "img-" + sha[:12]
+        image_id = "img_" + sha[:32]  # content-addressed, as the hub
         self.hub_images[image_id] = body
+        sender = request.headers.get(binding.SENDER_HEADER)
+        conversation = binding.conversation_id(CONVERSATION_KEY, sender) if sender else ""
         stored = StoredImage(
             image_id=image_id,
             token="tok",
             url=f"{self.url}/api/v1/images/{image_id}?token=tok",
             sha256=sha,
             content_type="image/png" if body.startswith(b"\x89PNG") else "image/jpeg",
+            ref=binding.image_ref(CONVERSATION_KEY, image_id, conversation) if sender else None,
         )
         return _reply("hub.StoredImage", stored, 201)
 

@@ -27,6 +27,7 @@ else:
 
     from channel_fakes import (
         API_TOKEN,
+        CONVERSATION_KEY,
         SLACK_SIGNING_SECRET,
         SLACK_TOKEN,
         TELEGRAM_SECRET,
@@ -35,8 +36,6 @@ else:
         Platforms,
         Server,
     )
-
-    CONVERSATION_KEY = "conversation-key-for-channel-tests"
 
     @pytest.fixture(autouse=True)
     def _conversation_key(monkeypatch: pytest.MonkeyPatch) -> None:

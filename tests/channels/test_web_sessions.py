@@ -150,3 +150,9 @@ def binding_key() -> str:
     import os
 
     return os.environ["QAID_CONVERSATION_KEY"]
+
+
+def test_the_socket_channel_refuses_to_start_without_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QAID_CONVERSATION_KEY", "")
+    with pytest.raises(ValueError, match="QAID_CONVERSATION_KEY"):
+        SocketIOInput.from_credentials({"session_persistence": True})

@@ -157,6 +157,8 @@ class SocketIOInput(socketio.SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> socketio.SocketIOInput:
+        if not settings().conversation_key:  # sessions are minted with it: refuse to start without
+            raise ValueError("QAID_CONVERSATION_KEY is not set: the web chat cannot mint sessions")
         channel = super().from_credentials(credentials)
         assert isinstance(channel, SocketIOInput)
         channel.limit = sender_limit(credentials)
