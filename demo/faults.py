@@ -27,6 +27,7 @@ import httpx
 
 from demo.network import Component, components, is_ready, recorded_pids
 from qaid.config import REPO_ROOT, SECRET_NAMES, Settings
+from qaid_contracts import binding
 
 QUESTION = "is there a lesion?"
 
@@ -68,6 +69,11 @@ def own_network(port_offset: int, var_dir: Path, start_timeout_s: float = 300) -
             proc.kill()
 
 
+def inbox_auth(settings: Settings) -> dict[str, str]:
+    """The demo inboxes' doctor credential (the launcher generates QAID_INBOX_TOKEN)."""
+    return {"Authorization": f"Bearer {settings.inbox_token}"} if settings.inbox_token else {}
+
+
 @dataclass
 class DrillResult:
     name: str
@@ -85,18 +91,31 @@ class Patient:
         self.settings = settings
         self.sender = f"{prefix}-{uuid.uuid4().hex[:10]}"
         self.http = httpx.Client(timeout=60)
+        # Rasa's REST channel is for tests and integrations, behind QAID_REST_TOKEN.
+        self.rest_auth = {"Authorization": f"Bearer {settings.rest_token}"} if settings.rest_token else {}
 
     def say(self, text: str, metadata: dict[str, Any] | None = None) -> str:
         body: dict[str, Any] = {"sender": self.sender, "message": text}
         if metadata is not None:
             body["metadata"] = metadata
-        r = self.http.post(f"{self.settings.rasa_url}/webhooks/rest/webhook", json=body)
+        r = self.http.post(
+            f"{self.settings.rasa_url}/webhooks/rest/webhook", json=body, headers=self.rest_auth
+        )
         r.raise_for_status()
         return "\n".join(m.get("text", "") for m in r.json())
 
+    @property
+    def conversation_id(self) -> str:
+        """The id hospitals see for this conversation (a keyed hash of the sender id)."""
+        return binding.conversation_id(self.settings.conversation_key, self.sender)
+
     def share_image(self, sample: str = "brain_lesion.png") -> str:
         data = (self.settings.bundles_dir / "samples" / sample).read_bytes()
-        auth = {"Authorization": f"Bearer {self.settings.hub_service_token}"}
+        # bound to this conversation (the hub signs a reference), as the web page uploads
+        auth = {
+            "Authorization": f"Bearer {self.settings.hub_service_token}",
+            binding.SENDER_HEADER: self.sender,
+        }
         ref = self.http.post(f"{self.settings.hub_url}/api/v1/images", content=data, headers=auth)
         ref.raise_for_status()
         return self.say("/share_image", {"image": ref.json()})
@@ -228,7 +247,7 @@ def hub_killed_during_delivery(settings: Settings, conversations: int = 2) -> Dr
                 patient.say("hi")
                 patient.share_image()
                 prompt = patient.consent_and_leave()
-                expected[patient.sender] = {h.id for word, h in names.items() if word in prompt}
+                expected[patient.conversation_id] = {h.id for word, h in names.items() if word in prompt}
             finally:
                 patient.close()
         time.sleep(1.0)  # the worker picks the deliveries up; the one to the hung inbox stays in flight
@@ -250,7 +269,7 @@ def _wait_delivered(settings: Settings, expected: dict[str, set[str]], timeout_s
     want = {(h, c) for c, hs in expected.items() for h in hs}
     deadline = time.monotonic() + timeout_s
     bad = want
-    with httpx.Client(timeout=5) as client:
+    with httpx.Client(timeout=5, headers=inbox_auth(settings)) as client:
         while time.monotonic() < deadline:
             counts: dict[tuple[str, str], int] = {}
             for h in {h for h, _ in want}:

@@ -31,7 +31,9 @@ from qaid.config import (
     Settings,
     clear_settings_cache,
     ensure_secrets,
+    lock_down,
     operator_settings,
+    private_files,
 )
 
 BOT_VENV = REPO_ROOT / ".venv-bot"
@@ -137,8 +139,8 @@ def components(settings: Settings) -> list[Component]:
                 host,
                 "--port",
                 str(rasa_port),
-                "--cors",
-                "*",
+                "--cors",  # the page's own origin only (Rasa sends credentials-bearing CORS headers)
+                settings.hub_public_url,
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",
@@ -328,7 +330,8 @@ def banner(settings: Settings) -> str:
         "Q&Aid demo network is up.",
         f"  Chat in your browser:  {settings.hub_url}/",
         f"  Chat over REST:        curl -s {settings.rasa_url}/webhooks/rest/webhook "
-        """-d '{"sender":"me","message":"hi"}'""",
+        """-H "Authorization: Bearer $QAID_REST_TOKEN" -d '{"sender":"me","message":"hi"}'""",
+        f"  Secrets (REST token, inbox token for the doctors' pages): {settings.var_dir / 'secrets.env'}",
         "  Hospitals:",
     ]
     for h in settings.hospitals:
@@ -436,7 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run", "stop"])
     args = parser.parse_args(argv)
     settings = operator_settings()
+    # Every process of the network inherits this: databases, logs and secrets are the user's only.
+    private_files()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    lock_down(settings.var_dir)
     if args.command == "stop":
         return stop_recorded(settings)
     # Children inherit the secrets through the environment, wherever var_dir is.

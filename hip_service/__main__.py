@@ -14,7 +14,7 @@ from pathlib import Path
 from hip_service.bundle_loader import BundleError
 from hip_service.config import HipConfig
 from hip_service.logs import configure
-from qaid.config import get_settings
+from qaid.config import get_settings, private_files
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    private_files()
     configure(args.log_level)
     settings = get_settings()
     try:

@@ -34,9 +34,9 @@ from hub.routes import images as images_routes
 from hub.routes import transcripts as transcripts_routes
 from hub.schemas import Health, WebchatConfig
 from hub.worker import Worker, webhook_tls
-from qaid import redact
+from qaid import headers, redact
 from qaid.api_errors import ErrorResponse, error_response, install_error_handlers
-from qaid.config import REPO_ROOT, Settings, operator_settings
+from qaid.config import REPO_ROOT, Settings, operator_settings, private_files
 from qaid.db import STORAGE_ERRORS, make_engine, session_factory, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES
 from qaid_contracts.limits import MAX_HUB_JSON_BYTES, MAX_IMAGE_BYTES
@@ -46,7 +46,13 @@ log = logging.getLogger("hub")
 # The web chat page (plain HTML/JS, vendored assets: nothing to build or download at run time).
 WEBCHAT_DIR = REPO_ROOT / "webchat"
 # JSON bodies (transcripts, registrations) above this are refused before parsing.
-REQUIRED_SECRETS = ("hub_admin_token", "hub_service_token", "webhook_secret_seed", "data_key")
+REQUIRED_SECRETS = (
+    "hub_admin_token",
+    "hub_service_token",
+    "webhook_secret_seed",
+    "data_key",
+    "conversation_key",
+)
 
 
 def check_secrets(settings: Settings) -> None:
@@ -103,6 +109,7 @@ def create_app(
                 retention=timedelta(days=settings.retention_days),
                 purge_every_s=purge_every_s,
                 tls=webhook_tls(settings.webhook_ca_file),
+                conversation_key=settings.conversation_key,
             )
             task = asyncio.create_task(worker.run(stop), name="delivery-worker")
             log.info("in-process delivery worker %s started", worker.worker_id)
@@ -114,6 +121,7 @@ def create_app(
                 await task
 
     app = FastAPI(title="Q&Aid transcripts hub", version="1", lifespan=lifespan)
+    rasa_url = (settings.public_rasa_url or settings.rasa_url).rstrip("/")
     app.state.hub = hub
     metrics = HubMetrics(hub.sessions)
     app.state.image_limit = image_limit
@@ -154,15 +162,10 @@ def create_app(
         return FileResponse(WEBCHAT_DIR / "index.html", media_type="text/html")
 
     @app.get("/api/v1/webchat-config", response_model=WebchatConfig)
-    def webchat_config(request: Request) -> WebchatConfig:
-        """Where the page finds Rasa: the host the browser used, Rasa's port from the one config."""
-        host = request.url.hostname or settings.host
-        rasa_url = (
-            settings.public_rasa_url or f"{request.url.scheme}://{host}:{settings.port(settings.rasa_port)}"
-        )
-        return WebchatConfig(
-            rasa_url=rasa_url.rstrip("/"), socket_path="/socket.io/", max_image_bytes=image_limit
-        )
+    def webchat_config() -> WebchatConfig:
+        """Where the page finds Rasa: the configured address, never one built from the Host header
+        (a forged Host would send the patient's chat to another server)."""
+        return WebchatConfig(rasa_url=rasa_url, socket_path="/socket.io/", max_image_bytes=image_limit)
 
     app.mount("/webchat", StaticFiles(directory=WEBCHAT_DIR), name="webchat")
 
@@ -175,6 +178,9 @@ def create_app(
         """Prometheus metrics (docs/operations.md): counts and latencies only, no patient data."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    rasa_origin = headers.origin(rasa_url)
+    ws_origin = rasa_origin.replace("http", "ws", 1)  # http -> ws, https -> wss
+    headers.install(app, headers.csp(connect=(rasa_origin, ws_origin)))
     # Outermost, so it also counts what the other middlewares refuse (413, 429).
     app.middleware("http")(metrics.middleware)
 
@@ -212,11 +218,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Q&Aid transcripts hub")
     parser.add_argument("--no-worker", action="store_true", help="do not run the in-process delivery worker")
     args = parser.parse_args(argv)
+    private_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = operator_settings()
     app = create_app(settings, run_worker=not args.no_worker)
     # Access-log lines carry image capability tokens and the patient's coordinates: redacted.
-    redact.serve(app, host=settings.host, port=settings.port(settings.hub_port), log_level="info")
+    port = settings.port(settings.hub_port)
+    redact.serve(app, host=settings.host, port=port, log_level="info", **settings.proxy_options())
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ class DataBox:
         )
         self._token_keys = [_derive(k, "qaid/transcripts/image-token/v1") for k in keys]
         self._token_key = self._token_keys[0]
+        # Keys the replacement UIDs of de-identified DICOMs (qaid.deid): same original, same new UID.
+        self.dicom_uid_key = _derive(data_key, "qaid/dicom-uid/v1")
         self.key_count = len(keys)
 
     def rotate(self, token: bytes) -> bytes:

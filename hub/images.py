@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,10 +18,18 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import Image
+from qaid import deid
 from qaid.db import utcnow
-from qaid.errors import EmptyInput, TooLarge, UnsupportedType
+from qaid.errors import EmptyInput, Invalid, TooLarge, UnsupportedType
 from qaid.imaging import FORMAT_DICOM, FORMAT_JPEG, FORMAT_PNG, sniff_format
-from qaid_contracts.errors import EMPTY_BODY, IMAGE_TOO_LARGE, UNSUPPORTED_IMAGE_TYPE
+from qaid_contracts import binding
+from qaid_contracts.errors import (
+    BURNED_IN_TEXT,
+    CORRUPT_IMAGE,
+    EMPTY_BODY,
+    IMAGE_TOO_LARGE,
+    UNSUPPORTED_IMAGE_TYPE,
+)
 from qaid_contracts.limits import MAX_IMAGE_BYTES
 
 _MEDIA_TYPES = {FORMAT_PNG: "image/png", FORMAT_JPEG: "image/jpeg", FORMAT_DICOM: "application/dicom"}
@@ -41,6 +50,20 @@ def check_upload(data: bytes, limit: int = MAX_IMAGE_BYTES) -> str:
     if media_type is None:
         raise UnsupportedType(UNSUPPORTED_IMAGE_TYPE, "Only PNG, JPEG and DICOM images are accepted.")
     return media_type
+
+
+def deidentified(data: bytes, media_type: str, box: DataBox) -> bytes:
+    """What the hub keeps of an upload: a DICOM de-identified (qaid.deid; the original is never
+    stored, so it cannot leave the hub), other images as they are. Invalid for a DICOM that cannot be
+    de-identified or says its pixels carry text."""
+    if media_type != _MEDIA_TYPES[FORMAT_DICOM]:
+        return data
+    try:
+        return deid.deidentify(data, box.dicom_uid_key)
+    except deid.BurnedInText as exc:
+        raise Invalid(BURNED_IN_TEXT, f"{exc} Please send the image without it, e.g. as a PNG.") from exc
+    except deid.DeidError as exc:
+        raise Invalid(CORRUPT_IMAGE, str(exc)) from exc
 
 
 def _mb(n: int) -> str:
@@ -85,10 +108,30 @@ def load(db: Session, box: DataBox, image_id: str) -> tuple[bytes, str] | None:
     return box.open(row.data_enc), row.content_type
 
 
+def linkable(db: Session, conversation_key: str, transcript: dict[str, Any]) -> set[str]:
+    """The ids of the transcript's images a delivery may link: each must carry the reference the hub
+    issued for this transcript's conversation at upload, exist, and have the sha256 the transcript
+    states. Anything else (another patient's image id, a forged or missing reference) gets no
+    capability link, so the hospitals cannot fetch it."""
+    conversation = binding.conversation_of(str(transcript.get("conversation_id") or ""))
+    claimed = {
+        str(i.get("image_id")): str(i.get("sha256"))
+        for i in transcript.get("images") or []
+        if isinstance(i, dict)
+        and binding.check_image_ref(conversation_key, i.get("image_id"), conversation, i.get("ref"))
+    }
+    if not claimed:
+        return set()
+    rows = db.execute(select(Image.id, Image.sha256).where(Image.id.in_(claimed)))
+    return {image_id for image_id, digest in rows if claimed[image_id] == digest}
+
+
 def image_url(base_url: str, box: DataBox, image_id: str) -> str:
     """The capability URL of an image on the hub at ``base_url``."""
     return f"{base_url.rstrip('/')}/api/v1/images/{image_id}?token={box.image_token(image_id)}"
 
 
-def image_urls(base_url: str, box: DataBox, transcript: dict) -> dict[str, str]:
-    return {i["image_id"]: image_url(base_url, box, i["image_id"]) for i in transcript.get("images", [])}
+def image_urls(base_url: str, box: DataBox, transcript: dict[str, Any], linked: set[str]) -> dict[str, str]:
+    """Capability links of the transcript's images that are in ``linked`` (see :func:`linkable`)."""
+    ids = [i["image_id"] for i in transcript.get("images", []) if i["image_id"] in linked]
+    return {image_id: image_url(base_url, box, image_id) for image_id in ids}

@@ -101,6 +101,10 @@ class StoredImage(BaseModel):
     url: str
     sha256: str
     content_type: str
+    ref: str | None = Field(
+        description="the image's reference for the conversation named in X-Qaid-Sender "
+        "(qaid_contracts.binding); null when the upload named none"
+    )
 
 
 class DeliveryBrief(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -30,7 +31,7 @@ from hub.db import migrate
 from hub.outbox import Job, Outcome, RetryPolicy, claim, record_many, release_dead_leases
 from hub.retention import PurgeResult, purge
 from qaid import redact, webhooks
-from qaid.config import Settings, operator_settings
+from qaid.config import Settings, operator_settings, private_files
 from qaid.db import make_engine, session_factory, utcnow
 
 log = logging.getLogger("hub.worker")
@@ -83,6 +84,7 @@ class Worker:
         purge_every_s: float = 3600.0,
         tls: ssl.SSLContext | None = None,
         per_receiver: int = 4,
+        conversation_key: str = "",
     ):
         self.sessions = session_factory(engine)
         self.box = box
@@ -108,6 +110,9 @@ class Worker:
         # connections and queue, per request) stays small — one 40-connection pool cost 6 ms of
         # CPU per delivery against 1.6 ms for pools of 4 (bench/transcripts_delivery.py).
         self.per_receiver = max(1, per_receiver)
+        # Image links go only to images whose reference verifies under this key (hub.images.linkable);
+        # without a key no image is linked.
+        self.conversation_key = conversation_key
 
     def _client(self) -> Clients:
         # No redirects (a 3xx is a failure, not an invitation to post patient data elsewhere) and
@@ -122,17 +127,24 @@ class Worker:
 
         return Clients(make)
 
-    def _image_url(self, image_id: str) -> str:
-        return images.image_url(self.public_url or "", self.box, image_id)
+    def _linkable(self, transcript_body: bytes) -> set[str]:
+        with self.sessions() as db:
+            return images.linkable(db, self.conversation_key, json.loads(transcript_body))
+
+    async def _image_links(self, job: Job) -> Callable[[str], str | None] | None:
+        """The capability-link maker for this delivery: only for the images bound to its conversation."""
+        if not self.public_url:
+            return None
+        linked = await asyncio.to_thread(self._linkable, job.transcript_body)
+        base = self.public_url
+        return lambda image_id: images.image_url(base, self.box, image_id) if image_id in linked else None
 
     async def _send(self, clients: Clients, job: Job) -> Outcome:
         started, t0 = utcnow(), time.monotonic()
         code: int | None = None
         error: str | None = None
         try:
-            body = webhooks.payload(
-                job.transcript_body, job.event_time, self._image_url if self.public_url else None
-            )
+            body = webhooks.payload(job.transcript_body, job.event_time, await self._image_links(job))
             headers = webhooks.headers(job.delivery_id, job.secrets, body)
             headers["user-agent"] = "qaid-transcripts-hub/1"
             resp = await clients.get(job.hospital_id).post(job.url, content=body, headers=headers)
@@ -219,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lanes", type=int, default=2, help="concurrent claim/send/record loops")
     parser.add_argument("--per-receiver", type=int, default=4, help="connections per receiving hospital")
     args = parser.parse_args(argv)
+    private_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     redact.install()
     settings: Settings = operator_settings()
@@ -234,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         public_url=settings.hub_public_url,
         retention=timedelta(days=settings.retention_days),
         tls=webhook_tls(settings.webhook_ca_file),
+        conversation_key=settings.conversation_key,
     )
     db_url = engine.url.render_as_string(hide_password=True)
     log.info("worker %s delivering from %s", worker.worker_id, db_url)

@@ -29,9 +29,9 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from inbox import pages
 from inbox.store import InboxStore
-from qaid import redact
+from qaid import headers, redact
 from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
-from qaid.config import HospitalSpec, Settings, get_settings, webhook_secret
+from qaid.config import HospitalSpec, Settings, get_settings, private_files, webhook_secret
 from qaid.db import STORAGE_ERRORS, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES, Transcript
 from qaid.webhooks import EVENT_TYPE, TEST_EVENT_TYPE, check_secret
@@ -189,6 +189,13 @@ def create_app(
             return error_response(401, "unauthorized", message, challenge)
         return await call_next(request)
 
+    # Outside the doctors-only check, so its 401 carries them too. The pages' one inline <style>
+    # by its hash; images only from the hub (capability links).
+    policy = headers.csp(
+        style=(headers.style_hash(pages.STYLE),), img=(headers.origin(settings.hub_public_url),)
+    )
+    headers.install(app, policy)
+
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok", "service": "inbox", "hospital": spec.id}
@@ -287,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m inbox",
         description="Q&Aid hospital transcript inbox. Secrets come from the environment, never from "
         "the command line: QAID_INBOX_SECRETS (the whsec_ signing secret(s) you registered with the "
-        "hub) and QAID_INBOX_TOKEN (the doctors' password for the pages; empty: open).",
+        "hub) and QAID_INBOX_TOKEN (the doctors' password for the pages; required).",
     )
     parser.add_argument("--hospital", required=True, help="your hospital id, as registered with the hub")
     parser.add_argument("--name", help="display name (required unless the id is a demo hospital)")
@@ -295,7 +302,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", help="bind address (default: QAID_HOST, 127.0.0.1)")
     parser.add_argument("--db", type=Path, help="SQLite file (default: <QAID_VAR_DIR>/inbox-<id>.sqlite3)")
     args = parser.parse_args(argv)
+    private_files()
     settings = get_settings()
+    if not settings.inbox_token:  # names and phone numbers must not be open to anyone on the host
+        parser.error("QAID_INBOX_TOKEN is not set: the doctors' password for the pages (the hospital kit and "
+                     "the demo launcher generate one)")  # fmt: skip
     demo = _demo_spec(settings, args.hospital)
     if args.port is None and demo is None:
         parser.error(f"{args.hospital!r} is not a demo hospital: give --name and --port")

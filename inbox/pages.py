@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-_STYLE = """
+STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2733}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde3ea;padding:.4rem;text-align:left}
 .urgent{background:#c62828;color:#fff;padding:.1rem .4rem;border-radius:.3rem}
@@ -28,7 +28,7 @@ def _e(value: Any) -> str:
 def _page(title: str, body: str) -> str:
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
-        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+        f"<style>{STYLE}</style></head><body>{body}</body></html>"
     )
 
 

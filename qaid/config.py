@@ -20,6 +20,7 @@ naming the setting instead of silently using the operator's.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -118,6 +119,12 @@ class Settings(BaseSettings):
     hip_token: str = ""
     webhook_secret_seed: str = ""
     data_key: str = ""
+    # Shared with the bot runtime: the conversation ids hospitals see and the image references the hub
+    # signs at upload are HMACs under it (qaid_contracts.binding). Not the data key: the bot must not
+    # be able to open stored data.
+    conversation_key: str = ""
+    # Rasa's REST channel (tests, integrations) requires this bearer token; the web page uses socket.io.
+    rest_token: str = ""
     # Retired data keys still accepted for reading, comma-separated (key rotation; see docs/transcripts.md).
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
@@ -132,11 +139,17 @@ class Settings(BaseSettings):
     # from host and ports, right for the demo on one machine.
     public_hub_url: str = ""
     public_rasa_url: str = ""
+    # Proxies whose X-Forwarded-For / -Proto uvicorn believes (comma-separated addresses; "*" for any,
+    # only when the service is reachable through the proxy alone). Empty: none, the client address is
+    # the TCP peer's. uvicorn's own default trusts 127.0.0.1, so any local process could claim to be
+    # any client and escape the per-address upload limit.
+    trusted_proxies: str = ""
     # PEM file of extra certificate authorities the delivery worker trusts for hospital webhooks
     # (a hospital on a private or national PKI), on top of the public ones.
     webhook_ca_file: str = ""
-    # The reference inbox's doctor pages and JSON: open when empty (the demo), else HTTP Basic with
-    # this as the password, or Bearer (inbox.app).
+    # The reference inbox's doctor pages and JSON: HTTP Basic with this as the password, or Bearer
+    # (inbox.app). `python -m inbox` refuses to start without it; the launcher generates it. Empty is
+    # open, for the unit tests' in-process inboxes only.
     inbox_token: str = ""
     # The reference inbox's Standard Webhooks signing secrets, comma-separated, newest first (several
     # while a rotation overlaps): the ones the hospital registered with the hub. Empty for a demo
@@ -148,6 +161,11 @@ class Settings(BaseSettings):
     hip_timeout_s: float = float(env.HIP_TIMEOUT_S.default)
     # Idle seconds after which a consented conversation ends and its transcript is delivered.
     inactivity_s: float = float(env.INACTIVITY_S.default)
+
+    def proxy_options(self) -> dict[str, object]:
+        """uvicorn's proxy settings from ``trusted_proxies`` (``redact.serve(..., **options)``)."""
+        trusted = self.trusted_proxies.strip()
+        return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
     def port(self, base: int) -> int:
         return base + self.port_offset
@@ -199,6 +217,8 @@ class Settings(BaseSettings):
             env.HUB_SERVICE_TOKEN: self.hub_service_token,
             env.ACTIONS_URL: self.actions_url,
             env.ACTIONS_TOKEN: self.actions_token,
+            env.CONVERSATION_KEY: self.conversation_key,
+            env.REST_TOKEN: self.rest_token,
             env.TRACKER_DB: self.var_dir / "tracker.sqlite3",
             env.EMERGENCY_NUMBER: self.emergency_number,
             env.NEARBY_RADIUS_KM: self.nearby_radius_km,
@@ -223,6 +243,9 @@ SECRET_NAMES = (
     "hip_token",
     "webhook_secret_seed",
     "data_key",
+    "conversation_key",
+    "rest_token",
+    "inbox_token",
 )
 
 
@@ -243,6 +266,29 @@ def ensure_secrets(var_dir: Path) -> Path:
         path.write_text(prefix + "\n".join(lines) + "\n")
     path.chmod(0o600)
     return path
+
+
+# Databases, logs, secrets and caches hold patient data or credentials: only the service's own user
+# may read them. Every process of the platform calls this first; the launcher's children inherit it.
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """Files and directories this process creates are its user's only (0600 / 0700)."""
+    os.umask(PRIVATE_UMASK)
+
+
+def lock_down(var_dir: Path) -> None:
+    """Make an existing ``var_dir`` private: the directory and its log and database directories 0700,
+    the files directly in them 0600 (a demo directory made by an older version was 0755/0644)."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for directory in (var_dir, var_dir / "logs"):
+        if not directory.is_dir():
+            continue
+        directory.chmod(0o700)
+        for path in directory.iterdir():
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
 
 
 @lru_cache

@@ -211,6 +211,11 @@ def _check_inflated_size(data: bytes, max_bytes: int) -> None:
         )
 
 
+def check_dicom_inflation(data: bytes, max_bytes: int) -> None:
+    """ImageError (413) when a deflated DICOM inflates past ``max_bytes`` (see ``_check_inflated_size``)."""
+    _check_inflated_size(data, max_bytes)
+
+
 def _check_first_frame(ds: Dataset, rows: int, cols: int, frames: int) -> None:
     """A JPEG or JPEG 2000 frame declares its own size, and that is what its decoder allocates: a few
     bytes inside a 16 x 16 DICOM can declare 65535 x 65535 pixels. It must be Columns x Rows."""

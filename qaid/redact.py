@@ -54,6 +54,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # Telegram bot tokens (they are part of every Bot API URL) and Slack tokens
     (re.compile(r"\bbot\d{5,}:[A-Za-z0-9_-]{20,}"), f"bot{MASK}"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{8,}"), MASK),
+    # the hub's image ids (a content hash: it identifies one patient's image across logs and links)
+    (re.compile(r"\bimg_[0-9a-f]{32}\b"), f"img_{MASK}"),
     # e-mail addresses
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), "[email]"),
     # phone numbers: international (+40 721 234 567) or a national trunk-0 form (0721 234 567).

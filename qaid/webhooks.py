@@ -57,10 +57,11 @@ def test_payload(hospital_id: str, nonce: str, event_time: datetime | None = Non
 
 
 def payload(
-    transcript_body: bytes, event_time: datetime, image_url: Callable[[str], str] | None = None
+    transcript_body: bytes, event_time: datetime, image_url: Callable[[str], str | None] | None = None
 ) -> bytes:
     """The event body; with ``image_url``, ``links.images`` maps each image id to its capability URL
-    on the hub (outside ``data``, which stays exactly the versioned transcript schema).
+    on the hub (outside ``data``, which stays exactly the versioned transcript schema); an image for
+    which ``image_url`` gives None (not bound to this conversation) gets no link.
 
     The stored transcript is already compact UTF-8 JSON, so it is spliced in as is, never dumped
     again, and the result is the same bytes on every retry. With ``image_url`` the body is parsed
@@ -71,8 +72,9 @@ def payload(
     out += b',"data":' + transcript_body.strip()
     if image_url is not None:
         found = json.loads(transcript_body).get("images") or []
+        urls = {i["image_id"]: image_url(i["image_id"]) for i in found}
         if found:
-            links = {"images": {i["image_id"]: image_url(i["image_id"]) for i in found}}
+            links = {"images": {image_id: url for image_id, url in urls.items() if url is not None}}
             out += b',"links":' + json.dumps(links, separators=(",", ":"), ensure_ascii=False).encode()
     return out + b"}"
 

@@ -468,6 +468,10 @@ function uploadImage(file) {
     showError("Please wait until the current image has been sent.");
     return;
   }
+  if (!state.session_id) {
+    showError("Still connecting to Q&Aid — please attach the image again in a moment.");
+    return;
+  }
   clearError();
   if (file.size === 0) {
     showError("That file is empty.");
@@ -499,6 +503,9 @@ function uploadImage(file) {
   const xhr = up.xhr;
   xhr.open("POST", UPLOAD_URL);
   xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+  // The hub binds the image to this conversation (a reference only the bot can check), so the image
+  // can be attached to this conversation and no other. Without a session yet, it cannot be attached.
+  if (state.session_id) xhr.setRequestHeader("X-Qaid-Sender", state.session_id);
   xhr.setRequestHeader("Accept", "application/json");
   xhr.timeout = 120000;
   xhr.upload.addEventListener("progress", (e) => {

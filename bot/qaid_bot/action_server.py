@@ -28,6 +28,11 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from qaid_contracts import env
+
+from . import logsafe
+from .settings import settings
+
 logger = logging.getLogger("qaid_bot.action_server")
 
 TOKEN_ENV = "QAID_ACTIONS_TOKEN"
@@ -78,7 +83,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
+    os.umask(0o077)  # its caches and logs are its user's only (the launcher sets the same for Rasa)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logsafe.install()
+    if not settings().conversation_key:  # transcripts and image references need it
+        raise SystemExit(f"action_server: {env.CONVERSATION_KEY.name} is not set")
     try:
         app = secure_app(args.actions, os.environ.get(TOKEN_ENV, ""))
     except ValueError as exc:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
@@ -17,9 +19,10 @@ from urllib.parse import urljoin
 
 import aiohttp
 
-from qaid_contracts import errors, paths
+from qaid_contracts import binding, errors, paths
 from qaid_contracts.hip import Analysis, Capabilities, ImageCreated, Segmentation, VqaAnswer, VqaQuestion
 from qaid_contracts.hub import NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
+from qaid_contracts.limits import MAX_IMAGE_BYTES
 from qaid_contracts.transcript import Transcript
 
 from .settings import BotSettings
@@ -35,6 +38,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_IMAGE_ID = re.compile(binding.IMAGE_ID_PATTERN)
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # the hub's capability tokens (url-safe base64)
 
 HUB_TIMEOUT_S = 3.0
 TRANSCRIPT_TIMEOUT_S = 10.0
@@ -78,6 +84,19 @@ async def _request(
         raise ServiceError(0, errors.UNREACHABLE, repr(exc)) from exc
 
 
+async def _read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, refused (413) as soon as it is declared or read past ``limit`` bytes."""
+    if resp.content_length is not None and resp.content_length > limit:
+        raise ServiceError(413, errors.IMAGE_TOO_LARGE, "the image is larger than the limit")
+    chunks, size = [], 0
+    async for chunk in resp.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise ServiceError(413, errors.IMAGE_TOO_LARGE, "the image is larger than the limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class HubClient:
     def __init__(self, session: aiohttp.ClientSession, cfg: BotSettings) -> None:
         self.session = session
@@ -111,16 +130,41 @@ class HubClient:
         )
         return list(data["hospitals"])  # nearest first
 
-    async def fetch_image(self, url: str) -> bytes:
-        data = await _request(self.session, "GET", self.absolute(url), timeout=HUB_TIMEOUT_S)
-        if not isinstance(data, (bytes, bytearray)):
-            raise ServiceError(502, "not_an_image", "the hub answered JSON for an image url")
-        return bytes(data)
+    async def fetch_image(self, image_id: str, token: str, limit: int = MAX_IMAGE_BYTES) -> bytes:
+        """The bytes of the hub's image ``image_id``, from the configured hub only.
+
+        The URL is built here from the hub's configured origin, never taken from a message (a client
+        could name any host). Redirects are not followed, the body is refused once it passes
+        ``limit`` while streaming, and the bytes must hash to the content-addressed id.
+        """
+        if not _IMAGE_ID.match(image_id) or not _TOKEN.match(token):
+            raise ServiceError(400, errors.INVALID_IMAGE_TOKEN, "not a hub image reference")
+        url = f"{self.cfg.hub_url}{paths.HUB_IMAGES}/{image_id}"
+        timeout = aiohttp.ClientTimeout(total=HUB_TIMEOUT_S)
+        try:
+            async with self.session.get(
+                url, params={"token": token}, allow_redirects=False, timeout=timeout
+            ) as resp:
+                await _raise_for(resp)
+                if resp.status != 200:  # a 3xx: the hub never redirects an image
+                    raise ServiceError(502, "not_an_image", f"the hub answered {resp.status}")
+                data = await _read_capped(resp, limit)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise ServiceError(0, errors.UNREACHABLE, repr(exc)) from exc
+        if "img_" + hashlib.sha256(data).hexdigest()[:32] != image_id:
+            raise ServiceError(502, "image_mismatch", "the bytes do not match the image id")
+        return data
 
     async def upload_image(
-        self, data: bytes, content_type: str = "application/octet-stream", timeout: float = HUB_TIMEOUT_S
+        self,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        timeout: float = HUB_TIMEOUT_S,
+        sender: str | None = None,
     ) -> StoredImage:
-        """Store an image on the hub (a segmentation overlay, a channel's photo)."""
+        """Store an image on the hub (a segmentation overlay, a channel's photo); with ``sender`` the
+        hub binds it to that conversation (its ``ref``), so it can be attached to its transcript."""
+        bind = {binding.SENDER_HEADER: sender} if sender else {}
         stored = await _request(
             self.session,
             "POST",
@@ -128,7 +172,7 @@ class HubClient:
             data=data,
             # With the service token: the hub limits anonymous (web chat) uploads per address, and
             # every image the bot stores would otherwise count against one address, the bot's own.
-            headers={**self._auth, "Content-Type": content_type},
+            headers={**self._auth, **bind, "Content-Type": content_type},
             timeout=timeout,
         )
         return cast(StoredImage, stored)

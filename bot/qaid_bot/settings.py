@@ -35,6 +35,8 @@ class BotSettings:
     hub_url: str
     hub_token: str
     actions_token: str
+    conversation_key: str
+    rest_token: str
     emergency_number: str
     nearby_radius_km: float
     nearby_k: int
@@ -55,6 +57,8 @@ def settings() -> BotSettings:
         hub_url=_str(env.HUB_URL).rstrip("/"),
         hub_token=_str(env.HUB_SERVICE_TOKEN),
         actions_token=_str(env.ACTIONS_TOKEN),
+        conversation_key=_str(env.CONVERSATION_KEY),
+        rest_token=_str(env.REST_TOKEN),
         emergency_number=_str(env.EMERGENCY_NUMBER),
         nearby_radius_km=_float(env.NEARBY_RADIUS_KM),
         nearby_k=int(_float(env.NEARBY_K)),

@@ -15,6 +15,8 @@ __all__ = [
     "HUB_SERVICE_TOKEN",
     "ACTIONS_URL",
     "ACTIONS_TOKEN",
+    "CONVERSATION_KEY",
+    "REST_TOKEN",
     "TRACKER_DB",
     "EMERGENCY_NUMBER",
     "NEARBY_RADIUS_KM",
@@ -48,6 +50,16 @@ HUB_URL = Var("QAID_HUB_URL", "http://127.0.0.1:8000", "the hub's base URL as th
 HUB_SERVICE_TOKEN = Var("QAID_HUB_SERVICE_TOKEN", "", "the bot's bearer token for the hub's service routes")
 ACTIONS_URL = Var("QAID_ACTIONS_URL", "http://127.0.0.1:5055/webhook", "where Rasa calls the action server")
 ACTIONS_TOKEN = Var("QAID_ACTIONS_TOKEN", "", "bearer token Rasa sends and the action server requires")
+CONVERSATION_KEY = Var(
+    "QAID_CONVERSATION_KEY",
+    "",
+    "key of the conversation ids hospitals see and of the hub's image references (qaid_contracts.binding)",
+)
+REST_TOKEN = Var(
+    "QAID_REST_TOKEN",
+    "",
+    "bearer token Rasa's REST channel requires (tests and integrations; the web page uses socket.io)",
+)
 TRACKER_DB = Var("QAID_TRACKER_DB", "", "SQLite file of Rasa's tracker store (bot/endpoints.yml)")
 EMERGENCY_NUMBER = Var("QAID_EMERGENCY_NUMBER", "112", "the emergency number the bot gives")
 NEARBY_RADIUS_KM = Var("QAID_NEARBY_RADIUS_KM", 25.0, "how far a 'nearby' hospital may be")
@@ -70,6 +82,8 @@ BOT_RUNTIME: tuple[Var, ...] = (
     HUB_SERVICE_TOKEN,
     ACTIONS_URL,
     ACTIONS_TOKEN,
+    CONVERSATION_KEY,
+    REST_TOKEN,
     TRACKER_DB,
     EMERGENCY_NUMBER,
     NEARBY_RADIUS_KM,

@@ -34,6 +34,7 @@ __all__ = [
     "IMAGE_TOO_LARGE",
     "UNSUPPORTED_IMAGE_TYPE",
     "CORRUPT_IMAGE",
+    "BURNED_IN_TEXT",
     "IMAGE_TOO_MANY_PIXELS",
     "INVALID_IMAGE_TOKEN",
     "TASK_NOT_OFFERED",
@@ -114,6 +115,7 @@ IMAGE_TOO_LARGE = "image_too_large"  # 413: over limits.MAX_IMAGE_BYTES
 IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"  # 413: over limits.MAX_IMAGE_PIXELS
 UNSUPPORTED_IMAGE_TYPE = "unsupported_image_type"  # 415 from the hub: not PNG, JPEG or DICOM
 CORRUPT_IMAGE = "corrupt_image"  # 422: the bytes claim an image type but do not decode
+BURNED_IN_TEXT = "burned_in_text"  # 422 from the hub: a DICOM says text is burned into its pixels
 INVALID_IMAGE_TOKEN = "invalid_image_token"  # 403
 # HIP tasks and bundles.
 TASK_NOT_OFFERED = "task_not_offered"  # 409: this HIP does not offer the task for this kind of image

@@ -57,6 +57,8 @@ class StoredImage(TypedDict):
     url: str
     sha256: str
     content_type: str
+    # Binds the image to the uploading conversation (qaid_contracts.binding); None without X-Qaid-Sender.
+    ref: str | None
 
 
 class DeliveryBrief(TypedDict):

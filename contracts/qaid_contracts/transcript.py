@@ -52,9 +52,15 @@ class Message(_MessageRequired, total=False):
     image_id: str | None
 
 
-class ImageRef(TypedDict):
+class _ImageRefRequired(TypedDict):
     image_id: str
     sha256: str
+
+
+class ImageRef(_ImageRefRequired, total=False):
+    # The hub's reference binding the image to this conversation (qaid_contracts.binding): an image
+    # without a valid one is not linked into deliveries.
+    ref: str | None
 
 
 class _FindingRequired(TypedDict):

@@ -12,6 +12,7 @@ from hub import images
 from hub.context import Hub
 from hub.schemas import StoredImage
 from qaid.api_errors import ApiError, error_responses, read_limited_body
+from qaid_contracts import binding
 from qaid_contracts.errors import IMAGE_NOT_FOUND, IMAGE_TOO_LARGE, INVALID_IMAGE_TOKEN
 
 router = APIRouter(prefix="/api/v1/images", tags=["images"], responses=error_responses(403))
@@ -36,18 +37,25 @@ async def upload(request: Request, hub: Hub) -> JSONResponse:
     media_type = images.check_upload(data, limit)
 
     def _store() -> images.StoredImage:
+        kept = images.deidentified(data, media_type, hub.box)  # before anything is stored
         with hub.sessions() as db:
-            return images.store(db, hub.box, data, media_type)
+            return images.store(db, hub.box, kept, media_type)
 
     stored = await run_in_threadpool(_store)
-    token = hub.box.image_token(stored.image_id)
-    url = f"{str(request.base_url).rstrip('/')}/api/v1/images/{stored.image_id}?token={token}"
+    # The link names the configured public origin, never the request's Host header.
+    url = images.image_url(hub.settings.hub_public_url, hub.box, stored.image_id)
+    sender = request.headers.get(binding.SENDER_HEADER, "")
+    ref = None
+    if sender:  # bound to the uploading conversation: only that conversation can attach it
+        conversation = binding.conversation_id(hub.settings.conversation_key, sender)
+        ref = binding.image_ref(hub.settings.conversation_key, stored.image_id, conversation)
     body = StoredImage(
         image_id=stored.image_id,
-        token=token,
+        token=hub.box.image_token(stored.image_id),
         url=url,
         sha256=stored.sha256,
         content_type=stored.content_type,
+        ref=ref,
     )
     return JSONResponse(body.model_dump(), status_code=201 if stored.created else 200)
 

@@ -87,7 +87,9 @@ def get_transcript(
         from qaid.transcript import fhir  # the renderers load on first use: the hub starts faster
 
         names = {hid: name for hid, name in db.execute(select(Hospital.id, Hospital.name))}
-        urls = images.image_urls(str(request.base_url), hub.box, data)
+        # Links only to images bound to this conversation, on the configured origin (not the Host header).
+        linked = images.linkable(db, hub.settings.conversation_key, data)
+        urls = images.image_urls(hub.settings.hub_public_url, hub.box, data, linked)
         body = fhir.bundle(data, hospital_names=names, image_urls=urls)
         return JSONResponse(body, media_type="application/fhir+json")
     if format == "pdf":

@@ -66,6 +66,8 @@ class Message(_Model):
 class ImageRef(_Model):
     image_id: str = Id
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # The hub checks it when delivering (hub.images.linkable); an image without a valid one gets no link.
+    ref: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
 class Finding(_Model):

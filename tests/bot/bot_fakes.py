@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from utils.contract import check
 
-from qaid_contracts import errors
+from qaid_contracts import binding, errors
 from qaid_contracts.errors import ErrorDetail, ErrorResponse
 from qaid_contracts.hip import (
     Analysis,
@@ -47,6 +48,14 @@ from qaid_contracts.vocabulary import Side
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
+# The hub's content-addressed id of PNG, and the conversation key the bot tests run with.
+IMAGE_ID = "img_" + hashlib.sha256(PNG).hexdigest()[:32]
+CONVERSATION_KEY = "conversation-key-for-tests"
+
+
+def image_ref(image_id: str = IMAGE_ID, sender: str = "conv-1") -> str:
+    """The reference the hub issues for ``image_id`` uploaded by the conversation of ``sender``."""
+    return binding.image_ref(CONVERSATION_KEY, image_id, binding.conversation_id(CONVERSATION_KEY, sender))
 
 
 def reply(schema: str, body: Any, status: int = 200) -> web.Response:
@@ -274,6 +283,9 @@ class FakeHub:
     # what the directory claims a hospital offers, when it differs from its HIP
     directory_offers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     url: str = ""
+    # what GET /api/v1/images/{id} answers (a test swaps it for other bytes), and the ids asked for
+    image_bytes: bytes = PNG
+    image_fetches: list[str] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -303,7 +315,8 @@ class FakeHub:
         async def image(request: web.Request) -> web.Response:
             if request.query.get("token") != "t0k":
                 raise fail(403, errors.INVALID_IMAGE_TOKEN)
-            return web.Response(body=PNG, content_type="image/png")
+            self.image_fetches.append(request.match_info["id"])
+            return web.Response(body=self.image_bytes, content_type="image/png")
 
         async def store(request: web.Request) -> web.Response:
             self.stored_images.append(await request.read())
@@ -314,6 +327,7 @@ class FakeHub:
                 url=f"/api/v1/images/ov{n}?token=t",
                 sha256="0" * 64,
                 content_type="image/png",
+                ref=None,
             )
             return reply("hub.StoredImage", stored, status=201)
 
@@ -381,11 +395,13 @@ class Network:
         return next(h for h in self.hips if h.id == hospital_id)
 
 
-def image_metadata(hub_url: str = "", image_id: str = "img-1") -> dict[str, Any]:
+def image_metadata(hub_url: str = "", image_id: str = IMAGE_ID, sender: str = "conv-1") -> dict[str, Any]:
+    """A message's image as the web page sends it: the hub's answer to an upload by ``sender``."""
     return {
         "image": {
             "image_id": image_id,
             "token": "t0k",
+            "ref": image_ref(image_id, sender),
             "url": f"{hub_url}/api/v1/images/{image_id}?token=t0k",
         }
     }

@@ -10,7 +10,7 @@ except ImportError:  # pragma: no cover
     collect_ignore_glob = ["test_*.py", "bot_fakes.py"]
 else:
     import pytest_asyncio
-    from bot_fakes import Network, demo_hips
+    from bot_fakes import CONVERSATION_KEY, Network, demo_hips
     from rasa_sdk.executor import CollectingDispatcher
 
     @pytest.fixture(autouse=True)
@@ -20,6 +20,10 @@ else:
 
         clear_directory_cache()
         clear_capabilities_cache()
+
+    @pytest.fixture(autouse=True)
+    def _conversation_key(monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("QAID_CONVERSATION_KEY", CONVERSATION_KEY)
 
     @pytest.fixture
     def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:

@@ -6,7 +6,7 @@ import base64
 import time
 
 import pytest
-from bot_fakes import PNG, image_metadata, make_tracker, slot_events, texts
+from bot_fakes import IMAGE_ID, PNG, image_metadata, make_tracker, slot_events, texts
 
 from qaid_bot.actions.follow_up import ActionSegment
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
@@ -47,8 +47,9 @@ async def test_brain_mri_is_analysed_by_every_nearby_hospital(network, dispatche
         "cismigiu": "cismigiu-img1",
         "titan": "titan-img1",
     }
-    assert slots["image"]["topic"] == "brain_mri" and slots["image"]["image_id"] == "img-1"
-    assert slots["images"][0]["image_id"] == "img-1" and len(slots["images"][0]["sha256"]) == 64
+    assert slots["image"]["topic"] == "brain_mri" and slots["image"]["image_id"] == IMAGE_ID
+    assert slots["images"][0]["image_id"] == IMAGE_ID and len(slots["images"][0]["sha256"]) == 64
+    assert slots["images"][0]["ref"] == image_metadata()["image"]["ref"]  # the hub checks it again
     analyses = [f for f in slots["findings"] if f["kind"] == "analyze"]
     assert {f["hospital_id"] for f in analyses} == {"herastrau", "cismigiu", "titan"}
     # cismigiu offers brain MRI segmentation: its outline came with the analysis
@@ -132,10 +133,14 @@ async def test_hub_down(env, dispatcher):
     assert events == [] and "can't reach the hospital network" in texts(dispatcher)[0]
 
 
-async def test_relative_image_url_is_resolved_against_the_hub(network, dispatcher):
-    tracker = make_tracker("/share_image", "share_image", metadata=image_metadata(""))
+async def test_the_image_url_in_the_message_is_ignored(network, dispatcher):
+    """The bytes come from the configured hub by id; whatever URL the client wrote is never fetched."""
+    meta = image_metadata("")
+    meta["image"]["url"] = "http://169.254.169.254/latest/meta-data/"
+    tracker = make_tracker("/share_image", "share_image", metadata=meta)
     await ActionAnalyzeImage().run(dispatcher, tracker, {})
     assert "brain MRI" in texts(dispatcher)[0]
+    assert network.hub.image_fetches == [IMAGE_ID]
 
 
 async def _image_slots(network, dispatcher) -> dict:

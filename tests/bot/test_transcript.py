@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
-from bot_fakes import bot_event, image_metadata, make_tracker, slot_events, texts, user_event
+from bot_fakes import (
+    CONVERSATION_KEY,
+    bot_event,
+    image_metadata,
+    make_tracker,
+    slot_events,
+    texts,
+    user_event,
+)
 
 from qaid_bot.actions.transcript import ActionEndConversation, build_transcript, conversation_id
+from qaid_contracts import binding, limits
 
 HOSPITALS = [
     {"id": "herastrau", "name": "Herastrau Demo Hospital"},
@@ -92,7 +102,9 @@ def test_transcript_schema(env):
         "definitions",
         "location",
     }
-    assert t["schema_version"] == 1 and t["conversation_id"] == "conv-1"
+    assert t["schema_version"] == 1 and t["conversation_id"] == binding.conversation_id(
+        CONVERSATION_KEY, "conv-1"
+    )
     assert t["ended_reason"] == "goodbye" and t["urgency"] == "urgent"
     assert t["consent"] == {
         "given": True,
@@ -122,13 +134,25 @@ def test_transcript_schema(env):
 def test_only_the_current_session_and_its_own_id():
     old = [{"event": "session_started", "timestamp": 1.0}, user_event("old message", 2.0)]
     tracker = make_tracker(slots=consented_slots(), events=old + conversation())
-    assert conversation_id(tracker) == "conv-1-s2"
+    assert conversation_id(tracker) == binding.conversation_id(CONVERSATION_KEY, "conv-1") + "-s2"
     t = build_transcript(tracker, "goodbye")
     assert "old message" not in [m["text"] for m in t["messages"]]
 
 
-def test_conversation_id_is_hub_safe():
-    assert conversation_id(make_tracker(sender_id="ana@example.com/1")) == "ana_example.com_1"
+def test_conversation_id_is_hub_safe_and_not_the_sender_id():
+    """The sender id is the chat's credential (REST or socket.io with it continues the conversation):
+    hospitals get a keyed hash of it, which acts as nobody."""
+    shown = conversation_id(make_tracker(sender_id="ana@example.com/1"))
+    assert re.fullmatch(limits.ID_PATTERN, shown) and "ana" not in shown
+    assert shown == binding.conversation_id(CONVERSATION_KEY, "ana@example.com/1")
+    assert shown != conversation_id(make_tracker(sender_id="ana@example.com/2"))
+
+
+def test_a_message_naming_an_unverified_image_id_carries_no_image_id():
+    """Only images the action verified (the images slot) are named in the transcript's messages."""
+    events = [user_event("/share_image", metadata=image_metadata("", "img_" + "f" * 32))]
+    t = build_transcript(make_tracker(slots=consented_slots(), events=events), "goodbye")
+    assert all("image_id" not in m for m in t["messages"])
 
 
 def test_routine_and_shared_location(env):
@@ -257,3 +281,28 @@ async def test_a_retry_while_the_hub_is_still_down_is_silent_and_rearms(network,
     network.hub.transcript_status = 201
     events = await ActionEndConversation().run(dispatcher, tracker, {})
     assert slot_events(events) == {"transcript_sent": True} and len(network.hub.transcripts) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("reason", ["goodbye", "inactivity"])
+async def test_a_transcript_the_hub_refuses_for_good_is_not_retried_for_ever(
+    network, dispatcher, env, reason
+):
+    """Issue 16: a 422 made the bot retry every idle period for ever. Now: told once, no reminder."""
+    env.setenv("QAID_INACTIVITY_S", "30")
+    network.hub.transcript_status = 422
+    intent = "goodbye" if reason == "goodbye" else "EXTERNAL_inactivity"
+    tracker = make_tracker("bye", intent, slots=consented_slots(), events=conversation(now=time.time() - 100))
+    events = await ActionEndConversation().run(dispatcher, tracker, {})
+    assert events == []  # no reminder: nothing retries it
+    assert (
+        "could not be sent" in texts(dispatcher)[0] and "trying again will not help" in texts(dispatcher)[0]
+    )
+    assert network.hub.transcripts == []
+
+
+def test_an_overlong_place_name_cannot_make_the_transcript_unacceptable(env):
+    """A 200+ character location name made every transcript post fail with 422."""
+    slots = consented_slots(geo={"lat": 46.77, "lon": 23.62, "name": "Cluj " * 100})
+    t = build_transcript(make_tracker(slots=slots, events=conversation()), "goodbye")
+    assert len(t["location"]["name"]) == limits.MAX_SHORT_TEXT_CHARS

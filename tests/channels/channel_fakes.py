@@ -21,7 +21,7 @@ import requests
 from aiohttp import web
 from utils.contract import check
 
-from qaid_contracts import errors
+from qaid_contracts import binding, errors
 from qaid_contracts.errors import ErrorDetail, ErrorResponse
 from qaid_contracts.hip import (
     Analysis,
@@ -42,6 +42,8 @@ TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 TELEGRAM_SECRET = "test-secret_token-1"
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+# The key the channel tests run the bot with (conftest sets QAID_CONVERSATION_KEY to it).
+CONVERSATION_KEY = "conversation-key-for-channel-tests"
 API_TOKEN = "rasa-api-test-token"  # the HTTP API is only used to read trackers back
 SLACK_TOKEN = "xoxb-test-slack-token"
 HUB_TOKEN = "svc-test-token"
@@ -223,14 +225,17 @@ class Platforms:
         if not (body.startswith(b"\x89PNG") or body.startswith(b"\xff\xd8\xff")):
             return _error(415, errors.UNSUPPORTED_IMAGE_TYPE, "no")
         sha = hashlib.sha256(body).hexdigest()
-        image_id = "img-" + sha[:12]
+        image_id = "img_" + sha[:32]  # content-addressed, as the hub
         self.hub_images[image_id] = body
+        sender = request.headers.get(binding.SENDER_HEADER)
+        conversation = binding.conversation_id(CONVERSATION_KEY, sender) if sender else ""
         stored = StoredImage(
             image_id=image_id,
             token="tok",
             url=f"{self.url}/api/v1/images/{image_id}?token=tok",
             sha256=sha,
             content_type="image/png" if body.startswith(b"\x89PNG") else "image/jpeg",
+            ref=binding.image_ref(CONVERSATION_KEY, image_id, conversation) if sender else None,
         )
         return _reply("hub.StoredImage", stored, 201)
 
@@ -382,16 +387,22 @@ class Server:
 
 
 @asynccontextmanager
-async def socket_session(url: str, session_id: str) -> AsyncIterator[tuple[Any, list[str]]]:
-    """A socket.io client in session ``session_id`` (as the web page opens one) and the texts of the
-    bot messages it receives; long polling, which the bot venv's aiohttp supports."""
+async def socket_session(url: str, session_id: str | None = None) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A socket.io client asking to resume ``session_id`` (as the web page opens one) and the texts of
+    the bot messages it receives; long polling, which the bot venv's aiohttp supports. The session the
+    server confirmed (it mints one unless it issued ``session_id``) is ``client.session_id``."""
     import socketio
 
     got: list[str] = []
     client = socketio.AsyncClient()
     client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
     confirmed = asyncio.Event()
-    client.on("session_confirm", lambda _sid: confirmed.set())
+
+    def on_confirm(sid: str) -> None:
+        client.session_id = sid
+        confirmed.set()
+
+    client.on("session_confirm", on_confirm)
     await client.connect(url, socketio_path="/socket.io", transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": session_id})

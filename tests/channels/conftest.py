@@ -28,6 +28,7 @@ else:
 
     from channel_fakes import (
         API_TOKEN,
+        CONVERSATION_KEY,
         SLACK_SIGNING_SECRET,
         SLACK_TOKEN,
         TELEGRAM_SECRET,
@@ -36,6 +37,10 @@ else:
         Platforms,
         Server,
     )
+
+    @pytest.fixture(autouse=True)
+    def _conversation_key(monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("QAID_CONVERSATION_KEY", CONVERSATION_KEY)
 
     def _credentials(fake: str) -> str:
         return f"""
@@ -86,6 +91,7 @@ qaid_bot.channels.web.SocketIOInput:
             **os.environ,
             "QAID_HUB_URL": platforms.url,
             "QAID_HUB_SERVICE_TOKEN": "svc-test-token",
+            "QAID_CONVERSATION_KEY": CONVERSATION_KEY,
             "QAID_HIP_TIMEOUT_S": "5",
             "QAID_NEARBY_RADIUS_KM": "25",
             "QAID_INACTIVITY_S": "3600",

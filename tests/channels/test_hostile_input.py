@@ -47,7 +47,9 @@ def test_rest_refuses_malformed_and_oversized_messages_with_clear_errors(server:
 
 def test_socketio_answers_an_oversized_message_and_survives_malformed_ones(server: Server) -> None:
     async def talk() -> list[str]:
-        async with socket_session(server.url, "sock-hostile") as (client, got):
+        async with socket_session(server.url) as (client, got):
+            session = client.session_id
+            sessions.append(session)
 
             async def say(payload: Any, until: int) -> None:
                 await client.emit("user_uttered", payload)
@@ -56,17 +58,18 @@ def test_socketio_answers_an_oversized_message_and_survives_malformed_ones(serve
                         return
                     await asyncio.sleep(0.1)
 
-            await say({"message": LONG, "session_id": "sock-hostile"}, 1)
+            await say({"message": LONG, "session_id": session}, 1)
             assert got == [TOO_LONG]
-            for bad in ([1, 2], "text", {"message": 5, "session_id": "sock-hostile"},
-                        {"message": "hi", "metadata": "{broken", "session_id": "sock-hostile"}):  # fmt: skip
+            for bad in ([1, 2], "text", {"message": 5, "session_id": session},
+                        {"message": "hi", "metadata": "{broken", "session_id": session}):  # fmt: skip
                 await client.emit("user_uttered", bad)
-            await say({"message": "hello", "session_id": "sock-hostile"}, 2)
+            await say({"message": "hello", "session_id": session}, 2)
             return got
 
+    sessions: list[str] = []
     got = asyncio.run(talk())
     assert len(got) >= 2 and "Q&Aid" in got[1]  # the malformed ones were dropped, the next one answered
-    assert [e["text"] for e in server.user_events("sock-hostile")] == ["hello"]
+    assert [e["text"] for e in server.user_events(sessions[0])] == ["hello"]
 
 
 MALFORMED_UPDATES: list[dict[str, Any]] = [

@@ -173,12 +173,13 @@ async def test_rest_floods_get_429_per_sender(served: Served) -> None:
 
 @pytest.mark.asyncio
 async def test_socketio_floods_are_told_once_then_dropped(served: Served) -> None:
-    async with socket_session(served.url, "sock-flood") as (client, got):
+    async with socket_session(served.url) as (client, got):
+        session = client.session_id
         for i in range(6):
-            await client.emit("user_uttered", {"message": f"m{i}", "session_id": "sock-flood"})
+            await client.emit("user_uttered", {"message": f"m{i}", "session_id": session})
         deadline = time.monotonic() + 5
         while (len(served.received) < 3 or not got) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)  # nothing more may arrive
-    assert served.received == [("sock-flood", f"m{i}") for i in range(3)]
+    assert served.received == [(session, f"m{i}") for i in range(3)]
     assert got == [c.SLOW_DOWN]

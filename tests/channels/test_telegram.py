@@ -9,9 +9,10 @@ import json
 import time
 
 import pytest
-from channel_fakes import PNG, TELEGRAM_SECRET, TELEGRAM_TOKEN, WEBHOOK_URL, Server, jpeg
+from channel_fakes import CONVERSATION_KEY, PNG, TELEGRAM_SECRET, TELEGRAM_TOKEN, WEBHOOK_URL, Server, jpeg
 
 from qaid_bot.channels.telegram import TelegramApi, TelegramOutput
+from qaid_contracts import binding
 
 HOOK = "/webhooks/telegram/webhook"
 _ids = itertools.count(int(time.time()) % 100000 * 1000)
@@ -116,7 +117,11 @@ def test_photo_is_downloaded_stored_on_the_hub_and_analysed(server: Server) -> N
     last = server.user_events(str(chat))[-1]
     assert last["text"] == "is there a lesion?"  # the caption is the text
     assert last["parse_data"]["intent"]["name"] == "share_image"
-    assert last["metadata"]["image"]["image_id"].startswith("img-")
+    sent = last["metadata"]["image"]
+    assert sent["image_id"].startswith("img_")
+    # bound to this chat's conversation: the action server accepts it (tests/bot/test_image_binding.py)
+    conversation = binding.conversation_id(CONVERSATION_KEY, str(chat))
+    assert binding.check_image_ref(CONVERSATION_KEY, sent["image_id"], conversation, sent["ref"])
     assert last["metadata"]["image"]["url"].startswith(p.url + "/api/v1/images/")
 
     # the same update again (Telegram redelivers after a timeout) is not processed twice

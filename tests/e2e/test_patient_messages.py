@@ -31,7 +31,8 @@ LONG_QUESTION = (
 
 def _raw(patient: Patient, text: str) -> list[dict[str, Any]]:
     body = {"sender": patient.sender, "message": text}
-    r = httpx.post(f"{patient.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+    url = f"{patient.settings.rasa_url}/webhooks/rest/webhook"
+    r = httpx.post(url, json=body, headers=patient.rest_auth, timeout=60)
     r.raise_for_status()
     return list(r.json())
 

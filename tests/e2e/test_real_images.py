@@ -19,6 +19,7 @@ import pytest
 from demo.faults import Patient
 from ml.real_eval import build
 from qaid.config import Settings
+from qaid_contracts import binding
 
 # "This looks like a medical image: a brain MRI (...)" -> "brain"
 NAMED = re.compile(r"medical image: an? ([a-z]+) ", re.I)
@@ -39,7 +40,10 @@ def real_images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _share(settings: Settings, patient: Patient, image: Path) -> str:
-    ref = httpx.post(f"{settings.hub_url}/api/v1/images", content=image.read_bytes(), timeout=30)
+    bind = {binding.SENDER_HEADER: patient.sender}
+    ref = httpx.post(
+        f"{settings.hub_url}/api/v1/images", content=image.read_bytes(), headers=bind, timeout=30
+    )
     assert ref.status_code in (200, 201), ref.text
     return patient.say("/share_image", {"image": ref.json()})
 

@@ -18,17 +18,21 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from demo.faults import Patient
+from demo.faults import Patient, inbox_auth
 from qaid.config import Settings, webhook_secret
+from qaid_contracts import binding
 
 
 def test_patient_conversation_reaches_every_consented_hospital(network: Settings) -> None:
     settings = network
     patient = Patient(settings, prefix="e2e-patient")
     sender = patient.sender
-    # Anonymously, as the web page uploads (the drills use the service token).
+    # Anonymously, as the web page uploads (the drills use the service token), naming the session.
     sample = settings.bundles_dir / "samples" / "brain_lesion.png"
-    ref = httpx.post(f"{settings.hub_url}/api/v1/images", content=sample.read_bytes(), timeout=10)
+    bind = {binding.SENDER_HEADER: sender}
+    ref = httpx.post(
+        f"{settings.hub_url}/api/v1/images", content=sample.read_bytes(), headers=bind, timeout=10
+    )
     assert ref.status_code in (200, 201), ref.text  # 200: the same bytes were stored before
 
     assert patient.say("hi").strip()
@@ -51,8 +55,11 @@ def test_patient_conversation_reaches_every_consented_hospital(network: Settings
     assert "Herastrau" in prompt and "Cismigiu" in prompt, prompt
 
     for hospital_id in ("herastrau", "cismigiu"):
-        entry = _wait_for_transcript(settings, hospital_id, sender)
+        entry = _wait_for_transcript(settings, hospital_id, patient.conversation_id)
         transcript = entry["transcript"]
+        # Hospitals never see the sender id (the chat credential), and the image is linked.
+        assert sender not in json.dumps(entry)
+        assert list(entry["links"]["images"]) == [ref.json()["image_id"]]
         assert transcript["contact"]["email"] == "ana.popescu@example.org"
         assert hospital_id in transcript["consent"]["hospitals"]
         # The findings came from the real HIPs, at least from both brain-capable hospitals.
@@ -65,15 +72,18 @@ def test_patient_conversation_reaches_every_consented_hospital(network: Settings
         assert event["data"]["conversation_id"] == transcript["conversation_id"]
 
 
-def _wait_for_transcript(settings: Settings, hospital_id: str, sender: str) -> dict[str, Any]:
+def _wait_for_transcript(settings: Settings, hospital_id: str, conversation_id: str) -> dict[str, Any]:
     url = f"{settings.inbox_url(settings.hospital(hospital_id))}/api/transcripts"
     deadline = time.monotonic() + 30
     entries: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         # Other tests (the fault drills) deliver their own conversations to the same inboxes.
-        entries = [e for e in httpx.get(url, timeout=5).json() if e["conversation_id"] == sender]
+        found = httpx.get(url, headers=inbox_auth(settings), timeout=5).json()
+        entries = [e for e in found if e["conversation_id"] == conversation_id]
         if entries:
             assert len(entries) == 1, json.dumps(entries)[:2000]
-            return httpx.get(f"{url}/{entries[0]['webhook_id']}", timeout=5).json()
+            return httpx.get(
+                f"{url}/{entries[0]['webhook_id']}", headers=inbox_auth(settings), timeout=5
+            ).json()
         time.sleep(0.5)
     pytest.fail(f"no transcript reached {hospital_id}'s inbox within 30 s")

@@ -71,6 +71,7 @@ def _env(tmp: Path, hub_port: int, inbox_port: int) -> dict[str, str]:
             "QAID_HIP_TOKEN": "hip-token-for-tests",
             "QAID_WEBHOOK_SECRET_SEED": "seed-for-tests",
             "QAID_DATA_KEY": "data-key-for-tests",
+            "QAID_CONVERSATION_KEY": "conversation-key-for-tests",
         }
     )
     return env

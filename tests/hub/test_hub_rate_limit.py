@@ -96,31 +96,52 @@ def test_the_hub_answers_429_per_address_and_spares_the_service(
         assert "429" in spec["paths"]["/api/v1/images"]["post"]["responses"]
 
 
+def _serve(settings: Settings, engine: Engine, limiter: RateLimiter) -> ServerThread:
+    """The hub on a free port with uvicorn's proxy settings exactly as ``python -m hub`` sets them."""
+    server = ServerThread(
+        create_app(settings, engine=engine, run_worker=False, upload_limiter=limiter), free_port()
+    )
+    for name, value in settings.proxy_options().items():
+        setattr(server.server.config, name, value)
+    return server
+
+
 def test_behind_a_trusted_proxy_the_limit_follows_the_forwarded_client(
     settings: Settings, sqlite_engine: Engine
 ) -> None:
-    """The production setting: uvicorn trusts the local TLS proxy (forwarded_allow_ips, default
-    127.0.0.1) and takes the client from X-Forwarded-For, so one patient cannot starve another."""
-    limiter = RateLimiter(1, per_minute=1)
-    app = create_app(settings, engine=sqlite_engine, run_worker=False, upload_limiter=limiter)
-    server = ServerThread(app, free_port())
-    server.server.config.forwarded_allow_ips = "127.0.0.1"
-    with server, httpx.Client(base_url=server.url, timeout=10) as client:
+    """With the local TLS proxy configured as trusted (QAID_TRUSTED_PROXIES), uvicorn takes the
+    client from X-Forwarded-For, so one patient cannot starve another behind the same proxy."""
+    trusting = settings.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    with _serve(trusting, sqlite_engine, RateLimiter(1, per_minute=1)) as server:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
 
-        def upload(ip: str, shade: int) -> int:
-            headers = {"X-Forwarded-For": ip, "X-Forwarded-Proto": "https"}
-            return client.post("/api/v1/images", content=_png(shade), headers=headers).status_code
+            def upload(ip: str, shade: int) -> int:
+                headers = {"X-Forwarded-For": ip, "X-Forwarded-Proto": "https"}
+                return client.post("/api/v1/images", content=_png(shade), headers=headers).status_code
 
-        assert upload("203.0.113.5", 1) == 201
-        assert upload("203.0.113.5", 2) == 429
-        assert upload("203.0.113.6", 3) == 201  # another patient behind the same proxy
-        # the proxy's scheme reaches the links the hub hands out
-        proxied = {**SERVICE, "X-Forwarded-Proto": "https"}
-        assert (
-            client.post("/api/v1/images", content=_png(4), headers=proxied)
-            .json()["url"]
-            .startswith("https://")
-        )
+            assert upload("203.0.113.5", 1) == 201
+            assert upload("203.0.113.5", 2) == 429
+            assert upload("203.0.113.6", 3) == 201  # another patient behind the same proxy
+            # links name the configured public origin, whatever the forwarded headers say
+            url = client.post("/api/v1/images", content=_png(4), headers=SERVICE).json()["url"]
+            assert url.startswith(settings.hub_public_url + "/")
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(
+    settings: Settings, sqlite_engine: Engine
+) -> None:
+    """Issue 16: uvicorn's default trusted X-Forwarded-For from any local client, so rotating the
+    header escaped the per-address limit. By default no proxy is trusted now."""
+    assert settings.proxy_options() == {"proxy_headers": False, "forwarded_allow_ips": ""}
+    with _serve(settings, sqlite_engine, RateLimiter(1, per_minute=1)) as server:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            statuses = [
+                client.post(
+                    "/api/v1/images", content=_png(i), headers={"X-Forwarded-For": f"198.51.100.{i}"}
+                ).status_code
+                for i in range(3)
+            ]
+    assert statuses == [201, 429, 429]
 
 
 def test_public_urls_for_a_deployment_behind_tls(tmp_path: Path, sqlite_engine: Engine) -> None:

@@ -40,6 +40,7 @@ from tr_helpers import (
     free_port,
     make_settings,
     transcript,
+    with_bound_image,
 )
 from utils.services import require_file, require_server
 
@@ -126,6 +127,7 @@ def test_hub_and_worker_on_postgresql_by_url_deliver_over_tls(tmp_path: Path, sc
         hook = {"webhook_url": f"{inbox_url}/webhooks/transcripts"}
         assert hub.put("/api/v1/hospitals/titan", json=hook, headers=ADMIN).status_code == 200
         body = transcript(["titan"])
+        with_bound_image(hub, settings, body, b"\x89PNG\r\n\x1a\n" + b"\x02" * 64)
         body["messages"][0]["text"] = SECRET_TEXT
         posted = hub.post("/api/v1/transcripts", json=body, headers=SERVICE)
         assert posted.status_code == 201
@@ -143,7 +145,10 @@ def test_hub_and_worker_on_postgresql_by_url_deliver_over_tls(tmp_path: Path, sc
             assert "CERTIFICATE_VERIFY_FAILED" in (log[0]["error"] or "")  # public CAs only: refused
 
             trusting = webhook_tls(settings.webhook_ca_file)
-            worker = Worker(engine, box, FAST_POLICY, public_url=public, tls=trusting, timeout_s=3)
+            key = settings.conversation_key
+            worker = Worker(
+                engine, box, FAST_POLICY, public_url=public, tls=trusting, timeout_s=3, conversation_key=key
+            )
 
             def delivered() -> bool:
                 status = hub.get(f"/api/v1/deliveries/{delivery}", headers=ADMIN).json()["status"]

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 from sqlalchemy import Engine
-from tr_helpers import ADMIN, SERVICE, ServerThread, drain, make_worker, transcript
+from tr_helpers import ADMIN, SERVICE, ServerThread, drain, make_worker, transcript, with_bound_image
 
 from inbox.app import create_app as create_inbox
 from qaid.config import Settings
@@ -136,10 +136,10 @@ def test_pdf_uncompressed_mode_is_plain_pdf() -> None:
     assert b"Ana Pop" in data  # the text is readable in the raw file
 
 
-def test_hub_serves_json_fhir_and_pdf_to_the_admin(hub: TestClient) -> None:
-    tid = hub.post(
-        "/api/v1/transcripts", json=transcript(["titan"], urgency="urgent"), headers=SERVICE
-    ).json()["id"]
+def test_hub_serves_json_fhir_and_pdf_to_the_admin(hub: TestClient, settings: Settings) -> None:
+    body = transcript(["titan"], urgency="urgent")
+    stored = with_bound_image(hub, settings, body, b"\x89PNG\r\n\x1a\n" + b"\x01" * 64)
+    tid = hub.post("/api/v1/transcripts", json=body, headers=SERVICE).json()["id"]
     url = f"/api/v1/transcripts/{tid}"
     assert hub.get(url, params={"format": "pdf"}, headers=SERVICE).status_code == 401
     assert hub.get(url, headers=ADMIN).json()["id"] == tid
@@ -148,7 +148,8 @@ def test_hub_serves_json_fhir_and_pdf_to_the_admin(hub: TestClient) -> None:
     bundle = Bundle.model_validate_json(fhir.content)
     media = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Media"]
     image_url = urlsplit(media[0].content.url)
-    assert image_url.path == "/api/v1/images/img_1" and "token=" in image_url.query
+    assert image_url.path == f"/api/v1/images/{stored['image_id']}" and "token=" in image_url.query
+    assert f"{image_url.scheme}://{image_url.netloc}" == settings.hub_public_url  # not the Host header
     pdf = hub.get(url, params={"format": "pdf"}, headers=ADMIN)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and "Ana Pop" in _pdf_text(pdf.content)
@@ -160,11 +161,8 @@ def test_inbox_detail_links_pdf_fhir_and_shows_images(
     hub: TestClient, engine: Engine, settings: Settings
 ) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    img = hub.post("/api/v1/images", content=png).json()
     body = transcript(["titan"])
-    body["images"] = [{"image_id": img["image_id"], "sha256": img["sha256"]}]
-    body["findings"][0]["image_id"] = img["image_id"]
-    body["messages"][0]["image_id"] = img["image_id"]
+    img = with_bound_image(hub, settings, body, png)
     hub.post("/api/v1/transcripts", json=body, headers=SERVICE)
     port = settings.port(settings.hospital("titan").inbox_port)
     with ServerThread(create_inbox(settings, "titan"), port) as titan:

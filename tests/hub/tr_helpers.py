@@ -25,6 +25,7 @@ from hub.crypto import DataBox
 from hub.outbox import RetryPolicy
 from hub.worker import Worker
 from qaid.config import DEMO_HOSPITALS, Settings
+from qaid_contracts import binding
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ADMIN = {"Authorization": "Bearer admin-token-for-tests"}
@@ -44,6 +45,7 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
         "hip_token": "hip-token-for-tests",
         "webhook_secret_seed": "seed-for-tests",
         "data_key": "data-key-for-tests",
+        "conversation_key": "conversation-key-for-tests",
     }
     values.update(overrides)
     return Settings(**values)
@@ -51,6 +53,7 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
 
 def make_worker(settings: Settings, engine: Engine, **kw: Any) -> Worker:
     kw.setdefault("timeout_s", 3.0)
+    kw.setdefault("conversation_key", settings.conversation_key)
     return Worker(engine, DataBox(settings.data_key), kw.pop("policy", FAST_POLICY), **kw)
 
 
@@ -111,6 +114,19 @@ class Receiver:
     def ids(self) -> list[str]:
         with self.lock:
             return [h["webhook-id"] for h, _ in self.requests]
+
+
+def with_bound_image(
+    client: Any, settings: Settings, body: dict[str, Any], data: bytes, sender: str = "patient-session"
+) -> dict[str, Any]:
+    """Upload ``data`` to the hub as the conversation of ``sender`` (as the web page does) and make
+    ``body`` that conversation's transcript naming the image with its reference. The stored image."""
+    stored = client.post("/api/v1/images", content=data, headers={binding.SENDER_HEADER: sender}).json()
+    body["conversation_id"] = binding.conversation_id(settings.conversation_key, sender)
+    body["images"] = [{"image_id": stored["image_id"], "sha256": stored["sha256"], "ref": stored["ref"]}]
+    body["findings"][0]["image_id"] = stored["image_id"]
+    body["messages"][0]["image_id"] = stored["image_id"]
+    return dict(stored)
 
 
 def transcript(

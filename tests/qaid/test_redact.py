@@ -19,6 +19,11 @@ from qaid.redact import MASK, RedactingFilter
     ("line", "secret"),
     [
         ('"GET /api/v1/images/img_1?token=Zm9vYmFyYmF6 HTTP/1.1" 200', "Zm9vYmFyYmF6"),
+        # issue 16: image ids are out of the logs too (they were in the world-readable hub log)
+        (
+            '"GET /api/v1/images/img_0123456789abcdef0123456789abcdef?token=x HTTP/1.1" 200',
+            "0123456789abcdef",
+        ),
         ("GET /api/v1/hospitals/nearby?lat=44.4268&lon=26.1025&k=5", "44.4268"),
         ("GET /api/v1/hospitals/nearby?lat=44.4268&lon=26.1025&k=5", "26.1025"),
         ('{"contact": {"name": "Ana Pop", "phone": "+40 721 234 567"}}', "Ana Pop"),

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 from rasa_sdk import Tracker
 
+from qaid_contracts import binding
 from qaid_contracts.errors import (
     BAD_REQUEST,
     CORRUPT_IMAGE,
@@ -38,7 +39,7 @@ from .consensus import join_and, unreachable_note
 T = TypeVar("T")
 
 # Slots the actions own (all declared in domain.yml with custom mappings).
-IMAGE = "image"  # current image: {image_id, token, url, topic, lat, lon, able}
+IMAGE = "image"  # current image: {image_id, token, ref, topic, at, lat, lon, able}
 HIP_IMAGES = "hip_images"  # hospital id -> hip_image_id (that HIP's copy), so follow-ups never re-send it
 IMAGES = "images"  # every image of the conversation: [{image_id, sha256}]
 FINDINGS = "findings"
@@ -101,6 +102,27 @@ def clear_directory_cache() -> None:
 def metadata(tracker: Tracker) -> dict[str, Any]:
     md = (tracker.latest_message or {}).get("metadata") or {}
     return md if isinstance(md, dict) else {}
+
+
+def conversation(tracker: Tracker, cfg: BotSettings) -> str:
+    """The id hospitals see for this conversation: a keyed hash of the sender id, which is the
+    patient's credential and so never leaves the bot (qaid_contracts.binding)."""
+    return binding.conversation_id(cfg.conversation_key, str(tracker.sender_id or "anonymous"))
+
+
+def own_image(tracker: Tracker, cfg: BotSettings) -> dict[str, str] | None:
+    """The latest message's image ``{image_id, token, ref}`` when the hub bound it to this
+    conversation at upload, else None: another conversation's image id, a forged or missing reference
+    or a URL the client chose are all refused (the bytes are fetched from the hub by id, never by URL)."""
+    image = metadata(tracker).get("image")
+    if not isinstance(image, dict) or not cfg.conversation_key:
+        return None
+    image_id, token, ref = image.get("image_id"), image.get("token"), image.get("ref")
+    if not isinstance(token, str) or not binding.check_image_ref(
+        cfg.conversation_key, image_id, conversation(tracker, cfg), ref
+    ):
+        return None
+    return {"image_id": str(image_id), "token": token, "ref": str(ref)}
 
 
 def slot_list(tracker: Tracker, name: str) -> list[Any]:

@@ -47,14 +47,14 @@ R = TypeVar("R")
 class _ImageSource:
     """The image bytes, fetched from the hub at most once per turn (only when a HIP needs them)."""
 
-    def __init__(self, hub: HubClient, url: str, data: bytes | None = None) -> None:
-        self.hub, self.url, self.data = hub, url, data
+    def __init__(self, hub: HubClient, image: dict[str, Any], data: bytes | None = None) -> None:
+        self.hub, self.image, self.data = hub, image, data
         self._lock = asyncio.Lock()
 
     async def get(self) -> bytes:
         async with self._lock:
             if self.data is None:
-                self.data = await self.hub.fetch_image(self.url)
+                self.data = await self.hub.fetch_image(str(self.image["image_id"]), str(self.image["token"]))
             return self.data
 
 
@@ -194,7 +194,7 @@ class FollowUp(Action, ABC, Generic[R]):
     ) -> list[EventType]:
         cfg = settings()
         image = slot_dict(tracker, IMAGE)
-        if not image.get("url"):
+        if not image.get("image_id") or not image.get("token"):
             dispatcher.utter_message(text=texts.NEED_IMAGE)
             return []
         hip_images = {str(k): str(v) for k, v in slot_dict(tracker, HIP_IMAGES).items()}
@@ -211,7 +211,7 @@ class FollowUp(Action, ABC, Generic[R]):
             if not targets:
                 self.none_offer(dispatcher, topic_phrase(image.get("topic")))
                 return []
-            source = _ImageSource(hub, image["url"])
+            source = _ImageSource(hub, image)
 
             async def call(h: NearbyHospital) -> R:
                 hip = HipClient(session, h, cfg.hip_timeout_s)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Iterable
-from typing import Any
 
 import aiohttp
 from rasa_sdk import Action, Tracker
@@ -40,6 +39,7 @@ from .common import (
     missing_note,
     nearby_hospitals,
     now_iso,
+    own_image,
     slot_list,
     sources_of,
     split_outcomes,
@@ -59,9 +59,13 @@ class ActionAnalyzeImage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         cfg = settings()
-        image = metadata(tracker).get("image")
-        if not isinstance(image, dict) or not image.get("url"):
+        sent = metadata(tracker).get("image")
+        if not isinstance(sent, dict) or not sent:
             dispatcher.utter_message(text=texts.ATTACH_IMAGE)
+            return []
+        image = own_image(tracker, cfg)
+        if image is None:  # not an upload of this conversation (e.g. another patient's image id)
+            dispatcher.utter_message(text=texts.IMAGE_NOT_OURS)
             return []
         async with aiohttp.ClientSession() as session:
             return await self._analyze(dispatcher, tracker, cfg, HubClient(session, cfg), session, image)
@@ -73,18 +77,19 @@ class ActionAnalyzeImage(Action):
         cfg: BotSettings,
         hub: HubClient,
         session: aiohttp.ClientSession,
-        image: dict[str, Any],
+        image: dict[str, str],
     ) -> list[EventType]:
         geo = location(tracker, cfg)
         try:
             data, hospitals = await asyncio.gather(
-                hub.fetch_image(image["url"]), nearby_hospitals(hub, geo["lat"], geo["lon"])
+                hub.fetch_image(image["image_id"], image["token"]),
+                nearby_hospitals(hub, geo["lat"], geo["lon"]),
             )
         except ServiceError:
             dispatcher.utter_message(text=texts.SERVICE_DOWN)
             return []
-        image_id = str(image.get("image_id") or "")
-        ref = ImageRef(image_id=image_id, sha256=hashlib.sha256(data).hexdigest())
+        image_id = image["image_id"]
+        ref = ImageRef(image_id=image_id, sha256=hashlib.sha256(data).hexdigest(), ref=image["ref"])
         events: list[EventType] = [SlotSet(IMAGES, slot_list(tracker, IMAGES) + [ref])]
         if not hospitals:
             dispatcher.utter_message(
@@ -165,7 +170,7 @@ class ActionAnalyzeImage(Action):
             events.append(SlotSet(SIDE_EXPLAINED, True))
         if topic is not None:  # analysed: follow-up questions are about this image from now on
             image_slot = {
-                **{k: image.get(k) for k in ("image_id", "token", "url")},
+                **image,  # image_id, token, ref: verified above
                 "topic": topic,
                 "at": now_iso(),  # a later follow-up names the image by when it was sent
                 "lat": geo["lat"],

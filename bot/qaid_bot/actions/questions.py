@@ -95,7 +95,7 @@ class ActionAnswerQuestion(FollowUp[Asked]):
     ) -> list[EventType]:
         parts = other_parts(tracker)
         image = slot_dict(tracker, IMAGE)
-        if not image.get("url"):
+        if not image.get("image_id"):
             dispatcher.utter_message(text=" ".join(p for p in (parts.text, texts.NEED_IMAGE) if p))
             return parts.events
         offered = await self._offered(image)

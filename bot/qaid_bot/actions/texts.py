@@ -4,6 +4,10 @@ only counts responses that rules or stories use, and these are only ever sent by
 ATTACH_IMAGE = (
     "I don't see an image attached. Please use the image button to send it, and then ask me about it."
 )
+IMAGE_NOT_OURS = (
+    "I couldn't verify that image as one sent in this conversation, so I haven't looked at it. "
+    "Please attach it again with the image button."
+)
 NEED_IMAGE = (
     "Please send me an image first (use the image button); then I can ask the hospitals' models about it."
 )
@@ -26,4 +30,10 @@ DOCTOR_FOR_THE_REST = (
 DEMO_MODELS = (
     "Please note: the nearby hospitals here use demo models trained on generated images, not on real "
     "patients' scans. They are not for clinical use: take their answers as a demonstration only."
+)
+
+# The hub refused the transcript for good (e.g. it fails the schema): no endless retries.
+TRANSCRIPT_REFUSED = (
+    "I'm sorry: our conversation could not be sent to {hospitals}, and trying again will not help. "
+    "Nothing was shared. Please contact the hospital directly; in an emergency call {emergency}."
 )

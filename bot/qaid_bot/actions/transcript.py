@@ -7,7 +7,7 @@ inactivity reminder. ``transcript_sent`` guards against a second delivery; the h
 
 from __future__ import annotations
 
-import re
+import logging
 import time
 from typing import Any
 
@@ -17,11 +17,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from qaid_contracts import limits
 from qaid_contracts.transcript import SCHEMA_VERSION, Consent, Contact, Message, Transcript
 
 from ..clients import HubClient, ServiceError
 from ..settings import settings
+from . import texts
 from .appointment import INACTIVITY_INTENT, inactivity_reminder
 from .common import (
     CONSENSUS,
@@ -31,6 +31,7 @@ from .common import (
     SYMPTOMS,
     TRANSCRIPT_SENT,
     URGENT,
+    conversation,
     findings_of,
     location,
     names,
@@ -40,6 +41,10 @@ from .common import (
 )
 
 EXTERNAL_PREFIX = "EXTERNAL: "
+# Hub answers that no retry can change: the transcript itself is refused (a misconfigured token, 401,
+# can be fixed by the operator, and 408, 409 and 429 pass, so those keep retrying).
+PERMANENT = frozenset({400, 413, 415, 422})
+logger = logging.getLogger(__name__)
 
 
 def session_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -52,12 +57,11 @@ def session_events(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def conversation_id(tracker: Tracker) -> str:
-    """The sender id; a later session of the same sender gets a suffix so it is a new transcript.
-
-    The hub accepts ids of ``[A-Za-z0-9_.:-]`` (``limits.ID_PATTERN``): other characters become ``_``.
-    """
+    """What hospitals see: a keyed hash of the sender id (never the sender id itself, which lets
+    whoever knows it continue the conversation); a later session of the same sender gets a suffix so
+    it is a new transcript (the hub's image references name the id without it)."""
     sessions = sum(1 for e in tracker.events or [] if e.get("event") == "session_started")
-    base = re.sub(r"[^A-Za-z0-9_.:\-]", "_", str(tracker.sender_id or "anonymous"))[: limits.MAX_ID_CHARS - 8]
+    base = conversation(tracker, settings())
     return base if sessions <= 1 else f"{base}-s{sessions}"
 
 
@@ -67,6 +71,8 @@ def _is_external(e: dict[str, Any]) -> bool:
 
 
 def _patient_text(e: dict[str, Any]) -> tuple[str, str | None]:
+    """The message's text and the image id it names (the caller keeps that id only when the image
+    was verified as this conversation's)."""
     text = str(e.get("text") or "")
     image = (e.get("metadata") or {}).get("image") or {}
     if isinstance(image, dict) and image.get("image_id"):
@@ -81,12 +87,13 @@ def _patient_text(e: dict[str, Any]) -> tuple[str, str | None]:
 
 def transcript_messages(tracker: Tracker, final_bot_text: str | None = None) -> list[Message]:
     messages: list[Message] = []
+    verified = {str(i.get("image_id")) for i in slot_list(tracker, IMAGES) if isinstance(i, dict)}
     for e in session_events(tracker):
         kind = e.get("event")
         if kind == "user" and not _is_external(e):
             text, image_id = _patient_text(e)
             m = Message(at=ts_iso(e.get("timestamp")), sender="patient", text=text)
-            if image_id:
+            if image_id in verified:
                 m["image_id"] = image_id
             messages.append(m)
         elif kind == "bot":
@@ -198,6 +205,16 @@ class ActionEndConversation(Action):
             async with aiohttp.ClientSession() as session:
                 await HubClient(session, cfg).post_transcript(transcript)
         except ServiceError as exc:
+            if exc.status in PERMANENT:
+                # The hub will never accept this transcript (not a passing outage): no reminder, so
+                # it is not retried every idle period for ever. The patient is told plainly (even
+                # after the inactivity timeout: the chat shows it when they come back).
+                logger.warning("the hub refused the transcript for good: %s %s", exc.status, exc.code)
+                refused = texts.TRANSCRIPT_REFUSED.format(
+                    hospitals=names(hospitals), emergency=cfg.emergency_number
+                )
+                dispatcher.utter_message(text=refused)
+                return []
             if exc.status != 409:  # 409: the hub already has it, which is what we wanted
                 # The patient may be gone for good: a reminder keeps retrying every idle period
                 # (and the next message or goodbye retries at once). Silent when nobody is there.

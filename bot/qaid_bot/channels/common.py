@@ -159,12 +159,13 @@ async def download(
         raise ChannelError("download_failed", DOWNLOAD_FAILED) from exc
 
 
-async def store_image(hub: str, data: bytes) -> StoredImage:
-    """Upload raw bytes to the hub's image store (with the bot's service token) -> the stored image."""
+async def store_image(hub: str, data: bytes, sender: str) -> StoredImage:
+    """Upload raw bytes to the hub's image store (with the bot's service token), bound to the
+    conversation of ``sender`` -> the stored image with its reference."""
     cfg = dataclasses.replace(settings(), hub_url=hub)
     try:
         async with aiohttp.ClientSession() as session:
-            return await HubClient(session, cfg).upload_image(data, timeout=API_TIMEOUT_S)
+            return await HubClient(session, cfg).upload_image(data, timeout=API_TIMEOUT_S, sender=sender)
     except ServiceError as exc:
         if exc.code == errors.UNSUPPORTED_IMAGE_TYPE:
             raise ChannelError(exc.code, UNSUPPORTED_FILE, exc.status) from exc

@@ -322,7 +322,7 @@ class SlackInput(InputChannel):
             if images:
                 if len(images) > 1:
                     await out.send_text_message(recipient, c.ONE_IMAGE)
-                image = await c.store_image(c.hub_url(self.hub_url), await self._fetch(images[0]))
+                image = await c.store_image(c.hub_url(self.hub_url), await self._fetch(images[0]), sender)
                 text = c.user_text(typed, COMMANDS, "/share_image")
                 await self._deliver(on_new_message, out, sender, text, {**meta, "image": image})
             elif typed:

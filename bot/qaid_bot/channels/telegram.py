@@ -330,7 +330,7 @@ class TelegramInput(InputChannel):
             ref = await self._file_ref(msg)
             if ref is not None:
                 image = await c.store_image(
-                    c.hub_url(self.hub_url), await self.api.download(ref, self.max_file_bytes)
+                    c.hub_url(self.hub_url), await self.api.download(ref, self.max_file_bytes), chat
                 )
                 text = c.user_text(typed, COMMANDS, "/share_image")
                 await self._deliver(on_new_message, out, chat, text, {"image": image})

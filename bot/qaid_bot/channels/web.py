@@ -11,10 +11,25 @@ client one "please slow down" and then silence). The sender id is the client's c
 stops a runaway client, not an attacker: per-address limits belong to the TLS proxy
 (docs/operations.md). Same names, URLs and settings as the stock channels: ``credentials.yml``
 keys ``channels.web.RestInput`` and ``channels.web.SocketIOInput``.
+
+Issue 16's defences (docs/security.md):
+
+- the sender id is the conversation's credential. socket.io sessions are minted here
+  (``qaid_contracts.binding.mint_session``: random and MACed); a ``session_request`` resumes only a
+  session this server issued, and a message is taken only for the session its own connection was
+  confirmed in (the stock channel took any ``session_id`` a message named, so knowing one let a
+  client act in, and join the room of, another patient's conversation);
+- REST (tests and integrations) requires ``QAID_REST_TOKEN`` when it is set (the launcher always sets
+  it) and never acts in a web chat session;
+- typed intents are neutralised: only the bare button payloads of ``BUTTON_PAYLOADS`` pass as
+  ``/intent``; any other leading slash (``/affirm{"contact_name": ...}``, ``/EXTERNAL_inactivity``)
+  is dropped, so the text goes through the NLU and the red-flag override like any other;
+- log lines escape control characters (:mod:`qaid_bot.logsafe`).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import math
@@ -27,9 +42,32 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from qaid_contracts import binding
+
+from .. import logsafe
+from ..settings import settings
 from . import common as c
 
 logger = logging.getLogger(__name__)
+logsafe.install()  # this module is imported by the Rasa server: its log lines escape patient text
+
+# What the web page's and the bot's buttons send; anything else that starts with "/" is typed text.
+BUTTON_PAYLOADS = frozenset(
+    {"/affirm", "/deny", "/share_image", "/share_location", "/ask_capabilities", "/request_appointment"}
+)
+
+
+def web_text(text: Any) -> Any:
+    """A web message's text with typed intents neutralised: a bare button payload passes; any other
+    leading slash is dropped (the rest goes to the NLU as words)."""
+    if not isinstance(text, str):
+        return text
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return text
+    if stripped in BUTTON_PAYLOADS:
+        return stripped
+    return stripped.lstrip("/").strip()
 
 
 def rest_problem(body: bytes) -> tuple[tuple[int, str, str] | None, dict[str, Any]]:
@@ -53,6 +91,18 @@ def message_problem(data: dict[str, Any]) -> tuple[int, str, str] | None:
     return None
 
 
+def rest_refusal(request: Request) -> HTTPResponse | None:
+    """401 unless the request carries the REST token (when one is configured)."""
+    token = settings().rest_token
+    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+    matches = scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    if not token or matches:
+        return None
+    response = c.error(401, "unauthorized", "A valid bearer token is required.")
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
 def sender_limit(credentials: dict[str, Any] | None) -> c.SenderLimit:
     limits = c.Limits.from_credentials(credentials or {})
     return c.SenderLimit(limits.rate_burst, limits.rate_per_minute)
@@ -71,16 +121,24 @@ class RestInput(rest.RestInput):
         channel.limit = sender_limit(credentials)
         return channel
 
+    def _extract_message(self, req: Request) -> str | None:
+        return web_text(super()._extract_message(req))
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
 
         @bp.middleware("request")
         async def check(request: Request) -> HTTPResponse | None:
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+                refused = rest_refusal(request)
+                if refused is not None:
+                    return refused
                 problem, data = rest_problem(request.body)
                 if problem is not None:
                     return c.error(*problem)
                 sender = data.get("sender")
+                if binding.check_session(settings().conversation_key, str(sender)):
+                    return c.error(403, "forbidden", "A web chat session is continued over socket.io only.")
                 if self.limit.check(None if sender is None else str(sender)) != "ok":
                     response = c.error(429, "too_many_requests", c.SLOW_DOWN)
                     response.headers["Retry-After"] = str(math.ceil(1 / self.limit.rate))  # one token
@@ -99,6 +157,8 @@ class SocketIOInput(socketio.SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> socketio.SocketIOInput:
+        if not settings().conversation_key:  # sessions are minted with it: refuse to start without
+            raise ValueError("QAID_CONVERSATION_KEY is not set: the web chat cannot mint sessions")
         channel = super().from_credentials(credentials)
         assert isinstance(channel, SocketIOInput)
         channel.limit = sender_limit(credentials)
@@ -113,6 +173,23 @@ class SocketIOInput(socketio.SocketIOInput):
         async def say(sid: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
+        async def session_request(sid: str, data: Any) -> None:
+            """Resume the session asked for only if this server minted it; else mint a new one."""
+            key = settings().conversation_key
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session = asked if binding.check_session(key, asked) else binding.mint_session(key)
+            await sio.save_session(sid, {"qaid_session": session}, namespace=self.namespace)
+            if self.session_persistence:
+                sio.enter_room(sid, session, namespace=self.namespace)
+            await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
+
+        async def own_session(sid: str, data: dict[str, Any]) -> bool:
+            """A message may act only in the session its connection was confirmed in."""
+            if not self.session_persistence:
+                return True  # the stock channel then uses the connection's own sid
+            confirmed = (await sio.get_session(sid, namespace=self.namespace)).get("qaid_session")
+            return confirmed is not None and data.get("session_id") == confirmed
+
         async def checked(sid: str, data: Any) -> None:
             key = self.metadata_key
             if isinstance(data, dict) and isinstance(data.get(key), str):
@@ -124,7 +201,11 @@ class SocketIOInput(socketio.SocketIOInput):
                 problem: tuple[int, str, str] | None = (400, "malformed_json", "not a JSON object")
             else:
                 problem = message_problem({"message": data.get("message"), "metadata": data.get(key)})
+            if problem is None and not await own_session(sid, data):
+                logger.info("socketio: message from %s dropped: not its confirmed session", sid)
+                return
             if problem is None:
+                data = {**data, "message": web_text(data.get("message"))}
                 sender = data.get("session_id") if self.session_persistence else sid
                 verdict = self.limit.check(str(sender or sid))
                 if verdict == "ok":
@@ -136,5 +217,6 @@ class SocketIOInput(socketio.SocketIOInput):
             else:  # socket.io has no status to answer with; the stock handler would have raised
                 logger.info("socketio: message from %s dropped: %s", sid, problem[2])
 
+        sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, checked, namespace=self.namespace)
         return bp
