@@ -18,6 +18,8 @@ from hip_service.bundle_loader import LoadedBundle, LoadedModel, output_name
 from qaid.bundle import OTHER_LABEL, CascadeReading, calibrated, read_cascade, tokenize_question
 from qaid.imaging import to_input
 from qaid.vqa_questions import QuestionIndex
+from qaid_contracts.vocabulary import Side
+from qaid_contracts.vocabulary import patient_side as side_of_image_half
 
 # (model names, model version, seconds) -> None; the app wires this to a Prometheus histogram.
 Observer = Callable[[str, str, float], None]
@@ -120,8 +122,9 @@ class Segmentation:
     confidence: float
 
 
-def patient_side(mask: np.ndarray, dominance: float = 0.8) -> str | None:
-    """Radiological convention: the image's left half shows the patient's RIGHT side."""
+def patient_side(mask: np.ndarray, dominance: float = 0.8) -> Side | None:
+    """The patient's side of a lesion mask: the half holding ``dominance`` of it, else "both" (the one
+    convention: :func:`qaid_contracts.vocabulary.patient_side`)."""
     total = int(mask.sum())
     if total == 0:
         return None
@@ -129,9 +132,9 @@ def patient_side(mask: np.ndarray, dominance: float = 0.8) -> str | None:
     image_left = int(mask[:, : width // 2].sum()) + (int(mask[:, width // 2].sum()) // 2 if width % 2 else 0)
     share = image_left / total
     if share >= dominance:
-        return "right"
+        return side_of_image_half("left")
     if share <= 1.0 - dominance:
-        return "left"
+        return side_of_image_half("right")
     return "both"
 
 

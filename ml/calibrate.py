@@ -17,12 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+from ml.metrics import softmax
 
 
 def nll(logits: np.ndarray, target: np.ndarray, temperature: float) -> float:

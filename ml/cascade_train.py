@@ -18,8 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, ood_ceiling, softmax
+from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, ood_ceiling
 from ml.cascade_data import DOMAIN_GROUPS, NON_MEDICAL_GROUP, OOD_GROUPS, CascadeSet
+from ml.metrics import softmax
 from ml.models import CascadeNet
 from ml.train import Evaluation, Job, fit, images_to_tensor
 from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, Calibration, InputSpec

@@ -23,6 +23,8 @@ from PIL import Image
 from scipy import ndimage
 
 from ml.synth_images import Rng, capsule, ellipse, finish, grid, soft
+from qaid_contracts.vocabulary import Side
+from qaid_contracts.vocabulary import patient_side as side_of_image_half
 
 # Axial MNI slices used (voxel z of the 1 mm template): the levels with plenty of white matter.
 _Z_RANGE = range(70, 126)
@@ -53,9 +55,10 @@ def side_answer(sides: list[str]) -> str:
     return sides[0] if len(set(sides)) == 1 else "both"
 
 
-def patient_side(col_centre: float, width: int) -> str:
-    """Radiological convention: image left half = patient's right."""
-    return "right" if col_centre < width / 2 else "left"
+def patient_side(col_centre: float, width: int) -> Side:
+    """The patient's side of a lesion centred at column ``col_centre`` (the one convention:
+    :func:`qaid_contracts.vocabulary.patient_side`)."""
+    return side_of_image_half("left" if col_centre < width / 2 else "right")
 
 
 @lru_cache(maxsize=4)
@@ -107,7 +110,7 @@ def _place(
 def _draw(img: np.ndarray, spots: list, size: int, level: float) -> tuple[np.ndarray, Finding]:
     """Paint bright ovoids; the mask is each ellipse's interior (the half-intensity contour)."""
     mask = np.zeros((size, size), dtype=bool)
-    sides = []
+    sides: list[str] = []
     for cy, cx, ry, rx, ang, _side in spots:
         r = ellipse(size, cy, cx, ry, rx, ang)
         img = img * (1 - soft(r, 4)) + soft(r, 4) * level

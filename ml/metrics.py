@@ -40,10 +40,12 @@ def per_class_auroc(scores: np.ndarray, true: np.ndarray, names: list[str]) -> d
     return out
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """softmax(logits / temperature) over the last axis (temperature scaling: :mod:`ml.calibrate`)."""
+    z = logits / temperature
+    z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def classification(

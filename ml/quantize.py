@@ -42,6 +42,7 @@ from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
 from PIL import Image
 
 from ml.demo_data import ANSWERS, MAX_QUESTION_LEN, NON_MEDICAL, VQA_PARTS, Split, encode_questions
+from ml.metrics import macro_f1
 from qaid.bundle import (
     BODY_PARTS,
     InputSpec,
@@ -309,17 +310,6 @@ def session(path: Path, threads: int = 1) -> ort.InferenceSession:
 
 def _run_batches(sess: ort.InferenceSession, feeds: Iterable[Feed], output: str) -> np.ndarray:
     return np.concatenate([sess.run([output], f)[0] for f in feeds])
-
-
-def macro_f1(pred: np.ndarray, true: np.ndarray, n_classes: int) -> float:
-    """Macro F1 over the classes present in ``true`` (the definition ``ml.train`` reports)."""
-    f1s = []
-    for c in range(n_classes):
-        if np.sum(true == c) > 0:
-            tp = np.sum((pred == c) & (true == c))
-            denom = np.sum(pred == c) + np.sum(true == c)
-            f1s.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(f1s))
 
 
 def evaluate_cascade(

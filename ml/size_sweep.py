@@ -18,10 +18,10 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from ml.calibrate import softmax
 from ml.cascade_data import Mix, hospital_set, validation_pool
 from ml.cascade_train import CascadeConfig, outputs, targets, train_hospital_cascade
 from ml.export import export_cascade
+from ml.metrics import softmax
 from ml.train import images_to_tensor
 from qaid.config import get_settings
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, nll, softmax
+from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, nll
+from ml.metrics import softmax
 from qaid.bundle import (
     LABELS,
     Calibration,
