@@ -95,33 +95,11 @@ def test_build_with_int8_keeps_it_and_every_bundle_loads_in_the_hip(
 def test_train_cli_int8_gates_only_its_own_model(image_folder: Path, tmp_path: Path) -> None:
     from ml.train_cli import run
 
-    base = [
-        "--task",
-        "cascade",
-        "--data",
-        str(image_folder),
-        "--out",
-        str(tmp_path / "run"),
-        "--epochs",
-        "1",
-        "--size",
-        "32",
-        "--cascade-blocks",
-        "1,1,1,1",
-        "--val",
-        "0.25",
-        "--test",
-        "0.25",
-        "--bundle-out",
-        str(tmp_path / "bundle"),
-        "--hip-id",
-        "local",
-        "--no-progress",
-        "--batch-size",
-        "4",
-        "--allow-below-baseline",
-    ]  # one epoch on a handful of images: the gate's refusal is tested elsewhere
-    # fmt: skip
+    # one epoch on a handful of images: below the baselines, so the gate (tested on its own) is waived
+    base = ["--task", "cascade", "--data", str(image_folder), "--out", str(tmp_path / "run"), "--epochs", "1",
+            "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
+            "--bundle-out", str(tmp_path / "bundle"), "--hip-id", "local", "--no-progress",
+            "--batch-size", "4", "--allow-below-baseline"]  # fmt: skip
     report = run([*base, "--int8", "--int8-max-drop", "1"])
     (decision,) = report["int8"]
     assert decision.kept and decision.file == "cascade.onnx"
