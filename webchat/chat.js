@@ -1,6 +1,8 @@
 // Q&Aid web chat: Rasa's socketio channel, image upload to the hub, quick replies, location,
 // history that survives a reload. Plain ES module, no framework, no build step.
 import * as store from "./store.js";
+import { applyStatic, t } from "./strings.js";
+import { enlargeable, setupViewer } from "./viewer.js";
 
 const CONFIG_URL = "/api/v1/webchat-config";
 const UPLOAD_URL = "/api/v1/images";
@@ -15,6 +17,7 @@ const el = {
   log: $("log"),
   chat: $("chat"),
   typing: $("typing"),
+  typingText: $("typing-text"),
   drop: $("drop-hint"),
   conn: $("conn-status"),
   form: $("composer"),
@@ -37,7 +40,6 @@ const state = store.load();
 let config = null;
 let socket = null;
 let confirmed = false; // session_confirm received on the current connection
-const outbox = []; // [{payload, msg}] waiting for a confirmed session
 let typingTimer = null;
 let currentUpload = null;
 
@@ -105,21 +107,22 @@ function renderImage(msg) {
   if (src) {
     const img = document.createElement("img");
     img.src = src;
-    img.alt = msg.imageAlt || (msg.from === "bot" ? "Image from Q&Aid (a model's overlay — not a diagnosis)" : "Your image");
+    img.alt = msg.imageAlt || t(msg.from === "bot" ? "img.bot" : "img.user");
     img.loading = "lazy";
     img.decoding = "async";
     img.addEventListener("load", () => scrollToEnd());
     img.addEventListener("error", () => {
       const missing = document.createElement("span");
       missing.className = "img-missing";
-      missing.textContent = "The image is no longer available.";
-      img.replaceWith(missing);
+      missing.textContent = t("img.missing");
+      button.replaceWith(missing);
     });
-    fig.append(img);
+    const button = enlargeable(img);
+    fig.append(button);
   } else {
     const missing = document.createElement("span");
     missing.className = "img-missing";
-    missing.textContent = msg.imageDropped ? "Image not kept on this device." : "Image not shown.";
+    missing.textContent = t(msg.imageDropped ? "img.dropped" : "img.notShown");
     fig.append(missing);
   }
   if (msg.caption) {
@@ -134,7 +137,7 @@ function renderButtons(msg, li) {
   const box = document.createElement("div");
   box.className = "quick";
   box.setAttribute("role", "group");
-  box.setAttribute("aria-label", "Suggested replies");
+  box.setAttribute("aria-label", t("quick.label"));
   for (const b of msg.buttons) {
     const btn = document.createElement("button");
     btn.type = "button";
@@ -154,11 +157,11 @@ function renderButtons(msg, li) {
 function renderMessage(msg) {
   const li = document.createElement("li");
   li.className = `msg ${msg.from}`;
-  if (msg._pending) li.classList.add("pending");
+  if (msg.queued) li.classList.add("pending");
   if (msg.from !== "system") {
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = msg.from === "bot" ? "Q&Aid" : "You";
+    who.textContent = t(msg.from === "bot" ? "who.bot" : "who.user");
     li.append(who);
   }
   if (msg.text) {
@@ -169,6 +172,12 @@ function renderMessage(msg) {
   }
   if (msg.image || msg.imageDropped) li.append(renderImage(msg));
   if (Array.isArray(msg.buttons) && msg.buttons.length) li.append(renderButtons(msg, li));
+  if (msg.queued) {
+    const note = document.createElement("p");
+    note.className = "queued";
+    note.textContent = t("queued");
+    li.append(note);
+  }
   msg._li = li;
   return li;
 }
@@ -202,7 +211,7 @@ function showIntro() {
   li.className = "msg system intro";
   const b = document.createElement("div");
   b.className = "bubble";
-  b.textContent = "Say hi, or attach a medical image (MRI, CT, X-ray) to start.";
+  b.textContent = t("intro");
   li.append(b);
   el.log.append(li);
 }
@@ -211,10 +220,10 @@ function removeIntro() {
   el.log.querySelector(".intro")?.remove();
 }
 
-function setTyping(on, what = "Q&Aid is typing…") {
+function setTyping(on, what = t("typing")) {
   clearTimeout(typingTimer);
   el.typing.hidden = !on;
-  if (on) el.typing.lastChild.textContent = ` ${what}`;
+  if (on) el.typingText.textContent = what;
   if (on) {
     typingTimer = setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
     scrollToEnd();
@@ -241,48 +250,41 @@ function clearError() {
   el.error.textContent = "";
 }
 
-const CONN_TEXT = {
-  connecting: "Connecting to the assistant…",
-  online: "Connected.",
-  reconnecting: "The assistant can't be reached right now — reconnecting…",
-};
-
 function setConn(kind) {
   if (el.conn.dataset.state === kind) return;
   el.conn.dataset.state = kind;
-  el.conn.textContent = CONN_TEXT[kind];
+  el.conn.textContent = t(`conn.${kind}`);
 }
 
 // ---------------------------------------------------------------- talking to Rasa
 
 function sendToBot(message, metadata, display) {
   clearError();
-  const msg = addMessage({ from: "user", ...display });
   const payload = { message };
   if (metadata) payload.metadata = metadata;
-  if (confirmed && socket?.connected) {
-    emit(payload);
-  } else {
-    msg._pending = true;
-    msg._li?.classList.add("pending");
-    outbox.push({ payload, msg });
-  }
-  setTyping(true, message === SHARE_IMAGE || metadata?.image ? "Q&Aid is asking the nearby hospitals…" : undefined);
+  const online = confirmed && socket?.connected;
+  // Offline, the message is queued (kept across a reload) and says so; "typing…" only once it has left.
+  const msg = addMessage({ from: "user", ...display, ...(online ? {} : { queued: payload }) });
+  if (online) emit(payload);
+  else msg._li?.classList.add("pending");
 }
 
 function emit(payload) {
   // Rasa's SocketIOInput (session_persistence: true) ignores a message without session_id and
   // reads the metadata from the "metadata" key (metadata_key).
   socket.emit(USER_EVT, { ...payload, session_id: state.session_id });
+  setTyping(true, payload.message === SHARE_IMAGE || payload.metadata?.image ? t("typing.hospitals") : undefined);
 }
 
 function flushOutbox() {
-  while (outbox.length && confirmed && socket?.connected) {
-    const { payload, msg } = outbox.shift();
-    emit(payload);
-    msg._pending = false;
+  for (const msg of state.messages) {
+    if (!msg.queued || !(confirmed && socket?.connected)) continue;
+    emit(msg.queued);
+    delete msg.queued;
     msg._li?.classList.remove("pending");
+    msg._li?.querySelector(".queued")?.remove();
   }
+  store.save(state);
 }
 
 function normaliseButtons(list) {
@@ -309,7 +311,7 @@ function onBotUttered(data) {
   const wantsLocation = data.request_location === true || custom.request_location === true;
   if (custom.notice === "demo_models" || data.notice === "demo_models") showDemoNotice();
   if (wantsLocation && !buttons.some((b) => b.payload === SHARE_LOCATION)) {
-    buttons.push({ title: "Share my location", payload: SHARE_LOCATION });
+    buttons.push({ title: t("location.button"), payload: SHARE_LOCATION });
   }
   if (!text && !image && !buttons.length) return;
   const last = state.messages[state.messages.length - 1];
@@ -330,7 +332,7 @@ function onBotUttered(data) {
 
 function connect() {
   if (typeof window.io !== "function") {
-    showError("The chat could not start (socket.io script missing). Please reload the page.");
+    showError(t("error.noSocket"));
     return;
   }
   setConn("connecting");
@@ -358,14 +360,15 @@ function connect() {
     flushOutbox();
   });
   socket.on(BOT_EVT, onBotUttered);
-  socket.on("disconnect", () => {
+  // A reply emitted while the connection is down does not arrive: "typing…" would be a promise the
+  // page cannot keep, so it goes; the status line says the assistant can't be reached.
+  const lost = () => {
     confirmed = false;
+    setTyping(false);
     setConn("reconnecting");
-  });
-  socket.on("connect_error", () => {
-    confirmed = false;
-    setConn("reconnecting");
-  });
+  };
+  socket.on("disconnect", lost);
+  socket.on("connect_error", lost);
 }
 
 // ---------------------------------------------------------------- user actions
@@ -405,7 +408,7 @@ function onQuickReply(msg, button, li) {
 function shareLocation(onShared) {
   clearError();
   if (!("geolocation" in navigator)) {
-    showError("This browser can't share a location. You can type your city instead, e.g. \"I'm in Cluj\".");
+    showError(t("location.unsupported"));
     return;
   }
   navigator.geolocation.getCurrentPosition(
@@ -414,13 +417,12 @@ function shareLocation(onShared) {
       const lon = Number(pos.coords.longitude.toFixed(5));
       onShared?.();
       sendToBot(SHARE_LOCATION, { location: { lat, lon } }, {
-        text: `My location (${lat.toFixed(2)}, ${lon.toFixed(2)})`,
+        text: t("location.sent", { lat: lat.toFixed(2), lon: lon.toFixed(2) }),
       });
       el.input.focus();
     },
     (err) => {
-      const why = err && err.code === 1 ? "Location permission was refused." : "Your location could not be found.";
-      showError(`${why} You can type your city instead, e.g. "I'm in Cluj".`);
+      showError(t(err && err.code === 1 ? "location.refused" : "location.failed"));
     },
     { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 },
   );
@@ -457,15 +459,14 @@ function uploadError(xhr) {
     /* not JSON */
   }
   if (body && body.error && typeof body.error.message === "string") return body.error.message;
-  if (xhr.status === 413) return "The image is too large.";
-  if (xhr.status === 415) return "That file is not a PNG, JPEG or DICOM image.";
-  return `The upload failed (HTTP ${xhr.status}). Please try again.`;
+  if (xhr.status === 413 || xhr.status === 415) return t(`error.${xhr.status}`);
+  return t("error.http", { status: xhr.status });
 }
 
 function uploadImage(file) {
   if (!file) return;
   if (currentUpload) {
-    showError("Please wait until the current image has been sent.");
+    showError(t("error.busy"));
     return;
   }
   if (!state.session_id) {
@@ -474,12 +475,12 @@ function uploadImage(file) {
   }
   clearError();
   if (file.size === 0) {
-    showError("That file is empty.");
+    showError(t("error.empty"));
     return;
   }
   const max = Number(config?.max_image_bytes) || 0;
   if (max && file.size > max) {
-    showError(`The image is ${mb(file.size)} MB; the limit is ${mb(max)} MB.`);
+    showError(t("error.tooLarge", { size: mb(file.size), max: mb(max) }));
     return;
   }
   const displayable = isDisplayable(file);
@@ -488,13 +489,13 @@ function uploadImage(file) {
   if (displayable) {
     up.previewUrl = URL.createObjectURL(file);
     el.uploadPreview.src = up.previewUrl;
-    el.uploadPreview.alt = `Preview of ${file.name}`;
+    el.uploadPreview.alt = t("upload.preview", { name: file.name });
     el.uploadPreview.hidden = false;
   } else {
-    el.uploadBadge.textContent = /\.(dcm|dicom)$/i.test(file.name) || file.type === "application/dicom" ? "DICOM" : "FILE";
+    el.uploadBadge.textContent = t(/\.(dcm|dicom)$/i.test(file.name) || file.type === "application/dicom" ? "badge.dicom" : "badge.file");
     el.uploadBadge.hidden = false;
   }
-  el.uploadLabel.textContent = `Uploading 0% — ${file.name}`;
+  el.uploadLabel.textContent = t("upload.progress", { pct: 0, name: file.name });
   el.uploadProgress.value = 0;
   el.upload.hidden = false;
   el.file.disabled = true;
@@ -512,11 +513,11 @@ function uploadImage(file) {
     if (!e.lengthComputable) return;
     const pct = Math.round((e.loaded / e.total) * 100);
     el.uploadProgress.value = pct;
-    el.uploadLabel.textContent = `Uploading ${pct}% — ${file.name}`;
+    el.uploadLabel.textContent = t("upload.progress", { pct, name: file.name });
   });
   xhr.upload.addEventListener("load", () => {
     el.uploadProgress.value = 100;
-    el.uploadLabel.textContent = `Uploaded — checking ${file.name}…`;
+    el.uploadLabel.textContent = t("upload.checking", { name: file.name });
   });
   xhr.addEventListener("load", () => {
     if (currentUpload !== up) return;
@@ -530,8 +531,8 @@ function uploadImage(file) {
       resetUpload();
       sendToBot(SHARE_IMAGE, { image: body }, {
         image: displayable ? body.url : null,
-        imageAlt: `Your image ${file.name}`,
-        text: displayable ? "" : `Sent the file ${file.name}`,
+        imageAlt: t("img.userNamed", { name: file.name }),
+        text: displayable ? "" : t("file.sent", { name: file.name }),
         caption: displayable ? file.name : undefined,
       });
       el.input.focus();
@@ -543,12 +544,12 @@ function uploadImage(file) {
   xhr.addEventListener("error", () => {
     if (currentUpload !== up) return;
     resetUpload();
-    showError("The upload failed — the image may be too large, or the connection dropped. Please try again.");
+    showError(t("error.network"));
   });
   xhr.addEventListener("timeout", () => {
     if (currentUpload !== up) return;
     resetUpload();
-    showError("The upload took too long. Please try again.");
+    showError(t("error.timeout"));
   });
   xhr.addEventListener("abort", () => {
     if (currentUpload === up) resetUpload();
@@ -586,12 +587,11 @@ function setupDragAndDrop() {
 }
 
 function newChat() {
-  if (state.messages.length && !window.confirm("Start a new chat? This conversation will be forgotten on this device.")) return;
+  if (state.messages.length && !window.confirm(t("newChat.confirm"))) return;
   currentUpload?.xhr.abort();
   store.clear();
   state.session_id = null;
   state.messages = [];
-  outbox.length = 0;
   clearError();
   setTyping(false);
   renderHistory();
@@ -606,6 +606,8 @@ function newChat() {
 // ---------------------------------------------------------------- start
 
 async function main() {
+  applyStatic();
+  setupViewer();
   renderHistory();
   el.form.addEventListener("submit", onSubmit);
   el.file.addEventListener("change", () => uploadImage(el.file.files && el.file.files[0]));

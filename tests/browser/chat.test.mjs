@@ -11,6 +11,7 @@ import { mkdirSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { axeViolations, focusContrast } from "./a11y.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "../..");
@@ -51,6 +52,12 @@ const pageErrors = [];
 
 function shot(p, name) {
   return p.screenshot({ path: resolve(ARTIFACTS, name), fullPage: true });
+}
+
+/** axe-core finds nothing on the page as it is now (`when` names the state in the failure). */
+async function assertAccessible(p, when) {
+  const found = await axeViolations(p);
+  assert.deepEqual(found, [], `axe-core violations ${when}:\n${found.join("\n")}`);
 }
 
 /** Number of bot messages on the page now. */
@@ -112,7 +119,7 @@ after(async () => {
   await browser?.close();
 });
 
-test("web chat: greet, upload an image, ask about it, reload, phone layout", { timeout: 60_000 }, async (top) => {
+test("web chat: greet, upload an image, ask about it, reload, phone layout", { timeout: 150_000 }, async (top) => {
   // Steps depend on each other: after the first failure the rest are skipped (fast, one clear error).
   let failed = false;
   const t = {
@@ -136,6 +143,15 @@ test("web chat: greet, upload an image, ask about it, reload, phone layout", { t
     assert.match(text, /not a diagnosis/i);
     assert.match(text, /112/);
     await waitOnline(page);
+    await assertAccessible(page, "on the empty chat");
+  });
+
+  await t.test("the keyboard focus ring stands out (>= 3:1 against what is behind it)", async () => {
+    for (const sel of ["#new-chat", "#message-input", "#send"]) {
+      const got = await focusContrast(page, sel);
+      assert.ok(!got.error, got.error);
+      assert.ok(got.ratio >= 3, `${sel}: focus outline ${got.outline} on ${got.bg} is ${got.ratio.toFixed(2)}:1`);
+    }
   });
 
   await t.test("greeting gets a bot reply", async () => {
@@ -166,6 +182,23 @@ test("web chat: greet, upload an image, ask about it, reload, phone layout", { t
     await page.locator("#demo-note").waitFor({ state: "visible", timeout: 10_000 });
     assert.match(await page.locator("#demo-note").innerText(), /not for clinical use/i);
     await shot(page, "02-desktop-analysis.png");
+    await assertAccessible(page, "after an image analysis");
+  });
+
+  await t.test("an image enlarges in a dialog; Escape closes it and focus returns", async () => {
+    const opener = page.locator("#log .msg figure button.enlarge").last();
+    await opener.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.locator("#viewer");
+    await dialog.waitFor({ state: "visible", timeout: 5_000 });
+    assert.equal(await page.evaluate(() => document.getElementById("viewer").open), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "viewer-close", "focus moves into the dialog");
+    await page.waitForFunction(() => document.getElementById("viewer-img").naturalWidth > 0, null, { timeout: 10_000 });
+    await shot(page, "02b-desktop-enlarged.png");
+    await assertAccessible(page, "with an image enlarged");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden", timeout: 5_000 });
+    assert.equal(await opener.evaluate((b) => b === document.activeElement), true, "focus back on the image");
   });
 
   await t.test("a question about the image is answered with the hospitals' agreement", async () => {
@@ -174,6 +207,15 @@ test("web chat: greet, upload an image, ask about it, reload, phone layout", { t
     const reply = await waitForBot(page, n, [/\d+ of \d+ hospital|hospitals disagree/i, /not a diagnosis/i], T.answer);
     assert.match(reply, /hospital/i);
     await shot(page, "03-desktop-answer.png");
+  });
+
+  await t.test("asked for hospitals near me, the bot offers the location button", async () => {
+    const n = await botCount(page);
+    await say(page, "which hospitals are near me?");
+    await waitForBot(page, n, [/location/i], T.answer);
+    const button = page.locator("#log .msg.bot .quick button.location").last();
+    await button.waitFor({ state: "visible", timeout: 5_000 });
+    await assertAccessible(page, "with the location button");
   });
 
   await t.test("a reload keeps the conversation and the Rasa session", async () => {
@@ -223,6 +265,32 @@ test("web chat: greet, upload an image, ask about it, reload, phone layout", { t
       await shot(p, "05-phone.png");
     } finally {
       await phone.close();
+    }
+  });
+
+  await t.test("offline: a message is queued and says so, no typing indicator, sent on reconnect", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "en-US" });
+    let online = false; // the socket.io connection (websocket, then long polling) fails until then
+    await ctx.routeWebSocket(/\/socket\.io\//, (ws) => (online ? ws.connectToServer() : ws.close()));
+    await ctx.route(/\/socket\.io\//, (route) => (online ? route.continue() : route.abort()));
+    try {
+      const p = await ctx.newPage();
+      p.on("pageerror", (err) => pageErrors.push(String(err)));
+      await p.goto(`${HUB}/`, { waitUntil: "load", timeout: 15_000 });
+      await p.locator('#conn-status[data-state="reconnecting"]').waitFor({ state: "attached", timeout: T.connect });
+      await say(p, "hi");
+      const mine = p.locator("#log .msg.user").last();
+      await mine.locator(".queued").waitFor({ state: "visible", timeout: 2_000 });
+      assert.match(await mine.innerText(), /not sent yet/i);
+      assert.equal(await p.locator("#typing").isVisible(), false, "no typing indicator for a queued message");
+      await shot(p, "06-offline-queued.png");
+      await assertAccessible(p, "while offline with a queued message");
+      online = true;
+      await waitOnline(p);
+      await mine.locator(".queued").waitFor({ state: "detached", timeout: 5_000 });
+      await waitForBot(p, 0, [/\S/], T.greet);
+    } finally {
+      await ctx.close();
     }
   });
 

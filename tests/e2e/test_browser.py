@@ -17,7 +17,7 @@ def test_web_chat_carries_a_conversation_with_an_image(network: Settings) -> Non
         "QAID_DEMO_IMAGE": str(network.bundles_dir / "samples" / "brain_lesion.png"),
     }
     run = subprocess.run(
-        ["node", "--test", "--test-timeout=90000", "chat.test.mjs"],
-        cwd=REPO_ROOT / "tests" / "browser", env=env, capture_output=True, text=True, timeout=180,
+        ["node", "--test", "--test-timeout=180000", "chat.test.mjs"],
+        cwd=REPO_ROOT / "tests" / "browser", env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]

@@ -148,6 +148,20 @@ class RestInput(rest.RestInput):
         return bp
 
 
+class SocketIOOutput(socketio.SocketIOOutput):
+    """The stock output with custom json that reaches the page. The stock one calls
+    ``sio.emit(event, **json_message)``: any key but socket.io's own (``data``, ``room`` ...) is a
+    TypeError, so ``{"request_location": true}`` and ``{"notice": "demo_models"}`` never left, and the
+    exception aborted the rest of the turn (the tracker was not saved). Here the dict is the event's
+    payload, always to the conversation's own room; the stock ``{"data": {...}}`` shape still works."""
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        payload = {k: v for k, v in json_message.items() if k != "room"}  # an action never picks the room
+        if set(payload) == {"data"} and isinstance(payload["data"], dict):
+            payload = payload["data"]
+        await self.sio.emit(self.bot_message_evt, payload, room=recipient_id)
+
+
 class SocketIOInput(socketio.SocketIOInput):
     limit: c.SenderLimit = c.SenderLimit()
 
@@ -164,8 +178,17 @@ class SocketIOInput(socketio.SocketIOInput):
         channel.limit = sender_limit(credentials)
         return channel
 
+    def get_output_channel(self) -> socketio.SocketIOOutput | None:
+        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = super().blueprint(on_new_message)
+        async def with_output(message: UserMessage) -> Any:
+            # the stock handler builds the stock output channel; ours replaces it (custom json above)
+            if self.sio is not None and isinstance(message.output_channel, socketio.SocketIOOutput):
+                message.output_channel = SocketIOOutput(self.sio, self.bot_message_evt)
+            return await on_new_message(message)
+
+        bp = super().blueprint(with_output)
         sio, namespace = self.sio, self.namespace or "/"
         assert sio is not None
         handle = sio.handlers[namespace][self.user_message_evt]  # the stock handler, wrapped below
