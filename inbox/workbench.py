@@ -17,7 +17,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from inbox import auth, case_page, pages, summary
 from inbox.accounts import Accounts
-from inbox.cases import STATUSES, CaseConflict, Cases
+from inbox.cases import STATUS_WORDS, STATUSES, CaseConflict, Cases
 from inbox.settings import WorkbenchSettings
 from inbox.store import InboxStore
 from qaid.api_errors import ApiError, error_response, error_responses
@@ -218,7 +218,10 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
         except CaseConflict as exc:
             raise ApiError(409, "status_conflict", f"{exc}.") from exc
         wb.accounts.log(
-            doctor["username"], "status", webhook_id, f"{done['previous']['status']} → {done['status']}"
+            doctor["username"],
+            "status",
+            webhook_id,
+            f"{STATUS_WORDS[done['previous']['status']]} → {STATUS_WORDS[done['status']]}",
         )
         return back(webhook_id)
 
