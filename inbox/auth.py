@@ -69,8 +69,12 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 
 
 def signin_csrf(request: Request, response: Response) -> str:
-    """The sign-in form's CSRF value, also set as a short-lived cookie (double submit)."""
-    value = secrets.token_urlsafe(32)
+    """The sign-in form's CSRF value, also set as a short-lived cookie (double submit). The browser's
+    existing value is kept: a second form load (another tab, the favicon's redirect) must not
+    invalidate the form already shown."""
+    value = request.cookies.get(SIGNIN_CSRF_COOKIE) or ""
+    if len(value) < 32:
+        value = secrets.token_urlsafe(32)
     response.set_cookie(SIGNIN_CSRF_COOKIE, value, max_age=3600, httponly=True, samesite="strict",
                         secure=_secure(request), path="/signin")  # fmt: skip
     return value

@@ -23,7 +23,8 @@ a{color:#0b57a0}a:focus-visible,button:focus-visible,input:focus-visible,select:
 textarea:focus-visible{outline:3px solid #0b57a0;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.3rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #c9d3dd;padding:.4rem;
-text-align:left;vertical-align:top}
+text-align:left;vertical-align:top;overflow-wrap:anywhere}
+@media (max-width:40rem){table{table-layout:fixed;font-size:.9rem}td,th{padding:.25rem}}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:.3rem;font-size:.9rem;white-space:nowrap}
 .urgent{background:#b71c1c;color:#fff}.routine{background:#e4eaf0;color:#1d2733}
 .st-new{background:#fff3c4;color:#4a3b00}.st-in_review{background:#d8e8fb;color:#0b3d70}
@@ -31,7 +32,7 @@ text-align:left;vertical-align:top}
 .meta{color:#4f5f70;font-size:.9rem}.summary{overflow-wrap:anywhere}
 button{font:inherit;padding:.35rem .8rem;border:1px solid #0b57a0;border-radius:.3rem;background:#0b57a0;
 color:#fff;cursor:pointer}button.secondary{background:#fff;color:#0b57a0}
-input,select,textarea{font:inherit;padding:.3rem;border:1px solid #6b7b8c;border-radius:.25rem}
+input,select,textarea{font:inherit;padding:.3rem;border:1px solid #6b7b8c;border-radius:.25rem;max-width:100%}
 form.inline{display:inline}.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:1rem 0}
 .filters label{display:flex;flex-direction:column;font-size:.9rem}
 .error{background:#fde8e8;color:#7f1d1d;padding:.5rem;border-radius:.3rem}
