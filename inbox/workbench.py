@@ -114,10 +114,12 @@ def _install_access(app: FastAPI, wb: Workbench) -> None:
 
 
 def _install_signin(app: FastAPI, wb: Workbench) -> None:
-    def signin_form(
-        request: Request, next_path: str, error: str = "", username: str = "", status: int = 200
-    ) -> Response:
-        response = HTMLResponse("", status_code=status)
+    # A refused sign-in answers 200 with the form again and the reason (a page for the doctor, not
+    # an API error); the audit log keeps every failure.
+    signin_errors = error_responses(403, html=True)
+
+    def signin_form(request: Request, next_path: str, error: str = "", username: str = "") -> Response:
+        response = HTMLResponse("")
         csrf = auth.signin_csrf(request, response)
         if not wb.accounts.has_doctors():
             error = (
@@ -127,11 +129,11 @@ def _install_signin(app: FastAPI, wb: Workbench) -> None:
         response.headers["content-length"] = str(len(response.body))
         return response
 
-    @app.get("/signin", response_class=HTMLResponse)
+    @app.get("/signin", response_class=HTMLResponse, responses=error_responses(html=True))
     def signin_page(request: Request, next: str = "/") -> Response:
         return signin_form(request, _safe_next(next))
 
-    @app.post("/signin", response_class=HTMLResponse)
+    @app.post("/signin", response_class=HTMLResponse, responses=signin_errors)
     async def signin(request: Request) -> Response:
         form = await request.form()
         auth.check_csrf(request, form.get("csrf"), request.cookies.get(auth.SIGNIN_CSRF_COOKIE))
@@ -140,18 +142,18 @@ def _install_signin(app: FastAPI, wb: Workbench) -> None:
         if wb.accounts.recent_failures(username) >= wb.ws.signin_max_failures:
             wb.accounts.log(username.lower()[:64] or "?", "signin_refused", detail="too many failures")
             message = "Too many failed sign-ins for this user name: wait 15 minutes or ask an administrator."
-            return signin_form(request, next_path, message, username, status=429)
+            return signin_form(request, next_path, message, username)
         doctor = wb.accounts.authenticate(username, password)
         if doctor is None:
             wb.accounts.log("?", "signin_failed", detail=username.strip().lower()[:64])
-            return signin_form(request, next_path, "Wrong user name or password.", username, status=401)
+            return signin_form(request, next_path, "Wrong user name or password.", username)
         wb.accounts.log(doctor["username"], "signed_in")
         response = RedirectResponse(next_path, status_code=303)
         auth.set_session_cookie(response, request, wb.accounts.start_session(doctor["id"]))
         response.delete_cookie(auth.SIGNIN_CSRF_COOKIE, path="/signin")
         return response
 
-    @app.post("/signout")
+    @app.post("/signout", responses=error_responses(403))
     async def signout(request: Request) -> Response:
         doctor = request.state.doctor
         if doctor is None:
@@ -178,8 +180,9 @@ async def _doctor_form(request: Request) -> tuple[dict[str, Any], Any]:
 
 def _install_cases(app: FastAPI, wb: Workbench) -> None:
     html_errors = error_responses(html=True)
+    form_errors = error_responses(403, 409, html=True)
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, responses=html_errors)
     def queue(request: Request, status: str = "open", q: str = "") -> HTMLResponse:
         status = status if status in (*STATUSES, "open", "all") else "open"
         open_demo = not wb.access_token and not wb.accounts.has_doctors()
@@ -200,7 +203,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
     def back(webhook_id: str) -> RedirectResponse:
         return RedirectResponse(f"/transcripts/{quote(webhook_id, safe='')}", status_code=303)
 
-    @app.post("/cases/{webhook_id}/claim", responses=html_errors)
+    @app.post("/cases/{webhook_id}/claim", responses=form_errors)
     async def claim(request: Request, webhook_id: str) -> Response:
         doctor, _ = await _doctor_form(request)
         wb.entry(webhook_id)
@@ -209,7 +212,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
         wb.accounts.log(doctor["username"], "claimed", webhook_id, f"from {before}" if before else "")
         return back(webhook_id)
 
-    @app.post("/cases/{webhook_id}/status", responses=html_errors)
+    @app.post("/cases/{webhook_id}/status", responses=form_errors)
     async def set_status(request: Request, webhook_id: str) -> Response:
         doctor, form = await _doctor_form(request)
         wb.entry(webhook_id)
@@ -225,7 +228,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
         )
         return back(webhook_id)
 
-    @app.post("/cases/{webhook_id}/notes", responses=html_errors)
+    @app.post("/cases/{webhook_id}/notes", responses=form_errors)
     async def add_note(request: Request, webhook_id: str) -> Response:
         doctor, form = await _doctor_form(request)
         wb.entry(webhook_id)
