@@ -12,8 +12,6 @@ delivery exactly-once for the doctor.
 from __future__ import annotations
 
 import argparse
-import base64
-import hmac
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -21,16 +19,19 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
-from starlette.middleware.base import RequestResponseEndpoint
 
 from inbox import pages
+from inbox.accounts import Accounts
+from inbox.cases import Cases
+from inbox.settings import DEFAULT, WorkbenchSettings
 from inbox.store import InboxStore
+from inbox.workbench import Workbench, install
 from qaid import headers, redact
-from qaid.api_errors import ApiError, error_response, error_responses, install_error_handlers
+from qaid.api_errors import ApiError, error_responses, install_error_handlers
 from qaid.config import HospitalSpec, Settings, get_settings, private_files, webhook_secret
 from qaid.db import STORAGE_ERRORS, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES, Transcript
@@ -95,22 +96,6 @@ def verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> dict[str
     raise ApiError(401, "invalid_signature", f"Webhook verification failed: {reason}")
 
 
-# No patient data behind these: liveness, the API description, and the webhook (signed instead).
-_OPEN_PATHS = frozenset({"/health", "/webhooks/transcripts", "/openapi.json", "/docs", "/redoc"})
-
-
-def _inbox_auth(request: Request, token: str) -> bool:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            value = base64.b64decode(value.strip(), validate=True).decode().partition(":")[2]
-        except (ValueError, UnicodeDecodeError):
-            return False
-    elif scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(value.strip().encode(), token.encode())
-
-
 class InboxConfigError(ValueError):
     """The inbox cannot start: the message says which setting to give."""
 
@@ -148,6 +133,7 @@ def create_app(
     db_path: Path | None = None,
     access_token: str | None = None,
     name: str | None = None,
+    workbench: WorkbenchSettings = DEFAULT,
 ) -> FastAPI:
     """The inbox of ``hospital_id``: a demo hospital of ``settings.hospitals``, or any hospital
     with its ``name`` (InboxConfigError says what is missing)."""
@@ -169,6 +155,9 @@ def create_app(
 
     app = FastAPI(title=f"{spec.name} transcript inbox", version="1")
     app.state.store = store
+    wb = Workbench(spec.id, spec.name, store, Accounts(store.engine, workbench), Cases(store.engine),
+                   workbench, access_token)  # fmt: skip
+    app.state.workbench = wb
     install_error_handlers(
         app,
         coded_types=CODED_ERROR_TYPES,
@@ -177,24 +166,6 @@ def create_app(
     )
     app.openapi = _with_event_schema(app)  # type: ignore[method-assign]
     errors = error_responses()
-
-    @app.middleware("http")
-    async def _doctors_only(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        # The pages and JSON hold patients' transcripts. With QAID_INBOX_TOKEN set they need it:
-        # HTTP Basic (any user name, the token as password) so a doctor's browser prompts, or Bearer
-        # for tools. The webhook has its own check (the signature) and /health stays open.
-        if access_token and request.url.path not in _OPEN_PATHS and not _inbox_auth(request, access_token):
-            challenge = {"WWW-Authenticate": f'Basic realm="{spec.id} inbox", charset="UTF-8"'}
-            message = "The inbox needs the hospital's credentials."
-            return error_response(401, "unauthorized", message, challenge)
-        return await call_next(request)
-
-    # Outside the doctors-only check, so its 401 carries them too. The pages' one inline <style>
-    # by its hash; images only from the hub (capability links).
-    policy = headers.csp(
-        style=(headers.style_hash(pages.STYLE),), img=(headers.origin(settings.hub_public_url),)
-    )
-    headers.install(app, policy)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -232,6 +203,8 @@ def create_app(
         event["data"] = transcript.model_dump(mode="json")
         signature_headers = {h: request.headers[h] for h in _REQUIRED_HEADERS}
         created = await run_in_threadpool(store.add, webhook_id, event, body, signature_headers)
+        if created:
+            await run_in_threadpool(wb.accounts.log, "hub", "received", webhook_id, "signature verified")
         log.info("transcript %s via %s (new: %s)", transcript.conversation_id, webhook_id, created)
         return JSONResponse({"status": "received" if created else "duplicate", "webhook_id": webhook_id})
 
@@ -247,10 +220,6 @@ def create_app(
             raise ApiError(404, "transcript_not_found", f"No transcript {webhook_id}.")
         return entry
 
-    @app.get("/", response_class=HTMLResponse)
-    def index() -> HTMLResponse:
-        return HTMLResponse(pages.list_page(spec.name, store.list()))
-
     def _entry(webhook_id: str) -> dict[str, Any]:
         entry = store.get(webhook_id)
         if entry is None:
@@ -265,27 +234,32 @@ def create_app(
         response_class=Response,
         responses={**errors, 200: {"content": {"application/pdf": {}}}},
     )
-    def detail_pdf(webhook_id: str) -> Response:
+    def detail_pdf(request: Request, webhook_id: str) -> Response:
         from qaid.transcript import pdf  # imported on first use: keeps the inbox's start fast
 
         entry = _entry(webhook_id)
+        wb.accounts.log(wb.actor(request), "pdf", webhook_id)
         meta = f"received by {spec.name} {entry['received_at']}, webhook-id {webhook_id}, signature verified"
         document = pdf.render(entry["transcript"], hospital_name=spec.name, meta=meta)
         disposition = f'attachment; filename="{webhook_id}.pdf"'
         return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
     @app.get("/transcripts/{webhook_id}.fhir.json", responses={**errors, 200: {"content": _FHIR}})
-    def detail_fhir(webhook_id: str) -> JSONResponse:
+    def detail_fhir(request: Request, webhook_id: str) -> JSONResponse:
         from qaid.transcript import fhir
 
         entry = _entry(webhook_id)
+        wb.accounts.log(wb.actor(request), "fhir", webhook_id)
         bundle = fhir.bundle(entry["transcript"], hospital_names=names, image_urls=entry["links"]["images"])
         return JSONResponse(bundle, media_type="application/fhir+json")
 
-    @app.get("/transcripts/{webhook_id}", response_class=HTMLResponse, responses=error_responses(html=True))
-    def detail(webhook_id: str) -> HTMLResponse:
-        return HTMLResponse(pages.detail_page(spec.name, _entry(webhook_id)))
-
+    install(app, wb)  # after the .pdf/.fhir.json routes: its {webhook_id} page would swallow them
+    # Added last, so outermost: every response carries them, the access check's 401 too. The pages'
+    # one inline <style> by its hash; images only from the hub (capability links).
+    policy = headers.csp(
+        style=(headers.style_hash(pages.STYLE),), img=(headers.origin(settings.hub_public_url),)
+    )
+    headers.install(app, policy)
     return app
 
 

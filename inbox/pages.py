@@ -1,8 +1,9 @@
-"""The doctor's HTML pages of a hospital inbox: the list (urgent first) and one transcript's detail.
+"""The doctor's HTML pages of a hospital inbox: sign-in, the queue, and the shared layout.
 
-Every value shown comes from a patient conversation or a model and is escaped (``html.escape``):
-a patient typing ``<script>`` must not run code in a doctor's browser. No template engine and no
-JavaScript are needed for two read-only pages.
+Every value shown comes from a patient conversation, a model or a doctor and is escaped
+(``html.escape``): a patient typing ``<script>`` must not run code in a doctor's browser. The pages
+need no JavaScript; every action is a plain form with the session's CSRF token. The case page is in
+:mod:`inbox.case_page`.
 """
 
 from __future__ import annotations
@@ -10,126 +11,143 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from inbox.cases import STATUS_WORDS, STATUSES
+
+# Colours chosen for WCAG 2.2 AA contrast on white (text ≥ 4.5:1, focus ring ≥ 3:1).
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2733}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde3ea;padding:.4rem;text-align:left}
-.urgent{background:#c62828;color:#fff;padding:.1rem .4rem;border-radius:.3rem}
-.routine{background:#e0e7ef;padding:.1rem .4rem;border-radius:.3rem}
-.images{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:18rem}
-figure img{max-width:18rem;max-height:18rem;border:1px solid #dde3ea}.noimg{padding:2rem;background:#f2f5f8}
-.patient{color:#0b4f8a}.bot{color:#4a5a6a}.meta{color:#5b6b7c;font-size:.9rem}
+*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#1d2733;line-height:1.45}
+header,main,footer{max-width:68rem;margin:0 auto;padding:0 1rem}
+header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;
+border-bottom:1px solid #c9d3dd}
+a{color:#0b57a0}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,
+textarea:focus-visible{outline:3px solid #0b57a0;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.3rem}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #c9d3dd;padding:.4rem;
+text-align:left;vertical-align:top;overflow-wrap:anywhere}
+@media (max-width:40rem){table{table-layout:fixed;font-size:.9rem}td,th{padding:.25rem}}
+.badge{display:inline-block;padding:.05rem .45rem;border-radius:.3rem;font-size:.9rem;white-space:nowrap}
+.urgent{background:#b71c1c;color:#fff}.routine{background:#e4eaf0;color:#1d2733}
+.st-new{background:#fff3c4;color:#4a3b00}.st-in_review{background:#d8e8fb;color:#0b3d70}
+.st-contacted{background:#dcf1df;color:#14532d}.st-closed{background:#e4eaf0;color:#33414f}
+.meta{color:#4f5f70;font-size:.9rem}.summary{overflow-wrap:anywhere}
+button{font:inherit;padding:.35rem .8rem;border:1px solid #0b57a0;border-radius:.3rem;background:#0b57a0;
+color:#fff;cursor:pointer}button.secondary{background:#fff;color:#0b57a0}
+input,select,textarea{font:inherit;padding:.3rem;border:1px solid #6b7b8c;border-radius:.25rem;max-width:100%}
+form.inline{display:inline}.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:1rem 0}
+.filters label{display:flex;flex-direction:column;font-size:.9rem}
+.error{background:#fde8e8;color:#7f1d1d;padding:.5rem;border-radius:.3rem}
+.case-image{display:grid;grid-template-columns:minmax(0,18rem) minmax(0,1fr);gap:1rem;margin:1rem 0;
+padding:1rem 0;border-top:1px solid #c9d3dd}
+@media (max-width:40rem){.case-image{grid-template-columns:1fr}}
+figure{margin:0}figure img{max-width:100%;height:auto;border:1px solid #c9d3dd}
+figcaption{overflow-wrap:anywhere}.noimg{padding:2rem 1rem;background:#eef2f6}
+.patient{color:#0b4f8a}.bot{color:#33414f}.note{border-left:3px solid #0b57a0;padding-left:.6rem}
 """
 
 
-def _e(value: Any) -> str:
+def e(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
-def _page(title: str, body: str) -> str:
+def when(iso: str) -> str:
+    return f"{iso[:16].replace('T', ' ')} UTC"
+
+
+def page(title: str, body: str, hospital_name: str, doctor: dict[str, Any] | None = None) -> str:
+    """A full page: skip link, header (hospital, the signed-in doctor, sign-out), main."""
+    who = ""
+    if doctor:
+        who = (
+            f"<span>Signed in as <b>{e(doctor['display_name'])}</b></span> "
+            "<form class='inline' method='post' action='/signout'>"
+            f"<input type='hidden' name='csrf' value='{e(doctor['csrf'])}'>"
+            "<button class='secondary' type='submit'>Sign out</button></form>"
+        )
     return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
-        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{e(title)}</title><style>{STYLE}</style></head><body>"
+        "<a class='skip' href='#main'>Skip to content</a>"
+        f"<header><p><a href='/'>{e(hospital_name)} — patient inbox</a></p><div>{who}</div></header>"
+        f"<main id='main'>{body}</main></body></html>"
     )
 
 
-def _badge(urgency: str) -> str:
-    cls = "urgent" if urgency == "urgent" else "routine"
-    return f"<span class='{cls}'>{_e(urgency)}</span>"
+def urgency_badge(urgency: str) -> str:
+    if urgency == "urgent":
+        return "<span class='badge urgent'>urgent — red flag</span>"
+    return "<span class='badge routine'>routine</span>"
 
 
-def list_page(hospital_name: str, entries: list[dict[str, Any]]) -> str:
-    rows = []
-    for e in entries:
-        t = e["transcript"]
-        symptoms = ", ".join(t.get("symptoms", [])[:4])
-        rows.append(
+def status_badge(status: str) -> str:
+    return f"<span class='badge st-{e(status)}'>{e(STATUS_WORDS.get(status, status))}</span>"
+
+
+def signin_page(hospital_name: str, csrf: str, next_path: str, error: str = "", username: str = "") -> str:
+    problem = f"<p class='error' role='alert'>{e(error)}</p>" if error else ""
+    body = (
+        "<h1>Sign in</h1>"
+        f"{problem}<form method='post' action='/signin'>"
+        f"<input type='hidden' name='csrf' value='{e(csrf)}'>"
+        f"<input type='hidden' name='next' value='{e(next_path)}'>"
+        "<p><label for='username'>User name</label><br>"
+        f"<input id='username' name='username' autocomplete='username' required value='{e(username)}'></p>"
+        "<p><label for='password'>Password</label><br>"
+        "<input id='password' name='password' type='password' autocomplete='current-password' required></p>"
+        "<p><button type='submit'>Sign in</button></p></form>"
+    )
+    return page(f"Sign in — {hospital_name} inbox", body, hospital_name)
+
+
+def _filters(status: str, q: str) -> str:
+    options = "".join(
+        f"<option value='{s}'{' selected' if s == status else ''}>{e(STATUS_WORDS[s])}</option>"
+        for s in STATUSES
+    )
+    open_sel = " selected" if status == "open" else ""
+    all_sel = " selected" if status == "all" else ""
+    return (
+        "<form class='filters' method='get' action='/' role='search'>"
+        "<label for='status'>Status<select id='status' name='status'>"
+        f"<option value='open'{open_sel}>not closed</option>"
+        f"<option value='all'{all_sel}>all</option>{options}"
+        "</select></label>"
+        f"<label for='q'>Search<input id='q' name='q' type='search' value='{e(q)}'></label>"
+        "<button type='submit'>Show</button></form>"
+    )
+
+
+def queue_page(
+    hospital_name: str,
+    rows: list[dict[str, Any]],
+    doctor: dict[str, Any] | None,
+    status: str,
+    q: str,
+    open_demo: bool,
+) -> str:
+    lines = []
+    for r in rows:
+        claimed = e(r["claimed_by"]) if r["claimed_by"] else "<span class='meta'>nobody</span>"
+        lines.append(
             "<tr>"
-            f"<td>{_badge(e['urgency'])}</td>"
-            f"<td><a href='/transcripts/{_e(e['webhook_id'])}'>{_e(e['conversation_id'])}</a></td>"
-            f"<td>{_e(e['received_at'][:19].replace('T', ' '))} UTC</td>"
-            f"<td>{_e(symptoms)}</td>"
-            f"<td>{len(t.get('findings', []))}</td>"
+            f"<td>{urgency_badge(r['urgency'])}</td><td>{status_badge(r['status'])}</td>"
+            f"<td class='summary'><a href='/transcripts/{e(r['webhook_id'])}'>{e(r['summary'])}</a></td>"
+            f"<td>{e(r['contact_name'] or '—')}</td><td>{claimed}</td><td>{e(when(r['received_at']))}</td>"
             "</tr>"
         )
     table = (
-        "<table><tr><th>urgency</th><th>conversation</th><th>received</th><th>symptoms</th><th>findings</th></tr>"
-        + "".join(rows)
-        + "</table>"
-        if rows
-        else "<p>No transcripts yet.</p>"
+        "<table><caption class='meta'>Urgent cases first, then the newest.</caption><thead><tr>"
+        "<th scope='col'>Urgency</th><th scope='col'>Status</th><th scope='col'>Summary</th>"
+        "<th scope='col'>Patient</th><th scope='col'>Claimed by</th><th scope='col'>Received</th>"
+        f"</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+        if lines
+        else "<p>No cases match.</p>"
     )
-    return _page(f"{hospital_name} inbox", f"<h1>{_e(hospital_name)} — patient transcripts</h1>{table}")
-
-
-def _image(i: dict[str, Any], urls: dict[str, str]) -> str:
-    """A figure per image: the picture from the hub when the delivery carried its URL."""
-    caption = f"{_e(i['image_id'])}<br><span class='meta'>sha256 {_e(i['sha256'][:16])}…</span>"
-    url = urls.get(i["image_id"])
-    if url:
-        img = f"<a href='{_e(url)}'><img src='{_e(url)}' alt='{_e(i['image_id'])}' loading='lazy'></a>"
-    else:
-        img = "<div class='noimg'>image not available here</div>"
-    return f"<figure>{img}<figcaption>{caption}</figcaption></figure>"
-
-
-def detail_page(hospital_name: str, e: dict[str, Any]) -> str:
-    t = e["transcript"]
-    contact = t.get("contact") or {}
-    consent = t["consent"]
-    loc = t.get("location")
-    where = ""
-    if loc:
-        where = f"<li>location: {_e(loc.get('name') or '')} ({_e(loc['lat'])}, {_e(loc['lon'])})</li>"
-    parts = [
-        f"<p><a href='/'>&larr; {_e(hospital_name)} inbox</a></p>",
-        f"<h1>Conversation {_e(t['conversation_id'])} {_badge(t['urgency'])}</h1>",
-        f"<p class='meta'>started {_e(t['created_at'])} · ended: {_e(t['ended_reason'])} · "
-        f"received {_e(e['received_at'])} · webhook-id {_e(e['webhook_id'])} · signature verified</p>",
-        f"<p><a href='/transcripts/{_e(e['webhook_id'])}.pdf'>Download PDF</a> · "
-        f"<a href='/transcripts/{_e(e['webhook_id'])}.fhir.json'>FHIR R4 Bundle (JSON)</a></p>",
-        "<h2>Patient</h2><ul>"
-        + "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in contact.items() if v)
-        + where
-        + "</ul>",
-        f"<p class='meta'>Consent given {_e(consent['at'])} for {_e(', '.join(consent['hospitals']))}: "
-        f"“{_e(consent['statement'])}”</p>",
-    ]
-    if t.get("symptoms"):
-        parts.append("<h2>Symptoms</h2><ul>" + "".join(f"<li>{_e(s)}</li>" for s in t["symptoms"]) + "</ul>")
-    findings = t.get("findings", [])
-    if findings:
-        rows = "".join(
-            f"<tr><td>{_e(f['hospital_name'])}</td><td>{_e(f['kind'])}</td><td>{_e(f.get('question'))}</td>"
-            f"<td>{_e(f['answer'])}</td><td>{float(f['confidence']):.0%}</td><td>{_e(f.get('model_version'))}</td>"
-            f"<td>{_e(f['image_id'])}</td></tr>"
-            for f in findings
+    note = ""
+    if open_demo:
+        note = (
+            "<p class='meta'>This inbox has no doctor accounts, so it is open and read-only. Add one with "
+            "<code>python -m inbox doctors add</code> to sign in, claim cases and write notes.</p>"
         )
-        parts.append(
-            "<h2>Findings</h2><table><tr><th>hospital</th><th>kind</th><th>question</th><th>answer</th>"
-            f"<th>confidence</th><th>model</th><th>image</th></tr>{rows}</table>"
-        )
-    if t.get("consensus"):
-        items = "".join(
-            f"<li>{_e(c.get('question') or c['kind'])}: <b>{_e(c['answer'])}</b> "
-            f"({_e(c['agree'])} of {_e(c['total'])} hospitals agree)</li>"
-            for c in t["consensus"]
-        )
-        parts.append(f"<h2>Consensus</h2><ul>{items}</ul>")
-    if t.get("images"):
-        urls = (e.get("links") or {}).get("images", {})
-        parts.append(
-            "<h2>Images</h2><div class='images'>" + "".join(_image(i, urls) for i in t["images"]) + "</div>"
-        )
-    if t.get("definitions"):
-        parts.append(
-            "<h2>Definitions shown</h2><ul>"
-            + "".join(f"<li>{_e(d)}</li>" for d in t["definitions"])
-            + "</ul>"
-        )
-    messages = "".join(
-        f"<p class='{_e(m['sender'])}'><b>{_e(m['sender'])}</b> <span class='meta'>{_e(m['at'])}</span><br>"
-        f"{_e(m['text'])}{' [image ' + _e(m['image_id']) + ']' if m.get('image_id') else ''}</p>"
-        for m in t.get("messages", [])
-    )
-    parts.append(f"<h2>Conversation</h2>{messages or '<p>(no messages)</p>'}")
-    return _page(f"Transcript {t['conversation_id']}", "".join(parts))
+    body = f"<h1>Patient cases</h1>{note}{_filters(status, q)}{table}"
+    return page(f"{hospital_name} inbox", body, hospital_name, doctor)

@@ -46,8 +46,11 @@ def test_every_hub_operation_needs_credentials_unless_public(hub: TestClient) ->
         assert r.json()["error"]["code"] in ("unauthorized", "invalid_image_token")
 
 
-INBOX_PUBLIC = {("GET", "/health"): "liveness"}
-INBOX_SIGNED = {("POST", "/webhooks/transcripts"): 400}  # the Standard Webhooks signature instead
+INBOX_PUBLIC = {("GET", "/health"): "liveness", ("GET", "/signin"): "the doctors' sign-in form"}
+INBOX_SIGNED = {
+    ("POST", "/webhooks/transcripts"): 400,  # the Standard Webhooks signature instead
+    ("POST", "/signin"): 403,  # the password, behind the form's CSRF check (no sign-in cookie here)
+}
 INBOX_TOKEN = "inbox-token-for-tests"
 
 

@@ -156,12 +156,12 @@ def test_doctor_pages_list_urgent_first_and_escape_patient_text(
         "conv-routine",
     ]
     page = titan.get("/").text
-    assert page.index("conv-urgent") < page.index("conv-routine")
+    assert page.index("/transcripts/msg_0") < page.index("/transcripts/msg_1")  # the urgent one first
 
     detail = titan.get("/transcripts/msg_0")
     assert detail.status_code == 200
     assert "<script>alert" not in detail.text and "&lt;script&gt;" in detail.text
-    assert "Is there a tumor?" in detail.text and "91%" in detail.text and "2 of 2" in detail.text
+    assert "Is there a tumor?" in detail.text and "91% sure" in detail.text and "1 of 1" in detail.text
     r = titan.get("/transcripts/msg_unknown")
     assert r.status_code == 404 and r.json()["error"]["code"] == "transcript_not_found"
 

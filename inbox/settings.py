@@ -1,0 +1,35 @@
+"""The reference inbox's own settings: the one place the workbench's fixed choices live.
+
+The secrets stay where they were (``qaid.config.Settings``: ``inbox_secrets`` for the webhook
+signature, ``inbox_token`` for tools reading the JSON API); doctors' passwords live hashed in the
+inbox's SQLite file (``python -m inbox doctors add``), never in settings or the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WorkbenchSettings:
+    # A session ends after this long without a request (a doctor walked away from a shared PC) ...
+    session_idle_s: float = 30 * 60
+    # ... and after this long in any case (one shift), however busy.
+    session_max_s: float = 12 * 60 * 60
+    # Failed sign-ins per user name within the window before further tries are refused for it.
+    signin_max_failures: int = 5
+    signin_window_s: float = 15 * 60
+    # scrypt cost (RFC 7914): n=2**14, r=8, p=1 takes ~16 MiB and tens of ms per hash.
+    scrypt_n: int = 2**14
+    scrypt_r: int = 8
+    scrypt_p: int = 1
+    min_password_chars: int = 12
+    max_note_chars: int = 4000
+
+
+DEFAULT = WorkbenchSettings()
+SESSION_COOKIE = "qaid_inbox_session"
+# Over https the cookie carries the __Host- prefix: the browser then insists on Secure, Path=/ and
+# no Domain, so a sibling sub-domain cannot plant or overwrite it.
+SECURE_SESSION_COOKIE = "__Host-qaid_inbox_session"
+SIGNIN_CSRF_COOKIE = "qaid_inbox_signin"
