@@ -278,9 +278,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     private_files()
     settings = get_settings()
-    if not settings.inbox_token:  # names and phone numbers must not be open to anyone on the host
-        parser.error("QAID_INBOX_TOKEN is not set: the doctors' password for the pages (the hospital kit and "
-                     "the demo launcher generate one)")  # fmt: skip
     demo = _demo_spec(settings, args.hospital)
     if args.port is None and demo is None:
         parser.error(f"{args.hospital!r} is not a demo hospital: give --name and --port")
@@ -289,6 +286,9 @@ def main(argv: list[str] | None = None) -> None:
         app = create_app(settings, args.hospital, db_path=args.db, name=args.name)
     except InboxConfigError as exc:
         parser.error(str(exc))
+    if not settings.inbox_token:  # names and phone numbers must not be open to anyone on the host
+        parser.error("QAID_INBOX_TOKEN is not set: the doctors' password for the pages (the hospital kit and "
+                     "the demo launcher generate one)")  # fmt: skip
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     redact.serve(app, host=args.host or settings.host, port=port, log_level="info")
 

@@ -21,8 +21,10 @@ from PIL import Image
 from utils.net import free_port
 
 from qaid.config import REPO_ROOT
+from qaid_contracts import binding
 
 tr = helpers("tr_helpers", "hub")
+CONVERSATION_KEY = "conversation-key-for-the-kit-test"
 ADMIN_TOKEN = "admin-token-for-the-kit-test"
 SERVICE_TOKEN = "service-token-for-the-kit-test"
 
@@ -63,7 +65,8 @@ def hub(tmp_path: Path) -> Iterator[str]:
     env = _env(QAID_VAR_DIR=str(tmp_path / "hub"), QAID_PORT_OFFSET=str(port - 8000),
                QAID_HUB_ADMIN_TOKEN=ADMIN_TOKEN, QAID_HUB_SERVICE_TOKEN=SERVICE_TOKEN,
                QAID_WEBHOOK_SECRET_SEED="seed-for-the-kit-test",
-               QAID_DATA_KEY="data-key-for-the-kit-test")  # fmt: skip
+               QAID_DATA_KEY="data-key-for-the-kit-test",
+               QAID_CONVERSATION_KEY=CONVERSATION_KEY)  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "hub"], cwd=REPO_ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -104,9 +107,11 @@ def _admin_view(hub: str) -> dict[str, Any]:
 
 def _deliver_a_transcript(hub: str, inbox: str, inbox_token: str) -> None:
     service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-    image = httpx.post(f"{hub}/api/v1/images", content=_png(), headers=service).json()
-    body = tr.transcript([HOSPITAL])
-    body["images"] = [{"image_id": image["image_id"], "sha256": image["sha256"]}]
+    # the upload names its conversation; the transcript carries the hub's reference binding the two
+    uploaded = {**service, binding.SENDER_HEADER: "patient-1"}
+    image = httpx.post(f"{hub}/api/v1/images", content=_png(), headers=uploaded).json()
+    body = tr.transcript([HOSPITAL], conversation_id=binding.conversation_id(CONVERSATION_KEY, "patient-1"))
+    body["images"] = [{"image_id": image["image_id"], "sha256": image["sha256"], "ref": image["ref"]}]
     body["messages"][0]["image_id"] = image["image_id"]
     assert httpx.post(f"{hub}/api/v1/transcripts", json=body, headers=service).status_code == 201
     doctor = {"Authorization": f"Bearer {inbox_token}"}

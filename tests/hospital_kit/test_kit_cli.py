@@ -3,6 +3,7 @@ tracebacks, no KeyError); the kit's children receive only their own secrets."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -85,7 +86,12 @@ def test_the_inbox_runs_for_any_hospital_and_says_what_is_missing() -> None:
         "inbox", "--hospital", "floreasca", "--name", "F", "--port", "1", env={"QAID_INBOX_SECRETS": "plain"}
     )
     assert bad.returncode == 2 and "whsec_" in bad.stderr
-    for out in (unknown, no_secret, bad):
+    secret = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    no_token = _run(
+        "inbox", "--hospital", "floreasca", "--name", "F", "--port", "1", env={"QAID_INBOX_SECRETS": secret}
+    )
+    assert no_token.returncode == 2 and "QAID_INBOX_TOKEN is not set" in no_token.stderr
+    for out in (unknown, no_secret, bad, no_token):
         assert "Traceback" not in out.stderr and "KeyError" not in out.stderr
     # A demo hospital without the launcher's seed: the same message, not "the launcher generates it".
     demo = _run("inbox", "--hospital", "titan")
