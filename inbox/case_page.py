@@ -103,6 +103,17 @@ def _patient(t: dict[str, Any]) -> str:
     )
 
 
+def _told(t: dict[str, Any]) -> str:
+    """The agreement the patient was told, as the bot counted it (over every hospital it asked, some of
+    which this hospital does not see): the transcript's consensus entries carry no image id."""
+    items = "".join(
+        f"<li>{e(c.get('question') or c['kind'])} <b>{e(c['answer'])}</b> — {c['agree']} of {c['total']} "
+        f"hospital{'s' if c['total'] != 1 else ''} {'agree' if c['total'] != 1 else 'answered'}</li>"
+        for c in t.get("consensus", [])
+    )
+    return f"<h2>What the patient was told about agreement</h2><ul>{items}</ul>" if items else ""
+
+
 def _conversation(t: dict[str, Any]) -> str:
     messages = "".join(
         f"<p class='{e(m['sender'])}'><b>{e(m['sender'])}</b> "
@@ -164,6 +175,7 @@ def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -
         "<p class='meta'>“How sure the model was” is the model's own score for its answer, not a "
         "probability of disease; an outline's size is in its answer. None of this is a diagnosis.</p>",
         images or "<p>No images were shared.</p>",
+        _told(t),
         _conversation(t),
         _notes(wid, view["notes"], view["doctor"], view["note_limit"]),
         _trail(view["trail"]),

@@ -102,9 +102,14 @@ def test_every_case_form_needs_the_session_csrf_token_and_the_same_origin(
         assert inbox.post(url, data={"csrf": "forged", **extra}).status_code == 403
         cross = inbox.post(url, data={"csrf": csrf, **extra}, headers={"Origin": "https://evil.example"})
         assert cross.status_code == 403 and cross.json()["error"]["code"] == "cross_origin"
+        # no-referrer pages make a browser send "Origin: null"; Sec-Fetch-Site still tells the truth
+        hidden = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+        assert inbox.post(url, data={"csrf": csrf, **extra}, headers=hidden).status_code == 403
     assert inbox.post("/cases/msg_old/notes", data={"csrf": csrf, "text": " "}).status_code == 422
     assert inbox.post("/cases/msg_nope/claim", data={"csrf": csrf}).status_code == 404
     assert [a for a in inbox.app.state.workbench.cases.states()] == []  # type: ignore[attr-defined]
+    own = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert inbox.post("/cases/msg_old/claim", data={"csrf": csrf}, headers=own).status_code < 400
 
 
 def test_the_case_page_puts_each_image_beside_its_findings_in_plain_words(
