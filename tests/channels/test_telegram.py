@@ -132,7 +132,7 @@ def test_photo_is_downloaded_stored_on_the_hub_and_analysed(server: Server) -> N
     assert _send(server, _update(chat, text="outline the lesion")).status_code == 200
     photo = p.wait(lambda: p.find("telegram", "sendPhoto", chat_id=chat))[0]
     assert photo.data["photo"] == PNG
-    assert "outlined a lesion" in photo.data["caption"]
+    assert "A lesion was outlined" in photo.data["caption"]
 
 
 def test_photo_without_caption_and_image_document(server: Server) -> None:
