@@ -9,7 +9,7 @@ ML_SOURCES := $(wildcard ml/*.py) qaid/bundle.py qaid/imaging.py qaid/config.py
 # What the trained Rasa model depends on: its config, domain, training data and the custom NLU component.
 BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data -name '*.yml') $(wildcard bot/qaid_bot/nlu/*.py)
 
-.PHONY: run stop test setup setup-browser bundles eval rasa-model lint test-platform test-bot test-rasa test-e2e clean
+.PHONY: run stop test test-suites setup setup-browser bundles eval rasa-model lint test-platform test-bot test-rasa test-e2e clean
 
 run: setup bundles rasa-model
 	@$(PY) -m demo.network run
@@ -41,7 +41,18 @@ $(RASA_MODEL): $(BOT_SOURCES)
 	cd bot && ../$(BOT)/rasa train --fixed-model-name qaid --out models --quiet
 	@touch $@
 
-test: setup lint setup-browser bundles rasa-model test-platform test-bot test-rasa test-e2e
+# The suites run side by side once the environments exist: the bundle build (CPU, the long pole)
+# starts first, the Rasa model next, and the suites that mostly wait on real servers fill the gaps.
+# Each suite names what it needs, so `make test-e2e` alone also builds what it uses.
+# --output-sync keeps each target's output together in the log.
+test: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-suites
+
+test-suites: test-e2e test-bot test-rasa test-platform lint
+test-e2e: bundles rasa-model setup-browser
+test-bot test-rasa: rasa-model
+test-platform: setup-browser
+setup-browser: setup
 
 # ruff (lint + format) over everything; mypy over each runtime with its own Python (bot/pyproject.toml
 # points mypy at .venv-bot's interpreter): strict on the contracts, the hub's routes, the bot's actions.
