@@ -32,30 +32,6 @@ def _check_secrets(secrets: list[str]) -> list[str]:
     return secrets
 
 
-class HospitalIn(BaseModel):
-    """Registration (POST) body; an update (PUT) uses ``HospitalPatch``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    name: str = Field(min_length=1, max_length=200)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    hip_url: str = Field(max_length=500, pattern=r"^https?://")
-    hip_token: str = Field(default="", max_length=500)
-    webhook_url: str = Field(max_length=500, pattern=r"^https?://")
-    webhook_secrets: list[str] = Field(min_length=1, max_length=MAX_SECRETS)
-    webhook_enabled: bool = True
-    contact: str = Field(default="", max_length=500)
-    offers: dict[str, list[str]] = Field(default_factory=dict)
-    active: bool = True
-
-    @field_validator("webhook_secrets")
-    @classmethod
-    def _secrets(cls, v: list[str]) -> list[str]:
-        return _check_secrets(v)
-
-
 class HospitalJoin(BaseModel):
     """Join (``POST /api/v1/hospitals/join``) body: a registration without ``offers`` and ``active``,
     which the join checks decide (offers are read from the HIP's own capabilities)."""
@@ -76,6 +52,16 @@ class HospitalJoin(BaseModel):
     @classmethod
     def _secrets(cls, v: list[str]) -> list[str]:
         return _check_secrets(v)
+
+
+class HospitalIn(HospitalJoin):
+    """Registration (POST, the operator's unchecked path) body: the join fields, plus what the join
+    checks would decide; an update (PUT) uses ``HospitalPatch``."""
+
+    hip_token: str = Field(default="", max_length=500)
+    webhook_enabled: bool = True
+    offers: dict[str, list[str]] = Field(default_factory=dict)
+    active: bool = True
 
 
 def _not_nullable(schema: dict[str, Any]) -> None:
