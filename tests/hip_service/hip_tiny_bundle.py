@@ -208,16 +208,6 @@ def brain_like(size: tuple[int, int] = (64, 64), blob_on_image_left: bool = True
 
 OOD_GROUPS = [*LABELS, "non_medical", "brain_mri_demo", "chest_xray_demo"]
 V2_FEATURES = 8
-# "organ" is asked with a "side" word on purpose: the raw model answers "right", the type allows
-# only brain/chest -- the HIP must answer within the type.
-QUESTION_TYPES = [
-    QuestionType(id="abnormal", question="is this image abnormal?", answer_type="closed",
-                 answers=["yes", "no"], phrasings=["is this image abnormal?", "is this abnormal?"]),
-    QuestionType(id="side", question="which side is the lesion on?", answer_type="open",
-                 answers=["left", "right", "both"], phrasings=["which side is the lesion on?"]),
-    QuestionType(id="organ", question="what is on this side?", answer_type="open",
-                 answers=["brain", "chest"], phrasings=["what is on this side?"]),
-]  # fmt: skip
 
 
 class TinyCascadeV2(nn.Module):
