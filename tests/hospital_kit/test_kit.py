@@ -1,6 +1,8 @@
 """The hospital kit end to end, all real processes: a hub (``python -m hub``) and a new hospital that
-starts from nothing with ``python -m hospital_kit``: init, check, run, join (the hub's checks), a
-patient's image and consented transcript in its inbox, a hot swap, a secret rotation, and leaving."""
+starts from nothing: it trains its own tiny bundle with ``python -m ml.train_cli`` (the baseline gate
+refuses it first), then ``python -m hospital_kit`` init, check, run, join (the hub's checks), a patient's
+image and consented transcript in its inbox, a VQA model trained into the bundle and hot-swapped in, a
+secret rotation, and leaving."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from kit_helpers import HOSPITAL, helpers, make_bundle
+from kit_helpers import HOSPITAL, helpers, train_tiny
 from PIL import Image
 from utils.net import free_port
 
@@ -128,7 +130,9 @@ def _deliver_a_transcript(hub: str, inbox: str, inbox_token: str) -> None:
 
 def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path: Path) -> None:
     config, hip_port, inbox_port = tmp_path / "kit" / "hospital.toml", free_port(), free_port()
-    bundle = make_bundle(tmp_path / "kit" / "bundles" / HOSPITAL)
+    bundle, runs = tmp_path / "kit" / "bundles" / HOSPITAL, tmp_path / "kit" / "runs"
+    train_tiny("cascade", bundle, runs / "cascade", "--hip-id", HOSPITAL, "--hip-name", "Floreasca Hospital",
+               "--bundle-version", "1.0.0", head="filter", cwd=REPO_ROOT)  # fmt: skip
     made = kit(config, "init", "--id", HOSPITAL, "--name", "Floreasca Hospital", "--lat", "44.465",
                "--lon", "26.105", "--bundle", str(bundle), "--hip-port", str(hip_port),
                "--inbox-port", str(inbox_port), "--hub-url", hub)  # fmt: skip
@@ -148,11 +152,13 @@ def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path
         assert joined.returncode == 0, joined.stdout + joined.stderr
         assert "floreasca is live" in joined.stdout and joined.stdout.count("ok ") == 6
         public = httpx.get(f"{hub}/api/v1/hospitals").json()["hospitals"]
-        assert next(h for h in public if h["id"] == HOSPITAL)["offers"]["vqa"] == ["brain_mri", "chest_xray"]
+        offers = next(h for h in public if h["id"] == HOSPITAL)["offers"]
+        assert offers == {}, offers  # a cascade alone: triage and body part, no VQA or segmentation yet
         inbox_token = _inbox_token(config)
         _deliver_a_transcript(hub, f"http://127.0.0.1:{inbox_port}", inbox_token)
 
-        make_bundle(bundle, version="2.0.0", vqa_topics=["chest_xray"])
+        train_tiny("vqa", bundle, runs / "vqa", "--bundle-base", str(bundle), "--topics", "chest_xray",
+                   "--bundle-version", "2.0.0", head="vqa", cwd=REPO_ROOT)  # fmt: skip
         swapped = kit(config, "reload", env=joined_env)
         assert swapped.returncode == 0 and "swapped to bundle 2.0.0" in swapped.stdout, swapped.stderr
         assert _admin_view(hub)["offers"]["vqa"] == ["chest_xray"]
