@@ -7,7 +7,6 @@ secret rotation, and leaving."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import time
@@ -20,19 +19,14 @@ import numpy as np
 import pytest
 from kit_helpers import HOSPITAL, helpers, train_tiny
 from PIL import Image
+from real_hub import ADMIN_TOKEN, CONVERSATION_KEY, SERVICE_TOKEN, real_hub, stop, wait_http
+from real_hub import clean_env as _env
 from utils.net import free_port
 
 from qaid.config import REPO_ROOT
 from qaid_contracts import binding
 
 tr = helpers("tr_helpers", "hub")
-CONVERSATION_KEY = "conversation-key-for-the-kit-test"
-ADMIN_TOKEN = "admin-token-for-the-kit-test"
-SERVICE_TOKEN = "service-token-for-the-kit-test"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("QAID_")} | extra
 
 
 def kit(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -40,43 +34,10 @@ def kit(config: Path, *args: str, env: dict[str, str] | None = None) -> subproce
     return subprocess.run(argv, cwd=REPO_ROOT, env=env or _env(), capture_output=True, text=True, timeout=300)
 
 
-def wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"process for {url} exited with {proc.returncode}"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = _env(QAID_VAR_DIR=str(tmp_path / "hub"), QAID_PORT_OFFSET=str(port - 8000),
-               QAID_HUB_ADMIN_TOKEN=ADMIN_TOKEN, QAID_HUB_SERVICE_TOKEN=SERVICE_TOKEN,
-               QAID_WEBHOOK_SECRET_SEED="seed-for-the-kit-test",
-               QAID_DATA_KEY="data-key-for-the-kit-test",
-               QAID_CONVERSATION_KEY=CONVERSATION_KEY)  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "hub"], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/health", proc)
+    with real_hub(tmp_path / "hub") as url:
         yield url
-    finally:
-        stop(proc)
 
 
 class Running:
