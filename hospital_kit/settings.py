@@ -123,6 +123,7 @@ def load(path: Path) -> KitSettings:
 TEMPLATE = """\
 # Q&Aid hospital kit settings. Commands: python -m hospital_kit --config {name} check|run|join|...
 # Keep this file private: it holds your secrets (init wrote it readable by you only).
+# Relative paths (bundle, db) are relative to this file's directory.
 
 [hospital]
 id = "{id}"              # lower-case letters, digits, - and _; your bundle's hip_id must be the same

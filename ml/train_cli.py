@@ -368,14 +368,16 @@ def run(argv: list[str] | None = None) -> dict:
         args.task, f"{args.task} ({source})", data_text, ev.metrics, ev.confusions, training=training
     )
     (args.out / "MODEL_CARD.md").write_text(card)
-    if warnings and args.bundle_out and not args.allow_below_baseline:
-        print(f"no bundle written to {args.bundle_out}: a model that does not beat a trivial baseline is not "
-              "shipped (train longer or on more data; --allow-below-baseline overrides, recorded in the "
-              "manifest)", file=sys.stderr)  # fmt: skip
+    refused = args.bundle_out if warnings and args.bundle_out and not args.allow_below_baseline else None
+    if refused:
         args.bundle_out, report["bundle_refused"] = None, warnings
     if args.onnx or args.bundle_out:
         report.update(export(args, cfg, data, job, ev.metrics, data_text, warnings))
     print(json.dumps({k: round(v, 4) for k, v in ev.metrics.items() if "_auroc_" not in k}, indent=1))
+    if refused:  # last, so it is what the terminal shows when the run ends (exit status 3)
+        print(f"no bundle written to {refused}: a model that does not beat a trivial baseline is not shipped "
+              f"({'; '.join(warnings)}). Train longer or on more data; --resume --allow-below-baseline ships "
+              "this run anyway, recorded in the manifest", file=sys.stderr, flush=True)  # fmt: skip
     return report
 
 
