@@ -84,8 +84,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     }  # fmt: skip
     kit_settings.write_new(path, values)
     kit_settings.load(path)  # what init wrote must load (a bad --id is reported now, not at run)
-    print(f"wrote {path} (mode 600) with fresh secrets. Next: write your bundle to [hip] bundle, set "
-          "public_url in [hip] and [inbox] if the hub is on another machine, then")
+    print(
+        f"wrote {path} (mode 600) with fresh secrets. Next: write your bundle to [hip] bundle, set "
+        "public_url in [hip] and [inbox] if the hub is on another machine, then"
+    )
     print(f"  python -m hospital_kit --config {path} check")
     return 0
 
