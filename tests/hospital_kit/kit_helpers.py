@@ -64,5 +64,6 @@ def train_tiny(task: str, bundle: Path, run_dir: Path, *bundle_args: str, head: 
     assert now == before  # nothing was written or replaced
     shipped = train_cli(*common, "--resume", "--allow-below-baseline", cwd=cwd)
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+    assert "epoch 1:" in refused.stdout and "epoch 1:" not in shipped.stdout  # shipped, not trained again
     assert "WRITTEN BELOW BASELINE" in read_manifest(bundle).models[-1].provenance.notes
     return bundle
