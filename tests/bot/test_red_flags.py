@@ -345,3 +345,14 @@ def test_an_unsure_classifier_on_a_long_image_question_gets_the_question_sentenc
     )
     assert decide(text, {}, {"name": "nlu_fallback", "confidence": 0.45}, []) == "ask_image_question"
     assert decide("hmm ok whatever", {}, {"name": "nlu_fallback", "confidence": 0.4}, []) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["does the clinic have an emergency department?", "my laptop is dying, hurry", "what is an emergency?"],
+)
+def test_a_defused_topic_word_without_a_flag_is_a_mention(text: str) -> None:
+    # the classifier's "emergency" on such a message falls to its runner-up
+    ranking = [{"name": "emergency", "confidence": 0.6}, {"name": "ask_capabilities", "confidence": 0.3}]
+    assert not assess(text).emergency and assess(text).mentioned
+    assert decide(text, {}, ranking[0], ranking) == "ask_capabilities"

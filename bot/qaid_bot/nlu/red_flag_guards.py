@@ -140,6 +140,16 @@ _LOCAL_CAUSE = re.compile(
 _FIRST_PERSON_INTENT = re.compile(r"\b(?:i|i'm|i'll|i've|i am|i will|my|me)\b")
 # a generic case, not this one: "when I cut myself I bleed a lot", "if you stop breathing"
 _GENERIC = re.compile(r"\b(?:when|whenever|if|every time) (?:i|you|someone|somebody|people) $")
+# words of the red-flag topics, for mentions with no flag (``red_flags._topic_mention``)
+TOPIC = re.compile(
+    r"\b(?:emergenc\w*|urgent\w*|dying|die|died|dead|death|heart|breath\w*|blood|bleed\w*|seizures?|fits?|"
+    r"strokes?|overdos\w*|chok\w*|collaps\w*|faint\w*|passed out|surgery|bypass|suicid\w*|ambulance|"
+    r"chest|allerg\w*|poison\w*|unconscious|attack)\b"
+)
+# an emergency service named, not called for: "the emergency department", "the emergency number"
+SERVICE = re.compile(
+    r"\b(?:emergency (?:department|room|number|services?|contact|unit|ward)|a&e|er doctor|the er)\b"
+)
 _SEGMENT_BREAK = re.compile(r",|;|\band\b|\+|\(|\)")
 
 

@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from .question_types import understand
-from .red_flag_guards import defused
+from .red_flag_guards import SERVICE, TOPIC, defused
 from .red_flag_rules import COMPILED
 
 EMERGENCY = "emergency"
@@ -124,7 +124,19 @@ def assess(text: str) -> Assessment:
                         return Assessment(True, True, category.name, clause)
                     if first_defused is None:
                         first_defused = Assessment(False, True, category.name, clause, why)
-    return first_defused or Assessment(False, False)
+    return first_defused or _topic_mention(text) or Assessment(False, False)
+
+
+def _topic_mention(text: str) -> Assessment | None:
+    """A red-flag topic word with no flag, in a clause a guard defuses or that names a service
+    ("what counts as an emergency?", "my battery is dying", "the emergency department"): a mention,
+    so that a classifier's "emergency" on it falls to its runner-up (``decide``)."""
+    for clause in clauses(text):
+        for m in TOPIC.finditer(clause):
+            why = "a service" if SERVICE.search(clause) else defused(clause, m.span(), "topic", False)
+            if why is not None:
+                return Assessment(False, True, None, clause, why)
+    return None
 
 
 def is_red_flag(text: str) -> bool:
