@@ -53,7 +53,8 @@ _RESOLVED = re.compile(
     r"in the end|none since|"
     r"no (?:\w+ )?(?:seizures|fits|attacks) (?:since|for)|without (?:a |any )?(?:seizures?|fits?)|"
     r"since (?:my|his|her) (?:stroke|heart attack|operation)|"
-    r"after (?:my|his|her) (?:stroke|heart attack|overdose|seizure|head injury))\b"
+    r"after (?:my|his|her|the|their) (?:stroke|heart attack|overdose|seizure|head injury)|"
+    r"(?<!not )going well)\b"
 )
 # the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
 _NEGATION = re.compile(
