@@ -356,3 +356,19 @@ def test_a_defused_topic_word_without_a_flag_is_a_mention(text: str) -> None:
     ranking = [{"name": "emergency", "confidence": 0.6}, {"name": "ask_capabilities", "confidence": 0.3}]
     assert not assess(text).emergency and assess(text).mentioned
     assert decide(text, {}, ranking[0], ranking) == "ask_capabilities"
+
+
+@pytest.mark.parametrize(
+    ("text", "emergency"),
+    [
+        ("I read about suicide online and I want to kill myself", True),
+        ("the doctor said it is nothing, I want to kill myself", True),
+        ("if the results are bad I'll end my life", True),
+        ("I am reading a book about suicide prevention", False),
+        ("I want to know more about seizure triggers", False),
+    ],
+)
+def test_suicidal_statements_are_defused_only_by_negation_the_past_or_learning(
+    text: str, emergency: bool
+) -> None:
+    assert assess(text).emergency is emergency, assess(text)

@@ -13,9 +13,10 @@ flag it finds, by concept rather than by sentence.
   breath on hills for years"), or chest pain with a muscular cause and no cardiac feature.
 
 A present, acute cue ("right now", "for 20 minutes", "help", "suddenly") outweighs the
-image/informational/habit guards. Suicidal statements are never defused by a condition, an image
-or a habit ("if the scan shows cancer I'll kill myself" is a crisis): only by negation, the past,
-a joke-free idiom or learning about the subject.
+image/informational/habit guards. Suicidal statements are never defused by a condition, an image,
+a habit, a joke or a reassurance ("if the scan shows cancer I'll kill myself" is a crisis): only by
+negation, the past near it, an idiom, or learning about the subject when the flag is not said of
+oneself ("a book about suicide prevention", not "I read about it and want to kill myself").
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ _CONDITIONAL = re.compile(
 # learning or media about the subject
 _LEARNING = re.compile(
     r"\b(?:school project|course|training|learn\w*|research|essay|documentary|article|podcast|"
-    r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid)\b"
+    r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid|"
+    r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers)\b"
 )
 _IDIOM = re.compile(
     r"\b(?:killing me|kill for|could murder|dying to|dying of boredom|bored to death|died laughing|"
@@ -138,7 +140,7 @@ _LOCAL_CAUSE = re.compile(
     r"\b(?:sprain\w*|twisted|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
     r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles)\b"
 )
-_FIRST_PERSON_INTENT = re.compile(r"\b(?:i|i'm|i'll|i've|i am|i will|my|me)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i am|i will|my|me|myself)\b")
 # a generic case, not this one: "when I cut myself I bleed a lot", "if you stop breathing"
 _GENERIC = re.compile(r"\b(?:when|whenever|if|every time) (?:i|you|someone|somebody|people) $")
 # words of the red-flag topics, for mentions with no flag (``red_flags._topic_mention``)
@@ -183,12 +185,15 @@ def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> st
         return "generic"
     if _idiom(clause, span):
         return "idiom"
-    if _PAST.search(near) or _RESOLVED.search(clause):
+    if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
         return "history"
+    if category == SUICIDE:
+        # "a book about suicide" is learning; "I read about it and I want to kill myself" is not
+        if _FIRST_PERSON.search(clause[span[0] : span[1]]):
+            return None
+        return "learning or informational" if _LEARNING.search(clause) or _INFO.search(clause) else None
     if _LEARNING.search(clause) and not _HAPPENING.search(clause):
         return "learning"
-    if category == SUICIDE:
-        return "informational" if _INFO.search(clause) and not _FIRST_PERSON_INTENT.search(clause) else None
     if _JOKE.search(clause) or _NOT_A_PERSON.search(near):
         return "joke or not a person"
     acute = bool(_ACUTE.search(clause))
