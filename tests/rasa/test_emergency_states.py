@@ -1,11 +1,12 @@
 """Emergencies in every dialogue state, with the real trained model (bot/models/qaid.tar.gz): each
-held-out emergency and look-alike (bot/tests/heldout/emergencies.yml) is parsed by the model's NLU
+emergency and look-alike of the dev sets (bot/tests/heldout/emergencies.yml, v1, and
+emergencies_v2.yml, v2: see the README there) is parsed by the model's NLU
 pipeline and put into a conversation at the start, inside the appointment form (each slot it asks
 for) and after an analysed image; the model's dialogue policies then choose the next action, after
 Rasa's slot extraction has run as it does in a live conversation.
 
-Gate (issue 15): recall >= 0.98 and false alarms <= 0.05 in every state. Run by ``make test-rasa``
-(bot venv): ``.venv-bot/bin/python -m pytest tests/rasa -q -s`` prints the table.
+Gate (issue 15): recall >= 0.98 and false alarms <= 0.05 in every state, for each set. Run by
+``make test-rasa`` (bot venv): ``.venv-bot/bin/python -m pytest tests/rasa -q -s`` prints the table.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "bot" / "models" / "qaid.tar.gz"
-HELDOUT = ROOT / "bot" / "tests" / "heldout" / "emergencies.yml"
+HELDOUT = {
+    "v1": ROOT / "bot" / "tests" / "heldout" / "emergencies.yml",
+    "v2": ROOT / "bot" / "tests" / "heldout" / "emergencies_v2.yml",
+}
 MIN_RECALL, MAX_FALSE_ALARMS = 0.98, 0.05
 LISTEN = "action_listen"
 IMAGE = {"image_id": "img-1", "token": "t", "url": "/api/v1/images/img-1", "topic": "brain_mri", "at": ""}
@@ -93,59 +97,63 @@ def _predict(processor: Any, tracker: DialogueStateTracker) -> str:
     return str(processor.domain.action_names_or_texts[prediction.max_confidence_index])
 
 
-async def _evaluate() -> dict[str, dict[str, list[tuple[str, bool]]]]:
+Found = dict[str, dict[str, dict[str, list[tuple[str, bool]]]]]  # version -> state -> kind -> (text, fired)
+
+
+async def _evaluate() -> Found:
     assert MODEL.exists(), f"{MODEL} is missing: run `make rasa-model` first"
     agent = Agent.load(str(MODEL))
-    sets = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
-    kinds = {
-        "emergencies": [t for texts in sets["emergencies"].values() for t in texts],
-        "lookalikes": [t for texts in sets["lookalikes"].values() for t in texts],
-    }
-    out: dict[str, dict[str, list[tuple[str, bool]]]] = {
-        s: {"emergencies": [], "lookalikes": []} for s in STATES
-    }
-    for kind, texts in kinds.items():
-        for text in texts:
-            parse = await agent.parse_message(text)
-            for state, history in STATES.items():
-                fired = await _next_action(agent, history, parse) == "action_emergency"
-                out[state][kind].append((text, fired))
+    out: Found = {}
+    for version, path in HELDOUT.items():
+        sets = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out[version] = {s: {"emergencies": [], "lookalikes": []} for s in STATES}
+        for kind in ("emergencies", "lookalikes"):
+            for text in (t for texts in sets[kind].values() for t in texts):
+                parse = await agent.parse_message(text)
+                for state, history in STATES.items():
+                    fired = await _next_action(agent, history, parse) == "action_emergency"
+                    out[version][state][kind].append((text, fired))
     return out
 
 
 @pytest.fixture(scope="module")
-def results() -> dict[str, dict[str, list[tuple[str, bool]]]]:
+def results() -> Found:
     found = asyncio.run(_evaluate())
-    print("\nstate                      recall (n)        false alarms (n)")
-    for state, r in found.items():
-        hits = sum(f for _, f in r["emergencies"])
-        alarms = sum(f for _, f in r["lookalikes"])
-        n_e, n_l = len(r["emergencies"]), len(r["lookalikes"])
-        print(f"{state:26s} {hits / n_e:.3f} ({hits}/{n_e})   {alarms / n_l:.3f} ({alarms}/{n_l})")
-    for state, r in found.items():
-        for text, fired in r["emergencies"]:
-            if not fired:
-                print(f"missed ({state}): {text}")
-        for text, fired in r["lookalikes"]:
-            if fired and state == "start":
-                print(f"false alarm (start): {text}")
+    for version, by_state in found.items():
+        print(f"\n{version}: state                  recall (n)        false alarms (n)")
+        for state, r in by_state.items():
+            hits = sum(f for _, f in r["emergencies"])
+            alarms = sum(f for _, f in r["lookalikes"])
+            n_e, n_l = len(r["emergencies"]), len(r["lookalikes"])
+            print(f"{state:26s} {hits / n_e:.3f} ({hits}/{n_e})   {alarms / n_l:.3f} ({alarms}/{n_l})")
+        for state, r in by_state.items():
+            for text, fired in r["emergencies"]:
+                if not fired:
+                    print(f"missed ({version}, {state}): {text}")
+            for text, fired in r["lookalikes"]:
+                if fired and state == "start":
+                    print(f"false alarm ({version}, start): {text}")
     return found
 
 
-def test_the_held_out_sets_are_big_enough(results) -> None:
-    start = results["start"]
+@pytest.mark.parametrize("version", list(HELDOUT))
+def test_the_sets_are_big_enough(results: Found, version: str) -> None:
+    start = results[version]["start"]
     assert len(start["emergencies"]) >= 150 and len(start["lookalikes"]) >= 150
 
 
-@pytest.mark.parametrize("state", list(STATES))
-def test_emergencies_fire_in_every_state(results, state: str) -> None:
-    found = results[state]["emergencies"]
+CASES = [(v, s) for v in HELDOUT for s in STATES]
+
+
+@pytest.mark.parametrize(("version", "state"), CASES)
+def test_emergencies_fire_in_every_state(results: Found, version: str, state: str) -> None:
+    found = results[version][state]["emergencies"]
     missed = [t for t, fired in found if not fired]
     assert 1 - len(missed) / len(found) >= MIN_RECALL, missed
 
 
-@pytest.mark.parametrize("state", list(STATES))
-def test_lookalikes_are_not_emergencies_in_any_state(results, state: str) -> None:
-    found = results[state]["lookalikes"]
+@pytest.mark.parametrize(("version", "state"), CASES)
+def test_lookalikes_are_not_emergencies_in_any_state(results: Found, version: str, state: str) -> None:
+    found = results[version][state]["lookalikes"]
     alarms = [t for t, fired in found if fired]
     assert len(alarms) / len(found) <= MAX_FALSE_ALARMS, alarms

@@ -2,12 +2,15 @@
 the published list each category comes from (docs/red_flags.md cites them in full).
 
 Patterns run on text normalised by ``red_flags.normalise`` (lower case, straight quotes, common
-contractions restored, key words' one-letter typos corrected). A *strong* flag is an emergency by
-itself; a *soft* flag (breathlessness, bleeding, headache, numbness...) only when no "mild or
-long-standing" marker sits in the same clause. Every category is defused the same way (history,
-negation, a question about a definition or an image, a hypothetical) in ``red_flags``.
+contractions restored, key words' one-letter typos corrected). They express clinical concepts, not
+sentences: a body part with a symptom family (``_CHEST`` + ``_PAIN``; a ``_LIMB`` with a ``_WEAK``
+sign, BE-FAST), a quantity of a medicine (``_LOTS`` + ``_MEDS``), a child with something swallowed,
+a blood flow (``_FLOW``), an allergen followed by an airway sign. A *strong* flag is an emergency by
+itself; a *soft* flag (breathlessness, drowsiness, a stopping breath...) only when no "mild or
+long-standing" marker sits in the same clause. What defuses a flag (history, negation, an idiom, a
+question about a definition or an image, a hypothetical, a habit) is ``red_flag_guards``.
 
-Development cases (not the held-out set) live in tests/bot/test_red_flags.py.
+Development cases: tests/bot/test_red_flags.py; dev sets: bot/tests/heldout/emergencies*.yml.
 """
 
 from __future__ import annotations
@@ -35,19 +38,41 @@ class Category:
 
 _PAIN = (
     r"(?:pain|pains|killing|hurt\w*|pressure|tight\w*|crush\w*|squeez\w*|heavy|heaviness|ache|aching|"
-    r"discomfort)"
+    r"discomfort|burn\w*|in a vice|vice)"
 )
+_CHEST = r"(?:chest|breastbone|sternum)"
+_WHOSE = r"(?:my |his |her |their |the |one |a )?"
+_SIDE = r"(?:left |right |one |other )?"
+# BE-FAST: a limb, the face or one side that suddenly will not work or cannot be felt
+_LIMB = r"(?:arms?|legs?|hands?|side|face|foot)"
+_WEAK = r"(?:weak\w*|numb\w*|heavy|dead|paralys\w*|floppy|useless|droop\w*|limp)"
+# medicines and drugs taken in an overdose (generic classes and the common names patients use)
+_MEDS = (
+    r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|"
+    r"ibuprofen|aspirin|antidepressants?|painkillers?|sleeping \w+|sedatives?|opioids?|heroin|fentanyl|"
+    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs)"
+)
+# a quantity that is an overdose whatever the medicine: all of them, a container, ten or more
+_LOTS = (
+    r"(?:all (?:of )?(?:my |his |her |the |their )?|too (?:many|much)|(?:a|an|the) (?:whole |full |entire |"
+    r"empty )?(?:packet|pack|box|bottle|load|handful|bunch|strip|jar|tub)s?(?: of)?|every|loads of|lots of|"
+    r"[1-9]\d+|double|twice|some of (?:my |his |her |the |their )?\w*(?:'s)?)"
+)
+_FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
+_CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"
 
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "cardiac",
         "NHS 'When to call 999' (signs of a heart attack); AHA 'Warning signs of a heart attack'",
         strong=(
-            rf"chest{_GAP}{_PAIN}",
-            rf"chest {_PAIN}",
-            rf"{_PAIN}{_GAP}(?:\w+\W+){{0,3}}chest",
+            rf"{_CHEST}{_GAP}{_PAIN}",
+            rf"{_CHEST} {_PAIN}",
+            rf"{_PAIN}{_GAP}(?:\w+\W+){{0,3}}{_CHEST}",
+            r"(?:heart|pulse) (?:is )?(?:racing|pounding|beating)(?:\W+\w+){0,12}?\W+"
+            r"(?:pass(?:ing)? out|faint\w*|black(?:ing)? out|collaps\w*|chest)",
             r"heart attack",
-            r"clutch\w* (?:at )?(?:his|her|my|their) chest",
+            r"(?:clutch|hold|grabb|grip|press)\w* (?:at |onto )?(?:his|her|my|their) chest",
             r"cardiac arrest",
         ),
     ),
@@ -64,16 +89,40 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:can't|cannot|unable to|couldn't) (?:lift|raise|hold up|move) "
             r"(?:\w+ ){0,2}(?:arm|arms|leg|hand)",
             r"(?:one|his|her|my) arm keeps (?:falling|dropping)",
-            r"speech(?:\W+\w+){0,3}?\W+(?:slurred|garbled|weird|strange|wrong|muddled)",
+            r"speech(?:\W+\w+){0,3}?\W+(?:slurred|garbled|weird|strange|wrong|muddled|off|funny|"
+            r"odd|not right|jumbled|mixed up)",
             r"slurr\w*",
             r"(?:can't|cannot|unable to) (?:speak|talk|get (?:my|his|her) words out|"
             r"find (?:my|his|her) words)(?: properly| clearly| normally)?",
-            r"words (?:are )?coming out wrong",
+            r"words (?:are )?(?:coming |come )?(?:out )?(?:wrong|jumbled|muddled|garbled)",
             r"weakness (?:on|down) (?:the |one |his |her |my )?(?:left |right |one )?side",
             r"(?:weak|numb|paralys\w*) on one side",
             r"(?:lost|loss of|losing) (?:the )?(?:vision|sight) in one eye",
             r"sudden\w* (?:\w+ )?(?:double vision|blind\w*|lost (?:my |his |her )?(?:vision|sight|balance))",
             r"dragging (?:one|his|her|my) leg",
+            rf"(?:can't|cannot|can not|unable to|couldn't) (?:feel|move|lift|raise|use) "
+            rf"{_WHOSE}{_SIDE}{_LIMB}",
+            rf"(?:one side|half|{_SIDE}side) of {_WHOSE}(?:body|"
+            rf"face)(?:\W+\w+){{0,4}}?\W+(?:{_WEAK}|went|gone|not moving)",
+            rf"half {_WHOSE}face(?:\W+\w+){{0,3}}?\W+(?:{_WEAK}|not moving|isn't moving)",
+            r"(?:mouth|face|smile|lip)(?:\W+\w+){0,3}?\W+(?:pulled|drawn|twisted|droop\w*) "
+            r"(?:to |down )?(?:one|the) side",
+            r"(?:can't|cannot) smile",
+            rf"sudden\w* (?:\w+ ){{0,2}}(?:{_WEAK}|spinning|vertigo)",
+            rf"{_LIMB} (?:\w+ ){{0,2}}(?:gave way|went (?:weak|numb|dead|heavy)|keeps? giving way)",
+            r"(?:lost|loss of|losing|lose) (?:the |all |my |his |her )?(?:vision|sight)(?: \w+){0,3} eye",
+            r"blind (?:in|of) (?:one|my|his|her) (?:\w+ )?eye",
+            r"(?:can't|cannot|couldn't) see (?:\w+ ){0,3}(?:out of|in|with|from) (?:my |his |her |one |the )?"
+            r"(?:left |right )?eye",
+            r"(?:can't|cannot) understand (?:what|anyone|anything|people|words|me)",
+            r"(?:can't|cannot) (?:answer|respond to) (?:me|us|questions) properly",
+            r"(?:can't|cannot) (?:stand up|stand or walk|walk straight|stand straight|keep (?:my|"
+            r"his|her) balance)",
+            r"dropping things",
+            # a change ("has gone dead", "went numb") or a paralysis, not a feeling ("my hand feels numb")
+            rf"(?:arm|leg|hand|face) (?:has |have |just |suddenly )*(?:gone|went|go) (?:all |"
+            rf"really |completely )?{_WEAK}",
+            r"(?:arm|leg|hand|face) (?:is |feels )(?:all |really |completely )?(?:dead|paralys\w*|droop\w*)",
         ),
     ),
     Category(
@@ -82,10 +131,13 @@ CATEGORIES: tuple[Category, ...] = (
         strong=(
             r"(?:can't|cannot|can not|unable to|struggl\w* to|barely|hardly|couldn't) (?:\w+ )?breath\w*",
             r"(?:not|stopped|isn't|wasn't) breath\w*",
+            r"breathing (?:has |had |just )?stopped",
+            r"(?:blue|grey|gray|purple) (?:around|round|in) (?:the |his |her |my )?(?:mouth|lips|face)",
+            r"(?:turning|gone|going|went|turned) (?:blue|grey|gray|purple)",
             r"(?:trouble|difficulty|struggling|problems?) breath\w*",
             r"gasp\w*",
             r"chok\w*",
-            r"suffocat\w*",
+            r"suffocating",
             r"(?:can't|cannot) (?:get|catch) (?:any |enough )?(?:air|my breath|her breath|his breath)",
             r"(?:lips|face|skin) (?:are |is |look\w* )?(?:turn\w* |going |gone |look\w* )?"
             r"(?:blue|grey|gray|purple)",
@@ -109,7 +161,14 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:heavy|severe|uncontrolled|massive) bleed\w*",
             r"bleed\w*(?:\W+\w+){0,3}?\W+(?:won't|will not|doesn't|does not|can't|isn't) stop",
             r"(?:won't|will not|doesn't|does not|can't) stop bleed\w*",
-            r"blood (?:is )?(?:everywhere|pouring|spurting|gushing|spraying)",
+            rf"(?:blood|bleed\w*|nosebleed)(?:\W+\w+){{0,4}}?\W+{_FLOW}",
+            r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:an|over an|more than an|\d+) hours?",
+            r"(?:so much|lots of|a lot of|loads of|tons of|pool of) blood",
+            r"gush\w*",
+            r"soak\w* (?:through )?(?:\w+ ){0,2}(?:pads?|towels?|bandages?|dressings?|clothes|sheets)",
+            r"black (?:and )?tarry|tarry (?:stool|poo)|black (?:poo|stools?)",
+            r"stabbed|been shot|gunshot",
+            r"bone (?:is )?(?:sticking|poking) out",
             r"(?:pouring|spurting|gushing|spraying) (?:out )?blood",
             r"(?:vomit\w*|throwing up|threw up|coughing up|cough\w* up|passing|lost|losing) "
             r"(?:\w+ ){0,3}blood",
@@ -128,7 +187,17 @@ CATEGORIES: tuple[Category, ...] = (
             r"end (?:it all|it tonight|it today|my life|his life|her life|things)",
             r"(?:going to|gonna|want to|planning to) end it",
             r"take (?:my|his|her|their) own life",
-            r"(?:want|wanna|wish) to die",
+            r"(?:wants?|wanna|wish\w*) to die",
+            r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
+            r"(?:going to|gonna|about to|will|i'll) jump\b",
+            r"(?:bought|got|have|tied) (?:a )?rope|noose",
+            r"(?:can't|cannot) go on",
+            r"(?:no|don't see (?:the|any)|what's the|there's no) point (?:in |of )?(?:living|"
+            r"going on|anything|"
+            r"anymore|any more|being alive|being here)",
+            r"(?:won't|will not|wouldn't) be (?:around|here|alive)",
+            r"(?:decided|going|planning) to (?:end|take) (?:my|it)",
+            r"engine running|exhaust (?:pipe|fumes)",
             r"(?:don't|do not) want to (?:be alive|live|be here|wake up)",
             r"better off without me",
             r"goodbye (?:letter|note)s?",
@@ -140,7 +209,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"no (?:point|reason) (?:in )?(?:living|to live|going on)",
             r"i have a plan",
             r"(?:want|wish|need) (?:it all|everything|the pain|this) to (?:stop|end)",
-            r"(?:pills|tablets|rope|knife) (?:are )?ready",
+            r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
+            r"nothing (?:left )?to live for|no reason to live",
         ),
     ),
     Category(
@@ -153,6 +223,9 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:swell\w*|swollen) (?:throat|tongue|lips?|mouth)",
             r"throat (?:feels |is )?(?:tight|closing)",
             r"epi-?pen",
+            r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic)"
+            r"(?:\W+\w+){0,8}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|hoarse|"
+            r"voice (?:is |has )?(?:gone |going )?(?:weird|strange|hoarse|funny))",
             r"allergic reaction(?:\W+\w+){0,6}?\W+(?:breath\w*|swallow\w*|throat|wheez\w*|faint)",
         ),
         soft=(r"hives(?:\W+\w+){0,6}?\W+(?:gasp\w*|breath\w*|faint\w*|swell\w*)",),
@@ -169,7 +242,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"first (?:ever )?(?:fit|seizure)",
             r"convuls\w*",
             r"(?:shaking|jerking|twitching)(?:\W+\w+){0,4}?\W+(?:floor|all over|won't stop|minutes)",
-            r"eyes (?:rolled|rolling) back",
+            r"eyes (?:are |were |keep )?(?:rolled|rolling)",
+            r"shaking uncontrollably|uncontrollable shaking",
             r"foaming at the mouth",
         ),
     ),
@@ -183,6 +257,17 @@ CATEGORIES: tuple[Category, ...] = (
             r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
+            rf"(?:took|taken|take|taking|swallowed|swallow|ate|eaten|drank|injected|had) (?:\w+ "
+            rf"){{0,2}}{_LOTS}"
+            rf"(?:\W+\w+){{0,4}}?\W*{_MEDS}",
+            rf"(?:empty|whole|full) (?:packet|pack|box|bottle|strip|jar) of (?:\w+ )?{_MEDS}",
+            rf"{_MEDS}(?:\W+\w+){{0,3}}?\W+(?:twice|double) by mistake",
+            r"(?:took|taken|had|gave|given|injected) (?:\w+ )?(?:a )?double (?:the )?dose",
+            rf"{_CHILD}(?:\W+\w+){{0,2}}?\W+(?:swallowed|ate|drank|got into)(?:\W+\w+){{0,6}}?\W+"
+            rf"(?:{_MEDS}|batter\w*|magnets?|bleach|detergent|cleaning)",
+            r"(?:swallowed|ate|drank) (?:a |an |some |the )?(?:\w+ ){0,2}(?:button batter\w*|magnets?|"
+            r"dishwasher|cleaning)",
+            r"carbon monoxide|co alarm",
             r"(?:drank|drunk|swallowed|ate) (?:some )?(?:bleach|poison|antifreeze|weed ?killer|detergent)",
             r"poison\w*",
         ),
@@ -200,8 +285,17 @@ CATEGORIES: tuple[Category, ...] = (
             r"hasn't come (?:round|around|to)",
             r"(?:losing|lost|loses|keeps losing) consciousness",
             r"floppy",
+            r"(?:hard|difficult|impossible) to wake",
+            r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "
+            r"(?:answer|respond)\w*(?! (?:my|the|his|her|any|calls?|emails?|messages?|texts?|phone|door))",
+            r"barely (?:respond\w*|conscious|awake|breathing)",
+            rf"(?:he|she|they|{_CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|"
+            rf"grand\w+|man|woman)"
+            r"(?:\W+\w+){0,8}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
+            r"hit by a (?:car|bus|truck|lorry|van|train|motorbike)",
             r"(?:can't|cannot) (?:feel|move) (?:his|her|my|their) legs",
         ),
+        soft=(r"(?:very|really|so|extremely) (?:drowsy|sleepy)",),
     ),
     Category(
         "severe_headache_head_injury",
@@ -211,8 +305,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"worst headache",
             r"thunderclap",
             r"sudden\w* (?:\w+ )?(?:severe|agonising|excruciating|terrible) headache",
+            r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst) (?:\w+ )?sudden "
+            r"(?:\w+ )?headache|sudden headache",
             r"(?:hit|banged|bumped|fell (?:\w+ ){0,4}on(?:to)?) (?:my|his|her|their) head(?:\W+\w+){0,10}?\W+"
-            r"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious)",
+            r"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question)",
             r"one pupil",
         ),
     ),
@@ -224,7 +320,18 @@ CATEGORIES: tuple[Category, ...] = (
             r"sudden\w* (?:very |really )?(?:confused|confusion)",
             r"confused all of a sudden",
             r"talking nonsense",
-            r"rash (?:that )?(?:doesn't|does not|won't|didn't) fade",
+            r"(?:rash|spots|blotches|marks)(?:\W+\w+){0,6}?\W+(?:doesn't|don't|does not|do not|won't|didn't) "
+            r"(?:fade|blanch|(?:go away|disappear)(?:\W+\w+){0,3}?\W+(?:glass|press\w*))|glass test",
+            r"(?:fever|temperature)(?:\W+\w+){0,8}?\W+(?:neck (?:is )?stiff|stiff neck)|stiff "
+            r"neck(?:\W+\w+){0,6}?\W+fever",
+            r"(?:soft spot|fontanelle) (?:is )?bulg\w*|bulging (?:soft spot|fontanelle)",
+            r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
+            r"shock|electrocut\w*",
+            r"not making (?:any )?sense|gibberish|(?:doesn't|does not|don't) know where (?:he|she|"
+            r"i|they) (?:is|am|are)",
+            r"(?:very|really|getting|becoming|suddenly|he's|she's|he is|she is|they're|is|seems|looks) "
+            r"(?:\w+ )?confused(?! (?:about|by|with|as to|why|what|because))",
+            r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
             r"purple rash",
             r"(?:agonising|agonizing|excruciating|unbearable) pain",
             r"(?:badly|severely|seriously) burn\w*",
@@ -236,6 +343,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"this is an emergency|emergency!|help,? emergency|it's an emergency|medical emergency",
             r"(?:i'm|i am|he's|he is|she's|she is|someone is|somebody is|they're) dying(?! to| of boredom)",
             r"sos\b",
+            r"^(?:an? )?emergency$|urgent(?:ly)? help|help urgently",
         ),
     ),
 )

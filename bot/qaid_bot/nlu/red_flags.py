@@ -11,8 +11,9 @@ Runs last in the pipeline (after the FallbackClassifier) so that
 - a message carrying an image (metadata ``image``) is ``share_image``, one carrying coordinates
   (metadata ``location``) is ``share_location``, even with a free-text caption.
 
-The decision is made per clause, so "I had a stroke in 2019, but now my face is drooping" is an
-emergency and "my chest X-ray" is not.
+The decision is made per clause, and the past is read only around the flag, so "I had a stroke in
+2019, but now my face is drooping" and "chest pain for half an hour, he had a stent 2 years ago"
+are emergencies and "my chest X-ray" is not (guards: ``red_flag_guards``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from .question_types import understand
+from .red_flag_guards import SERVICE, TOPIC, defused
 from .red_flag_rules import COMPILED
 
 EMERGENCY = "emergency"
@@ -88,58 +90,8 @@ def normalise(text: str) -> str:
 
 # ---- clauses and what defuses a flag in them --------------------------------------------------------
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;\n]+|\s[-\u2013\u2014]+\s|,?\s+but\s+|,?\s+however\s+|,?\s+though\s+|,?\s+and now\s+|"
-    r",\s+(?=now\b)|,?\s+wait\s+|,?\s+anyway\s+"
-)
-# the flag happened long ago or is settled
-_HISTORY = re.compile(
-    r"\b(?:(?:19|20)\d\d|\d+ (?:years?|months?|weeks?) ago|years ago|months ago|ages ago|last (?:year|month)|"
-    r"as a (?:kid|child|teenager|baby)|when (?:i|he|she) was|used to|in the past|history of|"
-    r"grew out|well controlled|recover\w*|rehab\w*|died of|back to normal|years back|"
-    r"no (?:\w+ )?(?:seizures|fits|attacks) (?:since|for)|since (?:my|his|her) (?:stroke|heart attack)|"
-    r"after (?:my|his|her) (?:stroke|heart attack|overdose|seizure)|once (?:in|at|when|as|after)|"
-    r"runs in (?:our|the|my) family|family history|is fine now|i'm (?:fine|ok|okay|doing well) now|"
-    r"(?:stopped|settled) (?:straight away|hours ago|now)|no longer|it stopped|has stopped|"
-    r"(?:doesn't|does not|don't|isn't) (?:hurt|ache|bleed)\w* (?:anymore|any more))\b"
-)
-# the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|"
-    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)\W+(?:\w+\W+){0,2}$"
-)
-# asking what something is, or about an image or a report: informational
-_INFO = re.compile(
-    r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
-    r"is it true|which|where can|meaning of|difference between|are there signs|what are)\b"
-)
-_IMAGE = re.compile(
-    r"\b(?:scan|scans|mri|ct|x-?rays?|xrays?|image|images|picture|pictures|radiograph|report|letter|"
-    r"referral|ecg|imaging|film|slice|results?|sequence|mask|outline)\b"
-)
-# nothing is happening: "if it happens", "in case", prevention, learning, risk
-_HYPOTHETICAL = re.compile(
-    r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you) |if ever|in case|one day|prevent\w*|"
-    r"risk|warning signs|signs of|how long after|asking for|school project|course|training|learn\w*|"
-    r"could cause|can cause|causes of|what happens|what would happen|is it common|research|"
-    r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of)\b"
-)
-_IDIOM = re.compile(
-    r"\b(?:killing me|kill for|dying to|dying of boredom|bored to death|died laughing|"
-    r"(?:phone|battery|laptop|car|computer) (?:is |was )?(?:about to )?(?:die|dying|died|crashed)|"
-    r"gave me a heart attack|took my breath away|heart sank|crashed)\b"
-)
-_HAPPENING = re.compile(r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b")
-# present, personal and acute: overrides the informational defusers
-_ACUTE = re.compile(
-    r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|started|keeps?|is having|are having|"
-    r"am having|i'm having|he's having|she's having|help|please|won't stop|getting worse|tonight|"
-    r"minutes|an hour|this morning)\b"
-)
-# a soft flag with these is mild or long-standing, not an emergency
-_MILD = re.compile(
-    r"\b(?:a bit|a little|slight\w*|mild\w*|sometimes|occasionally|for years|for months|usual|"
-    r"after (?:jogging|running|exercise|coffee|climbing)|climbing stairs|when i (?:sleep|sit|run|walk)|"
-    r"briefly|at night|only when|small|tiny|just a scratch)\b"
+    r"[.!?;\n]+|\s[-\u2013\u2014]+\s|,?\s+but\s+|,?\s+however\s+|,?\s+though\s+|"
+    r",?\s+wait\s+|,?\s+anyway\s+"
 )
 
 
@@ -154,35 +106,8 @@ class Assessment:
     reason: str | None = None
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def clauses(text: str) -> list[str]:
     return [c.strip(" ,") for c in _CLAUSE_BREAK.split(normalise(text)) if c and c.strip(" ,")]
-
-
-def _defused(clause: str, span: tuple[int, int], soft: bool) -> str | None:
-    """Why the flag found at ``span`` of ``clause`` is no emergency now, or None."""
-    if _NEGATION.search(clause[: span[0]]):
-        return "negated"
-    idiom = _IDIOM.search(clause)
-    # an idiom defuses a flag inside it ("gave me a heart attack") or apart from it, but not a
-    # flag that reaches beyond it ("my chest is killing me")
-    if idiom and (idiom.start() <= span[0] and span[1] <= idiom.end() or not _overlap(idiom.span(), span)):
-        return "idiom"
-    if _HISTORY.search(clause):
-        return "history"
-    acute = bool(_ACUTE.search(clause))
-    if _HYPOTHETICAL.search(clause) and not _HAPPENING.search(clause):
-        return "hypothetical"
-    if _IMAGE.search(clause) and not acute:
-        return "image or report"
-    if _INFO.search(clause) and not acute:
-        return "informational"
-    if soft and _MILD.search(clause):
-        return "mild"
-    return None
 
 
 def assess(text: str) -> Assessment:
@@ -194,12 +119,24 @@ def assess(text: str) -> Assessment:
                 if pattern is None:
                     continue
                 for m in pattern.finditer(clause):
-                    why = _defused(clause, m.span(), is_soft)
+                    why = defused(clause, m.span(), category.name, is_soft)
                     if why is None:
                         return Assessment(True, True, category.name, clause)
                     if first_defused is None:
                         first_defused = Assessment(False, True, category.name, clause, why)
-    return first_defused or Assessment(False, False)
+    return first_defused or _topic_mention(text) or Assessment(False, False)
+
+
+def _topic_mention(text: str) -> Assessment | None:
+    """A red-flag topic word with no flag, in a clause a guard defuses or that names a service
+    ("what counts as an emergency?", "my battery is dying", "the emergency department"): a mention,
+    so that a classifier's "emergency" on it falls to its runner-up (``decide``)."""
+    for clause in clauses(text):
+        for m in TOPIC.finditer(clause):
+            why = "a service" if SERVICE.search(clause) else defused(clause, m.span(), "topic", False)
+            if why is not None:
+                return Assessment(False, True, None, clause, why)
+    return None
 
 
 def is_red_flag(text: str) -> bool:

@@ -1,0 +1,214 @@
+"""What makes a red-flag word *not* an emergency now: the guards ``red_flags.assess`` applies to each
+flag it finds, by concept rather than by sentence.
+
+- negation just before the flag ("no chest pain", "I'm not suicidal");
+- an idiom or a joke ("this waiting is killing me", "my wifi is having a seizure", "... lol");
+- something that is not a person has it ("the cat had a seizure");
+- the past, near the flag ("I had a stroke in 2019", "choked on a grape last week") or settled for
+  the whole clause ("the cardiologist said my heart is fine", "I'm doing well now");
+- a hypothetical, a general question or learning ("what if he has another stroke one day",
+  "can stress cause chest pain?", "a documentary about overdoses");
+- a question about an image or a report ("my chest X-ray");
+- a habit, or a mild or long-standing soft sign ("I have seizures sometimes", "a bit short of
+  breath on hills for years"), or chest pain with a muscular cause and no cardiac feature.
+
+A present, acute cue ("right now", "for 20 minutes", "help", "suddenly") outweighs the
+image/informational/habit guards. Suicidal statements are never defused by a condition, an image,
+a habit, a joke or a reassurance ("if the scan shows cancer I'll kill myself" is a crisis): only by
+negation, the past near it, an idiom, or learning about the subject when the flag is not said of
+oneself ("a book about suicide prevention", not "I read about it and want to kill myself").
+"""
+
+from __future__ import annotations
+
+import re
+
+SUICIDE = "suicide_self_harm"
+CARDIAC = "cardiac"
+STROKE = "stroke"
+
+# the flag happened long ago: checked in the part of the clause around the flag only, so that
+# "chest pain for half an hour, he had a stent put in 2 years ago" still fires
+_PAST = re.compile(
+    r"\b(?:(?:19|20)\d\d|\d+ (?:years?|months?|weeks?|yrs?) ago|(?:a|one|two|three|few|couple of) "
+    r"(?:years?|months?|weeks?) ago|years ago|months ago|weeks ago|ages ago|years back|"
+    r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas|weekend|time)|"
+    r"(?:in|since) (?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)|as a (?:kid|child|teenager|baby|toddler|student)|as (?:a )?toddlers?|when (?:i|he|"
+    r"she|we|they) "
+    r"(?:was|were)|in (?:college|school|uni|university)|used to|in the past|history of|(?<!at "
+    r")once\b(?! (?:more|again))|"
+    r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury))\b"
+)
+# settled: the whole clause is about something over and cleared
+_RESOLVED = re.compile(
+    r"\b(?:well controlled|recover\w*|rehab\w*|back to normal|is fine now|(?:he's|she's|i'm|i am|they're) "
+    r"(?:fine|ok|okay|doing (?:well|fine|ok)|clean|sober)(?: now)?|(?:home|better) now|doing "
+    r"(?:well|fine) now|"
+    r"(?:stopped|settled) (?:straight away|on its own|by itself|hours ago)|no longer|it stopped|"
+    r"has stopped|have stopped|(?:has|have) completely resolved|resolved|healed|"
+    r"(?:doesn't|does not|don't|isn't) (?:hurt|ache|bleed)\w* (?:anymore|any more)|"
+    r"(?:said|says|told (?:me|us|him|her)|confirmed)(?:\W+\w+){0,8}?\W+(?:fine|ok|okay|nothing|"
+    r"just|only|normal|harmless|migraine|muscle|anxiety|stress|panic)|turned out (?:to be "
+    r")?(?:fine|ok|okay|nothing|just|only)|"
+    r"in the end|none since|"
+    r"no (?:\w+ )?(?:seizures|fits|attacks) (?:since|for)|without (?:a |any )?(?:seizures?|fits?)|"
+    r"since (?:my|his|her) (?:stroke|heart attack|operation)|"
+    r"after (?:my|his|her|the|their) (?:stroke|heart attack|overdose|seizure|head injury)|"
+    r"(?<!not )going well)\b"
+)
+# the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|"
+    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)\W+(?:\w+\W+){0,2}$"
+)
+# asking what something is: informational
+_INFO = re.compile(
+    r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
+    r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
+    r"can (?:you|someone|people|a person|one) (?!help|please|call|send|come)\w+ on|"
+    r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous)\b"
+)
+_IMAGE = re.compile(
+    r"\b(?:scan|scans|mri|ct|x-?rays?|xrays?|image|images|picture|pictures|radiograph|report|letter|"
+    r"referral|ecg|imaging|film|slice|results?|sequence|mask|outline|angiogram|form)\b"
+)
+# nothing is happening: a condition, prevention, risk, a general medical question
+_CONDITIONAL = re.compile(
+    r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the) |if ever|in case|one day|prevent\w*|"
+    r"risk|warning signs|signs of|how long after|asking for|could cause|can cause|causes?\b|"
+    r"what happens|what would happen|is it common|can make (?:you|people|someone)|is that true|"
+    r"side effects?|same as|is it (?:safe|dangerous)|dangerous to|should i (?:keep|tell)|is "
+    r"(?:that|it) a problem|"
+    r"(?:can|could|does|do) (?:an? |the )?\w+ (?:\w+ )?(?:make|cause|lead to)|make you|makes you|"
+    r"(?:for|before) (?:my |the |a )?(?:surgery|operation|procedure|scan|mri|ct)|"
+    r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of)\b"
+)
+# learning or media about the subject
+_LEARNING = re.compile(
+    r"\b(?:school project|course|training|learn\w*|research|essay|documentary|article|podcast|"
+    r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid|"
+    r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers)\b"
+)
+_IDIOM = re.compile(
+    r"\b(?:killing me|kill for|could murder|dying to|dying of boredom|bored to death|died laughing|"
+    r"(?:nearly|almost|practically) (?:had|have|gave (?:me|him|her)|give (?:me|him|her)) an? |"
+    r"(?:giving|gave|give) me an? (?:heart attack|stroke|seizure|headache)|"
+    r"took my breath away|heart sank|on a plate|bleeding money|heart stopped when|"
+    r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
+    r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
+    r"(?:suffocate|can't breathe) in (?:this|these|here))\b"
+)
+_JOKE = re.compile(r"(?:\blol\b|\bhaha\w*|\blmao\b|\bjk\b|\blaugh\w*|\U0001F602|\U0001F480|\U0001F923)")
+# an animal or a thing has it ("the cat had a seizure", "my wifi is having a seizure", "my phone is dying")
+_NOT_A_PERSON = re.compile(
+    r"\b(?:cat|dog|pet|puppy|kitten|horse|rabbit|hamster|parrot|phone|battery|laptop|computer|wifi|"
+    r"internet|printer|router|app|website|tv|connection|bank account|wallet|money)(?: \w+)? "
+    r"(?:is |was |keeps |just )?(?:about to )?(?:had|has|having|die|dying|died|dead|bleeding)\b"
+)
+_HAPPENING = re.compile(r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b")
+# present, personal and acute: overrides the image, informational and habit guards
+_ACUTE = re.compile(
+    r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|out of nowhere|started|keeps?|"
+    r"is having|are having|am having|i'm having|he's having|she's having|help|please|hurry|asap|"
+    r"won't stop|getting worse|tonight|minutes|mins?|an hour|half an hour|this morning|since i woke|"
+    r"what do i do|what now|send someone)\b"
+)
+# a habit: no emergency unless an acute cue says this time is different
+_HABITUAL = re.compile(
+    r"\b(?:sometimes|occasionally|from time to time|now and then|on and off|comes and goes|every "
+    r"(?:day|week|month|morning|night)|usual|as usual|again and again|i (?:usually |often |always )?get)\b"
+)
+# a soft flag with these is mild or long-standing, not an emergency
+_MILD = re.compile(
+    r"\b(?:a bit|a little|slight\w*|mild\w*|for years|for months|usual|"
+    r"after (?:jogging|running|exercise|coffee|climbing)|climbing stairs|when i (?:sleep|sit|run|walk)|"
+    r"briefly|at night|only when|small|tiny|just a scratch|when i'm anxious|passes|wheezy|since covid|"
+    r"improving|getting better)\b"
+)
+# chest pain with a muscular or digestive cause and none of a heart attack's features
+_MUSCULAR = re.compile(
+    r"\b(?:muscles?|pulled|bench|gym|workout|lifting|press on it|when i (?:cough|press|move|twist)|"
+    r"heartburn|reflux|indigestion|after (?:dinner|meals|eating))\b"
+)
+_CARDIAC_FEATURE = re.compile(
+    r"\b(?:arm|jaw|neck|back|shoulder|sweat\w*|clammy|grey|gray|pale|breath\w*|faint\w*|dizzy|sick|"
+    r"vomit\w*|crushing|severe|badly|spreading)\b"
+)
+# a local cause explains a numb or weak limb or face: an injury, an injection, the dentist
+_LOCAL_CAUSE = re.compile(
+    r"\b(?:sprain\w*|twisted|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
+    r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i am|i will|my|me|myself)\b")
+# a generic case, not this one: "when I cut myself I bleed a lot", "if you stop breathing"
+_GENERIC = re.compile(r"\b(?:when|whenever|if|every time) (?:i|you|someone|somebody|people) $")
+# words of the red-flag topics, for mentions with no flag (``red_flags._topic_mention``)
+TOPIC = re.compile(
+    r"\b(?:emergenc\w*|urgent\w*|dying|die|died|dead|death|heart|breath\w*|blood|bleed\w*|seizures?|fits?|"
+    r"strokes?|overdos\w*|chok\w*|collaps\w*|faint\w*|passed out|surgery|bypass|suicid\w*|ambulance|"
+    r"chest|allerg\w*|poison\w*|unconscious|attack)\b"
+)
+# an emergency service named, not called for: "the emergency department", "the emergency number"
+SERVICE = re.compile(
+    r"\b(?:emergency (?:department|room|number|services?|contact|unit|ward)|a&e|er doctor|the er)\b"
+)
+_SEGMENT_BREAK = re.compile(r",|;|\band\b|\+|\(|\)")
+
+
+def segment(clause: str, span: tuple[int, int]) -> str:
+    """The part of ``clause`` around the flag at ``span``, between commas and "and"s."""
+    start = max((m.end() for m in _SEGMENT_BREAK.finditer(clause, 0, span[0])), default=0)
+    after = _SEGMENT_BREAK.search(clause, span[1])
+    return clause[start : after.start() if after else len(clause)]
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _idiom(clause: str, span: tuple[int, int]) -> bool:
+    """An idiom defuses a flag inside it ("gave me a heart attack") or apart from it, but not a flag
+    that reaches beyond it ("my chest is killing me")."""
+    idiom = _IDIOM.search(clause)
+    if idiom is None:
+        return False
+    return idiom.start() <= span[0] and span[1] <= idiom.end() or not _overlap(idiom.span(), span)
+
+
+def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> str | None:
+    """Why the flag of ``category`` found at ``span`` of ``clause`` is no emergency now, or None."""
+    near = segment(clause, span)
+    if _NEGATION.search(clause[: span[0]]):
+        return "negated"
+    if _GENERIC.search(clause[: span[0]]):
+        return "generic"
+    if _idiom(clause, span):
+        return "idiom"
+    if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
+        return "history"
+    if category == SUICIDE:
+        # "a book about suicide" is learning; "I read about it and I want to kill myself" is not
+        if _FIRST_PERSON.search(clause[span[0] : span[1]]):
+            return None
+        return "learning or informational" if _LEARNING.search(clause) or _INFO.search(clause) else None
+    if _LEARNING.search(clause) and not _HAPPENING.search(clause):
+        return "learning"
+    if _JOKE.search(clause) or _NOT_A_PERSON.search(near):
+        return "joke or not a person"
+    acute = bool(_ACUTE.search(clause))
+    if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause):
+        return "hypothetical"
+    if _IMAGE.search(clause) and not acute:
+        return "image or report"
+    if _INFO.search(clause) and not acute:
+        return "informational"
+    if _HABITUAL.search(near if soft else clause) and not acute:
+        return "habitual"
+    if soft and _MILD.search(clause):
+        return "mild"
+    if category == STROKE and _LOCAL_CAUSE.search(clause) and not acute:
+        return "local cause"
+    if category == CARDIAC and _MUSCULAR.search(clause) and not _CARDIAC_FEATURE.search(clause):
+        return "muscular"
+    return None
