@@ -106,7 +106,11 @@ _NOT_A_PERSON = re.compile(
     r"internet|printer|router|app|website|tv|connection|bank account|wallet|money)(?: \w+)? "
     r"(?:is |was |keeps |just )?(?:about to )?(?:had|has|having|die|dying|died|dead|bleeding)\b"
 )
-_HAPPENING = re.compile(r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b")
+# "having" or "right now", or CPR being done: the learning guard ("cpr", "first aid") does not apply
+_HAPPENING = re.compile(
+    r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b|"
+    r"\b(?:doing|giving|started|continuing) (?:cpr|chest compressions|rescue breaths)\b"
+)
 # present, personal and acute: overrides the image, informational and habit guards
 _ACUTE = re.compile(
     r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|out of nowhere|started|keeps?|"
