@@ -74,7 +74,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"heart attack",
             r"(?:clutch|hold|grabb|grip|press)\w* (?:at |onto )?(?:his|her|my|their) chest",
             r"cardiac arrest",
-            rf"(?:sitting|sat|standing|pressing|crushing) on (?:my|his|her|their) {_CHEST}|{_CHEST}(?:\W+\w+){{0,6}}?\W+"
+            rf"(?:sitting|sat|standing|pressing|crushing) on (?:my|his|her|their) {_CHEST}|"
+            rf"{_CHEST}(?:\W+\w+){{0,6}}?\W+"
             r"(?:sitting|standing|pressing) on (?:it|me|him|her)",
         ),
     ),
@@ -145,13 +146,15 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:blue|grey|gray|purple)",
             r"(?:ribs|chest) suck\w* in",
             r"grunting",
-            r"(?:inhaler|nebuli[sz]er|puffs|salbutamol|ventolin)(?:\W+\w+){0,6}?\W+(?:isn't|is not|not|doesn't|"
+            r"(?:inhaler|nebuli[sz]er|puffs|salbutamol|ventolin)(?:\W+\w+){0,6}?\W+(?:isn't|is not|not|"
+            r"doesn't|"
             r"does not|hasn't|aren't|didn't) (?:\w+ )?(?:work|help)\w*",
             # NHS/BTS: unable to complete sentences is severe asthma or COPD
-            r"(?:a|one|two) words? at a time|(?:can't|cannot|unable to|can only) (?:say|speak|talk|finish|get "
+            r"(?:a|one|two) words? at a time|(?:can't|cannot|unable to|can only) (?:say|speak|talk|finish|"
+            r"get "
             r"out)(?: in)? (?:more than|a|full|whole|complete|my|his|her)(?: \w+)? (?:word|sentence)s?",
             r"stridor|high[- ]pitched (?:noise|sound|squeak|whistle|wheeze)\w*(?:\W+\w+){0,4}?\W+breath\w*",
-            r"(?:breathed|inhaled|breathing) in (?:\w+ ){0,3}smoke|soot (?:around|in|on) (?:his|her|my|the)",
+            r"(?:breathed?|inhaled|breathing) in (?:\w+ ){0,3}smoke|soot (?:around|in|on) (?:his|her|my|the)",
             r"(?:lips|face|skin)(?: \w+){0,2} (?:dusky|mottled)",
         ),
         soft=(
@@ -200,7 +203,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
             r"(?:going to|gonna|about to|will|i'll|planning to|plan to|want to|decided to) jump\b",
             rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{_MEDS}",
-            r"(?:going to|gonna|about to|i'll|i will|planning to|tonight i'm) (?:take|swallow) (?:them all|all of "
+            r"(?:going to|gonna|about to|i'll|i will|planning to|tonight i'm) (?:take|"
+            r"swallow) (?:them all|all of "
             r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
             r"(?:cut|slit|slashed|sliced) (?:\w+ )?(?:my|his|her|their) (?:own )?(?:wrists?|throat)",
             r"(?:bought|got|have|tied) (?:a )?rope|noose",
@@ -214,7 +218,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:don't|do not) want to (?:be alive|live|be here|wake up)",
             r"better off without me",
             r"goodbye (?:letter|note)s?",
-            r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|\w+ floor)",
+            r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|"
+            r"\w+ floor)",
             r"(?:not|don't feel) safe with (?:my|him|her)self",
             r"(?:hurt\w*|harm\w*|cut\w*) (?:my|him|her)sel(?:f|ves)",
             r"self[- ]harm\w*",
@@ -237,7 +242,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"throat (?:feels |is )?(?:tight|closing)",
             r"epi-?pen",
             r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic)"
-            r"(?:\W+\w+){0,14}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|hoarse|dizzy|"
+            r"(?:\W+\w+){0,14}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|"
+            r"hoarse|dizzy|"
             r"faint\w*|"
             r"voice (?:is |has )?(?:gone |going )?(?:weird|strange|hoarse|funny))",
             r"allergic reaction(?:\W+\w+){0,6}?\W+(?:breath\w*|swallow\w*|throat|wheez\w*|faint)",
@@ -255,7 +261,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"fitting|seizing",
             r"(?:seiz\w*|fit|fits|fitting|convuls\w*|shaking|jerking)(?:\W+\w+){0,3}?\W+(?:over |more than )?"
             r"(?:[5-9]|[1-9]\d+|five|ten) (?:minutes|mins)",
-            r"rescue (?:med\w*|midazolam|buccal\w*)(?:\W+\w+){0,3}?\W+(?:isn't|not|hasn't|didn't) (?:work|help)",
+            r"rescue (?:med\w*|midazolam|buccal\w*)(?:\W+\w+){0,3}?\W+(?:isn't|not|hasn't|didn't) (?:work|"
+            r"help)",
             r"first (?:ever )?(?:fit|seizure)",
             r"convuls\w*",
             r"(?:shaking|jerking|twitching)(?:\W+\w+){0,4}?\W+(?:floor|all over|won't stop|minutes)",
@@ -328,9 +335,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:hit|banged|bumped|fell (?:\w+ ){0,4}on(?:to)?) (?:my|his|her|their) head(?:\W+\w+){0,10}?\W+"
             r"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question)",
             r"one pupil",
-            r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|dozing|"
+            r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|"
+            r"dozing|"
             r"nodding off)|drowsy|can't stay awake|(?:really|very) sleepy)",
-            r"clear (?:fluid|liquid)(?:\W+\w+){0,4}?\W+(?:nose|ears?)|bruis\w* behind (?:his|her|my|the) ears?",
+            r"clear (?:fluid|liquid)(?:\W+\w+){0,4}?\W+(?:nose|ears?)|bruis\w* behind (?:his|her|my|"
+            r"the) ears?",
             r"(?:asking|repeating) the same (?:question|thing)s?(?:\W+\w+){0,2}?\W+over and over",
             r"(?:soft|boggy|squishy) (?:swelling|lump|bump)",
         ),
@@ -341,9 +350,11 @@ CATEGORIES: tuple[Category, ...] = (
         "that labour has begun' (cord prolapse, the baby coming before help arrives)",
         strong=(
             r"(?:see|feel|seeing|feeling) the (?:umbilical )?cord|cord (?:is )?(?:coming out|hanging|out)",
-            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?pain",
+            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|"
+            r"hard) (?:\w+ )?pain",
             r"pregnant(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|collaps\w*)",
-            r"(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has stopped|stopped|isn't|is not|not) (?:\w+ )?"
+            r"(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has stopped|stopped|isn't|is not|"
+            r"not) (?:\w+ )?"
             r"(?:moved|moving|kicked|kicking)(?:\W+\w+){0,6}?\W+(?:\d\d|[2-4]\d) weeks",
             r"(?:haven't|have not|not) felt (?:the |my )?baby (?:move|kick)",
             r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
@@ -361,8 +372,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:fade|blanch|(?:go away|disappear)(?:\W+\w+){0,3}?\W+(?:glass|press\w*))|glass test",
             r"(?:fever|temperature)(?:\W+\w+){0,8}?\W+(?:neck (?:is )?stiff|stiff neck)|stiff "
             r"neck(?:\W+\w+){0,6}?\W+fever",
-            r"(?:soft spot|fontanelle)(?:\W+\w+){0,4}?\W+(?:bulg\w*|tense|raised)|bulging (?:soft spot|fontanelle)",
-            r"stiff neck(?:\W+\w+){0,12}?\W+(?:fever|temperature|light (?:hurts|is hurting|bothers)|photophobia)",
+            r"(?:soft spot|fontanelle)(?:\W+\w+){0,4}?\W+(?:bulg\w*|tense|raised)|bulging (?:soft spot|"
+            r"fontanelle)",
+            r"stiff neck(?:\W+\w+){0,12}?\W+(?:fever|temperature|light (?:hurts|is hurting|bothers)|"
+            r"photophobia)",
             r"(?:infection|uti|pneumonia|shivering|rigors)(?:\W+\w+){0,8}?\W+confus\w*",
             r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
             r"shock|electrocut\w*",
@@ -374,8 +387,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"purple rash",
             r"(?:agonising|agonizing|excruciating|unbearable) pain",
             r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
-            r"skin(?:\W+\w+){0,7}?\W+(?:leathery|charred|waxy)|(?:leathery|charred|waxy) (?:skin|burn)|burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
-            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
+            r"(?:burn\w*|oil|fire|flames?|scald\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|waxy)|(?:leathery|"
+            r"charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*)",
+            r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
+            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
+            r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
             r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
             r"(?:car|motorbike|bike) (?:crash|accident)(?:\W+\w+){0,8}?\W+"
             r"(?:hurt|injured|bleeding|not moving)",
