@@ -332,6 +332,12 @@ V3_CONCEPT_LOOKALIKES = [
     "my grandad keeps asking the same questions, he has dementia",
     "i had a big burn on my arm as a kid, can the scar be treated?",
     "is it safe to use oven cleaner without gloves?",
+    "my kids want to jump on the trampoline, is it safe after a cold?",
+    "i'm planning to jump into the sea for a charity swim",
+    "i'm pregnant and have terrible heartburn pain after dinner",
+    "my toddler has a soft bump on his forehead from yesterday, he's playing normally",
+    "i'm saving up my pills box for the trip",
+    "my knee has a soft swelling after football",
 ]
 
 

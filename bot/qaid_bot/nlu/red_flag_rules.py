@@ -201,8 +201,10 @@ CATEGORIES: tuple[Category, ...] = (
             r"take (?:my|his|her|their) own life",
             r"(?:wants?|wanna|wish\w*) to die",
             r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
-            r"(?:going to|gonna|about to|will|i'll|planning to|plan to|want to|decided to) jump\b",
-            rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{_MEDS}",
+            r"(?:going to|gonna|about to|will|i'll) jump\b",
+            # stockpiling medicines (a means gathered), not a pill box saved for a trip
+            rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{_MEDS}\b"
+            r"(?! (?:box|case|organi[sz]er|container))",
             r"(?:going to|gonna|about to|i'll|i will|planning to|tonight i'm) (?:take|"
             r"swallow) (?:them all|all of "
             r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
@@ -341,7 +343,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"clear (?:fluid|liquid)(?:\W+\w+){0,4}?\W+(?:nose|ears?)|bruis\w* behind (?:his|her|my|"
             r"the) ears?",
             r"(?:asking|repeating) the same (?:question|thing)s?(?:\W+\w+){0,2}?\W+over and over",
-            r"(?:soft|boggy|squishy) (?:swelling|lump|bump)",
+            r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
         ),
     ),
     Category(
@@ -350,8 +352,11 @@ CATEGORIES: tuple[Category, ...] = (
         "that labour has begun' (cord prolapse, the baby coming before help arrives)",
         strong=(
             r"(?:see|feel|seeing|feeling) the (?:umbilical )?cord|cord (?:is )?(?:coming out|hanging|out)",
-            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|"
-            r"hard) (?:\w+ )?pain",
+            # ectopic pregnancy, abruption: severe belly, one-sided or shoulder-tip pain
+            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?"
+            r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|shoulder)",
+            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
+            r"(?:belly|tummy|stomach|abdominal|pelvic|one-sided|shoulder tip) pain",
             r"pregnant(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|collaps\w*)",
             r"(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has stopped|stopped|isn't|is not|"
             r"not) (?:\w+ )?"
