@@ -300,6 +300,8 @@ V3_CONCEPT_EMERGENCIES = [
     "36 weeks pregnant and i haven't felt the baby move since yesterday",
     "my wife's waters went and i can feel the cord",
     "my partner is in labour, the baby is crowning and the midwife isn't here",
+    "he took too many pills last night",
+    "she passed out last night and still feels faint",
     "his seizure has lasted 6 minutes and he's still jerking",
     "my asthma is terrible, i can only say two words at a time",
     "my nebuliser isn't doing anything and my chest is so tight",

@@ -45,11 +45,13 @@ _PAST = re.compile(
     r"taken to|rushed to|admitted to) (?:the )?(?:er|a&e|hospital|emergency room)(?: \w+){0,3} "
     r"(?:last night|yesterday|on \w+day))\b"
 )
-# an earlier day; with the flag told in the past tense ("passed out drunk last night") it is a report
+# an earlier day; with an event that ends by itself told in the past tense ("passed out drunk last
+# night") it is a report. Not an ingestion: tablets or a battery swallowed yesterday still need care now.
 _EARLIER_DAY = re.compile(
     r"\b(?:last night|yesterday|the other day|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
 )
-_PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|swallowed|choked|had|took|overdosed|couldn't)\b")
+_PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't)\b")
+_ONGOING = re.compile(r"\b(?:still|again|since then)\b")
 # the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
 _PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
 # an adrenaline pen carried or prescribed, not used
@@ -205,12 +207,13 @@ def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> st
         return "idiom"
     if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
         return "history"
-    if _PAST.search(clause) and _PAST_ACT.search(clause[: span[0]]):
+    if _PAST.search(clause) and _PAST_ACT.search(clause[: span[0]]) and not _ONGOING.search(clause):
         return "history"
     if (
         _EARLIER_DAY.search(near)
         and _PAST_TENSE_FLAG.search(clause[span[0] : span[1]])
         and not _ACUTE.search(clause)
+        and not _ONGOING.search(clause)
     ):
         return "history"
     if category == ANAPHYLAXIS and _CARRIED.search(clause[: span[0]]):
