@@ -277,15 +277,80 @@ FRESH_LOOKALIKES = [
     "i'm not sure if i'm having a migraine or just a normal headache",
 ]
 
+# Concepts added after the v3 blind measurement (suicidal plan, means and time; self-harm with
+# severity; CPR; not coming round; head-injury red flags; meningism; deep or chemical burns; obstetric
+# emergencies; prolonged seizure; unable to speak in sentences; care already given on an earlier day):
+# fresh wordings written for these concepts, none of them a v3 sentence.
+V3_CONCEPT_EMERGENCIES = [
+    "i've stockpiled my sleeping pills and i'm going to swallow the lot tonight",
+    "he says he's going to jump from the bridge after work",
+    "i slit my wrist, there's blood on the floor",
+    "my husband isn't breathing and i've started chest compressions",
+    "grandad collapsed in the garden and isn't coming round",
+    "she banged her head on the pavement and has thrown up twice, now she's really sleepy",
+    "after the fall there's clear liquid running from his ear",
+    "my teenager has a fever, a stiff neck and bright light is hurting his eyes",
+    "my son has a stiff neck and a high temperature and a headache",
+    "the baby's fontanelle looks tense and raised and he's floppy",
+    "my dad has pneumonia and he's become confused and breathing fast",
+    "hot oil went on her hand and the skin is white and leathery",
+    "i got oven cleaner in my eyes and they're burning",
+    "he has a huge burn across his chest from the bonfire",
+    "i'm 10 weeks pregnant and have sharp pain low on the left and feel like i'm going to pass out",
+    "36 weeks pregnant and i haven't felt the baby move since yesterday",
+    "my wife's waters went and i can feel the cord",
+    "my partner is in labour, the baby is crowning and the midwife isn't here",
+    "he took too many pills last night",
+    "she passed out last night and still feels faint",
+    "his seizure has lasted 6 minutes and he's still jerking",
+    "my asthma is terrible, i can only say two words at a time",
+    "my nebuliser isn't doing anything and my chest is so tight",
+    "there's a heavy weight sitting on my chest and i feel sweaty",
+    "he got stung by a bee and now he feels faint and is covered in hives",
+    "my flatmate breathed in a lot of smoke from the fire and is coughing black stuff",
+]
 
-@pytest.mark.parametrize("text", EMERGENCIES + FRESH_EMERGENCIES)
+V3_CONCEPT_LOOKALIKES = [
+    "i'm saving money for my prescription tablets next month",
+    "should i take the tablets all at once or spread them out?",
+    "i did a cpr course last week, how many compressions per minute?",
+    "my baby didn't feel like moving much, she's 3 months old and teething",
+    "i had a stiff neck last week from the pillow, it's gone now",
+    "my son has a fever and a runny nose, he's eating fine",
+    "i burnt my hand on the kettle, it's a small red mark",
+    "i'm 20 weeks pregnant, is it normal to have mild pain in my back?",
+    "what does it mean if the umbilical cord is wrapped around the baby's neck on a scan?",
+    "my daughter had a seizure for 5 minutes when she was two, she's fine now",
+    "i carry an epipen for my peanut allergy, does it expire?",
+    "my dad tried to kill himself in 2015 and he's doing well now",
+    "my wife fainted yesterday at the gym from not eating, she's fine today",
+    "my brother collapsed on saturday at a festival, doctors said dehydration",
+    "the ambulance took my grandmother in last night with chest pain, she's stable",
+    "i take two puffs of my inhaler before running",
+    "our daughter is learning to say two words at a time, is that normal at 18 months?",
+    "my face cream left my skin waxy",
+    "i'm jumping for joy, my scan is clear",
+    "the baby is kicking a lot at night, 30 weeks",
+    "my grandad keeps asking the same questions, he has dementia",
+    "i had a big burn on my arm as a kid, can the scar be treated?",
+    "is it safe to use oven cleaner without gloves?",
+    "my kids want to jump on the trampoline, is it safe after a cold?",
+    "i'm planning to jump into the sea for a charity swim",
+    "i'm pregnant and have terrible heartburn pain after dinner",
+    "my toddler has a soft bump on his forehead from yesterday, he's playing normally",
+    "i'm saving up my pills box for the trip",
+    "my knee has a soft swelling after football",
+]
+
+
+@pytest.mark.parametrize("text", EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES)
 def test_red_flags_fire(text: str) -> None:
     found = assess(text)
     assert found.emergency, (text, found)
     assert decide(text, {}, {"name": "describe_symptoms", "confidence": 0.3}, []) == "emergency"
 
 
-@pytest.mark.parametrize("text", LOOKALIKES + FRESH_LOOKALIKES)
+@pytest.mark.parametrize("text", LOOKALIKES + FRESH_LOOKALIKES + V3_CONCEPT_LOOKALIKES)
 def test_lookalikes_are_not_emergencies(text: str) -> None:
     assert not is_red_flag(text), (text, assess(text))
 

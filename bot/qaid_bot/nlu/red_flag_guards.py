@@ -26,6 +26,7 @@ import re
 SUICIDE = "suicide_self_harm"
 CARDIAC = "cardiac"
 STROKE = "stroke"
+ANAPHYLAXIS = "anaphylaxis"
 
 # the flag happened long ago: checked in the part of the clause around the flag only, so that
 # "chest pain for half an hour, he had a stent put in 2 years ago" still fires
@@ -38,8 +39,23 @@ _PAST = re.compile(
     r"she|we|they) "
     r"(?:was|were)|in (?:college|school|uni|university)|used to|in the past|history of|(?<!at "
     r")once\b(?! (?:more|again))|"
-    r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury))\b"
+    r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury)|"
+    # care already given: the ambulance came, a hospital visit on an earlier day
+    r"(?:the )?(?:ambulance|paramedics) (?:came|took|arrived|picked)|(?:was|were|went|been) (?:in|at|to|"
+    r"taken to|rushed to|admitted to) (?:the )?(?:er|a&e|hospital|emergency room)(?: \w+){0,3} "
+    r"(?:last night|yesterday|on \w+day))\b"
 )
+# an earlier day; with an event that ends by itself told in the past tense ("passed out drunk last
+# night") it is a report. Not an ingestion: tablets or a battery swallowed yesterday still need care now.
+_EARLIER_DAY = re.compile(
+    r"\b(?:last night|yesterday|the other day|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+)
+_PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't)\b")
+_ONGOING = re.compile(r"\b(?:still|again|since then)\b")
+# the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
+_PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
+# an adrenaline pen carried or prescribed, not used
+_CARRIED = re.compile(r"\b(?:carr(?:y|ies|ying)|prescribed|keeps?|given) (?:an? |his |her |my |their )?$")
 # settled: the whole clause is about something over and cleared
 _RESOLVED = re.compile(
     r"\b(?:well controlled|recover\w*|rehab\w*|back to normal|is fine now|(?:he's|she's|i'm|i am|they're) "
@@ -106,7 +122,11 @@ _NOT_A_PERSON = re.compile(
     r"internet|printer|router|app|website|tv|connection|bank account|wallet|money)(?: \w+)? "
     r"(?:is |was |keeps |just )?(?:about to )?(?:had|has|having|die|dying|died|dead|bleeding)\b"
 )
-_HAPPENING = re.compile(r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b")
+# "having" or "right now", or CPR being done: the learning guard ("cpr", "first aid") does not apply
+_HAPPENING = re.compile(
+    r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b|"
+    r"\b(?:doing|giving|started|continuing) (?:cpr|chest compressions|rescue breaths)\b"
+)
 # present, personal and acute: overrides the image, informational and habit guards
 _ACUTE = re.compile(
     r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|out of nowhere|started|keeps?|"
@@ -187,6 +207,17 @@ def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> st
         return "idiom"
     if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
         return "history"
+    if _PAST.search(clause) and _PAST_ACT.search(clause[: span[0]]) and not _ONGOING.search(clause):
+        return "history"
+    if (
+        _EARLIER_DAY.search(near)
+        and _PAST_TENSE_FLAG.search(clause[span[0] : span[1]])
+        and not _ACUTE.search(clause)
+        and not _ONGOING.search(clause)
+    ):
+        return "history"
+    if category == ANAPHYLAXIS and _CARRIED.search(clause[: span[0]]):
+        return "carried, not used"
     if category == SUICIDE:
         # "a book about suicide" is learning; "I read about it and I want to kill myself" is not
         if _FIRST_PERSON.search(clause[span[0] : span[1]]):

@@ -74,6 +74,9 @@ CATEGORIES: tuple[Category, ...] = (
             r"heart attack",
             r"(?:clutch|hold|grabb|grip|press)\w* (?:at |onto )?(?:his|her|my|their) chest",
             r"cardiac arrest",
+            rf"(?:sitting|sat|standing|pressing|crushing) on (?:my|his|her|their) {_CHEST}|"
+            rf"{_CHEST}(?:\W+\w+){{0,6}}?\W+"
+            r"(?:sitting|standing|pressing) on (?:it|me|him|her)",
         ),
     ),
     Category(
@@ -143,7 +146,16 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:blue|grey|gray|purple)",
             r"(?:ribs|chest) suck\w* in",
             r"grunting",
-            r"inhaler (?:isn't|is not|not|doesn't) (?:work|help)\w*",
+            r"(?:inhaler|nebuli[sz]er|puffs|salbutamol|ventolin)(?:\W+\w+){0,6}?\W+(?:isn't|is not|not|"
+            r"doesn't|"
+            r"does not|hasn't|aren't|didn't) (?:\w+ )?(?:work|help)\w*",
+            # NHS/BTS: unable to complete sentences is severe asthma or COPD
+            r"(?:a|one|two) words? at a time|(?:can't|cannot|unable to|can only) (?:say|speak|talk|finish|"
+            r"get "
+            r"out)(?: in)? (?:more than|a|full|whole|complete|my|his|her)(?: \w+)? (?:word|sentence)s?",
+            r"stridor|high[- ]pitched (?:noise|sound|squeak|whistle|wheeze)\w*(?:\W+\w+){0,4}?\W+breath\w*",
+            r"(?:breathed?|inhaled|breathing) in (?:\w+ ){0,3}smoke|soot (?:around|in|on) (?:his|her|my|the)",
+            r"(?:lips|face|skin)(?: \w+){0,2} (?:dusky|mottled)",
         ),
         soft=(
             r"stops breath\w*",
@@ -190,6 +202,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:wants?|wanna|wish\w*) to die",
             r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
             r"(?:going to|gonna|about to|will|i'll) jump\b",
+            # stockpiling medicines (a means gathered), not a pill box saved for a trip
+            rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{_MEDS}\b"
+            r"(?! (?:box|case|organi[sz]er|container))",
+            r"(?:going to|gonna|about to|i'll|i will|planning to|tonight i'm) (?:take|"
+            r"swallow) (?:them all|all of "
+            r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
+            r"(?:cut|slit|slashed|sliced) (?:\w+ )?(?:my|his|her|their) (?:own )?(?:wrists?|throat)",
             r"(?:bought|got|have|tied) (?:a )?rope|noose",
             r"(?:can't|cannot) go on",
             r"(?:no|don't see (?:the|any)|what's the|there's no) point (?:in |of )?(?:living|"
@@ -201,7 +220,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:don't|do not) want to (?:be alive|live|be here|wake up)",
             r"better off without me",
             r"goodbye (?:letter|note)s?",
-            r"jump\w* off (?:a |the )?(?:bridge|roof|building|balcony)",
+            r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|"
+            r"\w+ floor)",
             r"(?:not|don't feel) safe with (?:my|him|her)self",
             r"(?:hurt\w*|harm\w*|cut\w*) (?:my|him|her)sel(?:f|ves)",
             r"self[- ]harm\w*",
@@ -224,7 +244,9 @@ CATEGORIES: tuple[Category, ...] = (
             r"throat (?:feels |is )?(?:tight|closing)",
             r"epi-?pen",
             r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic)"
-            r"(?:\W+\w+){0,8}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|hoarse|"
+            r"(?:\W+\w+){0,14}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|"
+            r"hoarse|dizzy|"
+            r"faint\w*|"
             r"voice (?:is |has )?(?:gone |going )?(?:weird|strange|hoarse|funny))",
             r"allergic reaction(?:\W+\w+){0,6}?\W+(?:breath\w*|swallow\w*|throat|wheez\w*|faint)",
         ),
@@ -238,7 +260,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:seizure|fit|convulsion)s? "
             r"(?:right now|won't stop|that won't stop|back to back|after another)",
             r"back to back seizures|seizures back to back",
-            r"fitting",
+            r"fitting|seizing",
+            r"(?:seiz\w*|fit|fits|fitting|convuls\w*|shaking|jerking)(?:\W+\w+){0,3}?\W+(?:over |more than )?"
+            r"(?:[5-9]|[1-9]\d+|five|ten) (?:minutes|mins)",
+            r"rescue (?:med\w*|midazolam|buccal\w*)(?:\W+\w+){0,3}?\W+(?:isn't|not|hasn't|didn't) (?:work|"
+            r"help)",
             r"first (?:ever )?(?:fit|seizure)",
             r"convuls\w*",
             r"(?:shaking|jerking|twitching)(?:\W+\w+){0,4}?\W+(?:floor|all over|won't stop|minutes)",
@@ -282,7 +308,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:won't|will not|can't|cannot) (?:wake (?:him|her|them|up)|keep (?:him|her|them) awake)",
             r"passed out",
             r"collaps\w*",
-            r"hasn't come (?:round|around|to)",
+            r"(?:hasn't|has not|not|isn't|won't) (?:come|coming|came) (?:round|around|to)\b",
+            r"(?:doing|giving|started|start|continuing) (?:cpr|chest compressions|rescue breaths)",
             r"(?:losing|lost|loses|keeps losing) consciousness",
             r"floppy",
             r"(?:hard|difficult|impossible) to wake",
@@ -310,6 +337,32 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:hit|banged|bumped|fell (?:\w+ ){0,4}on(?:to)?) (?:my|his|her|their) head(?:\W+\w+){0,10}?\W+"
             r"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question)",
             r"one pupil",
+            r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|"
+            r"dozing|"
+            r"nodding off)|drowsy|can't stay awake|(?:really|very) sleepy)",
+            r"clear (?:fluid|liquid)(?:\W+\w+){0,4}?\W+(?:nose|ears?)|bruis\w* behind (?:his|her|my|"
+            r"the) ears?",
+            r"(?:asking|repeating) the same (?:question|thing)s?(?:\W+\w+){0,2}?\W+over and over",
+            r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
+        ),
+    ),
+    Category(
+        "obstetric",
+        "NHS 'When to call 999'; NHS 'Ectopic pregnancy'; NHS 'Your baby's movements'; NHS 'Signs "
+        "that labour has begun' (cord prolapse, the baby coming before help arrives)",
+        strong=(
+            r"(?:see|feel|seeing|feeling) the (?:umbilical )?cord|cord (?:is )?(?:coming out|hanging|out)",
+            # ectopic pregnancy, abruption: severe belly, one-sided or shoulder-tip pain
+            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?"
+            r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|shoulder)",
+            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
+            r"(?:belly|tummy|stomach|abdominal|pelvic|one-sided|shoulder tip) pain",
+            r"pregnant(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|collaps\w*)",
+            r"(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has stopped|stopped|isn't|is not|"
+            r"not) (?:\w+ )?"
+            r"(?:moved|moving|kicked|kicking)(?:\W+\w+){0,6}?\W+(?:\d\d|[2-4]\d) weeks",
+            r"(?:haven't|have not|not) felt (?:the |my )?baby (?:move|kick)",
+            r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
         ),
     ),
     Category(
@@ -324,7 +377,11 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:fade|blanch|(?:go away|disappear)(?:\W+\w+){0,3}?\W+(?:glass|press\w*))|glass test",
             r"(?:fever|temperature)(?:\W+\w+){0,8}?\W+(?:neck (?:is )?stiff|stiff neck)|stiff "
             r"neck(?:\W+\w+){0,6}?\W+fever",
-            r"(?:soft spot|fontanelle) (?:is )?bulg\w*|bulging (?:soft spot|fontanelle)",
+            r"(?:soft spot|fontanelle)(?:\W+\w+){0,4}?\W+(?:bulg\w*|tense|raised)|bulging (?:soft spot|"
+            r"fontanelle)",
+            r"stiff neck(?:\W+\w+){0,12}?\W+(?:fever|temperature|light (?:hurts|is hurting|bothers)|"
+            r"photophobia)",
+            r"(?:infection|uti|pneumonia|shivering|rigors)(?:\W+\w+){0,8}?\W+confus\w*",
             r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
             r"shock|electrocut\w*",
             r"not making (?:any )?sense|gibberish|(?:doesn't|does not|don't) know where (?:he|she|"
@@ -334,7 +391,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
             r"purple rash",
             r"(?:agonising|agonizing|excruciating|unbearable) pain",
-            r"(?:badly|severely|seriously) burn\w*",
+            r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
+            r"(?:burn\w*|oil|fire|flames?|scald\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|waxy)|(?:leathery|"
+            r"charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*)",
+            r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
+            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
+            r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
+            r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
             r"(?:car|motorbike|bike) (?:crash|accident)(?:\W+\w+){0,8}?\W+"
             r"(?:hurt|injured|bleeding|not moving)",
             r"(?:can't|cannot) control (?:my|his|her) (?:bladder|bowels?)",
