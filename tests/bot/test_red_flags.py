@@ -311,6 +311,7 @@ V3_CONCEPT_EMERGENCIES = [
 ]
 
 V3_CONCEPT_LOOKALIKES = [
+    "nicked my thumb while cooking dinner, a plaster sorted it",  # "cooking" is not a typo of "choking"
     "i'm saving money for my prescription tablets next month",
     "should i take the tablets all at once or spread them out?",
     "i did a cpr course last week, how many compressions per minute?",

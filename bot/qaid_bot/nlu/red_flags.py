@@ -51,7 +51,8 @@ _KEY_WORDS = (
     "headache", "ambulance", "emergency", "heavily", "crushing", "numb", "tablets", "pills",
 )  # fmt: skip
 _NOT_TYPOS = {"paint", "stoke", "strike", "stroked", "breadth", "brat", "throats", "chess", "bleeping",
-              "tablet", "pill", "blond", "bread", "seize", "seized", "collapse", "pails", "paid"}  # fmt: skip
+              "tablet", "pill", "blond", "bread", "seize", "seized", "collapse", "pails", "paid",
+              "cooking"}  # fmt: skip
 
 
 def _close(a: str, b: str, limit: int) -> bool:
