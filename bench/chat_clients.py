@@ -145,13 +145,19 @@ class Socket:
         self.session = session
         return time.perf_counter() - start, self
 
-    async def say(self, text: str, metadata: dict[str, Any] | None = None) -> tuple[float, str]:
+    @property
+    def sender(self) -> str:
+        """The conversation's sender id (what an upload names in ``X-Qaid-Sender``): the session."""
         if self.session is None:
             raise TurnError("failed", "no confirmed session: open() first")
+        return self.session
+
+    async def say(self, text: str, metadata: dict[str, Any] | None = None) -> tuple[float, str]:
+        session = self.sender
         while not self.inbox.empty():  # a late message of the previous turn is not this turn's answer
             self.inbox.get_nowait()
             Socket.late += 1
-        payload = {"message": text, "session_id": self.session}
+        payload = {"message": text, "session_id": session}
         payload |= {self.cfg["metadata_key"]: metadata} if metadata else {}
         start = time.perf_counter()
         await self.sio.emit(self.cfg["user_message_evt"], payload)

@@ -33,7 +33,7 @@ import yaml
 from bot_latency import BASELINE_TURNS, percentile, start_baseline, stop_baseline, wait_ready
 from chat_clients import REPO, Rest, Socket, Timeout, TurnError, operator_secret, socket_config
 
-from qaid_contracts import env
+from qaid_contracts import binding, env
 
 QUESTIONS = {"brain": "is there a lesion?", "chest": "is there a nodule?"}  # by sample name prefix
 QAID_SCRIPT = [("text", "hi"), ("image", "/share_image"), ("vqa", "")]  # "": the sample's question
@@ -219,10 +219,13 @@ class Load:
             if think:
                 await asyncio.sleep(self.args.think * random.uniform(0.5, 1.5))
 
-    async def upload(self, png: bytes) -> tuple[float, dict[str, Any]]:
+    async def upload(self, png: bytes, sender: str) -> tuple[float, dict[str, Any]]:
         # With the service token, as the bot's channels upload: anonymous uploads are limited per
-        # address (burst 20, then 30/min), which 50 patients from this one address would trip.
+        # address (burst 20, then 30/min), which 50 patients from this one address would trip. The
+        # sender header binds the image to the conversation (the reference the bot checks), as the web
+        # page does with its session id: without it the bot refuses to look at the image.
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/octet-stream"}
+        headers[binding.SENDER_HEADER] = sender
         timeout, start = aiohttp.ClientTimeout(total=self.args.timeout), time.perf_counter()
         url = f"{self.args.hub_url}/api/v1/images"
         async with self.http.post(url, data=png, headers=headers, timeout=timeout) as r:
@@ -244,7 +247,8 @@ class Load:
             for kind, text in QAID_SCRIPT if bot == "qaid" else [("text", t) for t in BASELINE_TURNS]:
                 metadata = None
                 if kind == "image":
-                    metadata = {"image": await self.turn(bot, "upload", "http", self.upload(unique_png(png)))}
+                    uploading = self.upload(unique_png(png), ch.sender)
+                    metadata = {"image": await self.turn(bot, "upload", "http", uploading)}
                 await self.turn(bot, kind, channel, ch.say(text or QUESTIONS[topic], metadata))
             self.conversations[bot] += 1
         finally:

@@ -111,6 +111,7 @@ async def test_socket_speaks_in_the_session_the_server_minted_and_resumes_it() -
         await sock.open()
         minted = sock.session
         assert binding.check_session(key, minted)  # the server's id, not one the client made up
+        assert sock.sender == minted  # what an upload names to bind the image to the conversation
         assert (await sock.say("hello"))[1] == "you said: hello"
         await sock.close()
         await sock.open()  # as the web page does after a reconnect: ask for the session it holds
