@@ -6,20 +6,27 @@ put on a plain `rasa init` bot (created in a temporary folder, trained, and run 
 this script unless --baseline-url is given), alternating rounds between the two so that a machine
 busy with other work slows both alike. Prints p50/p95 for each and the Q&Aid / baseline ratio.
 
-Run with the bot venv (it has aiohttp and the rasa CLI), against a running Q&Aid server:
+Run with the bot venv (it has aiohttp and the rasa CLI), against a running Q&Aid server (the one of
+`make run`, or one of its own):
 
     export QAID_ACTIONS_TOKEN=bench-token   # endpoints.yml sends it; the action server requires it
+    export QAID_CONVERSATION_KEY=$(openssl rand -hex 32)  # the socket.io channel refuses to start without
+    export QAID_REST_TOKEN=$(openssl rand -hex 32)        # the REST channel requires it; this script sends it
     cd bot && QAID_TRACKER_DB=/tmp/bench-tracker.sqlite3 QAID_ACTIONS_URL=http://127.0.0.1:15955/webhook \\
         ../.venv-bot/bin/rasa run --model models --port 15905 --endpoints endpoints.yml \\
         --credentials credentials.yml &
     cd bot && ../.venv-bot/bin/python -m qaid_bot.action_server --port 15955 &
     .venv-bot/bin/python bench/bot_latency.py --qaid-url http://127.0.0.1:15905
 
+The REST token comes from QAID_REST_TOKEN, else from var/secrets.env (what `make run` uses); it goes to
+the Q&Aid server only, unless --baseline-token.
+
 Options: --users, --turns (per user and round), --rounds, --baseline-dir (reuse a trained `rasa init`
 project), --baseline-url (reuse a running baseline server), --json (machine-readable result).
 --same-turns sends the baseline Q&Aid's own turns and --baseline-name names it: with --baseline-url
 pointing at a second Q&Aid server (another model, or another checkout's code), this compares two
-versions of the assistant side by side in one run (issue 15: the new NLU beside today's).
+versions of the assistant side by side in one run (issue 15: the new NLU beside today's); give that
+server the same QAID_REST_TOKEN and pass --baseline-token.
 """
 
 from __future__ import annotations
@@ -39,8 +46,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import aiohttp
+from chat_clients import REPO, Rest, TurnError, operator_secret
 
-REPO = Path(__file__).resolve().parents[1]
+from qaid_contracts import env
+
 RASA = REPO / ".venv-bot" / "bin" / "rasa"
 # Text-only turns (no image, no hospital): rules with fixed responses and the offline glossary action.
 QAID_TURNS = [
@@ -78,24 +87,24 @@ async def wait_ready(url: str, timeout: float) -> None:
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
-async def one_user(session: aiohttp.ClientSession, url: str, turns: list[str], out: list[float]) -> None:
-    sender = f"bench-{uuid.uuid4().hex[:10]}"
+async def one_user(client: Rest, turns: list[str], out: list[float]) -> None:
     for text in turns:
-        start = time.perf_counter()
-        async with session.post(
-            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-        ) as resp:
-            body = await resp.json()
-            if resp.status != 200 or not body:
-                raise RuntimeError(f"{url}: {text!r} -> HTTP {resp.status} {body!r}")
-        out.append(time.perf_counter() - start)
+        try:
+            seconds, reply = await client.say(text)
+        except TurnError as e:
+            raise RuntimeError(f"{client.url}: {text!r} -> {e.kind} {e.sample}") from None
+        if not reply:
+            raise RuntimeError(f"{client.url}: {text!r} -> an empty reply")
+        out.append(seconds)
 
 
-async def load(url: str, turns: list[str], users: int) -> list[float]:
+async def load(url: str, turns: list[str], users: int, token: str) -> list[float]:
+    """``users`` senders at once, each sending ``turns`` in turn; ``token``: the REST token ("" none)."""
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=users)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(one_user(session, url, turns, latencies) for _ in range(users)))
+        clients = [Rest(session, url, 60, token, f"bench-{uuid.uuid4().hex[:10]}") for _ in range(users)]
+        await asyncio.gather(*(one_user(client, turns, latencies) for client in clients))
     return latencies
 
 
@@ -159,7 +168,10 @@ async def main() -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--same-turns", action="store_true", help="send the baseline Q&Aid's turns too")
     ap.add_argument("--baseline-name", default="rasa-init")
+    ap.add_argument("--baseline-token", action="store_true", help="send the REST token to the baseline too")
     args = ap.parse_args()
+    token = operator_secret(env.REST_TOKEN)
+    base_token = token if args.baseline_token else ""
 
     proc, created = None, None
     baseline = args.baseline_url
@@ -172,13 +184,13 @@ async def main() -> int:
         qaid_turns = (QAID_TURNS * args.turns)[: args.turns]
         base_turns = ((QAID_TURNS if args.same_turns else BASELINE_TURNS) * args.turns)[: args.turns]
         # warm-up: the first turns load lazy parts (TensorFlow graphs, the glossary)
-        await load(args.qaid_url, qaid_turns, 2)
-        await load(baseline, base_turns, 2)
+        await load(args.qaid_url, qaid_turns, 2, token)
+        await load(baseline, base_turns, 2, base_token)
         qaid: list[float] = []
         base: list[float] = []
         for _ in range(args.rounds):  # alternate, so background load hits both alike
-            qaid += await load(args.qaid_url, qaid_turns, args.users)
-            base += await load(baseline, base_turns, args.users)
+            qaid += await load(args.qaid_url, qaid_turns, args.users, token)
+            base += await load(baseline, base_turns, args.users, base_token)
     finally:
         stop_baseline(proc, created)
 

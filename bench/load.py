@@ -30,116 +30,21 @@ from typing import Any
 import aiohttp
 import socketio
 import yaml
-from bot_latency import BASELINE_TURNS, REPO, percentile, start_baseline, stop_baseline, wait_ready
+from bot_latency import BASELINE_TURNS, percentile, start_baseline, stop_baseline, wait_ready
+from chat_clients import REPO, Rest, Socket, Timeout, TurnError, operator_secret, socket_config
+
+from qaid_contracts import binding, env
 
 QUESTIONS = {"brain": "is there a lesion?", "chest": "is there a nodule?"}  # by sample name prefix
 QAID_SCRIPT = [("text", "hi"), ("image", "/share_image"), ("vqa", "")]  # "": the sample's question
 QAID_SCRIPT += [("text", t) for t in ("what does hemiparesis mean?", "what can you do?", "thanks", "bye")]
 # Replies that answer but say the hub or a hospital was not reached: a failure the patient sees.
 DEGRADED = ("can't reach", "couldn't reach", "unreachable", "right now")
-CHANNEL = "qaid_bot.channels.web.SocketIOInput"  # bot/credentials.yml
 ALIASES = {"hip_service": "hip", "qaid_bot.action_server": "actions"}  # else a module's last part: hub, inbox
-Timeout = asyncio.TimeoutError  # noqa: UP041 - the bot venv runs Python 3.10
-if not hasattr(aiohttp, "ClientWSTimeout"):
-    # python-engineio 4.15's client passes aiohttp >= 3.10's ClientWSTimeout to ws_connect; the bot venv
-    # has aiohttp 3.9, whose ws_connect takes that close timeout as a float. (tests/channels use polling.)
-    aiohttp.ClientWSTimeout = lambda ws_close=10.0, ws_receive=None: ws_close
 
 
 class Done(Exception):
     """The run is over: a user stops instead of starting another turn."""
-
-
-class TurnError(Exception):
-    """A failed turn, counted by kind; the patient gives up and starts a new conversation."""
-
-    def __init__(self, kind: str, sample: str = "") -> None:
-        super().__init__(kind)
-        self.kind, self.sample = kind, sample
-
-
-def reply_text(msgs: list[dict[str, Any]]) -> str:
-    """The texts of one turn's bot messages; an image-only message counts as "[image]"."""
-    return "\n".join(m.get("text") or ("[image]" if {"image", "attachment"} & set(m) else "") for m in msgs)
-
-
-def socket_config() -> dict[str, Any]:
-    """The socket.io channel's events, metadata key and path exactly as bot/credentials.yml sets them."""
-    creds = yaml.safe_load((REPO / "bot" / "credentials.yml").read_text()) or {}
-    defaults = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered"}
-    return {**defaults, "metadata_key": "metadata", "socketio_path": "/socket.io", **creds[CHANNEL]}
-
-
-class Rest:
-    """Rasa's REST channel: one reply holds every message of the turn."""
-
-    def __init__(self, http: aiohttp.ClientSession, url: str, timeout: float) -> None:
-        self.http, self.url, self.timeout = http, url, aiohttp.ClientTimeout(total=timeout)
-        self.sender = f"load-{uuid.uuid4().hex[:12]}"
-
-    async def say(self, text: str, metadata: dict[str, Any] | None = None) -> tuple[float, str]:
-        body = {"sender": self.sender, "message": text, **({"metadata": metadata} if metadata else {})}
-        start = time.perf_counter()
-        async with self.http.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=self.timeout) as r:
-            if r.status != 200:
-                raise TurnError(f"http_{r.status}", await r.text())
-            messages = await r.json()
-        return time.perf_counter() - start, reply_text(messages)
-
-    async def close(self) -> None:
-        """Nothing to close: the HTTP session is shared."""
-
-
-class Socket:
-    """One socket.io connection and session per conversation, like a fresh browser tab. Replies arrive
-    as separate events, so a turn ends after a quiet gap; its latency is that of the FIRST reply. Under
-    load the messages of one action can leave seconds apart, so the gap grows with the wait for the
-    first (half of it); a straggler that still comes after the turn is counted, not taken as an answer."""
-
-    late = 0  # messages that arrived after their turn had ended (all sockets)
-
-    def __init__(self, url: str, cfg: dict[str, Any], timeout: float, quiet: float) -> None:
-        self.url, self.cfg, self.timeout, self.quiet = url, cfg, timeout, quiet
-        self.session = f"load-{uuid.uuid4().hex[:12]}"
-        self.inbox: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
-        self.sio = socketio.AsyncClient(reconnection=False)
-
-    async def open(self) -> tuple[float, Socket]:
-        confirmed = asyncio.get_running_loop().create_future()
-        self.sio.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-        self.sio.on(self.cfg["bot_message_evt"], lambda m: self.inbox.put_nowait((time.perf_counter(), m)))
-        start, path = time.perf_counter(), self.cfg["socketio_path"]
-        try:
-            # wait_timeout: the client's default gives the namespace handshake 1 s, too short under load
-            connecting = self.sio.connect(self.url, transports=["websocket"], socketio_path=path,
-                                          wait_timeout=self.timeout)  # fmt: skip
-            await asyncio.wait_for(connecting, self.timeout)
-            await self.sio.emit("session_request", {"session_id": self.session})
-            await asyncio.wait_for(confirmed, self.timeout)
-        except Exception as e:  # any failure to connect: counted; close what was opened
-            await self.close()
-            raise TurnError("failed", repr(e)) from None
-        return time.perf_counter() - start, self
-
-    async def say(self, text: str, metadata: dict[str, Any] | None = None) -> tuple[float, str]:
-        while not self.inbox.empty():  # a late message of the previous turn is not this turn's answer
-            self.inbox.get_nowait()
-            Socket.late += 1
-        payload = {"message": text, "session_id": self.session}
-        payload |= {self.cfg["metadata_key"]: metadata} if metadata else {}
-        start = time.perf_counter()
-        await self.sio.emit(self.cfg["user_message_evt"], payload)
-        first, message = await asyncio.wait_for(self.inbox.get(), self.timeout)
-        messages = [message]
-        while True:
-            try:
-                quiet = max(self.quiet, (first - start) / 2)
-                messages.append((await asyncio.wait_for(self.inbox.get(), quiet))[1])
-            except Timeout:
-                return first - start, reply_text(messages)
-
-    async def close(self) -> None:
-        await self.sio.disconnect()
 
 
 class Phases:
@@ -258,11 +163,8 @@ def unique_png(png: bytes) -> bytes:
 
 
 def service_token() -> str:
-    secrets = REPO / "var" / "secrets.env"
-    lines = secrets.read_text().splitlines() if secrets.exists() else []
-    token = dict(line.partition("=")[::2] for line in lines).get("QAID_HUB_SERVICE_TOKEN", "").strip()
-    if not (token := os.environ.get("QAID_HUB_SERVICE_TOKEN") or token):
-        raise SystemExit("no hub service token: set QAID_HUB_SERVICE_TOKEN or start the network")
+    if not (token := operator_secret(env.HUB_SERVICE_TOKEN)):
+        raise SystemExit(f"no hub service token: set {env.HUB_SERVICE_TOKEN.name} or start the network")
     return token
 
 
@@ -272,6 +174,8 @@ class Load:
     def __init__(self, args: argparse.Namespace, http: aiohttp.ClientSession, phases: Phases) -> None:
         self.args, self.http, self.phases = args, http, phases
         self.socket_cfg, self.token = socket_config(), service_token()
+        # Q&Aid's REST channel requires its token; the stock baseline has none and is not given it
+        self.rest_token = operator_secret(env.REST_TOKEN)
         pngs = [(p.name.split("_")[0], p) for p in sorted(args.samples.glob("*.png")) if "mask" not in p.name]
         self.images = [(topic, p.read_bytes()) for topic, p in pngs if topic in QUESTIONS]
         if not self.images:
@@ -315,10 +219,13 @@ class Load:
             if think:
                 await asyncio.sleep(self.args.think * random.uniform(0.5, 1.5))
 
-    async def upload(self, png: bytes) -> tuple[float, dict[str, Any]]:
+    async def upload(self, png: bytes, sender: str) -> tuple[float, dict[str, Any]]:
         # With the service token, as the bot's channels upload: anonymous uploads are limited per
-        # address (burst 20, then 30/min), which 50 patients from this one address would trip.
+        # address (burst 20, then 30/min), which 50 patients from this one address would trip. The
+        # sender header binds the image to the conversation (the reference the bot checks), as the web
+        # page does with its session id: without it the bot refuses to look at the image.
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/octet-stream"}
+        headers[binding.SENDER_HEADER] = sender
         timeout, start = aiohttp.ClientTimeout(total=self.args.timeout), time.perf_counter()
         url = f"{self.args.hub_url}/api/v1/images"
         async with self.http.post(url, data=png, headers=headers, timeout=timeout) as r:
@@ -330,7 +237,8 @@ class Load:
         """Q&Aid: greet, an image, a question about it, a definition, small talk, bye (no consent, so no
         transcript: the inboxes stay out of it). Baseline: the `rasa init` bot's text turns."""
         url = self.args.rasa_url if bot == "qaid" else self.args.baseline_url
-        ch: Rest | Socket = Rest(self.http, url, self.args.timeout)
+        token = self.rest_token if bot == "qaid" else ""
+        ch: Rest | Socket = Rest(self.http, url, self.args.timeout, token, f"load-{uuid.uuid4().hex[:12]}")
         if channel == "socketio":
             sock = Socket(url, self.socket_cfg, self.args.timeout, self.args.quiet)
             ch = await self.turn(bot, "connect", channel, sock.open(), think=False)
@@ -339,7 +247,8 @@ class Load:
             for kind, text in QAID_SCRIPT if bot == "qaid" else [("text", t) for t in BASELINE_TURNS]:
                 metadata = None
                 if kind == "image":
-                    metadata = {"image": await self.turn(bot, "upload", "http", self.upload(unique_png(png)))}
+                    uploading = self.upload(unique_png(png), ch.sender)
+                    metadata = {"image": await self.turn(bot, "upload", "http", uploading)}
                 await self.turn(bot, kind, channel, ch.say(text or QUESTIONS[topic], metadata))
             self.conversations[bot] += 1
         finally:
