@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from rasa.core.channels import rest as stock_rest
 from rasa.core.channels import socketio as stock_socketio
+from sanic_server import serve_channels
 from utils.net import free_port
 
 from qaid_bot.channels.web import RestInput, SocketIOInput
@@ -47,9 +48,6 @@ class Echo:
 
 @asynccontextmanager
 async def echo_server(channels: list[Any]) -> AsyncIterator[Echo]:
-    from sanic import Sanic
-
-    Sanic.test_mode = True
     port = free_port()
     echo = Echo(f"http://127.0.0.1:{port}")
 
@@ -57,17 +55,8 @@ async def echo_server(channels: list[Any]) -> AsyncIterator[Echo]:
         echo.received.append((message.sender_id, message.text))
         await message.output_channel.send_text_message(message.sender_id, f"you said: {message.text}")
 
-    app = Sanic(f"bench_clients_{port}")
-    for channel in channels:
-        app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    try:
+    async with serve_channels("bench_clients", port, channels, on_new_message):
         yield echo
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def qaid_channels() -> list[Any]:

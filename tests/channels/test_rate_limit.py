@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN, socket_session
+from sanic_server import serve_channels
 from slack_sdk.signature import SignatureVerifier
 from utils.net import free_port
 
@@ -61,9 +62,6 @@ class Served:
 
 @pytest_asyncio.fixture
 async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
-    from sanic import Sanic
-
-    Sanic.test_mode = True
     port = free_port()
     out = Served(f"http://127.0.0.1:{port}")
 
@@ -87,17 +85,8 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
         RestInput.from_credentials(limits),
         SocketIOInput.from_credentials({**limits, "session_persistence": True}),
     ]
-    app = Sanic(f"rate_limit_{port}")
-    for channel in channels:  # as rasa.core.channels.channel.register mounts them
-        app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    try:
+    async with serve_channels("rate_limit", port, channels, on_new_message):
         yield out
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def _telegram(chat: int, text: str) -> dict:

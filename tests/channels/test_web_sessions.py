@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from channel_fakes import socket_session
+from sanic_server import serve_channels
 from utils.net import free_port
 
 from qaid_bot import logsafe
@@ -32,29 +33,15 @@ class Served:
 
 @pytest_asyncio.fixture
 async def served() -> AsyncIterator[Served]:
-    from sanic import Sanic
-
-    Sanic.test_mode = True
     port = free_port()
     out = Served(f"http://127.0.0.1:{port}")
 
     async def on_new_message(message: Any) -> None:
         out.received.append((message.sender_id, message.text))
 
-    app = Sanic(f"web_sessions_{port}")
-    for channel in (
-        RestInput.from_credentials({}),
-        SocketIOInput.from_credentials({"session_persistence": True}),
-    ):
-        app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    try:
+    channels = [RestInput.from_credentials({}), SocketIOInput.from_credentials({"session_persistence": True})]
+    async with serve_channels("web_sessions", port, channels, on_new_message):
         yield out
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def _until(check: Any, seconds: float = 5.0) -> None:
