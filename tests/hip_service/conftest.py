@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hip_helpers import AUTH, TOKEN
 from hip_tiny_bundle import build_bundle
-from PIL import Image
 
 from hip_service.app import create_app
 from hip_service.config import HipConfig
-
-TOKEN = "test-token-123"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def encode(arr: np.ndarray | Image.Image, fmt: str = "PNG") -> bytes:
-    img = arr if isinstance(arr, Image.Image) else Image.fromarray(arr)
-    buf = io.BytesIO()
-    img.save(buf, format=fmt)
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -61,9 +49,3 @@ def make_client(bundle_dir: Path) -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
-
-
-def upload(client: TestClient, data: bytes) -> str:
-    r = client.post("/v1/images", content=data)
-    assert r.status_code == 201, r.text
-    return r.json()["image_id"]

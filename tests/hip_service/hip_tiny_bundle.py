@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.bundle_writer import cascade_net_entries
 from qaid.bundle import (
     BODY_PARTS,
     LABELS,
@@ -264,51 +265,12 @@ def build_calibrated_bundle(directory: Path, *, seg_orientations: tuple[str, ...
     directory.mkdir(parents=True, exist_ok=True)
     image = torch.zeros(1, 3, SIZE, SIZE)
     outputs = ["filter_logits", "labeler_logits", "modality_logits", "orientation_logits", "features", "ood"]
-    cas = _export(TinyCascadeV2(), (image,), directory / "cascade.onnx", ["image"], outputs)
-    common = {
-        "version": "c-2",
-        "file": "cascade.onnx",
-        "sha256": cas,
-        "input": SPEC,
-        "provenance": PROVENANCE,
-    }
-    models = [
-        ModelEntry(
-            name="filter",
-            task="filter",
-            labels=["medical", "non_medical"],
-            cam_weight="filter_head.weight",
-            outputs={"logits": "filter_logits", "features": "features"},
-            calibration=CALIBRATION["filter"],
-            **common,
-        ),
-        ModelEntry(
-            name="labeler",
-            task="labeler",
-            labels=list(LABELS),
-            cam_weight="labeler_head.weight",
-            outputs={"logits": "labeler_logits", "features": "features", "ood": "ood"},
-            calibration=CALIBRATION["labeler"],
-            ood_groups=OOD_GROUPS,
-            **common,
-        ),
-        ModelEntry(
-            name="modality",
-            task="modality",
-            labels=list(MODALITIES),
-            outputs={"logits": "modality_logits"},
-            calibration=CALIBRATION["modality"],
-            **common,
-        ),
-        ModelEntry(
-            name="orientation",
-            task="orientation",
-            labels=list(ORIENTATIONS),
-            outputs={"logits": "orientation_logits"},
-            calibration=CALIBRATION["orientation"],
-            **common,
-        ),
-    ]
+    _export(TinyCascadeV2(), (image,), directory / "cascade.onnx", ["image"], outputs)
+    # the entries as the real bundle writer makes them, so the HIP is tested on what it is shipped
+    heads = {"filter": "filter_head.weight", "labeler": "labeler_head.weight"}
+    models = cascade_net_entries(
+        directory / "cascade.onnx", "c-2", SPEC, heads, PROVENANCE, CALIBRATION, OOD_GROUPS
+    )
     seg_on = TrainedOn(
         labels=["brain"],
         modalities=["mri"],

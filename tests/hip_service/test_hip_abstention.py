@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import encode, upload
 from fastapi.testclient import TestClient
+from hip_helpers import encode, upload
 from hip_tiny_bundle import brain_like, build_calibrated_bundle, checkerboard, gray, tinted
 from test_hip_imaging import dicom_bytes
 

@@ -12,7 +12,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from conftest import TOKEN
+from hip_helpers import TOKEN
 from hip_tiny_bundle import MAX_Q, SIZE, SPEC, TinyCascade, TinySegmenter, TinyVqa, brain_like
 from PIL import Image
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")  # dev-only dependency (pinned in the report)
-from conftest import AUTH, TOKEN  # noqa: E402
+from hip_helpers import AUTH, TOKEN  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
 

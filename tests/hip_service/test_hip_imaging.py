@@ -10,7 +10,7 @@ import zlib
 import numpy as np
 import pydicom
 import pytest
-from conftest import encode
+from hip_helpers import encode
 from PIL import Image
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid

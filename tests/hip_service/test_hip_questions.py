@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import encode, upload
 from fastapi.testclient import TestClient
+from hip_helpers import encode, upload
 from hip_tiny_bundle import ANSWERS, MAX_Q, VOCAB, brain_like, build_bundle, gray
 
 from hip_service.bundle_loader import BundleError, load_bundle

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import encode, upload
 from fastapi.testclient import TestClient
+from hip_helpers import encode, upload
 from hip_tiny_bundle import brain_like
 from PIL import Image
 
