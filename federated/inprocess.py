@@ -47,6 +47,9 @@ class InProcessGrid(Grid):
         self._replies: dict[str, Message] = {}
         self._round = 0
         self.client_seconds = 0.0  # time spent inside ClientApps (for the Flower-overhead figure)
+        # Messages take their run and node from the process's task identity (set by the runtime in
+        # deployment); here every app shares this process, as the server app's task.
+        TaskIdentity.run_id, TaskIdentity.node_id, TaskIdentity.task_id = 1, SUPERLINK_NODE_ID, 1
 
     def set_run(self, run: Run) -> None:
         self._run = run
@@ -119,9 +122,6 @@ def run_inprocess(
     grid = InProcessGrid(client_app, configs, run_config, fails)
     ctx = Context(run_id=1, node_id=SUPERLINK_NODE_ID, node_config={}, state=RecordDict(),
                   run_config=run_config)  # fmt: skip
-    # Messages take their run and node from the process's task identity (set by the runtime in
-    # deployment); here every app shares this process.
-    TaskIdentity.run_id, TaskIdentity.node_id, TaskIdentity.task_id = 1, SUPERLINK_NODE_ID, 1
     return run(grid, ctx), grid
 
 

@@ -99,6 +99,8 @@ class FakeHip:
     url: str = ""
     forgot: bool = False
     segment_delay: float = 0.0
+    held: int = 0  # requests it answered late (mode "hang", segment_delay) ...
+    held_to_the_end: int = 0  # ... and of those, the ones a client waited out
     question_types: list[dict[str, str]] | None = None  # id + question; the rest filled in
     verdict: str | None = None  # the calibrated medical verdict; None: from ``medical``
     part_status: str = "known"  # the body part: known | other | unsure
@@ -165,13 +167,21 @@ class FakeHip:
             for t in self.question_types
         ]  # fmt: skip
 
+    async def _hold(self, seconds: float) -> None:
+        """Answer late, counting: a held request the client gave up on (its deadline worked) is
+        cancelled or answered into a closed connection, never waited out, whatever the machine's
+        speed."""
+        self.held += 1
+        await asyncio.sleep(seconds)
+        self.held_to_the_end += 1
+
     def app(self) -> web.Application:
         app = web.Application()
 
         async def gate(request: web.Request) -> None:
             self.auth.append(request.headers.get("Authorization", ""))
             if self.mode == "hang":
-                await asyncio.sleep(30)
+                await self._hold(30)
             if self.mode == "error500":
                 raise fail(500, errors.INTERNAL_ERROR)
 
@@ -246,7 +256,7 @@ class FakeHip:
             known(request.match_info["id"])
             not_offered("segmentation")
             self.calls.append("segment")
-            await asyncio.sleep(self.segment_delay)
+            await self._hold(self.segment_delay)
             b64 = base64.b64encode(PNG).decode()
             seg = Segmentation(
                 mask_png_b64=b64,

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from bot_fakes import make_tracker, slot_events, texts
 
+from qaid_bot.actions import glossary_index
 from qaid_bot.actions.definitions import ActionDefine, find_in_text, guess_term, lookup
 from qaid_bot.actions.glossary_index import Glossary, build, glossary, key
 
@@ -173,24 +173,27 @@ async def test_helpers():
     assert key("Timișoara X-Ray") == "timisoara x ray" and key("M.R.I.") == "mri"
 
 
-async def test_index_builds_from_the_packages_and_opens_fast(tmp_path):
+async def test_index_builds_from_the_packages_and_is_opened_not_rebuilt(tmp_path, monkeypatch):
     path = build(tmp_path / "glossary.sqlite3")
-    start = time.monotonic()
+
+    def rebuild(*_: object, **__: object) -> None:
+        raise AssertionError("the index was rebuilt although its stamp matches")
+
+    monkeypatch.setattr(glossary_index, "build", rebuild)
     g = Glossary(path)
-    assert time.monotonic() - start < 0.5  # no rebuild: the stamp matches
     counts = json.loads(g.meta["counts"])
     assert counts["hpo"] > 15000 and counts["icd10"] > 10000 and counts["wordnet"] > 100000
     assert g.lookup("ataxia").source == "hpo"
     assert path.stat().st_size < 80 * 2**20
 
 
-async def test_action_server_opens_the_glossary_fast():
-    """A fresh process (an action server starting) opens the already built index well under a second."""
+async def test_a_fresh_action_server_opens_the_shared_index_without_rebuilding_it():
+    """A new process (an action server starting) reuses the index the machine already built: the
+    file is neither rewritten nor replaced. (How fast it opens is measured in bench/, not here.)"""
+    path = glossary_index.default_path()
     glossary()  # make sure the shared index exists
-    code = (
-        "import qaid_bot.actions.definitions as d, time; t = time.monotonic(); g = d.glossary(); "
-        "assert g.lookup('hemiparesis'); print(time.monotonic() - t)"
-    )
+    before = path.stat()
+    code = "import qaid_bot.actions.definitions as d; assert d.glossary().lookup('hemiparesis')"
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=BOT_DIR,
@@ -200,4 +203,5 @@ async def test_action_server_opens_the_glossary_fast():
         env={"QAID_WARMUP": "0", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert float(out.stdout.strip().splitlines()[-1]) < 0.5
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from unittest.mock import MagicMock
@@ -77,9 +76,8 @@ def test_fast_poll_grid_waits_for_all_replies(tiny_config: dict, data_root: Path
     grid = FastPollGrid(inner, 0.01)
     assert list(grid.get_node_ids()) == [1] and grid.run is inner.run
     msg = grid.create_message(RecordDict({"c": ConfigRecord({"x": 1})}), "query", 1, "1")
-    t0 = time.perf_counter()
     replies = list(grid.send_and_receive([msg]))
-    assert len(replies) == 1 and inner.pulls == 3 and time.perf_counter() - t0 < 2
+    assert len(replies) == 1 and inner.pulls == 3  # polled until the reply came, then stopped
 
 
 def test_fedprox_segmentation_publishes_where_offered(tiny_config: dict, data_root: Path) -> None:
