@@ -110,6 +110,7 @@ def create_app(
                 purge_every_s=purge_every_s,
                 tls=webhook_tls(settings.webhook_ca_file),
                 conversation_key=settings.conversation_key,
+                offers_every_s=settings.offers_refresh_s,
             )
             task = asyncio.create_task(worker.run(stop), name="delivery-worker")
             log.info("in-process delivery worker %s started", worker.worker_id)

@@ -25,7 +25,7 @@ import certifi
 import httpx
 from sqlalchemy import Engine
 
-from hub import images
+from hub import images, offers
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.outbox import Job, Outcome, RetryPolicy, claim, record_many, release_dead_leases
@@ -85,6 +85,7 @@ class Worker:
         tls: ssl.SSLContext | None = None,
         per_receiver: int = 4,
         conversation_key: str = "",
+        offers_every_s: float = 0.0,
     ):
         self.sessions = session_factory(engine)
         self.box = box
@@ -113,6 +114,8 @@ class Worker:
         # Image links go only to images whose reference verifies under this key (hub.images.linkable);
         # without a key no image is linked.
         self.conversation_key = conversation_key
+        # With a period, a task beside the lanes re-reads every live HIP's capabilities (hub.offers).
+        self.offers_every_s = offers_every_s
 
     def _client(self) -> Clients:
         # No redirects (a 3xx is a failure, not an invitation to post patient data elsewhere) and
@@ -194,7 +197,25 @@ class Worker:
         except Exception:
             log.exception("could not release the leases of crashed workers; they expire on their own")
         async with self._client() as client:
-            await asyncio.gather(*(self._lane(client, lane, stop) for lane in range(self.lanes)))
+            await asyncio.gather(
+                *(self._lane(client, lane, stop) for lane in range(self.lanes)), self._follow_offers(stop)
+            )
+
+    async def _follow_offers(self, stop: asyncio.Event) -> None:
+        """Every ``offers_every_s`` seconds (none when 0), the directory re-reads the HIPs' offers;
+        beside the lanes, so a slow HIP never holds up a delivery."""
+        if self.offers_every_s <= 0:
+            return
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.offers_every_s)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await offers.refresh(self.sessions, self.box, self.tls)
+            except Exception:
+                log.exception("offers refresh failed; trying again next period")
 
     async def _lane(self, client: Clients, lane: int, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -248,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         retention=timedelta(days=settings.retention_days),
         tls=webhook_tls(settings.webhook_ca_file),
         conversation_key=settings.conversation_key,
+        offers_every_s=settings.offers_refresh_s,
     )
     db_url = engine.url.render_as_string(hide_password=True)
     log.info("worker %s delivering from %s", worker.worker_id, db_url)

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
     retention_days: float = Field(default=float(env.RETENTION_DAYS.default), gt=0)
+    # Seconds between the hub's re-reads of every live HIP's capabilities (hub.offers): the directory's
+    # offers follow a hot swap within this period. 0 switches it off (offers then change only with
+    # the join checks: `hospital_kit verify`, POST /api/v1/hospitals/{id}/verify).
+    offers_refresh_s: float = Field(default=60.0, ge=0)
     # Anonymous image uploads to the hub (the web chat) per client address: a burst, then this many
     # per minute (0 switches the limit off). Callers with the service token are not limited.
     image_upload_burst: int = Field(default=20, ge=1)

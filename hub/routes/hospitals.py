@@ -65,6 +65,16 @@ def register(data: directory.HospitalIn, db: Db, hub: Hub) -> AdminHospital:
     return directory.admin_view(h, hub.box)
 
 
+@router.get("/{hospital_id}", dependencies=[Depends(require_admin)], response_model=AdminHospital)
+def show(hospital_id: str, db: Db, hub: Hub) -> AdminHospital:
+    """One registration as the operator sees it: live or not and why, the bundle it serves, its offers
+    (kept up to date by hub.offers)."""
+    h = db.get(Hospital, hospital_id)
+    if h is None:
+        raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
+    return directory.admin_view(h, hub.box)
+
+
 @router.put("/{hospital_id}", dependencies=[Depends(require_admin)], response_model=AdminHospital)
 def update(
     hospital_id: str,

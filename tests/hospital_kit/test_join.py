@@ -3,6 +3,7 @@ bundle) and its inbox are real uvicorn servers; the hub's checks call them as th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -28,8 +29,8 @@ SECRET = new_secret()
 class Network:
     """The hub plus the joining hospital's HIP and inbox, each on its own port."""
 
-    def __init__(self, stack: ExitStack, tmp: Path, bundle: Path):
-        self.settings = tr.make_settings(tmp)
+    def __init__(self, stack: ExitStack, tmp: Path, bundle: Path, **settings: Any):
+        self.settings = tr.make_settings(tmp, **settings)
         engine = make_engine(f"sqlite:///{tmp / 'hub.sqlite3'}")
         hub_app = create_hub(self.settings, engine=engine, worker_poll_s=0.05)
         self.hub = stack.enter_context(tr.ServerThread(hub_app, free_port()))
@@ -61,6 +62,13 @@ class Network:
 def net(tmp_path: Path, bundle: Path) -> Iterator[Network]:
     with ExitStack() as stack:
         yield Network(stack, tmp_path, bundle)
+
+
+@pytest.fixture
+def following(tmp_path: Path, bundle: Path) -> Iterator[Network]:
+    """The network with the hub re-reading the HIPs' capabilities every 0.2 s (hub.offers)."""
+    with ExitStack() as stack:
+        yield Network(stack, tmp_path, bundle, offers_refresh_s=0.2)
 
 
 def _failed(report: dict[str, Any]) -> list[str]:
@@ -163,3 +171,55 @@ def test_small_api_fixes(net: Network) -> None:
     assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "method_not_allowed"
     unauth = net.http.post("/api/v1/hospitals/join", json=net.body())
     assert unauth.status_code == 401
+
+
+def _entry(net: Network) -> dict[str, Any]:
+    r = net.http.get(f"/api/v1/hospitals/{HOSPITAL}", headers=tr.ADMIN)
+    return dict(r.json())
+
+
+def _until(net: Network, done: Any, what: str) -> dict[str, Any]:
+    """The hospital's admin entry once ``done(entry)`` holds; the refresh runs every 0.2 s, so a
+    deadline of a minute only ends a test that would otherwise hang (no speed is asserted)."""
+    deadline = time.monotonic() + 60
+    while not done(entry := _entry(net)):
+        assert time.monotonic() < deadline, f"{what} never happened: {entry}"
+        time.sleep(0.1)
+    return entry
+
+
+def _reload(net: Network) -> str:
+    admin = {"Authorization": f"Bearer {HIP_TOKEN}"}
+    return str(httpx.post(f"{net.hip.url}/v1/admin/reload", headers=admin).json()["bundle_version"])
+
+
+def test_offers_follow_a_hot_swap_without_anyone_asking(following: Network, bundle: Path) -> None:
+    net = following
+    assert net.join()["active"]
+    make_bundle(bundle, version="2.0.0", vqa_topics=["chest_xray"])
+    assert _reload(net) == "2.0.0"  # the hospital swaps its bundle and tells nobody
+    entry = _until(net, lambda e: e["bundle_version"] == "2.0.0", "the directory following the swap")
+    assert entry["active"] and entry["offers"] == {"segmentation": ["brain_mri"], "vqa": ["chest_xray"]}
+    public = net.http.get("/api/v1/hospitals").json()["hospitals"]
+    assert next(h for h in public if h["id"] == HOSPITAL)["offers"]["vqa"] == ["chest_xray"]
+
+
+def test_a_hip_that_is_down_keeps_its_offers_and_one_serving_another_bundle_leaves(
+    following: Network, bundle: Path, tmp_path: Path
+) -> None:
+    net = following
+    joined = net.join()["hospital"]
+    other = make_bundle(tmp_path / "other", hip_id="local", version="3.0.0")
+    # The HIP is down for a while: the directory keeps what it had (the bot says who did not answer).
+    with tr.ServerThread(create_hip(HipConfig(bundle_dir=other, token=HIP_TOKEN)), free_port()) as wrong:
+        net.http.put(
+            f"/api/v1/hospitals/{HOSPITAL}", json={"hip_url": "http://127.0.0.1:1"}, headers=tr.ADMIN
+        )
+        time.sleep(1)  # five refresh periods against a closed port
+        kept = _entry(net)
+        assert kept["active"] and kept["offers"] == joined["offers"]
+        # Then its URL serves someone else's bundle: out of the directory, with the reason.
+        net.http.put(f"/api/v1/hospitals/{HOSPITAL}", json={"hip_url": wrong.url}, headers=tr.ADMIN)
+        gone = _until(net, lambda e: not e["active"], "the deactivation")
+    assert gone["status_reason"].startswith("hip_identity: ") and "'local'" in gone["status_reason"]
+    assert gone["offers"] == joined["offers"] and HOSPITAL not in net.public_ids()

@@ -1,0 +1,133 @@
+"""Offers follow the HIP: the hub re-reads every live hospital's ``/v1/capabilities`` on a schedule.
+
+The directory's offers (task -> topics) decide which hospitals the bot asks about an image. They are
+read from the HIP at join time, but a HIP hot-swaps its bundle without telling the hub (a hospital's
+own reload, a federated round publishing a new bundle), so a stored copy drifts: a task the new
+bundle adds is never asked, one it drops is asked and refused. The delivery worker runs
+:func:`refresh` every ``QAID_OFFERS_REFRESH_S`` seconds (the hub's background jobs live there, next
+to the retention purge), so the directory follows a swap within that period.
+
+What a refresh does, per active hospital (all asked in parallel, each with a short timeout):
+
+* capabilities of a new bundle version, or offers that differ: store the HIP's offers and the
+  bundle's identity (``hub.join.summary``) and log the change;
+* a bundle that names another hospital (``hip_id``): take the hospital out of the directory with the
+  reason, as the join check would have refused it (a HIP serving someone else's models must not
+  answer patients in this hospital's name);
+* no answer, a refused token, a malformed answer: keep what is stored and log it. A HIP that is down
+  is the bot's business per request (it says which hospitals did not answer); flapping the directory
+  on every timeout would only hide hospitals that come back a second later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import directory, join
+from hub.crypto import DataBox
+from hub.models import Hospital
+
+__all__ = ["Change", "refresh"]
+
+log = logging.getLogger("hub.offers")
+
+TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a refresh changed for one hospital."""
+
+    hospital_id: str
+    what: str  # "offers" | "deactivated"
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Target:
+    hospital_id: str
+    url: str
+    token: str
+
+
+def _targets(sessions: sessionmaker[Session], box: DataBox) -> list[_Target]:
+    with sessions() as db:
+        rows = db.scalars(select(Hospital).where(Hospital.active.is_(True))).all()
+        return [_Target(h.id, h.hip_url.rstrip("/") + "/v1/capabilities", _token(box, h)) for h in rows]
+
+
+def _token(box: DataBox, h: Hospital) -> str:
+    return str(directory.credentials(box, h).get("hip_token", ""))
+
+
+async def _ask(client: httpx.AsyncClient, t: _Target) -> dict[str, Any] | None:
+    try:
+        r = await client.get(t.url, headers={"Authorization": f"Bearer {t.token}"})
+        caps = r.json() if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError) as exc:
+        log.info("offers of %s not refreshed: %s", t.hospital_id, type(exc).__name__)
+        return None
+    if not isinstance(caps, dict) or not isinstance(caps.get("offers"), dict):
+        log.warning("offers of %s not refreshed: its HIP answered %s", t.hospital_id, r.status_code)
+        return None
+    return caps
+
+
+def _offers(caps: dict[str, Any]) -> dict[str, list[str]]:
+    return {str(t): sorted(map(str, topics)) for t, topics in caps["offers"].items()}
+
+
+def _apply(sessions: sessionmaker[Session], answers: dict[str, dict[str, Any]]) -> list[Change]:
+    changes: list[Change] = []
+    with sessions() as db:
+        for hospital_id, caps in answers.items():
+            h = db.get(Hospital, hospital_id)
+            if h is None or not h.active:  # deleted or deactivated while we were asking
+                continue
+            if caps.get("hip_id") != hospital_id:
+                h.active = False
+                h.status_reason = (
+                    f"hip_identity: the HIP now serves a bundle of hip_id {caps.get('hip_id')!r}, "
+                    f"not {hospital_id!r} (run the join checks again once it serves its own)"
+                )
+                changes.append(Change(hospital_id, "deactivated", h.status_reason))
+                continue
+            offers, summary = _offers(caps), join.summary(caps)
+            if offers == h.offers and summary == h.capabilities:
+                continue
+            before = (h.capabilities or {}).get("bundle_version")
+            h.offers, h.capabilities = offers, summary
+            changes.append(
+                Change(hospital_id, "offers", f"bundle {before} -> {summary['bundle_version']}: {offers}")
+            )
+        db.commit()
+    return changes
+
+
+async def refresh(sessions: sessionmaker[Session], box: DataBox, tls: Any = True) -> list[Change]:
+    """Ask every active hospital's HIP for its capabilities and store what changed (see the module)."""
+    targets = await asyncio.to_thread(_targets, sessions, box)
+    if not targets:
+        return []
+    async with httpx.AsyncClient(
+        timeout=TIMEOUT_S, verify=tls, follow_redirects=False, trust_env=False
+    ) as client:
+        found = await asyncio.gather(*(_ask(client, t) for t in targets))
+    answers = {t.hospital_id: caps for t, caps in zip(targets, found, strict=True) if caps is not None}
+    changes = await asyncio.to_thread(_apply, sessions, answers)
+    for c in changes:
+        log.log(
+            logging.WARNING if c.what == "deactivated" else logging.INFO,
+            "%s %s: %s",
+            c.hospital_id,
+            c.what,
+            c.detail,
+        )
+    return changes
