@@ -150,7 +150,7 @@ webhook_secrets = ["{secret}"]   # Standard Webhooks signing secrets, newest fir
 
 [hub]
 url = "{hub_url}"
-token = ""                # the registration token the hub operator gave you (or set QAID_KIT_HUB_TOKEN)
+token = ""                # your hospital token (qhosp_…) from the hub operator (or set QAID_KIT_HUB_TOKEN)
 """
 
 

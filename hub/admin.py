@@ -1,6 +1,7 @@
 """The operator's command line: ``python -m hub.admin <command>`` against the hub database.
 
     hospitals list | add | update ID | add-secret ID | retire-secrets ID | deactivate ID | delete ID
+    hospitals token ID [--days N] | revoke-token ID   the hospital's own token (hub.hospital_tokens)
     deliveries status | list [--status S] [--hospital H] | show ID
     retry ID          schedule a failed/dead delivery now with a fresh attempt budget
     replay ID         send a delivered transcript again, same webhook-id (receivers dedupe)
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import directory, outbox, retention
+from hub import directory, hospital_tokens, outbox, retention
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.models import DELIVERY_STATES, Delivery, Hospital
@@ -126,6 +127,25 @@ class Cli:
         self.out(view | ({} if args.secret else {"new_secret": secret}))
         if not args.secret:
             self.note("Give new_secret to the hospital; then run retire-secrets once it verifies with it.")
+
+    def hospitals_token(self, args: argparse.Namespace) -> None:
+        """Issue the token a hospital joins and manages its own registration with (replacing any
+        earlier one); shown once, stored as a hash."""
+        with self.sessions() as db:
+            token, expires = hospital_tokens.issue(db, args.id, args.days)
+            db.commit()
+        self.out({"hospital_id": args.id, "token": token, "expires_at": expires})
+        self.note(
+            "Give the token to the hospital over a trusted channel (it is not shown again): it sets it "
+            "as QAID_KIT_HUB_TOKEN or [hub] token and runs `python -m hospital_kit join`."
+        )
+
+    def hospitals_revoke_token(self, args: argparse.Namespace) -> None:
+        with self.sessions() as db:
+            if not hospital_tokens.revoke(db, args.id):
+                raise NotFound(HOSPITAL_NOT_FOUND, f"No token for hospital {args.id}.")
+            db.commit()
+        self.out({"hospital_id": args.id, "token_revoked": True})
 
     def hospitals_retire_secrets(self, args: argparse.Namespace) -> None:
         """Rotation step 2: only the newest secret signs from now on."""
@@ -241,10 +261,17 @@ def build_parser() -> argparse.ArgumentParser:
         ("deactivate", Cli.hospitals_deactivate),
         ("delete", Cli.hospitals_delete),
         ("retire-secrets", Cli.hospitals_retire_secrets),
+        ("revoke-token", Cli.hospitals_revoke_token),
     ):
         p = hosp.add_parser(name)
         p.add_argument("id")
         p.set_defaults(run=fn)
+    tok = hosp.add_parser("token", help="issue the hospital's own token for join/verify/leave (replaces one)")
+    tok.add_argument("id")
+    tok.add_argument(
+        "--days", type=float, help="valid for this many days (default: until replaced or revoked)"
+    )
+    tok.set_defaults(run=Cli.hospitals_token)
     sec = hosp.add_parser("add-secret", help="add a webhook secret beside the current ones (rotation)")
     sec.add_argument("id")
     sec.add_argument("--secret", help="whsec_ secret; generated if absent")

@@ -16,6 +16,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub import hospital_tokens
 from hub.crypto import DataBox
 from hub.models import DUE_STATES, Delivery, DeliveryAttempt, Hospital
 from hub.schemas import AdminHospital, PublicHospital
@@ -169,7 +170,8 @@ def delete(db: Session, hospital_id: str) -> tuple[int, int] | None:
     """Remove a hospital and its delivery records; (queued deliveries cancelled, records removed).
 
     Transcripts stay at the hub (they may be for other hospitals too) until the retention purge;
-    what was delivered is in the hospital's own inbox. The id is free again afterwards.
+    what was delivered is in the hospital's own inbox. The id is free again afterwards, and the
+    hospital's token goes too: joining again takes a new one from the operator.
     """
     h = db.get(Hospital, hospital_id)
     if h is None:
@@ -179,6 +181,7 @@ def delete(db: Session, hospital_id: str) -> tuple[int, int] | None:
     db.execute(sa_delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))
     db.execute(sa_delete(Delivery).where(Delivery.hospital_id == hospital_id))
     db.delete(h)
+    hospital_tokens.revoke(db, hospital_id)
     return sum(s in DUE_STATES for s in statuses), len(statuses)
 
 

@@ -64,6 +64,20 @@ class Hospital(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class HospitalToken(Base):
+    """The credential the operator gives one hospital (hub.hospital_tokens): it may join, re-check,
+    read and delete that hospital's registration and nothing else. Only its SHA-256 is stored; one
+    per hospital id (issuing a new one revokes the old). It exists before the registration does,
+    so it is keyed by the id, not a foreign key."""
+
+    __tablename__ = "hospital_tokens"
+
+    hospital_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class Image(Base):
     __tablename__ = "images"
 

@@ -51,6 +51,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # Standard Webhooks secrets and signatures
     (re.compile(r"whsec_[A-Za-z0-9+/=]+"), f"whsec_{MASK}"),
     (re.compile(r"\bv1,[A-Za-z0-9+/]{20,}={0,2}"), f"v1,{MASK}"),
+    # a hospital's own hub token (hub.hospital_tokens)
+    (re.compile(r"qhosp_[A-Za-z0-9_-]+"), f"qhosp_{MASK}"),
     # Telegram bot tokens (they are part of every Bot API URL) and Slack tokens
     (re.compile(r"\bbot\d{5,}:[A-Za-z0-9_-]{20,}"), f"bot{MASK}"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{8,}"), MASK),

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from hub import directory, join
-from hub.context import Db, Hub, require_admin, require_service
+from hub.context import Db, HospitalCaller, Hub, only_for, require_admin, require_hospital, require_service
 from hub.models import Hospital
 from hub.schemas import (
     AdminHospital,
@@ -65,7 +65,7 @@ def register(data: directory.HospitalIn, db: Db, hub: Hub) -> AdminHospital:
     return directory.admin_view(h, hub.box)
 
 
-@router.get("/{hospital_id}", dependencies=[Depends(require_admin)], response_model=AdminHospital)
+@router.get("/{hospital_id}", dependencies=[Depends(require_hospital)], response_model=AdminHospital)
 def show(hospital_id: str, db: Db, hub: Hub) -> AdminHospital:
     """One registration as the operator sees it: live or not and why, the bundle it serves, its offers
     (kept up to date by hub.offers)."""
@@ -96,16 +96,18 @@ def _checked(db: Db, hub: Hub, h: Hospital) -> JoinReport:
     return JoinReport(hospital=view, active=h.active, reason=outcome.reason, checks=outcome.checks)
 
 
-@router.post("/join", dependencies=[Depends(require_admin)], response_model=JoinReport)
-def join_network(data: directory.HospitalJoin, db: Db, hub: Hub) -> JoinReport:
+@router.post("/join", response_model=JoinReport)
+def join_network(data: directory.HospitalJoin, caller: HospitalCaller, db: Db, hub: Hub) -> JoinReport:
     """Register (or update) a hospital, then prove its setup (hub.join): it goes live only when
-    every check passes; otherwise it stays inactive and ``reason`` says which check failed."""
+    every check passes; otherwise it stays inactive and ``reason`` says which check failed. The
+    caller is the operator or the hospital of ``data.id`` with its own token."""
+    only_for(caller, data.id)
     h = directory.register_for_join(db, hub.box, data)
     db.commit()
     return _checked(db, hub, h)
 
 
-@router.post("/{hospital_id}/verify", dependencies=[Depends(require_admin)], response_model=JoinReport)
+@router.post("/{hospital_id}/verify", dependencies=[Depends(require_hospital)], response_model=JoinReport)
 def verify(hospital_id: str, db: Db, hub: Hub) -> JoinReport:
     """Run the join checks again: after a hot swap (offers and model hashes are re-read from the
     HIP), a rotated secret or a moved endpoint. A failure takes the hospital offline with the reason."""
@@ -115,10 +117,11 @@ def verify(hospital_id: str, db: Db, hub: Hub) -> JoinReport:
     return _checked(db, hub, h)
 
 
-@router.delete("/{hospital_id}", dependencies=[Depends(require_admin)], response_model=HospitalDeleted)
+@router.delete("/{hospital_id}", dependencies=[Depends(require_hospital)], response_model=HospitalDeleted)
 def delete(hospital_id: str, db: Db) -> HospitalDeleted:
     """Leave the network: the registration and its delivery records go, queued deliveries are not
-    sent, stored transcripts stay until the retention purge, and the id can be registered again."""
+    sent, stored transcripts stay until the retention purge, and the id can be registered again
+    (with a new hospital token: the old one goes with the registration)."""
     result = directory.delete(db, hospital_id)
     if result is None:
         raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")

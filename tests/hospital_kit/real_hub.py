@@ -3,6 +3,7 @@ that run real processes (test_kit, test_guide). A uniquely named module, as kit_
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -47,15 +48,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+def operator_env(var_dir: Path) -> dict[str, str]:
+    """The hub operator's environment: the hub's var dir and secrets (and nothing of this machine's)."""
+    return clean_env(QAID_VAR_DIR=str(var_dir), QAID_HUB_ADMIN_TOKEN=ADMIN_TOKEN,
+                     QAID_HUB_SERVICE_TOKEN=SERVICE_TOKEN, QAID_WEBHOOK_SECRET_SEED="seed-for-the-kit-test",
+                     QAID_DATA_KEY="data-key-for-the-kit-test",
+                     QAID_CONVERSATION_KEY=CONVERSATION_KEY)  # fmt: skip
+
+
 @contextmanager
 def real_hub(var_dir: Path) -> Iterator[str]:
     """``python -m hub`` with its own var dir and secrets; yields its URL."""
     port = free_port()
-    env = clean_env(QAID_VAR_DIR=str(var_dir), QAID_PORT_OFFSET=str(port - 8000),
-                    QAID_HUB_ADMIN_TOKEN=ADMIN_TOKEN, QAID_HUB_SERVICE_TOKEN=SERVICE_TOKEN,
-                    QAID_WEBHOOK_SECRET_SEED="seed-for-the-kit-test",
-                    QAID_DATA_KEY="data-key-for-the-kit-test",
-                    QAID_CONVERSATION_KEY=CONVERSATION_KEY)  # fmt: skip
+    env = operator_env(var_dir) | {"QAID_PORT_OFFSET": str(port - 8000)}
     proc = subprocess.Popen([sys.executable, "-m", "hub"], cwd=REPO_ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -64,3 +69,11 @@ def real_hub(var_dir: Path) -> Iterator[str]:
         yield url
     finally:
         stop(proc)
+
+
+def hospital_token(var_dir: Path, hospital_id: str) -> str:
+    """What the operator runs to let a hospital join: ``python -m hub.admin hospitals token ID``."""
+    argv = [sys.executable, "-m", "hub.admin", "--json", "hospitals", "token", hospital_id]
+    out = subprocess.run(argv, cwd=REPO_ROOT, env=operator_env(var_dir), capture_output=True, text=True,
+                         timeout=120, check=True)  # fmt: skip
+    return str(json.loads(out.stdout)["token"])

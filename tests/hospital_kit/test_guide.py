@@ -21,7 +21,7 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from real_hub import ADMIN_TOKEN, clean_env, real_hub, wait_http
+from real_hub import clean_env, hospital_token, real_hub, wait_http
 from utils.net import free_port
 
 from qaid.config import REPO_ROOT
@@ -70,7 +70,8 @@ def test_the_join_guide_runs_as_written(hub: str, tmp_path: Path) -> None:
     kinds = [kind for kind, _ in blocks]
     assert kinds[0] == "settings" and kinds.count("settings") == 1 and "serve" in kinds, kinds
     hip_port, inbox_port = free_port(), free_port()
-    values = {"HUB_URL": hub, "QAID_KIT_HUB_TOKEN": ADMIN_TOKEN, "TRAINING_OPTIONS": TINY_TRAINING,
+    token = hospital_token(tmp_path / "hub", "floreasca")  # what the operator gives the hospital
+    values = {"HUB_URL": hub, "QAID_KIT_HUB_TOKEN": token, "TRAINING_OPTIONS": TINY_TRAINING,
               "TRAINING_DATA": str(image_folder(tmp_path / "images")),
               "HIP_PORT": str(hip_port), "INBOX_PORT": str(inbox_port)}  # fmt: skip
     assert exported_names(blocks[0][1]) == set(values)  # every setting the guide names, and only those

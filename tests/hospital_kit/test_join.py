@@ -3,9 +3,11 @@ bundle) and its inbox are real uvicorn servers; the hub's checks call them as th
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from utils.net import free_port
 
 from hip_service.app import create_app as create_hip
 from hip_service.config import HipConfig
+from hub import admin
 from hub.app import create_app as create_hub
 from inbox.app import create_app as create_inbox
 from qaid.db import make_engine
@@ -31,7 +34,7 @@ class Network:
 
     def __init__(self, stack: ExitStack, tmp: Path, bundle: Path, **settings: Any):
         self.settings = tr.make_settings(tmp, **settings)
-        engine = make_engine(f"sqlite:///{tmp / 'hub.sqlite3'}")
+        engine = self.engine = make_engine(f"sqlite:///{tmp / 'hub.sqlite3'}")
         hub_app = create_hub(self.settings, engine=engine, worker_poll_s=0.05)
         self.hub = stack.enter_context(tr.ServerThread(hub_app, free_port()))
         self.hip = stack.enter_context(
@@ -53,6 +56,15 @@ class Network:
         r = self.http.post("/api/v1/hospitals/join", json=self.body(**changes), headers=tr.ADMIN)
         assert r.status_code == 200, r.text
         return dict(r.json())
+
+    def hospital_token(self, hospital_id: str = HOSPITAL, *args: str) -> str:
+        """What the operator runs: ``python -m hub.admin hospitals token ID``."""
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = admin.main(["--json", "hospitals", "token", hospital_id, *args], settings=self.settings,
+                              engine=self.engine)  # fmt: skip
+        assert code == 0
+        return str(json.loads(out.getvalue())["token"])
 
     def public_ids(self) -> set[str]:
         return {h["id"] for h in self.http.get("/api/v1/hospitals").json()["hospitals"]}
@@ -223,3 +235,36 @@ def test_a_hip_that_is_down_keeps_its_offers_and_one_serving_another_bundle_leav
         gone = _until(net, lambda e: not e["active"], "the deactivation")
     assert gone["status_reason"].startswith("hip_identity: ") and "'local'" in gone["status_reason"]
     assert gone["offers"] == joined["offers"] and HOSPITAL not in net.public_ids()
+
+
+def test_a_hospital_joins_and_leaves_with_its_own_token_and_nothing_more(net: Network) -> None:
+    token = net.hospital_token()
+    own = {"Authorization": f"Bearer {token}"}
+    r = net.http.post("/api/v1/hospitals/join", json=net.body(), headers=own)
+    assert r.status_code == 200 and r.json()["active"]
+    assert net.http.post(f"/api/v1/hospitals/{HOSPITAL}/verify", headers=own).json()["active"]
+    assert net.http.get(f"/api/v1/hospitals/{HOSPITAL}", headers=own).json()["bundle_version"] == "1.0.0"
+    # another hospital's registration, the operator's paths, patients' data: refused
+    other = net.body(id="titan")
+    assert net.http.post("/api/v1/hospitals/join", json=other, headers=own).status_code == 403
+    refused = [("GET", "/api/v1/hospitals/titan"), ("DELETE", "/api/v1/hospitals/titan"),
+               ("POST", "/api/v1/hospitals/titan/verify"), ("PUT", f"/api/v1/hospitals/{HOSPITAL}"),
+               ("GET", "/api/v1/deliveries"), ("GET", "/api/v1/hospitals/nearby?lat=44&lon=26")]  # fmt: skip
+    for method, path in refused:
+        assert net.http.request(method, path, headers=own, json={}).status_code in (401, 403), (method, path)
+    # stored as a hash only
+    with net.engine.connect() as c:
+        stored = [row[0] for row in c.exec_driver_sql("SELECT token_sha256 FROM hospital_tokens")]
+    assert stored and token not in stored and token[6:] not in json.dumps(stored)
+    # a new token replaces the old; leaving removes it (rejoining takes a new one)
+    newer = {"Authorization": f"Bearer {net.hospital_token()}"}
+    assert net.http.get(f"/api/v1/hospitals/{HOSPITAL}", headers=own).status_code == 401
+    assert net.http.delete(f"/api/v1/hospitals/{HOSPITAL}", headers=newer).status_code == 200
+    assert net.http.post("/api/v1/hospitals/join", json=net.body(), headers=newer).status_code == 401
+
+
+def test_an_expired_hospital_token_is_refused(net: Network) -> None:
+    token = net.hospital_token(HOSPITAL, "--days", "0.000001")  # expired a tenth of a second later
+    time.sleep(0.2)
+    r = net.http.post("/api/v1/hospitals/join", json=net.body(), headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and "hub.admin hospitals token" in r.json()["error"]["message"]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from kit_helpers import HOSPITAL, helpers, train_tiny
 from PIL import Image
-from real_hub import ADMIN_TOKEN, CONVERSATION_KEY, SERVICE_TOKEN, real_hub, stop, wait_http
+from real_hub import ADMIN_TOKEN, CONVERSATION_KEY, SERVICE_TOKEN, hospital_token, real_hub, stop, wait_http
 from real_hub import clean_env as _env
 from utils.net import free_port
 
@@ -65,7 +65,7 @@ def _png() -> bytes:
 
 def _admin_view(hub: str) -> dict[str, Any]:
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    return dict(httpx.put(f"{hub}/api/v1/hospitals/{HOSPITAL}", json={}, headers=auth).json())
+    return dict(httpx.get(f"{hub}/api/v1/hospitals/{HOSPITAL}", headers=auth).json())
 
 
 def _deliver_a_transcript(hub: str, inbox: str, inbox_token: str) -> None:
@@ -101,7 +101,8 @@ def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path
     assert oct(config.stat().st_mode & 0o777) == "0o600"
     checked = kit(config, "check")
     assert checked.returncode == 0 and "bundle:" in checked.stdout and "join` needs it" in checked.stdout
-    joined_env = _env(QAID_KIT_HUB_TOKEN=ADMIN_TOKEN)
+    # the operator lets floreasca join: its own token, not the hub's admin token
+    joined_env = _env(QAID_KIT_HUB_TOKEN=hospital_token(tmp_path / "hub", HOSPITAL))
     no_token = kit(config, "join")
     assert no_token.returncode == 2 and "QAID_KIT_HUB_TOKEN" in no_token.stderr
     wrong = kit(config, "join", env=_env(QAID_KIT_HUB_TOKEN="not-the-token"))

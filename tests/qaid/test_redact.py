@@ -34,6 +34,7 @@ from qaid.redact import MASK, RedactingFilter
         ('{"hip_token": "tok-123456"}', "tok-123456"),
         ("upstream said 401 for Authorization: Bearer s3cr3t-t0ken", "s3cr3t-t0ken"),
         ("secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw=", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        ("token qhosp_Xo3-kT9_pL2mQ7vR8sW1uY4zA6bC0dE5fG", "Xo3-kT9_pL2mQ7vR8sW1uY4zA6bC0dE5fG"),
         ("webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=", "K5oZfzN95Z9UVu1E"),
         ("POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getFile", "AAHdq"),
         ("slack token xoxb-1234-5678-abcdefgh leaked", "xoxb-1234"),
