@@ -4,7 +4,7 @@ Run from the repository root after ``make bundles``::
 
     .venv/bin/python bench/cascade_bench.py [--bundle var/bundles/cismigiu] [--iters 200] [--json FILE]
 
-Both cascades are timed in the same run, interleaved (``hip_bench.time_paired``), through the HIP's
+Both cascades are timed in the same run, interleaved (``timing.time_paired``), through the HIP's
 own code: ``hip_service.bundle_loader.load_bundle`` (the HIP's session options) and
 ``hip_service.inference.run_cascade`` (decode-free: to_input + one ORT run + calibrated reading).
 "Today's 64-px bundle" is the DenseNet-121 cascade of ``ml.models.Cascade`` at 64 px, exported by
@@ -34,7 +34,7 @@ for p in (str(REPO), str(REPO / "bench")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from hip_bench import load_average, table, time_paired  # noqa: E402
+from timing import load_average, table, time_paired  # noqa: E402
 
 from hip_service.bundle_loader import _session_options, load_bundle  # noqa: E402
 from hip_service.inference import run_cascade  # noqa: E402

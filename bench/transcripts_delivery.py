@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import multiprocessing
 import os
-import socket
 import sys
 import time
 import uuid
@@ -32,6 +31,9 @@ import httpx
 from sqlalchemy import Engine, create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))  # last: for tests/utils only
+
+from utils.net import free_port  # noqa: E402
 
 from hub.crypto import DataBox  # noqa: E402
 from hub.db import migrate  # noqa: E402
@@ -65,12 +67,6 @@ def _receiver(port: int) -> None:
         await send({"type": "http.response.body", "body": b"{}"})
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _transcript(i: int) -> bytes:
@@ -259,7 +255,7 @@ def main() -> None:
         "--workers", type=int, default=1, help="worker processes on PostgreSQL (SQLite: always one)"
     )
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     receiver = multiprocessing.Process(target=_receiver, args=(port,), daemon=True)
     receiver.start()
     deadline = time.monotonic() + 15

@@ -9,7 +9,7 @@ brain/chest images. The jobs run on two forked single-threaded workers, longest 
 After training, each cascade gets OOD statistics from its training features and its temperatures
 and abstain thresholds from the shared validation pool; segmentation and VQA entries say what kind
 of image they were trained on (``TrainedOn``), so the HIP runs them on nothing else. Bundles say
-``data_provenance: generated_demo``. ``--int8`` adds the int8 gate (:mod:`ml.quantize`).
+``data_provenance: generated_demo``. ``--int8`` adds the int8 gate (:mod:`ml.int8_gate`).
 """
 
 from __future__ import annotations
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny data and 1 epoch: for tests, no quality")
     parser.add_argument("--workers", type=int, default=2, help="training processes (default 2)")
-    parser.add_argument("--int8", action="store_true", help="also run the int8 gate (ml.quantize) per bundle")
+    parser.add_argument("--int8", action="store_true", help="run the int8 gate (ml.int8_gate) on each bundle")
     parser.add_argument("--int8-max-drop", type=float, default=0.01, help="largest allowed metric drop")
     args = parser.parse_args(argv)
     out = args.out or get_settings().bundles_dir
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     t_int8 = time.time()
     decisions = []
     if args.int8:
-        from ml.quantize import int8_gate_bundle
+        from ml.int8_gate import int8_gate_bundle
 
         data = generate(DataConfig().scaled(0.08 if args.quick else 0.3), seed=args.seed)
         for b in report["bundles"]:
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = {k: round(v, 4) for k, v in metrics.items() if "_auroc_" not in k and "_recall_" not in k}
         print(f"  {job:24s} {shown}")
     if decisions:
-        from ml.quantize import format_decisions
+        from ml.int8_gate import format_decisions
 
         print(f"int8 gate (ONNX Runtime, test split; kept only if no metric drops > {args.int8_max_drop:g}):")
         print(textwrap.indent(format_decisions(decisions), "  "))

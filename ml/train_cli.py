@@ -305,8 +305,8 @@ def export(
 
 
 def int8(args: argparse.Namespace, data: Data, bundle: Path, file: str) -> list:
-    """The int8 gate (:func:`ml.quantize.int8_gate_bundle`) on this run's file of ``bundle`` only."""
-    from ml.quantize import format_decisions, int8_gate_bundle
+    """The int8 gate (:func:`ml.int8_gate.int8_gate_bundle`) on this run's file of ``bundle`` only."""
+    from ml.int8_gate import format_decisions, int8_gate_bundle
 
     assert isinstance(data, dict)  # VQA-RAD data is refused in run()
     cal = "val" if split_size(data, "val") else "train"

@@ -1,4 +1,4 @@
-"""The int8 gate (ml.quantize.int8_gate_bundle, ``--int8`` of the bundle build and the training CLI).
+"""The int8 gate (ml.int8_gate.int8_gate_bundle, ``--int8`` of the bundle build and the training CLI).
 
 int8 replaces a model's file only if none of its metrics drops by more than the threshold; the
 decision and both measurements land in the provenance; the HIP's validator accepts the result.
@@ -14,7 +14,7 @@ import pytest
 
 from hip_service.bundle_loader import load_bundle
 from ml.demo_data import Split
-from ml.quantize import Int8Decision, format_decisions, int8_gate_bundle
+from ml.int8_gate import Int8Decision, format_decisions, int8_gate_bundle
 from qaid.bundle import read_manifest, sha256_file
 
 

@@ -1,4 +1,4 @@
-"""Static int8 quantization (ml.quantize) on small real models calibrated with real demo images."""
+"""Static int8 quantization (ml.quantize, ml.onnx_eval) on small real models calibrated with demo images."""
 
 from __future__ import annotations
 
@@ -13,14 +13,9 @@ from onnx import numpy_helper
 from ml.demo_data import Split
 from ml.export import export_cascade, export_segmentation
 from ml.models import Cascade, UNet
-from ml.quantize import (
-    FeedReader,
-    calibration_feeds,
-    calibration_indices,
-    image_batch,
-    quantize_static_model,
-    session,
-)
+from ml.onnx_eval import session
+from ml.onnx_feeds import image_batch
+from ml.quantize import FeedReader, calibration_feeds, calibration_indices, quantize_static_model
 from ml.train import IMAGENET
 from qaid.bundle import BODY_PARTS, InputSpec, ModelEntry, Provenance
 
@@ -132,7 +127,8 @@ def test_quantize_bundle_gives_a_bundle_the_hip_serves(
 ) -> None:
     """A whole (quick-built) bundle to int8: hashes, versions and cam weights hold; the HIP loads it."""
     from hip_service.bundle_loader import load_bundle
-    from ml.quantize import accuracy_delta, quantize_bundle
+    from ml.onnx_eval import accuracy_delta
+    from ml.quantize import quantize_bundle
     from qaid.bundle import read_manifest, sha256_file
 
     out, _ = quick_build

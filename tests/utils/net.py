@@ -1,4 +1,4 @@
-"""Network helpers for tests that start real servers."""
+"""Network helpers for tests (and benchmarks) that start real servers."""
 
 from __future__ import annotations
 
