@@ -10,7 +10,8 @@ itself; a *soft* flag (breathlessness, drowsiness, a stopping breath...) only wh
 long-standing" marker sits in the same clause. What defuses a flag (history, negation, an idiom, a
 question about a definition or an image, a hypothetical, a habit) is ``red_flag_guards``.
 
-Development cases: tests/bot/test_red_flags.py; dev sets: bot/tests/heldout/emergencies*.yml.
+Development cases: tests/bot/test_red_flag_emergencies.py and test_red_flag_lookalikes.py; dev sets:
+bot/tests/heldout/emergencies*.yml.
 """
 
 from __future__ import annotations
