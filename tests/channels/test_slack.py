@@ -9,7 +9,8 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, Server, jpeg
+from bot_server import Server
+from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, jpeg
 from slack_sdk.signature import SignatureVerifier
 
 from qaid_bot.channels.slack_output import SlackOutput
