@@ -7,10 +7,12 @@ import pytest
 try:  # the platform venv (Python 3.11) has no Rasa: these tests belong to the bot venv only
     import rasa_sdk  # noqa: F401
 except ImportError:  # pragma: no cover
-    collect_ignore_glob = ["test_*.py", "bot_fakes.py"]
+    collect_ignore_glob = ["test_*.py", "conversation_image.py", "fake_*.py", "tracker_helpers.py"]
 else:
     import pytest_asyncio
-    from bot_fakes import CONVERSATION_KEY, Network, demo_hips
+    from conversation_image import CONVERSATION_KEY
+    from fake_hip import demo_hips
+    from fake_hub import Network
     from rasa_sdk.executor import CollectingDispatcher
 
     @pytest.fixture(autouse=True)

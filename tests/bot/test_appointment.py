@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from bot_fakes import make_tracker, slot_events, texts
+from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions.appointment import (
     INACTIVITY_INTENT,

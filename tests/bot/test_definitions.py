@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot_fakes import make_tracker, slot_events, texts
+from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions import glossary_index
 from qaid_bot.actions.definitions import ActionDefine, find_in_text, guess_term, lookup

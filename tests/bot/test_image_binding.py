@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from bot_fakes import IMAGE_ID, PNG, image_metadata, image_ref, make_tracker, slot_events, texts
+from conversation_image import IMAGE_ID, PNG, image_metadata, image_ref
+from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
 from qaid_bot.clients import HubClient, ServiceError

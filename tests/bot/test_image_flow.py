@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-from bot_fakes import IMAGE_ID, PNG, image_metadata, make_tracker, slot_events, texts
+from conversation_image import IMAGE_ID, PNG, image_metadata
+from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions.follow_up import ActionSegment
 from qaid_bot.actions.image_flow import ActionAnalyzeImage

@@ -4,7 +4,7 @@ diacritics and other languages' names, the home country first; coordinates from 
 from __future__ import annotations
 
 import pytest
-from bot_fakes import make_tracker, slot_events, texts
+from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions import gazetteer as gazetteer_module
 from qaid_bot.actions.gazetteer import Gazetteer, build, gazetteer

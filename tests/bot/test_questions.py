@@ -4,7 +4,8 @@ which image a follow-up is about; refusals reported as refusals (fake hub + HIP 
 from __future__ import annotations
 
 import pytest
-from bot_fakes import image_metadata, make_tracker, slot_events, texts
+from conversation_image import image_metadata
+from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
 from qaid_bot.actions.questions import ActionAnswerQuestion, declared_types

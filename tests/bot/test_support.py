@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from bot_fakes import make_tracker, slot_events, texts, user_event
+from tracker_helpers import make_tracker, slot_events, texts, user_event
 
 from qaid_bot.actions.definitions import ActionDefine
 from qaid_bot.actions.location import ActionSetLocation

@@ -6,15 +6,8 @@ import re
 import time
 
 import pytest
-from bot_fakes import (
-    CONVERSATION_KEY,
-    bot_event,
-    image_metadata,
-    make_tracker,
-    slot_events,
-    texts,
-    user_event,
-)
+from conversation_image import CONVERSATION_KEY, image_metadata
+from tracker_helpers import bot_event, make_tracker, slot_events, texts, user_event
 
 from qaid_bot.actions.transcript import ActionEndConversation, build_transcript, conversation_id
 from qaid_contracts import binding, limits

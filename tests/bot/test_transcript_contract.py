@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bot_fakes import bot_event, image_metadata, make_tracker, slot_events, user_event
+from conversation_image import image_metadata
+from tracker_helpers import bot_event, make_tracker, slot_events, user_event
 
 from qaid_bot.actions.appointment import ActionAskConsent, ValidateAppointmentForm
 from qaid_bot.actions.emergency import ActionEmergency

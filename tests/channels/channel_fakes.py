@@ -11,13 +11,10 @@ import base64
 import hashlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import requests
 from aiohttp import web
 from utils.contract import check
 
@@ -44,7 +41,6 @@ WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 # The key the channel tests run the bot with (conftest sets QAID_CONVERSATION_KEY to it).
 CONVERSATION_KEY = "conversation-key-for-channel-tests"
-API_TOKEN = "rasa-api-test-token"  # the HTTP API is only used to read trackers back
 SLACK_TOKEN = "xoxb-test-slack-token"
 HUB_TOKEN = "svc-test-token"
 # a 1x1 PNG: the segmentation overlay the fake HIP returns
@@ -362,51 +358,3 @@ class Platforms:
         if self._loop and self._runner:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
-
-
-@dataclass
-class Server:
-    """The Rasa server under test, with the platforms' recorder."""
-
-    url: str  # the Rasa server
-    platforms: Platforms
-    log: Path
-
-    def post(self, path: str, **kw) -> requests.Response:
-        return requests.post(self.url + path, timeout=30, **kw)
-
-    def tracker(self, sender: str) -> dict:
-        r = requests.get(
-            f"{self.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=10
-        )
-        r.raise_for_status()
-        return r.json()
-
-    def user_events(self, sender: str) -> list[dict]:
-        return [e for e in self.tracker(sender).get("events", []) if e.get("event") == "user"]
-
-
-@asynccontextmanager
-async def socket_session(url: str, session_id: str | None = None) -> AsyncIterator[tuple[Any, list[str]]]:
-    """A socket.io client asking to resume ``session_id`` (as the web page opens one) and the texts of
-    the bot messages it receives; long polling, which the bot venv's aiohttp supports. The session the
-    server confirmed (it mints one unless it issued ``session_id``) is ``client.session_id``."""
-    import socketio
-
-    got: list[str] = []
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: got.append(str(data.get("text"))))
-    confirmed = asyncio.Event()
-
-    def on_confirm(sid: str) -> None:
-        client.session_id = sid
-        confirmed.set()
-
-    client.on("session_confirm", on_confirm)
-    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), 10)
-        yield client, got
-    finally:
-        await client.disconnect()

@@ -11,7 +11,8 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from channel_fakes import TELEGRAM_SECRET, Server, socket_session
+from bot_server import Server, socket_session
+from channel_fakes import TELEGRAM_SECRET
 from test_slack import _event, _post, _posted, _signed_headers, _user
 from test_telegram import _chat, _send, _texts, _update
 

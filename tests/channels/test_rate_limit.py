@@ -18,7 +18,8 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN, socket_session
+from bot_server import socket_session
+from channel_fakes import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
 from sanic_server import serve_channels
 from slack_sdk.signature import SignatureVerifier
 from utils.net import free_port

@@ -9,10 +9,11 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, Server, jpeg
+from bot_server import Server
+from channel_fakes import PNG, SLACK_SIGNING_SECRET, SLACK_TOKEN, jpeg
 from slack_sdk.signature import SignatureVerifier
 
-from qaid_bot.channels.slack import SlackOutput
+from qaid_bot.channels.slack_output import SlackOutput
 
 HOOK = "/webhooks/slack/webhook"
 _ids = itertools.count(int(time.time()) % 100000 * 1000)

@@ -9,7 +9,8 @@ import json
 import time
 
 import pytest
-from channel_fakes import CONVERSATION_KEY, PNG, TELEGRAM_SECRET, TELEGRAM_TOKEN, WEBHOOK_URL, Server, jpeg
+from bot_server import Server
+from channel_fakes import CONVERSATION_KEY, PNG, TELEGRAM_SECRET, TELEGRAM_TOKEN, WEBHOOK_URL, jpeg
 
 from qaid_bot.channels.telegram import TelegramApi, TelegramOutput
 from qaid_contracts import binding

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from channel_fakes import socket_session
+from bot_server import socket_session
 from sanic_server import serve_channels
 from utils.net import free_port
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from channel_fakes import Server
+from bot_server import Server
 
 
 def test_socketio_delivers_the_location_request_and_keeps_the_turn(server: Server) -> None:

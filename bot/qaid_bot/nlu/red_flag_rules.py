@@ -3,14 +3,16 @@ the published list each category comes from (docs/red_flags.md cites them in ful
 
 Patterns run on text normalised by ``red_flags.normalise`` (lower case, straight quotes, common
 contractions restored, key words' one-letter typos corrected). They express clinical concepts, not
-sentences: a body part with a symptom family (``_CHEST`` + ``_PAIN``; a ``_LIMB`` with a ``_WEAK``
-sign, BE-FAST), a quantity of a medicine (``_LOTS`` + ``_MEDS``), a child with something swallowed,
-a blood flow (``_FLOW``), an allergen followed by an airway sign. A *strong* flag is an emergency by
-itself; a *soft* flag (breathlessness, drowsiness, a stopping breath...) only when no "mild or
-long-standing" marker sits in the same clause. What defuses a flag (history, negation, an idiom, a
-question about a definition or an image, a hypothetical, a habit) is ``red_flag_guards``.
+sentences: a body part with a symptom family (``CHEST`` + ``PAIN``; a ``LIMB`` with a ``WEAK`` sign,
+BE-FAST), a quantity of a medicine (``LOTS`` + ``MEDS``), a child with something swallowed, a blood
+flow (``FLOW``), an allergen followed by an airway sign; the concepts are ``red_flag_concepts``. A
+*strong* flag is an emergency by itself; a *soft* flag (breathlessness, drowsiness, a stopping
+breath...) only when no "mild or long-standing" marker sits in the same clause. What defuses a flag
+(history, negation, an idiom, a question about a definition or an image, a hypothetical, a habit) is
+``red_flag_guards``.
 
-Development cases: tests/bot/test_red_flags.py; dev sets: bot/tests/heldout/emergencies*.yml.
+Development cases: tests/bot/test_red_flag_emergencies.py and test_red_flag_lookalikes.py; dev sets:
+bot/tests/heldout/emergencies*.yml.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A few words between two parts of one sign ("pain in the middle of my chest").
-_GAP = r"(?:\W+\w+){0,5}?\W+"
+from .red_flag_concepts import CHEST, CHILD, FLOW, GAP, LIMB, LOTS, MEDS, PAIN, SIDE, WEAK, WHOSE
+
 _PERSON = r"(?:i|i'm|i am|i've|my \w+|he|she|they|he's|she's|her|him|someone|somebody|my)"
 
 
@@ -36,46 +38,21 @@ class Category:
         return strong, soft
 
 
-_PAIN = (
-    r"(?:pain|pains|killing|hurt\w*|pressure|tight\w*|crush\w*|squeez\w*|heavy|heaviness|ache|aching|"
-    r"discomfort|burn\w*|in a vice|vice)"
-)
-_CHEST = r"(?:chest|breastbone|sternum)"
-_WHOSE = r"(?:my |his |her |their |the |one |a )?"
-_SIDE = r"(?:left |right |one |other )?"
-# BE-FAST: a limb, the face or one side that suddenly will not work or cannot be felt
-_LIMB = r"(?:arms?|legs?|hands?|side|face|foot)"
-_WEAK = r"(?:weak\w*|numb\w*|heavy|dead|paralys\w*|floppy|useless|droop\w*|limp)"
-# medicines and drugs taken in an overdose (generic classes and the common names patients use)
-_MEDS = (
-    r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|"
-    r"ibuprofen|aspirin|antidepressants?|painkillers?|sleeping \w+|sedatives?|opioids?|heroin|fentanyl|"
-    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs)"
-)
-# a quantity that is an overdose whatever the medicine: all of them, a container, ten or more
-_LOTS = (
-    r"(?:all (?:of )?(?:my |his |her |the |their )?|too (?:many|much)|(?:a|an|the) (?:whole |full |entire |"
-    r"empty )?(?:packet|pack|box|bottle|load|handful|bunch|strip|jar|tub)s?(?: of)?|every|loads of|lots of|"
-    r"[1-9]\d+|double|twice|some of (?:my |his |her |the |their )?\w*(?:'s)?)"
-)
-_FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
-_CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"
-
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "cardiac",
         "NHS 'When to call 999' (signs of a heart attack); AHA 'Warning signs of a heart attack'",
         strong=(
-            rf"{_CHEST}{_GAP}{_PAIN}",
-            rf"{_CHEST} {_PAIN}",
-            rf"{_PAIN}{_GAP}(?:\w+\W+){{0,3}}{_CHEST}",
+            rf"{CHEST}{GAP}{PAIN}",
+            rf"{CHEST} {PAIN}",
+            rf"{PAIN}{GAP}(?:\w+\W+){{0,3}}{CHEST}",
             r"(?:heart|pulse) (?:is )?(?:racing|pounding|beating)(?:\W+\w+){0,12}?\W+"
             r"(?:pass(?:ing)? out|faint\w*|black(?:ing)? out|collaps\w*|chest)",
             r"heart attack",
             r"(?:clutch|hold|grabb|grip|press)\w* (?:at |onto )?(?:his|her|my|their) chest",
             r"cardiac arrest",
-            rf"(?:sitting|sat|standing|pressing|crushing) on (?:my|his|her|their) {_CHEST}|"
-            rf"{_CHEST}(?:\W+\w+){{0,6}}?\W+"
+            rf"(?:sitting|sat|standing|pressing|crushing) on (?:my|his|her|their) {CHEST}|"
+            rf"{CHEST}(?:\W+\w+){{0,6}}?\W+"
             r"(?:sitting|standing|pressing) on (?:it|me|him|her)",
         ),
     ),
@@ -104,15 +81,15 @@ CATEGORIES: tuple[Category, ...] = (
             r"sudden\w* (?:\w+ )?(?:double vision|blind\w*|lost (?:my |his |her )?(?:vision|sight|balance))",
             r"dragging (?:one|his|her|my) leg",
             rf"(?:can't|cannot|can not|unable to|couldn't) (?:feel|move|lift|raise|use) "
-            rf"{_WHOSE}{_SIDE}{_LIMB}",
-            rf"(?:one side|half|{_SIDE}side) of {_WHOSE}(?:body|"
-            rf"face)(?:\W+\w+){{0,4}}?\W+(?:{_WEAK}|went|gone|not moving)",
-            rf"half {_WHOSE}face(?:\W+\w+){{0,3}}?\W+(?:{_WEAK}|not moving|isn't moving)",
+            rf"{WHOSE}{SIDE}{LIMB}",
+            rf"(?:one side|half|{SIDE}side) of {WHOSE}(?:body|"
+            rf"face)(?:\W+\w+){{0,4}}?\W+(?:{WEAK}|went|gone|not moving)",
+            rf"half {WHOSE}face(?:\W+\w+){{0,3}}?\W+(?:{WEAK}|not moving|isn't moving)",
             r"(?:mouth|face|smile|lip)(?:\W+\w+){0,3}?\W+(?:pulled|drawn|twisted|droop\w*) "
             r"(?:to |down )?(?:one|the) side",
             r"(?:can't|cannot) smile",
-            rf"sudden\w* (?:\w+ ){{0,2}}(?:{_WEAK}|spinning|vertigo)",
-            rf"{_LIMB} (?:\w+ ){{0,2}}(?:gave way|went (?:weak|numb|dead|heavy)|keeps? giving way)",
+            rf"sudden\w* (?:\w+ ){{0,2}}(?:{WEAK}|spinning|vertigo)",
+            rf"{LIMB} (?:\w+ ){{0,2}}(?:gave way|went (?:weak|numb|dead|heavy)|keeps? giving way)",
             r"(?:lost|loss of|losing|lose) (?:the |all |my |his |her )?(?:vision|sight)(?: \w+){0,3} eye",
             r"blind (?:in|of) (?:one|my|his|her) (?:\w+ )?eye",
             r"(?:can't|cannot|couldn't) see (?:\w+ ){0,3}(?:out of|in|with|from) (?:my |his |her |one |the )?"
@@ -124,7 +101,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"dropping things",
             # a change ("has gone dead", "went numb") or a paralysis, not a feeling ("my hand feels numb")
             rf"(?:arm|leg|hand|face) (?:has |have |just |suddenly )*(?:gone|went|go) (?:all |"
-            rf"really |completely )?{_WEAK}",
+            rf"really |completely )?{WEAK}",
             r"(?:arm|leg|hand|face) (?:is |feels )(?:all |really |completely )?(?:dead|paralys\w*|droop\w*)",
         ),
     ),
@@ -173,7 +150,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:heavy|severe|uncontrolled|massive) bleed\w*",
             r"bleed\w*(?:\W+\w+){0,3}?\W+(?:won't|will not|doesn't|does not|can't|isn't) stop",
             r"(?:won't|will not|doesn't|does not|can't) stop bleed\w*",
-            rf"(?:blood|bleed\w*|nosebleed)(?:\W+\w+){{0,4}}?\W+{_FLOW}",
+            rf"(?:blood|bleed\w*|nosebleed)(?:\W+\w+){{0,4}}?\W+{FLOW}",
             r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:an|over an|more than an|\d+) hours?",
             r"(?:so much|lots of|a lot of|loads of|tons of|pool of) blood",
             r"gush\w*",
@@ -203,7 +180,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
             r"(?:going to|gonna|about to|will|i'll) jump\b",
             # stockpiling medicines (a means gathered), not a pill box saved for a trip
-            rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{_MEDS}\b"
+            rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{MEDS}\b"
             r"(?! (?:box|case|organi[sz]er|container))",
             r"(?:going to|gonna|about to|i'll|i will|planning to|tonight i'm) (?:take|"
             r"swallow) (?:them all|all of "
@@ -284,13 +261,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
             rf"(?:took|taken|take|taking|swallowed|swallow|ate|eaten|drank|injected|had) (?:\w+ "
-            rf"){{0,2}}{_LOTS}"
-            rf"(?:\W+\w+){{0,4}}?\W*{_MEDS}",
-            rf"(?:empty|whole|full) (?:packet|pack|box|bottle|strip|jar) of (?:\w+ )?{_MEDS}",
-            rf"{_MEDS}(?:\W+\w+){{0,3}}?\W+(?:twice|double) by mistake",
+            rf"){{0,2}}{LOTS}"
+            rf"(?:\W+\w+){{0,4}}?\W*{MEDS}",
+            rf"(?:empty|whole|full) (?:packet|pack|box|bottle|strip|jar) of (?:\w+ )?{MEDS}",
+            rf"{MEDS}(?:\W+\w+){{0,3}}?\W+(?:twice|double) by mistake",
             r"(?:took|taken|had|gave|given|injected) (?:\w+ )?(?:a )?double (?:the )?dose",
-            rf"{_CHILD}(?:\W+\w+){{0,2}}?\W+(?:swallowed|ate|drank|got into)(?:\W+\w+){{0,6}}?\W+"
-            rf"(?:{_MEDS}|batter\w*|magnets?|bleach|detergent|cleaning)",
+            rf"{CHILD}(?:\W+\w+){{0,2}}?\W+(?:swallowed|ate|drank|got into)(?:\W+\w+){{0,6}}?\W+"
+            rf"(?:{MEDS}|batter\w*|magnets?|bleach|detergent|cleaning)",
             r"(?:swallowed|ate|drank) (?:a |an |some |the )?(?:\w+ ){0,2}(?:button batter\w*|magnets?|"
             r"dishwasher|cleaning)",
             r"carbon monoxide|co alarm",
@@ -316,7 +293,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "
             r"(?:answer|respond)\w*(?! (?:my|the|his|her|any|calls?|emails?|messages?|texts?|phone|door))",
             r"barely (?:respond\w*|conscious|awake|breathing)",
-            rf"(?:he|she|they|{_CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|"
+            rf"(?:he|she|they|{CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|"
             rf"grand\w+|man|woman)"
             r"(?:\W+\w+){0,8}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
             r"hit by a (?:car|bus|truck|lorry|van|train|motorbike)",

@@ -1,29 +1,23 @@
-"""Fakes of the hub and HIP services and tracker helpers for the bot's action tests.
+"""A fake HIP for the bot's action tests, and the demo network's three of them.
 
-The hub and the HIP services are small local aiohttp servers speaking the documented API
-(docs/api.md), so the actions' real HTTP code runs: timeouts, error shapes, parallel fan-out.
-Every JSON answer is built from the contract's TypedDicts and validated against the JSON Schema
-generated from the real service's models (``utils.contract``) before it is sent.
+Each is a small local aiohttp server speaking the documented HIP API (docs/api.md), so the actions'
+real HTTP code runs: timeouts, error shapes, parallel fan-out; its answers are contract-checked
+(``fake_replies``). A test sets its fields to change what it answers and reads them to see what
+it was asked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from utils.contract import check
+from conversation_image import PNG
+from fake_replies import fail, reply
 
-from qaid_contracts import binding, errors
-from qaid_contracts.errors import ErrorDetail, ErrorResponse
+from qaid_contracts import errors
 from qaid_contracts.hip import (
     Analysis,
     Anomaly,
@@ -41,40 +35,7 @@ from qaid_contracts.hip import (
     Segmentation,
     VqaAnswer,
 )
-from qaid_contracts.hub import DeliveryBrief, NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 from qaid_contracts.vocabulary import Side
-
-# A 1x1 PNG: the bytes only need to round-trip.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-)
-# The hub's content-addressed id of PNG, and the conversation key the bot tests run with.
-IMAGE_ID = "img_" + hashlib.sha256(PNG).hexdigest()[:32]
-CONVERSATION_KEY = "conversation-key-for-tests"
-
-
-def image_ref(image_id: str = IMAGE_ID, sender: str = "conv-1") -> str:
-    """The reference the hub issues for ``image_id`` uploaded by the conversation of ``sender``."""
-    return binding.image_ref(CONVERSATION_KEY, image_id, binding.conversation_id(CONVERSATION_KEY, sender))
-
-
-def reply(schema: str, body: Any, status: int = 200) -> web.Response:
-    """A JSON answer in the real service's shape (validated against contract schema ``schema``)."""
-    return web.json_response(check(schema, body), status=status)
-
-
-def fail(status: int, code: str, message: str = "refused") -> web.HTTPException:
-    """An error in the one error shape, to raise from a handler."""
-    body = check("errors.ErrorResponse", ErrorResponse(error=ErrorDetail(code=code, message=message)))
-    kinds: dict[int, type[web.HTTPException]] = {
-        401: web.HTTPUnauthorized,
-        403: web.HTTPForbidden,
-        404: web.HTTPNotFound,
-        409: web.HTTPConflict,
-        422: web.HTTPUnprocessableEntity,
-        500: web.HTTPInternalServerError,
-    }
-    return kinds[status](text=json.dumps(body), content_type="application/json")
 
 
 @dataclass
@@ -281,91 +242,6 @@ class FakeHip:
         return app
 
 
-@dataclass
-class FakeHub:
-    hips: list[FakeHip]
-    token: str = "svc-token"
-    transcripts: list[dict[str, Any]] = field(default_factory=list)
-    stored_images: list[bytes] = field(default_factory=list)
-    nearby_calls: list[dict[str, str]] = field(default_factory=list)
-    down_hips: list[NearbyHospital] = field(default_factory=list)
-    transcript_status: int = 201
-    # what the directory claims a hospital offers, when it differs from its HIP
-    directory_offers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    url: str = ""
-    # what GET /api/v1/images/{id} answers (a test swaps it for other bytes), and the ids asked for
-    image_bytes: bytes = PNG
-    image_fetches: list[str] = field(default_factory=list)
-
-    def app(self) -> web.Application:
-        app = web.Application()
-
-        def service(request: web.Request) -> None:
-            if request.headers.get("Authorization") != f"Bearer {self.token}":
-                raise fail(401, errors.UNAUTHORIZED)
-
-        async def nearby(request: web.Request) -> web.Response:
-            service(request)
-            self.nearby_calls.append(dict(request.query))
-            rows = [
-                NearbyHospital(
-                    id=h.id,
-                    name=h.name,
-                    lat=44.43,
-                    lon=26.10,
-                    offers=self.directory_offers.get(h.id, h.offers),
-                    distance_km=1.5 + i,
-                    hip_url=h.url,
-                    hip_token=f"tok-{h.id}",
-                )
-                for i, h in enumerate(self.hips)
-            ]
-            return reply("hub.NearbyHospitals", NearbyHospitals(hospitals=rows + self.down_hips))
-
-        async def image(request: web.Request) -> web.Response:
-            if request.query.get("token") != "t0k":
-                raise fail(403, errors.INVALID_IMAGE_TOKEN)
-            self.image_fetches.append(request.match_info["id"])
-            return web.Response(body=self.image_bytes, content_type="image/png")
-
-        async def store(request: web.Request) -> web.Response:
-            self.stored_images.append(await request.read())
-            n = len(self.stored_images)
-            stored = StoredImage(
-                image_id=f"ov{n}",
-                token="t",
-                url=f"/api/v1/images/ov{n}?token=t",
-                sha256="0" * 64,
-                content_type="image/png",
-                ref=None,
-            )
-            return reply("hub.StoredImage", stored, status=201)
-
-        async def transcript(request: web.Request) -> web.Response:
-            service(request)
-            body = await request.json()
-            if self.transcript_status >= 400:
-                code = errors.STORAGE_UNAVAILABLE if self.transcript_status == 503 else errors.CONFLICT
-                error = ErrorResponse(error=ErrorDetail(code=code, message="down"))
-                return reply("errors.ErrorResponse", error, status=self.transcript_status)
-            # what the bot sends must be what the hub accepts
-            self.transcripts.append(check("transcript.Transcript", body))
-            deliveries = [
-                DeliveryBrief(id=f"msg_{h}", hospital_id=h, status="pending")
-                for h in body["consent"]["hospitals"]
-            ]
-            receipt = TranscriptReceipt(
-                id="tr1", conversation_id=body["conversation_id"], duplicate=False, deliveries=deliveries
-            )
-            return reply("hub.TranscriptReceipt", receipt, status=201)
-
-        app.router.add_get("/api/v1/hospitals/nearby", nearby)
-        app.router.add_get("/api/v1/images/{id}", image)
-        app.router.add_post("/api/v1/images", store)
-        app.router.add_post("/api/v1/transcripts", transcript)
-        return app
-
-
 def demo_hips() -> list[FakeHip]:
     """The demo network's split: brain MRI VQA at two hospitals, segmentation at one."""
     return [
@@ -377,91 +253,3 @@ def demo_hips() -> list[FakeHip]:
         ),
         FakeHip("titan", "Titan Demo Hospital", {"vqa": ["chest_xray"], "segmentation": []}, abnormal=None),
     ]
-
-
-class Network:
-    def __init__(self, hips: list[FakeHip]) -> None:
-        self.hips = hips
-        self.hub = FakeHub(hips)
-        self.servers: list[TestServer] = []
-
-    async def start(self) -> Network:
-        for h in self.hips:
-            s = TestServer(h.app())
-            await s.start_server()
-            h.url = str(s.make_url("")).rstrip("/")
-            self.servers.append(s)
-        s = TestServer(self.hub.app())
-        await s.start_server()
-        self.hub.url = str(s.make_url("")).rstrip("/")
-        self.servers.append(s)
-        return self
-
-    async def close(self) -> None:
-        for s in self.servers:
-            await s.close()
-
-    def hip(self, hospital_id: str) -> FakeHip:
-        return next(h for h in self.hips if h.id == hospital_id)
-
-
-def image_metadata(hub_url: str = "", image_id: str = IMAGE_ID, sender: str = "conv-1") -> dict[str, Any]:
-    """A message's image as the web page sends it: the hub's answer to an upload by ``sender``."""
-    return {
-        "image": {
-            "image_id": image_id,
-            "token": "t0k",
-            "ref": image_ref(image_id, sender),
-            "url": f"{hub_url}/api/v1/images/{image_id}?token=t0k",
-        }
-    }
-
-
-def make_tracker(
-    text: str = "",
-    intent: str | None = None,
-    slots: dict[str, Any] | None = None,
-    metadata: dict[str, Any] | None = None,
-    entities: list[dict[str, Any]] | None = None,
-    events: list[dict[str, Any]] | None = None,
-    active_loop: dict[str, Any] | None = None,
-    sender_id: str = "conv-1",
-) -> Tracker:
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 1.0} if intent else {},
-        "entities": entities or [],
-        "metadata": metadata or {},
-    }
-    return Tracker(
-        sender_id, slots or {}, latest, events or [], False, None, active_loop or {}, "action_listen"
-    )
-
-
-def user_event(
-    text: str, ts: float | None = None, metadata: dict | None = None, intent: str = "x"
-) -> dict[str, Any]:
-    return {
-        "event": "user",
-        "timestamp": ts or time.time(),
-        "text": text,
-        "parse_data": {"intent": {"name": intent}},
-        "metadata": metadata or {},
-    }
-
-
-def bot_event(text: str | None, ts: float | None = None, image: str | None = None) -> dict[str, Any]:
-    return {
-        "event": "bot",
-        "timestamp": ts or time.time(),
-        "text": text,
-        "data": {"image": image} if image else {},
-    }
-
-
-def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-def texts(dispatcher: CollectingDispatcher) -> list[str]:
-    return [m.get("text") or "" for m in dispatcher.messages]

@@ -1,0 +1,37 @@
+"""The building blocks of the red-flag patterns (``red_flag_rules``): regular-expression fragments
+for a body part, a symptom family, a sign, a medicine, a quantity, a child, so that a pattern names a
+concept ("a chest with a pain": ``CHEST`` + ``GAP`` + ``PAIN``) rather than a sentence. Like the
+patterns, they run on text normalised by ``red_flags.normalise``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE", "WEAK", "WHOSE"]
+
+# A few words between two parts of one sign ("pain in the middle of my chest").
+GAP = r"(?:\W+\w+){0,5}?\W+"
+
+PAIN = (
+    r"(?:pain|pains|killing|hurt\w*|pressure|tight\w*|crush\w*|squeez\w*|heavy|heaviness|ache|aching|"
+    r"discomfort|burn\w*|in a vice|vice)"
+)
+CHEST = r"(?:chest|breastbone|sternum)"
+WHOSE = r"(?:my |his |her |their |the |one |a )?"
+SIDE = r"(?:left |right |one |other )?"
+# BE-FAST: a limb, the face or one side that suddenly will not work or cannot be felt
+LIMB = r"(?:arms?|legs?|hands?|side|face|foot)"
+WEAK = r"(?:weak\w*|numb\w*|heavy|dead|paralys\w*|floppy|useless|droop\w*|limp)"
+# medicines and drugs taken in an overdose (generic classes and the common names patients use)
+MEDS = (
+    r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|"
+    r"ibuprofen|aspirin|antidepressants?|painkillers?|sleeping \w+|sedatives?|opioids?|heroin|fentanyl|"
+    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs)"
+)
+# a quantity that is an overdose whatever the medicine: all of them, a container, ten or more
+LOTS = (
+    r"(?:all (?:of )?(?:my |his |her |the |their )?|too (?:many|much)|(?:a|an|the) (?:whole |full |entire |"
+    r"empty )?(?:packet|pack|box|bottle|load|handful|bunch|strip|jar|tub)s?(?: of)?|every|loads of|lots of|"
+    r"[1-9]\d+|double|twice|some of (?:my |his |her |the |their )?\w*(?:'s)?)"
+)
+FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
+CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"

@@ -1,0 +1,203 @@
+"""Red flags: emergencies the clinical rules must recognise, development cases they were built
+against (the dev sets in bot/tests/heldout/ are measured in test_heldout.py; the look-alikes that
+must not fire are in test_red_flag_lookalikes.py). ``FRESH_EMERGENCIES`` were written on 2026-12-03
+after the rules had been generalised for the v2 set, as new paraphrases by concept, and measured
+before any fix (70 emergencies: 15 missed); they are development cases now."""
+
+from __future__ import annotations
+
+import pytest
+
+from qaid_bot.nlu.red_flags import assess, decide
+
+EMERGENCIES = [
+    # cardiac
+    "I have chest pain",
+    "chest pains since lunch",
+    "there's a heavy feeling in my chest and my jaw aches",
+    "my grandad says his chest is tight and his arm hurts",
+    "Pain across my chest, I feel clammy and sick",
+    "crushing chest pressure",
+    "i think my wife is having a heart attack",
+    "my chest pian is getting worse",
+    # stroke
+    "my dad had a stroke",
+    "i think she is having a stroke",
+    "her face is drooping on the left",
+    "he can't lift his right arm and his speech is slurred",
+    "my mother suddenly can't speak properly",
+    "my speech went strange half an hour ago",
+    "weakness down one side of his body",
+    "she lost the sight in one eye suddenly",
+    # breathing
+    "i cant breathe",
+    "I can't breathe",
+    "my son can barely breathe",
+    "she's gasping",
+    "he stopped breathing",
+    "having real difficulty breathing right now",
+    "my lips are turning blue",
+    "shortness of breath",
+    "my baby is choking",
+    # bleeding
+    "I'm bleeding a lot from my head",
+    "the cut won't stop bleeding",
+    "blood is spurting from his arm",
+    "my dad is vomiting blood",
+    # suicide
+    "I'm thinking about suicide",
+    "I want to kill myself",
+    "i dont want to live anymore, i have a plan",
+    "I want to die",
+    "my friend says she will take her own life",
+    "I've been harming myself and it's getting worse",
+    # anaphylaxis
+    "my lips are swelling up after eating sesame",
+    "her tongue is swollen and she can't swallow",
+    "I'm having an allergic reaction and struggling to breathe",
+    # seizure
+    "my son is having a seizure",
+    "she's fitting on the floor",
+    "he is convulsing",
+    # overdose
+    "I took 20 tablets of paracetamol",
+    "my brother overdosed",
+    "my daughter swallowed some bleach",
+    "i took too many pills",
+    # unconscious
+    "she is unconscious",
+    "he passed out",
+    "my husband collapsed in the garden",
+    "she won't wake up",
+    "my mum isn't responding to me",
+    # head
+    "I've got the worst headache of my life",
+    "he hit his head and keeps vomiting and is confused",
+    # other
+    "Ana Popescu, chest pain",
+    "call an ambulance",
+    "help, this is an emergency",
+    "my toddler has a rash that doesn't fade under a glass",
+    # in context
+    "I know you asked for a phone number but my chest is killing me and my left arm is numb",
+    "I had a stroke in 2019, but now my face is drooping again",
+    "his speech went all muddled an hour ago",
+    "I want everything to stop, the tablets are ready",
+    "I'm scared that I'm having a heart attack",
+    "I think I'm having a stroke, what is it?",
+    "my son is having a seizure",
+]
+
+
+FRESH_EMERGENCIES = [
+    "my father's chest feels like it's being crushed and he's drenched in sweat",
+    "there's a burning pressure behind my breastbone and my jaw hurts, started 10 minutes ago",
+    "my wife grabbed her chest and fell to the floor",
+    "pain in my chest going up to my throat and i feel really sick",
+    "my mum's left arm went limp and she can't get her words out",
+    "suddenly i can't see anything out of my right eye",
+    "his face has gone lopsided and he's dribbling from one side of his mouth",
+    "my grandad can't hold a pen anymore since this morning and his speech is funny",
+    "i woke up and the right side of my body feels dead",
+    "my son is wheezing so badly he can't talk",
+    "my partner is turning blue and making a rattling noise",
+    "the baby stopped breathing for a moment and went limp",
+    "he's coughing and can't get any air in, something went down the wrong way",
+    "there's blood squirting from his arm where the glass cut him",
+    "my daughter's nosebleed has been pouring for an hour and she's pale",
+    "i'm 20 weeks pregnant and there's a lot of blood",
+    "i just swallowed my whole bottle of sleeping pills",
+    "she took loads of her dad's heart tablets about half an hour ago",
+    "my toddler drank some of the dishwasher liquid",
+    "my grandson got into my medicine cabinet and ate some of my pills",
+    "i have nothing left to live for and i've got the tablets here",
+    "i'm going to take my own life tonight",
+    "i keep cutting myself and tonight it won't stop",
+    "i'm on the roof and i'm going to jump",
+    "she says she's going to hang herself",
+    "my lips and eyes are puffing up after the new medicine and my throat feels tight",
+    "i got stung and now i can't swallow and my voice is weird",
+    "he's having a fit and it's been going on for 6 minutes",
+    "my daughter is shaking uncontrollably and her eyes are rolling",
+    "my dad won't wake up and his breathing is weird",
+    "the old man next door is lying on the pavement and won't respond",
+    "my friend took something at the party and now she won't wake up",
+    "i fell and banged my head and now i keep being sick and i'm very sleepy",
+    "my child has a rash that doesn't go away when i press a glass on it and a high fever",
+    "i burnt my whole arm with boiling water, the skin is peeling off",
+    "my back is agony and i can't feel my legs or control my bladder",
+    "my husband suddenly doesn't know where he is and is talking gibberish",
+    "please send an ambulance, my mother fell and can't get up and is bleeding",
+    "my heart is racing at 200 and i feel like i'm going to pass out",
+    "i think i've been poisoned, i'm vomiting and can't stop shaking",
+    "sorry to bother u but my dad is sweating loads and says his chest feels heavy, he's 66",
+    "my mums face looks wonky and she cant get her words out right",
+    "husband cant move his right side since 20 mins, what do i do",
+    "i cant breathe properly, its like breathing through a straw and getting worse",
+    "my little girl's lips have gone blue and she's really struggling for breath",
+    "theres blood everywhere, my husband cut his hand on the saw",
+    "i'm bleeding really heavily down below and i'm 12 weeks pregnant",
+    "my girlfriend took a load of her antidepressants after we argued",
+    "i swallowed a bunch of pills an hour ago and now i regret it",
+    "i don't see the point in living anymore, tonight is the night",
+    "my son said he wants to end his life and he's not picking up",
+    "i've got a knife and i want to hurt myself",
+    "we're at a restaurant and my wife's tongue is swelling, she ate prawns",
+    "my boy is fitting and won't stop",
+    "my nan collapsed in the kitchen and isn't responding",
+    "my friend is out cold and we can't wake him up",
+    "my toddler hit his head on the coffee table and now he's really drowsy and being sick",
+    "the worst headache i've ever had came on in seconds",
+    "my neighbour fell off his roof, he's not moving",
+    "she's got a temperature and a rash that won't fade under a glass",
+    "my dads speech is all jumbled since lunchtime and his arm is dead",
+    "i think i'm having a stroke, my arm is numb and my face feels strange",
+    "im having a panic attack or a heart attack, my chest is so tight and my left arm hurts",
+    "baby is 2 months old and not breathing right, grunting with every breath",
+    "my brother drank a bottle of vodka and swallowed his sleeping pills, he's hard to wake",
+    "i feel like i'm going to die, the chest pain is unbearable",
+    "help my grandad has collapsed and is breathing funny",
+    "my wife is confused and very drowsy after her insulin",
+    "i was stabbed and it's bleeding through my shirt",
+    "he's been hit by a bus and isn't moving",
+]
+
+# Concepts added after the v3 blind measurement (suicidal plan, means and time; self-harm with
+# severity; CPR; not coming round; head-injury red flags; meningism; deep or chemical burns; obstetric
+# emergencies; prolonged seizure; unable to speak in sentences; care already given on an earlier day):
+# fresh wordings written for these concepts, none of them a v3 sentence.
+V3_CONCEPT_EMERGENCIES = [
+    "i've stockpiled my sleeping pills and i'm going to swallow the lot tonight",
+    "he says he's going to jump from the bridge after work",
+    "i slit my wrist, there's blood on the floor",
+    "my husband isn't breathing and i've started chest compressions",
+    "grandad collapsed in the garden and isn't coming round",
+    "she banged her head on the pavement and has thrown up twice, now she's really sleepy",
+    "after the fall there's clear liquid running from his ear",
+    "my teenager has a fever, a stiff neck and bright light is hurting his eyes",
+    "my son has a stiff neck and a high temperature and a headache",
+    "the baby's fontanelle looks tense and raised and he's floppy",
+    "my dad has pneumonia and he's become confused and breathing fast",
+    "hot oil went on her hand and the skin is white and leathery",
+    "i got oven cleaner in my eyes and they're burning",
+    "he has a huge burn across his chest from the bonfire",
+    "i'm 10 weeks pregnant and have sharp pain low on the left and feel like i'm going to pass out",
+    "36 weeks pregnant and i haven't felt the baby move since yesterday",
+    "my wife's waters went and i can feel the cord",
+    "my partner is in labour, the baby is crowning and the midwife isn't here",
+    "he took too many pills last night",
+    "she passed out last night and still feels faint",
+    "his seizure has lasted 6 minutes and he's still jerking",
+    "my asthma is terrible, i can only say two words at a time",
+    "my nebuliser isn't doing anything and my chest is so tight",
+    "there's a heavy weight sitting on my chest and i feel sweaty",
+    "he got stung by a bee and now he feels faint and is covered in hives",
+    "my flatmate breathed in a lot of smoke from the fire and is coughing black stuff",
+]
+
+
+@pytest.mark.parametrize("text", EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES)
+def test_red_flags_fire(text: str) -> None:
+    found = assess(text)
+    assert found.emergency, (text, found)
+    assert decide(text, {}, {"name": "describe_symptoms", "confidence": 0.3}, []) == "emergency"
