@@ -2,7 +2,7 @@
 
 Each drill holds a real conversation over Rasa's REST channel, breaks one process of the network
 the way production breaks it (SIGKILL, a hang via SIGSTOP), and checks what the patient and the
-hospitals get. The launcher's :class:`demo.network.Supervisor` restarts what was killed, so every
+hospitals get. The launcher's :class:`demo.supervisor.Supervisor` restarts what was killed, so every
 drill leaves the network whole again. Used by ``tests/e2e/test_faults.py`` (the fast drills, in CI)
 and ``bench/faults.py`` (all of them, with their timings).
 """

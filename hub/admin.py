@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import directory, hospital_tokens, outbox, retention
+from hub import deliveries, directory, hospital_tokens, retention
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.models import DELIVERY_STATES, Delivery, Hospital
@@ -191,23 +191,23 @@ class Cli:
                 q = q.where(Delivery.status == args.status)
             if args.hospital:
                 q = q.where(Delivery.hospital_id == args.hospital)
-            rows = [outbox.view(d) for d in db.scalars(q)]
+            rows = [deliveries.view(d) for d in db.scalars(q)]
         self.out(rows, ["id", "hospital_id", "status", "attempts", "last_status_code", "delivered_at"])
 
     def deliveries_show(self, args: argparse.Namespace) -> None:
         with self.sessions() as db:
-            out = outbox.detail(db, args.id)
+            out = deliveries.detail(db, args.id)
             if out is None:
                 raise NotFound(DELIVERY_NOT_FOUND, f"No delivery {args.id}.")
             self.out(out)
 
     def retry(self, args: argparse.Namespace) -> None:
         with self.sessions() as db:
-            self.out(outbox.view(outbox.retry(db, args.id)))
+            self.out(deliveries.view(deliveries.retry(db, args.id)))
 
     def replay(self, args: argparse.Namespace) -> None:
         with self.sessions() as db:
-            self.out(outbox.view(outbox.replay(db, args.id)))
+            self.out(deliveries.view(deliveries.replay(db, args.id)))
 
     # -- privacy ----------------------------------------------------------------------------------
     def purge(self, args: argparse.Namespace) -> None:

@@ -1,5 +1,5 @@
 // Every text of the web chat page, in one place, ready for translation: index.html holds only
-// data-i18n keys (filled by applyStatic at start), chat.js and viewer.js call t(). A translation
+// data-i18n keys (filled by applyStatic at start), the page's modules call t(). A translation
 // is another object with the same keys; {name} placeholders are filled by t(key, {name: ...}).
 // Bot messages come from the bot and are not translated here.
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from hub import images, intake, outbox
+from hub import deliveries, images, intake
 from hub.context import Db, Hub, require_admin, require_service
 from hub.models import DELIVERY_STATES, Hospital
 from hub.schemas import (
@@ -50,7 +50,7 @@ def post_transcript(transcript: Transcript, db: Db, hub: Hub) -> JSONResponse:
         duplicate=not accepted.created,
         deliveries=[
             DeliveryBrief(id=d.id, hospital_id=d.hospital_id, status=d.status)
-            for d in outbox.for_transcript(db, accepted.transcript_id)
+            for d in deliveries.for_transcript(db, accepted.transcript_id)
         ],
     )
     return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if accepted.created else 200)
@@ -104,7 +104,9 @@ def get_transcript(
         urgency=row.urgency,
         received_at=row.received_at.isoformat(),
         transcript=Transcript.model_validate(data),
-        deliveries=[DeliveryView.model_validate(outbox.view(d)) for d in outbox.for_transcript(db, row.id)],
+        deliveries=[
+            DeliveryView.model_validate(deliveries.view(d)) for d in deliveries.for_transcript(db, row.id)
+        ],
     )
 
 
@@ -121,16 +123,17 @@ def list_deliveries(
         raise ApiError(422, INVALID_REQUEST, f"status must be one of {', '.join(DELIVERY_STATES)}.")
     return DeliveryList(
         deliveries=[
-            DeliveryView.model_validate(outbox.view(d)) for d in outbox.list_deliveries(db, status, limit)
+            DeliveryView.model_validate(deliveries.view(d))
+            for d in deliveries.list_deliveries(db, status, limit)
         ],
-        counts=outbox.counts(db),
+        counts=deliveries.counts(db),
     )
 
 
 @router.get("/deliveries/{delivery_id}", dependencies=[Depends(require_admin)], response_model=DeliveryDetail)
 def get_delivery(delivery_id: str, db: Db) -> DeliveryDetail:
     """One delivery with its audit trail (every attempt: when, who, HTTP status, error)."""
-    out = outbox.detail(db, delivery_id)
+    out = deliveries.detail(db, delivery_id)
     if out is None:
         raise ApiError(404, DELIVERY_NOT_FOUND, f"No delivery {delivery_id}.")
     return DeliveryDetail.model_validate(out)
@@ -140,7 +143,7 @@ def get_delivery(delivery_id: str, db: Db) -> DeliveryDetail:
     "/deliveries/{delivery_id}/retry", dependencies=[Depends(require_admin)], response_model=DeliveryView
 )
 def retry_delivery(delivery_id: str, db: Db) -> DeliveryView:
-    return DeliveryView.model_validate(outbox.view(outbox.retry(db, delivery_id)))
+    return DeliveryView.model_validate(deliveries.view(deliveries.retry(db, delivery_id)))
 
 
 @router.post(
@@ -148,4 +151,4 @@ def retry_delivery(delivery_id: str, db: Db) -> DeliveryView:
 )
 def replay_delivery(delivery_id: str, db: Db) -> DeliveryView:
     """Send a delivered transcript again, as a new attempt with the same webhook-id (receivers dedupe)."""
-    return DeliveryView.model_validate(outbox.view(outbox.replay(db, delivery_id)))
+    return DeliveryView.model_validate(deliveries.view(deliveries.replay(db, delivery_id)))

@@ -13,7 +13,7 @@ import pytest
 from utils.net import free_port
 from utils.services import missing
 
-from demo import network
+from demo import network, processes
 from qaid.config import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.skipif(
@@ -261,7 +261,7 @@ def test_make_stop_stops_the_launcher_so_nothing_is_restarted(tmp_path: Path) ->
         assert pids["launcher"] == launcher.pid
         assert network.stop_recorded(settings) == 0
         assert launcher.wait(timeout=30) == 0
-        assert not network._alive(pids["hub"])
+        assert not processes._alive(pids["hub"])
         assert "restarting" not in launcher.stdout.read()
     finally:
         if launcher.poll() is None:

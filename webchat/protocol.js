@@ -1,0 +1,7 @@
+// What the page and the bot agree on: the socketio events (bot/credentials.yml) and the payloads
+// the page sends for an image and a location (the bot's share_image and share_location intents).
+
+export const USER_EVT = "user_uttered";
+export const BOT_EVT = "bot_uttered";
+export const SHARE_IMAGE = "/share_image";
+export const SHARE_LOCATION = "/share_location";

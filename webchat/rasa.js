@@ -1,0 +1,133 @@
+// Talking to Rasa over its socketio channel (session_persistence: true): one session per
+// conversation, resumed on every (re)connect; messages typed offline are queued and sent once the
+// session is confirmed; the bot's replies become messages of the conversation.
+import * as store from "./store.js";
+import { t } from "./strings.js";
+import { addMessage, renderMessage, showDemoNotice, state } from "./conversation.js";
+import { clearError, scrollToEnd, setConn, setTyping, showError } from "./page.js";
+import { BOT_EVT, SHARE_IMAGE, SHARE_LOCATION, USER_EVT } from "./protocol.js";
+
+let socket = null;
+let confirmed = false; // session_confirm received on the current connection
+
+export function sendToBot(message, metadata, display) {
+  clearError();
+  const payload = { message };
+  if (metadata) payload.metadata = metadata;
+  const online = confirmed && socket?.connected;
+  // Offline, the message is queued (kept across a reload) and says so; "typing…" only once it has left.
+  const msg = addMessage({ from: "user", ...display, ...(online ? {} : { queued: payload }) });
+  if (online) emit(payload);
+  else msg._li?.classList.add("pending");
+}
+
+function emit(payload) {
+  // Rasa's SocketIOInput (session_persistence: true) ignores a message without session_id and
+  // reads the metadata from the "metadata" key (metadata_key).
+  socket.emit(USER_EVT, { ...payload, session_id: state.session_id });
+  setTyping(true, payload.message === SHARE_IMAGE || payload.metadata?.image ? t("typing.hospitals") : undefined);
+}
+
+function flushOutbox() {
+  for (const msg of state.messages) {
+    if (!msg.queued || !(confirmed && socket?.connected)) continue;
+    emit(msg.queued);
+    delete msg.queued;
+    msg._li?.classList.remove("pending");
+    msg._li?.querySelector(".queued")?.remove();
+  }
+  store.save(state);
+}
+
+function normaliseButtons(list) {
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((b) => b && typeof b === "object" && (b.payload || b.title))
+    .map((b) => ({ title: String(b.title ?? b.payload), payload: String(b.payload ?? b.title) }));
+}
+
+function onBotUttered(data) {
+  setTyping(false);
+  if (typeof data === "string") data = { text: data };
+  if (!data || typeof data !== "object") return;
+  // custom json arrives either as the whole event (json_message={"data": {...}}) or nested.
+  const custom = [data.custom, data.data, data.json_message].find((c) => c && typeof c === "object") || {};
+  const text = typeof data.text === "string" ? data.text : typeof custom.text === "string" ? custom.text : "";
+  let image = null;
+  if (typeof data.image === "string") image = data.image;
+  else if (data.attachment && typeof data.attachment === "object") {
+    const att = data.attachment;
+    if ((att.type === "image" || !att.type) && att.payload && typeof att.payload.src === "string") image = att.payload.src;
+  } else if (typeof custom.image === "string") image = custom.image;
+  const buttons = normaliseButtons(data.quick_replies || data.buttons || custom.buttons || custom.quick_replies);
+  const wantsLocation = data.request_location === true || custom.request_location === true;
+  if (custom.notice === "demo_models" || data.notice === "demo_models") showDemoNotice();
+  if (wantsLocation && !buttons.some((b) => b.payload === SHARE_LOCATION)) {
+    buttons.push({ title: t("location.button"), payload: SHARE_LOCATION });
+  }
+  if (!text && !image && !buttons.length) return;
+  const last = state.messages[state.messages.length - 1];
+  if (!text && !image && last && last.from === "bot" && !(last.buttons && last.buttons.length) && last._li) {
+    // buttons alone (e.g. custom json {"request_location": true}) belong under the bot's last message
+    last.buttons = buttons;
+    store.save(state);
+    const old = last._li;
+    old.replaceWith(renderMessage(last));
+    scrollToEnd();
+    return;
+  }
+  const msg = { from: "bot", text };
+  if (image) msg.image = image;
+  if (buttons.length) msg.buttons = buttons;
+  addMessage(msg);
+}
+
+export function connect(config) {
+  if (typeof window.io !== "function") {
+    showError(t("error.noSocket"));
+    return;
+  }
+  setConn("connecting");
+  socket = window.io(config.rasa_url, {
+    path: config.socket_path || "/socket.io/",
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+    reconnection: true,
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 5000,
+    timeout: 10000,
+  });
+  socket.on("connect", () => {
+    confirmed = false;
+    socket.emit("session_request", { session_id: state.session_id });
+  });
+  socket.on("session_confirm", (data) => {
+    const sid = typeof data === "string" ? data : data && data.session_id;
+    if (sid && sid !== state.session_id) {
+      state.session_id = sid;
+      store.save(state);
+    }
+    confirmed = true;
+    setConn("online");
+    flushOutbox();
+  });
+  socket.on(BOT_EVT, onBotUttered);
+  // A reply emitted while the connection is down does not arrive: "typing…" would be a promise the
+  // page cannot keep, so it goes; the status line says the assistant can't be reached.
+  const lost = () => {
+    confirmed = false;
+    setTyping(false);
+    setConn("reconnecting");
+  };
+  socket.on("disconnect", lost);
+  socket.on("connect_error", lost);
+}
+
+/** Start a new Rasa session (the conversation was cleared). */
+export function newSession() {
+  if (socket) {
+    // A new connection leaves the old session's room; session_request without an id starts a new one.
+    socket.disconnect();
+    socket.connect();
+  }
+}
