@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,18 +31,17 @@ from tqdm import tqdm
 
 from ml import model_card
 from ml.bundle_writer import FILES, cascade_entries, replace_in_bundle, segmentation_entry, vqa_entry
-from ml.demo_data import NON_MEDICAL, DataConfig, Split, generate
 from ml.export import export_and_check
-from ml.loaders import load_image_folder, load_lgg, load_vqa_rad
-from ml.train import Fitter, Job, TrainConfig, cascade_job, images_to_tensor, segmentation_job, vqa_job
+from ml.train import Fitter, Job, TrainConfig, images_to_tensor
+from ml.train_data import Data, load, make_job, split_size, summary
+from ml.train_defaults import MIN_STEPS, PATIENCE, schedule
 from ml.train_gate import HEAD_METRICS, baselines, check_baselines, selection_score
-from ml.vqa_data import VQAData, demo_vqa
-from qaid.bundle import BODY_PARTS, Provenance, tokenize_question
+from ml.vqa_data import VQAData
+from qaid.bundle import Provenance, tokenize_question
 from qaid_contracts.hip import DataProvenance
 
 FORMATS = {"cascade": "imagefolder", "segmentation": "lgg", "vqa": "vqa-rad"}
 DEFAULT_TOPICS = {"segmentation": ["brain_mri"], "vqa": ["brain_mri", "chest_xray"]}
-Data = dict[str, Split] | VQAData
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -55,11 +53,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     src.add_argument("--demo", action="store_true", help="the generated demo data instead")
     p.add_argument("--out", type=Path, required=True, help="run directory (checkpoints, metrics, card)")
-    p.add_argument("--epochs", type=int, default=None, help="default: the bundle build's for the task")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"default: enough for {MIN_STEPS} optimiser steps (ml.train_defaults)")  # fmt: skip
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--patience", type=int, default=0, help="stop after N epochs without val gain (0: never)")
+    p.add_argument("--patience", type=int, default=None,
+                   help=f"stop after N epochs without val gain (0: never; default {PATIENCE} with the "
+                        "default epochs, else 0)")  # fmt: skip
     p.add_argument("--size", type=int, default=None, help="input side in px (segmentation: multiple of 16)")
     p.add_argument("--val", type=float, default=0.15, help="val share (groups: patients, images)")
     p.add_argument("--test", type=float, default=0.15, help="test share (VQA-RAD: its official test set)")
@@ -118,50 +119,6 @@ def config(args: argparse.Namespace) -> TrainConfig:
         over["cascade_per_class"] = 1 << 30  # a hospital's data: use every image
     over.update({k: v for k, v in (("lr", args.lr), ("batch", args.batch_size)) if v is not None})
     return replace(cfg, **over)
-
-
-def load(args: argparse.Namespace) -> Data:
-    if args.demo:
-        data = generate(DataConfig().scaled(args.demo_scale), args.seed)
-        return demo_vqa(data) if args.task == "vqa" else data
-    if args.task == "cascade":
-        class_map = dict(m.split("=", 1) for m in args.class_map)
-        return load_image_folder(args.data, args.val, args.test, args.seed, class_map)
-    if args.task == "segmentation":
-        return load_lgg(args.data, args.val, args.test, args.seed)
-    return load_vqa_rad(args.data, args.images, args.val, args.seed)
-
-
-def make_job(task: str, data: Data, cfg: TrainConfig) -> Job:
-    if task == "vqa":
-        assert isinstance(data, VQAData)
-        return vqa_job(data, cfg)
-    assert isinstance(data, dict)
-    return (cascade_job if task == "cascade" else segmentation_job)(data, cfg)
-
-
-def split_size(data: Data, name: str) -> int:
-    return len(data.splits[name].qa) if isinstance(data, VQAData) else len(data[name].images)
-
-
-def summary(task: str, data: Data, source: str) -> str:
-    """One paragraph of what was trained on: counts per split (and per class for the cascade)."""
-    if isinstance(data, VQAData):
-        parts = [f"{n}: {len(s.images)} images / {len(s.qa)} questions" for n, s in data.splits.items()]
-        kinds = Counter(t for s in data.splits.values() for *_, t in s.qa)
-        return (
-            f"{source} ({data.source}). {'; '.join(parts)}. {len(data.answers)} answers (from train), "
-            f"vocabulary {len(data.vocab)} words, questions cut at {data.max_len} tokens; question "
-            f"types {dict(kinds)}."
-        )
-    lines = []
-    for name, s in data.items():
-        names = [("non_medical" if lab == NON_MEDICAL else BODY_PARTS[lab]) for lab in s.labels]
-        counts = dict(sorted(Counter(names).items()))
-        masked = sum(f is not None and bool(f.mask.any()) for f in s.findings)
-        extra = f", {masked} with a lesion" if task == "segmentation" else ""
-        lines.append(f"{name}: {len(s.images)} images{extra} {counts if task == 'cascade' else ''}".rstrip())
-    return f"{source}. " + "; ".join(lines) + "."
 
 
 def _save(obj: dict, path: Path) -> None:
@@ -336,6 +293,7 @@ def run(argv: list[str] | None = None) -> dict:
         torch.set_num_threads(args.threads)
     torch.manual_seed(cfg.seed)
     data = load(args)
+    cfg = default_schedule(args, cfg, data)
     source = "generated demo data (ml.demo_data)" if args.demo else f"hospital data from {args.data}"
     args.out.mkdir(parents=True, exist_ok=True)
     job, history, best_epoch, paused = train(args, cfg, data)
@@ -379,6 +337,14 @@ def run(argv: list[str] | None = None) -> dict:
               f"({'; '.join(warnings)}). Train longer or on more data; --resume --allow-below-baseline ships "
               "this run anyway, recorded in the manifest", file=sys.stderr, flush=True)  # fmt: skip
     return report
+
+
+def default_schedule(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> TrainConfig:
+    """Epochs and patience for this data when not given (ml.train_defaults), said on the terminal."""
+    plan = schedule(split_size(data, "train"), cfg.batch, cfg.epochs(args.task), args.epochs, args.patience)
+    args.epochs, args.patience = plan.epochs, plan.patience
+    print(f"training: {plan.why}", flush=True)
+    return config(args)
 
 
 def gate(

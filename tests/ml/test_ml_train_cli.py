@@ -176,3 +176,31 @@ def test_selection_counts_every_head() -> None:
         "filter: validation filter_macro_f1 0.400 does not beat the trivial baseline 0.500 (always 'medical')"
     ]
     assert below(perfect_filter, found) == []
+
+
+def test_default_schedule_is_by_steps_not_epochs() -> None:
+    from ml.train_defaults import MAX_EPOCHS, MIN_STEPS, PATIENCE, schedule
+
+    few = schedule(30, 32, 2, None, None)  # a hospital's 30 images: 1 step an epoch
+    assert (few.epochs, few.patience) == (MAX_EPOCHS, PATIENCE) and "30 training items" in few.why
+    many = schedule(32 * 100, 32, 2, None, None)  # 100 steps an epoch
+    assert many.epochs == max(2, -(-MIN_STEPS // 100)) == 3
+    assert schedule(10**6, 32, 6, None, None).epochs == 6  # never fewer than the task's own default
+    given = schedule(30, 32, 2, 5, None)
+    assert (given.epochs, given.patience) == (5, 0) and "as given" in given.why
+    assert schedule(30, 32, 2, None, 0).patience == 0  # "never stop early" stays a choice
+
+
+def test_a_small_folder_trains_long_enough_and_stops_when_it_stops_learning(
+    image_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ml.train_defaults import MAX_EPOCHS
+
+    report = run(["--task", "cascade", "--data", str(image_folder), "--out", str(tmp_path), "--size", "32",
+                  "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25", "--patience", "3",
+                  *TINY])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "training: " in out and "at least 300 steps" in out
+    ran = len(report["history"])
+    # far more than the old fixed 2 epochs; ended by the patience (3 epochs past the best) or the cap
+    assert ran > 2 and (ran == report["best_epoch"] + 3 or ran == MAX_EPOCHS)
