@@ -39,7 +39,7 @@ def _hub(s: KitSettings, method: str, path: str, body: dict[str, Any] | None = N
     token = s.hub_token
     if not token:
         raise SettingsError(f"no hub token: set [hub] token in {s.path.name} or {HUB_TOKEN_ENV} to the "
-                            "registration token the hub operator gave you")  # fmt: skip
+                            "hospital token (qhosp_…) the hub operator gave you")  # fmt: skip
     url = s.hub.url.rstrip("/") + path
     try:
         r = httpx.request(
@@ -50,7 +50,11 @@ def _hub(s: KitSettings, method: str, path: str, body: dict[str, Any] | None = N
             f"the hub is not reachable at {s.hub.url} ({type(exc).__name__}); check [hub] url"
         ) from exc
     if r.status_code == 401:
-        raise KitError(f"the hub refused the token: check [hub] token (or {HUB_TOKEN_ENV})")
+        raise KitError(
+            f"the hub refused the token: check [hub] token (or {HUB_TOKEN_ENV}). A hospital token ends with "
+            "`leave` (and when the operator issues a new one or it expires): ask the hub operator for a new "
+            "one (python -m hub.admin hospitals token ID)"
+        )
     try:
         data = r.json()
     except ValueError as exc:

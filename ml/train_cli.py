@@ -292,7 +292,10 @@ def run(argv: list[str] | None = None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(cfg.seed)
-    data = load(args)
+    try:
+        data = load(args)
+    except ValueError as exc:  # the loaders say what is wrong with the folder and how to fix it
+        raise SystemExit(f"error: {exc}") from None
     cfg = default_schedule(args, cfg, data)
     source = "generated demo data (ml.demo_data)" if args.demo else f"hospital data from {args.data}"
     args.out.mkdir(parents=True, exist_ok=True)
@@ -332,11 +335,21 @@ def run(argv: list[str] | None = None) -> dict:
     if args.onnx or args.bundle_out:
         report.update(export(args, cfg, data, job, ev.metrics, data_text, warnings))
     print(json.dumps({k: round(v, 4) for k, v in ev.metrics.items() if "_auroc_" not in k}, indent=1))
+    print(outcome(args, history, best_epoch, test_split), flush=True)
     if refused:  # last, so it is what the terminal shows when the run ends (exit status 3)
         print(f"no bundle written to {refused}: a model that does not beat a trivial baseline is not shipped "
               f"({'; '.join(warnings)}). Train longer or on more data; --resume --allow-below-baseline ships "
               "this run anyway, recorded in the manifest", file=sys.stderr, flush=True)  # fmt: skip
     return report
+
+
+def outcome(args: argparse.Namespace, history: list[dict], best_epoch: int, split: str) -> str:
+    """What the run did, in one line under the figures: how it ended and where things are."""
+    ran = len(history)
+    ended = f" (stopped early: no validation gain for {args.patience} epochs)" if ran < args.epochs else ""
+    bundle = f"; bundle written to {args.bundle_out}" if args.bundle_out else ""
+    return f"{ran} of {args.epochs} epochs run{ended}; best epoch {best_epoch}; {split} figures above; " \
+           f"run files in {args.out}{bundle}"  # fmt: skip
 
 
 def default_schedule(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> TrainConfig:

@@ -143,6 +143,8 @@ def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path
     left = kit(config, "leave", env=joined_env)
     assert left.returncode == 0 and "left the network" in left.stdout
     assert HOSPITAL not in {h["id"] for h in httpx.get(f"{hub}/api/v1/hospitals").json()["hospitals"]}
+    after = kit(config, "verify", env=joined_env)  # the token left with the registration
+    assert after.returncode == 1 and "ask the hub operator for a new one" in after.stderr
 
 
 def _inbox_token(config: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,14 @@ def test_a_small_folder_trains_long_enough_and_stops_when_it_stops_learning(
                   *TINY])  # fmt: skip
     out = capsys.readouterr().out
     assert "training: " in out and "at least 300 steps" in out
+    assert f"{len(report['history'])} of " in out and f"best epoch {report['best_epoch']}" in out
     ran = len(report["history"])
     # far more than the old fixed 2 epochs; ended by the patience (3 epochs past the best) or the cap
     assert ran > 2 and (ran == report["best_epoch"] + 3 or ran == MAX_EPOCHS)
+
+
+def test_a_misnamed_class_folder_is_one_clear_line(image_folder: Path, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(image_folder, tmp_path / "images"))  # the fixture is shared
+    (folder / "brain").rename(folder / "Brainz")
+    with pytest.raises(SystemExit, match=r"^error: .*unknown class folder 'Brainz'.*--class-map"):
+        run(["--task", "cascade", "--data", str(folder), "--out", str(tmp_path / "run"), *TINY])
