@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import secrets
 import sys
 from datetime import timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -131,6 +131,8 @@ class Cli:
     def hospitals_token(self, args: argparse.Namespace) -> None:
         """Issue the token a hospital joins and manages its own registration with (replacing any
         earlier one); shown once, stored as a hash."""
+        if not re.fullmatch(directory.HOSPITAL_ID, args.id):
+            raise ValueError(f"{args.id!r} is not a hospital id (lower-case letters, digits, '-' and '_')")
         with self.sessions() as db:
             token, expires = hospital_tokens.issue(db, args.id, args.days)
             db.commit()
@@ -315,7 +317,7 @@ def main(
     except DomainError as exc:
         print(f"error ({exc.code}): {exc.message}", file=sys.stderr)
         return 1
-    except (ValidationError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # pydantic's ValidationError and json's JSONDecodeError are ValueErrors
         print(f"error (invalid input): {exc}", file=sys.stderr)
         return 2
     return 0

@@ -64,7 +64,7 @@ def require_service(request: Request, hub: Hub) -> None:
 
 def hospital_caller(request: Request, hub: Hub, db: Db) -> str | None:
     """Who calls a route about one hospital: the operator (None) or the hospital whose own token
-    this is (its id); anyone else is refused here, before the body is even read."""
+    this is (its id); anyone else is refused (401) before the route runs."""
     token = _bearer(request)
     if tokens_equal(token, hub.settings.hub_admin_token):
         return None

@@ -23,6 +23,7 @@ from hub.schemas import AdminHospital, PublicHospital
 from qaid.config import Settings, webhook_secret
 
 EARTH_RADIUS_KM = 6371.0088
+HOSPITAL_ID = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
 MAX_SECRETS = 3
 
 
@@ -39,7 +40,7 @@ class HospitalJoin(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    id: str = Field(min_length=1, max_length=64, pattern=HOSPITAL_ID)
     name: str = Field(min_length=1, max_length=200)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -186,10 +187,15 @@ def delete(db: Session, hospital_id: str) -> tuple[int, int] | None:
 
 
 def update(db: Session, box: DataBox, hospital_id: str, patch: HospitalPatch) -> Hospital | None:
+    """The operator's change. Taking a hospital offline also revokes its hospital token: otherwise
+    the hospital could put itself back in the directory by re-running the join checks; the
+    operator issues a new token when it may come back."""
     h = db.get(Hospital, hospital_id)
     if h is None:
         return None
     changes = patch.model_dump(exclude_unset=True)
+    if changes.get("active") is False:
+        hospital_tokens.revoke(db, hospital_id)
     creds = credentials(box, h)
     for key in ("hip_token", "webhook_secrets"):
         if key in changes:

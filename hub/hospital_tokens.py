@@ -36,8 +36,10 @@ def _digest(token: str) -> str:
 def issue(db: Session, hospital_id: str, valid_for_days: float | None = None) -> tuple[str, datetime | None]:
     """A new token for ``hospital_id`` (replacing any earlier one) and when it expires (None: never).
     The token itself is returned once and never stored."""
+    if valid_for_days is not None and valid_for_days <= 0:
+        raise ValueError("a token's validity must be a positive number of days (or none: until revoked)")
     token = PREFIX + secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(days=valid_for_days) if valid_for_days else None
+    expires = utcnow() + timedelta(days=valid_for_days) if valid_for_days is not None else None
     row = db.get(HospitalToken, hospital_id) or HospitalToken(hospital_id=hospital_id)
     row.token_sha256, row.created_at, row.expires_at = _digest(token), utcnow(), expires
     db.add(row)

@@ -19,9 +19,12 @@ refreshes the offers.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets as _secrets
+import socket
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session
@@ -53,6 +56,24 @@ class Outcome:
     def reason(self) -> str | None:
         failed = [c for c in self.checks if not c.ok]
         return f"{failed[0].name}: {failed[0].detail}" if failed else None
+
+
+def private_target(url: str) -> str | None:
+    """Why the hub must not call ``url`` for a hospital (None: it may): every address its host name
+    resolves to must be a public one. A hospital token must not turn the join checks into a way of
+    reaching the hub's own network (loopback, private, link-local, metadata addresses); an operator
+    whose hospitals sit on a private network allows it with ``QAID_JOIN_ALLOW_PRIVATE``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError, ValueError):
+        return f"{host!r} does not resolve"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            return f"{host!r} resolves to {address}, which is not a public address"
+    return None
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -113,7 +134,7 @@ def check_webhook(client: httpx.Client, out: Outcome, hospital_id: str, url: str
         "webhook_signed",
         r.is_success,
         f"signed test event answered {r.status_code}"
-        + ("" if r.is_success else f" {r.text[:200]}; does it verify with the registered secret?"),
+        + ("" if r.is_success else "; does it verify with the registered secret?"),
     ):
         return
     forged = webhooks.headers(f"{msg_id}_forged", [webhooks.new_secret()], body)

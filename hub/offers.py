@@ -22,9 +22,10 @@ What a refresh does, per active hospital (all asked in parallel, each with a sho
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from sqlalchemy import select
@@ -38,7 +39,8 @@ __all__ = ["Change", "refresh"]
 
 log = logging.getLogger("hub.offers")
 
-TIMEOUT_S = 5.0
+TIMEOUT_S = 5.0  # for a whole answer
+MAX_BYTES = 1 << 20  # a HIP's capabilities are a few kB
 
 
 @dataclass(frozen=True)
@@ -53,43 +55,77 @@ class Change:
 @dataclass(frozen=True)
 class _Target:
     hospital_id: str
-    url: str
+    hip_url: str  # as read: an answer is stored only if the registration still has this URL
     token: str
+
+    @property
+    def url(self) -> str:
+        return self.hip_url.rstrip("/") + "/v1/capabilities"
 
 
 def _targets(sessions: sessionmaker[Session], box: DataBox) -> list[_Target]:
+    out: list[_Target] = []
     with sessions() as db:
-        rows = db.scalars(select(Hospital).where(Hospital.active.is_(True))).all()
-        return [_Target(h.id, h.hip_url.rstrip("/") + "/v1/capabilities", _token(box, h)) for h in rows]
-
-
-def _token(box: DataBox, h: Hospital) -> str:
-    return str(directory.credentials(box, h).get("hip_token", ""))
+        for h in db.scalars(select(Hospital).where(Hospital.active.is_(True))):
+            try:
+                token = str(directory.credentials(box, h).get("hip_token", ""))
+            except Exception:  # a row this key cannot open must not stop the others' refresh
+                log.warning("offers of %s not refreshed: its credentials cannot be opened", h.id)
+                continue
+            out.append(_Target(h.id, h.hip_url, token))
+    return out
 
 
 async def _ask(client: httpx.AsyncClient, t: _Target) -> dict[str, Any] | None:
+    """The HIP's capabilities if it answers in time, in size and in the contract's shape; else None."""
     try:
-        r = await client.get(t.url, headers={"Authorization": f"Bearer {t.token}"})
-        caps = r.json() if r.status_code == 200 else None
-    except (httpx.HTTPError, ValueError) as exc:
+        r = await asyncio.wait_for(_get(client, t), TIMEOUT_S)  # whole answer, not per read
+        caps = json.loads(r.content) if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, TimeoutError, _TooLarge) as exc:
         log.info("offers of %s not refreshed: %s", t.hospital_id, type(exc).__name__)
         return None
-    if not isinstance(caps, dict) or not isinstance(caps.get("offers"), dict):
-        log.warning("offers of %s not refreshed: its HIP answered %s", t.hospital_id, r.status_code)
+    if not _well_formed(caps):
+        log.warning("offers of %s not refreshed: its HIP answered %s, not capabilities", t.hospital_id,
+                    r.status_code)  # fmt: skip
         return None
-    return caps
+    return cast(dict[str, Any], caps)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _get(client: httpx.AsyncClient, t: _Target) -> httpx.Response:
+    async with client.stream("GET", t.url, headers={"Authorization": f"Bearer {t.token}"}) as r:
+        body = bytearray()
+        async for chunk in r.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_BYTES:
+                raise _TooLarge
+        return httpx.Response(r.status_code, content=bytes(body))
+
+
+def _well_formed(caps: Any) -> bool:
+    """What :func:`_apply` reads, checked: offers task -> list of topic strings, models a list."""
+    if not isinstance(caps, dict) or not isinstance(offers := caps.get("offers"), dict):
+        return False
+    topics_ok = all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in offers.values())
+    return topics_ok and isinstance(caps.get("models", []), list)
 
 
 def _offers(caps: dict[str, Any]) -> dict[str, list[str]]:
     return {str(t): sorted(map(str, topics)) for t, topics in caps["offers"].items()}
 
 
-def _apply(sessions: sessionmaker[Session], answers: dict[str, dict[str, Any]]) -> list[Change]:
+def _apply(sessions: sessionmaker[Session], answers: list[tuple[_Target, dict[str, Any]]]) -> list[Change]:
     changes: list[Change] = []
     with sessions() as db:
-        for hospital_id, caps in answers.items():
+        for target, caps in answers:
+            hospital_id = target.hospital_id
             h = db.get(Hospital, hospital_id)
-            if h is None or not h.active:  # deleted or deactivated while we were asking
+            # deleted, deactivated or moved (a join or an update) while we were asking: the answer is
+            # about a registration that no longer exists as it was
+            if h is None or not h.active or h.hip_url != target.hip_url:
                 continue
             if caps.get("hip_id") != hospital_id:
                 h.active = False
@@ -120,7 +156,7 @@ async def refresh(sessions: sessionmaker[Session], box: DataBox, tls: Any = True
         timeout=TIMEOUT_S, verify=tls, follow_redirects=False, trust_env=False
     ) as client:
         found = await asyncio.gather(*(_ask(client, t) for t in targets))
-    answers = {t.hospital_id: caps for t, caps in zip(targets, found, strict=True) if caps is not None}
+    answers = [(t, caps) for t, caps in zip(targets, found, strict=True) if caps is not None]
     changes = await asyncio.to_thread(_apply, sessions, answers)
     for c in changes:
         log.log(

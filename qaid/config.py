@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     # offers follow a hot swap within this period. 0 switches it off (offers then change only with
     # the join checks: `hospital_kit verify`, POST /api/v1/hospitals/{id}/verify).
     offers_refresh_s: float = Field(default=60.0, ge=0)
+    # Whether a hospital (with its own token) may register HIP and webhook URLs on loopback or private
+    # addresses (hub.join.private_target). Off: the join checks would otherwise let any hospital token
+    # probe the hub's own network. The operator's admin token is never limited.
+    join_allow_private: bool = False
     # Anonymous image uploads to the hub (the web chat) per client address: a burst, then this many
     # per minute (0 switches the limit off). Callers with the service token are not limited.
     image_upload_burst: int = Field(default=20, ge=1)

@@ -19,7 +19,7 @@ from hub.schemas import (
 )
 from hub.worker import webhook_tls
 from qaid.api_errors import ERROR_RESPONSES, ApiError
-from qaid_contracts.errors import HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND
+from qaid_contracts.errors import HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND, INVALID_REQUEST
 
 router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"], responses=ERROR_RESPONSES)
 
@@ -102,6 +102,11 @@ def join_network(data: directory.HospitalJoin, caller: HospitalCaller, db: Db, h
     every check passes; otherwise it stays inactive and ``reason`` says which check failed. The
     caller is the operator or the hospital of ``data.id`` with its own token."""
     only_for(caller, data.id)
+    if caller is not None and not hub.settings.join_allow_private:
+        for field, url in (("hip_url", data.hip_url), ("webhook_url", data.webhook_url)):
+            if (why := join.private_target(url)) is not None:
+                raise ApiError(422, INVALID_REQUEST, f"{field}: {why} (the hub operator allows private "
+                               "addresses with QAID_JOIN_ALLOW_PRIVATE)")  # fmt: skip
     h = directory.register_for_join(db, hub.box, data)
     db.commit()
     return _checked(db, hub, h)

@@ -49,11 +49,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def operator_env(var_dir: Path) -> dict[str, str]:
-    """The hub operator's environment: the hub's var dir and secrets (and nothing of this machine's)."""
+    """The hub operator's environment: the hub's var dir and secrets (and nothing of this machine's);
+    hospitals may join from private addresses, since the ones under test are on loopback."""
     return clean_env(QAID_VAR_DIR=str(var_dir), QAID_HUB_ADMIN_TOKEN=ADMIN_TOKEN,
                      QAID_HUB_SERVICE_TOKEN=SERVICE_TOKEN, QAID_WEBHOOK_SECRET_SEED="seed-for-the-kit-test",
                      QAID_DATA_KEY="data-key-for-the-kit-test",
-                     QAID_CONVERSATION_KEY=CONVERSATION_KEY)  # fmt: skip
+                     QAID_CONVERSATION_KEY=CONVERSATION_KEY,
+                     QAID_JOIN_ALLOW_PRIVATE="1")  # fmt: skip
 
 
 @contextmanager

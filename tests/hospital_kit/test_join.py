@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, redirect_stdout
+from contextlib import ExitStack, contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ class Network:
 def net(tmp_path: Path, bundle: Path) -> Iterator[Network]:
     with ExitStack() as stack:
         yield Network(stack, tmp_path, bundle)
+
+
+@pytest.fixture
+def lan(tmp_path: Path, bundle: Path) -> Iterator[Network]:
+    """A hub whose operator lets hospitals join from private addresses (here: loopback)."""
+    with ExitStack() as stack:
+        yield Network(stack, tmp_path, bundle, join_allow_private=True)
 
 
 @pytest.fixture
@@ -200,6 +208,26 @@ def _until(net: Network, done: Any, what: str) -> dict[str, Any]:
     return entry
 
 
+@contextmanager
+def _refresh_log() -> Iterator[list[str]]:
+    """The messages hub.offers logs meanwhile (the hub runs in this process, in a thread)."""
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    logger, handler = logging.getLogger("hub.offers"), Keep(logging.INFO)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _reload(net: Network) -> str:
     admin = {"Authorization": f"Bearer {HIP_TOKEN}"}
     return str(httpx.post(f"{net.hip.url}/v1/admin/reload", headers=admin).json()["bundle_version"])
@@ -227,7 +255,11 @@ def test_a_hip_that_is_down_keeps_its_offers_and_one_serving_another_bundle_leav
         net.http.put(
             f"/api/v1/hospitals/{HOSPITAL}", json={"hip_url": "http://127.0.0.1:1"}, headers=tr.ADMIN
         )
-        time.sleep(1)  # five refresh periods against a closed port
+        with _refresh_log() as seen:  # wait for refreshes that met the closed port
+            deadline = time.monotonic() + 60
+            while sum(f"offers of {HOSPITAL} not refreshed" in m for m in seen) < 2:
+                assert time.monotonic() < deadline, "no refresh met the closed port"
+                time.sleep(0.1)
         kept = _entry(net)
         assert kept["active"] and kept["offers"] == joined["offers"]
         # Then its URL serves someone else's bundle: out of the directory, with the reason.
@@ -237,7 +269,8 @@ def test_a_hip_that_is_down_keeps_its_offers_and_one_serving_another_bundle_leav
     assert gone["offers"] == joined["offers"] and HOSPITAL not in net.public_ids()
 
 
-def test_a_hospital_joins_and_leaves_with_its_own_token_and_nothing_more(net: Network) -> None:
+def test_a_hospital_joins_and_leaves_with_its_own_token_and_nothing_more(lan: Network) -> None:
+    net = lan
     token = net.hospital_token()
     own = {"Authorization": f"Bearer {token}"}
     r = net.http.post("/api/v1/hospitals/join", json=net.body(), headers=own)
@@ -268,3 +301,24 @@ def test_an_expired_hospital_token_is_refused(net: Network) -> None:
     time.sleep(0.2)
     r = net.http.post("/api/v1/hospitals/join", json=net.body(), headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401 and "hub.admin hospitals token" in r.json()["error"]["message"]
+
+
+def test_a_hospital_token_cannot_point_the_hub_at_private_addresses(net: Network) -> None:
+    own = {"Authorization": f"Bearer {net.hospital_token()}"}
+    for url in ("http://127.0.0.1:8000/api", "http://10.0.0.5/x", "http://169.254.169.254/latest"):
+        for field in ("hip_url", "webhook_url"):
+            r = net.http.post("/api/v1/hospitals/join", json=net.body(**{field: url}), headers=own)
+            assert r.status_code == 422 and "not a public address" in r.json()["error"]["message"], (
+                field,
+                url,
+            )
+    assert net.join()["active"]  # the operator's own registration is not limited
+
+
+def test_an_operator_deactivation_cannot_be_undone_by_the_hospital(lan: Network) -> None:
+    own = {"Authorization": f"Bearer {lan.hospital_token()}"}
+    assert lan.http.post("/api/v1/hospitals/join", json=lan.body(), headers=own).json()["active"]
+    off = lan.http.put(f"/api/v1/hospitals/{HOSPITAL}", json={"active": False}, headers=tr.ADMIN)
+    assert off.status_code == 200 and not off.json()["active"]
+    assert lan.http.post(f"/api/v1/hospitals/{HOSPITAL}/verify", headers=own).status_code == 401
+    assert HOSPITAL not in lan.public_ids()
