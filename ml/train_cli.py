@@ -133,7 +133,8 @@ def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, 
     Returns the job (best weights loaded), the history, the best epoch and whether the run was
     paused by ``--stop-after`` (then it is unfinished and ``--resume`` continues it).
     """
-    job, epochs = make_job(args.task, data, cfg), cfg.epochs(args.task)
+    job = make_job(args.task, data, cfg)
+    epochs = default_schedule(args, cfg, job)
     val_split = "val" if split_size(data, "val") else "train"
     fitter = Fitter(job, epochs, cfg.seed)
     ckpt = args.out / "checkpoints"
@@ -143,7 +144,8 @@ def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, 
     if args.resume and (ckpt / "last.pt").is_file():
         state = torch.load(ckpt / "last.pt", weights_only=False)
         if state["task"] != args.task or state["epochs"] != epochs:
-            raise SystemExit(f"{ckpt / 'last.pt'} is a {state['task']} run of {state['epochs']} epochs")
+            raise SystemExit(f"{ckpt / 'last.pt'} is a {state['task']} run of {state['epochs']} epochs "
+                             f"(continue it with --epochs {state['epochs']})")  # fmt: skip
         fitter.load_state_dict(state["fitter"])
         history, best, best_epoch, stale = (
             state["history"],
@@ -296,7 +298,6 @@ def run(argv: list[str] | None = None) -> dict:
         data = load(args)
     except ValueError as exc:  # the loaders say what is wrong with the folder and how to fix it
         raise SystemExit(f"error: {exc}") from None
-    cfg = default_schedule(args, cfg, data)
     source = "generated demo data (ml.demo_data)" if args.demo else f"hospital data from {args.data}"
     args.out.mkdir(parents=True, exist_ok=True)
     job, history, best_epoch, paused = train(args, cfg, data)
@@ -352,12 +353,14 @@ def outcome(args: argparse.Namespace, history: list[dict], best_epoch: int, spli
            f"run files in {args.out}{bundle}"  # fmt: skip
 
 
-def default_schedule(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> TrainConfig:
-    """Epochs and patience for this data when not given (ml.train_defaults), said on the terminal."""
-    plan = schedule(split_size(data, "train"), cfg.batch, cfg.epochs(args.task), args.epochs, args.patience)
+def default_schedule(args: argparse.Namespace, cfg: TrainConfig, job: Job) -> int:
+    """Epochs (and patience) for this job when not given (ml.train_defaults), said on the terminal:
+    counted in the job's own steps (its items and batch: VQA steps over images, segmentation uses
+    half batches)."""
+    plan = schedule(job.n, job.batch, cfg.epochs(args.task), args.epochs, args.patience)
     args.epochs, args.patience = plan.epochs, plan.patience
     print(f"training: {plan.why}", flush=True)
-    return config(args)
+    return plan.epochs
 
 
 def gate(

@@ -30,8 +30,9 @@ class Schedule:
 def schedule(
     n_train: int, batch: int, task_epochs: int, epochs: int | None, patience: int | None
 ) -> Schedule:
-    """The epochs and patience for a run on ``n_train`` training items; given values win."""
-    steps_per_epoch = max(1, math.ceil(n_train / max(1, batch)))
+    """The epochs and patience for a run over ``n_train`` training items; given values win."""
+    # as ml.train.Fitter steps: full batches only (one batch of everything when there is less)
+    steps_per_epoch = max(1, n_train // max(1, batch))
     if epochs is not None:
         return Schedule(epochs, patience or 0, f"{epochs} epochs as given ({steps_per_epoch} steps each)")
     chosen = min(MAX_EPOCHS, max(task_epochs, math.ceil(MIN_STEPS / steps_per_epoch)))

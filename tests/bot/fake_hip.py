@@ -217,7 +217,8 @@ class FakeHip:
             known(request.match_info["id"])
             not_offered("segmentation")
             self.calls.append("segment")
-            await self._hold(self.segment_delay)
+            if self.segment_delay:
+                await self._hold(self.segment_delay)
             b64 = base64.b64encode(PNG).decode()
             seg = Segmentation(
                 mask_png_b64=b64,

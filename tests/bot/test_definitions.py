@@ -200,7 +200,7 @@ async def test_a_fresh_action_server_opens_the_shared_index_without_rebuilding_i
         capture_output=True,
         text=True,
         timeout=120,
-        env={"QAID_WARMUP": "0", "PATH": "/usr/bin:/bin"},
+        env={"QAID_WARMUP": "0", "PATH": "/usr/bin:/bin", "QAID_GLOSSARY_INDEX": str(path)},
     )
     assert out.returncode == 0, out.stderr[-2000:]
     after = path.stat()

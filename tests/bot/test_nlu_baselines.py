@@ -37,3 +37,11 @@ def test_the_baselines_score_what_they_should(baselines) -> None:
     got = baselines.scores(train, heldout)
     assert got["majority"] == {"macro_f1": pytest.approx(1 / 3), "accuracy": 0.5}  # always "greet"
     assert got["nearest neighbour"] == {"macro_f1": 1.0, "accuracy": 1.0}
+
+
+def test_the_red_flag_override_applies_as_in_the_pipeline(baselines) -> None:
+    train = [("hello there", "greet"), ("what is an MRI", "define"), ("chest pain now", "emergency")]
+    heldout = [("hello, help, I can't breathe", "emergency"), ("what is a CT", "define")]
+    got = baselines.scores(train, heldout, emergency=lambda text: "breathe" in text)
+    assert got["nearest neighbour"]["accuracy"] == 0.5  # "hello" looks like a greeting
+    assert got["nearest neighbour + red-flag rules"]["accuracy"] == 1.0
