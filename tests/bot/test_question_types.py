@@ -154,8 +154,61 @@ FRESH_UNSUPPORTED = [
 ]
 
 
+# Concepts added after the blind v4 set (2026-12-03), in our own words: a count names a finding or
+# nothing; a side is the lesion's, not the patient's position nor a lobe; a body part alone, a possessive
+# ("my dad's head scan"), what the image should be, alternatives listed with commas, a bare "can you
+# tell?" after the alternatives.
+CONCEPTS = {
+    "count": [
+        "how many nodules can you find",
+        "count the white spots for me",
+        "how many abnormalities do you see",
+        "are there two lesions or three",
+        "one, two or more spots?",
+    ],
+    "side": [
+        "is the spot on my left or my right",
+        "which half of the brain has the lesion",
+        "on which side is the nodule",
+        "is it on the patient's right",
+        "just one side or both sides?",
+    ],
+    "is_brain": ["head?", "is this my dad's head scan", "can you check this is a scan of the brain"],
+    "is_chest": [
+        "lungs?",
+        "is this my wife's chest film",
+        "chest x-ray this is, correct?",
+        "Did I pick the right file? It should be my chest x-ray",
+    ],
+    "organ": ["is it a heart, a liver or something else", "which organ, roughly?"],
+    "modality": ["they did either an ultrasound or a CT, I forget. could you tell?"],
+    "normal": ["is my baby's chest x-ray normal"],
+}
+
+# counts of anything but lesions; size, depth, spread; symptoms; age; pregnancy; position; region
+CONCEPTS_UNSUPPORTED = [
+    "how many vertebrae are on this image",
+    "count my teeth",
+    "how many scans did I have",
+    "how thick is the lesion",
+    "what's the diameter of the nodule",
+    "has it spread to my bones",
+    "how far has the spot spread",
+    "is the lesion the reason for my dizziness",
+    "could the spot be causing my seizures",
+    "how old is the person in this scan",
+    "is this a kid's brain",
+    "is the baby ok",
+    "is my pregnancy fine on this scan",
+    "which side was I facing in the machine",
+    "was I lying on my back",
+    "is the lesion in the upper or lower part of the lung",
+    "which region of the brain is affected",
+]
+
+
 @pytest.mark.parametrize(
-    "type_id,text", [(t, q) for cases in (DEV, FRESH) for t, qs in cases.items() for q in qs]
+    "type_id,text", [(t, q) for cases in (DEV, FRESH, CONCEPTS) for t, qs in cases.items() for q in qs]
 )
 def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     got = understand(text)
@@ -163,7 +216,7 @@ def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     assert not got.cannot
 
 
-@pytest.mark.parametrize("text", UNSUPPORTED + FRESH_UNSUPPORTED)
+@pytest.mark.parametrize("text", UNSUPPORTED + FRESH_UNSUPPORTED + CONCEPTS_UNSUPPORTED)
 def test_unsupported_questions_map_to_no_type(text: str) -> None:
     got = understand(text)
     assert got.types == () and got.cannot, (text, got)
@@ -193,6 +246,11 @@ def test_two_questions_two_types() -> None:
 def test_one_supported_one_not() -> None:
     got = understand("is there a lesion? is it cancer?")
     assert got.types == ("lesion",) and got.cannot == ("whether something is a tumour or cancer",)
+
+
+def test_a_count_of_something_else_says_so() -> None:
+    got = understand("how many ribs are there? and is there a lesion?")
+    assert got.types == ("lesion",) and got.cannot == ("how many there are of anything but lesions",)
 
 
 def test_only_types_the_hospitals_offer() -> None:

@@ -8,11 +8,14 @@ hospital declares. Everything else gets an honest answer (``texts_for``).
 
 The mapping is deliberately rule-based and auditable rather than learned: a finding no model was
 trained to see ("fracture", "bleeding", "tumour", "stroke"...) or a matter no image model decides
-(treatment, prognosis, size, change over time, cause) vetoes every type, whatever else the sentence
-says — an embedding model would put "is there a fracture?" right next to "is there a lesion?".
+(treatment, prognosis, size, change over time, cause...; ``unsupported_questions``) vetoes every type,
+whatever else the sentence says — an embedding model would put "is there a fracture?" right next to
+"is there a lesion?".
 Only the question sentences of a long message are read, so context before a question ("I've had
 headaches for weeks. Is there a lesion?") does not change the type — except that a pronoun in the
-question ("... mentioned lesions. Do you see one?") points back to a finding named before it. Each
+question ("... mentioned lesions. Do you see one?") points back to a finding named before it, and a
+question with no object of its own ("... a CT or an MRI. Can you tell?") asks about the sentence
+before it; alternatives listed with commas ("a brain, a lung, or ...") are one question. Each
 type is a concept with its synonyms (kinds of scan with their abbreviations, "cxr", "ct", "film";
 body parts; "multiple", "bilateral", "left-sided"); a vague alternative ("or a different body part",
 "or something else") leaves a yes/no question. Key words are corrected for one-letter slips
@@ -25,6 +28,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .unsupported_questions import cannot_tell
 
 # The demo VQA's types, used only for a hospital whose capabilities declare none (HIPs before the
 # bundle published its question types); a declared list always wins.
@@ -53,63 +58,8 @@ CAN_TELL: dict[str, str] = {
     "is_chest": "whether it is a chest X-ray",
 }
 
-# Findings and matters no model here was trained for: (pattern, what the bot says it can't tell).
-_UNSUPPORTED: tuple[tuple[str, str], ...] = (
-    (r"fractur\w*|broken|break|crack\w*|bones?", "whether a bone is broken"),
-    (r"bleed\w*|blood|ha?emorrhag\w*|ha?ematoma", "whether there is bleeding"),
-    (r"strokes?|infarct\w*|ischa?emi\w*", "whether there was a stroke"),
-    (
-        r"tumou?rs?|cancer\w*|malignan\w*|benign|mass|masses|growths?|metasta\w*|carcinoma|glioma\w*",
-        "whether something is a tumour or cancer",
-    ),  # fmt: skip
-    (
-        r"ms|multiple sclerosis|sclerosis|dementia|alzheimer\w*|epilep\w*|pneumonia|covid\w*|infection\w*|"
-        r"inflamm\w*|concussion|aneurysm\w*|clots?|cysts?|hydroceph\w*|water on (?:my |the )?brain|atroph\w*|"
-        r"effusion|fluid|oedema|edema|swell\w*|enlarged|arter\w*|blocked|sinus\w*|spine|spinal|disc",
-        "which disease or condition it might be",
-    ),  # fmt: skip
-    (r"diagnos\w*|what (?:is it that|do) i have|what is wrong with me|what disease", "a diagnosis"),
-    (
-        r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure",
-        "what it means for treatment",
-    ),  # fmt: skip
-    (
-        r"serious|worse|better|prognosis|to live|will i live|life expectancy|how long do i have|survive\w*|"
-        r"dangerous|stage|grade|work with|should i (?:be )?worr\w*|need to worry|die|dying|"
-        r"kill\w*|fatal|deadly|"
-        r"life[- ]threatening|going to be (?:ok|okay|fine|alright)",
-        "how serious it is or what will happen",
-    ),  # fmt: skip
-    (
-        r"big|bigger|large|larger|small|size|sized|mm|cm|millimet\w*|centimet\w*|measure\w*",
-        "how big something is",
-    ),  # fmt: skip
-    (
-        r"new|old|grown|grow\w*|shrunk|shrink\w*|changed?|active|last (?:scan|year|time)|previous|"
-        r"compared?|since",
-        "whether anything changed over time",
-    ),  # fmt: skip
-    (
-        r"cause[sd]?|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family",
-        "what caused it or what it is made of",
-    ),  # fmt: skip
-    (
-        r"(?:what|how) (?:should|do|can|must) i do|drive|driving|go back to work|sports?|play|fly|flying|"
-        r"pregnan\w*",
-        "what you should or can do with it",
-    ),  # fmt: skip
-    (
-        r"press\w*|compress\w*|push\w*|touch\w*|affect(?:s|ing)? (?:\w+ )?(?:anything|my|the|other)|near|"
-        r"close to|far|from the|nerve\w*|lobe|exactly|"
-        r"where exactly|which part of the brain",
-        "exactly where it is or what it affects",
-    ),  # fmt: skip
-    (r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date", "technical details of the scan"),
-)
-_UNSUPPORTED_RE = tuple((re.compile(rf"\b(?:{p})\b"), said) for p, said in _UNSUPPORTED)
-
 _BODY = r"(?:brain|head|skull|cap)"
-_CHEST = r"(?:chest|lungs?|thorax)"
+_CHEST = r"(?:chest|lungs?|thorax|ribs|rib cage|ribcage)"
 # kinds of scan, abbreviations included (``normalise`` spells out "cxr")
 _MODALITY = r"(?:mri|ct|cat scan|x ray|ultrasound|us|pet|radiograph|scanner|mammogram)"
 _ORGANS = (
@@ -120,12 +70,17 @@ _ORGANS = (
 def _is_part(part: str) -> str:
     """ "is this a brain scan?", "is it an x-ray of the chest?", "this one is my chest x-ray, right?"."""
     img = r"(?:mri|scan|image|picture|pictures|x ?ray|radiograph|one|ct|film)"
-    det = r"(?:my |the |a |an |of (?:the |my |a )?)?"
+    whose = r"(?:(?:my|the|a|an|his|her|their|our|your) )?(?:[a-z]+'s )?"  # "my mum's", "his"
+    det = rf"(?:(?:of|from) )?{whose}"
     this = rf"(?:this|that|it|these|those)(?: {img})?"
     return "|".join(
         (
             rf"(?:is|was|are) {this} {det}{part}",
             rf"(?:is|was|are) {this} {det}{img} (?:of|showing) {det}{part}",
+            rf"{this} (?:is|was) {det}{img} (?:of|showing) {det}{part}",
+            rf"^{det}{part}$",
+            rf"^{det}{part} (?:{img} )?(?:this|it|that) is$",
+            rf"(?:should|must|supposed to) be {det}{part}",
             rf"(?:does|do) {this} show {det}{part}",
             rf"^{det}{part} (?:{img}|scan)$",
             rf"{this} is {det}{part}$",
@@ -141,15 +96,17 @@ def _is_part(part: str) -> str:
 _TYPES: tuple[tuple[str, str], ...] = (
     (
         "count",
-        r"(?:how|hw|hoe) many|count|number of|more than one|several|just one|only one|one (?:\w+ )?or more|"
-        r"how much lesions|multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)",
+        r"(?:how|hw|hoe) many|count|number of|(?:more than|just|only) one\b(?! sides?\b)|several|"
+        r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more)|how much lesions|"
+        r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)",
     ),  # fmt: skip
     (
         "side",
         r"which side|what side|wich side|left or (?:the )?right|right or (?:the )?left|"
         r"(?:the |my )?(?:left|right) (?:side|hemisphere|lung)|hemisphere|which lung|"
-        r"on the (?:left|right)|is it (?:the )?(?:left|right)|where is the lesion|"
-        r"(?:left|right)[- ]sided|both sides|one side|bilateral|"
+        r"on (?:the |my |his |her |their )?(?:[a-z]+'s )?(?:left|right)|is it (?:the )?(?:left|right)|"
+        r"where is the lesion|"
+        r"(?:left|right)[- ]sided|both sides|one side|bilateral|which half|what half|(?:left|right) half|"
         r"(?:left|right) or (?:my |the )?(?:left|right)|"
         r"(?:the|which|what) side",
     ),  # fmt: skip
@@ -199,8 +156,17 @@ _ABBREVIATIONS = {"cxr": "chest x ray", "xr": "x ray", "mr": "mri", "cat": "ct",
 _VAGUE_ALTERNATIVE = re.compile(
     r"\s+or (?:is it )?(?:a |an |some )?(?:different|another|other|something|anything|not)\b.*$"
 )
-# a fragment that only refines the part before it ("is there anything? like a spot")
-_REFINES = re.compile(r"^(?:like|such as|i mean|e ?g|for example|you know)\b")
+# a fragment that only refines the part before it ("is there anything? like a spot", "..., anatomically",
+# "did I send the right file? it should be the chest x-ray")
+_REFINES = re.compile(
+    r"^(?:like|such as|i mean|e ?g|for example|you know|[a-z]+ly$|"
+    r"it (?:should|must) be|it(?:'s| is) supposed to be)\b"
+)
+# a question with no object of its own asks about the sentence before it ("... a ct or an mri. can you tell?")
+_BARE_ASK = re.compile(
+    r"^(?:can|could) you (?:tell|say|see|check)(?: (?:it|that))?"
+    r"(?: (?:from|on|in|by looking at) (?:the|this|my) (?:image|picture|scan|x ray|mri|one))?\??$"
+)
 # a question that points back at a finding named in its context ("they mentioned lesions. do you see one?")
 _ANAPHOR = re.compile(r"\b(?:one|any|it|them|those|that|such a thing)\s*\??$")
 _TAG = re.compile(r"^(?:yes|yeah|right|correct|no|isn't it|is it|ok|okay|true)\??$")
@@ -257,19 +223,35 @@ def normalise(text: str) -> str:
 
 def question_parts(text: str) -> list[str]:
     """The sentences of ``text`` that ask something (all of it when none looks like a question)."""
-    raw = re.split(r"(?<=[?.!;:\n])\s*|\s+[-\u2013\u2014]+\s+|,\s*|\s+but\s+", normalise(text))
+    raw = re.split(r"(?<=[?.!;:\n])\s*|\s+[-\u2013\u2014]+\s+|,\s*|\s+but\s+", _join_lists(normalise(text)))
     parts: list[str] = []
     for p in (p.strip(" .!;:") for p in raw if p and p.strip(" .!;:?")):
         if parts and _TAG.match(p):  # "this is the brain one, right?": the tag asks the part before
             parts[-1] = parts[-1].rstrip("?") + "?"
         elif parts and _REFINES.search(p):
             parts[-1] = parts[-1].rstrip("?") + " " + p
+        elif parts and _BARE_ASK.match(p):  # joins the statements since the last question
+            while len(parts) > 1 and not _is_asked(parts[-2]) and not _is_asked(parts[-1]):
+                parts[-2:] = [f"{parts[-2]} {parts[-1]}"]
+            parts[-1] = parts[-1].rstrip("?") + " " + p
         elif _TAG_AT_END.search(p):  # "brain mri right?" (not "left or right?")
             parts.append(_TAG_AT_END.sub("?", p))
         else:
             parts.append(p)
-    asked = [p for p in parts if p.endswith("?") or _QUESTION_START.search(_strip_lead(p))]
+    asked = [p for p in parts if _is_asked(p)]
     return [_strip_lead(p).rstrip("?").strip() for p in (asked or parts)]
+
+
+def _is_asked(part: str) -> bool:
+    return part.endswith("?") or bool(_QUESTION_START.search(_strip_lead(part)))
+
+
+def _join_lists(text: str) -> str:
+    """Alternatives listed with commas are one question: "a brain, a lung, or something else?",
+    "one, two, or more lesions?"."""
+    text = re.sub(r",\s*(?=or\b)", " ", text)
+    text = re.sub(r"\b(one|two|three|four|\d+),\s*(?=(?:two|three|four|five|\d+)\b)", r"\1 ", text)
+    return re.sub(rf"\b({_ORGANS}),\s*(?=(?:a |an |the |my )?{_ORGANS}\b)", r"\1 or ", text)
 
 
 def _strip_lead(part: str) -> str:
@@ -286,7 +268,7 @@ def understand(text: str, offered: list[str] | None = None) -> Understood:
     types: list[str] = []
     cannot: list[str] = []
     for part in question_parts(text):
-        vetoes = [said for pattern, said in _UNSUPPORTED_RE if pattern.search(part)]
+        vetoes = cannot_tell(part)
         if vetoes:
             cannot += [s for s in vetoes if s not in cannot]
             continue

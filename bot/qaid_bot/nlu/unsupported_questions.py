@@ -1,0 +1,130 @@
+"""What a patient may ask about an image that no VQA model here was trained to tell: findings other than
+a lesion ("fracture", "bleeding", "tumour"...), matters no image model decides (treatment, prognosis,
+size, change over time, cause, spread, whether it explains symptoms, the patient's age, pregnancy, how
+the patient lay), and counts of anything but lesions ("how many ribs"). Each is a concept with its
+synonyms, and says in plain words what the bot cannot tell ("The hospitals' models can't tell ...").
+
+A question sentence that matches any of these is vetoed for every type, whatever else it says
+(``question_types.understand``)."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["COUNT_ELSE", "cannot_tell"]
+
+# Findings and matters no model here was trained for: (pattern, what the bot says it can't tell).
+_UNSUPPORTED: tuple[tuple[str, str], ...] = (
+    (r"fractur\w*|broken|break|crack\w*|bones?", "whether a bone is broken"),
+    (r"bleed\w*|blood|ha?emorrhag\w*|ha?ematoma", "whether there is bleeding"),
+    (r"strokes?|infarct\w*|ischa?emi\w*", "whether there was a stroke"),
+    (
+        r"tumou?rs?|cancer\w*|malignan\w*|benign|mass|masses|growths?|metasta\w*|carcinoma|glioma\w*",
+        "whether something is a tumour or cancer",
+    ),  # fmt: skip
+    (
+        r"ms|multiple sclerosis|sclerosis|dementia|alzheimer\w*|epilep\w*|pneumonia|covid\w*|infection\w*|"
+        r"inflamm\w*|concussion|aneurysm\w*|clots?|cysts?|hydroceph\w*|water on (?:my |the )?brain|atroph\w*|"
+        r"effusion|fluid|oedema|edema|swell\w*|enlarged|arter\w*|blocked|sinus\w*|spine|spinal|disc",
+        "which disease or condition it might be",
+    ),  # fmt: skip
+    (r"diagnos\w*|what (?:is it that|do) i have|what is wrong with me|what disease", "a diagnosis"),
+    (
+        r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure",
+        "what it means for treatment",
+    ),  # fmt: skip
+    (
+        r"serious|worse|better|prognosis|to live|will i live|life expectancy|how long do i have|survive\w*|"
+        r"dangerous|stage|grade|work with|should i (?:be )?worr\w*|need to worry|die|dying|"
+        r"kill\w*|fatal|deadly|"
+        r"life[- ]threatening|going to be (?:ok|okay|fine|alright)",
+        "how serious it is or what will happen",
+    ),  # fmt: skip
+    (
+        r"big|bigger|large|larger|small|size|sized|mm|cm|millimet\w*|centimet\w*|measure\w*|deep|deeper|"
+        r"depth|volume|thick\w*|wide|width|diameter|extent|percent\w*|proportion",
+        "how big something is",
+    ),  # fmt: skip
+    (
+        r"new|old|grown|grow\w*|shrunk|shrink\w*|changed?|active|last (?:scan|year|time)|previous|"
+        r"compared?|since",
+        "whether anything changed over time",
+    ),  # fmt: skip
+    (
+        r"caus\w*|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family",
+        "what caused it or what it is made of",
+    ),  # fmt: skip
+    (
+        r"(?:what|how) (?:should|do|can|must) i do|drive|driving|go back to work|sports?|play|fly|flying",
+        "what you should or can do with it",
+    ),  # fmt: skip
+    (
+        r"press\w*|compress\w*|push\w*|touch\w*|affect(?:s|ing)? (?:\w+ )?(?:anything|my|the|other)|near|"
+        r"close to|far|nerve\w*|lobes?|frontal|temporal|parietal|occipital|cerebell\w*|brain ?stem|"
+        r"exact|exactly|precise\w*|location|region|upper|lower|"
+        r"(?:which|what) (?:part|area) of (?:the |my )?(?:brain|head|lungs?|chest)|"
+        r"(?:front|back|top|bottom) of (?:the |my )?(?:brain|head|lungs?|chest)",
+        "exactly where it is or what it affects",
+    ),  # fmt: skip
+    (r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date", "technical details of the scan"),
+    (
+        r"spread\w*|invad\w*|invasi\w*|(?:in|to) other (?:organs|parts)|elsewhere in (?:my|the) body",
+        "whether something has spread",
+    ),  # fmt: skip
+    (
+        r"explain\w*|symptoms?|responsible for|the reason|source of|due to|result of|linked|related|"
+        r"connected|behind (?:my|the|his|her|these|those)",
+        "whether it explains any symptoms",
+    ),  # fmt: skip
+    (
+        r"child|children|kid|kids|adult|infant|toddler|teenager|newborn|elderly|young|younger|older|"
+        r"how old (?:am|is|was|were) (?:i|he|she|they|(?:the|this|that) (?:patient|person|man|woman)|my \w+)|"
+        r"age|aged|ageing|aging|"
+        r"years old",
+        "how old the person scanned is",
+    ),  # fmt: skip
+    (
+        r"pregnan\w*|bab(?:y|ies)(?!'s)|heartbeat|fo?etus\w*|fo?etal|unborn|womb|gestation\w*|trimester|obstetric\w*|"
+        r"sonogram|boy or (?:a )?girl|girl or (?:a )?boy",
+        "anything about a pregnancy or a baby",
+    ),  # fmt: skip
+    (
+        r"lying|lay|lie|laid|lain|position\w*|posture|facing|during the scan",
+        "how you were positioned for the scan",
+    ),  # fmt: skip
+)
+_UNSUPPORTED_RE = tuple((re.compile(rf"\b(?:{p})\b"), said) for p, said in _UNSUPPORTED)
+# The models count lesions only: "how many <noun>" must name a finding or nothing ("how many are there?").
+_COUNTING = re.compile(r"\b(?:(?:how|hw|hoe) (?:many|much)|number of|count)\b((?: [a-z']+){0,4})")
+_FINDINGS = re.compile(
+    r"^(?:lesions?|spots?|nodules?|lumps?|abnormal\w*|areas?|patch\w*|dots?|marks?|things?|ones?|findings?)$"
+)
+# words that follow "how many" when no counted thing is named ("how many can you see", "count them")
+_NOT_NAMED = frozenset(
+    "are is was were can could do does did have has had will would should there you i we they them those "
+    "these it here in on at altogether total exactly please".split()
+)
+_SKIPPED = frozenset("the my of all a any how many much".split())  # "count how many there are"
+COUNT_ELSE = "how many there are of anything but lesions"
+
+
+def cannot_tell(part: str) -> list[str]:
+    """What the question sentence ``part`` (normalised) asks that no model here can tell, in plain
+    words; empty when nothing."""
+    said = [said for pattern, said in _UNSUPPORTED_RE if pattern.search(part)]
+    return said + [COUNT_ELSE] if _counts_something_else(part) else said
+
+
+def _counts_something_else(part: str) -> bool:
+    """ "how many ribs ...", "count the vertebrae": the counted thing is named and is no finding."""
+    for m in _COUNTING.finditer(part):
+        words = [w for w in m.group(1).split() if w not in _SKIPPED]
+        for i, word in enumerate(words[:3]):
+            if _FINDINGS.match(word) or (i == 0 and word in _NOT_NAMED):
+                break
+            if word in _NOT_NAMED:  # a verb after a named thing ("how many ribs can you count")
+                return True
+        else:
+            if words[:1] and not any(_FINDINGS.match(w) for w in words):
+                return True
+    return False
