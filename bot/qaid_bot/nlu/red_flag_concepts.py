@@ -6,7 +6,28 @@ patterns, they run on text normalised by ``red_flags.normalise``.
 
 from __future__ import annotations
 
-__all__ = ["CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE", "WEAK", "WHOSE"]
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE", "WEAK", "WHOSE", "Category",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Category:
+    """A clinical category of red flags, the published list it comes from, and its patterns."""
+
+    name: str
+    source: str
+    strong: tuple[str, ...]
+    soft: tuple[str, ...] = ()
+
+    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        strong = re.compile(r"\b(?:" + "|".join(self.strong) + r")", re.IGNORECASE)
+        soft = re.compile(r"\b(?:" + "|".join(self.soft) + r")", re.IGNORECASE) if self.soft else None
+        return strong, soft
+
 
 # A few words between two parts of one sign ("pain in the middle of my chest").
 GAP = r"(?:\W+\w+){0,5}?\W+"
