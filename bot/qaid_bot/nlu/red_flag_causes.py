@@ -6,9 +6,56 @@ in ``red_flag_rules``; the building blocks are ``red_flag_concepts``.
 
 from __future__ import annotations
 
-from .red_flag_concepts import CHILD, LOTS, MEDS, Category
+from .red_flag_concepts import CAUSTIC, CHILD, LOTS, MEDS, Category
 
 __all__ = ["CAUSES"]
+
+# a blow to the head, and what after it needs care now (NICE NG232)
+_HEAD_BLOW = (
+    r"(?:(?:hit|banged|bumped|knocked|smacked|struck|whacked)(?: \w+){0,2}?|took (?:a |an |the )?\w+|fell "
+    r"(?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |their )?(?:back of (?:the |my |"
+    r"his |her )?)?head"
+)
+_VOMITING_AGAIN = (
+    r"(?:keeps? (?:throwing up|vomiting|being sick)|(?:vomited|been sick|thrown up|threw up|was sick)"
+    r"(?: \w+)? (?:twice|again|three|four|five|several|[2-9]|more than once))"
+)
+_HEAD_SIGN = (
+    rf"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question|"
+    rf"{_VOMITING_AGAIN}|talking (?:strange\w*|weird\w*|funny|nonsense|oddly)|slurr\w*|seeing double|"
+    r"double vision|black(?:ing|ed)? out)"
+)
+# labour before 37 weeks: contractions, the waters gone
+_LABOUR = (
+    r"(?:(?<!hicks )contractions (?:every|are coming|coming|have started|started)|(?:having|regular|strong) "
+    r"contractions|waters (?:have |had )?(?:broke|broken|gone|went)|in labou?r|labou?r "
+    r"(?:has )?started)"
+)
+# pain and bleeding in pregnancy, said as present ("no pain or bleeding" is not)
+_PAIN = r"(?<!no )(?<!not )(?<!without )(?<!or )(?:pain|cramp\w*)"
+_BLEEDING = r"(?<!no )(?<!not )(?<!without )(?<!or )(?:bleed\w*|blood|spotting)"
+_PRETERM = r"(?:only |just )?(?:1\d|2\d|3[0-6]) weeks"
+_LIVE_WIRE = (
+    r"(?:(?:electric\w*|live|power|mains|high[- ]voltage) (?:cable|wire|socket|outlet|line|fence)s?|"
+    r"(?:grabbed|"
+    r"touched|bit|chewed|chewing|biting)(?: \w+){0,2} (?:an? |the |through (?:an? |the )?)?(?:cable|wire|"
+    r"socket)s?)"
+)
+_NECK = (
+    r"(?:stiff neck|neck (?:is |feels |so |really |very )*stiff|(?:can't|cannot|unable to|couldn't|won't) "
+    r"(?:bend|move|flex|touch) (?:\w+ ){0,2}(?:neck|chin))"
+)
+_MENINGEAL = (
+    r"(?<!no )(?<!not )(?<!without )(?:fever|temperature|vomit\w*|being sick|keeps? (?:being sick|"
+    r"throwing up)|throw\w* up|light (?:hurts|"
+    r"is hurting|bothers)|can't stand the light|photophobia|(?:severe|terrible|raging|awful|worst|splitting|"
+    r"excruciating|blinding) (?:\w+ )?headache)"
+)
+_CHEMO = r"(?:chemo\w*|neutropeni\w*|immunosuppress\w*|low white (?:cell|blood) count)"
+_FEVER = (
+    r"(?:fever|(?:temperature|temp) (?:is |of |of about |at )?(?:3[89]|4\d)|high temp\w*|shiver\w*|chills|"
+    r"rigors|the shakes)"
+)
 
 CAUSES: tuple[Category, ...] = (
     Category(
@@ -41,7 +88,16 @@ CAUSES: tuple[Category, ...] = (
             r"engine running|exhaust (?:pipe|fumes)",
             r"(?:don't|do not) want to (?:be alive|live|be here|wake up)",
             r"better off without me",
-            r"goodbye (?:letter|note)s?",
+            r"goodbye (?:letter|note|message|text|video|post)s?",
+            # a farewell sent, not a leaving card or party
+            r"(?:texted|messaged|sent|wrote|written|left|posted|text\w*)(?: \w+){0,3} (?:a |my )?(?:goodbye|"
+            r"farewell)"
+            r"(?! (?:card|party|gift|present|email|lunch|drinks|dinner|speech|do))",
+            # worthlessness: nobody would notice or care if one died
+            r"(?:nobody|no one|no-one|noone)(?: would| will|'d)? (?:even )?(?:care|notice|miss me|mind)"
+            r"(?: \w+){0,2} (?:if|when) i (?:die|died|was dead|were dead|was gone|were gone|disappear\w*|"
+            r"wasn't here|weren't here|killed)",
+            r"better off if i (?:die|died|was dead|were dead|was gone|were gone|wasn't here|weren't here)",
             r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|"
             r"\w+ floor)",
             r"(?:not|don't feel) safe with (?:my|him|her)self",
@@ -71,10 +127,20 @@ CAUSES: tuple[Category, ...] = (
             rf"(?:empty|whole|full) (?:packet|pack|box|bottle|strip|jar) of (?:\w+ )?{MEDS}",
             rf"{MEDS}(?:\W+\w+){{0,3}}?\W+(?:twice|double) by mistake",
             r"(?:took|taken|had|gave|given|injected) (?:\w+ )?(?:a )?double (?:the )?dose",
-            rf"{CHILD}(?:\W+\w+){{0,2}}?\W+(?:swallowed|ate|drank|got into)(?:\W+\w+){{0,6}}?\W+"
-            rf"(?:{MEDS}|batter\w*|magnets?|bleach|detergent|cleaning)",
-            r"(?:swallowed|ate|drank) (?:a |an |some |the )?(?:\w+ ){0,2}(?:button batter\w*|magnets?|"
-            r"dishwasher|cleaning)",
+            rf"{CHILD}(?:\W+\w+){{0,2}}?\W+(?:swallowed|ate|drank|got into|bit|bitten|chewed|sucked|licked)"
+            rf"(?:\W+\w+){{0,6}}?\W+(?:{MEDS}|{CAUSTIC})",
+            rf"(?:swallowed|ate|drank) (?:a |an |some |the )?(?:\w+ ){{0,2}}(?:button batter\w*|{CAUSTIC})",
+            # insulin twice: a hypo, told by its signs
+            r"(?:(?:two|double|extra|second|2) (?:doses?|shots?|injections?) of (?:\w+ )?insulin|insulin"
+            r"(?:\W+\w+){0,3}?\W+(?:twice|double|two times))(?:\W+\w+){0,10}?\W+(?:shak\w*|sweat\w*|clammy|"
+            r"confus\w*|drowsy|dizzy|faint\w*|pale|fitting|won't wake)",
+            # wild mushrooms, berries or plants eaten
+            r"(?:ate|eaten|eating|swallowed|had|tried) (?:\w+ ){0,3}(?:wild|forest|foraged|picked|unknown|"
+            r"strange|poisonous) (?:\w+ )?(?:mushrooms?|toadstools?|berries|fungi|plants?|leaves)|(?:ate|"
+            r"eaten|"
+            r"swallowed) (?:\w+ ){0,3}(?:mushrooms?|toadstools?|berries|fungi)(?:\W+\w+){0,6}?\W+(?:from|in|"
+            r"off) "
+            r"(?:the |a )?(?:forest|woods?|garden|field|park|bush|hedge)",
             r"carbon monoxide|co alarm",
             r"(?:drank|drunk|swallowed|ate) (?:some )?(?:bleach|poison|antifreeze|weed ?killer|detergent)",
             r"poison\w*",
@@ -90,8 +156,7 @@ CAUSES: tuple[Category, ...] = (
             r"sudden\w* (?:\w+ )?(?:severe|agonising|excruciating|terrible) headache",
             r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst) (?:\w+ )?sudden "
             r"(?:\w+ )?headache|sudden headache",
-            r"(?:hit|banged|bumped|fell (?:\w+ ){0,4}on(?:to)?) (?:my|his|her|their) head(?:\W+\w+){0,10}?\W+"
-            r"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question)",
+            rf"{_HEAD_BLOW}(?:\W+\w+){{0,12}}?\W+{_HEAD_SIGN}",
             r"one pupil",
             r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|"
             r"dozing|"
@@ -100,17 +165,28 @@ CAUSES: tuple[Category, ...] = (
             r"the) ears?",
             r"(?:asking|repeating) the same (?:question|thing)s?(?:\W+\w+){0,2}?\W+over and over",
             r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
+            # a fall, then vomiting again and again (NICE NG232: more than one episode)
+            rf"(?:fell|fall(?:en)?|tumbled)(?! asleep)(?:\W+\w+){{0,12}}?\W+{_VOMITING_AGAIN}",
+        ),
+        # a worsening or severe headache with vomiting, double vision or confusion: raised pressure
+        soft=(
+            r"(?:(?:worse|worsening|severe|terrible|worst|raging|awful|excruciating|splitting|blinding|"
+            r"unbearable|massive) (?:\w+ )?headache|headache (?:\w+ ){0,3}(?:worse|worsening|unbearable))"
+            r"(?:\W+\w+){0,10}?\W+(?:vomit\w*|been sick|being sick|throw\w* up|threw up|seeing double|"
+            r"double vision|confus\w*|drowsy)",
         ),
     ),
     Category(
         "obstetric",
         "NHS 'When to call 999'; NHS 'Ectopic pregnancy'; NHS 'Your baby's movements'; NHS 'Signs "
-        "that labour has begun' (cord prolapse, the baby coming before help arrives)",
+        "that labour has begun' (cord prolapse, the baby coming before help arrives); NHS 'Vaginal "
+        "bleeding in pregnancy'; NHS 'Premature labour and birth'",
         strong=(
             r"(?:see|feel|seeing|feeling) the (?:umbilical )?cord|cord (?:is )?(?:coming out|hanging|out)",
             # ectopic pregnancy, abruption: severe belly, one-sided or shoulder-tip pain
             r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?"
-            r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|shoulder)",
+            r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|"
+            r"shoulder)",
             r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
             r"(?:belly|tummy|stomach|abdominal|pelvic|one-sided|shoulder tip) pain",
             r"pregnant(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|collaps\w*)",
@@ -119,16 +195,63 @@ CAUSES: tuple[Category, ...] = (
             r"(?:moved|moving|kicked|kicking)(?:\W+\w+){0,6}?\W+(?:\d\d|[2-4]\d) weeks",
             r"(?:haven't|have not|not) felt (?:the |my )?baby (?:move|kick)",
             r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
+            # pain with bleeding in pregnancy
+            rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_PAIN}(?:\W+\w+){{0,8}}?\W+{_BLEEDING}|"
+            rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_BLEEDING}(?:\W+\w+){{0,8}}?\W+{_PAIN}",
+            # a fall or a blow on the belly in pregnancy (placental abruption)
+            r"pregnan\w*(?:\W+\w+){0,16}?\W+(?:fell|fall\w*|slipped|tripped|landed|hit|kicked|punched|struck|"
+            r"crash\w*|accident)(?:\W+\w+){0,10}?\W+(?:belly|bump|tummy|stomach|abdomen)",
+            # labour before 37 weeks
+            rf"{_LABOUR}(?:\W+\w+){{0,10}}?\W+{_PRETERM}|{_PRETERM}(?: pregnant)?"
+            rf"(?:\W+\w+){{0,10}}?\W+{_LABOUR}",
         ),
     ),
     Category(
-        "other_999",
-        "NHS 'When to call 999' (sudden confusion, severe injuries, severe burns); NHS 'Meningitis' "
-        "(a rash that does not fade under a glass); NHS 'Cauda equina syndrome'",
+        "burns",
+        "NHS 'When to call 999' (severe burns); NHS 'Burns and scalds' (go to A&E: large or deep "
+        "burns, white or charred skin, burns to the face, hands or genitals, chemical and electrical burns)",
         strong=(
-            r"sudden\w* (?:very |really )?(?:confused|confusion)",
-            r"confused all of a sudden",
-            r"talking nonsense",
+            r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
+            r"shock|electrocut\w*",
+            r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
+            r"(?:burn\w*|oil|fire|flames?|scald\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|waxy)|(?:leathery|"
+            r"charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*)",
+            r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
+            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
+            r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
+            r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
+            # by site: the face, eyes or mouth
+            r"(?:burned|burnt|scalded)(?:\W+\w+){0,5}?\W+(?:face|eyes?|throat|genitals|groin)\b|"
+            r"burns? (?:on|to|around|across) (?:his|her|my|their|the) (?:face|eyes?|genitals|groin)",
+            # by size: most of a back, a chest, a limb
+            r"(?:most|half|all|much|the whole) (?:of )?(?:his|her|my|their|the) (?:\w+ )?(?:back|chest|body|"
+            r"legs?|"
+            r"arms?|face|belly|tummy|stomach)(?: \w+){0,3} (?:burned|burnt|scalded)",
+            r"(?:clothes|clothing|dress|shirt|top|hair|skirt|trousers|sleeve|jacket|pyjamas|nightie|"
+            r"nightdress|"
+            r"coat)(?:\W+\w+){0,3}?\W+(?:caught|catch\w*|set|went up|going up) (?:on )?(?:fire|alight|"
+            r"in flames)",
+            r"(?:hot|boiling|scalding|sizzling) (?:oil|fat|water|tea|coffee|soup|liquid|milk)"
+            r"(?:\W+\w+){0,8}?\W+"
+            r"(?:all over|everywhere|(?:big|huge|large|massive) blisters|blisters (?:all over|everywhere)|"
+            r"(?:skin|it) (?:is )?(?:peeling|coming off|white|raw))",
+            # deep (full-thickness) burns are white and painless
+            r"(?:oven|stove|hob|iron|kettle|pan|grill|exhaust|radiator|fire|flames?|hot \w+|burn\w*)"
+            r"(?:\W+\w+){0,10}?\W+(?:white|leathery|charred)(?:\W+\w+){0,4}?\W+(?:numb|doesn't "
+            r"(?:even )?hurt|"
+            r"does not hurt|no pain|painless|can't feel)",
+            # by cause: a chemical in the eyes, electricity
+            r"(?:chemical\w*|acid|bleach|alkali|caustic|lye|ammonia|cement|lime|solvent|cleaner|cleaning "
+            r"(?:fluid|spray|product))(?:\W+\w+){0,4}?\W+(?:in|into|on) (?:my|his|her|their|the|both|one) "
+            r"(?:\w+ )?(?:eyes?|face)",
+            rf"{_LIVE_WIRE}(?:\W+\w+){{0,10}}?\W+(?:burn\w*|heart|chest|collaps\w*|unconscious|thrown|numb)",
+        ),
+    ),
+    Category(
+        "meningitis_sepsis",
+        "NHS 'Meningitis' (a rash that does not fade under a glass, a stiff neck, dislike of bright "
+        "light); NHS 'Sepsis'; NICE CG151 (neutropenic sepsis: fever during chemotherapy)",
+        strong=(
             r"(?:rash|spots|blotches|marks)(?:\W+\w+){0,6}?\W+(?:doesn't|don't|does not|do not|won't|didn't) "
             r"(?:fade|blanch|(?:go away|disappear)(?:\W+\w+){0,3}?\W+(?:glass|press\w*))|glass test",
             r"(?:fever|temperature)(?:\W+\w+){0,8}?\W+(?:neck (?:is )?stiff|stiff neck)|stiff "
@@ -138,22 +261,30 @@ CAUSES: tuple[Category, ...] = (
             r"stiff neck(?:\W+\w+){0,12}?\W+(?:fever|temperature|light (?:hurts|is hurting|bothers)|"
             r"photophobia)",
             r"(?:infection|uti|pneumonia|shivering|rigors)(?:\W+\w+){0,8}?\W+confus\w*",
-            r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
-            r"shock|electrocut\w*",
+            r"purple rash",
+            # meningism: a neck that will not bend, with vomiting, light hurting or a severe headache
+            rf"{_NECK}(?:\W+\w+){{0,12}}?\W+{_MENINGEAL}|{_MENINGEAL}(?:\W+\w+){{0,12}}?\W+{_NECK}",
+            rf"{_CHEMO}(?:\W+\w+){{0,12}}?\W+{_FEVER}|{_FEVER}(?:\W+\w+){{0,12}}?\W+{_CHEMO}",
+        ),
+    ),
+    Category(
+        "other_999",
+        "NHS 'When to call 999' (sudden confusion, severe injuries); NHS 'Low blood sugar "
+        "(hypoglycaemia)'; NHS 'Cauda equina syndrome'",
+        strong=(
+            r"sudden\w* (?:very |really )?(?:confused|confusion)",
+            r"confused all of a sudden",
+            r"talking nonsense",
             r"not making (?:any )?sense|gibberish|(?:doesn't|does not|don't) know where (?:he|she|"
             r"i|they) (?:is|am|are)",
             r"(?:very|really|getting|becoming|suddenly|he's|she's|he is|she is|they're|is|seems|looks) "
             r"(?:\w+ )?confused(?! (?:about|by|with|as to|why|what|because))",
             r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
-            r"purple rash",
+            # a diabetic who is confused or drowsy: a hypo until proved otherwise
+            r"(?:diabet\w*|insulin|hypo)(?:\W+\w+){0,10}?\W+(?:confus(?:ed|ion)\b(?! about| by| with| as to|"
+            r" why| "
+            r"what| how| which)|drowsy|won't wake|unrousable|fitting)",
             r"(?:agonising|agonizing|excruciating|unbearable) pain",
-            r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
-            r"(?:burn\w*|oil|fire|flames?|scald\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|waxy)|(?:leathery|"
-            r"charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*)",
-            r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
-            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
-            r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
-            r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
             r"(?:car|motorbike|bike) (?:crash|accident)(?:\W+\w+){0,8}?\W+"
             r"(?:hurt|injured|bleeding|not moving)",
             r"(?:can't|cannot) control (?:my|his|her) (?:bladder|bowels?)",

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE", "WEAK", "WHOSE", "Category",
+    "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE",
+    "SOMEONE", "WEAK", "WHOSE", "Category",
 ]  # fmt: skip
 
 
@@ -56,3 +57,21 @@ LOTS = (
 )
 FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
 CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"
+# someone else, as a patient names them: a relative, a companion, a stranger
+SOMEONE = (
+    rf"(?:he|she|they|{CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|grand\w+|man|woman|"
+    r"brother|sister|uncle|aunt\w*|nan|nana|gran|cousin|nephew|niece|neighbou?r|flatmate|roommate|"
+    r"housemate|boyfriend|girlfriend|colleague|co-?worker|teenager|boy|girl|person|guy|lady)"
+)
+# household products that burn or poison when swallowed (and the small objects that do harm inside)
+CAUSTIC = (
+    r"(?:bleach|detergent|cleaning|cleaner|(?:laundry|washing|detergent|liquid) (?:pods?|capsules?|tablets?|"
+    r"liquid)|liquitabs?|dishwasher|washing (?:up )?(?:liquid|tablets?|powder)|drain cleaner|oven cleaner|"
+    r"caustic|lye|"
+    r"antifreeze|weed ?killer|e-?liquid|nicotine|lamp oil|paraffin|petrol|white spirit|batter\w*|magnets?)"
+)
+# medicines that make bleeding hard to stop
+ANTICOAGULANT = (
+    r"(?:warfarin|blood thinners?|anticoagula\w*|apixaban|eliquis|rivaroxaban|xarelto|edoxaban|"
+    r"dabigatran|heparin|clopidogrel)"
+)

@@ -24,11 +24,26 @@ from __future__ import annotations
 import re
 
 from .red_flag_causes import CAUSES
-from .red_flag_concepts import CHEST, CHILD, FLOW, GAP, LIMB, PAIN, SIDE, WEAK, WHOSE, Category
+from .red_flag_concepts import (
+    ANTICOAGULANT,
+    CHEST,
+    FLOW,
+    GAP,
+    LIMB,
+    PAIN,
+    SIDE,
+    SOMEONE,
+    WEAK,
+    WHOSE,
+    Category,
+)  # fmt: skip
 
 __all__ = ["CATEGORIES", "COMPILED", "PERSON", "Category"]
 
 _PERSON = r"(?:i|i'm|i am|i've|my \w+|he|she|they|he's|she's|her|him|someone|somebody|my)"
+
+# not waking in time for something: a routine, not unconsciousness ("won't wake up for school")
+_ROUTINE = r"(?!(?: up)? (?:for|in time|on time|early|at|before|until)\b)"
 
 _SIGNS: tuple[Category, ...] = (
     Category(
@@ -76,7 +91,8 @@ _SIGNS: tuple[Category, ...] = (
             rf"{WHOSE}{SIDE}{LIMB}",
             rf"(?:one side|half|{SIDE}side) of {WHOSE}(?:body|"
             rf"face)(?:\W+\w+){{0,4}}?\W+(?:{WEAK}|went|gone|not moving)",
-            rf"half {WHOSE}face(?:\W+\w+){{0,3}}?\W+(?:{WEAK}|not moving|isn't moving)",
+            rf"half (?:of )?{WHOSE}(?:face|mouth|lips?|tongue)(?:\W+\w+){{0,3}}?\W+(?:{WEAK}|not moving|"
+            r"isn't moving)",
             r"(?:mouth|face|smile|lip)(?:\W+\w+){0,3}?\W+(?:pulled|drawn|twisted|droop\w*) "
             r"(?:to |down )?(?:one|the) side",
             r"(?:can't|cannot) smile",
@@ -123,8 +139,29 @@ _SIGNS: tuple[Category, ...] = (
             r"get "
             r"out)(?: in)? (?:more than|a|full|whole|complete|my|his|her)(?: \w+)? (?:word|sentence)s?",
             r"stridor|high[- ]pitched (?:noise|sound|squeak|whistle|wheeze)\w*(?:\W+\w+){0,4}?\W+breath\w*",
-            r"(?:breathed?|inhaled|breathing) in (?:\w+ ){0,3}smoke|soot (?:around|in|on) (?:his|her|my|the)",
+            r"(?:breathed?|inhaled|breathing) (?:in )?(?:\w+ ){0,3}smoke|smoke inhalation|soot (?:around|in|"
+            r"on) "
+            r"(?:his|her|my|the)",
             r"(?:lips|face|skin)(?: \w+){0,2} (?:dusky|mottled)",
+            r"(?:struggl\w*|fight\w*|gasp\w*|desperate|battling) for (?:air|breath)",
+            r"breathing (?:is|has become|feels|getting|got) (?:getting |so |really |very )?(?:hard|harder|"
+            r"difficult|laboured|labored)",
+            r"asthma attack",
+            # BTS: an oxygen saturation below 92% needs urgent care
+            r"(?:oxygen|o2|sats|saturations?|spo2|oximeter|pulse ox\w*)(?:\W+\w+){0,5}?\W+(?:[4-8]\d|9[01])\b"
+            r"(?! ?(?:years|yrs|mins|minutes|bpm|kg|lbs|litres|liters))",
+            # a blocked airway: cannot cough, cry or make a sound; hands at the throat; something stuck
+            r"(?:gag\w*|stuck|lodged|swallowed|in (?:his|her|my|their) mouth)(?:\W+\w+){0,8}?\W+(?:can't|"
+            r"cannot|"
+            r"couldn't|unable to|not able to) (?:cough|cry|make a (?:sound|noise))(?! up| it up)",
+            r"(?:can't|cannot|couldn't) (?:cough|make a (?:sound|noise))(?! up| it up)(?:\W+\w+){0,6}?\W+"
+            r"(?:gag\w*|stuck|lodged)",
+            r"(?:holding|clutching|grabbing|grabbed|gripping|clutched|holds|clutches) (?:at |onto )?"
+            r"(?:his|her|my|their) (?:own )?throat",
+            r"no (?:sound|noise|voice) (?:is )?(?:comes?|coming|came) out",
+            r"(?:stuck|lodged|caught) in (?:my|his|her|their|the) (?:throat|windpipe|airway)"
+            r"(?:\W+\w+){0,8}?\W+"
+            r"(?:going quiet|gone quiet|drool\w*|gag\w*|blue|purple|panick\w*|struggl\w*|can't|cannot)",
         ),
         soft=(
             r"stops breath\w*",
@@ -155,7 +192,13 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:\w+ ){0,3}blood",
             r"coffee grounds",
             r"soaked (?:through|every)",
-            r"pregnant(?:\W+\w+){0,3}?\W+bleed\w*",
+            r"pregnant(?:\W+\w+){0,3}?\W+(?<!gums )(?<!gum )(?<!nose )bleed\w*",
+            # NHS: a nosebleed lasting more than 10-15 minutes needs A&E; 20 minutes or more here
+            r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:over |more than |about |almost |nearly )?"
+            r"(?:[2-9]\d|\d{3}) (?:minutes|mins)",
+            rf"{ANTICOAGULANT}(?:\W+\w+){{0,10}}?\W+(?:{FLOW}|won't stop|not stopping|isn't stopping|"
+            rf"can't stop)",
+            rf"(?:{FLOW}|won't stop|not stopping|isn't stopping)(?:\W+\w+){{0,10}}?\W+{ANTICOAGULANT}",
         ),
     ),
     Category(
@@ -166,16 +209,19 @@ _SIGNS: tuple[Category, ...] = (
             r"anaphyla\w*",
             r"(?:throat|tongue|lips?|mouth|face)(?:\W+\w+){0,4}?\W+(?:swell\w*|swollen|closing|puff\w*)",
             r"(?:swell\w*|swollen) (?:throat|tongue|lips?|mouth)",
-            r"throat (?:feels |is )?(?:tight|closing)",
+            r"throat (?:feels |is |getting |going |gets )*(?:tight|closing)",
+            r"(?:lips?|tongue|eyelids?)(?:\W+\w+){0,3}?\W+(?:huge|massive|enormous|ballooned|ballooning|"
+            r"blown up|twice the size)",
             r"epi-?pen",
-            r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic)"
+            r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic|"
+            r"contrast|dye)"
             r"(?:\W+\w+){0,14}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|"
             r"hoarse|dizzy|"
             r"faint\w*|"
             r"voice (?:is |has )?(?:gone |going )?(?:weird|strange|hoarse|funny))",
             r"allergic reaction(?:\W+\w+){0,6}?\W+(?:breath\w*|swallow\w*|throat|wheez\w*|faint)",
         ),
-        soft=(r"hives(?:\W+\w+){0,6}?\W+(?:gasp\w*|breath\w*|faint\w*|swell\w*)",),
+        soft=(r"(?:hives|welts|wheals)(?:\W+\w+){0,6}?\W+(?:gasp\w*|breath\w*|faint\w*|swell\w*|wheez\w*)",),
     ),
     Category(
         "seizure",
@@ -196,6 +242,13 @@ _SIGNS: tuple[Category, ...] = (
             r"eyes (?:are |were |keep )?(?:rolled|rolling)",
             r"shaking uncontrollably|uncontrollable shaking",
             r"foaming at the mouth",
+            r"(?:foam\w*|froth\w*)(?:\W+\w+){0,4}?\W+(?:mouth|lips)|(?:mouth|lips)(?:\W+\w+){0,3}?\W+"
+            r"(?:foam\w*|"
+            r"froth\w*)",
+            # a tonic-clonic seizure told by its look: stiff then jerking, the whole body twitching
+            r"(?:stiff|rigid)(?:\W+\w+){0,5}?\W+(?:jerk\w*|twitch\w*|convuls\w*)|(?:jerk\w*|twitch\w*)"
+            r"(?:\W+\w+){0,3}?\W+(?:stiff|rigid)",
+            r"(?:whole|entire) body (?:\w+ ){0,2}(?:jerk\w*|twitch\w*|convuls\w*)",
         ),
     ),
     Category(
@@ -204,8 +257,11 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"unconscious",
             r"unresponsive",
-            r"(?:not|isn't|is not|doesn't|does not|won't|stopped) (?:respond\w*|waking|wake up|come round)",
-            r"(?:won't|will not|can't|cannot) (?:wake (?:him|her|them|up)|keep (?:him|her|them) awake)",
+            r"(?:not|isn't|is not|doesn't|does not|won't|stopped) (?:respond\w*|waking|wake(?: up)?\b|"
+            r"come round)"
+            rf"{_ROUTINE}",
+            r"(?:won't|will not|can't|cannot) (?:wake (?:him|her|them|up)|keep (?:him|her|them) awake)"
+            rf"{_ROUTINE}",
             r"passed out",
             r"collaps\w*",
             r"(?:hasn't|has not|not|isn't|won't) (?:come|coming|came) (?:round|around|to)\b",
@@ -216,9 +272,10 @@ _SIGNS: tuple[Category, ...] = (
             r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "
             r"(?:answer|respond)\w*(?! (?:my|the|his|her|any|calls?|emails?|messages?|texts?|phone|door))",
             r"barely (?:respond\w*|conscious|awake|breathing)",
-            rf"(?:he|she|they|{CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|"
-            rf"grand\w+|man|woman)"
-            r"(?:\W+\w+){0,8}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
+            rf"{SOMEONE}(?:\W+\w+){{0,8}}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
+            r"(?:lying|found|slumped)(?:\W+\w+){0,6}?\W+cold(?: to the touch)?(?:\W+\w+){0,3}?\W+"
+            r"(?:not moving|"
+            r"won't wake|not breathing|unresponsive|blue|grey|stiff)",
             r"hit by a (?:car|bus|truck|lorry|van|train|motorbike)",
             r"(?:can't|cannot) (?:feel|move) (?:his|her|my|their) legs",
         ),
