@@ -253,6 +253,33 @@ V4_CONCEPT_EMERGENCIES = [
     "she had chemo on monday and her temperature is 38.9",
     "my wife is at the hospital with our son and i have crushing chest pain",
     "my dad was in hospital last month and now he's collapsed in the hall",
+    # a probe written after the fix, measured once before being fixed too (25 emergencies: 19 fired;
+    # 25 look-alikes: 4 fired); development cases since
+    "my son's arms and legs are jerking and his lips look blue",
+    "she went all stiff on the floor and now she's twitching",
+    "my uncle is slumped on the sofa, cold and not breathing",
+    "my daughter headbutted the wall by accident and now she's vomiting over and over",
+    "he got kicked in the head at rugby and he's acting confused",
+    "the pain in my head is getting worse by the hour and i keep throwing up",
+    "my friend can't put his chin on his chest, has a temperature and is vomiting",
+    "i'm having chemotherapy and i've got a temperature of 38.7",
+    "the chip pan caught fire and burnt her face",
+    "boiling water went over his arm and the skin is peeling off",
+    "drain cleaner splashed in my eye",
+    "my boy stuck a fork in the socket and there's a burn on his hand, he's pale",
+    "i'm 29 weeks and having contractions every five minutes",
+    "i'm 20 weeks pregnant and i'm bleeding with bad cramps",
+    "pregnant and i fell down the stairs onto my bump",
+    "my baby has something in her mouth and can't cry, she's going red",
+    "he's grabbing his throat and can't speak",
+    "my oxygen level on the finger thing is 85",
+    "my dad is on warfarin and his leg wound is pouring blood",
+    "my son ate some red berries from the bushes and is being sick",
+    "my toddler chewed a dishwasher pod",
+    "after the iv contrast my lips and tongue swelled up",
+    "i've written my goodbye letters to my kids",
+    "everyone would be better off if i was dead",
+    "she texted a goodbye to her mum and now her phone is off",
 ]
 
 

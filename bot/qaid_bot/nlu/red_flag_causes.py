@@ -12,13 +12,14 @@ __all__ = ["CAUSES"]
 
 # a blow to the head, and what after it needs care now (NICE NG232)
 _HEAD_BLOW = (
-    r"(?:(?:hit|banged|bumped|knocked|smacked|struck|whacked)(?: \w+){0,2}?|took (?:a |an |the )?\w+|fell "
-    r"(?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |their )?(?:back of (?:the |my |"
-    r"his |her )?)?head"
+    r"(?:(?:(?:hit|banged|bumped|knocked|smacked|struck|whacked|kicked|punched)(?: \w+){0,2}?|took "
+    r"(?:a |an |the )?\w+|fell (?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |"
+    r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first))"
 )
 _VOMITING_AGAIN = (
     r"(?:keeps? (?:throwing up|vomiting|being sick)|(?:vomited|been sick|thrown up|threw up|was sick)"
-    r"(?: \w+)? (?:twice|again|three|four|five|several|[2-9]|more than once))"
+    r"(?: \w+)? (?:twice|again|three|four|five|several|[2-9]|more than once)|(?:vomit\w*|throwing up|being "
+    r"sick) (?:over and over|again and again|repeatedly|non ?stop|constantly))"
 )
 _HEAD_SIGN = (
     rf"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question|"
@@ -37,13 +38,13 @@ _BLEEDING = r"(?<!no )(?<!not )(?<!without )(?<!or )(?:bleed\w*|blood|spotting)"
 _PRETERM = r"(?:only |just )?(?:1\d|2\d|3[0-6]) weeks"
 _LIVE_WIRE = (
     r"(?:(?:electric\w*|live|power|mains|high[- ]voltage) (?:cable|wire|socket|outlet|line|fence)s?|"
-    r"(?:grabbed|"
-    r"touched|bit|chewed|chewing|biting)(?: \w+){0,2} (?:an? |the |through (?:an? |the )?)?(?:cable|wire|"
-    r"socket)s?)"
+    r"(?:grabbed|touched|bit|chewed|chewing|biting)(?: \w+){0,2} (?:an? |the |through (?:an? |the )?)?"
+    r"(?:cable|wire|socket)s?|(?:stuck|put|poked|pushed) (?:\w+ ){0,3}in(?:to)? (?:the |a )?(?:plug )?"
+    r"(?:socket|outlet|plug)s?)"
 )
 _NECK = (
     r"(?:stiff neck|neck (?:is |feels |so |really |very )*stiff|(?:can't|cannot|unable to|couldn't|won't) "
-    r"(?:bend|move|flex|touch) (?:\w+ ){0,2}(?:neck|chin))"
+    r"(?:bend|move|flex|touch|put|get|bring|tuck) (?:\w+ ){0,2}(?:neck|chin))"
 )
 _MENINGEAL = (
     r"(?<!no )(?<!not )(?<!without )(?:fever|temperature|vomit\w*|being sick|keeps? (?:being sick|"
@@ -171,7 +172,9 @@ CAUSES: tuple[Category, ...] = (
         # a worsening or severe headache with vomiting, double vision or confusion: raised pressure
         soft=(
             r"(?:(?:worse|worsening|severe|terrible|worst|raging|awful|excruciating|splitting|blinding|"
-            r"unbearable|massive) (?:\w+ )?headache|headache (?:\w+ ){0,3}(?:worse|worsening|unbearable))"
+            r"unbearable|massive) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|the) head) "
+            r"(?:\w+ ){0,4}"
+            r"(?:worse|worsening|unbearable))"
             r"(?:\W+\w+){0,10}?\W+(?:vomit\w*|been sick|being sick|throw\w* up|threw up|seeing double|"
             r"double vision|confus\w*|drowsy)",
         ),

@@ -65,8 +65,9 @@ SOMEONE = (
 )
 # household products that burn or poison when swallowed (and the small objects that do harm inside)
 CAUSTIC = (
-    r"(?:bleach|detergent|cleaning|cleaner|(?:laundry|washing|detergent|liquid) (?:pods?|capsules?|tablets?|"
-    r"liquid)|liquitabs?|dishwasher|washing (?:up )?(?:liquid|tablets?|powder)|drain cleaner|oven cleaner|"
+    r"(?:bleach|detergent|cleaning (?:products?|fluid|spray|liquid|stuff|solution)|cleaner|(?:laundry|"
+    r"washing|detergent|liquid|dishwasher) (?:pods?|capsules?|tablets?|liquid|powder|salt)|liquitabs?|"
+    r"washing (?:up )?(?:liquid|tablets?|powder)|drain cleaner|oven cleaner|"
     r"caustic|lye|"
     r"antifreeze|weed ?killer|e-?liquid|nicotine|lamp oil|paraffin|petrol|white spirit|batter\w*|magnets?)"
 )

@@ -79,8 +79,7 @@ _RESOLVED = re.compile(
     r"(?:well|fine) now|"
     r"(?:stopped|settled|eased|passed|calmed down) (?:straight away|on its own|by itself|hours ago|"
     r"(?:in|after|within) (?:\w+ ){1,2}(?:minutes|mins|seconds))|no longer|it stopped|"
-    # what blocked the airway is out; the patient is stable
-    r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
+    # the patient is stable
     r"(?:is|are|he's|she's|they're|now) (?:now )?(?:stable|discharged)|"
     r"has stopped|have stopped|(?:has|have) completely resolved|resolved|healed|"
     r"(?:doesn't|does not|don't|isn't) (?:hurt|ache|bleed)\w* (?:anymore|any more)|"
@@ -103,7 +102,10 @@ _INFO = re.compile(
     r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"can (?:you|someone|people|a person|one) (?!help|please|call|send|come)\w+ on|"
-    r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous)\b"
+    r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous|"
+    # "are the berries on that tree poisonous?", not "are the pills she swallowed dangerous?"
+    r"are (?:the |these |those )?(?!.*\b(?:swallowed|ate|eaten|drank|took|taken)\b)(?:\w+ ){1,6}"
+    r"(?:dangerous|poisonous|toxic))\b"
 )
 _IMAGE = re.compile(
     r"\b(?:scan|scans|mri|ct|x-?rays?|xrays?|image|images|picture|pictures|radiograph|report|letter|"
@@ -185,7 +187,9 @@ _LOCAL_CAUSE = re.compile(
 # ("my wife is at the hospital with our son and I have chest pain").
 CARE_GIVEN = re.compile(
     r"\b(?:(?:is|are|he's|she's|they're|now|already|being) (?:\w+ ){0,2}(?:in|on|at) (?:the |a )?"
-    r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward)|"
+    r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward|unit)|"
+    # first aid that worked: what blocked the airway is out
+    r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
     r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ )?(?:already |have |has )?"
     r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up)|"
     r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"

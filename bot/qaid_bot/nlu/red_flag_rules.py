@@ -148,7 +148,7 @@ _SIGNS: tuple[Category, ...] = (
             r"difficult|laboured|labored)",
             r"asthma attack",
             # BTS: an oxygen saturation below 92% needs urgent care
-            r"(?:oxygen|o2|sats|saturations?|spo2|oximeter|pulse ox\w*)(?:\W+\w+){0,5}?\W+(?:[4-8]\d|9[01])\b"
+            r"(?:oxygen|o2|sats|saturations?|spo2|oximeter|pulse ox\w*)(?:\W+\w+){0,7}?\W+(?:[4-8]\d|9[01])\b"
             r"(?! ?(?:years|yrs|mins|minutes|bpm|kg|lbs|litres|liters))",
             # a blocked airway: cannot cough, cry or make a sound; hands at the throat; something stuck
             r"(?:gag\w*|stuck|lodged|swallowed|in (?:his|her|my|their) mouth)(?:\W+\w+){0,8}?\W+(?:can't|"
@@ -246,7 +246,7 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:foam\w*|"
             r"froth\w*)",
             # a tonic-clonic seizure told by its look: stiff then jerking, the whole body twitching
-            r"(?:stiff|rigid)(?:\W+\w+){0,5}?\W+(?:jerk\w*|twitch\w*|convuls\w*)|(?:jerk\w*|twitch\w*)"
+            r"(?:stiff|rigid)(?:\W+\w+){0,8}?\W+(?:jerk\w*|twitch\w*|convuls\w*)|(?:jerk\w*|twitch\w*)"
             r"(?:\W+\w+){0,3}?\W+(?:stiff|rigid)",
             r"(?:whole|entire) body (?:\w+ ){0,2}(?:jerk\w*|twitch\w*|convuls\w*)",
         ),
