@@ -2,14 +2,15 @@
 flag it finds, by concept rather than by sentence.
 
 - negation just before the flag, within its phrase ("no chest pain", "I'm not suicidal"; not across
-  a comma: "no air, no air, asthma attack");
+  a comma: "no, she's having an asthma attack");
 - an idiom or a joke ("this waiting is killing me", "my wifi is having a seizure", "... lol");
 - something that is not a person has it ("the cat had a seizure");
 - the past, near the flag ("I had a stroke in 2019", "choked on a grape last week"; a flag made of
   a risk and a sign is dated by its sign: "chemo last week, a fever now" fires) or settled for
   the whole clause ("the cardiologist said my heart is fine", "I'm doing well now", "it came out");
-- care given or under way, told after the flag in the message ("he collapsed, but the paramedics
-  are with him now", "treated at A&E"), unless help is still asked for or it is getting worse;
+- care given or under way, told after the flag in the message ("my son collapsed at football, but
+  the ambulance crew are with him", "treated in A&E"), unless help is still asked for or it is
+  getting worse;
 - a hypothetical, a general question or learning ("what if he has another stroke one day",
   "can stress cause chest pain?", "how can you tell if someone is having a stroke?" — not "... if my
   dad is" —, "a documentary about overdoses");
@@ -23,8 +24,8 @@ image/informational/habit guards. Suicidal statements are never defused by a con
 a habit, a joke or a reassurance ("if the scan shows cancer I'll kill myself" is a crisis): only by
 negation, the past near it, an idiom, learning about the subject when the flag is not said of
 oneself ("a book about suicide prevention", not "I read about it and want to kill myself"), or a
-helpline asked for a possible future with no word of now ("if I ever feel like that again, is there
-a number?"; not with "tonight", "a plan", "already").
+helpline asked for a possible future with no word of now ("if i ever get the urge to cut myself
+again, which helpline can i ring?"; not with "tonight", "a plan", "already").
 """
 
 from __future__ import annotations
@@ -208,12 +209,12 @@ _GENERIC_QUESTION = re.compile(
     r"some) |how (?:many|often|common))\b"
 )
 _OWN = re.compile(r"\b(?:my|his|her|our|their|me|him|i'm|i've)\b")
-# what a finding means: "could the white spots mean ...?"
+# what a finding means: "could these dark patches mean a bleed?"
 _FINDING_MEANS = re.compile(
     r"^\W*(?:could|can|does|do|would|might|will) (?:the|these|those|this|that) (?:\w+ ){0,2}(?:spots?|"
     r"lesions?|findings?|shadows?|areas?|dots?|lines?|marks?|changes?|results?)(?: \w+){0,4} mean\b"
 )
-# a helpline asked for a possible future ("if I ever feel like hurting myself again, is there a number?"),
+# a helpline asked for a possible future ("if i ever get the urge to cut myself again, which helpline?"),
 # with no word of now: a plan, tonight, already
 _FUTURE_HELPLINE = re.compile(
     r"^\W*if i ever\b.*\b(?:number|helpline|hotline|line|who to (?:call|ring|contact)|"

@@ -115,8 +115,8 @@ def assess(text: str) -> Assessment:
     """Is there a red flag in ``text`` now? Decided clause by clause (see module docstring)."""
     first_defused: Assessment | None = None
     parts = clauses(text)
-    # care given or under way covers a flag told before it ("he collapsed, but the paramedics are
-    # with him now"), not one told after it
+    # care given or under way covers a flag told before it ("my son collapsed at football, but the
+    # ambulance crew are with him"), not one told after it
     last_care = max((i for i, c in enumerate(parts) if CARE_GIVEN.search(c)), default=-1)
     for index, clause in enumerate(parts):
         care_ends = [c.end() for c in CARE_GIVEN.finditer(clause)]
