@@ -260,6 +260,15 @@ def _idiom(clause: str, span: tuple[int, int]) -> bool:
     return idiom.start() <= span[0] and span[1] <= idiom.end() or not _overlap(idiom.span(), span)
 
 
+def _not_a_reaction(clause: str, span: tuple[int, int]) -> str | None:
+    """An adrenaline pen carried, spare or prescribed; swollen lips after a filler with no airway sign."""
+    if _CARRIED.search(clause[: span[0]]) or _PEN_AS_AN_OBJECT.search(clause[span[1] :]):
+        return "carried, not used"
+    if _COSMETIC.search(clause) and not _AIRWAY.search(clause):
+        return "local cause"
+    return None
+
+
 def defused(
     clause: str, span: tuple[int, int], category: str, soft: bool, cared_for: bool = False
 ) -> str | None:
@@ -285,12 +294,8 @@ def defused(
         and not _ONGOING.search(clause)
     ):
         return "history"
-    if category == ANAPHYLAXIS and (
-        _CARRIED.search(clause[: span[0]]) or _PEN_AS_AN_OBJECT.search(clause[span[1] :])
-    ):
-        return "carried, not used"
-    if category == ANAPHYLAXIS and _COSMETIC.search(clause) and not _AIRWAY.search(clause):
-        return "local cause"
+    if category == ANAPHYLAXIS and (why := _not_a_reaction(clause, span)):
+        return why
     if category == SUICIDE:
         if _FUTURE_HELPLINE.search(clause) and not _NOW.search(clause):
             return "a helpline asked for the future"
