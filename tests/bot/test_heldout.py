@@ -18,7 +18,9 @@ from qaid_bot.nlu.red_flags import assess
 BOT = Path(__file__).resolve().parents[2] / "bot"
 HELDOUT = BOT / "tests" / "heldout"
 VERSIONS = {"v1": "", "v2": "_v2"}  # file suffix per set version
-IMAGE_VERSIONS = {**VERSIONS, "v4": "_v4"}  # v4 has image questions only (written blind, dev since)
+IMAGE_VERSIONS = {**VERSIONS, "v4": "_v4"}  # v4's image questions are gated (written blind, dev since)
+# later dev sets: not gated, but kept apart from the training data like the others
+UNGATED = ("emergencies_v3.yml", "emergencies_v4.yml")
 MIN_RECALL, MAX_FALSE_ALARMS, MIN_TYPE_ACCURACY = 0.98, 0.05, 0.95
 
 
@@ -90,7 +92,7 @@ def _coincident(version: str) -> set[str]:
         for suffix in VERSIONS.values()
         for kind in ("intents", "emergencies", "image_questions")
     ]
-    + ["image_questions_v4.yml"],
+    + ["image_questions_v4.yml", *UNGATED],
 )
 def test_no_held_out_message_is_in_the_training_data(name: str) -> None:
     trained = {

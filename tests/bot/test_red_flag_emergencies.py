@@ -195,8 +195,97 @@ V3_CONCEPT_EMERGENCIES = [
     "my flatmate breathed in a lot of smoke from the fire and is coughing black stuff",
 ]
 
+# Concepts added after the v4 blind measurement (seizure signs: jerking, stiffness, froth; someone
+# lying cold and still; head-injury and raised-pressure signs; meningism; neutropenic fever; burns by
+# site, size and cause; pregnancy bleeding, trauma and preterm labour; a blocked airway; low oxygen
+# readings; bleeding on anticoagulants; poisonous ingestions; contrast reactions; suicidal farewells
+# and worthlessness): fresh wordings written for these concepts, none of them a v4 sentence. Before
+# the fix 4 of the first 44 fired.
+V4_CONCEPT_EMERGENCIES = [
+    "my nephew went rigid and now his arms are jerking",
+    "her whole body keeps twitching and she isn't answering",
+    "he collapsed at the bus stop and there's froth around his lips",
+    "my sister is lying on the kitchen floor, cold and not moving",
+    "my flatmate is lying in bed cold to the touch and won't wake",
+    "he took a football to the head at practice and now he keeps throwing up",
+    "she slipped and hit the back of her head, now she's slurring and seeing double",
+    "my headache keeps getting worse and i've vomited three times",
+    "the toddler tumbled off the sofa and has been sick four times since",
+    "my son can't touch his chin to his chest and has a raging headache",
+    "my girlfriend has a stiff neck and keeps being sick",
+    "i'm on chemotherapy and my temperature is 38.4",
+    "dad had chemo last week and now he has a fever and the shivers",
+    "the kettle tipped over and scalded her face",
+    "the pan caught fire and his sleeve went up in flames",
+    "she spilled hot coffee all over her lap and there are huge blisters",
+    "bleach splashed into his eye while cleaning",
+    "my toddler chewed through a wire and has a burn on his lip",
+    "she touched a live cable at work and now her chest feels strange",
+    "most of his arm got burnt when the bonfire flared up",
+    "the iron fell on her leg and the skin there is white and numb",
+    "i'm 26 weeks pregnant and have cramping pain and spotting blood",
+    "i'm 24 weeks pregnant and was punched in the stomach",
+    "i'm only 31 weeks and my waters have gone",
+    "contractions every three minutes and i'm 33 weeks",
+    "my little girl is gagging on a sweet and can't cough",
+    "he's clutching his throat and can't make a sound",
+    "there's a chunk of apple lodged in her throat and she's drooling",
+    "i'm fighting for air",
+    "my pulse oximeter reads 84 percent",
+    "her sats are 86 on the monitor at home",
+    "i'm having an asthma attack",
+    "i take rivaroxaban and this cut on my shin is pouring",
+    "my nose has been bleeding for 40 minutes",
+    "i think i gave my son two doses of insulin and he's clammy and confused",
+    "my grandad is diabetic and he's sweaty and confused",
+    "we ate some wild mushrooms we picked and now we're both being sick",
+    "my baby sucked on a dishwasher tablet",
+    "she's been given the contrast dye and her throat is getting tight",
+    "after the contrast injection i'm covered in hives and can't breathe well",
+    "his lips have gone massive after the peanut butter",
+    "no one would even notice if i was gone",
+    "i sent my family a goodbye message",
+    "she messaged farewell to everyone and won't pick up",
+    # care under way does not cover what is still going on or asked about now
+    "he's in hospital and his chest pain is getting worse, the nurses aren't coming",
+    "the ambulance is on its way but she's stopped breathing, what do i do",
+    "how do i know if my husband is having a stroke? his face is drooping",
+    "she had chemo on monday and her temperature is 38.9",
+    "my wife is at the hospital with our son and i have crushing chest pain",
+    "my dad was in hospital last month and now he's collapsed in the hall",
+    # a probe written after the fix, measured once before being fixed too (25 emergencies: 19 fired;
+    # 25 look-alikes: 4 fired); development cases since
+    "my son's arms and legs are jerking and his lips look blue",
+    "she went all stiff on the floor and now she's twitching",
+    "my uncle is slumped on the sofa, cold and not breathing",
+    "my daughter headbutted the wall by accident and now she's vomiting over and over",
+    "he got kicked in the head at rugby and he's acting confused",
+    "the pain in my head is getting worse by the hour and i keep throwing up",
+    "my friend can't put his chin on his chest, has a temperature and is vomiting",
+    "i'm having chemotherapy and i've got a temperature of 38.7",
+    "the chip pan caught fire and burnt her face",
+    "boiling water went over his arm and the skin is peeling off",
+    "drain cleaner splashed in my eye",
+    "my boy stuck a fork in the socket and there's a burn on his hand, he's pale",
+    "i'm 29 weeks and having contractions every five minutes",
+    "i'm 20 weeks pregnant and i'm bleeding with bad cramps",
+    "pregnant and i fell down the stairs onto my bump",
+    "my baby has something in her mouth and can't cry, she's going red",
+    "he's grabbing his throat and can't speak",
+    "my oxygen level on the finger thing is 85",
+    "my dad is on warfarin and his leg wound is pouring blood",
+    "my son ate some red berries from the bushes and is being sick",
+    "my toddler chewed a dishwasher pod",
+    "after the iv contrast my lips and tongue swelled up",
+    "i've written my goodbye letters to my kids",
+    "everyone would be better off if i was dead",
+    "she texted a goodbye to her mum and now her phone is off",
+]
 
-@pytest.mark.parametrize("text", EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES)
+
+@pytest.mark.parametrize(
+    "text", EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES + V4_CONCEPT_EMERGENCIES
+)
 def test_red_flags_fire(text: str) -> None:
     found = assess(text)
     assert found.emergency, (text, found)

@@ -165,6 +165,87 @@ V3_CONCEPT_LOOKALIKES = [
 ]
 
 
-@pytest.mark.parametrize("text", LOOKALIKES + FRESH_LOOKALIKES + V3_CONCEPT_LOOKALIKES)
+# Look-alikes for the concepts added after the v4 blind measurement (care already given or under
+# way; a general question about anyone; a helpline asked for a possible future; what a finding means;
+# a spare adrenaline pen) and for the new patterns' words: fresh wordings, none of them a v4 sentence.
+# Before the fix 7 of the first 32 fired.
+V4_CONCEPT_LOOKALIKES = [
+    "my mum had a bad chest pain this morning, the paramedics took her and she's on the heart ward now",
+    "my uncle overdosed on saturday but he's in intensive care now and stable",
+    "my son collapsed at football, but the ambulance crew are with him now",
+    "my wife's asthma attack was treated in a&e and she's home",
+    "my niece choked on a crisp, i patted her back and it came out",
+    "the paramedics already took my dad, which hospital is closest?",
+    "how can you tell if a person is having a stroke?",
+    "how would i know if someone had overdosed?",
+    "are most seizures in children caused by fever?",
+    "if i ever get the urge to cut myself again, which helpline can i ring?",
+    "could these dark spots on the x-ray mean a bleed?",
+    "should i keep a spare epipen at school?",
+    "the pharmacy forgot her epipen refill",
+    "my eyelid twitches when i'm tired",
+    "my legs jerk sometimes as i fall asleep",
+    "my neck is stiff from sitting at the desk, and i have a mild headache",
+    "does chemo make you run a temperature?",
+    "i finished chemo in 2022 and my scan is clear",
+    "i cook with hot oil every day, is it bad for the skin?",
+    "i burned my finger on the iron, a small blister",
+    "is it dangerous to touch an electric fence?",
+    "i'm 30 weeks pregnant, are braxton hicks contractions normal at this stage?",
+    "i'm 40 weeks and having contractions every ten minutes",
+    "i'm pregnant and my gums bleed when i brush",
+    "i can't cough up the phlegm from my cold",
+    "my oxygen reads 98 on the watch",
+    "i take warfarin, can i have a flu jab?",
+    "we picked wild mushrooms, how can we tell if they're safe?",
+    "my lips are dry and cracked from the wind",
+    "i'm confused about my insulin dose, is it 10 or 12 units?",
+    "no one would notice if i missed the appointment, right?",
+    "i sent a farewell card to my colleague who is retiring",
+    "i said goodbye to my sister at the airport",
+    # a probe of the new patterns' reach, written after them (7 of 22 fired, then narrowed by concept)
+    "my son won't wake up for school on time, any tips?",
+    "i burnt my lip on hot pizza",
+    "my grandma is diabetic and is confused about the new tablets",
+    "my teenager can't bend his neck after football, no fever",
+    "i'm 34 weeks, what do contractions feel like?",
+    "my lips are huge after the filler, is that normal?",
+    "my daughter bit into a pod of peas",
+    "i'm 12 weeks pregnant and had a little spotting, no pain, midwife said it's normal",
+    "my husband hit his head on the door frame, no vomiting, he's fine",
+    "i sent my goodbye email to the team on my last day",
+    # a probe written after the fix, measured once before being fixed too (25 emergencies: 19 fired;
+    # 25 look-alikes: 4 fired); development cases since
+    "my toddler twitches in her sleep, is that normal?",
+    "my neighbour was cold this morning so i gave him a blanket",
+    "i bumped my head on the cupboard, it's a bit sore",
+    "how can you tell if someone is having a seizure?",
+    "are most burns caused by kettles?",
+    "i finished my chemo in march, when will my hair grow back?",
+    "my grandad fell, the paramedics checked him and he's fine",
+    "my mum had a stroke last night, she's in the stroke unit now",
+    "she choked on a sweet but i did back slaps and it came out",
+    "i burned my tongue on hot soup",
+    "i'm 39 weeks and having some tightening",
+    "is it normal to have spotting at 6 weeks pregnant?",
+    "my oxygen is 97, is that okay?",
+    "can warfarin make you bleed more when shaving?",
+    "are the berries on the rowan tree poisonous?",
+    "my baby chewed the cardboard of the dishwasher box",
+    "i'm allergic to contrast, should i tell the radiographer before my scan?",
+    "my lips are swollen after the dentist injection",
+    "i said goodbye to my grandad in the hospice yesterday",
+    "nobody cares about my opinion at work",
+    "if i ever feel suicidal again, who should i talk to?",
+    "how do i know if my baby has meningitis? asking for the future",
+    "my husband had a seizure in the ambulance and is now in the neuro ward",
+    "what does a stiff neck and fever mean in children?",
+    "the live wire in my house needs fixing, who do i call?",
+]
+
+
+@pytest.mark.parametrize(
+    "text", LOOKALIKES + FRESH_LOOKALIKES + V3_CONCEPT_LOOKALIKES + V4_CONCEPT_LOOKALIKES
+)
 def test_lookalikes_are_not_emergencies(text: str) -> None:
     assert not is_red_flag(text), (text, assess(text))

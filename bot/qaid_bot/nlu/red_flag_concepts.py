@@ -6,7 +6,29 @@ patterns, they run on text normalised by ``red_flags.normalise``.
 
 from __future__ import annotations
 
-__all__ = ["CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE", "WEAK", "WHOSE"]
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE",
+    "SOMEONE", "WEAK", "WHOSE", "Category",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Category:
+    """A clinical category of red flags, the published list it comes from, and its patterns."""
+
+    name: str
+    source: str
+    strong: tuple[str, ...]
+    soft: tuple[str, ...] = ()
+
+    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        strong = re.compile(r"\b(?:" + "|".join(self.strong) + r")", re.IGNORECASE)
+        soft = re.compile(r"\b(?:" + "|".join(self.soft) + r")", re.IGNORECASE) if self.soft else None
+        return strong, soft
+
 
 # A few words between two parts of one sign ("pain in the middle of my chest").
 GAP = r"(?:\W+\w+){0,5}?\W+"
@@ -35,3 +57,22 @@ LOTS = (
 )
 FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
 CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"
+# someone else, as a patient names them: a relative, a companion, a stranger
+SOMEONE = (
+    rf"(?:he|she|they|{CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|grand\w+|man|woman|"
+    r"brother|sister|uncle|aunt\w*|nan|nana|gran|cousin|nephew|niece|neighbou?r|flatmate|roommate|"
+    r"housemate|boyfriend|girlfriend|colleague|co-?worker|teenager|boy|girl|person|guy|lady)"
+)
+# household products that burn or poison when swallowed (and the small objects that do harm inside)
+CAUSTIC = (
+    r"(?:bleach|detergent|cleaning (?:products?|fluid|spray|liquid|stuff|solution)|cleaner|(?:laundry|"
+    r"washing|detergent|liquid|dishwasher) (?:pods?|capsules?|tablets?|liquid|powder|salt)|liquitabs?|"
+    r"washing (?:up )?(?:liquid|tablets?|powder)|drain cleaner|oven cleaner|"
+    r"caustic|lye|"
+    r"antifreeze|weed ?killer|e-?liquid|nicotine|lamp oil|paraffin|petrol|white spirit|batter\w*|magnets?)"
+)
+# medicines that make bleeding hard to stop
+ANTICOAGULANT = (
+    r"(?:warfarin|blood thinners?|anticoagula\w*|apixaban|eliquis|rivaroxaban|xarelto|edoxaban|"
+    r"dabigatran|heparin|clopidogrel)"
+)

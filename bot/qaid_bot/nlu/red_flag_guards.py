@@ -1,22 +1,31 @@
 """What makes a red-flag word *not* an emergency now: the guards ``red_flags.assess`` applies to each
 flag it finds, by concept rather than by sentence.
 
-- negation just before the flag ("no chest pain", "I'm not suicidal");
+- negation just before the flag, within its phrase ("no chest pain", "I'm not suicidal"; not across
+  a comma: "no, she's having an asthma attack");
 - an idiom or a joke ("this waiting is killing me", "my wifi is having a seizure", "... lol");
 - something that is not a person has it ("the cat had a seizure");
-- the past, near the flag ("I had a stroke in 2019", "choked on a grape last week") or settled for
-  the whole clause ("the cardiologist said my heart is fine", "I'm doing well now");
+- the past, near the flag ("I had a stroke in 2019", "choked on a grape last week"; a flag made of
+  a risk and a sign is dated by its sign: "chemo last week, a fever now" fires) or settled for
+  the whole clause ("the cardiologist said my heart is fine", "I'm doing well now", "it came out");
+- care given or under way, told after the flag in the message ("my son collapsed at football, but
+  the ambulance crew are with him", "treated in A&E"), unless help is still asked for or it is
+  getting worse;
 - a hypothetical, a general question or learning ("what if he has another stroke one day",
-  "can stress cause chest pain?", "a documentary about overdoses");
-- a question about an image or a report ("my chest X-ray");
+  "can stress cause chest pain?", "how can you tell if someone is having a stroke?" — not "... if my
+  dad is" —, "a documentary about overdoses");
+- a question about an image, a report or what a finding means ("my chest X-ray", "could the
+  spots mean ...?"); an adrenaline pen carried, spare or prescribed; swollen lips after a filler;
 - a habit, or a mild or long-standing soft sign ("I have seizures sometimes", "a bit short of
   breath on hills for years"), or chest pain with a muscular cause and no cardiac feature.
 
 A present, acute cue ("right now", "for 20 minutes", "help", "suddenly") outweighs the
 image/informational/habit guards. Suicidal statements are never defused by a condition, an image,
 a habit, a joke or a reassurance ("if the scan shows cancer I'll kill myself" is a crisis): only by
-negation, the past near it, an idiom, or learning about the subject when the flag is not said of
-oneself ("a book about suicide prevention", not "I read about it and want to kill myself").
+negation, the past near it, an idiom, learning about the subject when the flag is not said of
+oneself ("a book about suicide prevention", not "I read about it and want to kill myself"), or a
+helpline asked for a possible future with no word of now ("if i ever get the urge to cut myself
+again, which helpline can i ring?"; not with "tonight", "a plan", "already").
 """
 
 from __future__ import annotations
@@ -41,7 +50,8 @@ _PAST = re.compile(
     r")once\b(?! (?:more|again))|"
     r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury)|"
     # care already given: the ambulance came, a hospital visit on an earlier day
-    r"(?:the )?(?:ambulance|paramedics) (?:came|took|arrived|picked)|(?:was|were|went|been) (?:in|at|to|"
+    r"(?:the )?(?:ambulance|paramedics) (?:already |have |has )?(?:came|come|took|taken|arrived|picked)|"
+    r"(?:was|were|went|been) (?:in|at|to|"
     r"taken to|rushed to|admitted to) (?:the )?(?:er|a&e|hospital|emergency room)(?: \w+){0,3} "
     r"(?:last night|yesterday|on \w+day))\b"
 )
@@ -55,13 +65,23 @@ _ONGOING = re.compile(r"\b(?:still|again|since then)\b")
 # the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
 _PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
 # an adrenaline pen carried or prescribed, not used
-_CARRIED = re.compile(r"\b(?:carr(?:y|ies|ying)|prescribed|keeps?|given) (?:an? |his |her |my |their )?$")
+_CARRIED = re.compile(
+    r"\b(?:carr(?:y|ies|ying)|prescribed|keeps?|given) (?:an? |his |her |my |their )?(?:(?:two|2|spare|extra|"
+    r"second|back-?up) )?$"
+)
+# ... or named as a thing: "an epipen prescription", "his epipens expire"
+_PEN_AS_AN_OBJECT = re.compile(
+    r"^s?\W*(?:prescription|prescribed|refill|expir\w*|training|trainer|holder|case|pouch)\b"
+)
 # settled: the whole clause is about something over and cleared
 _RESOLVED = re.compile(
     r"\b(?:well controlled|recover\w*|rehab\w*|back to normal|is fine now|(?:he's|she's|i'm|i am|they're) "
     r"(?:fine|ok|okay|doing (?:well|fine|ok)|clean|sober)(?: now)?|(?:home|better) now|doing "
     r"(?:well|fine) now|"
-    r"(?:stopped|settled) (?:straight away|on its own|by itself|hours ago)|no longer|it stopped|"
+    r"(?:stopped|settled|eased|passed|calmed down) (?:straight away|on its own|by itself|hours ago|"
+    r"(?:in|after|within) (?:\w+ ){1,2}(?:minutes|mins|seconds))|no longer|it stopped|"
+    # the patient is stable
+    r"(?:is|are|he's|she's|they're|now) (?:now )?(?:stable|discharged)|"
     r"has stopped|have stopped|(?:has|have) completely resolved|resolved|healed|"
     r"(?:doesn't|does not|don't|isn't) (?:hurt|ache|bleed)\w* (?:anymore|any more)|"
     r"(?:said|says|told (?:me|us|him|her)|confirmed)(?:\W+\w+){0,8}?\W+(?:fine|ok|okay|nothing|"
@@ -76,14 +96,17 @@ _RESOLVED = re.compile(
 # the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
 _NEGATION = re.compile(
     r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|"
-    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)\W+(?:\w+\W+){0,2}$"
+    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)[^\w,]+(?:\w+[^\w,]+){0,2}$"
 )
 # asking what something is: informational
 _INFO = re.compile(
     r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"can (?:you|someone|people|a person|one) (?!help|please|call|send|come)\w+ on|"
-    r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous)\b"
+    r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous|"
+    # "are the berries on that tree poisonous?", not "are the pills she swallowed dangerous?"
+    r"are (?:the |these |those )?(?!.*\b(?:swallowed|ate|eaten|drank|took|taken)\b)(?:\w+ ){1,6}"
+    r"(?:dangerous|poisonous|toxic))\b"
 )
 _IMAGE = re.compile(
     r"\b(?:scan|scans|mri|ct|x-?rays?|xrays?|image|images|picture|pictures|radiograph|report|letter|"
@@ -160,6 +183,47 @@ _LOCAL_CAUSE = re.compile(
     r"\b(?:sprain\w*|twisted|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
     r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles)\b"
 )
+# care already given or under way: the ambulance took them, the paramedics are with them, treated at
+# A&E, in hospital now. It covers a flag told before it (``red_flags.assess``), not one told after it
+# ("my wife is at the hospital with our son and I have chest pain").
+CARE_GIVEN = re.compile(
+    r"\b(?:(?:is|are|he's|she's|they're|now|already|being) (?:\w+ ){0,2}(?:in|on|at) (?:the |a )?"
+    r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward|unit)|"
+    # first aid that worked: what blocked the airway is out
+    r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
+    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ )?(?:already |have |has )?"
+    r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up)|"
+    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"
+    r"(?:here|with (?:him|her|them|us|me))|"
+    r"(?:treated|seen|checked|dressed|stitched|handled|removed|taken out) (?:\w+ ){0,2}(?:at|in|by) "
+    r"(?:the |a )?(?:\w+(?:'s)? )?(?:er|a&e|hospital|clinic|emergency (?:room|department)|paramedics|"
+    r"poison control|doctors?|gp|nurse))\b"
+)
+# ... unless the message says it is still going on or asks for help now
+_STILL_NEEDS_HELP = re.compile(r"\b(?:still|again|help|please|hurry|what do i do|getting worse|worse)\b")
+# a question about anyone: "how can you tell if someone is having a stroke?", "are most overdoses ...";
+# not when the clause names someone of one's own ("how do I know if my dad is having a stroke")
+_GENERIC_QUESTION = re.compile(
+    r"^\W*(?:how (?:do|can|would|could|will|should|does) (?:you|i|we|one|people|a person|anyone|someone) "
+    r"(?:\w+ )?(?:know|tell|recogni[sz]e|spot|notice|check|be sure)|(?:are|do|does|is) (?:most|many|all|"
+    r"some) |how (?:many|often|common))\b"
+)
+_OWN = re.compile(r"\b(?:my|his|her|our|their|me|him|i'm|i've)\b")
+# what a finding means: "could these dark patches mean a bleed?"
+_FINDING_MEANS = re.compile(
+    r"^\W*(?:could|can|does|do|would|might|will) (?:the|these|those|this|that) (?:\w+ ){0,2}(?:spots?|"
+    r"lesions?|findings?|shadows?|areas?|dots?|lines?|marks?|changes?|results?)(?: \w+){0,4} mean\b"
+)
+# a helpline asked for a possible future ("if i ever get the urge to cut myself again, which helpline?"),
+# with no word of now: a plan, tonight, already
+_FUTURE_HELPLINE = re.compile(
+    r"^\W*if i ever\b.*\b(?:number|helpline|hotline|line|who to (?:call|ring|contact)|"
+    r"who (?:can|do|should) i (?:call|ring|contact|talk to)|where (?:can|do) i (?:get|find) help)\b"
+)
+_NOW = re.compile(r"\b(?:now|tonight|today|right now|at the moment|currently|plan|already|going to|gonna)\b")
+# swollen lips with a cosmetic or local cause and no airway sign
+_COSMETIC = re.compile(r"\b(?:fillers?|botox|lip injections?|dentist|dental|punched|split lip|cold sore)\b")
+_AIRWAY = re.compile(r"\b(?:breath\w*|throat|swallow\w*|wheez\w*|tongue|hives|faint\w*|dizzy)\b")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i am|i will|my|me|myself)\b")
 # a generic case, not this one: "when I cut myself I bleed a lot", "if you stop breathing"
 _GENERIC = re.compile(r"\b(?:when|whenever|if|every time) (?:i|you|someone|somebody|people) $")
@@ -196,9 +260,23 @@ def _idiom(clause: str, span: tuple[int, int]) -> bool:
     return idiom.start() <= span[0] and span[1] <= idiom.end() or not _overlap(idiom.span(), span)
 
 
-def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> str | None:
-    """Why the flag of ``category`` found at ``span`` of ``clause`` is no emergency now, or None."""
-    near = segment(clause, span)
+def _not_a_reaction(clause: str, span: tuple[int, int]) -> str | None:
+    """An adrenaline pen carried, spare or prescribed; swollen lips after a filler with no airway sign."""
+    if _CARRIED.search(clause[: span[0]]) or _PEN_AS_AN_OBJECT.search(clause[span[1] :]):
+        return "carried, not used"
+    if _COSMETIC.search(clause) and not _AIRWAY.search(clause):
+        return "local cause"
+    return None
+
+
+def defused(
+    clause: str, span: tuple[int, int], category: str, soft: bool, cared_for: bool = False
+) -> str | None:
+    """Why the flag of ``category`` found at ``span`` of ``clause`` is no emergency now, or None.
+    ``cared_for``: the message says, after the flag, that care was given or is under way
+    (``CARE_GIVEN``)."""
+    # a flag made of a risk and a sign ("chemo last week ... now a fever") is dated by its sign, at the end
+    near = segment(clause, (max(span[0], span[1] - 1), span[1]))
     if _NEGATION.search(clause[: span[0]]):
         return "negated"
     if _GENERIC.search(clause[: span[0]]):
@@ -216,13 +294,19 @@ def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> st
         and not _ONGOING.search(clause)
     ):
         return "history"
-    if category == ANAPHYLAXIS and _CARRIED.search(clause[: span[0]]):
-        return "carried, not used"
+    if category == ANAPHYLAXIS and (why := _not_a_reaction(clause, span)):
+        return why
     if category == SUICIDE:
+        if _FUTURE_HELPLINE.search(clause) and not _NOW.search(clause):
+            return "a helpline asked for the future"
         # "a book about suicide" is learning; "I read about it and I want to kill myself" is not
         if _FIRST_PERSON.search(clause[span[0] : span[1]]):
             return None
         return "learning or informational" if _LEARNING.search(clause) or _INFO.search(clause) else None
+    if cared_for and not _STILL_NEEDS_HELP.search(clause):
+        return "care given"
+    if _GENERIC_QUESTION.search(clause) and not _OWN.search(clause):
+        return "a general question"
     if _LEARNING.search(clause) and not _HAPPENING.search(clause):
         return "learning"
     if _JOKE.search(clause) or _NOT_A_PERSON.search(near):
@@ -230,7 +314,7 @@ def defused(clause: str, span: tuple[int, int], category: str, soft: bool) -> st
     acute = bool(_ACUTE.search(clause))
     if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause):
         return "hypothetical"
-    if _IMAGE.search(clause) and not acute:
+    if (_IMAGE.search(clause) or _FINDING_MEANS.search(clause)) and not acute:
         return "image or report"
     if _INFO.search(clause) and not acute:
         return "informational"

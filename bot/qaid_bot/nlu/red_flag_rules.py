@@ -11,6 +11,10 @@ breath...) only when no "mild or long-standing" marker sits in the same clause. 
 (history, negation, an idiom, a question about a definition or an image, a hypothetical, a habit) is
 ``red_flag_guards``.
 
+This module holds the categories named for a failing body system (heart, brain, airway, blood, an
+allergic reaction, a seizure, consciousness); those named for a cause (self-harm, poisoning, an
+injury, a burn, pregnancy, an infection) are in ``red_flag_causes``. ``CATEGORIES`` is the whole list.
+
 Development cases: tests/bot/test_red_flag_emergencies.py and test_red_flag_lookalikes.py; dev sets:
 bot/tests/heldout/emergencies*.yml.
 """
@@ -18,27 +22,30 @@ bot/tests/heldout/emergencies*.yml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from .red_flag_concepts import CHEST, CHILD, FLOW, GAP, LIMB, LOTS, MEDS, PAIN, SIDE, WEAK, WHOSE
+from .red_flag_causes import CAUSES
+from .red_flag_concepts import (
+    ANTICOAGULANT,
+    CHEST,
+    FLOW,
+    GAP,
+    LIMB,
+    PAIN,
+    SIDE,
+    SOMEONE,
+    WEAK,
+    WHOSE,
+    Category,
+)  # fmt: skip
+
+__all__ = ["CATEGORIES", "COMPILED", "PERSON", "Category"]
 
 _PERSON = r"(?:i|i'm|i am|i've|my \w+|he|she|they|he's|she's|her|him|someone|somebody|my)"
 
+# not waking in time for something: a routine, not unconsciousness ("won't wake up for school")
+_ROUTINE = r"(?!(?: up)? (?:for|in time|on time|early|at|before|until)\b)"
 
-@dataclass(frozen=True)
-class Category:
-    name: str
-    source: str
-    strong: tuple[str, ...]
-    soft: tuple[str, ...] = ()
-
-    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-        strong = re.compile(r"\b(?:" + "|".join(self.strong) + r")", re.IGNORECASE)
-        soft = re.compile(r"\b(?:" + "|".join(self.soft) + r")", re.IGNORECASE) if self.soft else None
-        return strong, soft
-
-
-CATEGORIES: tuple[Category, ...] = (
+_SIGNS: tuple[Category, ...] = (
     Category(
         "cardiac",
         "NHS 'When to call 999' (signs of a heart attack); AHA 'Warning signs of a heart attack'",
@@ -84,7 +91,8 @@ CATEGORIES: tuple[Category, ...] = (
             rf"{WHOSE}{SIDE}{LIMB}",
             rf"(?:one side|half|{SIDE}side) of {WHOSE}(?:body|"
             rf"face)(?:\W+\w+){{0,4}}?\W+(?:{WEAK}|went|gone|not moving)",
-            rf"half {WHOSE}face(?:\W+\w+){{0,3}}?\W+(?:{WEAK}|not moving|isn't moving)",
+            rf"half (?:of )?{WHOSE}(?:face|mouth|lips?|tongue)(?:\W+\w+){{0,3}}?\W+(?:{WEAK}|not moving|"
+            r"isn't moving)",
             r"(?:mouth|face|smile|lip)(?:\W+\w+){0,3}?\W+(?:pulled|drawn|twisted|droop\w*) "
             r"(?:to |down )?(?:one|the) side",
             r"(?:can't|cannot) smile",
@@ -131,8 +139,29 @@ CATEGORIES: tuple[Category, ...] = (
             r"get "
             r"out)(?: in)? (?:more than|a|full|whole|complete|my|his|her)(?: \w+)? (?:word|sentence)s?",
             r"stridor|high[- ]pitched (?:noise|sound|squeak|whistle|wheeze)\w*(?:\W+\w+){0,4}?\W+breath\w*",
-            r"(?:breathed?|inhaled|breathing) in (?:\w+ ){0,3}smoke|soot (?:around|in|on) (?:his|her|my|the)",
+            r"(?:breathed?|inhaled|breathing) (?:in )?(?:\w+ ){0,3}smoke|smoke inhalation|soot (?:around|in|"
+            r"on) "
+            r"(?:his|her|my|the)",
             r"(?:lips|face|skin)(?: \w+){0,2} (?:dusky|mottled)",
+            r"(?:struggl\w*|fight\w*|gasp\w*|desperate|battling) for (?:air|breath)",
+            r"breathing (?:is|has become|feels|getting|got) (?:getting |so |really |very )?(?:hard|harder|"
+            r"difficult|laboured|labored)",
+            r"asthma attack",
+            # BTS: an oxygen saturation below 92% needs urgent care
+            r"(?:oxygen|o2|sats|saturations?|spo2|oximeter|pulse ox\w*)(?:\W+\w+){0,7}?\W+(?:[4-8]\d|9[01])\b"
+            r"(?! ?(?:years|yrs|mins|minutes|bpm|kg|lbs|litres|liters))",
+            # a blocked airway: cannot cough, cry or make a sound; hands at the throat; something stuck
+            r"(?:gag\w*|stuck|lodged|swallowed|in (?:his|her|my|their) mouth)(?:\W+\w+){0,8}?\W+(?:can't|"
+            r"cannot|"
+            r"couldn't|unable to|not able to) (?:cough|cry|make a (?:sound|noise))(?! up| it up)",
+            r"(?:can't|cannot|couldn't) (?:cough|make a (?:sound|noise))(?! up| it up)(?:\W+\w+){0,6}?\W+"
+            r"(?:gag\w*|stuck|lodged)",
+            r"(?:holding|clutching|grabbing|grabbed|gripping|clutched|holds|clutches) (?:at |onto )?"
+            r"(?:his|her|my|their) (?:own )?throat",
+            r"no (?:sound|noise|voice) (?:is )?(?:comes?|coming|came) out",
+            r"(?:stuck|lodged|caught) in (?:my|his|her|their|the) (?:throat|windpipe|airway)"
+            r"(?:\W+\w+){0,8}?\W+"
+            r"(?:going quiet|gone quiet|drool\w*|gag\w*|blue|purple|panick\w*|struggl\w*|can't|cannot)",
         ),
         soft=(
             r"stops breath\w*",
@@ -163,51 +192,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?:\w+ ){0,3}blood",
             r"coffee grounds",
             r"soaked (?:through|every)",
-            r"pregnant(?:\W+\w+){0,3}?\W+bleed\w*",
-        ),
-    ),
-    Category(
-        "suicide_self_harm",
-        "NHS 'Help for suicidal thoughts' (call 999 if your life is at risk now); NHS 'When to call "
-        "999' (suicide attempt)",
-        strong=(
-            r"suicid\w*",
-            r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)",
-            r"end (?:it all|it tonight|it today|my life|his life|her life|things)",
-            r"(?:going to|gonna|want to|planning to) end it",
-            r"take (?:my|his|her|their) own life",
-            r"(?:wants?|wanna|wish\w*) to die",
-            r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
-            r"(?:going to|gonna|about to|will|i'll) jump\b",
-            # stockpiling medicines (a means gathered), not a pill box saved for a trip
-            rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{MEDS}\b"
-            r"(?! (?:box|case|organi[sz]er|container))",
-            r"(?:going to|gonna|about to|i'll|i will|planning to|tonight i'm) (?:take|"
-            r"swallow) (?:them all|all of "
-            r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
-            r"(?:cut|slit|slashed|sliced) (?:\w+ )?(?:my|his|her|their) (?:own )?(?:wrists?|throat)",
-            r"(?:bought|got|have|tied) (?:a )?rope|noose",
-            r"(?:can't|cannot) go on",
-            r"(?:no|don't see (?:the|any)|what's the|there's no) point (?:in |of )?(?:living|"
-            r"going on|anything|"
-            r"anymore|any more|being alive|being here)",
-            r"(?:won't|will not|wouldn't) be (?:around|here|alive)",
-            r"(?:decided|going|planning) to (?:end|take) (?:my|it)",
-            r"engine running|exhaust (?:pipe|fumes)",
-            r"(?:don't|do not) want to (?:be alive|live|be here|wake up)",
-            r"better off without me",
-            r"goodbye (?:letter|note)s?",
-            r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|"
-            r"\w+ floor)",
-            r"(?:not|don't feel) safe with (?:my|him|her)self",
-            r"(?:hurt\w*|harm\w*|cut\w*) (?:my|him|her)sel(?:f|ves)",
-            r"self[- ]harm\w*",
-            r"hang (?:my|him|her)self",
-            r"no (?:point|reason) (?:in )?(?:living|to live|going on)",
-            r"i have a plan",
-            r"(?:want|wish|need) (?:it all|everything|the pain|this) to (?:stop|end)",
-            r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
-            r"nothing (?:left )?to live for|no reason to live",
+            r"pregnant(?:\W+\w+){0,3}?\W+(?<!gums )(?<!gum )(?<!nose )bleed\w*",
+            # NHS: a nosebleed lasting more than 10-15 minutes needs A&E; 20 minutes or more here
+            r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:over |more than |about |almost |nearly )?"
+            r"(?:[2-9]\d|\d{3}) (?:minutes|mins)",
+            rf"{ANTICOAGULANT}(?:\W+\w+){{0,10}}?\W+(?:{FLOW}|won't stop|not stopping|isn't stopping|"
+            rf"can't stop)",
+            rf"(?:{FLOW}|won't stop|not stopping|isn't stopping)(?:\W+\w+){{0,10}}?\W+{ANTICOAGULANT}",
         ),
     ),
     Category(
@@ -218,16 +209,19 @@ CATEGORIES: tuple[Category, ...] = (
             r"anaphyla\w*",
             r"(?:throat|tongue|lips?|mouth|face)(?:\W+\w+){0,4}?\W+(?:swell\w*|swollen|closing|puff\w*)",
             r"(?:swell\w*|swollen) (?:throat|tongue|lips?|mouth)",
-            r"throat (?:feels |is )?(?:tight|closing)",
+            r"throat (?:feels |is |getting |going |gets )*(?:tight|closing)",
+            r"(?:lips?|tongue|eyelids?)(?:\W+\w+){0,3}?\W+(?:huge|massive|enormous|ballooned|ballooning|"
+            r"blown up|twice the size)",
             r"epi-?pen",
-            r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic)"
+            r"(?:stung|sting|allergic|reaction|nuts?|peanuts?|shellfish|shrimp|prawns?|penicillin|antibiotic|"
+            r"contrast|dye)"
             r"(?:\W+\w+){0,14}?\W+(?:(?:can't|cannot|struggling to|hard to) (?:swallow|breathe|talk)|"
             r"hoarse|dizzy|"
             r"faint\w*|"
             r"voice (?:is |has )?(?:gone |going )?(?:weird|strange|hoarse|funny))",
             r"allergic reaction(?:\W+\w+){0,6}?\W+(?:breath\w*|swallow\w*|throat|wheez\w*|faint)",
         ),
-        soft=(r"hives(?:\W+\w+){0,6}?\W+(?:gasp\w*|breath\w*|faint\w*|swell\w*)",),
+        soft=(r"(?:hives|welts|wheals)(?:\W+\w+){0,6}?\W+(?:gasp\w*|breath\w*|faint\w*|swell\w*|wheez\w*)",),
     ),
     Category(
         "seizure",
@@ -248,31 +242,13 @@ CATEGORIES: tuple[Category, ...] = (
             r"eyes (?:are |were |keep )?(?:rolled|rolling)",
             r"shaking uncontrollably|uncontrollable shaking",
             r"foaming at the mouth",
-        ),
-    ),
-    Category(
-        "overdose_poisoning",
-        "NHS 'When to call 999' (suicide attempt, poisoning); NHS 'Paracetamol overdose'",
-        strong=(
-            r"overdos\w*",
-            r"(?:took|taken|take|swallowed|ate|eaten|drank|drunk) (?:\w+ ){0,3}"
-            r"(?:all (?:my|his|her|of (?:my|his|her|the))|too many|"
-            r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
-            r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
-            r"(?:took|taken|swallowed) (?:all|too many)",
-            rf"(?:took|taken|take|taking|swallowed|swallow|ate|eaten|drank|injected|had) (?:\w+ "
-            rf"){{0,2}}{LOTS}"
-            rf"(?:\W+\w+){{0,4}}?\W*{MEDS}",
-            rf"(?:empty|whole|full) (?:packet|pack|box|bottle|strip|jar) of (?:\w+ )?{MEDS}",
-            rf"{MEDS}(?:\W+\w+){{0,3}}?\W+(?:twice|double) by mistake",
-            r"(?:took|taken|had|gave|given|injected) (?:\w+ )?(?:a )?double (?:the )?dose",
-            rf"{CHILD}(?:\W+\w+){{0,2}}?\W+(?:swallowed|ate|drank|got into)(?:\W+\w+){{0,6}}?\W+"
-            rf"(?:{MEDS}|batter\w*|magnets?|bleach|detergent|cleaning)",
-            r"(?:swallowed|ate|drank) (?:a |an |some |the )?(?:\w+ ){0,2}(?:button batter\w*|magnets?|"
-            r"dishwasher|cleaning)",
-            r"carbon monoxide|co alarm",
-            r"(?:drank|drunk|swallowed|ate) (?:some )?(?:bleach|poison|antifreeze|weed ?killer|detergent)",
-            r"poison\w*",
+            r"(?:foam\w*|froth\w*)(?:\W+\w+){0,4}?\W+(?:mouth|lips)|(?:mouth|lips)(?:\W+\w+){0,3}?\W+"
+            r"(?:foam\w*|"
+            r"froth\w*)",
+            # a tonic-clonic seizure told by its look: stiff then jerking, the whole body twitching
+            r"(?:stiff|rigid)(?:\W+\w+){0,8}?\W+(?:jerk\w*|twitch\w*|convuls\w*)|(?:jerk\w*|twitch\w*)"
+            r"(?:\W+\w+){0,3}?\W+(?:stiff|rigid)",
+            r"(?:whole|entire) body (?:\w+ ){0,2}(?:jerk\w*|twitch\w*|convuls\w*)",
         ),
     ),
     Category(
@@ -281,8 +257,11 @@ CATEGORIES: tuple[Category, ...] = (
         strong=(
             r"unconscious",
             r"unresponsive",
-            r"(?:not|isn't|is not|doesn't|does not|won't|stopped) (?:respond\w*|waking|wake up|come round)",
-            r"(?:won't|will not|can't|cannot) (?:wake (?:him|her|them|up)|keep (?:him|her|them) awake)",
+            r"(?:not|isn't|is not|doesn't|does not|won't|stopped) (?:respond\w*|waking|wake(?: up)?\b|"
+            r"come round)"
+            rf"{_ROUTINE}",
+            r"(?:won't|will not|can't|cannot) (?:wake (?:him|her|them|up)|keep (?:him|her|them) awake)"
+            rf"{_ROUTINE}",
             r"passed out",
             r"collaps\w*",
             r"(?:hasn't|has not|not|isn't|won't) (?:come|coming|came) (?:round|around|to)\b",
@@ -293,100 +272,17 @@ CATEGORIES: tuple[Category, ...] = (
             r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "
             r"(?:answer|respond)\w*(?! (?:my|the|his|her|any|calls?|emails?|messages?|texts?|phone|door))",
             r"barely (?:respond\w*|conscious|awake|breathing)",
-            rf"(?:he|she|they|{CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|"
-            rf"grand\w+|man|woman)"
-            r"(?:\W+\w+){0,8}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
+            rf"{SOMEONE}(?:\W+\w+){{0,8}}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
+            r"(?:lying|found|slumped)(?:\W+\w+){0,6}?\W+cold(?: to the touch)?(?:\W+\w+){0,3}?\W+"
+            r"(?:not moving|"
+            r"won't wake|not breathing|unresponsive|blue|grey|stiff)",
             r"hit by a (?:car|bus|truck|lorry|van|train|motorbike)",
             r"(?:can't|cannot) (?:feel|move) (?:his|her|my|their) legs",
         ),
         soft=(r"(?:very|really|so|extremely) (?:drowsy|sleepy)",),
     ),
-    Category(
-        "severe_headache_head_injury",
-        "NHS 'Headaches' (call 999 for a sudden, severe 'worst ever' headache); NICE NG232 head injury "
-        "(vomiting, drowsiness, memory loss, unequal pupils after a head injury)",
-        strong=(
-            r"worst headache",
-            r"thunderclap",
-            r"sudden\w* (?:\w+ )?(?:severe|agonising|excruciating|terrible) headache",
-            r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst) (?:\w+ )?sudden "
-            r"(?:\w+ )?headache|sudden headache",
-            r"(?:hit|banged|bumped|fell (?:\w+ ){0,4}on(?:to)?) (?:my|his|her|their) head(?:\W+\w+){0,10}?\W+"
-            r"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question)",
-            r"one pupil",
-            r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|"
-            r"dozing|"
-            r"nodding off)|drowsy|can't stay awake|(?:really|very) sleepy)",
-            r"clear (?:fluid|liquid)(?:\W+\w+){0,4}?\W+(?:nose|ears?)|bruis\w* behind (?:his|her|my|"
-            r"the) ears?",
-            r"(?:asking|repeating) the same (?:question|thing)s?(?:\W+\w+){0,2}?\W+over and over",
-            r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
-        ),
-    ),
-    Category(
-        "obstetric",
-        "NHS 'When to call 999'; NHS 'Ectopic pregnancy'; NHS 'Your baby's movements'; NHS 'Signs "
-        "that labour has begun' (cord prolapse, the baby coming before help arrives)",
-        strong=(
-            r"(?:see|feel|seeing|feeling) the (?:umbilical )?cord|cord (?:is )?(?:coming out|hanging|out)",
-            # ectopic pregnancy, abruption: severe belly, one-sided or shoulder-tip pain
-            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?"
-            r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|shoulder)",
-            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
-            r"(?:belly|tummy|stomach|abdominal|pelvic|one-sided|shoulder tip) pain",
-            r"pregnant(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|collaps\w*)",
-            r"(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has stopped|stopped|isn't|is not|"
-            r"not) (?:\w+ )?"
-            r"(?:moved|moving|kicked|kicking)(?:\W+\w+){0,6}?\W+(?:\d\d|[2-4]\d) weeks",
-            r"(?:haven't|have not|not) felt (?:the |my )?baby (?:move|kick)",
-            r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
-        ),
-    ),
-    Category(
-        "other_999",
-        "NHS 'When to call 999' (sudden confusion, severe injuries, severe burns); NHS 'Meningitis' "
-        "(a rash that does not fade under a glass); NHS 'Cauda equina syndrome'",
-        strong=(
-            r"sudden\w* (?:very |really )?(?:confused|confusion)",
-            r"confused all of a sudden",
-            r"talking nonsense",
-            r"(?:rash|spots|blotches|marks)(?:\W+\w+){0,6}?\W+(?:doesn't|don't|does not|do not|won't|didn't) "
-            r"(?:fade|blanch|(?:go away|disappear)(?:\W+\w+){0,3}?\W+(?:glass|press\w*))|glass test",
-            r"(?:fever|temperature)(?:\W+\w+){0,8}?\W+(?:neck (?:is )?stiff|stiff neck)|stiff "
-            r"neck(?:\W+\w+){0,6}?\W+fever",
-            r"(?:soft spot|fontanelle)(?:\W+\w+){0,4}?\W+(?:bulg\w*|tense|raised)|bulging (?:soft spot|"
-            r"fontanelle)",
-            r"stiff neck(?:\W+\w+){0,12}?\W+(?:fever|temperature|light (?:hurts|is hurting|bothers)|"
-            r"photophobia)",
-            r"(?:infection|uti|pneumonia|shivering|rigors)(?:\W+\w+){0,8}?\W+confus\w*",
-            r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
-            r"shock|electrocut\w*",
-            r"not making (?:any )?sense|gibberish|(?:doesn't|does not|don't) know where (?:he|she|"
-            r"i|they) (?:is|am|are)",
-            r"(?:very|really|getting|becoming|suddenly|he's|she's|he is|she is|they're|is|seems|looks) "
-            r"(?:\w+ )?confused(?! (?:about|by|with|as to|why|what|because))",
-            r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
-            r"purple rash",
-            r"(?:agonising|agonizing|excruciating|unbearable) pain",
-            r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
-            r"(?:burn\w*|oil|fire|flames?|scald\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|waxy)|(?:leathery|"
-            r"charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*)",
-            r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
-            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
-            r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
-            r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
-            r"(?:car|motorbike|bike) (?:crash|accident)(?:\W+\w+){0,8}?\W+"
-            r"(?:hurt|injured|bleeding|not moving)",
-            r"(?:can't|cannot) control (?:my|his|her) (?:bladder|bowels?)",
-            r"ambulance",
-            r"call (?:112|911|999|an ambulance)",
-            r"this is an emergency|emergency!|help,? emergency|it's an emergency|medical emergency",
-            r"(?:i'm|i am|he's|he is|she's|she is|someone is|somebody is|they're) dying(?! to| of boredom)",
-            r"sos\b",
-            r"^(?:an? )?emergency$|urgent(?:ly)? help|help urgently",
-        ),
-    ),
 )
 
+CATEGORIES: tuple[Category, ...] = (*_SIGNS, *CAUSES)
 COMPILED = tuple((c, *c.compiled()) for c in CATEGORIES)
 PERSON = re.compile(rf"\b{_PERSON}\b")

@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from .question_types import understand
-from .red_flag_guards import SERVICE, TOPIC, defused
+from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused
 from .red_flag_rules import COMPILED
 
 EMERGENCY = "emergency"
@@ -52,7 +52,7 @@ _KEY_WORDS = (
 )  # fmt: skip
 _NOT_TYPOS = {"paint", "stoke", "strike", "stroked", "breadth", "brat", "throats", "chess", "bleeping",
               "tablet", "pill", "blond", "bread", "seize", "seized", "collapse", "pails", "paid",
-              "cooking"}  # fmt: skip
+              "cooking", "drooling"}  # fmt: skip
 
 
 def _close(a: str, b: str, limit: int) -> bool:
@@ -114,13 +114,19 @@ def clauses(text: str) -> list[str]:
 def assess(text: str) -> Assessment:
     """Is there a red flag in ``text`` now? Decided clause by clause (see module docstring)."""
     first_defused: Assessment | None = None
-    for clause in clauses(text):
+    parts = clauses(text)
+    # care given or under way covers a flag told before it ("my son collapsed at football, but the
+    # ambulance crew are with him"), not one told after it
+    last_care = max((i for i, c in enumerate(parts) if CARE_GIVEN.search(c)), default=-1)
+    for index, clause in enumerate(parts):
+        care_ends = [c.end() for c in CARE_GIVEN.finditer(clause)]
         for category, strong, soft in COMPILED:
             for pattern, is_soft in ((strong, False), (soft, True)):
                 if pattern is None:
                     continue
                 for m in pattern.finditer(clause):
-                    why = defused(clause, m.span(), category.name, is_soft)
+                    cared_for = index < last_care or any(end > m.start() for end in care_ends)
+                    why = defused(clause, m.span(), category.name, is_soft, cared_for)
                     if why is None:
                         return Assessment(True, True, category.name, clause)
                     if first_defused is None:
