@@ -282,9 +282,19 @@ V4_CONCEPT_EMERGENCIES = [
     "she texted a goodbye to her mum and now her phone is off",
 ]
 
+# Care given to someone else does not cover a flag about this person (left open by the v4 review):
+# both name people and no one is the same.
+CARE_FOR_SOMEONE_ELSE = [
+    "my mum has crushing chest pain, the ambulance took my dad earlier",
+    "my wife can't lift her arm and her face is drooping, the paramedics are with my son in resus",
+    "i can't breathe properly, my husband is in hospital already",
+    "my daughter is fitting on the floor, but my son was treated at a&e this morning",
+]
+
 
 @pytest.mark.parametrize(
-    "text", EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES + V4_CONCEPT_EMERGENCIES
+    "text",
+    EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES + V4_CONCEPT_EMERGENCIES + CARE_FOR_SOMEONE_ELSE,
 )
 def test_red_flags_fire(text: str) -> None:
     found = assess(text)

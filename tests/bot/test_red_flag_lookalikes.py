@@ -173,6 +173,8 @@ V4_CONCEPT_LOOKALIKES = [
     "my mum had a bad chest pain this morning, the paramedics took her and she's on the heart ward now",
     "my uncle overdosed on saturday but he's in intensive care now and stable",
     "my son collapsed at football, but the ambulance crew are with him now",
+    # the same person named twice, in other words
+    "my mother collapsed at church, the ambulance already took my mum to hospital",
     "my wife's asthma attack was treated in a&e and she's home",
     "my niece choked on a crisp, i patted her back and it came out",
     "the paramedics already took my dad, which hospital is closest?",

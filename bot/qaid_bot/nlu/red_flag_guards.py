@@ -199,6 +199,33 @@ CARE_GIVEN = re.compile(
     r"(?:the |a )?(?:\w+(?:'s)? )?(?:er|a&e|hospital|clinic|emergency (?:room|department)|paramedics|"
     r"poison control|doctors?|gp|nurse))\b"
 )
+# who a clause is about: the writer, or someone of theirs named by a kin or role word
+_SELF = re.compile(r"\b(?:i|me|i'm|im|i've|ive|myself)\b")
+_KIN = re.compile(
+    r"\b(?:my|our|his|her|their) (?:\w+ )?(?P<who>mum|mom|mother|mummy|dad|father|daddy|son|daughter|"
+    r"boy|girl|baby|child|kid|toddler|teenager|husband|wife|partner|boyfriend|girlfriend|brother|"
+    r"sister|grand(?:ma|pa|mother|father|dad|son|daughter)|nan|nana|gran|granny|grandad|uncle|aunt|"
+    r"auntie|cousin|nephew|niece|friend|flatmate|roommate|neighbou?r|colleague|patient)s?\b"
+)
+_SAME = {"mom": "mum", "mother": "mum", "mummy": "mum", "father": "dad", "daddy": "dad",
+         "grandpa": "grandad", "grandfather": "grandad", "granddad": "grandad", "grandma": "nan",
+         "grandmother": "nan", "nana": "nan", "gran": "nan", "granny": "nan", "auntie": "aunt",
+         "kid": "child", "roommate": "flatmate", "neighbor": "neighbour"}  # fmt: skip
+
+
+# the writer as the one cared for ("with me", "I'm in hospital"), not as the carer ("I patted her back")
+_SELF_CARED = re.compile(r"\b(?:me|myself|i'm|im|i am|i've been|ive been)\b")
+
+
+def people(text: str, cared: bool = False) -> frozenset[str]:
+    """Who ``text`` names: ``"self"`` for the writer, else the kin or role word ("my dad" → "dad").
+    ``cared``: ``text`` tells of care given, where the writer counts only as the one cared for."""
+    named = {_SAME.get(m["who"], m["who"]) for m in _KIN.finditer(text)}
+    if (_SELF_CARED if cared else _SELF).search(_KIN.sub(" ", text)):
+        named.add("self")
+    return frozenset(named)
+
+
 # ... unless the message says it is still going on or asks for help now
 _STILL_NEEDS_HELP = re.compile(r"\b(?:still|again|help|please|hurry|what do i do|getting worse|worse)\b")
 # a question about anyone: "how can you tell if someone is having a stroke?", "are most overdoses ...";

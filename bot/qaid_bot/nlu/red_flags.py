@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from .question_types import understand
-from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused
+from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
 from .red_flag_rules import COMPILED
 
 EMERGENCY = "emergency"
@@ -115,23 +115,49 @@ def assess(text: str) -> Assessment:
     """Is there a red flag in ``text`` now? Decided clause by clause (see module docstring)."""
     first_defused: Assessment | None = None
     parts = clauses(text)
-    # care given or under way covers a flag told before it ("my son collapsed at football, but the
-    # ambulance crew are with him"), not one told after it
-    last_care = max((i for i, c in enumerate(parts) if CARE_GIVEN.search(c)), default=-1)
+    cares = _care_given(parts)
     for index, clause in enumerate(parts):
-        care_ends = [c.end() for c in CARE_GIVEN.finditer(clause)]
         for category, strong, soft in COMPILED:
             for pattern, is_soft in ((strong, False), (soft, True)):
                 if pattern is None:
                     continue
                 for m in pattern.finditer(clause):
-                    cared_for = index < last_care or any(end > m.start() for end in care_ends)
+                    cared_for = _covered(cares, parts, index, m.span())
                     why = defused(clause, m.span(), category.name, is_soft, cared_for)
                     if why is None:
                         return Assessment(True, True, category.name, clause)
                     if first_defused is None:
                         first_defused = Assessment(False, True, category.name, clause, why)
     return first_defused or _topic_mention(text) or Assessment(False, False)
+
+
+@dataclass(frozen=True)
+class _Care:
+    """Care given or under way (``CARE_GIVEN``): in which clause, and where it ends."""
+
+    clause: int
+    end: int
+
+
+def _care_given(parts: list[str]) -> list[_Care]:
+    return [_Care(i, m.end()) for i, c in enumerate(parts) for m in CARE_GIVEN.finditer(c)]
+
+
+def _covered(cares: list[_Care], parts: list[str], index: int, span: tuple[int, int]) -> bool:
+    """Care covers a flag told before it ("my son collapsed at football, but the ambulance crew are
+    with him"), not one told after it, and not a flag about someone else ("my mum has crushing chest
+    pain, the ambulance took my dad earlier"): when both name people, one must be the same. The care
+    is about whom its clause names after the flag; a pronoun names no one, so it is taken to point
+    back at the flagged person."""
+    clause = parts[index]
+    flagged = people(clause[: span[1]])
+    for care in cares:
+        if care.clause < index or (care.clause == index and care.end <= span[0]):
+            continue
+        cared = people(parts[care.clause] if care.clause > index else clause[span[1] :], cared=True)
+        if not cared or not flagged or cared & flagged:
+            return True
+    return False
 
 
 def _topic_mention(text: str) -> Assessment | None:
