@@ -63,8 +63,7 @@ def _image_section(
 ) -> str:
     title = f"Image {n}" if image else "Findings about another image"
     agreed = "".join(
-        f"<li>{e(summary.question_of(a))} <b>{e(a['answer'])}</b> — {a['agree']} of {a['total']} "
-        f"hospital{'s' if a['total'] != 1 else ''} {'agree' if a['total'] != 1 else 'answered'}</li>"
+        f"<li>{e(summary.question_of(a))} <b>{e(a['answer'])}</b> — {e(summary.agreement_words(a))}</li>"
         for a in summary.agreement(findings)
     )
     rows = "".join(
@@ -172,8 +171,7 @@ def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -
         f"<p><a href='/transcripts/{e(wid)}.pdf'>Download PDF</a> · "
         f"<a href='/transcripts/{e(wid)}.fhir.json'>FHIR R4 Bundle (JSON)</a></p>",
         _patient(t),
-        "<p class='meta'>“How sure the model was” is the model's own score for its answer, not a "
-        "probability of disease; an outline's size is in its answer. None of this is a diagnosis.</p>",
+        f"<p class='meta'>{e(summary.CONFIDENCE_NOTE)}</p>",
         images or "<p>No images were shared.</p>",
         _told(t),
         _conversation(t),
