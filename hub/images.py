@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import Image
-from qaid import deid
+from qaid import deid, imaging
 from qaid.db import utcnow
-from qaid.transcript import reading
 from qaid.errors import EmptyInput, Invalid, TooLarge, UnsupportedType
-from qaid import imaging
+from qaid.transcript import reading
 from qaid_contracts import binding
 from qaid_contracts.errors import (
     BURNED_IN_TEXT,
@@ -33,6 +32,7 @@ from qaid_contracts.errors import (
     UNSUPPORTED_IMAGE_TYPE,
 )
 from qaid_contracts.limits import MAX_IMAGE_BYTES
+
 
 def sniff(data: bytes) -> str | None:
     """The media type of ``data`` from its magic bytes (qaid.imaging, as the HIP), or None if not an image."""

@@ -16,6 +16,7 @@ from qaid.transcript.reading import (
     agreement,
     agreement_words,
     confidence_words,
+    overlay_of,
     per_image,
     question_of,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "confidence_words",
     "key_findings",
     "one_line",
+    "overlay_of",
     "per_image",
     "question_of",
 ]

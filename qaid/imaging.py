@@ -65,7 +65,11 @@ def sniff_format(data: bytes) -> ImageFormat | None:
 
 
 # The media type of each format (the hub's image store and the FHIR Attachment both name it so).
-MEDIA_TYPES: dict[str, str] = {FORMAT_PNG: "image/png", FORMAT_JPEG: "image/jpeg", FORMAT_DICOM: "application/dicom"}
+MEDIA_TYPES: dict[str, str] = {
+    FORMAT_PNG: "image/png",
+    FORMAT_JPEG: "image/jpeg",
+    FORMAT_DICOM: "application/dicom",
+}
 
 
 def media_type(data: bytes) -> str | None:

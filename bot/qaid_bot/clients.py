@@ -177,7 +177,9 @@ class HubClient:
         )
         return cast(StoredImage, stored)
 
-    async def host_png(self, png_b64: str, sender: str | None = None) -> tuple[str | None, StoredImage | None]:
+    async def host_png(
+        self, png_b64: str, sender: str | None = None
+    ) -> tuple[str | None, StoredImage | None]:
         """Host a PNG (a segmentation overlay) on the hub: (its absolute short link, which the chat can
         show, and what the hub stored). With ``sender`` the hub binds it to that conversation, so the
         transcript can name it and the hub renders it in the PDF and FHIR Bundle. When the hub refuses

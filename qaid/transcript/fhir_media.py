@@ -27,7 +27,6 @@ from qaid_contracts.transcript import DETAIL_MODEL_SHA256
 __all__ = ["KIND_NAMES", "media", "model_devices", "model_role", "provenances"]
 
 
-
 class Ids(Protocol):
     """Resource ids by role (``qaid.transcript.fhir._Ids``): ``ids(role)``, ``ids.ref(role)``."""
 
@@ -46,9 +45,7 @@ KIND_NAMES = {
 }
 
 
-def attachment(
-    title: str, sha256: str, data: bytes | None, url: str | None
-) -> tuple[dict[str, Any], bool]:
+def attachment(title: str, sha256: str, data: bytes | None, url: str | None) -> tuple[dict[str, Any], bool]:
     """(the Attachment, whether the bytes are available)."""
     out: dict[str, Any] = {"title": title}
     if data is not None and hashlib.sha256(data).hexdigest() == sha256:
@@ -148,7 +145,9 @@ def provenances(t: dict[str, Any], ids: Ids, image_ids: set[str]) -> list[dict[s
             "activity": {"text": "automated model output, not a diagnosis"},
             "agent": [
                 {
-                    "type": {"coding": [{"system": _PARTICIPANT, "code": "performer", "display": "Performer"}]},
+                    "type": {
+                        "coding": [{"system": _PARTICIPANT, "code": "performer", "display": "Performer"}]
+                    },
                     "who": ids.ref(model_role(f)),
                     "onBehalfOf": ids.ref(f"org/{f['hospital_id']}"),
                 }

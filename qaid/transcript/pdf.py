@@ -14,9 +14,9 @@ Latin-1 are transliterated (``ș`` → ``s``), never dropped silently into "?".
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 from fpdf import FPDF
@@ -185,7 +185,9 @@ def _figures(
         if overlay and overlay["image_id"] not in seen:
             seen.add(overlay["image_id"])
             caption = f"Outline by {f['hospital_name']} over image {n}, as the patient saw it"
-            out.append(thumbnail(caption, got.get(overlay["image_id"]), missing.replace("Image", "Outline", 1)))
+            out.append(
+                thumbnail(caption, got.get(overlay["image_id"]), missing.replace("Image", "Outline", 1))
+            )
     return out
 
 
@@ -198,7 +200,9 @@ def _answers(pdf: _Doc, findings: list[dict[str, Any]]) -> None:
             if (f["kind"], f.get("question") or "") != (a["kind"], a["question"]):
                 continue
             sure = reading.confidence_words(f)
-            pdf.para(f"{f['hospital_name']}: {f['answer']}" + (f" · how sure: {sure}" if sure else ""), size=9)
+            pdf.para(
+                f"{f['hospital_name']}: {f['answer']}" + (f" · how sure: {sure}" if sure else ""), size=9
+            )
             _unbroken(pdf, _model_line(f))
         pdf.ln(1)
 

@@ -85,7 +85,9 @@ def agreement_words(a: dict[str, Any]) -> str:
     hospitals = a.get("hospitals", total)
     if hospitals > total:
         verb = "agree" if total != 1 else "answered"
-        return f"{agree} of {total} independent model{'s' if total != 1 else ''} {verb} ({hospitals} hospitals)"
+        return (
+            f"{agree} of {total} independent model{'s' if total != 1 else ''} {verb} ({hospitals} hospitals)"
+        )
     if total == 1:
         return f"{agree} of 1 hospital answered"
     return f"{agree} of {total} hospitals agree"
