@@ -134,7 +134,11 @@ class VerifiedImages(Mapping[str, bytes]):
         self._db, self._box, self._ids = db, box, frozenset(linked)
 
     def __getitem__(self, image_id: str) -> bytes:
-        row = self._db.get(Image, image_id) if image_id in self._ids else None
+        if image_id not in self._ids:
+            raise KeyError(image_id)
+        # Columns, not the ORM object: the session's identity map would keep every row's bytes alive.
+        query = select(Image.data_enc, Image.sha256).where(Image.id == image_id)
+        row = self._db.execute(query).one_or_none()
         if row is None:
             raise KeyError(image_id)
         try:

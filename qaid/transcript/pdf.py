@@ -38,6 +38,8 @@ _GREY = (91, 107, 124)
 # characters) took half a minute of CPU to lay out; the JSON and FHIR renderings stay complete.
 MAX_MESSAGE_CHARS = 2_000
 MAX_CONVERSATION_CHARS = 60_000
+# The height an image's heading and its row of figures need at most (pdf_figures: box and caption).
+_IMAGE_BLOCK_MM = 100
 
 
 def _when(value: str) -> str:
@@ -163,9 +165,7 @@ def _model_line(f: dict[str, Any]) -> str:
     return f"{f['hospital_name']} · model {version}" + (f" · sha256 {str(sha)[:16]}…" if sha else "")
 
 
-def _figures(
-    t: dict[str, Any], n: int, image: dict[str, Any], findings: list[dict[str, Any]], store: Images
-) -> list[Figure]:
+def _figures(n: int, image: dict[str, Any], findings: list[dict[str, Any]], store: Images) -> list[Figure]:
     missing = (
         "Image not embedded in this copy: open the case page to see it."
         if store is None
@@ -214,9 +214,11 @@ def _images_and_findings(pdf: _Doc, t: dict[str, Any], store: Images) -> None:
     if not groups:
         pdf.para("No images were shared and no model answered.")
     for n, (image, findings) in enumerate(groups, start=1):
+        if image and pdf.get_y() + _IMAGE_BLOCK_MM > pdf.h - pdf.b_margin:
+            pdf.add_page()  # an image's heading on the page of its picture, not alone at the bottom
         pdf.heading(f"Image {n}" if image else "Findings about an image the transcript does not list")
         if image:
-            figures = _figures(t, n, image, findings, store)
+            figures = _figures(n, image, findings, store)
             for i in range(0, len(figures), 2):
                 draw_row(pdf, figures[i : i + 2], pdf.family, pdf.clean)
         if findings:

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,10 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from PIL import Image
+from pydicom.data import get_testdata_file
 from pypdf import PdfReader
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from tr_helpers import ADMIN, SERVICE, ServerThread, drain, make_worker, transcript
 
+from hub.models import Image as ImageRow
 from inbox.app import create_app as create_inbox
 from qaid.config import Settings
 from qaid.transcript import fhir, pdf
@@ -144,6 +147,14 @@ def test_pdf_says_image_unavailable_for_missing_or_corrupt_bytes_and_keeps_the_r
     assert "open the case page to see it" in text_of(pdf.render(t)).replace("\n", " ")
 
 
+def test_a_dicom_scan_is_drawn_from_its_pixels() -> None:
+    scan = Path(get_testdata_file("CT_small.dcm")).read_bytes()  # 128 x 128, 16-bit CT
+    t = case([scan], None)
+    [drawn] = images_of(pdf.render(t, images={t["images"][0]["image_id"]: scan}))
+    assert drawn.size == (128, 128) and drawn.mode == "L"
+    assert len(set(drawn.getdata())) > 16  # the scan's grey levels, not a blank box
+
+
 def test_a_model_version_at_the_schema_limit_stays_on_one_line() -> None:
     t = case([SCAN_1], None)
     version = (LONG_VERSION * 4)[:MAX_MODEL_VERSION_CHARS]
@@ -255,6 +266,22 @@ def test_hub_renders_the_verified_images_and_overlay_and_nothing_else(
         assert media[image["image_id"]]["size"] == len(raw)
         # the link opens exactly these bytes on the hub
         assert hub.get(f"{link.path}?{link.query}").content == raw
+
+
+def test_bytes_changed_at_rest_are_not_rendered(hub: TestClient, engine: Engine, settings: Settings) -> None:
+    scan = _upload(hub, SCAN_1, SENDER)
+    body = case([SCAN_1], None)
+    body["conversation_id"] = binding.conversation_id(settings.conversation_key, SENDER)
+    body["images"] = [scan]
+    tid = hub.post("/api/v1/transcripts", json=body, headers=SERVICE).json()["id"]
+    # the row still opens, but to other bytes than its id and sha256 say (damage, or a tampered store)
+    sealed = hub.app.state.hub.box.seal(SCAN_2)
+    with engine.begin() as conn:
+        conn.execute(update(ImageRow).where(ImageRow.id == scan["image_id"]).values(data_enc=sealed))
+    document = hub.get(f"/api/v1/transcripts/{tid}", params={"format": "pdf"}, headers=ADMIN)
+    assert images_of(document.content) == [] and "Image unavailable" in text_of(document.content)
+    data = hub.get(f"/api/v1/transcripts/{tid}", params={"format": "fhir"}, headers=ADMIN).json()
+    assert "size" not in _bundle(data)["Media"][0]["content"]
 
 
 def test_a_delivery_links_the_overlay_and_the_inbox_shows_it(
