@@ -132,6 +132,17 @@ def test_pdf_draws_each_image_and_the_overlay_with_findings_under_their_image() 
     assert f"Titan Demo Hospital · model {LONG_VERSION} · sha256 sha-of-seg…\n" in text
 
 
+def test_hospitals_sharing_a_model_file_count_as_one_opinion() -> None:
+    t = case([SCAN_1], None)
+    for f in t["findings"]:
+        if f["kind"] == "vqa":
+            f["detail"]["model_sha256"], f["answer"] = "one-shared-file", "yes"
+    text = text_of(pdf.render(t))
+    assert "Question 1 about image 1? yes — 1 of 1 independent model answered (2 hospitals)" in text
+    t["findings"][1]["detail"].pop("model_sha256")  # a file not named: one vote per hospital
+    assert "Question 1 about image 1? yes — 2 of 2 hospitals agree" in text_of(pdf.render(t))
+
+
 def test_pdf_says_image_unavailable_for_missing_or_corrupt_bytes_and_keeps_the_rest() -> None:
     t = case([SCAN_1, SCAN_2], ref(OVERLAY))
     corrupt = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a PNG signature and no image
