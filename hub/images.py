@@ -9,6 +9,7 @@ capability token (HMAC of the id), which the bot passes along with the image URL
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import DataBox
 from hub.models import Image
-from qaid import deid
+from qaid import deid, imaging
 from qaid.db import utcnow
 from qaid.errors import EmptyInput, Invalid, TooLarge, UnsupportedType
-from qaid.imaging import FORMAT_DICOM, FORMAT_JPEG, FORMAT_PNG, sniff_format
+from qaid.transcript import reading
 from qaid_contracts import binding
 from qaid_contracts.errors import (
     BURNED_IN_TEXT,
@@ -32,12 +33,10 @@ from qaid_contracts.errors import (
 )
 from qaid_contracts.limits import MAX_IMAGE_BYTES
 
-_MEDIA_TYPES = {FORMAT_PNG: "image/png", FORMAT_JPEG: "image/jpeg", FORMAT_DICOM: "application/dicom"}
-
 
 def sniff(data: bytes) -> str | None:
     """The media type of ``data`` from its magic bytes (qaid.imaging, as the HIP), or None if not an image."""
-    return _MEDIA_TYPES.get(sniff_format(data) or "")
+    return imaging.media_type(data)
 
 
 def check_upload(data: bytes, limit: int = MAX_IMAGE_BYTES) -> str:
@@ -56,7 +55,7 @@ def deidentified(data: bytes, media_type: str, box: DataBox) -> bytes:
     """What the hub keeps of an upload: a DICOM de-identified (qaid.deid; the original is never
     stored, so it cannot leave the hub), other images as they are. Invalid for a DICOM that cannot be
     de-identified or says its pixels carry text."""
-    if media_type != _MEDIA_TYPES[FORMAT_DICOM]:
+    if media_type != imaging.MEDIA_TYPES[imaging.FORMAT_DICOM]:
         return data
     try:
         return deid.deidentify(data, box.dicom_uid_key)
@@ -109,21 +108,52 @@ def load(db: Session, box: DataBox, image_id: str) -> tuple[bytes, str] | None:
 
 
 def linkable(db: Session, conversation_key: str, transcript: dict[str, Any]) -> set[str]:
-    """The ids of the transcript's images a delivery may link: each must carry the reference the hub
-    issued for this transcript's conversation at upload, exist, and have the sha256 the transcript
-    states. Anything else (another patient's image id, a forged or missing reference) gets no
-    capability link, so the hospitals cannot fetch it."""
+    """The ids of the transcript's images and overlays a delivery may link: each must carry the
+    reference the hub issued for this transcript's conversation at upload, exist, and have the sha256
+    the transcript states. Anything else (another patient's image id, a forged or missing reference)
+    gets no capability link, so the hospitals cannot fetch it."""
     conversation = binding.conversation_of(str(transcript.get("conversation_id") or ""))
     claimed = {
         str(i.get("image_id")): str(i.get("sha256"))
-        for i in transcript.get("images") or []
-        if isinstance(i, dict)
-        and binding.check_image_ref(conversation_key, i.get("image_id"), conversation, i.get("ref"))
+        for i in reading.image_refs(transcript)
+        if binding.check_image_ref(conversation_key, i.get("image_id"), conversation, i.get("ref"))
     }
     if not claimed:
         return set()
     rows = db.execute(select(Image.id, Image.sha256).where(Image.id.in_(claimed)))
     return {image_id for image_id, digest in rows if claimed[image_id] == digest}
+
+
+class VerifiedImages(Mapping[str, bytes]):
+    """image id -> bytes of the ``linked`` images (see :func:`linkable`), read from the store on each
+    lookup and only if they open and still hash to their sha256: what a rendering may embed. A
+    lookup that fails either is a KeyError (rendered as unavailable). Nothing is cached, so a
+    rendering holds one image at a time, not all fifty a transcript may name."""
+
+    def __init__(self, db: Session, box: DataBox, linked: set[str]) -> None:
+        self._db, self._box, self._ids = db, box, frozenset(linked)
+
+    def __getitem__(self, image_id: str) -> bytes:
+        if image_id not in self._ids:
+            raise KeyError(image_id)
+        # Columns, not the ORM object: the session's identity map would keep every row's bytes alive.
+        query = select(Image.data_enc, Image.sha256).where(Image.id == image_id)
+        row = self._db.execute(query).one_or_none()
+        if row is None:
+            raise KeyError(image_id)
+        try:
+            data = self._box.open(row.data_enc)
+        except ValueError as exc:  # sealed under a key no longer configured, or damaged at rest
+            raise KeyError(image_id) from exc
+        if hashlib.sha256(data).hexdigest() != row.sha256:
+            raise KeyError(image_id)
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._ids))
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def image_url(base_url: str, box: DataBox, image_id: str) -> str:
@@ -132,6 +162,6 @@ def image_url(base_url: str, box: DataBox, image_id: str) -> str:
 
 
 def image_urls(base_url: str, box: DataBox, transcript: dict[str, Any], linked: set[str]) -> dict[str, str]:
-    """Capability links of the transcript's images that are in ``linked`` (see :func:`linkable`)."""
-    ids = [i["image_id"] for i in transcript.get("images", []) if i["image_id"] in linked]
+    """Capability links of the transcript's images and overlays in ``linked`` (see :func:`linkable`)."""
+    ids = [i["image_id"] for i in reading.image_refs(transcript) if i["image_id"] in linked]
     return {image_id: image_url(base_url, box, image_id) for image_id in ids}

@@ -58,13 +58,30 @@ def _figure(image: dict[str, Any] | None, url: str | None, n: int) -> str:
     return f"<figure>{img}<figcaption>{caption}</figcaption></figure>"
 
 
+def _overlays(n: int, findings: list[dict[str, Any]], urls: dict[str, str]) -> str:
+    """The outlines the patient was shown for image ``n`` (only those the hub linked: verified)."""
+    out, seen = [], set()
+    for f in findings:
+        overlay = summary.overlay_of(f)
+        url = urls.get(overlay["image_id"]) if overlay else None
+        if overlay is None or url is None or overlay["image_id"] in seen:
+            continue
+        seen.add(overlay["image_id"])
+        caption = f"Outline by {f['hospital_name']}, as the patient saw it"
+        out.append(
+            f"<figure><a href='{e(url)}'><img src='{e(url)}' alt='{e(caption)} (image {n})' "
+            f"loading='lazy'></a><figcaption>{e(caption)}</figcaption></figure>"
+        )
+    return "".join(out)
+
+
 def _image_section(
-    n: int, image: dict[str, Any] | None, findings: list[dict[str, Any]], url: str | None
+    n: int, image: dict[str, Any] | None, findings: list[dict[str, Any]], urls: dict[str, str]
 ) -> str:
+    url = urls.get(image["image_id"]) if image else None
     title = f"Image {n}" if image else "Findings about another image"
     agreed = "".join(
-        f"<li>{e(summary.question_of(a))} <b>{e(a['answer'])}</b> — {a['agree']} of {a['total']} "
-        f"hospital{'s' if a['total'] != 1 else ''} {'agree' if a['total'] != 1 else 'answered'}</li>"
+        f"<li>{e(summary.question_of(a))} <b>{e(a['answer'])}</b> — {e(summary.agreement_words(a))}</li>"
         for a in summary.agreement(findings)
     )
     rows = "".join(
@@ -82,7 +99,8 @@ def _image_section(
     )
     heading = f"<h3>Hospitals' agreement on image {n}</h3><ul>{agreed}</ul>" if agreed else ""
     return (
-        f"<section class='case-image' aria-labelledby='img-{n}'>{_figure(image, url, n)}"
+        f"<section class='case-image' aria-labelledby='img-{n}'>"
+        f"<div>{_figure(image, url, n)}{_overlays(n, findings, urls)}</div>"
         f"<div><h2 id='img-{n}'>{e(title)}</h2>{heading}"
         f"<h3>Each hospital's answer</h3>{table}</div></section>"
     )
@@ -161,7 +179,7 @@ def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -
     t, wid = entry["transcript"], entry["webhook_id"]
     urls = (entry.get("links") or {}).get("images", {})
     images = "".join(
-        _image_section(n, image, findings, urls.get(image["image_id"]) if image else None)
+        _image_section(n, image, findings, urls)
         for n, (image, findings) in enumerate(summary.per_image(t), start=1)
     )
     parts = [
@@ -172,8 +190,7 @@ def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -
         f"<p><a href='/transcripts/{e(wid)}.pdf'>Download PDF</a> · "
         f"<a href='/transcripts/{e(wid)}.fhir.json'>FHIR R4 Bundle (JSON)</a></p>",
         _patient(t),
-        "<p class='meta'>“How sure the model was” is the model's own score for its answer, not a "
-        "probability of disease; an outline's size is in its answer. None of this is a diagnosis.</p>",
+        f"<p class='meta'>{e(summary.CONFIDENCE_NOTE)}</p>",
         images or "<p>No images were shared.</p>",
         _told(t),
         _conversation(t),

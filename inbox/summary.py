@@ -9,6 +9,33 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+# The grouping and wording shared with the PDF and FHIR renderings (one source of truth).
+from qaid.transcript.reading import (
+    CONFIDENCE_NOTE,
+    QUESTION_WORDS,
+    agreement,
+    agreement_words,
+    confidence_words,
+    overlay_of,
+    per_image,
+    question_of,
+)
+
+__all__ = [
+    "CONFIDENCE_NOTE",
+    "QUESTION_WORDS",
+    "agreement",
+    "agreement_words",
+    "asked",
+    "body_part",
+    "confidence_words",
+    "key_findings",
+    "one_line",
+    "overlay_of",
+    "per_image",
+    "question_of",
+]
+
 _TRIVIAL = {"yes", "no", "[image]", "hi", "hello", "thanks", "thank you", "bye", "goodbye"}
 _MAX_ASK = 90
 
@@ -67,53 +94,3 @@ def one_line(t: dict[str, Any]) -> str:
     if t.get("symptoms"):
         parts.append("Symptoms: " + ", ".join(t["symptoms"][:3]))
     return " · ".join(parts) or "No question, finding or symptom recorded."
-
-
-def per_image(t: dict[str, Any]) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
-    """(image, its findings) in the order the images were shared; findings about an image the
-    transcript does not list come last with ``None``."""
-    images = t.get("images", [])
-    known = {i["image_id"] for i in images}
-    groups = [(i, [f for f in t.get("findings", []) if f["image_id"] == i["image_id"]]) for i in images]
-    orphans = [f for f in t.get("findings", []) if f["image_id"] not in known]
-    return groups + ([(None, orphans)] if orphans else [])
-
-
-def agreement(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per question asked of this image: the answer most hospitals gave and how many gave it
-    (computed from the image's findings, one vote per hospital)."""
-    by_question: dict[tuple[str, str], dict[str, str]] = {}
-    for f in findings:
-        key = (f["kind"], f.get("question") or "")
-        by_question.setdefault(key, {})[f["hospital_id"]] = f["answer"]
-    out = []
-    for (kind, question), votes in by_question.items():
-        answer, agree = Counter(votes.values()).most_common(1)[0]
-        out.append(
-            {"kind": kind, "question": question, "answer": answer, "agree": agree, "total": len(votes)}
-        )
-    return out
-
-
-QUESTION_WORDS = {
-    "analyze": "What is this image?",
-    "segment": "Where is the lesion?",
-}
-
-
-def question_of(f: dict[str, Any]) -> str:
-    return str(f.get("question") or QUESTION_WORDS.get(f["kind"], f["kind"]))
-
-
-def confidence_words(f: dict[str, Any]) -> str:
-    """The model's own score in words, or nothing where the number is not a confidence.
-
-    A segmentation's number is the share of the image outlined (its answer already says the size),
-    so it is not shown as a confidence at all.
-    """
-    if f["kind"] == "segment":
-        return ""
-    c = float(f["confidence"])
-    level = "high" if c >= 0.8 else "moderate" if c >= 0.5 else "low"
-    what = "of the body part it named" if f["kind"] == "analyze" else "of this answer"
-    return f"{level} — the model rated itself {c:.0%} sure {what}"

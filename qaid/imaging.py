@@ -64,6 +64,19 @@ def sniff_format(data: bytes) -> ImageFormat | None:
     return None
 
 
+# The media type of each format (the hub's image store and the FHIR Attachment both name it so).
+MEDIA_TYPES: dict[str, str] = {
+    FORMAT_PNG: "image/png",
+    FORMAT_JPEG: "image/jpeg",
+    FORMAT_DICOM: "application/dicom",
+}
+
+
+def media_type(data: bytes) -> str | None:
+    """The media type of ``data`` from its magic bytes (:func:`sniff_format`), or None."""
+    return MEDIA_TYPES.get(sniff_format(data) or "")
+
+
 def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     """Untrusted bytes -> 8-bit "L" or "RGB" image, or :class:`ImageError` (format: :func:`sniff_format`).
 

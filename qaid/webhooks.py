@@ -16,6 +16,8 @@ from math import floor
 
 from standardwebhooks import Webhook
 
+from qaid.transcript.reading import image_refs
+
 EVENT_TYPE = "transcript.created"
 # "Send test event", as webhook providers do: the hub signs one when a hospital joins (or asks for a
 # check). A receiver verifies it like any delivery, answers 2xx and keeps nothing. It carries no
@@ -59,9 +61,10 @@ def test_payload(hospital_id: str, nonce: str, event_time: datetime | None = Non
 def payload(
     transcript_body: bytes, event_time: datetime, image_url: Callable[[str], str | None] | None = None
 ) -> bytes:
-    """The event body; with ``image_url``, ``links.images`` maps each image id to its capability URL
-    on the hub (outside ``data``, which stays exactly the versioned transcript schema); an image for
-    which ``image_url`` gives None (not bound to this conversation) gets no link.
+    """The event body; with ``image_url``, ``links.images`` maps each image id (the images and the
+    overlays the patient was shown) to its capability URL on the hub (outside ``data``, which stays
+    exactly the versioned transcript schema); an image for which ``image_url`` gives None (not bound
+    to this conversation) gets no link.
 
     The stored transcript is already compact UTF-8 JSON, so it is spliced in as is, never dumped
     again, and the result is the same bytes on every retry. With ``image_url`` the body is parsed
@@ -71,7 +74,7 @@ def payload(
     out = json.dumps(head, separators=(",", ":"), ensure_ascii=False)[:-1].encode()
     out += b',"data":' + transcript_body.strip()
     if image_url is not None:
-        found = json.loads(transcript_body).get("images") or []
+        found = image_refs(json.loads(transcript_body))
         urls = {i["image_id"]: image_url(i["image_id"]) for i in found}
         if found:
             links = {"images": {image_id: url for image_id, url in urls.items() if url is not None}}

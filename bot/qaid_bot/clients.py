@@ -177,18 +177,22 @@ class HubClient:
         )
         return cast(StoredImage, stored)
 
-    async def host_png(self, png_b64: str) -> str | None:
-        """Host a PNG (a segmentation overlay) on the hub and return its absolute short link, which the
-        chat can show; fall back to a data URL when the hub refuses it. None for no image."""
+    async def host_png(
+        self, png_b64: str, sender: str | None = None
+    ) -> tuple[str | None, StoredImage | None]:
+        """Host a PNG (a segmentation overlay) on the hub: (its absolute short link, which the chat can
+        show, and what the hub stored). With ``sender`` the hub binds it to that conversation, so the
+        transcript can name it and the hub renders it in the PDF and FHIR Bundle. When the hub refuses
+        it: (a data URL, None). (None, None) for no image."""
         if not png_b64:
-            return None
+            return None, None
         try:
-            stored = await self.upload_image(base64.b64decode(png_b64), "image/png")
+            stored = await self.upload_image(base64.b64decode(png_b64), "image/png", sender=sender)
             if stored.get("url"):
-                return self.absolute(stored["url"])
+                return self.absolute(stored["url"]), stored
         except (ServiceError, ValueError):
             pass
-        return png_data_url(png_b64)
+        return png_data_url(png_b64), None
 
     async def post_transcript(self, transcript: Transcript) -> TranscriptReceipt:
         receipt = await _request(

@@ -14,6 +14,8 @@ from qaid_contracts.vocabulary import FindingKind, Urgency
 
 __all__ = [
     "SCHEMA_VERSION",
+    "DETAIL_MODEL_SHA256",
+    "DETAIL_OVERLAY",
     "Consent",
     "Contact",
     "Message",
@@ -25,6 +27,13 @@ __all__ = [
 ]
 
 SCHEMA_VERSION: Final = 1
+
+# Keys of ``Finding.detail`` the renderings read (the rest of ``detail`` is each task's measures).
+# The sha256 of the model file that answered: hospitals running one file are one opinion, not two.
+DETAIL_MODEL_SHA256: Final = "model_sha256"
+# A segmentation: the overlay the patient was shown, an ``ImageRef`` the hub stored and bound to the
+# conversation (its ``ref``), so the hub can verify it before it renders or links it.
+DETAIL_OVERLAY: Final = "overlay"
 
 
 class Consent(TypedDict):

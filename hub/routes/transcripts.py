@@ -76,38 +76,42 @@ def get_transcript(
     hub: Hub,
     format: Literal["json", "fhir", "pdf"] = "json",
 ) -> TranscriptDetail | Response:
-    """The transcript with its deliveries (json), as a FHIR R4 Bundle (fhir) or as a PDF (pdf)."""
+    """The transcript with its deliveries (json), as a FHIR R4 Bundle (fhir) or as a PDF (pdf); the
+    Bundle and the PDF carry the conversation's verified images and overlays (docs/transcripts.md)."""
     found = intake.load_transcript(db, hub.box, transcript_id)
     if found is None:
         raise ApiError(404, TRANSCRIPT_NOT_FOUND, f"No transcript {transcript_id}.")
     row, data = found
     if data is None:
         raise ApiError(410, TRANSCRIPT_PURGED, f"Transcript {transcript_id} was purged (retention).")
+    if format == "json":
+        return TranscriptDetail(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            urgency=row.urgency,
+            received_at=row.received_at.isoformat(),
+            transcript=Transcript.model_validate(data),
+            deliveries=[
+                DeliveryView.model_validate(deliveries.view(d)) for d in deliveries.for_transcript(db, row.id)
+            ],
+        )
+    # Only images and overlays bound to this conversation, with the sha256 the transcript states, are
+    # embedded or linked (hub.images.linkable); links are on the configured origin, not the Host header.
+    linked = images.linkable(db, hub.settings.conversation_key, data)
+    stored = images.VerifiedImages(db, hub.box, linked)
     if format == "fhir":
         from qaid.transcript import fhir  # the renderers load on first use: the hub starts faster
 
         names = {hid: name for hid, name in db.execute(select(Hospital.id, Hospital.name))}
-        # Links only to images bound to this conversation, on the configured origin (not the Host header).
-        linked = images.linkable(db, hub.settings.conversation_key, data)
         urls = images.image_urls(hub.settings.hub_public_url, hub.box, data, linked)
-        body = fhir.bundle(data, hospital_names=names, image_urls=urls)
+        body = fhir.bundle(data, hospital_names=names, image_urls=urls, images=stored)
         return JSONResponse(body, media_type="application/fhir+json")
-    if format == "pdf":
-        from qaid.transcript import pdf
+    from qaid.transcript import pdf
 
-        document = pdf.render(data, meta=f"hub transcript {row.id}, received {row.received_at.isoformat()}")
-        disposition = f'attachment; filename="{row.id}.pdf"'
-        return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
-    return TranscriptDetail(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        urgency=row.urgency,
-        received_at=row.received_at.isoformat(),
-        transcript=Transcript.model_validate(data),
-        deliveries=[
-            DeliveryView.model_validate(deliveries.view(d)) for d in deliveries.for_transcript(db, row.id)
-        ],
-    )
+    meta = f"hub transcript {row.id}, received {row.received_at.isoformat()}"
+    document = pdf.render(data, meta=meta, images=stored)
+    disposition = f'attachment; filename="{row.id}.pdf"'
+    return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get("/deliveries", dependencies=[Depends(require_admin)], response_model=DeliveryList)

@@ -1,10 +1,17 @@
 """A transcript as an HL7 FHIR R4 ``collection`` Bundle, validated with ``fhir.resources`` (R4B models).
 
 What a hospital system can import: the Patient (contact details only, nothing more is known), one
-Communication per chat message, a Media per image, an Observation per model finding, one
+Communication per chat message, a Media per image and per overlay the patient was shown (type, size,
+hash, a link on the hub or the bytes inline: :mod:`qaid.transcript.fhir_media`), an Observation per
+model finding with a Provenance saying which model at which hospital gave it from which image, one
 DiagnosticReport carrying the consensus (status ``preliminary`` and worded as *automated model
-output, not a diagnosis*), an Organization per consented hospital, a Device for the chat assistant
-and the models, and the Consent (who, when, which hospitals, the statement shown).
+output, not a diagnosis*) and listing the images and overlays, an Organization per consented
+hospital, a Device for the chat assistant and one per model (name, version, model file sha256).
+
+The patient's consent is a **Consent** resource, not an extension: R4/R4B define Consent for
+exactly this (scope ``patient-privacy``, a ``permit`` provision whose actors are the recipient
+hospitals, action ``disclose``, the statement the patient agreed to as its ``sourceAttachment``),
+and a receiving system can enforce it; the core spec documents no consent extension for a Bundle.
 
 Resource ids are UUIDv5 of the conversation id and the resource's role, so rendering the same
 transcript twice gives the same Bundle (a hospital importing it twice can match resources).
@@ -14,9 +21,13 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+
+from qaid.transcript import fhir_media as fm
+from qaid.transcript import reading
 
 NOT_A_DIAGNOSIS = "Automated model output, not a diagnosis: a clinician must review the images."
 _NS = uuid.UUID("6c1f4f0e-6a43-4f7a-9d0a-2f6bde0c9a51")  # arbitrary, fixed: the id namespace
@@ -82,46 +93,12 @@ def _organization(hid: str, name: str, ids: _Ids) -> dict[str, Any]:
     }
 
 
-def _devices(t: dict[str, Any], ids: _Ids) -> list[dict[str, Any]]:
-    out = [
-        {
-            "resourceType": "Device",
-            "id": ids("device/assistant"),
-            "deviceName": [{"name": "Q&Aid chat assistant", "type": "user-friendly-name"}],
-        }
-    ]
-    for version in sorted({f.get("model_version") or "unknown" for f in t.get("findings", [])}):
-        out.append(
-            {
-                "resourceType": "Device",
-                "id": ids(f"device/model/{version}"),
-                "deviceName": [{"name": f"model {version}", "type": "model-name"}],
-                "version": [{"value": version}],
-            }
-        )
-    return out
-
-
-def _media(t: dict[str, Any], ids: _Ids, image_urls: dict[str, str]) -> list[dict[str, Any]]:
-    out = []
-    for img in t.get("images", []):
-        content: dict[str, Any] = {"title": img["image_id"]}
-        if img["image_id"] in image_urls:
-            content["url"] = image_urls[img["image_id"]]
-        out.append(
-            {
-                "resourceType": "Media",
-                "id": ids(f"media/{img['image_id']}"),
-                "identifier": [
-                    {"system": f"{QAID_SYSTEM}:image", "value": img["image_id"]},
-                    {"system": "urn:ietf:rfc:6920:sha-256", "value": img["sha256"]},
-                ],
-                "status": "completed",
-                "subject": ids.ref("patient"),
-                "content": content,
-            }
-        )
-    return out
+def _assistant(ids: _Ids) -> dict[str, Any]:
+    return {
+        "resourceType": "Device",
+        "id": ids("device/assistant"),
+        "deviceName": [{"name": "Q&Aid chat assistant", "type": "user-friendly-name"}],
+    }
 
 
 def _communications(t: dict[str, Any], ids: _Ids) -> list[dict[str, Any]]:
@@ -149,9 +126,7 @@ def _communications(t: dict[str, Any], ids: _Ids) -> list[dict[str, Any]]:
 def _observations(t: dict[str, Any], ids: _Ids) -> list[dict[str, Any]]:
     out = []
     for n, f in enumerate(t.get("findings", [])):
-        what = f["question"] or {"analyze": "image analysis", "segment": "lesion segmentation"}.get(
-            f["kind"], f["kind"]
-        )
+        what = reading.question_of(f)
         obs: dict[str, Any] = {
             "resourceType": "Observation",
             "id": ids(f"finding/{n}"),
@@ -160,7 +135,7 @@ def _observations(t: dict[str, Any], ids: _Ids) -> list[dict[str, Any]]:
             "code": _cc(f"{f['kind']}: {what}"),
             "subject": ids.ref("patient"),
             "performer": [ids.ref(f"org/{f['hospital_id']}")],
-            "device": ids.ref(f"device/model/{f.get('model_version') or 'unknown'}"),
+            "device": ids.ref(fm.model_role(f)),
             "valueString": f["answer"] or "(no answer)",
             "method": _cc("automated model output"),
             "note": [{"text": NOT_A_DIAGNOSIS}],
@@ -189,7 +164,7 @@ def consensus_lines(t: dict[str, Any]) -> list[str]:
     ]
 
 
-def _report(t: dict[str, Any], ids: _Ids, n_findings: int) -> dict[str, Any]:
+def _report(t: dict[str, Any], ids: _Ids, n_findings: int, media: list[dict[str, Any]]) -> dict[str, Any]:
     lines = consensus_lines(t) or ["no consensus was computed"]
     return {
         "resourceType": "DiagnosticReport",
@@ -200,7 +175,9 @@ def _report(t: dict[str, Any], ids: _Ids, n_findings: int) -> dict[str, Any]:
         "subject": ids.ref("patient"),
         "effectiveDateTime": t["created_at"],
         "result": [ids.ref(f"finding/{n}") for n in range(n_findings)],
-        "media": [{"link": ids.ref(f"media/{i['image_id']}")} for i in t.get("images", [])],
+        "media": [
+            {"comment": m["content"]["title"], "link": {"reference": f"urn:uuid:{m['id']}"}} for m in media
+        ],
         "conclusion": f"{NOT_A_DIAGNOSIS} Consensus of the hospitals' models: " + "; ".join(lines) + ".",
     }
 
@@ -215,6 +192,7 @@ def _consent(t: dict[str, Any], ids: _Ids) -> dict[str, Any]:
         "scope": _cc("Privacy Consent", _CONSENT_SCOPE, "patient-privacy"),
         "category": [_cc("Patient Consent", LOINC, "59284-0")],
         "patient": ids.ref("patient"),
+        "performer": [ids.ref("patient")],
         "dateTime": c["at"],
         "sourceAttachment": {
             "contentType": "text/plain; charset=utf-8",
@@ -237,20 +215,29 @@ def bundle(
     t: dict[str, Any],
     *,
     hospital_names: dict[str, str] | None = None,
-    image_urls: dict[str, str] | None = None,
+    image_urls: Mapping[str, str] | None = None,
+    images: Mapping[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    """The FHIR Bundle (JSON-ready dict) of a transcript given as its JSON dict; validated on the way."""
+    """The FHIR Bundle (JSON-ready dict) of a transcript given as its JSON dict; validated on the way.
+
+    ``image_urls``: image id -> a capability link on the hub's own origin; ``images``: image id ->
+    the bytes the hub's image store verified as this conversation's (for the Attachment's type, size
+    and hash, and inline ``data`` where there is no link). Overlays are looked up by their image id too.
+    """
     ids = _Ids(t["conversation_id"])
     observations = _observations(t, ids)
+    media = fm.media(t, ids, images or {}, image_urls or {})
     resources = [
         _patient(t, ids),
         *(_organization(h, name, ids) for h, name in _hospital_names(t, hospital_names).items()),
-        *_devices(t, ids),
+        _assistant(ids),
+        *fm.model_devices(t, ids),
         _consent(t, ids),
-        *_media(t, ids, image_urls or {}),
+        *media,
         *_communications(t, ids),
         *observations,
-        _report(t, ids, len(observations)),
+        *fm.provenances(t, ids, {i["image_id"] for i in t.get("images", [])}),
+        _report(t, ids, len(observations), media),
     ]
     raw = {
         "resourceType": "Bundle",

@@ -1,8 +1,10 @@
 """A transcript as a PDF a doctor can read or print (fpdf2, pure Python).
 
-Header with the urgency, then the patient's contact and consent, symptoms, a findings table (one
-row per hospital answer) with the consensus, the conversation, and a "not a diagnosis" footer on
-every page. Text comes from a patient and from models, so it is only ever drawn as text.
+Header with the urgency, then the patient's contact and consent, symptoms, then each image (a
+thumbnail, and beside it the overlay the patient was shown where a hospital outlined a lesion) with
+its findings grouped under it (question, answer, how many independent models agree, how sure each
+model was, in the inbox's words: :mod:`qaid.transcript.reading`), the conversation, and a "not a
+diagnosis" footer on every page. Text comes from a patient and from models, so it is only ever drawn as text.
 
 A Unicode TrueType font (DejaVu Sans, Debian's ``fonts-dejavu-core``) is used when present so names
 keep their diacritics (ș, ț, ă); without it the built-in Helvetica is used and characters outside
@@ -12,15 +14,21 @@ Latin-1 are transliterated (``ș`` → ``s``), never dropped silently into "?".
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
+from qaid.transcript import reading
 from qaid.transcript.fhir import NOT_A_DIAGNOSIS, consensus_lines
+from qaid.transcript.pdf_figures import Figure, draw_row, thumbnail
+from qaid_contracts.transcript import DETAIL_MODEL_SHA256
+
+# image id -> its bytes, as the hub's image store verified them; None: no bytes at all (the inbox).
+Images = Mapping[str, bytes] | None
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 _URGENT_RGB = (198, 40, 40)
@@ -30,6 +38,8 @@ _GREY = (91, 107, 124)
 # characters) took half a minute of CPU to lay out; the JSON and FHIR renderings stay complete.
 MAX_MESSAGE_CHARS = 2_000
 MAX_CONVERSATION_CHARS = 60_000
+# The height an image's heading and its row of figures need at most (pdf_figures: box and caption).
+_IMAGE_BLOCK_MM = 100
 
 
 def _when(value: str) -> str:
@@ -136,37 +146,89 @@ def _patient(pdf: _Doc, t: dict[str, Any]) -> None:
     )
 
 
-def _findings(pdf: _Doc, t: dict[str, Any]) -> None:
-    findings = t.get("findings", [])
-    pdf.heading("Findings (automated model output)")
-    if not findings:
-        pdf.para("No model findings.")
-    else:
-        pdf.set_font(pdf.family, "", 8)
-        widths = (38, 14, 52, 40, 16, 20)
-        heading = FontFace(emphasis="BOLD", fill_color=(224, 231, 239))
-        with pdf.table(
-            col_widths=widths, text_align="LEFT", line_height=4.5, headings_style=heading
-        ) as table:
-            table.row([pdf.clean(h) for h in ("hospital", "kind", "question", "answer", "conf.", "model")])
-            for f in findings:
-                table.row(
-                    [
-                        pdf.clean(f["hospital_name"]),
-                        pdf.clean(f["kind"]),
-                        pdf.clean(f.get("question") or "-"),
-                        pdf.clean(f["answer"]),
-                        f"{float(f['confidence']):.0%}",
-                        pdf.clean(f.get("model_version") or "-"),
-                    ]
-                )
+def _unbroken(pdf: _Doc, text: str, size: float = 8) -> None:
+    """One line that never wraps: a model version broken mid-word reads as two versions, so the
+    font shrinks until the line fits the page width (the schema caps a version at 200 characters)."""
+    text = pdf.clean(text)
+    while size > 4 and pdf.get_string_width(text) > pdf.epw:
+        size -= 0.5
+        pdf.set_font(pdf.family, "", size)
+    pdf.set_font(pdf.family, "", size)
+    pdf.set_text_color(*_GREY)
+    pdf.cell(0, 4, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+
+
+def _model_line(f: dict[str, Any]) -> str:
+    sha = (f.get("detail") or {}).get(DETAIL_MODEL_SHA256)
+    version = f.get("model_version") or "version not stated"
+    return f"{f['hospital_name']} · model {version}" + (f" · sha256 {str(sha)[:16]}…" if sha else "")
+
+
+def _figures(n: int, image: dict[str, Any], findings: list[dict[str, Any]], store: Images) -> list[Figure]:
+    missing = (
+        "Image not embedded in this copy: open the case page to see it."
+        if store is None
+        else "Image unavailable: the hub holds no verified copy (purged, or not this conversation's)."
+    )
+    got = store or {}
+    out = [
+        thumbnail(
+            f"Image {n} as the patient shared it · {image['image_id']} · sha256 {image['sha256'][:16]}…",
+            got.get(image["image_id"]),
+            missing,
+        )
+    ]
+    seen: set[str] = set()
+    for f in findings:
+        overlay = reading.overlay_of(f)
+        if overlay and overlay["image_id"] not in seen:
+            seen.add(overlay["image_id"])
+            caption = f"Outline by {f['hospital_name']} over image {n}, as the patient saw it"
+            out.append(
+                thumbnail(caption, got.get(overlay["image_id"]), missing.replace("Image", "Outline", 1))
+            )
+    return out
+
+
+def _answers(pdf: _Doc, findings: list[dict[str, Any]]) -> None:
+    for a in reading.agreement(findings):
+        pdf.set_font(pdf.family, "B", 10)
+        line = f"{reading.question_of(a)} {a['answer']} — {reading.agreement_words(a)}"
+        pdf.multi_cell(0, 5, pdf.clean(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for f in findings:
+            if (f["kind"], f.get("question") or "") != (a["kind"], a["question"]):
+                continue
+            sure = reading.confidence_words(f)
+            pdf.para(
+                f"{f['hospital_name']}: {f['answer']}" + (f" · how sure: {sure}" if sure else ""), size=9
+            )
+            _unbroken(pdf, _model_line(f))
+        pdf.ln(1)
+
+
+def _images_and_findings(pdf: _Doc, t: dict[str, Any], store: Images) -> None:
+    pdf.heading("Images and findings (automated model output)")
+    pdf.para(reading.CONFIDENCE_NOTE, size=8, colour=_GREY)
+    groups = reading.per_image(t)
+    if not groups:
+        pdf.para("No images were shared and no model answered.")
+    for n, (image, findings) in enumerate(groups, start=1):
+        if image and pdf.get_y() + _IMAGE_BLOCK_MM > pdf.h - pdf.b_margin:
+            pdf.add_page()  # an image's heading on the page of its picture, not alone at the bottom
+        pdf.heading(f"Image {n}" if image else "Findings about an image the transcript does not list")
+        if image:
+            figures = _figures(n, image, findings, store)
+            for i in range(0, len(figures), 2):
+                draw_row(pdf, figures[i : i + 2], pdf.family, pdf.clean)
+        if findings:
+            _answers(pdf, findings)
+        else:
+            pdf.para("No hospital answered about this image.")
     lines = consensus_lines(t)
     if lines:
-        pdf.heading("Consensus")
+        pdf.heading("What the patient was told about agreement")
         pdf.para("\n".join(lines))
-    if t.get("images"):
-        pdf.heading("Images")
-        pdf.para("\n".join(f"{i['image_id']}  sha256 {i['sha256']}" for i in t["images"]), size=8)
 
 
 def _conversation(pdf: _Doc, t: dict[str, Any]) -> None:
@@ -201,8 +263,11 @@ def render(
     meta: str = "",
     compress: bool = True,
     unicode_font: bool = True,
+    images: Images = None,
 ) -> bytes:
-    """The PDF of a transcript given as its JSON dict."""
+    """The PDF of a transcript given as its JSON dict. ``images``: image id -> bytes, for the images
+    and overlays the caller verified as this conversation's (the hub's image store); any other is
+    drawn as "unavailable". Never fetches anything."""
     pdf = _Doc(NOT_A_DIAGNOSIS, unicode_font)
     pdf.set_compression(compress)
     pdf.set_title(f"Transcript {t['conversation_id']}")
@@ -213,7 +278,7 @@ def render(
     if t.get("symptoms"):
         pdf.heading("Symptoms")
         pdf.para(", ".join(t["symptoms"]))
-    _findings(pdf, t)
+    _images_and_findings(pdf, t, images)
     if t.get("definitions"):
         pdf.heading("Definitions shown to the patient")
         pdf.para("\n".join(t["definitions"]), size=9)

@@ -7,17 +7,18 @@ transcript the bot sends it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conversation_image import PNG
+from conversation_image import PNG, image_ref
 from fake_hip import FakeHip
 from fake_replies import fail, reply
 from utils.contract import check
 
-from qaid_contracts import errors
+from qaid_contracts import binding, errors
 from qaid_contracts.errors import ErrorDetail, ErrorResponse
 from qaid_contracts.hub import DeliveryBrief, NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 
@@ -70,15 +71,20 @@ class FakeHub:
             return web.Response(body=self.image_bytes, content_type="image/png")
 
         async def store(request: web.Request) -> web.Response:
-            self.stored_images.append(await request.read())
-            n = len(self.stored_images)
+            data = await request.read()
+            self.stored_images.append(data)
+            digest = hashlib.sha256(data).hexdigest()
+            image_id = "img_" + digest[:32]
+            # as the hub: bound to the conversation the X-Qaid-Sender header names, if any
+            sender = request.headers.get(binding.SENDER_HEADER)
+            ref = image_ref(image_id, sender) if sender else None
             stored = StoredImage(
-                image_id=f"ov{n}",
+                image_id=image_id,
                 token="t",
-                url=f"/api/v1/images/ov{n}?token=t",
-                sha256="0" * 64,
+                url=f"/api/v1/images/{image_id}?token=t",
+                sha256=digest,
                 content_type="image/png",
-                ref=None,
+                ref=ref,
             )
             return reply("hub.StoredImage", stored, status=201)
 

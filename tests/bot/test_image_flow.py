@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
-from conversation_image import IMAGE_ID, PNG, image_metadata
+from conversation_image import IMAGE_ID, PNG, image_metadata, image_ref
 from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions.follow_up import ActionSegment
@@ -14,6 +15,8 @@ from qaid_bot.actions.questions import ActionAnswerQuestion
 from qaid_contracts.hub import NearbyHospital
 
 SEG_B64 = base64.b64encode(PNG).decode()
+# the fake HIP's overlay is PNG itself, so the hub's content-addressed id of the overlay is IMAGE_ID
+OVERLAY = {"image_id": IMAGE_ID, "sha256": hashlib.sha256(PNG).hexdigest(), "ref": image_ref(IMAGE_ID)}
 
 pytestmark = pytest.mark.asyncio
 
@@ -188,6 +191,9 @@ async def test_answers_of_one_shared_vqa_model_count_once(network, dispatcher):
     [text] = texts(dispatcher)
     assert "2 hospitals answered yes, with one shared model." in text and "2 of 2" not in text
     assert slot_events(events)["consensus"][-1]["total"] == 1  # the transcript says one opinion too
+    # each finding names the file, so the inbox and the PDF count one opinion per image as well
+    vqa = [f for f in slot_events(events)["findings"] if f["kind"] == "vqa"]
+    assert len(vqa) == 2 and {f["detail"]["model_sha256"] for f in vqa} == {"one-file-vqa"}
 
 
 async def test_disagreement_is_reported(network, dispatcher):
@@ -234,7 +240,7 @@ async def test_segmentation_returns_the_overlay_hosted_on_the_hub(network, dispa
     slots = await _image_slots(network, dispatcher)
     events = await ActionSegment().run(dispatcher, make_tracker("outline the lesion", slots=slots), {})
     [msg] = dispatcher.messages
-    assert msg["image"].startswith(network.hub.url + "/api/v1/images/ov2")  # ov1: at the analysis
+    assert msg["image"] == f"{network.hub.url}/api/v1/images/{IMAGE_ID}?token=t"
     assert "A lesion was outlined (1 of 1 hospital agrees)" in msg["text"] and "Cismigiu" in msg["text"]
     # the side in the patient's words, once per conversation; a size, never a pixel count
     assert "on your left side" in msg["text"] and "not a diagnosis" in msg["text"]
@@ -242,13 +248,15 @@ async def test_segmentation_returns_the_overlay_hosted_on_the_hub(network, dispa
     assert network.hub.stored_images  # the overlay PNG went to the hub
     seg = [f for f in slot_events(events)["findings"] if f["kind"] == "segment"]
     assert seg[0]["hospital_id"] == "cismigiu" and "mask_png_b64" not in str(seg)
+    # the overlay the patient saw, bound to this conversation, so the doctor's PDF can show it
+    assert seg[0]["detail"]["overlay"] == OVERLAY
 
 
 async def test_analysis_shows_the_outline_with_its_hospital(network, dispatcher):
     events = await analyze(network, dispatcher)
     analysis, outline = dispatcher.messages
     assert not analysis.get("image")
-    assert outline["image"] == network.hub.url + "/api/v1/images/ov1?token=t"
+    assert outline["image"] == f"{network.hub.url}/api/v1/images/{IMAGE_ID}?token=t"
     assert network.hub.stored_images == [base64.b64decode(SEG_B64)]  # the overlay PNG went to the hub
     assert outline["text"].startswith(
         "A lesion was outlined (1 of 1 hospital agrees). Here is the outline from Cismigiu"
@@ -266,6 +274,10 @@ async def test_analysis_shows_the_outline_with_its_hospital(network, dispatcher)
     assert asked(network, "herastrau") == ["analyze"]  # offers no segmentation
     assert network.hip("cismigiu").uploads == 1  # the outline reuses the analysed copy
     slots = slot_events(events)
+    [seg] = [f for f in slots["findings"] if f["kind"] == "segment"]
+    # the overlay shown, and the model file that drew it (hospitals sharing a file are one opinion)
+    assert seg["detail"]["overlay"] == OVERLAY
+    assert seg["detail"]["model_sha256"] == "cismigiu-own-model-segmentation"
     assert slots["consensus"][-1] == {
         "kind": "segment",
         "question": "Outline the lesion",

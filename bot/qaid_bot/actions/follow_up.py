@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from qaid_contracts.errors import IMAGE_NOT_FOUND
 from qaid_contracts.hip import Segmentation
 from qaid_contracts.hub import NearbyHospital
-from qaid_contracts.transcript import Consensus, Finding
+from qaid_contracts.transcript import DETAIL_MODEL_SHA256, DETAIL_OVERLAY, Consensus, Finding, ImageRef
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError, fan_out
 from ..settings import settings
@@ -106,13 +106,16 @@ async def summarize_outlines(
     outcomes: list[Outcome[Segmentation]],
     models: Mapping[str, Hashable | None] | None = None,
     explain_side: bool = True,
+    sender: str | None = None,
 ) -> Outlines | None:
     """The outline reply for segmentation ``outcomes`` (nearest hospital first); None if none answered.
 
     ``models``: hospital id -> the sha256 of its segmentation model (hospitals sharing one file are
     one opinion). The overlay of the nearest hospital that outlined a lesion is uploaded to the hub
-    (POST /api/v1/images) so the chat shows a short link, and the reply names that hospital, with the
-    lesion's side and size in plain words (cm² when the scan says its pixel size; no pixel counts).
+    (POST /api/v1/images, bound to ``sender``'s conversation) so the chat shows a short link, and the
+    reply names that hospital, with the lesion's side and size in plain words (cm² when the scan says
+    its pixel size; no pixel counts). That hospital's finding names the overlay (``DETAIL_OVERLAY``),
+    so the doctor's PDF and FHIR Bundle show the picture the patient saw.
     """
     ok, _, _ = split_outcomes(outcomes)
     if not ok:
@@ -120,7 +123,7 @@ async def summarize_outlines(
     answered = [(o, o.value) for o in ok if o.value is not None]
     keys = models or {}
     vote = cs.majority([(r["lesion_area_px"] > 0, 1.0, keys.get(str(o.hospital["id"]))) for o, r in answered])
-    findings = [_outline_finding(o, r, image_id) for o, r in answered]
+    findings = [_outline_finding(o, r, image_id, keys.get(str(o.hospital["id"]))) for o, r in answered]
     found = [(o, r) for o, r in answered if r["lesion_area_px"] > 0]
     assert vote is not None
     outlined = vote.value is True and not vote.tied
@@ -148,11 +151,16 @@ async def summarize_outlines(
         else f"The models disagree: {len(found)} of {cs.plural(len(answered), 'hospital')} outlined a lesion."
     )
     text = f"{head} Here is the outline from {best.hospital['name']}{': ' + where if where else ''}. {tail}"
-    url = await hub.host_png(r["overlay_png_b64"] or r["mask_png_b64"])
+    url, stored = await hub.host_png(r["overlay_png_b64"] or r["mask_png_b64"], sender)
+    if stored is not None and stored.get("ref"):
+        overlay = ImageRef(image_id=stored["image_id"], sha256=stored["sha256"], ref=stored["ref"])
+        findings[answered.index((best, r))].setdefault("detail", {})[DETAIL_OVERLAY] = overlay
     return Outlines(text, url, findings, consensus, explained_side=explain)
 
 
-def _outline_finding(o: Outcome[Segmentation], r: Segmentation, image_id: str) -> Finding:
+def _outline_finding(
+    o: Outcome[Segmentation], r: Segmentation, image_id: str, model: Hashable | None = None
+) -> Finding:
     """One hospital's outline as the transcript records it: plain words and the measures."""
     area = size_words(r.get("area_cm2"), r.get("brain_share"))
     side = side_words(r["side"], False)
@@ -169,6 +177,8 @@ def _outline_finding(o: Outcome[Segmentation], r: Segmentation, image_id: str) -
         "components": r["components"],
         "side": r["side"],
     }
+    if isinstance(model, str):  # the model file's sha256 (capabilities.model_key)
+        detail[DETAIL_MODEL_SHA256] = model
     return finding(o, image_id, "segment", answer, r["lesion_fraction"], r["model_version"], detail)
 
 
@@ -266,7 +276,9 @@ class ActionSegment(FollowUp[Segmentation]):
         image: dict[str, Any],
         outcomes: list[Outcome[Segmentation]],
     ) -> list[EventType]:
-        outlines = await summarize_outlines(hub, str(image.get("image_id")), outcomes)
+        outlines = await summarize_outlines(
+            hub, str(image.get("image_id")), outcomes, sender=tracker.sender_id
+        )
         if outlines is None:
             dispatcher.utter_message(
                 text="None of the hospitals could outline the image right now. " + missing_note(outcomes)

@@ -252,7 +252,8 @@ class ActionAnalyzeImage(Action):
             return None
         keys = {hid: capabilities.model_key(c, "segmentation", verdict.topic) for hid, c in caps.items()}
         explain = not tracker.get_slot(SIDE_EXPLAINED)
-        return await summarize_outlines(hub, image_id, list(await asyncio.gather(*jobs)), keys, explain)
+        outcomes = list(await asyncio.gather(*jobs))
+        return await summarize_outlines(hub, image_id, outcomes, keys, explain, tracker.sender_id)
 
 
 def _bundle(value: HipAnalysis) -> str:

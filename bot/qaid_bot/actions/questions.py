@@ -10,6 +10,7 @@ canonical questions are sent, a long message never meets the HIP's question limi
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import aiohttp
@@ -20,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from qaid_contracts.hip import VqaAnswer
 from qaid_contracts.limits import MAX_QUESTION_CHARS
+from qaid_contracts.transcript import DETAIL_MODEL_SHA256
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError
 from ..nlu.question_types import FALLBACK_TYPES, Understood, understand, what_i_can_tell
@@ -173,7 +175,10 @@ class ActionAnswerQuestion(FollowUp[Asked]):
             lines.append(f"{head} {cs.describe_answer_vote(vote)}")
             answer = "disagreement" if vote.tied else str(vote.value)
             rows.append(cs.record("vqa", question, answer, vote.agree, vote.total))
-            findings += [self._finding(o, a, str(image.get("image_id")), q) for o, q, a in answered]
+            findings += [
+                self._finding(o, a, str(image.get("image_id")), q, key)
+                for (o, q, a), key in zip(answered, keys, strict=True)
+            ]
         if not lines:
             reason = "None of the hospitals could answer that question right now."
             if ok:  # they answered, but none declares the types asked
@@ -193,12 +198,14 @@ class ActionAnswerQuestion(FollowUp[Asked]):
         ]
 
     @staticmethod
-    def _finding(o: Outcome[Any], r: VqaAnswer, image_id: str, question: str) -> Any:
+    def _finding(o: Outcome[Any], r: VqaAnswer, image_id: str, question: str, model: Hashable | None) -> Any:
         detail: dict[str, object] = {
             "answer_type": r["answer_type"],
             "topic": r["topic"],
             "bundle_version": r["bundle_version"],
         }
+        if isinstance(model, str):  # the model file's sha256: the inbox and PDF count it as one opinion
+            detail[DETAIL_MODEL_SHA256] = model
         return finding(
             o, image_id, "vqa", r["answer"], r["confidence"], r["model_version"], detail, question=question
         )
