@@ -69,7 +69,7 @@ def not_public(address: str) -> bool:
             embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
         if any(v4 is not None and not v4.is_global for v4 in embedded):
             return True
-    return not ip.is_global
+    return not ip.is_global or ip.is_multicast  # 224.0.0.0/4 counts as "global" in Python
 
 
 def checked(host: str, port: int) -> list[str]:

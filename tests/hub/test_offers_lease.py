@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hip_fake import CountingHip
+from net_fakes import CountingHip
 from sqlalchemy import Engine, update
 from tr_helpers import ServerThread, make_worker
 from utils.net import free_port
