@@ -212,17 +212,18 @@ class Worker:
         never holds up a delivery."""
         if self.offers_every_s <= 0:
             return
+        wait = self.offers_every_s  # a (re)started worker does not ask every HIP at once: a period first
         while not stop.is_set():
-            try:
-                wait = await self.offers_tick()
-            except Exception:
-                log.exception("offers refresh failed; trying again next period")
-                wait = self.offers_every_s
             try:
                 await asyncio.wait_for(stop.wait(), timeout=wait)
                 return
             except TimeoutError:
                 pass
+            try:
+                wait = await self.offers_tick()
+            except Exception:
+                log.exception("offers refresh failed; trying again next period")
+                wait = self.offers_every_s
 
     async def offers_tick(self) -> float:
         """Refresh the offers if this worker wins this period's lease (hub.leases); the seconds to
