@@ -43,10 +43,12 @@ def test_0005_takes_registrations_of_ids_with_a_hospital_token_as_the_hospitals_
            "webhook_enabled": True, "credentials_enc": b"x", "contact": "", "offers": {}, "active": True,
            "created_at": utcnow(), "updated_at": utcnow()}  # fmt: skip
     hospitals = Base.metadata.tables["hospitals"]
-    columns = [column(c.name, c.type) for c in hospitals.columns if c.name != "urls_from_hospital"]
+    before = table(
+        "hospitals", *(column(c.name, c.type) for c in hospitals.columns if c.name != "urls_from_hospital")
+    )
     with engine.begin() as conn:
         for hospital_id in ("joined", "operators"):
-            conn.execute(insert(table("hospitals", *columns)).values(id=hospital_id, **row))
+            conn.execute(insert(before).values(id=hospital_id, **row))
         conn.execute(text("INSERT INTO hospital_tokens (hospital_id, token_sha256, created_at) "
                           "VALUES ('joined', :d, :t)"), {"d": "0" * 64, "t": utcnow()})  # fmt: skip
     migrate(engine)
