@@ -6,6 +6,7 @@
     join     register with the hub; the hub checks HIP, token, capabilities and a signed test event
              and makes you live only if every check passes (exit status 1 and the reason if not)
     verify   ask the hub to run the checks again (after moving a URL or changing a token)
+    test-event  have the hub send your inbox a signed test event (and a wrongly signed copy) now
     reload   hot-swap the HIP's bundle, then have the hub re-read your offers (verify)
     rotate-secret start|finish   add a new webhook secret beside the old one / keep only the new one
     leave    delete the registration at the hub (the id can be registered again)
@@ -61,7 +62,8 @@ def _hub(s: KitSettings, method: str, path: str, body: dict[str, Any] | None = N
         raise KitError(f"{method} {url} answered {r.status_code} without JSON") from exc
     if not r.is_success:
         error = data.get("error", {}) if isinstance(data, dict) else {}
-        raise KitError(f"{method} {path}: {r.status_code} {error.get('code')}: {error.get('message')}")
+        wait = f" (Retry-After: {r.headers['retry-after']} s)" if "retry-after" in r.headers else ""
+        raise KitError(f"{method} {path}: {r.status_code} {error.get('code')}: {error.get('message')}{wait}")
     return dict(data)
 
 
@@ -140,6 +142,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return _report(_hub(s, "POST", f"/api/v1/hospitals/{s.hospital.id}/verify"))
 
 
+def cmd_test_event(args: argparse.Namespace) -> int:
+    s = kit_settings.load(args.config)
+    data = _hub(s, "POST", f"/api/v1/hospitals/{s.hospital.id}/test-event")
+    for c in data["checks"]:
+        print(f"  {'ok  ' if c['ok'] else 'FAIL'} {c['name']}: {c['detail']}")
+    if data["ok"]:
+        print(f"your inbox at {data['webhook_url']} accepts signed deliveries and refuses forged ones.")
+        return 0
+    print(f"the test event to {data['webhook_url']} did not pass (see above).", file=sys.stderr)
+    return 1
+
+
 def cmd_reload(args: argparse.Namespace) -> int:
     s = kit_settings.load(args.config)
     url = local_url(s.hip.host, s.hip.port) + "/v1/admin/reload"
@@ -202,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", cmd_run, "serve the HIP and the inbox"),
         ("join", cmd_join, "register with the hub and pass its checks"),
         ("verify", cmd_verify, "have the hub run its checks again"),
+        ("test-event", cmd_test_event, "have the hub send your inbox a signed test event"),
         ("reload", cmd_reload, "hot-swap the HIP's bundle, then verify"),
         ("leave", cmd_leave, "delete the registration at the hub"),
     ):

@@ -111,6 +111,7 @@ def create_app(
                 tls=webhook_tls(settings.webhook_ca_file),
                 conversation_key=settings.conversation_key,
                 offers_every_s=settings.offers_refresh_s,
+                allow_private=settings.join_allow_private,
             )
             task = asyncio.create_task(worker.run(stop), name="delivery-worker")
             log.info("in-process delivery worker %s started", worker.worker_id)

@@ -16,7 +16,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import hospital_tokens
+from hub import hospital_tokens, leases
 from hub.crypto import DataBox
 from hub.models import DUE_STATES, Delivery, DeliveryAttempt, Hospital
 from hub.schemas import AdminHospital, PublicHospital
@@ -25,6 +25,8 @@ from qaid.config import Settings, webhook_secret
 EARTH_RADIUS_KM = 6371.0088
 HOSPITAL_ID = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
 MAX_SECRETS = 3
+# hub.leases name prefix (+ hospital id) of the spacing between a hospital's own test events.
+TEST_EVENT_LEASE = "test_event:"
 
 
 def _check_secrets(secrets: list[str]) -> list[str]:
@@ -152,19 +154,21 @@ def register(db: Session, box: DataBox, data: HospitalIn) -> Hospital | None:
     return h
 
 
-def register_for_join(db: Session, box: DataBox, data: HospitalJoin) -> Hospital:
+def register_for_join(db: Session, box: DataBox, data: HospitalJoin, by_hospital: bool) -> Hospital:
     """Register a new hospital inactive (the checks decide), or update a known one's fields (joining
-    again after fixing the setup); its state stays as it was until the checks run."""
+    again after fixing the setup); its state stays as it was until the checks run. ``by_hospital``:
+    the hospital joins with its own token, so the URLs are its own (``urls_from_hospital``)."""
     h = db.get(Hospital, data.id)
     if h is None:
         h = register(db, box, HospitalIn(**data.model_dump(), offers={}, active=False))
         assert h is not None
-        db.flush()
-        return h
-    patch = HospitalPatch(**data.model_dump(exclude={"id"}))
-    updated = update(db, box, data.id, patch)
-    assert updated is not None
-    return updated
+    else:
+        patched = update(db, box, data.id, HospitalPatch(**data.model_dump(exclude={"id"})))
+        assert patched is not None
+        h = patched
+    h.urls_from_hospital = by_hospital
+    db.flush()
+    return h
 
 
 def delete(db: Session, hospital_id: str) -> tuple[int, int] | None:
@@ -183,6 +187,7 @@ def delete(db: Session, hospital_id: str) -> tuple[int, int] | None:
     db.execute(sa_delete(Delivery).where(Delivery.hospital_id == hospital_id))
     db.delete(h)
     hospital_tokens.revoke(db, hospital_id)
+    leases.release(db, TEST_EVENT_LEASE + hospital_id)
     return sum(s in DUE_STATES for s in statuses), len(statuses)
 
 
@@ -196,6 +201,8 @@ def update(db: Session, box: DataBox, hospital_id: str, patch: HospitalPatch) ->
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("active") is False:
         hospital_tokens.revoke(db, hospital_id)
+    if {"hip_url", "webhook_url"} <= changes.keys():
+        h.urls_from_hospital = False  # both URLs are now the operator's (one alone leaves the other)
     creds = credentials(box, h)
     for key in ("hip_token", "webhook_secrets"):
         if key in changes:

@@ -19,20 +19,18 @@ refreshes the offers.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets as _secrets
-import socket
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session
 
-from hub import directory
+from hub import directory, egress, leases
 from hub.crypto import DataBox
 from hub.models import Hospital
-from hub.schemas import JoinCheck
+from hub.schemas import JoinCheck, TestEventReport
 from qaid import webhooks
 from qaid.db import utcnow
 
@@ -43,6 +41,9 @@ TIMEOUT_S = 5.0
 class Outcome:
     checks: list[JoinCheck] = field(default_factory=list)
     capabilities: dict[str, Any] | None = None
+    # What the webhook answered the signed test event and the wrongly signed one (None: no answer).
+    signed_status: int | None = None
+    forged_status: int | None = None
 
     def add(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(JoinCheck(name=name, ok=ok, detail=detail))
@@ -58,26 +59,14 @@ class Outcome:
         return f"{failed[0].name}: {failed[0].detail}" if failed else None
 
 
-def private_target(url: str) -> str | None:
-    """Why the hub must not call ``url`` for a hospital (None: it may): every address its host name
-    resolves to must be a public one. A hospital token must not turn the join checks into a way of
-    reaching the hub's own network (loopback, private, link-local, metadata addresses); an operator
-    whose hospitals sit on a private network allows it with ``QAID_JOIN_ALLOW_PRIVATE``."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
-    except (socket.gaierror, UnicodeError, ValueError):
-        return f"{host!r} does not resolve"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return f"{host!r} resolves to {address}, which is not a public address"
-    return None
-
-
-def _describe(exc: httpx.HTTPError) -> str:
+def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _no_answer(url: str, exc: httpx.HTTPError, hint: str) -> str:
+    if isinstance(exc.__cause__, egress.NotPublic):  # refused by the hub before connecting
+        return f"not called: {exc}; the hub calls a hospital's own URLs at public addresses only"
+    return f"no answer from {url} ({describe(exc)}); {hint}"
 
 
 def check_hip(client: httpx.Client, out: Outcome, hospital_id: str, hip_url: str, token: str) -> None:
@@ -85,7 +74,7 @@ def check_hip(client: httpx.Client, out: Outcome, hospital_id: str, hip_url: str
     try:
         anonymous = client.get(url)
     except httpx.HTTPError as exc:
-        out.add("hip_reachable", False, f"no answer from {url} ({_describe(exc)}); is the HIP running there?")
+        out.add("hip_reachable", False, _no_answer(url, exc, "is the HIP running there?"))
         return
     out.add("hip_reachable", True, f"{url} answered {anonymous.status_code}")
     if not out.add(
@@ -128,8 +117,9 @@ def check_webhook(client: httpx.Client, out: Outcome, hospital_id: str, url: str
     try:
         r = client.post(url, content=body, headers=webhooks.headers(msg_id, secrets, body))
     except httpx.HTTPError as exc:
-        out.add("webhook_signed", False, f"no answer from {url} ({_describe(exc)}); is the inbox running?")
+        out.add("webhook_signed", False, _no_answer(url, exc, "is the inbox running?"))
         return
+    out.signed_status = r.status_code
     if not out.add(
         "webhook_signed",
         r.is_success,
@@ -141,8 +131,9 @@ def check_webhook(client: httpx.Client, out: Outcome, hospital_id: str, url: str
     try:
         bad = client.post(url, content=body, headers=forged)
     except httpx.HTTPError as exc:
-        out.add("webhook_verifies", False, f"no answer to the wrongly signed event ({_describe(exc)})")
+        out.add("webhook_verifies", False, f"no answer to the wrongly signed event ({describe(exc)})")
         return
+    out.forged_status = bad.status_code
     refused = 400 <= bad.status_code < 500
     out.add(
         "webhook_verifies",
@@ -154,13 +145,31 @@ def check_webhook(client: httpx.Client, out: Outcome, hospital_id: str, url: str
     )
 
 
-def run_checks(h: Hospital, creds: dict[str, Any], tls: Any = True) -> Outcome:
-    """Every check against the hospital's registered URLs and credentials (network calls)."""
+def run_checks(h: Hospital, creds: dict[str, Any], tls: Any = True, allow_private: bool = False) -> Outcome:
+    """Every check against the hospital's registered URLs and credentials (network calls); a
+    hospital's own URLs at checked public addresses only (hub.egress), unless ``allow_private``."""
     out = Outcome()
-    with httpx.Client(timeout=TIMEOUT_S, verify=tls, follow_redirects=False) as client:
+    with egress.client(egress.public_only(h.urls_from_hospital, allow_private), verify=tls,
+                       timeout=TIMEOUT_S) as client:  # fmt: skip
         check_hip(client, out, h.id, h.hip_url, str(creds.get("hip_token", "")))
         check_webhook(client, out, h.id, h.webhook_url, list(creds.get("webhook_secrets", [])))
     return out
+
+
+def send_test_event(
+    h: Hospital, creds: dict[str, Any], tls: Any = True, allow_private: bool = False
+) -> TestEventReport:
+    """ "Send test event": the webhook checks alone (a signed ``webhook.test`` event, then a wrongly
+    signed copy), so a hospital can see its inbox accept and verify deliveries without touching
+    its registration. Status codes only: a response body is the receiver's business."""
+    out = Outcome()
+    with egress.client(egress.public_only(h.urls_from_hospital, allow_private), verify=tls,
+                       timeout=TIMEOUT_S) as client:  # fmt: skip
+        check_webhook(client, out, h.id, h.webhook_url, list(creds.get("webhook_secrets", [])))
+    verifies = any(c.name == "webhook_verifies" and c.ok for c in out.checks)
+    return TestEventReport(hospital_id=h.id, webhook_url=h.webhook_url, ok=out.passed,
+                           status_code=out.signed_status, verifies_signatures=verifies,
+                           forged_status_code=out.forged_status, checks=out.checks)  # fmt: skip
 
 
 def summary(caps: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +180,18 @@ def summary(caps: dict[str, Any]) -> dict[str, Any]:
         if isinstance(m, dict)
     ]
     return {"bundle_version": caps.get("bundle_version"), "hip_id": caps.get("hip_id"), "models": models}
+
+
+def test_event_wait(db: Session, hospital_id: str, every_s: float) -> float:
+    """0 if the hospital may send a test event now (its spacing lease is taken, hub.leases); else
+    the seconds until it may."""
+    if every_s <= 0:
+        return 0.0
+    name, now = directory.TEST_EVENT_LEASE + hospital_id, utcnow()
+    if leases.take(db, name, "test-event", now + timedelta(seconds=every_s)):
+        return 0.0
+    current = leases.held(db, name)
+    return max((current[1] - now).total_seconds(), 0.001) if current else every_s
 
 
 def apply(h: Hospital, out: Outcome) -> None:
@@ -184,7 +205,7 @@ def apply(h: Hospital, out: Outcome) -> None:
         h.verified_at = utcnow()
 
 
-def verify(db: Session, box: DataBox, h: Hospital, tls: Any = True) -> Outcome:
-    out = run_checks(h, directory.credentials(box, h), tls)
+def verify(db: Session, box: DataBox, h: Hospital, tls: Any = True, allow_private: bool = False) -> Outcome:
+    out = run_checks(h, directory.credentials(box, h), tls, allow_private)
     apply(h, out)
     return out

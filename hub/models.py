@@ -60,6 +60,10 @@ class Hospital(Base):
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     capabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Whether the hospital registered its URLs itself (its own token) rather than the operator: the
+    # hub then calls them at checked public addresses only (hub.egress), unless the operator allows
+    # private ones (QAID_JOIN_ALLOW_PRIVATE).
+    urls_from_hospital: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -76,6 +80,17 @@ class HospitalToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Lease(Base):
+    """A job that one process of many may run at a time (hub.leases): who holds it, until when. Taken
+    by compare-and-set on ``expires_at``, so a holder that crashed loses it when it expires."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Image(Base):

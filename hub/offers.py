@@ -3,9 +3,15 @@
 The directory's offers (task -> topics) decide which hospitals the bot asks about an image. They are
 read from the HIP at join time, but a HIP hot-swaps its bundle without telling the hub (a hospital's
 own reload, a federated round publishing a new bundle), so a stored copy drifts: a task the new
-bundle adds is never asked, one it drops is asked and refused. The delivery worker runs
+bundle adds is never asked, one it drops is asked and refused. The delivery workers run
 :func:`refresh` every ``QAID_OFFERS_REFRESH_S`` seconds (the hub's background jobs live there, next
-to the retention purge), so the directory follows a swap within that period.
+to the retention purge), so the directory follows a swap within that period. However many workers
+run, one of them refreshes per period: the one that takes the lease :data:`LEASE` (hub.leases,
+``Worker.offers_tick``), so a HIP is asked once per period, not once per worker.
+
+A hospital's own HIP URL (registered with its hospital token) is called at checked public addresses
+only, resolved once per connection (hub.egress): a name that answered a public address at join time
+cannot send the refresh into the hub's own network later.
 
 What a refresh does, per active hospital (all asked in parallel, each with a short timeout):
 
@@ -31,16 +37,20 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import directory, join
+from hub import directory, egress, join
 from hub.crypto import DataBox
 from hub.models import Hospital
 
-__all__ = ["Change", "refresh"]
+__all__ = ["LEASE", "LONGEST_REFRESH_S", "Change", "refresh"]
 
 log = logging.getLogger("hub.offers")
 
 TIMEOUT_S = 5.0  # for a whole answer
 MAX_BYTES = 1 << 20  # a HIP's capabilities are a few kB
+LEASE = "offers_refresh"  # the hub.leases row the refreshing worker holds
+# How long a refresh may take: the parallel asks (TIMEOUT_S each) plus two short database phases.
+# The refreshing worker's lease covers it, so no other worker starts one meanwhile.
+LONGEST_REFRESH_S = 4 * TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -57,13 +67,14 @@ class _Target:
     hospital_id: str
     hip_url: str  # as read: an answer is stored only if the registration still has this URL
     token: str
+    public_only: bool  # called at checked public addresses only (hub.egress)
 
     @property
     def url(self) -> str:
         return self.hip_url.rstrip("/") + "/v1/capabilities"
 
 
-def _targets(sessions: sessionmaker[Session], box: DataBox) -> list[_Target]:
+def _targets(sessions: sessionmaker[Session], box: DataBox, allow_private: bool) -> list[_Target]:
     out: list[_Target] = []
     with sessions() as db:
         for h in db.scalars(select(Hospital).where(Hospital.active.is_(True))):
@@ -72,7 +83,8 @@ def _targets(sessions: sessionmaker[Session], box: DataBox) -> list[_Target]:
             except Exception:  # a row this key cannot open must not stop the others' refresh
                 log.warning("offers of %s not refreshed: its credentials cannot be opened", h.id)
                 continue
-            out.append(_Target(h.id, h.hip_url, token))
+            public = egress.public_only(h.urls_from_hospital, allow_private)
+            out.append(_Target(h.id, h.hip_url, token, public))
     return out
 
 
@@ -82,7 +94,7 @@ async def _ask(client: httpx.AsyncClient, t: _Target) -> dict[str, Any] | None:
         r = await asyncio.wait_for(_get(client, t), TIMEOUT_S)  # whole answer, not per read
         caps = json.loads(r.content) if r.status_code == 200 else None
     except (httpx.HTTPError, ValueError, TimeoutError, _TooLarge) as exc:
-        log.info("offers of %s not refreshed: %s", t.hospital_id, type(exc).__name__)
+        log.info("offers of %s not refreshed: %s", t.hospital_id, join.describe(exc))
         return None
     if not _well_formed(caps):
         log.warning("offers of %s not refreshed: its HIP answered %s, not capabilities", t.hospital_id,
@@ -147,15 +159,19 @@ def _apply(sessions: sessionmaker[Session], answers: list[tuple[_Target, dict[st
     return changes
 
 
-async def refresh(sessions: sessionmaker[Session], box: DataBox, tls: Any = True) -> list[Change]:
-    """Ask every active hospital's HIP for its capabilities and store what changed (see the module)."""
-    targets = await asyncio.to_thread(_targets, sessions, box)
+async def refresh(
+    sessions: sessionmaker[Session], box: DataBox, tls: Any = True, allow_private: bool = False
+) -> list[Change]:
+    """Ask every active hospital's HIP for its capabilities and store what changed (see the module).
+    ``allow_private``: QAID_JOIN_ALLOW_PRIVATE (hospitals' own URLs may be private addresses)."""
+    targets = await asyncio.to_thread(_targets, sessions, box, allow_private)
     if not targets:
         return []
-    async with httpx.AsyncClient(
-        timeout=TIMEOUT_S, verify=tls, follow_redirects=False, trust_env=False
-    ) as client:
-        found = await asyncio.gather(*(_ask(client, t) for t in targets))
+    async with (
+        egress.async_client(False, verify=tls, timeout=TIMEOUT_S) as trusted,
+        egress.async_client(True, verify=tls, timeout=TIMEOUT_S) as pinned,
+    ):
+        found = await asyncio.gather(*(_ask(pinned if t.public_only else trusted, t) for t in targets))
     answers = [(t, caps) for t, caps in zip(targets, found, strict=True) if caps is not None]
     changes = await asyncio.to_thread(_apply, sessions, answers)
     for c in changes:

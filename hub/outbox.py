@@ -81,6 +81,7 @@ class Job:
     secrets: list[str]
     transcript_body: bytes
     event_time: datetime
+    url_from_hospital: bool = False  # registered by the hospital itself: public addresses only
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def _claim_once(
                     secrets=secrets[h.id],
                     transcript_body=box.open(t.body_enc),
                     event_time=t.received_at,
+                    url_from_hospital=h.urls_from_hospital,
                 )
             )
         fence = (Delivery.claimed_by == worker_id,)

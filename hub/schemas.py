@@ -19,6 +19,7 @@ __all__ = [
     "AdminHospital",
     "JoinCheck",
     "JoinReport",
+    "TestEventReport",
     "HospitalDeleted",
     "StoredImage",
     "DeliveryBrief",
@@ -87,6 +88,20 @@ class JoinReport(BaseModel):
     active: bool
     reason: str | None = Field(description="the first failed check, in words; null when live")
     checks: list[JoinCheck]
+
+
+class TestEventReport(BaseModel):
+    """What a hospital's webhook answered a test event (status codes only, never a response body)."""
+
+    hospital_id: str
+    webhook_url: str
+    ok: bool = Field(description="both checks passed: deliveries will be accepted and are verified")
+    status_code: int | None = Field(description="answer to the signed test event; null: no answer")
+    verifies_signatures: bool = Field(description="a wrongly signed copy was refused (4xx)")
+    forged_status_code: int | None = Field(
+        description="answer to the wrongly signed copy; null: not sent (the signed one failed) or no answer"
+    )
+    checks: list[JoinCheck] = Field(description="webhook_signed, webhook_verifies (as in a join report)")
 
 
 class HospitalDeleted(BaseModel):

@@ -13,19 +13,20 @@ import asyncio
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import ssl
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import certifi
 import httpx
 from sqlalchemy import Engine
 
-from hub import images, offers
+from hub import egress, images, leases, offers
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.outbox import Job, Outcome, RetryPolicy, claim, record_many, release_dead_leases
@@ -47,16 +48,18 @@ def webhook_tls(ca_file: str = "") -> ssl.SSLContext:
 
 
 class Clients:
-    """One HTTP client (connection pool) per receiving hospital, created on first use."""
+    """One HTTP client (connection pool) per receiving hospital, created on first use; pinned to
+    checked public addresses (hub.egress) when the hospital's URLs must be public."""
 
-    def __init__(self, make: Callable[[], httpx.AsyncClient]) -> None:
+    def __init__(self, make: Callable[[bool], httpx.AsyncClient]) -> None:
         self._make = make
-        self._by_receiver: dict[str, httpx.AsyncClient] = {}
+        self._by_receiver: dict[tuple[str, bool], httpx.AsyncClient] = {}
 
-    def get(self, receiver: str) -> httpx.AsyncClient:
-        client = self._by_receiver.get(receiver)
+    def get(self, receiver: str, public_only: bool = False) -> httpx.AsyncClient:
+        key = (receiver, public_only)  # a registration changed by the operator gets a new pool
+        client = self._by_receiver.get(key)
         if client is None:
-            client = self._by_receiver[receiver] = self._make()
+            client = self._by_receiver[key] = self._make(public_only)
         return client
 
     async def __aenter__(self) -> Clients:
@@ -86,6 +89,7 @@ class Worker:
         per_receiver: int = 4,
         conversation_key: str = "",
         offers_every_s: float = 0.0,
+        allow_private: bool = False,
     ):
         self.sessions = session_factory(engine)
         self.box = box
@@ -116,17 +120,16 @@ class Worker:
         self.conversation_key = conversation_key
         # With a period, a task beside the lanes re-reads every live HIP's capabilities (hub.offers).
         self.offers_every_s = offers_every_s
+        # QAID_JOIN_ALLOW_PRIVATE: a hospital's own URLs may be private addresses (hub.egress).
+        self.allow_private = allow_private
 
     def _client(self) -> Clients:
         # No redirects (a 3xx is a failure, not an invitation to post patient data elsewhere) and
         # no proxies from the environment.
-        def make() -> httpx.AsyncClient:
+        def make(public_only: bool) -> httpx.AsyncClient:
             n = self.per_receiver
             limits = httpx.Limits(max_connections=n, max_keepalive_connections=n, keepalive_expiry=30)
-            return httpx.AsyncClient(
-                timeout=self.timeout_s, follow_redirects=False, trust_env=False, limits=limits,
-                verify=self.tls,
-            )  # fmt: skip
+            return egress.async_client(public_only, verify=self.tls, timeout=self.timeout_s, limits=limits)
 
         return Clients(make)
 
@@ -150,7 +153,9 @@ class Worker:
             body = webhooks.payload(job.transcript_body, job.event_time, await self._image_links(job))
             headers = webhooks.headers(job.delivery_id, job.secrets, body)
             headers["user-agent"] = "qaid-transcripts-hub/1"
-            resp = await clients.get(job.hospital_id).post(job.url, content=body, headers=headers)
+            public = egress.public_only(job.url_from_hospital, self.allow_private)
+            client = clients.get(job.hospital_id, public)
+            resp = await client.post(job.url, content=body, headers=headers)
             code = resp.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}: {resp.text[:300]}"
@@ -202,20 +207,57 @@ class Worker:
             )
 
     async def _follow_offers(self, stop: asyncio.Event) -> None:
-        """Every ``offers_every_s`` seconds (none when 0), the directory re-reads the HIPs' offers;
-        beside the lanes, so a slow HIP never holds up a delivery."""
+        """Every ``offers_every_s`` seconds (none when 0), the directory re-reads the HIPs' offers,
+        once per period across all workers (:meth:`offers_tick`); beside the lanes, so a slow HIP
+        never holds up a delivery."""
         if self.offers_every_s <= 0:
             return
+        wait = self.offers_every_s  # a (re)started worker does not ask every HIP at once: a period first
         while not stop.is_set():
             try:
-                await asyncio.wait_for(stop.wait(), timeout=self.offers_every_s)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
                 return
             except TimeoutError:
                 pass
             try:
-                await offers.refresh(self.sessions, self.box, self.tls)
+                wait = await self.offers_tick()
             except Exception:
                 log.exception("offers refresh failed; trying again next period")
+                wait = self.offers_every_s
+
+    async def offers_tick(self) -> float:
+        """Refresh the offers if this worker wins this period's lease (hub.leases); the seconds to
+        wait before trying again.
+
+        The winner holds the lease for the period plus the longest a refresh may take (so nobody
+        starts a second one meanwhile), refreshes, then renews it to expire one period after it
+        finished: the next refresh, by whichever worker wakes first, is a period later. A worker
+        that dies mid-refresh stops renewing; its lease expires and another takes over. A loser
+        sleeps until the holder's lease expires (at most a period), so one of N workers refreshes
+        each period however their timers are phased."""
+        period = timedelta(seconds=self.offers_every_s)
+        until = utcnow() + period + timedelta(seconds=offers.LONGEST_REFRESH_S)
+        won, expires = await asyncio.to_thread(self._take_offers_lease, until)
+        if not won:
+            # a little jitter, so the losers do not all wake at the same instant
+            left = (expires - utcnow()).total_seconds()
+            return min(max(left, 0.0), self.offers_every_s) + random.uniform(0, 0.05)
+        try:
+            await offers.refresh(self.sessions, self.box, self.tls, self.allow_private)
+        finally:
+            await asyncio.to_thread(self._renew_offers_lease, utcnow() + period)
+        return self.offers_every_s
+
+    def _take_offers_lease(self, until: datetime) -> tuple[bool, datetime]:
+        """(won, when the lease now expires)."""
+        with self.sessions() as db:
+            won = leases.take(db, offers.LEASE, self.worker_id, until)
+            current = None if won else leases.held(db, offers.LEASE)
+        return won, current[1] if current else until
+
+    def _renew_offers_lease(self, until: datetime) -> None:
+        with self.sessions() as db:
+            leases.renew(db, offers.LEASE, self.worker_id, until)
 
     async def _lane(self, client: Clients, lane: int, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -270,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
         tls=webhook_tls(settings.webhook_ca_file),
         conversation_key=settings.conversation_key,
         offers_every_s=settings.offers_refresh_s,
+        allow_private=settings.join_allow_private,
     )
     db_url = engine.url.render_as_string(hide_password=True)
     log.info("worker %s delivering from %s", worker.worker_id, db_url)

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     # addresses (hub.join.private_target). Off: the join checks would otherwise let any hospital token
     # probe the hub's own network. The operator's admin token is never limited.
     join_allow_private: bool = False
+    # Seconds a hospital waits between test events it sends itself (POST .../{id}/test-event): one per
+    # period per hospital across all hub processes (a database lease), so a hospital token cannot
+    # turn the hub into a way of hammering a third party's URL. 0 switches the spacing off.
+    test_event_every_s: float = Field(default=10.0, ge=0)
     # Anonymous image uploads to the hub (the web chat) per client address: a burst, then this many
     # per minute (0 switches the limit off). Callers with the service token are not limited.
     image_upload_burst: int = Field(default=20, ge=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from hub import directory, join
+from hub import directory, egress, join
 from hub.context import Db, HospitalCaller, Hub, only_for, require_admin, require_hospital, require_service
 from hub.models import Hospital
 from hub.schemas import (
@@ -16,10 +16,12 @@ from hub.schemas import (
     JoinReport,
     NearbyHospital,
     NearbyHospitals,
+    TestEventReport,
 )
 from hub.worker import webhook_tls
-from qaid.api_errors import ERROR_RESPONSES, ApiError
-from qaid_contracts.errors import HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND, INVALID_REQUEST
+from qaid.api_errors import ERROR_RESPONSES, ApiError, error_responses
+from qaid_contracts.errors import HOSPITAL_EXISTS, HOSPITAL_NOT_FOUND, INVALID_REQUEST, TOO_MANY_REQUESTS
+from qaid_contracts.ratelimit import retry_after
 
 router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"], responses=ERROR_RESPONSES)
 
@@ -90,7 +92,8 @@ def update(
 
 
 def _checked(db: Db, hub: Hub, h: Hospital) -> JoinReport:
-    outcome = join.verify(db, hub.box, h, webhook_tls(hub.settings.webhook_ca_file))
+    tls = webhook_tls(hub.settings.webhook_ca_file)
+    outcome = join.verify(db, hub.box, h, tls, hub.settings.join_allow_private)
     db.commit()
     view = directory.admin_view(h, hub.box)
     return JoinReport(hospital=view, active=h.active, reason=outcome.reason, checks=outcome.checks)
@@ -103,11 +106,12 @@ def join_network(data: directory.HospitalJoin, caller: HospitalCaller, db: Db, h
     caller is the operator or the hospital of ``data.id`` with its own token."""
     only_for(caller, data.id)
     if caller is not None and not hub.settings.join_allow_private:
+        # A clear 422 now; the calls themselves are pinned to checked addresses (hub.egress).
         for field, url in (("hip_url", data.hip_url), ("webhook_url", data.webhook_url)):
-            if (why := join.private_target(url)) is not None:
+            if (why := egress.private_target(url)) is not None:
                 raise ApiError(422, INVALID_REQUEST, f"{field}: {why} (the hub operator allows private "
                                "addresses with QAID_JOIN_ALLOW_PRIVATE)")  # fmt: skip
-    h = directory.register_for_join(db, hub.box, data)
+    h = directory.register_for_join(db, hub.box, data, by_hospital=caller is not None)
     db.commit()
     return _checked(db, hub, h)
 
@@ -120,6 +124,29 @@ def verify(hospital_id: str, db: Db, hub: Hub) -> JoinReport:
     if h is None:
         raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
     return _checked(db, hub, h)
+
+
+@router.post(
+    "/{hospital_id}/test-event",
+    dependencies=[Depends(require_hospital)],
+    response_model=TestEventReport,
+    responses=error_responses(429),
+)
+def test_event(hospital_id: str, db: Db, hub: Hub) -> TestEventReport:
+    """ "Send test event": a signed ``webhook.test`` event to the registered webhook, then a wrongly
+    signed copy, reported as status codes (never response bodies). Changes nothing at the hub. One
+    per hospital per ``QAID_TEST_EVENT_EVERY_S`` (429 with Retry-After before that)."""
+    h = db.get(Hospital, hospital_id)
+    if h is None:
+        raise ApiError(404, HOSPITAL_NOT_FOUND, f"No hospital {hospital_id}.")
+    every = hub.settings.test_event_every_s
+    if (wait := join.test_event_wait(db, hospital_id, every)) > 0:
+        message = f"One test event per {every:g} s per hospital; try again after Retry-After seconds."
+        raise ApiError(429, TOO_MANY_REQUESTS, message, {"Retry-After": retry_after(wait)})
+    creds = directory.credentials(hub.box, h)
+    return join.send_test_event(
+        h, creds, webhook_tls(hub.settings.webhook_ca_file), hub.settings.join_allow_private
+    )
 
 
 @router.delete("/{hospital_id}", dependencies=[Depends(require_hospital)], response_model=HospitalDeleted)

@@ -26,6 +26,7 @@ from qaid.db import make_engine
 from qaid.webhooks import new_secret
 
 tr = helpers("tr_helpers", "hub")
+fakes = helpers("net_fakes", "hub")
 HIP_TOKEN = "floreasca-hip-token-0123456789"
 SECRET = new_secret()
 
@@ -38,12 +39,13 @@ class Network:
         engine = self.engine = make_engine(f"sqlite:///{tmp / 'hub.sqlite3'}")
         hub_app = create_hub(self.settings, engine=engine, worker_poll_s=0.05)
         self.hub = stack.enter_context(tr.ServerThread(hub_app, free_port()))
-        self.hip = stack.enter_context(
-            tr.ServerThread(create_hip(HipConfig(bundle_dir=bundle, token=HIP_TOKEN)), free_port())
-        )
+        # what reaches the HIP and the inbox, by Host header
+        self.hip_hits = fakes.Counted(create_hip(HipConfig(bundle_dir=bundle, token=HIP_TOKEN)))
+        self.hip = stack.enter_context(tr.ServerThread(self.hip_hits, free_port()))
         inbox = create_inbox(self.settings, HOSPITAL, name="Floreasca Hospital", secrets=[SECRET],
                              db_path=tmp / "inbox.sqlite3", access_token="")  # fmt: skip
-        self.inbox = stack.enter_context(tr.ServerThread(inbox, free_port()))
+        self.inbox_hits = fakes.Counted(inbox)
+        self.inbox = stack.enter_context(tr.ServerThread(self.inbox_hits, free_port()))
         self.http = stack.enter_context(httpx.Client(base_url=self.hub.url, timeout=30))
 
     def body(self, **changes: Any) -> dict[str, Any]:

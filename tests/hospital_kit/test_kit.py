@@ -113,6 +113,11 @@ def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path
         joined = kit(config, "join", env=joined_env)
         assert joined.returncode == 0, joined.stdout + joined.stderr
         assert "floreasca is live" in joined.stdout and joined.stdout.count("ok ") == 6
+        tested = kit(config, "test-event", env=joined_env)  # the hospital's own "send test event"
+        assert tested.returncode == 0 and "accepts signed deliveries" in tested.stdout, tested.stderr
+        again = kit(config, "test-event", env=joined_env)  # spaced: one per 10 s by default
+        assert again.returncode == 1 and "429 too_many_requests" in again.stderr
+        assert "Retry-After:" in again.stderr
         public = httpx.get(f"{hub}/api/v1/hospitals").json()["hospitals"]
         offers = next(h for h in public if h["id"] == HOSPITAL)["offers"]
         assert offers == {}, offers  # a cascade alone: triage and body part, no VQA or segmentation yet

@@ -29,7 +29,8 @@ def _run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def test_help_lists_every_step() -> None:
     out = _run("hospital_kit", "--help")
     assert out.returncode == 0
-    for command in ("init", "check", "run", "join", "verify", "reload", "rotate-secret", "leave"):
+    steps = ("init", "check", "run", "join", "verify", "test-event", "reload", "rotate-secret", "leave")
+    for command in steps:
         assert command in out.stdout
 
 

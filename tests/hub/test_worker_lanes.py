@@ -83,22 +83,25 @@ def test_a_claimer_that_loses_its_candidates_looks_again(
 
 
 def test_each_receiving_hospital_gets_its_own_small_pool() -> None:
-    """A hospital's pool is its own (a slow one cannot take the others' connections) and every pool
-    is closed with the worker's client set."""
+    """A hospital's pool is its own (a slow one cannot take the others' connections), a pool pinned to
+    public addresses is apart from an unpinned one, and every pool is closed with the worker's
+    client set."""
     import httpx
 
     from hub.worker import Clients
 
-    made: list[httpx.AsyncClient] = []
+    made: list[tuple[bool, httpx.AsyncClient]] = []
 
-    def make() -> httpx.AsyncClient:
-        made.append(httpx.AsyncClient(limits=httpx.Limits(max_connections=4)))
-        return made[-1]
+    def make(public_only: bool) -> httpx.AsyncClient:
+        made.append((public_only, httpx.AsyncClient(limits=httpx.Limits(max_connections=4))))
+        return made[-1][1]
 
     async def scenario() -> None:
         async with Clients(make) as clients:
             a, b = clients.get("titan"), clients.get("cismigiu")
             assert a is clients.get("titan") and a is not b
-        assert all(c.is_closed for c in made) and len(made) == 2
+            pinned = clients.get("titan", public_only=True)
+            assert pinned is not a and pinned is clients.get("titan", public_only=True)
+        assert all(c.is_closed for _, c in made) and [p for p, _ in made] == [False, False, True]
 
     asyncio.run(scenario())
