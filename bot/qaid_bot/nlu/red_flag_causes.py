@@ -72,6 +72,8 @@ CAUSES: tuple[Category, ...] = (
             r"(?:wants?|wanna|wish\w*) to die",
             r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
             r"(?:going to|gonna|about to|will|i'll) jump\b",
+            r"(?:written|wrote|left|finished) (?:my|a) (?:suicide |goodbye |last )?note\b(?! (?:to|for|on|"
+            r"about|from))",
             # stockpiling medicines (a means gathered), not a pill box saved for a trip
             rf"(?:saving|saved|stockpil\w*|hoard\w*|stash\w*) (?:up )?(?:\w+ ){{0,2}}{MEDS}\b"
             r"(?! (?:box|case|organi[sz]er|container))",
@@ -159,6 +161,10 @@ CAUSES: tuple[Category, ...] = (
             r"(?:\w+ )?headache|sudden headache",
             rf"{_HEAD_BLOW}(?:\W+\w+){{0,12}}?\W+{_HEAD_SIGN}",
             r"one pupil",
+            r"(?:fell|fallen|falls) (?:off|from|out of) (?:a |the |our |his |her )?(?:\w+ ){0,2}(?:balcony|"
+            r"roof|window|cliff|scaffold\w*|(?:first|second|third|top) floor)",
+            r"dent (?:in|on) (?:my|his|her|their|the) (?:skull|head)|(?:skull|head) (?:is |looks )?"
+            r"(?:dented|caved)",
             r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|"
             r"dozing|"
             r"nodding off)|drowsy|can't stay awake|(?:really|very) sleepy)",
@@ -197,6 +203,12 @@ CAUSES: tuple[Category, ...] = (
             r"not) (?:\w+ )?"
             r"(?:moved|moving|kicked|kicking)(?:\W+\w+){0,6}?\W+(?:\d\d|[2-4]\d) weeks",
             r"(?:haven't|have not|not) felt (?:the |my )?baby (?:move|kick)",
+            r"\b(?:[2-4]\d) weeks(?:\W+\w+){0,6}?\W+(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has "
+            r"stopped|stopped|isn't|is not|not) (?:\w+ )?(?:moved|moving|kicked|kicking)",
+            r"\b(?:[2-4]\d) weeks(?:\W+\w+){0,6}?\W+(?:severe|constant|terrible|agonising|unbearable) "
+            r"(?:\w+ )?(?:belly|tummy|stomach|abdominal) pain",
+            r"(?:belly|bump|tummy|stomach|womb) (?:is |feels |gone |went )?(?:hard as a (?:rock|board)|rock "
+            r"hard|board hard|hard like a (?:rock|board))",
             r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
             # pain with bleeding in pregnancy
             rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_PAIN}(?:\W+\w+){{0,8}}?\W+{_BLEEDING}|"
@@ -215,10 +227,15 @@ CAUSES: tuple[Category, ...] = (
         "burns, white or charred skin, burns to the face, hands or genitals, chemical and electrical burns)",
         strong=(
             r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
-            r"shock|electrocut\w*",
+            r"shock|electrocut\w*|(?:touched|touching|grabbed|got hold of) (?:a |the )?live wire",
+            r"(?:explosion|exploded|blast|blew up)(?:\W+\w+){0,10}?\W+(?:burn\w*|blister\w*|black|charred|"
+            r"hanging)",
+            r"(?:burn\w*|scald\w*)(?:\W+\w+){0,8}?\W+(?:large|big|huge|wide) (?:area|patch)|(?:large|big|"
+            r"huge|wide) (?:area|patch)(?:\W+\w+){0,8}?\W+(?:burn\w*|scald\w*)",
             r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
-            r"(?:burn\w*|oil|fire|flames?|scald\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|waxy)|(?:leathery|"
-            r"charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*)",
+            r"(?:burn\w*|oil|fire|flames?|scald\w*|wire|electric\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|"
+            r"waxy)|(?:leathery|charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*|wire|"
+            r"electric\w*)",
             r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
             r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
             r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
@@ -264,6 +281,8 @@ CAUSES: tuple[Category, ...] = (
             r"stiff neck(?:\W+\w+){0,12}?\W+(?:fever|temperature|light (?:hurts|is hurting|bothers)|"
             r"photophobia)",
             r"(?:infection|uti|pneumonia|shivering|rigors)(?:\W+\w+){0,8}?\W+confus\w*",
+            r"(?:shaking|shivering|shivers|chills|rigors)(?:\W+\w+){0,6}?\W+(?:barely|can't|cannot|unable to|"
+            r"hardly) (?:stand|walk|get up)",
             r"purple rash",
             # meningism: a neck that will not bend, with vomiting, light hurting or a severe headache
             rf"{_NECK}(?:\W+\w+){{0,12}}?\W+{_MENINGEAL}|{_MENINGEAL}(?:\W+\w+){{0,12}}?\W+{_NECK}",

@@ -102,6 +102,7 @@ _NEGATION = re.compile(
 _INFO = re.compile(
     r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
+    r"is (?:\w+ ){1,3}(?:always|usually|normally|necessarily)\b|can (?:i|we) (?:overdose|od) on|"
     r"can (?:you|someone|people|a person|one) (?!help|please|call|send|come)\w+ on|"
     r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous|"
     # "are the berries on that tree poisonous?", not "are the pills she swallowed dangerous?"
@@ -136,7 +137,9 @@ _IDIOM = re.compile(
     r"took my breath away|heart sank|on a plate|bleeding money|heart stopped when|"
     r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
     r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
-    r"(?:suffocate|can't breathe) in (?:this|these|here))\b"
+    r"(?:suffocate|can't breathe) in (?:this|these|here)|"
+    r"(?:(?:want|wanted|wanna|going|about) (?:to )?|could |i'll |gonna )?(?:die|died|dying) of "
+    r"(?:embarrassment|shame|cringe|laughter)|chok(?:ing|ed|e) up\b(?! (?:blood|food|bits)))\b"
 )
 _JOKE = re.compile(r"(?:\blol\b|\bhaha\w*|\blmao\b|\bjk\b|\blaugh\w*|\U0001F602|\U0001F480|\U0001F923)")
 # an animal or a thing has it ("the cat had a seizure", "my wifi is having a seizure", "my phone is dying")
@@ -155,7 +158,11 @@ _ACUTE = re.compile(
     r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|out of nowhere|started|keeps?|"
     r"is having|are having|am having|i'm having|he's having|she's having|help|please|hurry|asap|"
     r"won't stop|getting worse|tonight|minutes|mins?|an hour|half an hour|this morning|since i woke|"
-    r"what do i do|what now|send someone)\b"
+    r"what do i do|what now|send someone|already (?:took|taken|swallowed|drank|had))\b"
+)
+_ACUTE_SIGN = re.compile(
+    r"\b(?:right now|suddenly|sudden|all of a sudden|out of nowhere|help|please|hurry|asap|won't stop|"
+    r"getting worse|spreading|what do i do|what now|send someone)\b"
 )
 # a habit: no emergency unless an acute cue says this time is different
 _HABITUAL = re.compile(
@@ -181,16 +188,24 @@ _CARDIAC_FEATURE = re.compile(
 # a local cause explains a numb or weak limb or face: an injury, an injection, the dentist
 _LOCAL_CAUSE = re.compile(
     r"\b(?:sprain\w*|twisted|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
-    r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles)\b"
+    r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles|filling|"
+    r"tooth (?:out|pulled|extract\w*)|root canal)\b"
 )
 # care already given or under way: the ambulance took them, the paramedics are with them, treated at
 # A&E, in hospital now. It covers a flag told before it (``red_flags.assess``), not one told after it
 # ("my wife is at the hospital with our son and I have chest pain").
 CARE_GIVEN = re.compile(
-    r"\b(?:(?:is|are|he's|she's|they're|now|already|being) (?:\w+ ){0,2}(?:in|on|at) (?:the |a )?"
+    r"\b(?:(?:is|are|he's|she's|they're|we're|i'm|now|already|being) (?:\w+ ){0,2}(?:in|on|at) (?:the |a )?"
     r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward|unit)|"
     # first aid that worked: what blocked the airway is out
     r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
+    r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|"
+    # seen and sent home, back from the ER, treated, with the nurses, in the ER now
+    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?) (?:\w+ )?(?:checked|examined|saw|discharged|cleared) "
+    r"(?:him|her|them|us|me)|sent (?:us|him|her|them|me) home|"
+    r"(?:got|came|come|been) (?:back|home) from (?:the )?(?:er|a&e|hospital|emergency (?:room|department))|"
+    r"(?:was|were|been|got) treated\b|with (?:the )?(?:nurses|doctors|paramedics|ambulance crew)|"
+    r"(?:in|at) (?:the |a )?(?:er|a&e|hospital|icu|resus|emergency (?:room|department)) (?:right )?now|"
     r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ )?(?:already |have |has )?"
     r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up)|"
     r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"
@@ -349,7 +364,8 @@ def defused(
         return "habitual"
     if soft and _MILD.search(clause):
         return "mild"
-    if category == STROKE and _LOCAL_CAUSE.search(clause) and not acute:
+    # the local cause's own time ("a filling this morning") is no acute cue: only one about the sign
+    if category == STROKE and _LOCAL_CAUSE.search(clause) and not _ACUTE_SIGN.search(clause):
         return "local cause"
     if category == CARDIAC and _MUSCULAR.search(clause) and not _CARDIAC_FEATURE.search(clause):
         return "muscular"

@@ -70,7 +70,8 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"(?:having|had|have|is having|think \w+ (?:is |are |am )?having|signs of) a stroke",
             r"stroke (?:symptoms|right now)",
-            r"face\w*(?:\W+\w+){0,4}?\W+(?:droop\w*|dropp\w*|dropped|crooked|lopsided|fallen)",
+            r"face\w*(?:\W+\w+){0,4}?\W+(?:droop\w*|dropp\w*|dropped|crooked|lopsided|fallen|hanging|"
+            r"sagg\w*)",
             r"(?:droop\w*|dropp\w*|crooked|lopsided) (?:face|smile|mouth|eye)",
             r"(?:mouth|smile)(?:\W+\w+){0,3}?\W+(?:crooked|lopsided|droop\w*)",
             r"(?:can't|cannot|unable to|couldn't) (?:lift|raise|hold up|move) "
@@ -103,6 +104,9 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:can't|cannot|couldn't) see (?:\w+ ){0,3}(?:out of|in|with|from) (?:my |his |her |one |the )?"
             r"(?:left |right )?eye",
             r"(?:can't|cannot) understand (?:what|anyone|anything|people|words|me)",
+            r"sudden\w*(?: \w+){0,3} (?:doesn't|does not|don't|do not|can't|cannot) understand (?:what|"
+            r"anyone|anything|people|words|me|us)",
+            rf"{LIMB}(?: \w+){{0,2}} (?:fell|went|gone|has gone|is|hangs|hanging) (?:all |completely )?limp",
             r"(?:can't|cannot) (?:answer|respond to) (?:me|us|questions) properly",
             r"(?:can't|cannot) (?:stand up|stand or walk|walk straight|stand straight|keep (?:my|"
             r"his|her) balance)",
@@ -126,7 +130,8 @@ _SIGNS: tuple[Category, ...] = (
             r"gasp\w*",
             r"chok\w*",
             r"suffocating",
-            r"(?:can't|cannot) (?:get|catch) (?:any |enough )?(?:air|my breath|her breath|his breath)",
+            r"(?:can't|cannot|barely|hardly) (?:get|catch) (?:any |enough )?(?:air|my breath|her breath|"
+            r"his breath)",
             r"(?:lips|face|skin) (?:are |is |look\w* )?(?:turn\w* |going |gone |look\w* )?"
             r"(?:blue|grey|gray|purple)",
             r"(?:ribs|chest) suck\w* in",
@@ -175,7 +180,8 @@ _SIGNS: tuple[Category, ...] = (
         "bleeding",
         "NHS 'When to call 999' (heavy bleeding: spraying, pouring or enough to make a puddle)",
         strong=(
-            r"bleed\w* (?:\w+ )?(?:heavily|a lot|badly|profusely|everywhere|non ?stop)",
+            r"bleed\w*(?: \w+){0,3} (?:heavily|a lot|badly|profusely|everywhere|non ?stop)",
+            r"full of blood",
             r"(?:heavy|severe|uncontrolled|massive) bleed\w*",
             r"bleed\w*(?:\W+\w+){0,3}?\W+(?:won't|will not|doesn't|does not|can't|isn't) stop",
             r"(?:won't|will not|doesn't|does not|can't) stop bleed\w*",
@@ -208,6 +214,10 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"anaphyla\w*",
             r"(?:throat|tongue|lips?|mouth|face)(?:\W+\w+){0,4}?\W+(?:swell\w*|swollen|closing|puff\w*)",
+            r"(?:throat|tongue)(?: \w+){0,2} (?:feels |is |going |gone )?(?:thick|fat|too big)\b",
+            r"(?:nut|peanut|egg|milk|dairy|shellfish|fish|sesame|wheat)s? allerg\w*(?:\W+\w+){0,10}?\W+"
+            r"(?:ate|eaten|had|drank|swallowed|bit into)(?:\W+\w+){0,8}?\W+(?:cough\w*|blotch\w*|hives|"
+            r"rash|wheez\w*|vomit\w*|swell\w*|swollen|itch\w* all over)",
             r"(?:swell\w*|swollen) (?:throat|tongue|lips?|mouth)",
             r"throat (?:feels |is |getting |going |gets )*(?:tight|closing)",
             r"(?:lips?|tongue|eyelids?)(?:\W+\w+){0,3}?\W+(?:huge|massive|enormous|ballooned|ballooning|"
@@ -229,7 +239,7 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"(?:having|had|has|have) (?:a |another |one )?(?:seizure|fit|convulsion)\w*",
             r"(?:seizure|fit|convulsion)s? "
-            r"(?:right now|won't stop|that won't stop|back to back|after another)",
+            r"(?:right now|happening|going on|won't stop|that won't stop|back to back|after another)",
             r"back to back seizures|seizures back to back",
             r"fitting|seizing",
             r"(?:seiz\w*|fit|fits|fitting|convuls\w*|shaking|jerking)(?:\W+\w+){0,3}?\W+(?:over |more than )?"

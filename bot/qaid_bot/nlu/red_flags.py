@@ -133,31 +133,38 @@ def assess(text: str) -> Assessment:
 
 @dataclass(frozen=True)
 class _Care:
-    """Care given or under way (``CARE_GIVEN``): in which clause, and where it ends."""
+    """Care given or under way (``CARE_GIVEN``): in which clause, and where, and whom it is for: the
+    people named in its stretch between commas ("the paramedics are with him now, I'm waiting outside"
+    names no one: "him" points back)."""
 
     clause: int
+    start: int
     end: int
+    people: frozenset[str]
 
 
 def _care_given(parts: list[str]) -> list[_Care]:
-    return [_Care(i, m.end()) for i, c in enumerate(parts) for m in CARE_GIVEN.finditer(c)]
+    found = []
+    for i, clause in enumerate(parts):
+        for m in CARE_GIVEN.finditer(clause):
+            left = clause.rfind(",", 0, m.start()) + 1
+            right = clause.find(",", m.end())
+            stretch = clause[left : right if right >= 0 else len(clause)]
+            found.append(_Care(i, m.start(), m.end(), people(stretch, cared=True)))
+    return found
 
 
 def _covered(cares: list[_Care], parts: list[str], index: int, span: tuple[int, int]) -> bool:
     """Care covers a flag told before it ("my son collapsed at football, but the ambulance crew are
     with him"), not one told after it, and not a flag about someone else ("my mum has crushing chest
-    pain, the ambulance took my dad earlier"): when both name people, one must be the same. The care
-    is about whom its clause names after the flag; a pronoun names no one, so it is taken to point
-    back at the flagged person."""
-    clause = parts[index]
-    flagged = people(clause[: span[1]])
-    for care in cares:
-        if care.clause < index or (care.clause == index and care.end <= span[0]):
-            continue
-        cared = people(parts[care.clause] if care.clause > index else clause[span[1] :], cared=True)
-        if not cared or not flagged or cared & flagged:
-            return True
-    return False
+    pain, the ambulance took my dad earlier"): when both name people, one must be the same. A pronoun
+    names no one, so it is taken to point back at the flagged person."""
+    flagged = people(parts[index][: span[1]])
+    return any(
+        (care.clause > index or (care.clause == index and care.end > span[0]))
+        and (not care.people or not flagged or bool(care.people & flagged))
+        for care in cares
+    )
 
 
 def _topic_mention(text: str) -> Assessment | None:
