@@ -86,6 +86,20 @@ def cascade_net_entries(
     return entries
 
 
+def trained_on_topics(topics: list[str], orientations: tuple[str, ...] = ()) -> TrainedOn:
+    """What a task model trained on ``topics`` (e.g. ``brain_mri``) may be run on: their body parts and
+    modalities (and ``orientations`` where the data format fixes them), checked by the HIP before it
+    runs the model (:func:`qaid.bundle.domain_check`) — so a cascade that cannot tell the modality
+    (``Manifest.untrained_heads``) gets the model refused, not run on a guess."""
+    label_of = {t: label for label, t in DEFAULT_LABEL_TOPICS.items()}
+    labels = sorted({label_of.get(t, t.split("_", 1)[0]) for t in topics})
+    modalities = sorted({m for t in topics if (m := t.split("_", 1)[-1]) in MODALITIES})
+    words = " and ".join(t.replace("_", " ") for t in sorted(topics))
+    planes = f" ({'/'.join(orientations)})" if orientations else ""
+    return TrainedOn(labels=labels, modalities=modalities, orientations=list(orientations),
+                     description=f"{words} images{planes}")  # fmt: skip
+
+
 def segmentation_entry(
     path: Path,
     version: str,

@@ -33,16 +33,24 @@ from tqdm import tqdm
 
 from ml import hospital_cascade as hc
 from ml import model_card
-from ml.bundle_writer import FILES, cascade_net_entries, replace_in_bundle, segmentation_entry, vqa_entry
+from ml.bundle_writer import (
+    FILES,
+    cascade_net_entries,
+    replace_in_bundle,
+    segmentation_entry,
+    trained_on_topics,
+    vqa_entry,
+)
 from ml.cascade_data import OOD_GROUPS
 from ml.cascade_train import CascadeConfig
 from ml.export import export_and_check
-from ml.train import Evaluation, Fitter, Job, TrainConfig, images_to_tensor
-from ml.train_data import Data, load, make_job, split_size, summary
+from ml.int8_gate import gate_cli_file
+from ml.train import Evaluation, Fitter, Job, TrainConfig
+from ml.train_data import Data, load, make_job, parity_feeds, split_size, summary
 from ml.train_defaults import MIN_STEPS, PATIENCE, schedule
 from ml.train_gate import HEAD_METRICS, baselines, check_baselines, selection_score
 from ml.vqa_data import VQAData
-from qaid.bundle import InputSpec, Provenance, tokenize_question
+from qaid.bundle import InputSpec, Provenance
 from qaid_contracts.hip import DataProvenance
 
 FORMATS = {"cascade": "imagefolder", "segmentation": "lgg", "vqa": "vqa-rad"}
@@ -201,20 +209,6 @@ def train(args: argparse.Namespace, cfg: Config, data: Data, job: Job) -> tuple[
     return history, best_epoch, paused
 
 
-def _feeds(task: str, data: Data, cfg: Config, split: str) -> dict[str, np.ndarray]:
-    """A few real inputs of ``split`` for the ONNX parity check."""
-    spec = spec_of(task, cfg)
-    if isinstance(data, VQAData):
-        s = data.splits[split]
-        qa = s.qa[:4]
-        q = [tokenize_question(t[1], data.vocab, data.max_len) for t in qa]
-        return {
-            "image": images_to_tensor([s.images[t[0]] for t in qa], spec).numpy(),
-            "question": np.asarray(q),
-        }
-    return {"image": images_to_tensor(data[split].images[:4], spec).numpy()}
-
-
 def export(
     args: argparse.Namespace, cfg: Config, data: Data, job: Job, metrics: dict, source: str,
     warnings: list[str] | None = None, cascade: tuple[dict, dict] | None = None,
@@ -224,7 +218,9 @@ def export(
     ``cascade``: (calibration by head, untrained heads) of a cascade run."""
     task, path = args.task, args.out / FILES[args.task]
     max_len = data.max_len if isinstance(data, VQAData) else 0
-    heads, diff = export_and_check(task, job.model, path, _feeds(task, data, cfg, "train"), max_len)
+    heads, diff = export_and_check(
+        task, job.model, path, parity_feeds(data, spec_of(task, cfg), "train"), max_len
+    )
     out = {"onnx": str(path), "parity": diff}
     if args.bundle_out:
         created = datetime.now(UTC).isoformat(timespec="seconds")
@@ -243,8 +239,10 @@ def export(
         calibration, untrained = cascade or ({}, {})
         if task == "cascade":
             entries = cascade_net_entries(path, version, spec, heads, prov, calibration, list(OOD_GROUPS))
-        elif task == "segmentation":
-            entries = [segmentation_entry(path, version, spec, topics, prov)]
+        elif task == "segmentation":  # LGG and the demo's brain slices are axial
+            entries = [
+                segmentation_entry(path, version, spec, topics, prov, trained_on_topics(topics, ("axial",)))
+            ]
         else:
             assert isinstance(data, VQAData)
             entries = [
@@ -258,6 +256,7 @@ def export(
                     data.max_len,
                     topics,
                     prov,
+                    trained_on_topics(topics),
                     question_types=data.question_types,
                 )
             ]
@@ -268,23 +267,9 @@ def export(
         )  # fmt: skip
         out["bundle"] = str(bundle)
         if args.int8:
-            out["int8"] = int8(args, data, bundle, path.name)
+            assert isinstance(data, dict)  # VQA-RAD data is refused in run()
+            out["int8"] = gate_cli_file(bundle, data, path.name, args.demo, args.int8_max_drop, args.seed)
     return out
-
-
-def int8(args: argparse.Namespace, data: Data, bundle: Path, file: str) -> list:
-    """The int8 gate (:func:`ml.int8_gate.int8_gate_bundle`) on this run's file of ``bundle`` only."""
-    from ml.int8_gate import format_decisions, int8_gate_bundle
-
-    assert isinstance(data, dict)  # VQA-RAD data is refused in run()
-    cal = "val" if split_size(data, "val") else "train"
-    test = "test" if split_size(data, "test") else "val"
-    source = f"{'demo' if args.demo else 'hospital'} {cal}"
-    decisions = int8_gate_bundle(bundle, data[cal], data[test], files=[file], max_drop=args.int8_max_drop,
-                                 seed=args.seed, calibration_source=source)  # fmt: skip
-    print(f"int8 gate ({test} split; kept only if no metric drops > {args.int8_max_drop:g}):")
-    print(format_decisions(decisions))
-    return decisions
 
 
 def run(argv: list[str] | None = None) -> dict:
