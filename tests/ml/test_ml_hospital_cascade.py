@@ -1,10 +1,10 @@
 """A hospital's cascade from ``ml.train_cli``: the demo's CascadeNet, calibrated on the hospital's own
 validation split, shipped so that the real HIP abstains on a kind of photo it never saw.
 
-The hospital folder is built from images that installed packages ship (real brain MRI volumes, a real
-retina photograph, real face photos; generated radiographs, documents and charts) — no download. The
-held-out photos (a cat, a cup of coffee, a rocket, a Chinese temple, a flower) are of kinds the folder
-does not hold.
+The hospital folder (:mod:`ml.packaged_folder`) is built from images that installed packages ship
+(real brain MRI volumes, a real retina photograph, real face and everyday photos; generated
+radiographs, documents and charts) — no download. The held-out photos (a cat, coffee, a rocket, an
+astronaut, a temple, a flower, a portrait, a toy in its box) are of kinds the folder does not hold.
 """
 
 from __future__ import annotations
@@ -18,62 +18,15 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from ml.real_sources import _pkg, by_role, raster
+from ml.packaged_folder import held_out_photos, write_folder
 from qaid.bundle import read_manifest
 
-HELD_OUT = [("skimage", "data/chelsea.png"), ("skimage", "data/coffee.png"), ("skimage", "data/rocket.jpg"),
-            ("skimage", "data/astronaut.png"), ("sklearn", "datasets/images/china.jpg"),
-            ("sklearn", "datasets/images/flower.jpg")]  # fmt: skip
-# everyday photos in the hospital's non_medical folder (random crops): none is of a held-out kind
-EVERYDAY = ("motorcycle_left.png", "horse.png", "camera.png", "coins.png", "brick.png", "grass.png",
-            "gravel.png", "hubble_deep_field.jpg")  # fmt: skip
 TOKEN = "hospital-cascade-test-token"
-
-
-def _save(folder: Path, name: str, img: np.ndarray) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(img).resize((96, 96), Image.Resampling.BILINEAR).save(folder / f"{name}.png")
-
-
-def _crop(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    h, w = img.shape[:2]
-    side = int(min(h, w) * rng.uniform(0.5, 1.0))
-    y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
-    return img[y : y + side, x : x + side]
-
-
-def _real(source_id: str) -> list[np.ndarray]:
-    return [img for s in (*by_role("train"), *by_role("val")) if s.id == source_id for _, img, _ in s.load()]
 
 
 @pytest.fixture(scope="module")
 def hospital_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """brain (real MRI slices + generated), eyes (the real retina, cropped, + generated fundus), hand and
-    chest (generated radiographs), non_medical (real faces and everyday photos + generated documents,
-    charts, screens, colourful photos): what a hospital's "not medical" folder should hold."""
-    from ml.augment import realistic
-    from ml.lesions import brain_mri, chest_xray
-    from ml.synth_everyday import chart, document, screen, vivid_photo
-    from ml.synth_images import eyes_fundus, hand
-
-    root = tmp_path_factory.mktemp("hospital")
-    rng = np.random.default_rng(7)
-    brain = _real("mr-epi-example4d") + _real("mr-brain-anatomical") + _real("mr-brain-aniso")
-    brain += [brain_mri(rng, 96)[0] for _ in range(12)]
-    retina = raster(_pkg("skimage", "data/retina.jpg"))[0][1]
-    eyes = [realistic(retina, rng) for _ in range(8)] + [eyes_fundus(rng, 96) for _ in range(16)]
-    faces = _real("faces-lfw-train")[:20]
-    everyday = [f(rng, 96) for _ in range(5) for f in (document, chart, screen, vivid_photo)]
-    photos = [
-        _crop(raster(_pkg("skimage", f"data/{name}"))[0][1], rng) for name in EVERYDAY for _ in range(3)
-    ]
-    classes = {"brain": brain, "eyes": eyes, "hand": [hand(rng, 96) for _ in range(24)],
-               "chest": [chest_xray(rng, 96)[0] for _ in range(24)],
-               "non_medical": faces + everyday + photos}  # fmt: skip
-    for name, images in classes.items():
-        for k, img in enumerate(images):
-            _save(root / name, f"{name}{k}", img if img.ndim == 3 else np.stack([img] * 3, axis=2))
-    return root
+    return write_folder(tmp_path_factory.mktemp("hospital"), per_class=24)
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +92,9 @@ def test_the_bundle_beats_its_baselines_and_carries_its_calibration(trained: tup
 
 def test_the_hip_never_names_a_body_part_of_a_photo_kind_it_never_saw(hip: TestClient) -> None:
     answers = {}
-    for pkg, rel in HELD_OUT:
-        body = _analyze(hip, Image.open(_pkg(pkg, rel)))
-        answers[rel] = (body["medical"]["verdict"], body["body_part"]["status"])
+    for name, photo in held_out_photos():
+        body = _analyze(hip, photo)
+        answers[name] = (body["medical"]["verdict"], body["body_part"]["status"])
         assert body["anomaly"] is None and body["kind"] is None
     # not medical, or medical-unsure, or medical without a body part: never "medical, <part>, known"
     assert all(verdict != "yes" or status != "known" for verdict, status in answers.values()), answers
