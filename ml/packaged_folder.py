@@ -4,8 +4,8 @@ installed packages ship (no download): for the cascade's tests and ``bench/hospi
 Classes: ``brain`` (real MRI volumes of the ``train``/``val`` sources of :mod:`ml.real_sources`,
 sliced, plus generated axial slices), ``eyes`` (scikit-image's real retina photo with upload looks,
 plus generated fundus images), ``hand`` and ``chest`` (generated radiographs), ``non_medical``
-(real faces and random crops of everyday photos, plus generated documents, charts, app screens and
-vivid photos) — the kinds of "not medical" a hospital's folder should hold. No ``eval`` source and
+(real faces, random crops of everyday photos and vividly recoloured ones, plus generated documents,
+charts and app screens) — the kinds of "not medical" a hospital's folder should hold. No ``eval`` source and
 none of :data:`HELD_OUT` is used, so those stay kinds of photo the model never saw.
 """
 
@@ -43,6 +43,16 @@ def _crop(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return img[y : y + side, x : x + side]
 
 
+def _vivid(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A crop pushed to strong, saturated colour (ml.synth_everyday.vivid_photo's look, but from
+    EVERYDAY photos only: that generator crops the held-out ones too)."""
+    rgb = np.stack([img] * 3, axis=2) if img.ndim == 2 else img[..., :3]
+    hsv = np.asarray(Image.fromarray(_crop(rgb, rng)).convert("HSV"), dtype=np.float32)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(0, 255)) % 255
+    hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(1.3, 2.5) + 30, 0, 255)
+    return np.asarray(Image.fromarray(hsv.astype(np.uint8), "HSV").convert("RGB"))
+
+
 def _real(source_id: str) -> list[np.ndarray]:
     return [img for s in (*by_role("train"), *by_role("val")) if s.id == source_id for _, img, _ in s.load()]
 
@@ -50,12 +60,12 @@ def _real(source_id: str) -> list[np.ndarray]:
 def _classes(n: int, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
     from ml.augment import realistic
     from ml.lesions import brain_mri, chest_xray
-    from ml.synth_everyday import chart, document, screen, vivid_photo
+    from ml.synth_everyday import chart, document, screen
     from ml.synth_images import eyes_fundus, hand
 
     brain = _real("mr-epi-example4d") + _real("mr-brain-anatomical") + _real("mr-brain-aniso")
     retina = raster(_pkg("skimage", "data/retina.jpg"))[0][1]
-    everyday = (document, chart, screen, vivid_photo)
+    everyday = (document, chart, screen)
     photos = [raster(_pkg("skimage", f"data/{p}"))[0][1] for p in EVERYDAY]
     return {
         "brain": brain + [brain_mri(rng, 96)[0] for _ in range(max(0, n - len(brain)))],
@@ -65,7 +75,8 @@ def _classes(n: int, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
         "chest": [chest_xray(rng, 96)[0] for _ in range(n)],
         "non_medical": _real("faces-lfw-train")[: n * 5 // 6]
         + [f(rng, 96) for _ in range(max(1, n // 5)) for f in everyday]
-        + [_crop(photo, rng) for photo in photos for _ in range(max(1, n // 8))],
+        + [_crop(photo, rng) for photo in photos for _ in range(max(1, n // 8))]
+        + [_vivid(photos[int(rng.integers(len(photos)))], rng) for _ in range(max(1, n // 5))],
     }  # fmt: skip
 
 
