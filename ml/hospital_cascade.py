@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ml.calibrate import ece, ood_ceiling
-from ml.cascade_data import OOD_GROUPS, CascadeSet
+from ml.cascade_data import OOD_GROUPS, STORE_SIZE, CascadeSet
 from ml.cascade_train import MAX_RISK, CascadeConfig, calibrate_head, cascade_job, fit_ood, outputs, targets
 from ml.demo_data import NON_MEDICAL, Split
 from ml.metrics import classification, softmax
@@ -102,9 +102,28 @@ def evaluate(out: dict[str, np.ndarray], s: CascadeSet) -> Evaluation:
     return Evaluation({**filt, **lab}, {"filter": (names, filt_cm), "labeler": (list(LABELS), lab_cm)})
 
 
-def hospital_run(data: dict[str, Split], cfg: CascadeConfig) -> CascadeRun:
-    """The CascadeNet job on the hospital's splits, scored on any split with :func:`evaluate`."""
+def add_generated_negatives(s: CascadeSet, n: int, seed: int) -> None:
+    """``n`` generated non-medical images (the demo's: photo crops, text, charts, noise, shapes,
+    documents, app screens, vivid photos; half with upload looks) added to a TRAINING set.
+
+    Why: a hospital's ``non_medical`` folder rarely holds the variety patients upload by mistake, and
+    a filter that never saw a cat calls a cat medical (the hospital trial's "medical: yes, eyes").
+    Validation and test stay the hospital's own images, so calibration and figures are its own."""
+    from ml.cascade_data import _maybe
+    from ml.synth_everyday import everyday
+    from ml.synth_images import non_medical
+
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 404]))
+    for k in range(n):
+        img = non_medical(rng, STORE_SIZE) if k % 2 else everyday(rng, STORE_SIZE)
+        s.add(_maybe(img, rng, 0.5), None, None, None, "generated:non_medical")
+
+
+def hospital_run(data: dict[str, Split], cfg: CascadeConfig, negatives: int = 0) -> CascadeRun:
+    """The CascadeNet job on the hospital's splits (+ ``negatives`` generated non-medical training
+    images), scored on any split with :func:`evaluate`."""
     sets = {name: to_cascade_set(split, name) for name, split in data.items()}
+    add_generated_negatives(sets["train"], negatives, cfg.seed)
     job, x = cascade_job(sets["train"], cfg)
     run = CascadeRun(job, sets, cfg, x)
     job.evaluate = lambda split: evaluate(run.outputs(split), sets[split])

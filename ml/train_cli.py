@@ -84,6 +84,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--width", type=int, default=None, help="cascade stem / U-Net init features / VQA CNN width"
     )
+    p.add_argument("--generated-negatives", type=int, default=400, metavar="N",
+                   help="cascade: N generated non-medical images (photos, documents, charts, screens) join "
+                        "the training split; val/test stay yours (0: none)")  # fmt: skip
     p.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
     p.add_argument("--stop-after", type=int, default=0, help="stop after N epochs in this invocation")
     p.add_argument("--onnx", action="store_true", help="export <task>.onnx (checked against torch)")
@@ -295,8 +298,12 @@ def run(argv: list[str] | None = None) -> dict:
     except ValueError as exc:  # the loaders say what is wrong with the folder and how to fix it
         raise SystemExit(f"error: {exc}") from None
     source = "generated demo data (ml.demo_data)" if args.demo else f"hospital data from {args.data}"
+    negatives = (
+        0 if args.demo or args.task != "cascade" else args.generated_negatives
+    )  # demo data has its own
+    source += f" + {negatives} generated non-medical training images" if negatives else ""
     args.out.mkdir(parents=True, exist_ok=True)
-    cascade = hc.hospital_run(data, cfg) if isinstance(cfg, CascadeConfig) else None  # type: ignore[arg-type]
+    cascade = hc.hospital_run(data, cfg, negatives) if isinstance(cfg, CascadeConfig) else None  # type: ignore[arg-type]
     job = cascade.job if cascade else make_job(args.task, data, cfg)  # type: ignore[arg-type]
     history, best_epoch, paused = train(args, cfg, data, job)
     report: dict = {"history": history, "best_epoch": best_epoch, "finished": not paused}
