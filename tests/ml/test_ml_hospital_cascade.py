@@ -3,8 +3,9 @@ validation split, shipped so that the real HIP abstains on a kind of photo it ne
 
 The hospital folder (:mod:`ml.packaged_folder`) is built from images that installed packages ship
 (real brain MRI volumes, a real retina photograph, real face and everyday photos; generated
-radiographs, documents and charts) — no download. The held-out photos (a cat, coffee, a rocket, an
-astronaut, a temple, a flower, a portrait, a toy in its box) are of kinds the folder does not hold.
+radiographs, documents and charts) — no download — and train_cli adds its generated non-medical
+training images. The held-out photos (a temple, a flower, a portrait, a toy in its box, a motorcycle)
+are of kinds neither holds. (The trial's cat cannot be held out here: the generator crops it.)
 """
 
 from __future__ import annotations
