@@ -175,3 +175,15 @@ def test_a_bundle_without_the_kind_heads_refuses_the_models_that_need_them(
     assert "cannot tell an image's modality or orientation" in check["reason"]
     r = hip.post(f"/v1/images/{upload(hip, image)}/segment")
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_applicable"
+
+
+def test_a_manifest_cannot_name_a_head_untrained_and_ship_it(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from qaid.bundle import Manifest, read_manifest
+
+    build_calibrated_bundle(tmp_path / "b")
+    m = read_manifest(tmp_path / "b")
+    assert m.by_task("modality") and m.untrained_heads == {}
+    with pytest.raises(ValidationError, match="untrained_heads names modality"):
+        Manifest.model_validate({**m.model_dump(), "untrained_heads": {"modality": "no labels"}})
