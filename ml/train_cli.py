@@ -248,21 +248,9 @@ def export(
             ]
         else:
             assert isinstance(data, VQAData)
-            entries = [
-                vqa_entry(
-                    path,
-                    version,
-                    spec,
-                    data.answers,
-                    data.answer_types,
-                    data.vocab,
-                    data.max_len,
-                    topics,
-                    prov,
-                    trained_on_topics(topics),
-                    question_types=data.question_types,
-                )
-            ]
+            d, on = data, trained_on_topics(topics)
+            entries = [vqa_entry(path, version, spec, d.answers, d.answer_types, d.vocab, d.max_len, topics,
+                                 prov, on, question_types=d.question_types)]  # fmt: skip
         provenance: DataProvenance = "generated_demo" if args.demo else "real"
         bundle = replace_in_bundle(
             args.bundle_base, args.bundle_out, task, entries, path, version, created, provenance,
