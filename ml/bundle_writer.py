@@ -19,6 +19,7 @@ from qaid.bundle import (
     ORIENTATIONS,
     Calibration,
     DataProvenance,
+    ExtraHead,
     InputSpec,
     Manifest,
     ModelEntry,
@@ -32,7 +33,10 @@ from qaid.bundle import (
 from qaid_contracts.vocabulary import AnswerType
 
 FILES = {"cascade": "cascade.onnx", "segmentation": "segmentation.onnx", "vqa": "vqa.onnx"}
-TASKS_OF = {"cascade": ("filter", "labeler"), "segmentation": ("segmentation",), "vqa": ("vqa",)}
+# The tasks one trained file replaces: a new cascade file takes the old one's modality/plane heads with it.
+TASKS_OF = {"cascade": ("filter", "labeler", "modality", "orientation"), "segmentation": ("segmentation",),
+            "vqa": ("vqa",)}  # fmt: skip
+CASCADE_EXTRA_HEADS: tuple[ExtraHead, ...] = ("modality", "orientation")
 
 
 def cascade_entries(
@@ -59,52 +63,41 @@ def cascade_net_entries(
     calibration: dict[str, Calibration],
     ood_groups: list[str],
 ) -> list[ModelEntry]:
-    """Filter, labeler (12 classes incl. "other", with the OOD output), modality and orientation entries
-    of one :class:`~ml.models.CascadeNet` file, each with its validation-chosen calibration."""
-    common: dict[str, Any] = {
-        "version": version,
-        "file": path.name,
-        "sha256": sha256_file(path),
-        "input": spec,
-        "provenance": provenance,
-    }
-    return [
-        ModelEntry(
-            name="filter",
-            task="filter",
-            labels=["medical", "non_medical"],
-            cam_weight=heads["filter"],
-            outputs={"logits": "filter_logits", "features": "features"},
-            calibration=calibration["filter"],
-            **common,
-        ),
-        ModelEntry(
-            name="labeler",
-            task="labeler",
-            labels=list(LABELS),
-            cam_weight=heads["labeler"],
-            outputs={"logits": "labeler_logits", "features": "features", "ood": "ood"},
-            calibration=calibration["labeler"],
-            ood_groups=ood_groups,
-            **common,
-        ),
-        ModelEntry(
-            name="modality",
-            task="modality",
-            labels=list(MODALITIES),
-            outputs={"logits": "modality_logits"},
-            calibration=calibration["modality"],
-            **common,
-        ),
-        ModelEntry(
-            name="orientation",
-            task="orientation",
-            labels=list(ORIENTATIONS),
-            outputs={"logits": "orientation_logits"},
-            calibration=calibration["orientation"],
-            **common,
-        ),
-    ]
+    """The entries of one :class:`~ml.models.CascadeNet` file, each with its validation-chosen
+    calibration: filter, labeler (12 classes incl. "other", with the OOD output) and, where
+    ``calibration`` has them (i.e. they were trained), modality and orientation. An untrained head
+    gets no entry: the file still computes it, but nothing may read it."""
+    common: dict[str, Any] = {"version": version, "file": path.name, "sha256": sha256_file(path),
+                              "input": spec, "provenance": provenance}  # fmt: skip
+    entries = [
+        ModelEntry(name="filter", task="filter", labels=["medical", "non_medical"],
+                   cam_weight=heads["filter"], outputs={"logits": "filter_logits", "features": "features"},
+                   calibration=calibration["filter"], **common),
+        ModelEntry(name="labeler", task="labeler", labels=list(LABELS), cam_weight=heads["labeler"],
+                   outputs={"logits": "labeler_logits", "features": "features", "ood": "ood"},
+                   calibration=calibration["labeler"], ood_groups=ood_groups, **common),
+    ]  # fmt: skip
+    labels = {"modality": MODALITIES, "orientation": ORIENTATIONS}
+    for task in CASCADE_EXTRA_HEADS:
+        if task in calibration:
+            entries.append(ModelEntry(name=task, task=task, labels=list(labels[task]),
+                                      outputs={"logits": f"{task}_logits"}, calibration=calibration[task],
+                                      **common))  # fmt: skip
+    return entries
+
+
+def trained_on_topics(topics: list[str], orientations: tuple[str, ...] = ()) -> TrainedOn:
+    """What a task model trained on ``topics`` (e.g. ``brain_mri``) may be run on: their body parts and
+    modalities (and ``orientations`` where the data format fixes them), checked by the HIP before it
+    runs the model (:func:`qaid.bundle.domain_check`) — so a cascade that cannot tell the modality
+    (``Manifest.untrained_heads``) gets the model refused, not run on a guess."""
+    label_of = {t: label for label, t in DEFAULT_LABEL_TOPICS.items()}
+    labels = sorted({label_of.get(t, t.split("_", 1)[0]) for t in topics})
+    modalities = sorted({m for t in topics if (m := t.split("_", 1)[-1]) in MODALITIES})
+    words = " and ".join(t.replace("_", " ") for t in sorted(topics))
+    planes = f" ({'/'.join(orientations)})" if orientations else ""
+    return TrainedOn(labels=labels, modalities=modalities, orientations=list(orientations),
+                     description=f"{words} images{planes}")  # fmt: skip
 
 
 def segmentation_entry(
@@ -180,10 +173,12 @@ def new_manifest(
     created: str,
     models: list[ModelEntry],
     data_provenance: DataProvenance = "unspecified",
+    untrained_heads: dict[ExtraHead, str] | None = None,
 ) -> Manifest:
     return Manifest(
         hip_id=hip_id, hip_name=hip_name, bundle_version=version, created_at=created,
         label_topics=dict(DEFAULT_LABEL_TOPICS), models=models, data_provenance=data_provenance,
+        untrained_heads=untrained_heads or {},
     )  # fmt: skip
 
 
@@ -198,6 +193,7 @@ def replace_in_bundle(
     data_provenance: DataProvenance | None = None,
     hip_id: str | None = None,
     hip_name: str | None = None,
+    untrained_heads: dict[ExtraHead, str] | None = None,
 ) -> Path:
     """A bundle at ``out``: ``base``'s models with those of ``task`` replaced by ``entries``.
 
@@ -206,7 +202,8 @@ def replace_in_bundle(
     A bundle must hold a filter and a labeler, so a segmentation or VQA model needs a ``base``
     (e.g. the hospital's current bundle); a cascade alone makes a complete bundle. The bundle's
     ``data_provenance`` is ``data_provenance`` if given, else the base's: a real model added to a demo
-    bundle keeps saying "generated_demo" until every model is the hospital's own.
+    bundle keeps saying "generated_demo" until every model is the hospital's own. ``untrained_heads``
+    (cascade only) names the modality/plane heads the new cascade lacks; otherwise the base's are kept.
     """
     if base is None:
         if task != "cascade":
@@ -214,7 +211,7 @@ def replace_in_bundle(
         if not hip_id:
             raise ValueError("a new bundle needs the hospital's id (--hip-id): the hub checks it on joining")
         prov = data_provenance or "unspecified"
-        manifest = new_manifest(hip_id, hip_name or hip_id, version, created, entries, prov)
+        manifest = new_manifest(hip_id, hip_name or hip_id, version, created, entries, prov, untrained_heads)
         return write_bundle(out, manifest, {onnx_path.name: onnx_path})
     old = read_manifest(base)
     keep = [m for m in old.models if m.task not in TASKS_OF[task]]
@@ -222,6 +219,7 @@ def replace_in_bundle(
     sources[onnx_path.name] = onnx_path
     if any(m.file == onnx_path.name for m in keep):
         raise ValueError(f"{base}: {onnx_path.name} is used by another model of the bundle")
+    untrained = dict(old.untrained_heads) if task != "cascade" else (untrained_heads or {})
     manifest = new_manifest(hip_id or old.hip_id, hip_name or old.hip_name, version, created,
-                            [*keep, *entries], old.data_provenance)  # fmt: skip
+                            [*keep, *entries], old.data_provenance, untrained)  # fmt: skip
     return write_bundle(out, manifest, sources)

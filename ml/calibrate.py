@@ -26,13 +26,19 @@ def nll(logits: np.ndarray, target: np.ndarray, temperature: float) -> float:
 
 
 def fit_temperature(logits: np.ndarray, target: np.ndarray) -> float:
-    """Grid + refinement over log T in [-1.5, 2.5]; 1.0 when there is nothing to fit on."""
+    """Grid + refinement over log T in [-1.5, 2.5]; 1.0 when there is nothing to fit on.
+
+    Never below 1 when every validation example is already right: then the NLL only falls as T -> 0
+    (it has no minimum), and sharpening on no evidence of error would make every answer, an unfamiliar
+    image's too, look certain. A small hospital validation split is often perfectly separated.
+    """
     if len(target) == 0:
         return 1.0
     grid = np.exp(np.linspace(-1.5, 2.5, 81))
     best = min(grid, key=lambda t: nll(logits, target, t))
     fine = best * np.exp(np.linspace(-0.06, 0.06, 13))
-    return float(min(fine, key=lambda t: nll(logits, target, t)))
+    t = float(min(fine, key=lambda t: nll(logits, target, t)))
+    return max(t, 1.0) if bool((logits.argmax(axis=1) == target).all()) else t
 
 
 def ece(probs: np.ndarray, target: np.ndarray, bins: int = 10) -> float:

@@ -117,6 +117,20 @@ def fit_ood(model: CascadeNet, train_x: torch.Tensor, groups: np.ndarray) -> Non
     model.ood_precision.copy_(torch.from_numpy(precision))
 
 
+def calibrate_head(logits: np.ndarray, target: np.ndarray, head: str, chosen_on: str) -> Calibration:
+    """Temperature (validation NLL), ECE before/after and the abstain threshold of one head, from
+    validation outputs and targets (rows with target -1 are left out)."""
+    m = target >= 0
+    t = fit_temperature(logits[m], target[m])
+    before, after = softmax(logits[m], 1.0), softmax(logits[m], t)
+    threshold = confidence_threshold(after, target[m], MAX_RISK[head])
+    e0, e1 = (ece(p, target[m]) for p in (before, after))
+    return Calibration(
+        temperature=round(t, 4), min_confidence=round(threshold, 4), chosen_on=chosen_on,
+        ece_before=round(e0, 4) if m.any() else None, ece_after=round(e1, 4) if m.any() else None,
+    )  # fmt: skip
+
+
 def calibrate(model: CascadeNet, val: CascadeSet, spec: InputSpec) -> tuple[dict, dict, dict]:
     """(per-head Calibration, domain ceilings, validation metrics) from the validation pool."""
     out = outputs(model, images_to_tensor(val.images, spec))
@@ -124,14 +138,9 @@ def calibrate(model: CascadeNet, val: CascadeSet, spec: InputSpec) -> tuple[dict
     generated = np.asarray([s.startswith("generated:") for s in val.source])
     cal, metrics = {}, {}
     for head in HEADS:
+        cal[head] = calibrate_head(out[head], y[head], head, CHOSEN_ON)
         m = y[head] >= 0
-        t = fit_temperature(out[head][m], y[head][m])
-        before, after = softmax(out[head][m]), softmax(out[head][m], t)
-        threshold = confidence_threshold(after, y[head][m], MAX_RISK[head])
-        cal[head] = Calibration(
-            temperature=round(t, 4), min_confidence=round(threshold, 4), chosen_on=CHOSEN_ON,
-            ece_before=round(ece(before, y[head][m]), 4), ece_after=round(ece(after, y[head][m]), 4),
-        )  # fmt: skip
+        after = softmax(out[head][m], cal[head].temperature)
         metrics[f"val_{head}_accuracy"] = float((after.argmax(1) == y[head][m]).mean())
     nearest = out["ood"].min(axis=1)
     in_dist = generated & (np.asarray(val.group) >= 0)

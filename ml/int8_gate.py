@@ -194,3 +194,18 @@ def format_decisions(decisions: Iterable[Int8Decision]) -> str:
             kept = ("yes" if d.kept else "no (fp32)") if k == 0 else ""
             lines.append(f"{name:16s} {m:22s} {a:7.4f} {b:7.4f} {b - a:+8.4f}  {kept}".rstrip())
     return "\n".join(lines)
+
+
+def gate_cli_file(
+    bundle: Path, data: dict[str, Split], file: str, demo: bool, max_drop: float, seed: int
+) -> list[Int8Decision]:
+    """``ml.train_cli --int8``: the gate on that run's ``file`` of ``bundle`` only (calibrated on its
+    val split, measured on its test split), printed for the terminal."""
+    cal = "val" if data["val"].images else "train"
+    test = "test" if data["test"].images else "val"
+    source = f"{'demo' if demo else 'hospital'} {cal}"
+    decisions = int8_gate_bundle(bundle, data[cal], data[test], files=[file], max_drop=max_drop, seed=seed,
+                                 calibration_source=source)  # fmt: skip
+    print(f"int8 gate ({test} split; kept only if no metric drops > {max_drop:g}):")
+    print(format_decisions(decisions))
+    return decisions

@@ -1,8 +1,9 @@
 """Loaders for the data hospitals actually have, producing what :mod:`ml.train` consumes.
 
 * :func:`load_image_folder` — ImageFolder-style classification (``<root>/<class>/<image>``) -> splits
-  for the cascade; folder names map to ``BODY_PARTS`` / non-medical, unknown names are an error
-  (a silently dropped or mislabelled class would train a wrong labeler).
+  for the cascade; folder names map to ``LABELS`` (eleven body parts or ``other``: a medical image of
+  another body part) / non-medical, unknown names are an error (a silently dropped or mislabelled
+  class would train a wrong labeler).
 * :func:`load_lgg` — Kaggle "lgg-mri-segmentation" (``<patient>/<id>_<N>.tif`` + ``<id>_<N>_mask.tif``)
   -> brain-MRI splits with masks for the U-Net; split by PATIENT so no patient is in two splits.
 * :func:`load_vqa_rad` — VQA-RAD JSON + image folder -> :class:`~ml.vqa_data.VQAData` with the
@@ -38,31 +39,33 @@ from ml.vqa_data import (
     question_length,
     question_types_from,
 )
-from qaid.bundle import BODY_PARTS
+from qaid.bundle import BODY_PARTS, LABELS, OTHER_LABEL
 from qaid.imaging import _stretch, _to_8bit, decode_image, sniff_format
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".tif", ".tiff", ".bmp"}
 _NO_LIMIT = 1 << 40  # local, trusted files: the upload limits of the HIP do not apply
 # Folder-name spellings seen in public data sets (MURA's XR_ELBOW, "eye", "not_medical", ...).
 ALIASES = {
-    "non_medical": NON_MEDICAL, "nonmedical": NON_MEDICAL, "not_medical": NON_MEDICAL, "other": NON_MEDICAL,
+    "non_medical": NON_MEDICAL, "nonmedical": NON_MEDICAL, "not_medical": NON_MEDICAL,
     "eye": BODY_PARTS.index("eyes"), "fundus": BODY_PARTS.index("eyes"), "head": BODY_PARTS.index("brain"),
     "lung": BODY_PARTS.index("chest"), "lungs": BODY_PARTS.index("chest"), "cxr": BODY_PARTS.index("chest"),
     "mammography": BODY_PARTS.index("breast"), "finger": BODY_PARTS.index("hand"),
+    "other_medical": LABELS.index(OTHER_LABEL), "other_body_part": LABELS.index(OTHER_LABEL),
 }  # fmt: skip
 
 
 def class_label(folder: str, extra: dict[str, str] | None = None) -> int:
-    """Folder name -> BODY_PARTS index or NON_MEDICAL; ``extra`` maps further names to a label name."""
+    """Folder name -> LABELS index (``other``: medical, another body part) or NON_MEDICAL; ``extra`` maps
+    further names to a label name."""
     key = re.sub(r"[\s\-]+", "_", folder.strip().lower())
     key = re.sub(r"^xr_", "", key)  # MURA: XR_WRIST
     if extra and folder in extra:
         key = extra[folder].lower()
-    if key in BODY_PARTS:
-        return BODY_PARTS.index(key)
+    if key in LABELS:
+        return LABELS.index(key)
     if key in ALIASES:
         return ALIASES[key]
-    known = ", ".join([*BODY_PARTS, "non_medical"])
+    known = ", ".join([*LABELS, "non_medical"])
     raise ValueError(
         f"unknown class folder {folder!r}: rename it to one of {known} "
         "(or map it with --class-map NAME=LABEL)"

@@ -14,9 +14,11 @@ import numpy as np
 DISCLAIMER = "**Demo data — not for clinical use.**"
 
 ARCHITECTURES = {
-    "cascade": "DenseNet-121-style backbone (torchvision `DenseNet`, random init, no downloaded weights) "
-    "with two linear heads over the pooled ReLU'd features: filter (medical / non_medical) and labeler "
-    "(11 body parts). Class-activation maps come from the head weights.",
+    "cascade": "CascadeNet (ml.models), the demo bundles' cascade: a 4x4 stride-4 stem and four residual "
+    "stages, random init (no downloaded weights), linear heads over the pooled ReLU'd features: filter "
+    "(medical / non_medical) and labeler (11 body parts + other), with a Mahalanobis out-of-distribution "
+    "output; modality/plane heads only where the data labels them. Class-activation maps come from the "
+    "head weights.",
     "segmentation": "U-Net of Buda et al. (4 levels, BatchNorm, transposed-conv upsampling), sigmoid mask.",
     "vqa": "MEVF-style VQA: 4-block CNN feature grid, word embeddings + GRU question encoder, "
     "question-guided soft attention, element-wise fusion, MLP classifier over a closed answer set.",
@@ -29,9 +31,10 @@ INTENDED_USE = {
     "image in the Q&Aid demo.",
 }
 LIMITATIONS = {
-    "cascade": "Trained on procedural images (brain slices from the MNI152 template, synthetic radiographs, "
-    "photo crops for non-medical); it has never seen a real patient image. The 11 classes are closed: any "
-    "other body part is forced into one of them.",
+    "cascade": "It knows only the kinds of image in its training folder; an image far from all of them gets "
+    "no body part (the OOD ceiling), and answers below the abstain thresholds are withheld. Those "
+    "thresholds are chosen on a small validation split, so the stated risk is itself uncertain. Without "
+    "modality/plane labels the HIP refuses every model that needs them.",
     "segmentation": "Synthetic MS-like lesions on template slices: real tumours (e.g. LGG FLAIR) differ in "
     "shape, contrast and intensity. Trained at low resolution for CPU speed.",
     "vqa": "Template questions and answers derived from the generator's ground truth; the vocabulary and "

@@ -17,7 +17,7 @@ from PIL import Image
 from ml.demo_data import ANSWERS, NON_MEDICAL, VQA_PARTS, Split
 from ml.metrics import macro_f1
 from ml.onnx_feeds import Feed, batch_slices, files_of, image_batch, question_ids
-from qaid.bundle import BODY_PARTS, ModelEntry, read_manifest
+from qaid.bundle import LABELS, ModelEntry, read_manifest
 
 __all__ = [
     "accuracy_delta",
@@ -58,13 +58,13 @@ def evaluate_cascade(
     labels = np.asarray(split.labels)
     med = labels != NON_MEDICAL
     med_pred = f_logits.argmax(1) == filt.labels.index("medical")
-    # labeler classes are the manifest's, mapped back to BODY_PARTS indices (the split's labels);
-    # "other" (a medical image outside the classes) is never right on a split of the eleven classes
+    # labeler classes are the manifest's, mapped back to LABELS indices (the split's labels: a
+    # hospital folder may hold "other"; a demo split of the eleven classes never does)
     names = [lab.labels[k] for k in l_logits.argmax(1)]
-    lab_pred = np.asarray([BODY_PARTS.index(n) if n in BODY_PARTS else -1 for n in names])
+    lab_pred = np.asarray([LABELS.index(n) if n in LABELS else -1 for n in names])
     return {
         "filter_accuracy": float(np.mean(med_pred == med)),
-        "labeler_macro_f1": macro_f1(lab_pred[med], labels[med], len(BODY_PARTS)),
+        "labeler_macro_f1": macro_f1(lab_pred[med], labels[med], len(LABELS)),
         "labeler_accuracy": float(np.mean(lab_pred[med] == labels[med])),
     }
 

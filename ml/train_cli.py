@@ -13,7 +13,9 @@ metrics.json, history.json, PNG plots and MODEL_CARD.md are written to ``--out``
 ONNX file (checked against torch) and a bundle, named for the hospital (``--hip-id``, ``--hip-name``,
 ``--bundle-version``). A head that does not beat its trivial baseline on validation is named
 in a warning and no bundle is written (exit status 3) unless ``--allow-below-baseline`` is given,
-which the manifest records.
+which the manifest records. The cascade is the demo bundles' CascadeNet, calibrated on the hospital's
+own validation split (temperatures, ECE, abstain thresholds, OOD ceiling: :mod:`ml.hospital_cascade`),
+so its bundle abstains like theirs.
 """
 
 from __future__ import annotations
@@ -29,15 +31,26 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ml import hospital_cascade as hc
 from ml import model_card
-from ml.bundle_writer import FILES, cascade_entries, replace_in_bundle, segmentation_entry, vqa_entry
+from ml.bundle_writer import (
+    FILES,
+    cascade_net_entries,
+    replace_in_bundle,
+    segmentation_entry,
+    trained_on_topics,
+    vqa_entry,
+)
+from ml.cascade_data import OOD_GROUPS
+from ml.cascade_train import CascadeConfig
 from ml.export import export_and_check
-from ml.train import Fitter, Job, TrainConfig, images_to_tensor
-from ml.train_data import Data, load, make_job, split_size, summary
+from ml.int8_gate import gate_cli_file
+from ml.train import Evaluation, Fitter, Job, TrainConfig
+from ml.train_data import Data, load, make_job, parity_feeds, split_size, summary
 from ml.train_defaults import MIN_STEPS, PATIENCE, schedule
 from ml.train_gate import HEAD_METRICS, baselines, check_baselines, selection_score
 from ml.vqa_data import VQAData
-from qaid.bundle import Provenance, tokenize_question
+from qaid.bundle import InputSpec, Provenance
 from qaid_contracts.hip import DataProvenance
 
 FORMATS = {"cascade": "imagefolder", "segmentation": "lgg", "vqa": "vqa-rad"}
@@ -61,14 +74,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=None,
                    help=f"stop after N epochs without val gain (0: never; default {PATIENCE} with the "
                         "default epochs, else 0)")  # fmt: skip
-    p.add_argument("--size", type=int, default=None, help="input side in px (segmentation: multiple of 16)")
+    p.add_argument("--size", type=int, default=None,
+                   help="input side in px (cascade default 128; segmentation: a multiple of 16)")  # fmt: skip
     p.add_argument("--val", type=float, default=0.15, help="val share (groups: patients, images)")
     p.add_argument("--test", type=float, default=0.15, help="test share (VQA-RAD: its official test set)")
     p.add_argument("--class-map", action="append", default=[], metavar="FOLDER=LABEL")
     p.add_argument("--images", type=Path, default=None, help="VQA-RAD image folder (default: found)")
     p.add_argument("--demo-scale", type=float, default=1.0, help="demo data size factor")
-    p.add_argument("--cascade-blocks", default=None, help="DenseNet blocks, e.g. 6,12,24,16")
-    p.add_argument("--width", type=int, default=None, help="U-Net init features / VQA CNN width")
+    p.add_argument(
+        "--width", type=int, default=None, help="cascade stem / U-Net init features / VQA CNN width"
+    )
+    p.add_argument("--generated-negatives", type=int, default=400, metavar="N",
+                   help="cascade: N generated non-medical images (photos, documents, charts, screens) join "
+                        "the training split; val/test stay yours (0: none)")  # fmt: skip
     p.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
     p.add_argument("--stop-after", type=int, default=0, help="stop after N epochs in this invocation")
     p.add_argument("--onnx", action="store_true", help="export <task>.onnx (checked against torch)")
@@ -102,23 +120,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def config(args: argparse.Namespace) -> TrainConfig:
-    cfg, t = TrainConfig(seed=args.seed), args.task
-    over: dict = {}
-    if args.epochs is not None:
-        over[{"cascade": "cascade_epochs", "segmentation": "seg_epochs", "vqa": "vqa_epochs"}[t]] = (
-            args.epochs
-        )
-    if args.size is not None:
-        over[{"cascade": "cascade_size", "segmentation": "seg_size", "vqa": "vqa_size"}[t]] = args.size
-    if args.width is not None:
-        over["seg_features" if t == "segmentation" else "vqa_width"] = args.width
-    if args.cascade_blocks:
-        over["cascade_blocks"] = tuple(int(b) for b in args.cascade_blocks.split(","))
-    if not args.demo:
-        over["cascade_per_class"] = 1 << 30  # a hospital's data: use every image
-    over.update({k: v for k, v in (("lr", args.lr), ("batch", args.batch_size)) if v is not None})
-    return replace(cfg, **over)
+Config = TrainConfig | CascadeConfig
+
+
+def config(args: argparse.Namespace) -> Config:
+    """The cascade's :class:`CascadeConfig` (the demo bundles' model), else a :class:`TrainConfig`."""
+    t = args.task
+    given = {"lr": args.lr, "batch": args.batch_size}
+    if t == "cascade":
+        given.update(size=args.size, width=args.width)
+        return replace(CascadeConfig(seed=args.seed), **{k: v for k, v in given.items() if v is not None})
+    given.update({"seg_size" if t == "segmentation" else "vqa_size": args.size,
+                  "seg_features" if t == "segmentation" else "vqa_width": args.width})  # fmt: skip
+    return replace(TrainConfig(seed=args.seed), **{k: v for k, v in given.items() if v is not None})
+
+
+def spec_of(task: str, cfg: Config) -> InputSpec:
+    return cfg.spec if isinstance(cfg, CascadeConfig) else cfg.spec(task)
 
 
 def _save(obj: dict, path: Path) -> None:
@@ -127,13 +145,12 @@ def _save(obj: dict, path: Path) -> None:
     tmp.replace(path)  # a crash mid-write never leaves a broken checkpoint
 
 
-def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, list[dict], int, bool]:
+def train(args: argparse.Namespace, cfg: Config, data: Data, job: Job) -> tuple[list[dict], int, bool]:
     """Epochs with validation, checkpoints, early stopping.
 
-    Returns the job (best weights loaded), the history, the best epoch and whether the run was
-    paused by ``--stop-after`` (then it is unfinished and ``--resume`` continues it).
+    Returns the history, the best epoch (its weights loaded into ``job.model``) and whether the run
+    was paused by ``--stop-after`` (then it is unfinished and ``--resume`` continues it).
     """
-    job = make_job(args.task, data, cfg)
     epochs = default_schedule(args, cfg, job)
     val_split = "val" if split_size(data, "val") else "train"
     fitter = Fitter(job, epochs, cfg.seed)
@@ -192,31 +209,21 @@ def train(args: argparse.Namespace, cfg: TrainConfig, data: Data) -> tuple[Job, 
         print(f"epoch {fitter.epoch}: loss {history[-1]['train_loss']:.4f}, val {heads}")
     job.model.load_state_dict(torch.load(ckpt / "best.pt", weights_only=True)["model"])
     job.model.eval()
-    return job, history, best_epoch, paused
-
-
-def _feeds(task: str, data: Data, cfg: TrainConfig, split: str) -> dict[str, np.ndarray]:
-    """A few real inputs of ``split`` for the ONNX parity check."""
-    spec = cfg.spec(task)
-    if isinstance(data, VQAData):
-        s = data.splits[split]
-        qa = s.qa[:4]
-        q = [tokenize_question(t[1], data.vocab, data.max_len) for t in qa]
-        return {
-            "image": images_to_tensor([s.images[t[0]] for t in qa], spec).numpy(),
-            "question": np.asarray(q),
-        }
-    return {"image": images_to_tensor(data[split].images[:4], spec).numpy()}
+    return history, best_epoch, paused
 
 
 def export(
-    args: argparse.Namespace, cfg: TrainConfig, data: Data, job: Job, metrics: dict, source: str,
-    warnings: list[str] | None = None,
+    args: argparse.Namespace, cfg: Config, data: Data, job: Job, metrics: dict, source: str,
+    warnings: list[str] | None = None, cascade: tuple[dict, dict] | None = None,
 ) -> dict:  # fmt: skip
-    """ONNX (+ parity) and, with --bundle-out, a bundle holding it (other models from --bundle-base)."""
+    """ONNX (+ parity) and, with --bundle-out, a bundle holding it (other models from --bundle-base).
+
+    ``cascade``: (calibration by head, untrained heads) of a cascade run."""
     task, path = args.task, args.out / FILES[args.task]
     max_len = data.max_len if isinstance(data, VQAData) else 0
-    heads, diff = export_and_check(task, job.model, path, _feeds(task, data, cfg, "train"), max_len)
+    heads, diff = export_and_check(
+        task, job.model, path, parity_feeds(data, spec_of(task, cfg), "train"), max_len
+    )
     out = {"onnx": str(path), "parity": diff}
     if args.bundle_out:
         created = datetime.now(UTC).isoformat(timespec="seconds")
@@ -231,51 +238,29 @@ def export(
             created_at=created,
             notes=notes,
         )
-        spec, topics = cfg.spec(task), args.topics or DEFAULT_TOPICS.get(task, [])
+        spec, topics = spec_of(task, cfg), args.topics or DEFAULT_TOPICS.get(task, [])
+        calibration, untrained = cascade or ({}, {})
         if task == "cascade":
-            entries = cascade_entries(path, version, spec, heads, prov)
-        elif task == "segmentation":
-            entries = [segmentation_entry(path, version, spec, topics, prov)]
+            entries = cascade_net_entries(path, version, spec, heads, prov, calibration, list(OOD_GROUPS))
+        elif task == "segmentation":  # LGG and the demo's brain slices are axial
+            entries = [
+                segmentation_entry(path, version, spec, topics, prov, trained_on_topics(topics, ("axial",)))
+            ]
         else:
             assert isinstance(data, VQAData)
-            entries = [
-                vqa_entry(
-                    path,
-                    version,
-                    spec,
-                    data.answers,
-                    data.answer_types,
-                    data.vocab,
-                    data.max_len,
-                    topics,
-                    prov,
-                    question_types=data.question_types,
-                )
-            ]
+            d, on = data, trained_on_topics(topics)
+            entries = [vqa_entry(path, version, spec, d.answers, d.answer_types, d.vocab, d.max_len, topics,
+                                 prov, on, question_types=d.question_types)]  # fmt: skip
         provenance: DataProvenance = "generated_demo" if args.demo else "real"
         bundle = replace_in_bundle(
             args.bundle_base, args.bundle_out, task, entries, path, version, created, provenance,
-            hip_id=args.hip_id, hip_name=args.hip_name,
+            hip_id=args.hip_id, hip_name=args.hip_name, untrained_heads=untrained,
         )  # fmt: skip
         out["bundle"] = str(bundle)
         if args.int8:
-            out["int8"] = int8(args, data, bundle, path.name)
+            assert isinstance(data, dict)  # VQA-RAD data is refused in run()
+            out["int8"] = gate_cli_file(bundle, data, path.name, args.demo, args.int8_max_drop, args.seed)
     return out
-
-
-def int8(args: argparse.Namespace, data: Data, bundle: Path, file: str) -> list:
-    """The int8 gate (:func:`ml.int8_gate.int8_gate_bundle`) on this run's file of ``bundle`` only."""
-    from ml.int8_gate import format_decisions, int8_gate_bundle
-
-    assert isinstance(data, dict)  # VQA-RAD data is refused in run()
-    cal = "val" if split_size(data, "val") else "train"
-    test = "test" if split_size(data, "test") else "val"
-    source = f"{'demo' if args.demo else 'hospital'} {cal}"
-    decisions = int8_gate_bundle(bundle, data[cal], data[test], files=[file], max_drop=args.int8_max_drop,
-                                 seed=args.seed, calibration_source=source)  # fmt: skip
-    print(f"int8 gate ({test} split; kept only if no metric drops > {args.int8_max_drop:g}):")
-    print(format_decisions(decisions))
-    return decisions
 
 
 def run(argv: list[str] | None = None) -> dict:
@@ -296,11 +281,19 @@ def run(argv: list[str] | None = None) -> dict:
     torch.manual_seed(cfg.seed)
     try:
         data = load(args)
+        if args.task == "cascade":
+            hc.check_folder(data)  # type: ignore[arg-type]
     except ValueError as exc:  # the loaders say what is wrong with the folder and how to fix it
         raise SystemExit(f"error: {exc}") from None
     source = "generated demo data (ml.demo_data)" if args.demo else f"hospital data from {args.data}"
+    negatives = (
+        0 if args.demo or args.task != "cascade" else args.generated_negatives
+    )  # demo data has its own
+    source += f" + {negatives} generated non-medical training images" if negatives else ""
     args.out.mkdir(parents=True, exist_ok=True)
-    job, history, best_epoch, paused = train(args, cfg, data)
+    cascade = hc.hospital_run(data, cfg, negatives) if isinstance(cfg, CascadeConfig) else None  # type: ignore[arg-type]
+    job = cascade.job if cascade else make_job(args.task, data, cfg)  # type: ignore[arg-type]
+    history, best_epoch, paused = train(args, cfg, data, job)
     report: dict = {"history": history, "best_epoch": best_epoch, "finished": not paused}
     if paused:
         print(f"paused after epoch {history[-1]['epoch']}: continue with --resume")
@@ -309,32 +302,23 @@ def run(argv: list[str] | None = None) -> dict:
     report["below_baseline"] = warnings
     test_split = "test" if split_size(data, "test") else "val"
     ev = job.evaluate(test_split)
+    calibrated: tuple[dict, dict] | None = None
+    card_extra = ""
+    if cascade:  # after the best epoch: OOD statistics (train), calibration (val), figures (test)
+        calibration, val_figures = hc.calibrate_run(cascade)
+        figures = hc.test_figures(cascade, calibration, test_split)
+        ev.metrics.update({**val_figures, **figures})
+        calibrated = (calibration, cascade.untrained)
+        card_extra = hc.card_section(calibration, figures, cascade.untrained)
+        report["calibration"] = {h: c.model_dump() for h, c in calibration.items()}
     report["metrics"] = ev.metrics
-    (args.out / "metrics.json").write_text(
-        json.dumps({"split": test_split, "best_epoch": best_epoch, **ev.metrics}, indent=2)
-    )
-    (args.out / "history.json").write_text(json.dumps(history, indent=2))
-    model_card.plot_curves(history, args.out / "curves.png", job.primary)
-    for name, (labels, cm) in ev.confusions.items():
-        model_card.plot_confusion(labels, cm, args.out / f"confusion_{name}.png", f"{name} ({test_split})")
-    data_text = summary(args.task, data, source)
-    training = (
-        f"`python -m ml.train_cli {' '.join(argv or sys.argv[1:])}`; best epoch {best_epoch} of "
-        f"{len(history)} run (selected on the mean of val {', '.join(HEAD_METRICS[args.task].values())}); "
-        f"input {cfg.spec(args.task).size} px. Trivial baselines on val: "
-        + "; ".join(f"{m} {b['value']:.4f} ({b['what']})" for m, b in report["baselines"].items())
-        + "."
-        + (f" BELOW BASELINE: {'; '.join(warnings)}." if warnings else "")
-    )
-    card = model_card.render(
-        args.task, f"{args.task} ({source})", data_text, ev.metrics, ev.confusions, training=training
-    )
-    (args.out / "MODEL_CARD.md").write_text(card)
+    write_run_files(args, argv, cfg, data, source, job, ev, history, best_epoch, report, card_extra)
     refused = args.bundle_out if warnings and args.bundle_out and not args.allow_below_baseline else None
     if refused:
         args.bundle_out, report["bundle_refused"] = None, warnings
     if args.onnx or args.bundle_out:
-        report.update(export(args, cfg, data, job, ev.metrics, data_text, warnings))
+        data_text = summary(args.task, data, source)
+        report.update(export(args, cfg, data, job, ev.metrics, data_text, warnings, calibrated))
     print(json.dumps({k: round(v, 4) for k, v in ev.metrics.items() if "_auroc_" not in k}, indent=1))
     print(outcome(args, history, best_epoch, test_split), flush=True)
     if refused:  # last, so it is what the terminal shows when the run ends (exit status 3)
@@ -342,6 +326,34 @@ def run(argv: list[str] | None = None) -> dict:
               f"({'; '.join(warnings)}). Train longer or on more data; --resume --allow-below-baseline ships "
               "this run anyway, recorded in the manifest", file=sys.stderr, flush=True)  # fmt: skip
     return report
+
+
+def write_run_files(
+    args: argparse.Namespace, argv: list[str] | None, cfg: Config, data: Data, source: str, job: Job,
+    ev: Evaluation, history: list[dict], best_epoch: int, report: dict, card_extra: str,
+) -> None:  # fmt: skip
+    """metrics.json, history.json, the plots and MODEL_CARD.md of a finished run."""
+    test_split = "test" if split_size(data, "test") else "val"
+    extra = {"calibration": report["calibration"]} if "calibration" in report else {}
+    (args.out / "metrics.json").write_text(
+        json.dumps({"split": test_split, "best_epoch": best_epoch, **ev.metrics, **extra}, indent=2)
+    )
+    (args.out / "history.json").write_text(json.dumps(history, indent=2))
+    model_card.plot_curves(history, args.out / "curves.png", job.primary)
+    for name, (labels, cm) in ev.confusions.items():
+        model_card.plot_confusion(labels, cm, args.out / f"confusion_{name}.png", f"{name} ({test_split})")
+    warnings = report["below_baseline"]
+    training = (
+        f"`python -m ml.train_cli {' '.join(argv or sys.argv[1:])}`; best epoch {best_epoch} of "
+        f"{len(history)} run (selected on the mean of val {', '.join(HEAD_METRICS[args.task].values())}); "
+        f"input {spec_of(args.task, cfg).size} px. Trivial baselines on val: "
+        + "; ".join(f"{m} {b['value']:.4f} ({b['what']})" for m, b in report["baselines"].items())
+        + "."
+        + (f" BELOW BASELINE: {'; '.join(warnings)}." if warnings else "")
+    )
+    card = model_card.render(args.task, f"{args.task} ({source})", summary(args.task, data, source),
+                             ev.metrics, ev.confusions, training=training)  # fmt: skip
+    (args.out / "MODEL_CARD.md").write_text(card + ("\n" + card_extra if card_extra else ""))
 
 
 def outcome(args: argparse.Namespace, history: list[dict], best_epoch: int, split: str) -> str:
@@ -353,23 +365,25 @@ def outcome(args: argparse.Namespace, history: list[dict], best_epoch: int, spli
            f"run files in {args.out}{bundle}"  # fmt: skip
 
 
-def default_schedule(args: argparse.Namespace, cfg: TrainConfig, job: Job) -> int:
+def default_schedule(args: argparse.Namespace, cfg: Config, job: Job) -> int:
     """Epochs (and patience) for this job when not given (ml.train_defaults), said on the terminal:
     counted in the job's own steps (its items and batch: VQA steps over images, segmentation uses
     half batches)."""
-    plan = schedule(job.n, job.batch, cfg.epochs(args.task), args.epochs, args.patience)
+    task_epochs = cfg.epochs if isinstance(cfg, CascadeConfig) else cfg.epochs(args.task)
+    plan = schedule(job.n, job.batch, task_epochs, args.epochs, args.patience)
     args.epochs, args.patience = plan.epochs, plan.patience
     print(f"training: {plan.why}", flush=True)
     return plan.epochs
 
 
 def gate(
-    args: argparse.Namespace, cfg: TrainConfig, data: Data, history: list[dict], best_epoch: int
+    args: argparse.Namespace, cfg: Config, data: Data, history: list[dict], best_epoch: int
 ) -> tuple[list[str], dict[str, dict]]:
     """The best epoch's validation figures against each head's trivial baseline (ml.train_gate)."""
     val_split = "val" if split_size(data, "val") else "train"
     best = next(h for h in history if h["epoch"] == best_epoch)
-    return check_baselines(args.task, best, baselines(args.task, data, val_split, cfg))
+    tc = cfg if isinstance(cfg, TrainConfig) else TrainConfig()  # the cascade's baselines need no config
+    return check_baselines(args.task, best, baselines(args.task, data, val_split, tc))
 
 
 def main(argv: list[str] | None = None) -> int:

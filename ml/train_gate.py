@@ -21,7 +21,7 @@ from ml.demo_data import NON_MEDICAL, Split
 from ml.metrics import macro_f1
 from ml.train import TrainConfig
 from ml.vqa_data import VQAData
-from qaid.bundle import BODY_PARTS
+from qaid.bundle import LABELS
 
 # task -> head -> the validation figure that head is selected and gated on (higher is better)
 HEAD_METRICS: dict[str, dict[str, str]] = {
@@ -55,8 +55,8 @@ def _cascade(train: Split, val: Split) -> list[Baseline]:
     tl, vl = np.asarray(train.labels), np.asarray(val.labels)
     f1, cls = _constant_f1((tl == NON_MEDICAL).astype(np.int64), (vl == NON_MEDICAL).astype(np.int64), 2)
     out = [Baseline("filter", "filter_macro_f1", f1, f"always '{['medical', 'non_medical'][cls]}'")]
-    f1, part = _constant_f1(tl[tl != NON_MEDICAL], vl[vl != NON_MEDICAL], len(BODY_PARTS))
-    name = BODY_PARTS[part] if part >= 0 else "-"
+    f1, part = _constant_f1(tl[tl != NON_MEDICAL], vl[vl != NON_MEDICAL], len(LABELS))
+    name = LABELS[part] if part >= 0 else "-"
     out.append(Baseline("labeler", "labeler_macro_f1", f1, f"always '{name}'"))
     return out
 

@@ -37,6 +37,8 @@ LABELS: tuple[str, ...] = (*BODY_PARTS, OTHER_LABEL)
 # What kind of image it is, and the plane of a cross-sectional slice ("none": a projection or photo).
 MODALITIES: tuple[str, ...] = ("xray", "ct", "mri", "ultrasound", "fundus", "microscopy", "other")
 ORIENTATIONS: tuple[str, ...] = ("axial", "coronal", "sagittal", "none")
+# The cascade heads a bundle may lack (the filter and the labeler it must have).
+ExtraHead = Literal["modality", "orientation"]
 # Manifest.data_provenance: what the bundle's models were trained on.
 DataProvenance = Literal["generated_demo", "real", "unspecified"]
 
@@ -196,6 +198,9 @@ class Manifest(BaseModel):
     models: list[ModelEntry]
     # "generated_demo": trained on generated images (the demo) -- the bot discloses it to patients.
     data_provenance: DataProvenance = "unspecified"
+    # Cascade checks this bundle cannot make, with why (e.g. a hospital's folder has no modality
+    # labels). Such a head has no entry; a task model that needs the check is refused (domain_check).
+    untrained_heads: dict[ExtraHead, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
@@ -208,6 +213,8 @@ class Manifest(BaseModel):
         for task in ("modality", "orientation"):
             if sum(m.task == task for m in self.models) > 1:
                 raise ValueError(f"a bundle has at most one {task} model")
+            if task in self.untrained_heads and self.by_task(task):
+                raise ValueError(f"untrained_heads names {task}, but the bundle has a {task} model")
         return self
 
     def by_task(self, task: Task) -> list[ModelEntry]:
@@ -339,14 +346,17 @@ def domain_check(reading: CascadeReading, trained_on: TrainedOn | None) -> str |
     if trained_on is None:
         return None
     what = trained_on.description or "other images"
+    needed = (("modality", trained_on.modalities), ("orientation", trained_on.orientations))
+    # A bundle without the head (Manifest.untrained_heads) cannot check the kind: refuse, never guess.
+    unknown = [name for name, allowed in needed if allowed and getattr(reading, name) is None]
+    if unknown:
+        return f"the model was trained on {what} only, and this hospital's image check cannot tell an " \
+               f"image's {' or '.join(unknown)}"  # fmt: skip
     looks = []
-    for field_name, allowed in (
-        ("modality", trained_on.modalities),
-        ("orientation", trained_on.orientations),
-    ):
+    for field_name, allowed in needed:
         r = getattr(reading, field_name)
-        if allowed and (r is None or r.name not in allowed):
-            looks.append("of unclear kind" if r is None or r.name is None else f"{r.name}")
+        if allowed and r is not None and r.name not in allowed:
+            looks.append("of unclear kind" if r.name is None else f"{r.name}")
     part = reading.body_part
     if trained_on.labels and (part is None or part.name not in trained_on.labels):
         looks.append("not a recognised " + "/".join(trained_on.labels))

@@ -149,3 +149,41 @@ def test_the_anomaly_checks_outline_serves_segment_without_a_second_run(
     seg = hip.post(f"/v1/images/{image_id}/segment")
     assert seg.status_code == 200 and seg.json()["side"] == "right"
     assert runs == ["seg"]
+
+
+def test_a_bundle_without_the_kind_heads_refuses_the_models_that_need_them(
+    make_client: Callable[..., TestClient], tmp_path: Path
+) -> None:
+    """A hospital cascade trained on a folder without modality/plane labels ships neither head
+    (``Manifest.untrained_heads``): the segmentation model trained on axial brain MRI is then refused
+    rather than run on a guess, although the body part is named."""
+    from qaid.bundle import read_manifest, write_manifest
+
+    build_calibrated_bundle(tmp_path / "b")
+    m = read_manifest(tmp_path / "b")
+    why = "not trained: the training folder has no {} labels"
+    kept = [e for e in m.models if e.task not in ("modality", "orientation")]
+    untrained = {"modality": why.format("modality"), "orientation": why.format("orientation")}
+    write_manifest(tmp_path / "b", m.model_copy(update={"models": kept, "untrained_heads": untrained}))
+    hip = make_client(tmp_path / "b")
+    image = encode(brain_like(blob_on_image_left=True))
+    body = analyze(hip, image)
+    assert body["body_part"]["name"] == "brain" and body["body_part"]["status"] == "known"
+    assert body["kind"] is None and body["anomaly"] is None and "segmentation" not in body["tasks"]
+    check = body["anomaly_check"]
+    assert check["task"] == "segmentation" and check["ran"] is False
+    assert "cannot tell an image's modality or orientation" in check["reason"]
+    r = hip.post(f"/v1/images/{upload(hip, image)}/segment")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_applicable"
+
+
+def test_a_manifest_cannot_name_a_head_untrained_and_ship_it(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from qaid.bundle import Manifest, read_manifest
+
+    build_calibrated_bundle(tmp_path / "b")
+    m = read_manifest(tmp_path / "b")
+    assert m.by_task("modality") and m.untrained_heads == {}
+    with pytest.raises(ValidationError, match="untrained_heads names modality"):
+        Manifest.model_validate({**m.model_dump(), "untrained_heads": {"modality": "no labels"}})

@@ -40,7 +40,7 @@ def make_bundle(directory: Path, *, hip_id: str = HOSPITAL, version: str = "1.0.
 # one epoch, one thread): a real bundle in seconds, too small to beat the trivial baselines.
 TINY_TRAINING = ["--demo", "--demo-scale", "0.05", "--epochs", "1", "--size", "32", "--batch-size", "8",
                  "--threads", "1", "--seed", "0", "--no-progress"]  # fmt: skip
-TINY_WIDTH = {"cascade": ["--cascade-blocks", "1,1,1,1"], "vqa": ["--width", "4"]}
+TINY_WIDTH = {"cascade": ["--width", "4"], "vqa": ["--width", "4"]}
 
 
 def train_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -28,9 +28,9 @@ from qaid.config import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 BLOCK = re.compile(r"<!-- join-guide: (settings|run|serve) -->\n```bash\n(.*?)```", re.S)
-# The smallest real training (one epoch of a tiny DenseNet on 32 px images, one thread): too small
+# The smallest real training (one epoch of a tiny CascadeNet on 32 px images, one thread): too small
 # to beat the trivial baselines, so it ships with the override (test_kit shows the refusal without it).
-TINY_TRAINING = ("--epochs 1 --size 32 --cascade-blocks 1,1,1,1 --batch-size 8 --threads 1 --no-progress "
+TINY_TRAINING = ("--epochs 1 --size 32 --width 4 --batch-size 8 --threads 1 --no-progress "
                  "--val 0.25 --test 0.25 --allow-below-baseline")  # fmt: skip
 
 

@@ -30,6 +30,17 @@ def test_temperature_scaling_cools_an_overconfident_model() -> None:
     assert ece(softmax(hot, t), target) < ece(softmax(hot), target) / 2
 
 
+def test_a_perfectly_separated_validation_set_never_sharpens() -> None:
+    rng = np.random.default_rng(1)
+    target = rng.integers(0, 3, 40)
+    logits = rng.normal(0, 0.3, (40, 3))
+    logits[np.arange(40), target] += 2.0  # every example right: the NLL keeps falling as T -> 0
+    assert (logits.argmax(1) == target).all() and nll(logits, target, 0.3) < nll(logits, target, 1.0)
+    assert fit_temperature(logits, target) == 1.0
+    logits[0] = np.roll(logits[0], 1)  # one error: the fit is free again
+    assert fit_temperature(logits, target) != 1.0
+
+
 def test_confidence_threshold_keeps_the_risk_under_the_bound() -> None:
     conf = np.linspace(0.5, 1.0, 101)
     probs = np.stack([conf, 1 - conf], axis=1)

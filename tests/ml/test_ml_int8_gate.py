@@ -97,7 +97,7 @@ def test_train_cli_int8_gates_only_its_own_model(image_folder: Path, tmp_path: P
 
     # one epoch on a handful of images: below the baselines, so the gate (tested on its own) is waived
     base = ["--task", "cascade", "--data", str(image_folder), "--out", str(tmp_path / "run"), "--epochs", "1",
-            "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
+            "--size", "32", "--width", "4", "--val", "0.25", "--test", "0.25",
             "--bundle-out", str(tmp_path / "bundle"), "--hip-id", "local", "--no-progress",
             "--batch-size", "4", "--allow-below-baseline"]  # fmt: skip
     report = run([*base, "--int8", "--int8-max-drop", "1"])

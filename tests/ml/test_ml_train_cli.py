@@ -20,7 +20,7 @@ TINY = ["--no-progress", "--batch-size", "4", "--seed", "0"]
 def test_cascade_on_image_folder_writes_everything(image_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["--task", "cascade", "--data", str(image_folder), "--out", str(out), "--epochs", "3",
-            "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
+            "--size", "32", "--width", "4", "--val", "0.25", "--test", "0.25",
             "--bundle-out", str(tmp_path / "bundle"), "--hip-id", "floreasca", "--hip-name", "Floreasca",
             "--bundle-version", "2026.1", "--allow-below-baseline", *TINY]  # fmt: skip
     report = run(args)
@@ -150,7 +150,7 @@ def test_a_head_below_its_trivial_baseline_ships_no_bundle(
 
     bundle = tmp_path / "bundle"
     args = ["--task", "cascade", "--data", str(one_part_folder), "--out", str(tmp_path / "run"),
-            "--epochs", "1", "--size", "32", "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25",
+            "--epochs", "1", "--size", "32", "--width", "4", "--val", "0.25", "--test", "0.25",
             "--bundle-out", str(bundle), "--hip-id", "floreasca", *TINY]  # fmt: skip
     assert main(args) == 3
     err = capsys.readouterr().err
@@ -198,7 +198,7 @@ def test_a_small_folder_trains_long_enough_and_stops_when_it_stops_learning(
     from ml.train_defaults import MAX_EPOCHS
 
     report = run(["--task", "cascade", "--data", str(image_folder), "--out", str(tmp_path), "--size", "32",
-                  "--cascade-blocks", "1,1,1,1", "--val", "0.25", "--test", "0.25", "--patience", "3",
+                  "--width", "4", "--val", "0.25", "--test", "0.25", "--patience", "3",
                   *TINY])  # fmt: skip
     out = capsys.readouterr().out
     assert "training: " in out and "at least 300 steps" in out
