@@ -22,8 +22,9 @@ IMAGE_VERSIONS = {**VERSIONS, "v4": "_v4", "v5": "_v5"}  # image questions writt
 # later dev sets: not gated, but kept apart from the training data like the others
 UNGATED = ("emergencies_v3.yml", "emergencies_v4.yml", "emergencies_v5.yml")
 MIN_RECALL, MAX_FALSE_ALARMS, MIN_TYPE_ACCURACY = 0.98, 0.05, 0.95
-# v5's author labelled tumour, mass and growth questions as lesion questions (11 of 135); the bot vetoes
-# them by design (a lesion detector must not answer a tumour question; README.md lists them), so v5 is
+# v5's author labelled 10 tumour, mass and growth questions as lesion, side or count questions and one
+# "normal for a 40 year old" as normal; the bot declines these 11 of 135 by design (a lesion detector must
+# not answer a tumour question; the models judge normal without an age; README.md lists them), so v5 is
 # gated at its dev figure, 0.919, less a margin of two messages rather than at 0.95
 MIN_TYPE_ACCURACY_BY_VERSION = {"v5": 0.90}
 
