@@ -276,6 +276,8 @@ def test_unsupported_questions_map_to_no_type(text: str) -> None:
         "is my knee ok after the fall?",  # the knee, not the image: no type (the bot says what it can tell)
         "is my kidney fine on this",  # an organ no model here was trained to see
         "is this scan good quality",  # the image's quality, not whether it is normal
+        "thanks a lot",  # a quantity word counts only with the finding it counts
+        "I've had these headaches for a few days",
     ],
 )
 def test_look_alikes_of_the_v5_concepts_get_no_type(text: str) -> None:

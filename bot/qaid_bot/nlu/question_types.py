@@ -78,6 +78,7 @@ _REGION_OF = {"brain": "brain", "head": "brain", "chest": "chest", "lung": "ches
 _CHOICE = re.compile(rf"\b({_ORGANS}) or (?:my |the |a |an )?({_ORGANS})\b")
 
 
+_FINDING = r"(?:lesions?|spots?|nodules?|ones?)"
 _IMAGE = r"mri|scan|image|picture|photo|x ray|radiograph|ct|film|ultrasound|mammogram"
 _FINE = r"ok|okay|fine|alright|all right"  # not "good": "is this scan good" may ask about its quality
 
@@ -114,7 +115,9 @@ _TYPES: tuple[tuple[str, str], ...] = (
         r"(?:how|hw|hoe) many|count|number of|(?:more than|just|only) one\b(?! sides?\b)|several|"
         r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more)|how much lesions|"
         r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)|"
-        r"single|solitary|a (?:few|couple|lot|bunch|handful)\b(?! (?:more|less|better|worse))",
+        # quantity words with the finding they count ("thanks a lot", "a few days" are no count)
+        rf"(?:single|solitary|a (?:few|couple|lot|bunch|handful)(?: of)?) {_FINDING}|"
+        rf"(?:{_FINDING}|many|lots|loads) or (?:just |only )?(?:a (?:few|couple)|one|a single one)",
     ),  # fmt: skip
     (
         "side",
