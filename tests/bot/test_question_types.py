@@ -207,8 +207,53 @@ CONCEPTS_UNSUPPORTED = [
 ]
 
 
+# Concepts added after the blind v5 set (2026-12-03), in our own words: "spot" as a verb and
+# irregularities/anomalies/issues; a pronoun followed by where to look ("any on the scan"); the image or
+# a part the models see being fine; "clean", "nothing wrong"; cranial, thoracic, heart with lungs; an
+# either/or of body parts with one region the models recognise; "on the right?" is no tag; the same or
+# other side; quantity words; "how many exactly"; what is in the picture, body region; a bare modality.
+CONCEPTS_V5 = {
+    "lesion": ["The radiologist wrote about nodules. Do you see any on the scan?"],
+    "abnormal": [
+        "could you spot any anomalies",
+        "anything irregular on my MRI?",
+        "any issues on this x-ray?",
+    ],
+    "normal": ["is my head scan ok?", "is the lung fine in this picture", "nothing wrong on this image?"],
+    "is_brain": ["is this a cranial MRI", "is it cerebral imaging", "is this the head or the neck?"],
+    "is_chest": [
+        "is this the lungs and heart?",
+        "is it a thoracic scan",
+        "does it show my chest or my stomach",
+    ],
+    "side": ["is the lesion on the right?", "is the nodule on the opposite side", "same side as my pain?"],
+    "count": [
+        "just a single lesion?",
+        "are there a few spots or loads",
+        "how many lesions exactly do I have",
+    ],
+    "organ": [
+        "what are we looking at in this image",
+        "which body region is this",
+        "is it my shoulder or my hip",
+    ],
+    "modality": ["CT?", "is it a standard x-ray"],
+}
+
+# look-alikes of the v5 concepts that a model here cannot answer: damage, the spine as a condition,
+# normal for an age, exactly where
+CONCEPTS_V5_UNSUPPORTED = [
+    "is the brain or the spine damaged",
+    "is my spine ok",
+    "does it look normal for someone my age",
+    "is this normal for a 60 year old man",
+    "where exactly is the lesion",
+]
+
+
 @pytest.mark.parametrize(
-    "type_id,text", [(t, q) for cases in (DEV, FRESH, CONCEPTS) for t, qs in cases.items() for q in qs]
+    "type_id,text",
+    [(t, q) for cases in (DEV, FRESH, CONCEPTS, CONCEPTS_V5) for t, qs in cases.items() for q in qs],
 )
 def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     got = understand(text)
@@ -216,10 +261,42 @@ def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     assert not got.cannot
 
 
-@pytest.mark.parametrize("text", UNSUPPORTED + FRESH_UNSUPPORTED + CONCEPTS_UNSUPPORTED)
+@pytest.mark.parametrize(
+    "text", UNSUPPORTED + FRESH_UNSUPPORTED + CONCEPTS_UNSUPPORTED + CONCEPTS_V5_UNSUPPORTED
+)
 def test_unsupported_questions_map_to_no_type(text: str) -> None:
     got = understand(text)
     assert got.types == () and got.cannot, (text, got)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is in my report?",  # a report is no image: not "what is in the picture"
+        "is my knee ok after the fall?",  # the knee, not the image: no type (the bot says what it can tell)
+        "is my kidney fine on this",  # an organ no model here was trained to see
+        "is this scan good quality",  # the image's quality, not whether it is normal
+        "thanks a lot",  # a quantity word counts only with the finding it counts
+        "I've had these headaches for a few days",
+    ],
+)
+def test_look_alikes_of_the_v5_concepts_get_no_type(text: str) -> None:
+    assert understand(text).types == (), text
+
+
+def test_an_either_or_of_body_parts() -> None:
+    assert understand("brain or chest?").types == ("organ",)  # both recognised: which organ
+    assert understand("is this the heart or the lungs?").types == ("organ",)  # both in the chest
+    assert understand("is it a heart or a liver").types == ("organ",)  # a heart alone is no chest x-ray
+    assert understand("is it my elbow or my knee").types == ("organ",)  # neither
+    assert understand("is it the spine or the brain?").types == ("is_brain",)
+
+
+def test_the_lesion_veto_stays_for_tumours_and_masses() -> None:
+    # deliberate: a lesion detector must not answer a tumour question (the reply offers what it can check)
+    for text in ("is there a mass on this scan", "which side is the growth on", "how many tumours"):
+        got = understand(text)
+        assert got.types == () and "whether something is a tumour or cancer" in got.cannot, text
 
 
 def test_abbreviations_typos_and_a_pronoun_back_to_the_context() -> None:

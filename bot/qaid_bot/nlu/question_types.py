@@ -15,7 +15,9 @@ Only the question sentences of a long message are read, so context before a ques
 headaches for weeks. Is there a lesion?") does not change the type — except that a pronoun in the
 question ("... mentioned lesions. Do you see one?") points back to a finding named before it, and a
 question with no object of its own ("... a CT or an MRI. Can you tell?") asks about the sentence
-before it; alternatives listed with commas ("a brain, a lung, or ...") are one question. Each
+before it; alternatives listed with commas ("a brain, a lung, or ...") are one question; an either/or
+of body parts with exactly one region the models recognise ("the brain or the spine?") asks that
+region's yes/no type, any other either/or asks which organ. Each
 type is a concept with its synonyms (kinds of scan with their abbreviations, "cxr", "ct", "film";
 body parts; "multiple", "bilateral", "left-sided"); a vague alternative ("or a different body part",
 "or something else") leaves a yes/no question. Key words are corrected for one-letter slips
@@ -58,18 +60,32 @@ CAN_TELL: dict[str, str] = {
     "is_chest": "whether it is a chest X-ray",
 }
 
-_BODY = r"(?:brain|head|skull|cap)"
-_CHEST = r"(?:chest|lungs?|thorax|ribs|rib cage|ribcage)"
+_BODY = r"(?:brain|head|skull|cap|cranial|cranium|cerebral)"
+# the heart with the lungs is the chest's content; the heart alone may be a cardiac scan, not a chest x-ray
+_CHEST = (
+    r"(?:chest|thorax|thoracic|ribs|rib cage|ribcage|(?:the )?heart and (?:the )?lungs?|"
+    r"lungs?(?: and (?:the )?heart)?)"
+)
 # kinds of scan, abbreviations included (``normalise`` spells out "cxr")
 _MODALITY = r"(?:mri|ct|cat scan|x ray|ultrasound|us|pet|radiograph|scanner|mammogram)"
 _ORGANS = (
-    r"(?:brain|head|chest|lungs?|heart|liver|kidneys?|spine|knee|hand|abdomen|belly|stomach|breast|pelvis)"
+    r"(?:brain|head|chest|lungs?|heart|liver|kidneys?|spine|knee|hand|abdomen|belly|stomach|breast|pelvis|"
+    r"elbow|shoulder|ankle|foot|hip|neck|leg|arm|wrist)"
 )
+# which region the models recognise an alternative of "is it the X or the Y?" as
+_REGION_OF = {"brain": "brain", "head": "brain", "chest": "chest", "lung": "chest", "lungs": "chest",
+              "heart": "chest"}  # fmt: skip
+_CHOICE = re.compile(rf"\b({_ORGANS}) or (?:my |the |a |an )?({_ORGANS})\b")
+
+
+_FINDING = r"(?:lesions?|spots?|nodules?|ones?)"
+_IMAGE = r"mri|scan|image|picture|photo|x ray|radiograph|ct|film|ultrasound|mammogram"
+_FINE = r"ok|okay|fine|alright|all right"  # not "good": "is this scan good" may ask about its quality
 
 
 def _is_part(part: str) -> str:
     """ "is this a brain scan?", "is it an x-ray of the chest?", "this one is my chest x-ray, right?"."""
-    img = r"(?:mri|scan|image|picture|pictures|x ?ray|radiograph|one|ct|film)"
+    img = r"(?:mri|scan|image|picture|pictures|x ?ray|radiograph|one|ct|film|imaging)"
     whose = r"(?:(?:my|the|a|an|his|her|their|our|your) )?(?:[a-z]+'s )?"  # "my mum's", "his"
     det = rf"(?:(?:of|from) )?{whose}"
     this = rf"(?:this|that|it|these|those)(?: {img})?"
@@ -98,7 +114,10 @@ _TYPES: tuple[tuple[str, str], ...] = (
         "count",
         r"(?:how|hw|hoe) many|count|number of|(?:more than|just|only) one\b(?! sides?\b)|several|"
         r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more)|how much lesions|"
-        r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)",
+        r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)|"
+        # quantity words with the finding they count ("thanks a lot", "a few days" are no count)
+        rf"(?:single|solitary|a (?:few|couple|lot|bunch|handful)(?: of)?) {_FINDING}|"
+        rf"(?:{_FINDING}|many|lots|loads) or (?:just |only )?(?:a (?:few|couple)|one|a single one)",
     ),  # fmt: skip
     (
         "side",
@@ -108,12 +127,14 @@ _TYPES: tuple[tuple[str, str], ...] = (
         r"where is the lesion|"
         r"(?:left|right)[- ]sided|both sides|one side|bilateral|which half|what half|(?:left|right) half|"
         r"(?:left|right) or (?:my |the )?(?:left|right)|"
-        r"(?:the|which|what) side",
+        r"(?:the|which|what) side|(?:same|other|opposite) side",
     ),  # fmt: skip
     (
         "organ",
-        rf"organ|body part|part of (?:my |the )?body|what am i looking at|anatom\w*|what part|which part|"
-        rf"{_ORGANS} or (?:my |the |a )?{_ORGANS}",
+        rf"organ|body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|what part|"
+        rf"which part|what (?:am i|are we|are you) (?:\w+ )?looking at|"
+        rf"what(?: is|'s) (?:in|on) (?:the |this |my )(?:{_IMAGE})\b|"
+        rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}",
     ),
     (
         "modality",
@@ -123,19 +144,28 @@ _TYPES: tuple[tuple[str, str], ...] = (
         rf"scan type|image type|"
         rf"imaging method|method|machine|done with|made with|"
         rf"how was (?:this|it) (?:\w+ )?(?:taken|made|done)|"
-        rf"^(?:is|was) (?:this|it|that)(?: one)? (?:an? )?{_MODALITY}(?: scan| image| picture)?$",
+        rf"^(?:(?:is|was) (?:this|it|that)(?: one)? )?(?:an? )?"
+        rf"(?:plain |regular |simple |ordinary |standard )?{_MODALITY}(?: scan| image| picture)?$",
     ),  # fmt: skip
     ("is_brain", _is_part(_BODY)),
     ("is_chest", _is_part(_CHEST)),
-    ("lesion", r"lesions?|spots?|nodules?|lumps?"),
+    # "spot" after "you"/"to"/"can" is the verb ("can you spot any irregularities")
+    ("lesion", r"lesions?|(?<!you )(?<!u )(?<!to )(?<!can )spots?|nodules?|lumps?"),
     (
         "normal",
         r"normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
-        r"(?:everything|all) (?:ok|okay|fine|good|alright)|is it (?:ok|okay|fine)",
+        r"(?:everything|all) (?:ok|okay|fine|good|alright)|is it (?:ok|okay|fine)|clean|"
+        r"no (?:issues?|problems?|abnormalit\w*)|nothing (?:wrong|abnormal|unusual)|"
+        # the image, or a part the models were trained on *on the image*, is fine ("is my knee ok?" alone
+        # asks about the knee, "is my thyroid ok on this" about an organ no model here sees)
+        rf"(?:is|are) (?:my |the |this |that )?(?:[a-z]+ )?(?:{_IMAGE})s? (?:{_FINE})|"
+        rf"(?:is|are) (?:my |the |his |her |their )?(?:{_BODY}|{_CHEST}|heart) (?:{_FINE}) "
+        rf"(?:on|in) (?:this|it|here|(?:the|my|this) (?:{_IMAGE}))",
     ),  # fmt: skip
     (
         "abnormal",
-        r"abnormal\w*|wrong|off|unusual|problem|anything (?:there|on|in|visible)|"
+        r"abnormal\w*|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|out of the ordinary|"
+        r"anything (?:there|on|in|visible)|"
         r"something (?:there|on|in)|find anything|found anything|see anything|anything|something",
     ),  # fmt: skip
 )
@@ -168,9 +198,16 @@ _BARE_ASK = re.compile(
     r"(?: (?:from|on|in|by looking at) (?:the|this|my) (?:image|picture|scan|x ray|mri|one))?\??$"
 )
 # a question that points back at a finding named in its context ("they mentioned lesions. do you see one?")
-_ANAPHOR = re.compile(r"\b(?:one|any|it|them|those|that|such a thing)\s*\??$")
+_ANAPHOR = re.compile(
+    r"\b(?:one|any|it|them|those|that|such a thing)"
+    r"(?: (?:here|there|(?:on|in) (?:this|the|my|that)"
+    r"(?: (?:image|picture|scan|x ray|mri|ct|film|photo))?))?\s*\??$"
+)
 _TAG = re.compile(r"^(?:yes|yeah|right|correct|no|isn't it|is it|ok|okay|true)\??$")
-_TAG_AT_END = re.compile(r"(?<! or)\s(?:right|correct|yes|isn't it)\?$")
+# "on the right?" names a side; only a bare "right?" is a tag
+_TAG_AT_END = re.compile(
+    r"(?<! or)(?<! the)(?<! my)(?<! on)(?<! to)(?<! his)(?<! her)\s(?:right|correct|yes|isn't it)\?$"
+)
 _QUESTION_START = re.compile(
     r"^(?:is|are|does|do|did|can|could|would|will|has|have|how|which|wich|what|whats|where|any|count|"
     r"tell|show|check|was|were|should|am|number|left|right)\b"
@@ -277,6 +314,7 @@ def understand(text: str, offered: list[str] | None = None) -> Understood:
             part = f"{part} {_antecedent(text)}"
         for type_id, pattern in _TYPES_RE:
             if pattern.search(part):
+                type_id = _choice(part) if type_id == "organ" else type_id
                 if offered is not None and type_id not in offered:
                     cannot.append(
                         f"{CAN_TELL.get(type_id, type_id)} (no nearby hospital's model was trained for it)"
@@ -285,6 +323,19 @@ def understand(text: str, offered: list[str] | None = None) -> Understood:
                     types.append(type_id)
                 break
     return Understood(tuple(types), tuple(cannot))
+
+
+def _choice(part: str) -> str:
+    """ "the brain or the spine?": when exactly one alternative is a region the models recognise, its
+    yes/no type answers the choice (a "which organ" model names brain or chest, wrong for a spine); two
+    recognised regions ("brain or chest"), two parts of one ("heart or lungs") or none ask which organ."""
+    m = _CHOICE.search(part)
+    if not m:
+        return "organ"
+    known = [_REGION_OF[w] for w in m.groups() if w in _REGION_OF]
+    if len(known) == 1 and "heart" not in m.groups():  # the heart alone may be a cardiac scan
+        return "is_brain" if known[0] == "brain" else "is_chest"
+    return "organ"
 
 
 def _antecedent(text: str) -> str:

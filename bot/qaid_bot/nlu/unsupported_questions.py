@@ -1,8 +1,10 @@
 """What a patient may ask about an image that no VQA model here was trained to tell: findings other than
-a lesion ("fracture", "bleeding", "tumour"...), matters no image model decides (treatment, prognosis,
-size, change over time, cause, spread, whether it explains symptoms, the patient's age, pregnancy, how
-the patient lay), and counts of anything but lesions ("how many ribs"). Each is a concept with its
-synonyms, and says in plain words what the bot cannot tell ("The hospitals' models can't tell ...").
+a lesion ("fracture", "damage", "bleeding", "tumour"...; a tumour, mass or growth is vetoed on purpose:
+a lesion detector must not answer a tumour question, and the reply offers what it can check), matters
+no image model decides (treatment, prognosis, size, change over time, cause, spread, whether it
+explains symptoms, the patient's age or what is normal at an age, pregnancy, how the patient lay), and
+counts of anything but lesions ("how many ribs"). Each is a concept with its synonyms, and says in
+plain words what the bot cannot tell ("The hospitals' models can't tell ...").
 
 A question sentence that matches any of these is vetoed for every type, whatever else it says
 (``question_types.understand``)."""
@@ -16,6 +18,7 @@ __all__ = ["COUNT_ELSE", "cannot_tell"]
 # Findings and matters no model here was trained for: (pattern, what the bot says it can't tell).
 _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     (r"fractur\w*|broken|break|crack\w*|bones?", "whether a bone is broken"),
+    (r"damag\w*|injur\w*|torn|tear|ruptur\w*", "whether something is injured or damaged"),
     (r"bleed\w*|blood|ha?emorrhag\w*|ha?ematoma", "whether there is bleeding"),
     (r"strokes?|infarct\w*|ischa?emi\w*", "whether there was a stroke"),
     (
@@ -25,7 +28,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     (
         r"ms|multiple sclerosis|sclerosis|dementia|alzheimer\w*|epilep\w*|pneumonia|covid\w*|infection\w*|"
         r"inflamm\w*|concussion|aneurysm\w*|clots?|cysts?|hydroceph\w*|water on (?:my |the )?brain|atroph\w*|"
-        r"effusion|fluid|oedema|edema|swell\w*|enlarged|arter\w*|blocked|sinus\w*|spine|spinal|disc",
+        r"effusion|fluid|oedema|edema|swell\w*|enlarged|arter\w*|blocked|sinus\w*|spinal|disc|"
+        # the spine as one alternative of "is it the brain or the spine?" is a body part, not a condition
+        r"(?<!\bor )(?<!\bor the )(?<!\bor my )(?<!\bor a )spine(?! or)",
         "which disease or condition it might be",
     ),  # fmt: skip
     (r"diagnos\w*|what (?:is it that|do) i have|what is wrong with me|what disease", "a diagnosis"),
@@ -46,7 +51,8 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         "how big something is",
     ),  # fmt: skip
     (
-        r"new|old|grown|grow\w*|shrunk|shrink\w*|changed?|active|last (?:scan|year|time)|previous|"
+        r"new|(?<!year )(?<!years )(?<!yr )old|grown|grow\w*|shrunk|shrink\w*|changed?|active|"
+        r"last (?:scan|year|time)|previous|"
         r"compared?|since",
         "whether anything changed over time",
     ),  # fmt: skip
@@ -61,7 +67,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     (
         r"press\w*|compress\w*|push\w*|touch\w*|affect(?:s|ing)? (?:\w+ )?(?:anything|my|the|other)|near|"
         r"close to|far|nerve\w*|lobes?|frontal|temporal|parietal|occipital|cerebell\w*|brain ?stem|"
-        r"exact|exactly|precise\w*|location|region|upper|lower|"
+        # "how many exactly" is a count; "exactly where" is a location
+        r"exact(?:ly)? (?:where|location|position|place|spot|area)|where exactly|precise\w*|location|"
+        r"(?<!body )region(?! of (?:the |my )?body)|upper|lower|"
         r"(?:which|what) (?:part|area) of (?:the |my )?(?:brain|head|lungs?|chest)|"
         r"(?:front|back|top|bottom) of (?:the |my )?(?:brain|head|lungs?|chest)",
         "exactly where it is or what it affects",
@@ -80,8 +88,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"child|children|kid|kids|adult|infant|toddler|teenager|newborn|elderly|young|younger|older|"
         r"how old (?:am|is|was|were) (?:i|he|she|they|(?:the|this|that) (?:patient|person|man|woman)|my \w+)|"
         r"age|aged|ageing|aging|"
-        r"years old",
-        "how old the person scanned is",
+        # "normal for a 40 year old": normal for an age, which the models were not trained to judge
+        r"years old|years? old|yrs? old|year olds?",
+        "how old the person scanned is, or what is normal at an age",
     ),  # fmt: skip
     (
         r"pregnan\w*|bab(?:y|ies)(?!'s)|heartbeat|fo?etus\w*|fo?etal|unborn|womb|gestation\w*|trimester|obstetric\w*|"
