@@ -132,7 +132,7 @@ async def capabilities(request: Request) -> Capabilities:
 def _question_types(m: Manifest) -> list[QuestionTypeInfo] | None:
     """The declared question types of every VQA model, by id (a type of several models lists all
     their topics); None when a VQA model declares none (a bundle from before they were declared)."""
-    vqa = m.by_task("vqa")
+    vqa = [e for e in m.by_task("vqa") if not m.needs_untrained_head(e)]  # not offered (Manifest.offers)
     if any(not e.question_types for e in vqa):
         return None
     out: dict[str, QuestionTypeInfo] = {}

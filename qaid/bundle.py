@@ -221,12 +221,22 @@ class Manifest(BaseModel):
         return [m for m in self.models if m.task == task]
 
     def offers(self) -> dict[str, list[str]]:
-        """Task -> sorted topics this bundle serves (filter and labeler are always there)."""
+        """Task -> sorted topics this bundle serves (filter and labeler are always there). A model
+        whose kind check needs a head this bundle's cascade lacks (``untrained_heads``) is refused on
+        every image (``domain_check``), so it is not offered: the hub would route requests to it that
+        can only fail."""
         out: dict[str, set[str]] = {}
         for m in self.models:
-            if m.task in ("vqa", "segmentation"):
+            if m.task in ("vqa", "segmentation") and not self.needs_untrained_head(m):
                 out.setdefault(m.task, set()).update(m.topics)
         return {task: sorted(topics) for task, topics in out.items()}
+
+    def needs_untrained_head(self, entry: ModelEntry) -> bool:
+        t = entry.trained_on
+        return t is not None and (
+            bool(t.modalities and "modality" in self.untrained_heads)
+            or bool(t.orientations and "orientation" in self.untrained_heads)
+        )
 
 
 def sha256_file(path: Path) -> str:

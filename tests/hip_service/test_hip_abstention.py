@@ -175,6 +175,10 @@ def test_a_bundle_without_the_kind_heads_refuses_the_models_that_need_them(
     assert "cannot tell an image's modality or orientation" in check["reason"]
     r = hip.post(f"/v1/images/{upload(hip, image)}/segment")
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_applicable"
+    # ... and not offered: the hub must not route requests to it that can only be refused
+    offers = hip.get("/v1/capabilities").json()["offers"]
+    assert "segmentation" not in offers
+    assert read_manifest(tmp_path / "b").model_copy(update={"untrained_heads": {}}).offers()["segmentation"]
 
 
 def test_a_manifest_cannot_name_a_head_untrained_and_ship_it(tmp_path: Path) -> None:
