@@ -6,7 +6,7 @@ p50/p95/p99 per turn type, whether anything fails under load (target: 0 errors) 
 process grows while it runs (target: flat). Text-turn latency is compared with a plain `rasa init`
 bot in the same run, phases alternating so background load hits both alike. See bench/README.md.
 
-    .venv-bot/bin/python bench/load.py [--users 50 --duration 180 --warmup 20 --json FILE]
+    .venv-bot/bin/python bench/load.py [--users 50 --duration 180 --warmup 20 --socket-url URL --json FILE]
 """
 
 from __future__ import annotations

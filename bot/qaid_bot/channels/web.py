@@ -214,7 +214,7 @@ class SocketIOInput(socketio.SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return sanic_response.json({"status": "ok"})
 
-        @bp.listener("before_server_start")
+        @bp.listener("after_server_start")  # after Rasa's own listener has loaded the model
         async def start(_: Any, loop: asyncio.AbstractEventLoop) -> None:
             server.start(config.socketio_host, config.socketio_port, loop)
 
