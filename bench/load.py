@@ -6,7 +6,7 @@ p50/p95/p99 per turn type, whether anything fails under load (target: 0 errors) 
 process grows while it runs (target: flat). Text-turn latency is compared with a plain `rasa init`
 bot in the same run, phases alternating so background load hits both alike. See bench/README.md.
 
-    .venv-bot/bin/python bench/load.py [--users 50 --duration 180 --warmup 20 --json FILE]
+    .venv-bot/bin/python bench/load.py [--users 50 --duration 180 --warmup 20 --socket-url URL --json FILE]
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ class Load:
             raise SystemExit(f"no brain/chest sample images in {args.samples}: run `make bundles`")
         self.latency: dict[tuple[str, str, str], list[float]] = {}  # (bot, turn, channel) -> seconds
         self.errors: Counter[str] = Counter()
+        self.channel_errors: Counter[tuple[str, str]] = Counter()  # (bot, channel) -> failed conversations
         self.examples: dict[str, str] = {}
         self.conversations: Counter[str] = Counter()
 
@@ -169,8 +170,9 @@ class Load:
         url = self.args.rasa_url if bot == "qaid" else self.args.baseline_url
         token = self.rest_token if bot == "qaid" else ""
         ch: Rest | Socket = Rest(self.http, url, self.args.timeout, token, f"load-{uuid.uuid4().hex[:12]}")
-        if channel == "socketio":
-            sock = Socket(url, self.socket_cfg, self.args.timeout, self.args.quiet)
+        if channel == "socketio":  # Q&Aid's socket.io server has a port of its own (issue 18)
+            sock_url = self.args.socket_url if bot == "qaid" else url
+            sock = Socket(sock_url, self.socket_cfg, self.args.timeout, self.args.quiet)
             ch = await self.turn(bot, "connect", channel, sock.open(), think=False)
         topic, png = random.choice(self.images)
         try:
@@ -196,6 +198,7 @@ class Load:
             except Exception as e:  # a TurnError, or a bug here: counted, never silently ending a user
                 kind = e.kind if isinstance(e, TurnError) else f"unexpected_{type(e).__name__}"
                 self.error(kind if bot == "qaid" else f"baseline:{kind}", getattr(e, "sample", repr(e)))
+                self.channel_errors[bot, channel] += 1
                 await asyncio.sleep(self.args.think)
 
 
@@ -222,7 +225,27 @@ def summarize(load: Load, meta: dict[str, Any], memory: list[dict[str, Any]]) ->
     text = [r for r in rows if (r["turn"], r["channel"]) == ("text", "all")]
     ratio = {q: round(text[0][q] / text[1][q], 2) for q in ("p50_ms", "p95_ms", "p99_ms")} if text[1:] else {}
     return {**meta, "conversations": dict(load.conversations), "latency": rows, "errors": dict(load.errors),
-            "error_examples": load.examples, "memory": memory, "text_qaid_over_baseline": ratio}  # fmt: skip
+            "error_examples": load.examples, "memory": memory, "text_qaid_over_baseline": ratio,
+            "socketio_vs_rest": channel_split(load, rows)}  # fmt: skip
+
+
+def channel_split(load: Load, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per bot: text turns over socket.io beside REST (issue 18's target: socket.io p95 <= 1.3 x REST
+    p95, 0 errors, same run); errors are failed conversations of that channel's patients."""
+    out = []
+    for bot in ("qaid", "baseline"):
+        text = {r["channel"]: r for r in rows if (r["bot"], r["turn"]) == (bot, "text")}
+        if not {"rest", "socketio"} <= set(text):
+            continue
+        rest, sock = text["rest"], text["socketio"]
+        errors = {c: load.channel_errors[bot, c] for c in ("rest", "socketio")}
+        ratio = round(sock["p95_ms"] / rest["p95_ms"], 2)
+        out.append({"bot": bot, "rest_p50_ms": rest["p50_ms"], "rest_p95_ms": rest["p95_ms"],
+                    "socketio_p50_ms": sock["p50_ms"], "socketio_p95_ms": sock["p95_ms"],
+                    "p50_ratio": round(sock["p50_ms"] / rest["p50_ms"], 2), "p95_ratio": ratio,
+                    "rest_errors": errors["rest"], "socketio_errors": errors["socketio"],
+                    "target": "met" if ratio <= 1.3 and not any(errors.values()) else "missed"})  # fmt: skip
+    return out
 
 
 def table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
@@ -249,6 +272,18 @@ def show(r: dict[str, Any]) -> None:
         print(f"  {kind:<30} {n:>5}  e.g. {r['error_examples'].get(kind, '')[:100]!r}")
     cols = ["process", "warm_mb", "end_mb", "growth_mb", "growth_pct", "slope_mb_per_load_min", "verdict"]
     table("memory, RSS (target: flat; slope per minute of measured Q&Aid load)", r["memory"], cols)
+    cols = [
+        "bot",
+        "rest_p50_ms",
+        "rest_p95_ms",
+        "socketio_p50_ms",
+        "socketio_p95_ms",
+        "p50_ratio",
+        "p95_ratio",
+    ]
+    cols += ["rest_errors", "socketio_errors", "target"]
+    table("text turns, socket.io vs REST (target: socket.io p95 <= 1.3x REST p95, 0 errors)",
+          r["socketio_vs_rest"], cols)  # fmt: skip
     if r["text_qaid_over_baseline"]:
         rows = [{**x, "text": x["bot"]} for x in r["latency"] if (x["turn"], x["channel"]) == ("text", "all")]
         ratio = {k: f"{v}x" for k, v in r["text_qaid_over_baseline"].items()}
@@ -266,6 +301,7 @@ async def main() -> int:
     ap.add_argument("--quiet", type=float, default=0.3, help="socket.io: a turn ends after this gap")
     ap.add_argument("--timeout", type=float, default=60, help="seconds per turn before it is an error")
     ap.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    ap.add_argument("--socket-url", default="http://127.0.0.1:5006", help="Q&Aid's socket.io server")
     ap.add_argument("--hub-url", default="http://127.0.0.1:8000")
     ap.add_argument("--samples", type=Path, default=REPO / "var" / "bundles" / "samples")
     ap.add_argument("--pids", type=Path, default=REPO / "var" / "network.pids")

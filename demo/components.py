@@ -29,6 +29,8 @@ class Component:
     port: int
     ready_url: str
     env: dict[str, str] = field(default_factory=dict)
+    # Further ports the process listens on (Rasa: its socket.io server), checked free before start.
+    extra_ports: tuple[int, ...] = ()
     cwd: Path = REPO_ROOT
     # False for the bot runtime: it must not hold the data key, the admin token or the HIP token.
     inherit_secrets: bool = True
@@ -116,6 +118,7 @@ def components(settings: Settings) -> list[Component]:
             rasa_port,
             f"{settings.rasa_url}/",
             env=bot_env,
+            extra_ports=(settings.port(settings.socketio_port),),
             cwd=REPO_ROOT / "bot",
             inherit_secrets=False,
         )
@@ -134,13 +137,13 @@ def preflight(settings: Settings, comps: list[Component]) -> None:
             )
     if not any(settings.rasa_models_dir.glob("*.tar.gz")):
         raise NetworkError(f"No trained Rasa model in {settings.rasa_models_dir}: run `make rasa-model`.")
-    for c in comps:
+    for c, port in [(comp, port) for comp in comps for port in (comp.port, *comp.extra_ports)]:
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                s.bind((settings.host, c.port))
+                s.bind((settings.host, port))
             except OSError:
                 raise NetworkError(
-                    f"Port {c.port} (for {c.name}) is busy: stop what uses it (`make stop` if it is an "
+                    f"Port {port} (for {c.name}) is busy: stop what uses it (`make stop` if it is an "
                     "earlier Q&Aid network) or set QAID_PORT_OFFSET to move the whole network."
                 ) from None

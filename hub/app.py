@@ -123,7 +123,8 @@ def create_app(
                 await task
 
     app = FastAPI(title="Q&Aid transcripts hub", version="1", lifespan=lifespan)
-    rasa_url = (settings.public_rasa_url or settings.rasa_url).rstrip("/")
+    # where the page's socket.io client connects: the Rasa server's socket.io port (issue 18)
+    rasa_url = (settings.public_rasa_url or settings.socketio_url).rstrip("/")
     app.state.hub = hub
     metrics = HubMetrics(hub.sessions)
     app.state.image_limit = image_limit

@@ -24,6 +24,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -99,6 +100,8 @@ class Settings(BaseSettings):
     port_offset: int = 0
     hub_port: int = 8000
     rasa_port: int = 5005
+    # The web chat's socket.io server (a thread of the Rasa server with its own loop and port, issue 18).
+    socketio_port: int = int(env.SOCKETIO_PORT.default)
     actions_port: int = 5055
     var_dir: Path = REPO_ROOT / "var"
     # Model bundles (one directory per hospital id); empty means var_dir/bundles.
@@ -147,8 +150,9 @@ class Settings(BaseSettings):
     image_upload_per_minute: float = Field(default=30.0, ge=0)
 
     # Public addresses behind a TLS proxy (docs/operations.md): the hub as hospitals and browsers
-    # reach it (image links in deliveries) and Rasa as the web chat page reaches it. Empty: derived
-    # from host and ports, right for the demo on one machine.
+    # reach it (image links in deliveries) and Rasa's socket.io server as the web chat page reaches it
+    # (the proxy routes /socket.io/ to socketio_port). Empty: derived from host and ports, right for
+    # the demo on one machine.
     public_hub_url: str = ""
     public_rasa_url: str = ""
     # Proxies whose X-Forwarded-For / -Proto uvicorn believes (comma-separated addresses; "*" for any,
@@ -195,6 +199,17 @@ class Settings(BaseSettings):
         return f"http://{self.host}:{self.port(self.rasa_port)}"
 
     @property
+    def webchat_origin(self) -> str:
+        """The origin of the web chat page (the hub's public address): the one socket.io allows."""
+        parts = urlsplit(self.hub_public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def socketio_url(self) -> str:
+        """The web chat's socket.io server (the Rasa server's, on its own port)."""
+        return f"http://{self.host}:{self.port(self.socketio_port)}"
+
+    @property
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.port(self.actions_port)}/webhook"
 
@@ -236,6 +251,9 @@ class Settings(BaseSettings):
             env.NEARBY_RADIUS_KM: self.nearby_radius_km,
             env.HIP_TIMEOUT_S: self.hip_timeout_s,
             env.INACTIVITY_S: self.inactivity_s,
+            env.SOCKETIO_HOST: self.host,
+            env.SOCKETIO_PORT: self.port(self.socketio_port),
+            env.SOCKETIO_ORIGINS: self.webchat_origin,
             env.DEFAULT_LAT: DEFAULT_LOCATION[0],
             env.DEFAULT_LON: DEFAULT_LOCATION[1],
         }

@@ -1,11 +1,11 @@
 // Where the page finds Rasa and how large an image may be: an injected window.QAID_WEBCHAT_CONFIG,
-// else the hub's config route, else Rasa's default port on the page's host.
+// else the hub's config route, else the default port of Rasa's socket.io server on the page's host.
 
 const CONFIG_URL = "/api/v1/webchat-config";
 
 export async function loadConfig() {
   const fallback = {
-    rasa_url: `${location.protocol}//${location.hostname}:5005`,
+    rasa_url: `${location.protocol}//${location.hostname}:5006`,
     socket_path: "/socket.io/",
     max_image_bytes: null,
   };

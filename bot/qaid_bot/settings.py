@@ -50,6 +50,9 @@ class BotSettings:
     places_index: Path
     warmup: bool
     retention_days: float
+    socketio_host: str
+    socketio_port: int
+    socketio_origins: tuple[str, ...]
 
 
 def settings() -> BotSettings:
@@ -72,4 +75,9 @@ def settings() -> BotSettings:
         places_index=Path(_str(env.PLACES_INDEX) or CACHE_DIR / "places.sqlite3"),
         warmup=_str(env.WARMUP) != "0",
         retention_days=_float(env.RETENTION_DAYS),
+        socketio_host=_str(env.SOCKETIO_HOST),
+        socketio_port=int(_float(env.SOCKETIO_PORT)),
+        socketio_origins=tuple(
+            o.strip().rstrip("/") for o in _str(env.SOCKETIO_ORIGINS).split(",") if o.strip()
+        ),
     )

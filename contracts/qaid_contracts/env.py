@@ -31,6 +31,9 @@ __all__ = [
     "PLACES_INDEX",
     "WARMUP",
     "RETENTION_DAYS",
+    "SOCKETIO_HOST",
+    "SOCKETIO_PORT",
+    "SOCKETIO_ORIGINS",
     "BOT_RUNTIME",
 ]
 
@@ -75,6 +78,13 @@ GLOSSARY_INDEX = Var("QAID_GLOSSARY_INDEX", "", "path of the glossary's SQLite i
 PLACES_INDEX = Var("QAID_PLACES_INDEX", "", "path of the gazetteer's SQLite index (default: bot/.cache)")
 WARMUP = Var("QAID_WARMUP", 1, "0: do not build the glossary and gazetteer indexes at action-server start")
 RETENTION_DAYS = Var("QAID_RETENTION_DAYS", 30.0, "days conversations and transcripts are kept")
+# The web chat's socket.io server: its own port and event loop beside the Rasa server's (issue 18,
+# qaid_bot/channels/socket_loop.py); the page reaches it at the hub's webchat-config rasa_url.
+SOCKETIO_HOST = Var("QAID_SOCKETIO_HOST", "127.0.0.1", "interface the web chat's socket.io server listens on")
+SOCKETIO_PORT = Var("QAID_SOCKETIO_PORT", 5006, "port of the web chat's socket.io server")
+SOCKETIO_ORIGINS = Var(
+    "QAID_SOCKETIO_ORIGINS", "", "comma-separated origins of the web chat page (CORS); empty: any origin"
+)
 
 # What the launcher hands the bot runtime (and nothing else: no data key, no admin or HIP token).
 BOT_RUNTIME: tuple[Var, ...] = (
@@ -91,4 +101,7 @@ BOT_RUNTIME: tuple[Var, ...] = (
     INACTIVITY_S,
     DEFAULT_LAT,
     DEFAULT_LON,
+    SOCKETIO_HOST,
+    SOCKETIO_PORT,
+    SOCKETIO_ORIGINS,
 )

@@ -23,6 +23,7 @@ class Server:
     url: str  # the Rasa server
     platforms: Platforms
     log: Path
+    socket_url: str  # its socket.io server (a port of its own: qaid_bot.channels.socket_loop)
 
     def post(self, path: str, **kw) -> requests.Response:
         return requests.post(self.url + path, timeout=30, **kw)

@@ -81,7 +81,7 @@ qaid_bot.channels.web.SocketIOInput:
         platforms = Platforms().start()
         tmp = tmp_path_factory.mktemp("channels")
         (tmp / "credentials.yml").write_text(_credentials(platforms.url))
-        actions_port, rasa_port = free_port(), free_port()
+        actions_port, rasa_port, socket_port = free_port(), free_port(), free_port()
         # no tracker store: Rasa keeps conversations in memory
         (tmp / "endpoints.yml").write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
@@ -91,6 +91,7 @@ qaid_bot.channels.web.SocketIOInput:
             "QAID_HUB_URL": platforms.url,
             "QAID_HUB_SERVICE_TOKEN": "svc-test-token",
             "QAID_CONVERSATION_KEY": CONVERSATION_KEY,
+            "QAID_SOCKETIO_PORT": str(socket_port),
             "QAID_HIP_TIMEOUT_S": "5",
             "QAID_NEARBY_RADIUS_KM": "25",
             "QAID_INACTIVITY_S": "3600",
@@ -114,7 +115,7 @@ qaid_bot.channels.web.SocketIOInput:
         try:
             _wait_http(f"http://127.0.0.1:{actions_port}/health", procs, log)
             _wait_http(f"http://127.0.0.1:{rasa_port}/webhooks/telegram/", procs, log)
-            yield Server(f"http://127.0.0.1:{rasa_port}", platforms, log)
+            yield Server(f"http://127.0.0.1:{rasa_port}", platforms, log, f"http://127.0.0.1:{socket_port}")
         finally:
             for p in procs:
                 p.terminate()

@@ -39,10 +39,10 @@ STOCK_SOCKET = {
 
 
 class Echo:
-    """The server: its URL and the (sender, text) of every message that reached "Rasa"."""
+    """The server: its URLs (REST, socket.io) and the (sender, text) of every message that reached "Rasa"."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url, self.socket_url = url, ""
         self.received: list[tuple[str, str]] = []
 
 
@@ -55,7 +55,7 @@ async def echo_server(channels: list[Any]) -> AsyncIterator[Echo]:
         echo.received.append((message.sender_id, message.text))
         await message.output_channel.send_text_message(message.sender_id, f"you said: {message.text}")
 
-    async with serve_channels("bench_clients", port, channels, on_new_message):
+    async with serve_channels("bench_clients", port, channels, on_new_message) as echo.socket_url:
         yield echo
 
 
@@ -96,7 +96,7 @@ async def test_rest_sends_the_token_the_channel_requires(monkeypatch: pytest.Mon
 async def test_socket_speaks_in_the_session_the_server_minted_and_resumes_it() -> None:
     key = clients.operator_secret(env.CONVERSATION_KEY)  # the tests' key (conftest sets it)
     async with echo_server(qaid_channels()) as echo:
-        sock = socket(echo.url)
+        sock = socket(echo.socket_url)
         await sock.open()
         minted = sock.session
         assert binding.check_session(key, minted)  # the server's id, not one the client made up
@@ -113,7 +113,7 @@ async def test_socket_speaks_in_the_session_the_server_minted_and_resumes_it() -
 @pytest.mark.asyncio
 async def test_a_session_the_server_does_not_resume_is_a_lost_conversation() -> None:
     async with echo_server(qaid_channels()) as echo:
-        sock = socket(echo.url)
+        sock = socket(echo.socket_url)
         sock.session = "load-made-up-id"  # e.g. minted under another conversation key
         with pytest.raises(clients.TurnError) as lost:
             await sock.open()
@@ -125,7 +125,7 @@ async def test_a_session_the_server_does_not_resume_is_a_lost_conversation() -> 
 async def test_the_same_clients_drive_the_stock_channels_of_the_baseline() -> None:
     async with echo_server(stock_channels()) as echo:
         assert await rest_say(echo.url, "", "hello") == "you said: hello"  # no token: stock REST
-        sock = socket(echo.url)
+        sock = socket(echo.socket_url)
         await sock.open()
         assert sock.session  # the stock channel mints a uuid for a request without an id
         assert (await sock.say("hi"))[1] == "you said: hi"

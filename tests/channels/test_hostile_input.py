@@ -47,7 +47,7 @@ def test_rest_refuses_malformed_and_oversized_messages_with_clear_errors(server:
 
 def test_socketio_answers_an_oversized_message_and_survives_malformed_ones(server: Server) -> None:
     async def talk() -> list[str]:
-        async with socket_session(server.url) as (client, got):
+        async with socket_session(server.socket_url) as (client, got):
             session = client.session_id
             sessions.append(session)
 

@@ -56,7 +56,8 @@ def test_the_sender_limit_bursts_notifies_once_then_drops() -> None:
 
 class Served:
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = url  # REST, Telegram, Slack (Sanic)
+        self.socket_url = ""  # socket.io (its own port)
         self.received: list[tuple[str, str]] = []  # (sender, text) reaching "Rasa"
         self.sent: list[tuple[str, dict[str, Any]]] = []  # platform calls
 
@@ -86,7 +87,7 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
         RestInput.from_credentials(limits),
         SocketIOInput.from_credentials({**limits, "session_persistence": True}),
     ]
-    async with serve_channels("rate_limit", port, channels, on_new_message):
+    async with serve_channels("rate_limit", port, channels, on_new_message) as out.socket_url:
         yield out
 
 
@@ -163,7 +164,7 @@ async def test_rest_floods_get_429_per_sender(served: Served) -> None:
 
 @pytest.mark.asyncio
 async def test_socketio_floods_are_told_once_then_dropped(served: Served) -> None:
-    async with socket_session(served.url) as (client, got):
+    async with socket_session(served.socket_url) as (client, got):
         session = client.session_id
         for i in range(6):
             await client.emit("user_uttered", {"message": f"m{i}", "session_id": session})

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.asyncio
 
 class Served:
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = url  # REST (Sanic)
+        self.socket_url = ""  # socket.io (its own port)
         self.received: list[tuple[str, str]] = []
 
 
@@ -40,7 +41,7 @@ async def served() -> AsyncIterator[Served]:
         out.received.append((message.sender_id, message.text))
 
     channels = [RestInput.from_credentials({}), SocketIOInput.from_credentials({"session_persistence": True})]
-    async with serve_channels("web_sessions", port, channels, on_new_message):
+    async with serve_channels("web_sessions", port, channels, on_new_message) as out.socket_url:
         yield out
 
 
@@ -52,18 +53,21 @@ async def _until(check: Any, seconds: float = 5.0) -> None:
 
 async def test_the_server_mints_sessions_and_resumes_only_its_own(served: Served) -> None:
     key = binding_key()
-    async with socket_session(served.url, "alice") as (client, _):
+    async with socket_session(served.socket_url, "alice") as (client, _):
         minted = client.session_id
     assert minted != "alice" and binding.check_session(key, minted)  # a client cannot choose its id
-    async with socket_session(served.url, minted) as (client, _):
+    async with socket_session(served.socket_url, minted) as (client, _):
         assert client.session_id == minted  # the browser that holds it resumes it
     forged = minted[:-1] + ("0" if minted[-1] != "0" else "1")
-    async with socket_session(served.url, forged) as (client, _):
+    async with socket_session(served.socket_url, forged) as (client, _):
         assert client.session_id != forged
 
 
 async def test_a_socket_cannot_speak_in_another_session(served: Served) -> None:
-    async with socket_session(served.url) as (victim, _), socket_session(served.url) as (attacker, _):
+    async with (
+        socket_session(served.socket_url) as (victim, _),
+        socket_session(served.socket_url) as (attacker, _),
+    ):
         await attacker.emit(
             "user_uttered", {"message": "my name is Mallory", "session_id": victim.session_id}
         )
@@ -81,7 +85,7 @@ async def _rest(served: Served, body: dict[str, Any], token: str | None = None) 
 
 
 async def test_rest_cannot_continue_a_web_session(served: Served) -> None:
-    async with socket_session(served.url) as (victim, _):
+    async with socket_session(served.socket_url) as (victim, _):
         status = await _rest(served, {"sender": victim.session_id, "message": "what is my phone?"})
     assert status == 403 and served.received == []
 
@@ -112,7 +116,7 @@ async def test_typed_intents_are_neutralised_on_rest_and_socketio(
 ) -> None:
     assert web_text(typed) == reaches_rasa
     assert await _rest(served, {"sender": "typist", "message": typed}) == 200
-    async with socket_session(served.url) as (client, _):
+    async with socket_session(served.socket_url) as (client, _):
         await client.emit("user_uttered", {"message": typed, "session_id": client.session_id})
         await _until(lambda: len(served.received) >= 2)
     assert [text for _, text in served.received] == [reaches_rasa, reaches_rasa]

@@ -21,7 +21,7 @@ def test_socketio_delivers_the_location_request_and_keeps_the_turn(server: Serve
         client.on("bot_uttered", got.append)
         confirmed = asyncio.Event()
         client.on("session_confirm", lambda sid: (session.append(sid), confirmed.set()))
-        await client.connect(server.url, socketio_path="/socket.io", transports=["polling"])
+        await client.connect(server.socket_url, socketio_path="/socket.io", transports=["polling"])
         try:
             await client.emit("session_request", {})  # the server mints the session id
             await asyncio.wait_for(confirmed.wait(), 10)

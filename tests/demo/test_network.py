@@ -63,10 +63,22 @@ def test_a_busy_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
     assert not (tmp_path / "network.pids").exists()
 
 
+def test_a_busy_socketio_port_is_named_too(tmp_path: Path) -> None:
+    """Rasa's second port (the web chat's socket.io server, issue 18) is checked like the others."""
+    settings = _settings(tmp_path, *_inputs(tmp_path))
+    busy = settings.port(settings.socketio_port)
+    with socket.socket() as s:
+        s.bind((settings.host, busy))
+        s.listen()
+        with pytest.raises(network.NetworkError, match=rf"Port {busy} \(for rasa\) is busy"):
+            network.start(settings)
+    assert not (tmp_path / "network.pids").exists()
+
+
 def test_every_component_has_its_own_port(tmp_path: Path) -> None:
     settings = _settings(tmp_path, *_inputs(tmp_path))
-    ports = [c.port for c in network.components(settings)]
-    assert len(ports) == len(set(ports)) == 9
+    ports = [p for c in network.components(settings) for p in (c.port, *c.extra_ports)]
+    assert len(ports) == len(set(ports)) == 10
 
 
 def test_setup_stops_with_one_sentence_when_python_3_10_is_missing(tmp_path: Path) -> None:

@@ -28,15 +28,14 @@ def _assert_protected(response_headers: dict[str, str]) -> str:
 def test_every_hub_response_carries_the_headers(hub: TestClient, settings: Settings) -> None:
     for path in ("/", "/webchat/chat.js", "/api/v1/webchat-config", "/health", "/api/v1/images/img_x"):
         policy = _assert_protected(dict(hub.get(path).headers))
-        # the page talks to Rasa (HTTP and WebSocket) and nowhere else
-        assert (
-            f"connect-src 'self' {settings.rasa_url} {settings.rasa_url.replace('http', 'ws', 1)}" in policy
-        )
+        # the page talks to Rasa's socket.io server (HTTP and WebSocket) and nowhere else
+        socket = settings.socketio_url
+        assert f"connect-src 'self' {socket} {socket.replace('http', 'ws', 1)}" in policy
 
 
 def test_the_host_header_is_not_reflected(hub: TestClient, settings: Settings) -> None:
     config = hub.get("/api/v1/webchat-config", headers={"Host": "evil.example:5005"}).json()
-    assert config["rasa_url"] == settings.rasa_url
+    assert config["rasa_url"] == settings.socketio_url  # Rasa's socket.io port (issue 18)
 
 
 def test_the_inbox_pages_carry_the_headers_and_allow_only_their_own_style(settings: Settings) -> None:

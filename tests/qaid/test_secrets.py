@@ -39,6 +39,16 @@ def test_the_bot_runtime_gets_the_action_server_token(tmp_path: Path) -> None:
     assert not any(k in env for k in ("QAID_DATA_KEY", "QAID_HUB_ADMIN_TOKEN", "QAID_HIP_TOKEN"))
 
 
+def test_the_bot_runtime_serves_socketio_where_the_hub_tells_the_page(tmp_path: Path) -> None:
+    """Rasa's socket.io server (issue 18) listens on the port the hub's webchat-config names, moved
+    with the network, and lets the page's own origin (the hub's public address) poll it."""
+    settings = Settings(var_dir=tmp_path, port_offset=100, public_hub_url="https://hub.example.org/")
+    env = settings.bot_env()
+    assert env["QAID_SOCKETIO_PORT"] == "5106" and settings.socketio_url == "http://127.0.0.1:5106"
+    assert env["QAID_SOCKETIO_HOST"] == settings.host
+    assert env["QAID_SOCKETIO_ORIGINS"] == "https://hub.example.org"
+
+
 def test_only_the_operators_programs_read_the_secrets_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

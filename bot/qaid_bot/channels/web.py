@@ -10,7 +10,9 @@ chats (``rate_burst`` messages, then ``rate_per_minute``; a REST client gets 429
 client one "please slow down" and then silence). The sender id is the client's choice, so this
 stops a runaway client, not an attacker: per-address limits belong to the TLS proxy
 (docs/operations.md). Same names, URLs and settings as the stock channels: ``credentials.yml``
-keys ``channels.web.RestInput`` and ``channels.web.SocketIOInput``.
+keys ``channels.web.RestInput`` and ``channels.web.SocketIOInput``; but socket.io is served on a port
+and event loop of its own (``QAID_SOCKETIO_PORT``, :mod:`.socket_loop`, issue 18): on the Rasa
+server's loop it answered several times slower than REST under load.
 
 Issue 16's defences (docs/security.md):
 
@@ -29,6 +31,7 @@ Issue 16's defences (docs/security.md):
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -39,6 +42,7 @@ from typing import Any
 from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
+from sanic import response as sanic_response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -47,6 +51,7 @@ from qaid_contracts import binding
 from .. import logsafe
 from ..settings import settings
 from . import common as c
+from .socket_loop import SocketLoop
 
 logger = logging.getLogger(__name__)
 logsafe.install()  # this module is imported by the Rasa server: its log lines escape patient text
@@ -149,21 +154,35 @@ class RestInput(rest.RestInput):
 
 
 class SocketIOOutput(socketio.SocketIOOutput):
-    """The stock output with custom json that reaches the page. The stock one calls
+    """The stock output, sending through :class:`SocketLoop` (from Rasa's loop, without waiting; in
+    order) and with custom json that reaches the page. The stock one calls
     ``sio.emit(event, **json_message)``: any key but socket.io's own (``data``, ``room`` ...) is a
     TypeError, so ``{"request_location": true}`` and ``{"notice": "demo_models"}`` never left, and the
     exception aborted the rest of the turn (the tracker was not saved). Here the dict is the event's
     payload, always to the conversation's own room; the stock ``{"data": {...}}`` shape still works."""
 
+    def __init__(self, server: SocketLoop, bot_message_evt: str, namespace: str | None = None) -> None:
+        super().__init__(server.sio, bot_message_evt)
+        self.server, self.namespace = server, namespace
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.server.emit(self.bot_message_evt, response, room=socket_id, namespace=self.namespace)
+
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         payload = {k: v for k, v in json_message.items() if k != "room"}  # an action never picks the room
         if set(payload) == {"data"} and isinstance(payload["data"], dict):
             payload = payload["data"]
-        await self.sio.emit(self.bot_message_evt, payload, room=recipient_id)
+        await self._send_message(recipient_id, payload)
 
 
 class SocketIOInput(socketio.SocketIOInput):
+    """Rasa's socket.io channel (same credentials keys, events and protocol) with issue 16's session
+    checks, served by :class:`~.socket_loop.SocketLoop` on a port and event loop of its own
+    (``QAID_SOCKETIO_HOST``/``QAID_SOCKETIO_PORT``) instead of on the Rasa server's: there it waited
+    several times longer than REST under load (issue 18). Started and stopped with the Sanic server."""
+
     limit: c.SenderLimit = c.SenderLimit()
+    server: SocketLoop | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -175,64 +194,73 @@ class SocketIOInput(socketio.SocketIOInput):
             raise ValueError("QAID_CONVERSATION_KEY is not set: the web chat cannot mint sessions")
         channel = super().from_credentials(credentials)
         assert isinstance(channel, SocketIOInput)
+        if channel.jwt_key:  # the stock channel's JWT check on connect is not carried over
+            raise ValueError("socketio: jwt_key is not supported; sessions are minted by the server")
         channel.limit = sender_limit(credentials)
         return channel
 
     def get_output_channel(self) -> socketio.SocketIOOutput | None:
-        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+        return (
+            None if self.server is None else SocketIOOutput(self.server, self.bot_message_evt, self.namespace)
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def with_output(message: UserMessage) -> Any:
-            # the stock handler builds the stock output channel; ours replaces it (custom json above)
-            if self.sio is not None and isinstance(message.output_channel, socketio.SocketIOOutput):
-                message.output_channel = SocketIOOutput(self.sio, self.bot_message_evt)
-            return await on_new_message(message)
+        config = settings()
+        server = SocketLoop(self.socketio_path or "/socket.io", list(config.socketio_origins))
+        self.server, self.sio = server, server.sio
+        bp = Blueprint("socketio_webhook", __name__)
 
-        bp = super().blueprint(with_output)
-        sio, namespace = self.sio, self.namespace or "/"
-        assert sio is not None
-        handle = sio.handlers[namespace][self.user_message_evt]  # the stock handler, wrapped below
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return sanic_response.json({"status": "ok"})
+
+        @bp.listener("after_server_start")  # after Rasa's own listener has loaded the model
+        async def start(_: Any, loop: asyncio.AbstractEventLoop) -> None:
+            server.start(config.socketio_host, config.socketio_port, loop)
+
+        @bp.listener("after_server_stop")
+        async def stop(*_: Any) -> None:
+            server.stop()
+
+        self._handlers(server, on_new_message)
+        return bp
+
+    def _handlers(self, server: SocketLoop, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """The events, handled on the socket.io loop; a message goes on to Rasa's loop."""
+        sio, namespace, metadata_key = server.sio, self.namespace, self.metadata_key or "metadata"
 
         async def say(sid: str, text: str) -> None:
-            await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
+            await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace)
 
         async def session_request(sid: str, data: Any) -> None:
             """Resume the session asked for only if this server minted it; else mint a new one."""
             key = settings().conversation_key
             asked = data.get("session_id") if isinstance(data, dict) else None
             session = asked if binding.check_session(key, asked) else binding.mint_session(key)
-            await sio.save_session(sid, {"qaid_session": session}, namespace=self.namespace)
+            await sio.save_session(sid, {"qaid_session": session}, namespace=namespace)
             if self.session_persistence:
-                sio.enter_room(sid, session, namespace=self.namespace)
-            await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
+                sio.enter_room(sid, session, namespace=namespace)
+            await sio.emit("session_confirm", session, room=sid, namespace=namespace)
 
         async def own_session(sid: str, data: dict[str, Any]) -> bool:
             """A message may act only in the session its connection was confirmed in."""
             if not self.session_persistence:
                 return True  # the stock channel then uses the connection's own sid
-            confirmed = (await sio.get_session(sid, namespace=self.namespace)).get("qaid_session")
+            confirmed = (await sio.get_session(sid, namespace=namespace)).get("qaid_session")
             return confirmed is not None and data.get("session_id") == confirmed
 
         async def checked(sid: str, data: Any) -> None:
-            key = self.metadata_key
-            if isinstance(data, dict) and isinstance(data.get(key), str):
-                try:  # the stock channel takes metadata as a JSON string too
-                    data = {**data, key: json.loads(data[key])}
-                except ValueError:
-                    data = None
-            if not isinstance(data, dict):
-                problem: tuple[int, str, str] | None = (400, "malformed_json", "not a JSON object")
-            else:
-                problem = message_problem({"message": data.get("message"), "metadata": data.get(key)})
+            data, problem = socket_problem(data, metadata_key)
             if problem is None and not await own_session(sid, data):
                 logger.info("socketio: message from %s dropped: not its confirmed session", sid)
-                return
-            if problem is None:
-                data = {**data, "message": web_text(data.get("message"))}
-                sender = data.get("session_id") if self.session_persistence else sid
-                verdict = self.limit.check(str(sender or sid))
+            elif problem is None:
+                sender = str(data.get("session_id") if self.session_persistence else sid)
+                verdict = self.limit.check(sender)
                 if verdict == "ok":
-                    await handle(sid, data)
+                    output = SocketIOOutput(server, self.bot_message_evt, namespace)
+                    text, metadata = web_text(data.get("message", "")), data.get(metadata_key) or {}
+                    message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
+                    server.to_rasa(on_new_message(message))
                 elif verdict == "notify":
                     await say(sid, c.SLOW_DOWN)
             elif problem[1] == "message_too_long":
@@ -240,6 +268,17 @@ class SocketIOInput(socketio.SocketIOInput):
             else:  # socket.io has no status to answer with; the stock handler would have raised
                 logger.info("socketio: message from %s dropped: %s", sid, problem[2])
 
-        sio.on("session_request", session_request, namespace=self.namespace)
-        sio.on(self.user_message_evt, checked, namespace=self.namespace)
-        return bp
+        sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, checked, namespace=namespace)
+
+
+def socket_problem(data: Any, metadata_key: str) -> tuple[Any, tuple[int, str, str] | None]:
+    """(the message with JSON-string metadata parsed, the problem when it is not one Rasa should see)."""
+    if isinstance(data, dict) and isinstance(data.get(metadata_key), str):
+        try:  # the stock channel takes metadata as a JSON string too
+            data = {**data, metadata_key: json.loads(data[metadata_key])}
+        except ValueError:
+            data = None
+    if not isinstance(data, dict):
+        return data, (400, "malformed_json", "not a JSON object")
+    return data, message_problem({"message": data.get("message"), "metadata": data.get(metadata_key)})
