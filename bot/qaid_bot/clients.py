@@ -190,13 +190,17 @@ class HubClient:
             pass
         return png_data_url(png_b64)
 
-    async def post_transcript(self, transcript: Transcript) -> TranscriptReceipt:
+    async def post_transcript(self, transcript: Transcript, sender: str | None = None) -> TranscriptReceipt:
+        """Post a consented transcript; with ``sender`` (the chat's sender id, in a header the hub
+        checks against the conversation id and keeps sealed, never in the transcript) hospitals'
+        doctors can reply to the patient through the hub (docs/transcripts.md, "Replies")."""
+        bind = {binding.SENDER_HEADER: sender} if sender else {}
         receipt = await _request(
             self.session,
             "POST",
             self.cfg.hub_url + paths.HUB_TRANSCRIPTS,
             json=transcript,
-            headers=self._auth,
+            headers={**self._auth, **bind},
             timeout=TRANSCRIPT_TIMEOUT_S,
         )
         return cast(TranscriptReceipt, receipt)

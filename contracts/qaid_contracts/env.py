@@ -31,6 +31,7 @@ __all__ = [
     "PLACES_INDEX",
     "WARMUP",
     "RETENTION_DAYS",
+    "BOT_WEBHOOK_SECRET",
     "BOT_RUNTIME",
 ]
 
@@ -75,6 +76,11 @@ GLOSSARY_INDEX = Var("QAID_GLOSSARY_INDEX", "", "path of the glossary's SQLite i
 PLACES_INDEX = Var("QAID_PLACES_INDEX", "", "path of the gazetteer's SQLite index (default: bot/.cache)")
 WARMUP = Var("QAID_WARMUP", 1, "0: do not build the glossary and gazetteer indexes at action-server start")
 RETENTION_DAYS = Var("QAID_RETENTION_DAYS", 30.0, "days conversations and transcripts are kept")
+BOT_WEBHOOK_SECRET = Var(
+    "QAID_BOT_WEBHOOK_SECRET",
+    "",
+    "whsec_ secret the hub signs reply.available notices to the bot with (qaid_bot.channels.hub)",
+)
 
 # What the launcher hands the bot runtime (and nothing else: no data key, no admin or HIP token).
 BOT_RUNTIME: tuple[Var, ...] = (
@@ -91,4 +97,5 @@ BOT_RUNTIME: tuple[Var, ...] = (
     INACTIVITY_S,
     DEFAULT_LAT,
     DEFAULT_LON,
+    BOT_WEBHOOK_SECRET,
 )

@@ -17,7 +17,7 @@ from fake_hip import FakeHip
 from fake_replies import fail, reply
 from utils.contract import check
 
-from qaid_contracts import errors
+from qaid_contracts import binding, errors
 from qaid_contracts.errors import ErrorDetail, ErrorResponse
 from qaid_contracts.hub import DeliveryBrief, NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 
@@ -27,6 +27,7 @@ class FakeHub:
     hips: list[FakeHip]
     token: str = "svc-token"
     transcripts: list[dict[str, Any]] = field(default_factory=list)
+    senders: list[str | None] = field(default_factory=list)
     stored_images: list[bytes] = field(default_factory=list)
     nearby_calls: list[dict[str, str]] = field(default_factory=list)
     down_hips: list[NearbyHospital] = field(default_factory=list)
@@ -91,6 +92,8 @@ class FakeHub:
                 return reply("errors.ErrorResponse", error, status=self.transcript_status)
             # what the bot sends must be what the hub accepts
             self.transcripts.append(check("transcript.Transcript", body))
+            # the hub checks it against the conversation id and keeps it as the way back (hub.replies)
+            self.senders.append(request.headers.get(binding.SENDER_HEADER))
             deliveries = [
                 DeliveryBrief(id=f"msg_{h}", hospital_id=h, status="pending")
                 for h in body["consent"]["hospitals"]
