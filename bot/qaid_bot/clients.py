@@ -23,6 +23,7 @@ from qaid_contracts import binding, errors, paths
 from qaid_contracts.hip import Analysis, Capabilities, ImageCreated, Segmentation, VqaAnswer, VqaQuestion
 from qaid_contracts.hub import NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 from qaid_contracts.limits import MAX_IMAGE_BYTES
+from qaid_contracts.replies import Answer, AnswerIn, PatientReply
 from qaid_contracts.transcript import Transcript
 
 from .settings import BotSettings
@@ -204,6 +205,30 @@ class HubClient:
             timeout=TRANSCRIPT_TIMEOUT_S,
         )
         return cast(TranscriptReceipt, receipt)
+
+    async def get_reply(self, reply_id: str, conversation_id: str) -> PatientReply:
+        """A doctor's reply, which the hub hands out only to the conversation it was written to."""
+        found = await _request(
+            self.session,
+            "GET",
+            self.cfg.hub_url + paths.hub_reply(reply_id),
+            params={"conversation_id": conversation_id},
+            headers=self._auth,
+            timeout=HUB_TIMEOUT_S,
+        )
+        return cast(PatientReply, found)
+
+    async def answer_reply(self, reply_id: str, conversation_id: str, answer: Answer) -> PatientReply:
+        body = AnswerIn(conversation_id=conversation_id, answer=answer)
+        done = await _request(
+            self.session,
+            "POST",
+            self.cfg.hub_url + paths.hub_reply_answer(reply_id),
+            json=body,
+            headers=self._auth,
+            timeout=HUB_TIMEOUT_S,
+        )
+        return cast(PatientReply, done)
 
 
 class HipClient:

@@ -50,6 +50,7 @@ class BotSettings:
     places_index: Path
     warmup: bool
     retention_days: float
+    bot_webhook_secret: str
 
 
 def settings() -> BotSettings:
@@ -72,4 +73,5 @@ def settings() -> BotSettings:
         places_index=Path(_str(env.PLACES_INDEX) or CACHE_DIR / "places.sqlite3"),
         warmup=_str(env.WARMUP) != "0",
         retention_days=_float(env.RETENTION_DAYS),
+        bot_webhook_secret=_str(env.BOT_WEBHOOK_SECRET),
     )

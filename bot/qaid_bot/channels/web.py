@@ -51,9 +51,20 @@ from . import common as c
 logger = logging.getLogger(__name__)
 logsafe.install()  # this module is imported by the Rasa server: its log lines escape patient text
 
+# Doctors' replies shown in a conversation (actions/replies.py), re-sent to the page on resume.
+REPLIES_SLOT = "doctor_replies"
 # What the web page's and the bot's buttons send; anything else that starts with "/" is typed text.
 BUTTON_PAYLOADS = frozenset(
-    {"/affirm", "/deny", "/share_image", "/share_location", "/ask_capabilities", "/request_appointment"}
+    {
+        "/affirm",
+        "/deny",
+        "/share_image",
+        "/share_location",
+        "/ask_capabilities",
+        "/request_appointment",
+        "/accept_appointment",
+        "/decline_appointment",
+    }
 )
 
 
@@ -164,6 +175,7 @@ class SocketIOOutput(socketio.SocketIOOutput):
 
 class SocketIOInput(socketio.SocketIOInput):
     limit: c.SenderLimit = c.SenderLimit()
+    _app: Any = None
 
     @classmethod
     def name(cls) -> str:
@@ -200,11 +212,25 @@ class SocketIOInput(socketio.SocketIOInput):
             """Resume the session asked for only if this server minted it; else mint a new one."""
             key = settings().conversation_key
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session = asked if binding.check_session(key, asked) else binding.mint_session(key)
+            resumed = binding.check_session(key, asked)
+            session = asked if resumed else binding.mint_session(key)
             await sio.save_session(sid, {"qaid_session": session}, namespace=self.namespace)
             if self.session_persistence:
                 sio.enter_room(sid, session, namespace=self.namespace)
             await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
+            if resumed and isinstance(session, str):
+                await replies_on_resume(sid, session)
+
+        async def replies_on_resume(sid: str, session: str) -> None:
+            """Doctors' replies of this conversation, for the page to show those it has not shown
+            (one that arrived while the page was closed was emitted to an empty room)."""
+            agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+            tracker = await agent.tracker_store.retrieve(session) if agent is not None else None
+            found = tracker.get_slot(REPLIES_SLOT) if tracker is not None else None
+            if isinstance(found, list) and found:
+                await sio.emit(
+                    self.bot_message_evt, {"doctor_replies": found}, room=sid, namespace=self.namespace
+                )
 
         async def own_session(sid: str, data: dict[str, Any]) -> bool:
             """A message may act only in the session its connection was confirmed in."""
@@ -239,6 +265,10 @@ class SocketIOInput(socketio.SocketIOInput):
                 await say(sid, c.TOO_LONG)
             else:  # socket.io has no status to answer with; the stock handler would have raised
                 logger.info("socketio: message from %s dropped: %s", sid, problem[2])
+
+        @bp.listener("after_server_start")
+        async def keep_app(app: Any, _: Any) -> None:
+            self._app = app  # the agent, for the tracker read on resume
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, checked, namespace=self.namespace)
