@@ -23,6 +23,10 @@ const PASSWORD = process.env.QAID_DOCTOR_PASSWORD || "";
 const CHROMIUM = process.env.QAID_CHROMIUM || "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"];
 const PATIENT = `Ana Reply ${Date.now() % 100000}`;
+// "loop": the whole loop, ending with the patient's page closed and a message sent meanwhile;
+// "return": the patient comes back (the driver waits in between until the hub delivered that message).
+const PHASE = process.env.QAID_PHASE || "loop";
+const STATE = resolve(ARTIFACTS, "reply-patient-state.json");
 
 let browser;
 let patient;
@@ -68,7 +72,7 @@ after(async () => {
   await browser?.close();
 });
 
-test("a doctor's appointment reaches the patient, who accepts; the doctor sees it", { timeout: 240_000 }, async () => {
+test("a doctor's appointment reaches the patient, who accepts; the doctor sees it", { timeout: 240_000, skip: PHASE !== "loop" }, async () => {
   // The patient consents to be contacted, in the web chat.
   await patient.goto(`${HUB}/`);
   await patient.locator('#conn-status[data-state="online"]').waitFor({ state: "attached", timeout: 20_000 });
@@ -133,4 +137,24 @@ test("a doctor's appointment reaches the patient, who accepts; the doctor sees i
   }
   assert.ok(await doctor.getByRole("cell", { name: "patient accepted the appointment" }).count());
   await accessible(doctor, "on the case page with the acceptance");
+
+  // Next visit, part one: the patient's page closes (its storage kept for part two) and the doctor
+  // sends a message meanwhile. Part two runs once the driver saw the hub deliver it to the bot.
+  await patient.context().storageState({ path: STATE });
+  await patient.close();
+  patient = undefined;
+  await doctor.getByLabel(/Message to the patient/).fill("See you on the 10th.");
+  await doctor.getByRole("button", { name: "Send message" }).click();
+  await doctor.getByText("wrote to the patient").first().waitFor();
+});
+
+test("the next visit shows a reply that came while the page was closed", { timeout: 60_000, skip: PHASE !== "return" }, async () => {
+  patient = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, storageState: STATE })).newPage();
+  await patient.goto(`${HUB}/`);
+  await patient.locator('#conn-status[data-state="online"]').waitFor({ state: "attached", timeout: 20_000 });
+  const notice = patient.locator("#reply-notice");
+  await notice.waitFor({ state: "visible", timeout: 15_000 });
+  assert.match(await notice.textContent(), new RegExp(`${HOSPITAL} replied while you were away`));
+  await botSays(patient, 0, /See you on the 10th\./);
+  await accessible(patient, "on the chat with a reply from while it was closed");
 });
