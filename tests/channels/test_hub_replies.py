@@ -178,3 +178,20 @@ def test_a_reply_that_came_while_the_page_was_closed_is_sent_on_resume(server: S
     assert again == session
     [missed] = [m["doctor_replies"] for m in got if "doctor_replies" in m]
     assert [r["id"] for r in missed] == [reply_id] and missed[0]["hospital_name"] == "Titan Demo Hospital"
+
+
+def test_a_reply_reaches_a_slack_patient_in_their_direct_messages(server: Server) -> None:
+    from test_slack import _event, _post
+
+    user = f"U{next(_ids)}"
+    assert _post(server, _event(user, "hello")).status_code == 200
+    server.platforms.wait(lambda: server.platforms.find("slack", "chat.postMessage", channel="D" + user[1:]))
+    reply_id = _reply_for(server, user)
+    assert _notify(server, user, reply_id).status_code == 200
+    # the conversation is the user's (granularity "sender"): the reply goes to them directly
+    posted = server.platforms.wait(
+        lambda: [
+            c.data for c in server.platforms.find("slack", "chat.postMessage") if "replied" in str(c.data)
+        ]
+    )
+    assert posted[0]["channel"] == user and str(posted[0]["text"]).startswith("Titan Demo Hospital replied")
