@@ -63,7 +63,10 @@ qaid_bot.channels.web.SocketIOInput:
   session_persistence: true
 """
 
-    def _wait_http(url: str, procs: list[subprocess.Popen], log: Path, timeout: float = 240.0) -> None:
+        # Loading the trained model took over 4 minutes on 2 shared cores at load 13: a generous start
+
+    # deadline (a server that exits fails at once, whatever the deadline).
+    def _wait_http(url: str, procs: list[subprocess.Popen], log: Path, timeout: float = 600.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p in procs:
