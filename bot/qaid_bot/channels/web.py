@@ -193,6 +193,19 @@ class SocketIOInput(socketio.SocketIOInput):
     def get_output_channel(self) -> socketio.SocketIOOutput | None:
         return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
 
+    async def _keep_app(self, app: Any, _: Any) -> None:
+        self._app = app  # the agent, for the tracker read on resume
+
+    async def _replies_on_resume(self, sid: str, session: str) -> None:
+        """Doctors' replies of this conversation, for the page to show those it has not shown
+        (one that arrived while the page was closed was emitted to an empty room)."""
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        tracker = await agent.tracker_store.retrieve(session) if agent is not None else None
+        found = tracker.get_slot(REPLIES_SLOT) if tracker is not None else None
+        if self.sio is not None and isinstance(found, list) and found:
+            payload = {"doctor_replies": found}
+            await self.sio.emit(self.bot_message_evt, payload, room=sid, namespace=self.namespace)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def with_output(message: UserMessage) -> Any:
             # the stock handler builds the stock output channel; ours replaces it (custom json above)
@@ -219,18 +232,7 @@ class SocketIOInput(socketio.SocketIOInput):
                 sio.enter_room(sid, session, namespace=self.namespace)
             await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
             if resumed and isinstance(session, str):
-                await replies_on_resume(sid, session)
-
-        async def replies_on_resume(sid: str, session: str) -> None:
-            """Doctors' replies of this conversation, for the page to show those it has not shown
-            (one that arrived while the page was closed was emitted to an empty room)."""
-            agent = getattr(getattr(self._app, "ctx", None), "agent", None)
-            tracker = await agent.tracker_store.retrieve(session) if agent is not None else None
-            found = tracker.get_slot(REPLIES_SLOT) if tracker is not None else None
-            if isinstance(found, list) and found:
-                await sio.emit(
-                    self.bot_message_evt, {"doctor_replies": found}, room=sid, namespace=self.namespace
-                )
+                await self._replies_on_resume(sid, session)
 
         async def own_session(sid: str, data: dict[str, Any]) -> bool:
             """A message may act only in the session its connection was confirmed in."""
@@ -266,10 +268,7 @@ class SocketIOInput(socketio.SocketIOInput):
             else:  # socket.io has no status to answer with; the stock handler would have raised
                 logger.info("socketio: message from %s dropped: %s", sid, problem[2])
 
-        @bp.listener("after_server_start")
-        async def keep_app(app: Any, _: Any) -> None:
-            self._app = app  # the agent, for the tracker read on resume
-
+        bp.listener("after_server_start")(self._keep_app)
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, checked, namespace=self.namespace)
         return bp
