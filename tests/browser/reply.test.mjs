@@ -22,7 +22,8 @@ const DOCTOR = process.env.QAID_DOCTOR || "";
 const PASSWORD = process.env.QAID_DOCTOR_PASSWORD || "";
 const CHROMIUM = process.env.QAID_CHROMIUM || "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"];
-const PATIENT = `Ana Reply ${Date.now() % 100000}`;
+// Unique per run and letters only (the form takes a name of letters).
+const PATIENT = `Ana ${Date.now().toString(36).replace(/[0-9]/g, (d) => "abcdefghij"[d]).replace(/^./, (c) => c.toUpperCase())}`;
 // "loop": the whole loop, ending with the patient's page closed and a message sent meanwhile;
 // "return": the patient comes back (the driver waits in between until the hub delivered that message).
 const PHASE = process.env.QAID_PHASE || "loop";
