@@ -92,7 +92,10 @@ test("a doctor's appointment reaches the patient, who accepts; the doctor sees i
   assert.match(prompt, new RegExp(HOSPITAL.split(" ")[0]), "the consent names the hospital whose doctor answers");
   n = await bots(patient);
   await say(patient, "yes");
-  await botSays(patient, n, /sent|contact you|anything else/i);
+  await botSays(patient, n, /anything else/i);
+  n = await bots(patient);
+  await say(patient, "no"); // the conversation ends: the transcript goes to the consented hospitals
+  await botSays(patient, n, /sent our conversation to/i);
   await accessible(patient, "on the chat after consenting");
 
   // The doctor signs in, finds the case, claims it and proposes an appointment.
