@@ -29,8 +29,10 @@ from hub.db import migrate
 from hub.directory import sync_demo_hospitals
 from hub.metrics import HubMetrics
 from hub.outbox import RetryPolicy
+from hub.reply_schemas import ReplyEvent
 from hub.routes import hospitals as hospitals_routes
 from hub.routes import images as images_routes
+from hub.routes import replies as replies_routes
 from hub.routes import transcripts as transcripts_routes
 from hub.schemas import Health, WebchatConfig
 from hub.worker import Worker, webhook_tls
@@ -112,6 +114,8 @@ def create_app(
                 conversation_key=settings.conversation_key,
                 offers_every_s=settings.offers_refresh_s,
                 allow_private=settings.join_allow_private,
+                bot_url=settings.rasa_url,
+                bot_secret=settings.bot_webhook_secret,
             )
             task = asyncio.create_task(worker.run(stop), name="delivery-worker")
             log.info("in-process delivery worker %s started", worker.worker_id)
@@ -190,6 +194,7 @@ def create_app(
     app.include_router(hospitals_routes.router)
     app.include_router(images_routes.router)
     app.include_router(transcripts_routes.router)
+    app.include_router(replies_routes.router)
     _document_rate_limit(app)
     return app
 
@@ -208,10 +213,12 @@ def _document_rate_limit(app: FastAPI) -> None:
                 "description": "Too many uploads from this address (see Retry-After).",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
             }
-            error = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for name, component in {**error.pop("$defs", {}), "ErrorResponse": error}.items():
-                components.setdefault(name, component)
+            # ErrorResponse for the 429; ReplyEvent for the reply route, which reads its raw body.
+            for model in (ErrorResponse, ReplyEvent):
+                found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, component in {**found.pop("$defs", {}), model.__name__: found}.items():
+                    components.setdefault(name, component)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub import replies
 from hub.crypto import DataBox
 from hub.models import DISABLED, PENDING, Delivery, Hospital, TranscriptRow
 from qaid.db import utcnow
@@ -40,8 +41,12 @@ def _existing(db: Session, conversation_id: str) -> str | None:
     return db.scalar(select(TranscriptRow.id).where(TranscriptRow.conversation_id == conversation_id))
 
 
-def accept(db: Session, box: DataBox, transcript: Transcript) -> Accepted:
-    """Store ``transcript`` (already validated, consent given) with one delivery per consented hospital."""
+def accept(
+    db: Session, box: DataBox, transcript: Transcript, *, sender: str | None = None, key: str = ""
+) -> Accepted:
+    """Store ``transcript`` (already validated, consent given) with one delivery per consented hospital
+    and, given the chat's ``sender`` id (checked against the conversation id under ``key``), the way
+    back for doctors' replies (hub.replies)."""
     found = _existing(db, transcript.conversation_id)
     if found is not None:
         return Accepted(found, created=False)
@@ -64,8 +69,11 @@ def accept(db: Session, box: DataBox, transcript: Transcript) -> Accepted:
         body_sha256=hashlib.sha256(body).hexdigest(),
         body_enc=box.seal(body),
     )
+    route = replies.route_for(key, box, row.id, transcript.conversation_id, sender) if sender else None
     db.add(row)
     db.flush()  # the transcript row before its deliveries (foreign key), still one transaction
+    if route is not None:
+        db.add(route)
     for hid in wanted:
         db.add(
             Delivery(

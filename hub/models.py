@@ -154,3 +154,62 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReplyRoute(Base):
+    """The way back to a conversation: the chat's sender id, which the bot gives at transcript intake
+    (verified against the conversation id) and the hub keeps sealed. It is the patient's credential,
+    so it never leaves the hub except in a signed notice to the bot itself (hub.reply_outbox)."""
+
+    __tablename__ = "reply_routes"
+
+    conversation_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"), index=True)
+    sender_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reply(Base):
+    """A doctor's message or appointment for one conversation, from the hospital it was delivered to.
+
+    ``webhook_id`` is the id the hospital's inbox sent it under: a resend is recognised by it.
+    ``body_enc`` seals {"text", "appointment", "doctor"}. ``hospital_id`` is not a foreign key: a
+    hospital that leaves the network does not take the patient's copy of its reply with it."""
+
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("hospital_id", "webhook_id", name="uq_reply_hospital_webhook"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hospital_id: Mapped[str] = mapped_column(String(64), index=True)
+    webhook_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# Where a reply job goes: the bot (reply.available) or the hospital (reply.answered).
+TO_BOT, TO_HOSPITAL = "bot", "hospital"
+
+
+class ReplyJob(Base):
+    """The replies' outbox, with the deliveries' states and lease (hub.reply_outbox). The id is the
+    Standard Webhooks ``webhook-id`` of what is sent, fixed across retries."""
+
+    __tablename__ = "reply_jobs"
+    __table_args__ = (Index("ix_reply_jobs_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reply_id: Mapped[str] = mapped_column(ForeignKey("replies.id"), index=True)
+    target: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

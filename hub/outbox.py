@@ -15,7 +15,6 @@ at-least-once, and receivers deduplicate by the stable ``webhook-id``. Recording
 from __future__ import annotations
 
 import os
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +35,7 @@ from hub.models import (
     TranscriptRow,
 )
 from qaid.db import utcnow
+from qaid.retry import RetryPolicy
 
 __all__ = [
     "PURGED_ERROR",
@@ -49,24 +49,6 @@ __all__ = [
 ]
 
 PURGED_ERROR = "transcript purged by retention before it could be delivered"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter. The defaults spread 15 attempts over about a day:
-    10 s, 20 s, 40 s … capped at 6 h (sum of the 14 waits ≈ 23 h)."""
-
-    max_attempts: int = 15
-    base_s: float = 10.0
-    cap_s: float = 6 * 3600.0
-    jitter: float = 0.2
-    # How long a claimed row stays invisible to other workers; must exceed the send timeout.
-    lease_s: float = 120.0
-
-    def delay_after(self, attempts: int) -> float:
-        """Seconds to wait after the ``attempts``-th failed attempt (jitter de-synchronises retries)."""
-        raw = min(self.cap_s, self.base_s * 2 ** (attempts - 1))
-        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
 
 
 @dataclass(frozen=True)

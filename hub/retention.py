@@ -16,10 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.crypto import DataBox
-from hub.models import DEAD, DUE_STATES, Delivery, DeliveryAttempt, Hospital, Image, TranscriptRow
+from hub.models import (
+    DEAD,
+    DUE_STATES,
+    Delivery,
+    DeliveryAttempt,
+    Hospital,
+    Image,
+    Reply,
+    ReplyJob,
+    ReplyRoute,
+    TranscriptRow,
+)
 from hub.outbox import PURGED_ERROR
 from qaid.config import OperatorSettings
 from qaid.db import utcnow
@@ -83,6 +94,7 @@ def purge(sessions: sessionmaker, older_than: timedelta, now: datetime | None = 
                 .values(error=None)
                 .execution_options(synchronize_session=False)
             )
+            _purge_replies(db, ids)
             db.commit()
             n_transcripts += len(ids)
     while True:
@@ -94,6 +106,28 @@ def purge(sessions: sessionmaker, older_than: timedelta, now: datetime | None = 
             db.commit()
             n_images += len(ids)
     return PurgeResult(n_transcripts, n_images, n_closed)
+
+
+def _purge_replies(db: Session, transcript_ids: list[str]) -> None:
+    """Replies go with their transcript: the way back to the patient, the texts, unsent jobs."""
+    db.execute(
+        delete(ReplyRoute)
+        .where(ReplyRoute.transcript_id.in_(transcript_ids))
+        .execution_options(synchronize_session=False)
+    )
+    of_batch = select(Reply.id).where(Reply.transcript_id.in_(transcript_ids))
+    db.execute(
+        update(ReplyJob)
+        .where(ReplyJob.reply_id.in_(of_batch), ReplyJob.status.in_(DUE_STATES))
+        .values(status=DEAD, claimed_by=None, last_error=PURGED_ERROR)
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(Reply)
+        .where(Reply.transcript_id.in_(transcript_ids))
+        .values(body_enc=b"")
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -110,11 +144,14 @@ def rotate_keys(sessions: sessionmaker, box: DataBox) -> RotateResult:
         (TranscriptRow, TranscriptRow.body_enc),
         (Image, Image.data_enc),
         (Hospital, Hospital.credentials_enc),
+        (Reply, Reply.body_enc),
+        (ReplyRoute, ReplyRoute.sender_enc),
     ):
+        key = model.__mapper__.primary_key[0]  # reply_routes is keyed by conversation_id
         done, after = 0, ""
         while True:
             with sessions() as db:
-                q = select(model.id, column).where(model.id > after).order_by(model.id).limit(BATCH)
+                q = select(key, column).where(key > after).order_by(key).limit(BATCH)
                 rows = db.execute(q).all()
                 if not rows:
                     break
@@ -122,7 +159,7 @@ def rotate_keys(sessions: sessionmaker, box: DataBox) -> RotateResult:
                     if token:  # purged transcripts have nothing left to re-seal
                         db.execute(
                             update(model)
-                            .where(model.id == row_id)
+                            .where(key == row_id)
                             .values({column.key: box.rotate(token)})
                             .execution_options(synchronize_session=False)
                         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -26,10 +27,11 @@ import certifi
 import httpx
 from sqlalchemy import Engine
 
-from hub import egress, images, leases, offers
+from hub import egress, images, leases, offers, reply_outbox
 from hub.crypto import DataBox
 from hub.db import migrate
 from hub.outbox import Job, Outcome, RetryPolicy, claim, record_many, release_dead_leases
+from hub.reply_outbox import ReplySend
 from hub.retention import PurgeResult, purge
 from qaid import redact, webhooks
 from qaid.config import Settings, operator_settings, private_files
@@ -90,6 +92,8 @@ class Worker:
         conversation_key: str = "",
         offers_every_s: float = 0.0,
         allow_private: bool = False,
+        bot_url: str = "",
+        bot_secret: str = "",
     ):
         self.sessions = session_factory(engine)
         self.box = box
@@ -122,6 +126,10 @@ class Worker:
         self.offers_every_s = offers_every_s
         # QAID_JOIN_ALLOW_PRIVATE: a hospital's own URLs may be private addresses (hub.egress).
         self.allow_private = allow_private
+        # Where replies reach the patient: the bot's hub channel, and the secret its notices are
+        # signed with (hub.reply_outbox). Without them, notices to the bot are marked dead.
+        self.bot_url = bot_url
+        self.bot_secret = bot_secret
 
     def _client(self) -> Clients:
         # No redirects (a 3xx is a failure, not an invitation to post patient data elsewhere) and
@@ -163,6 +171,51 @@ class Worker:
             error = f"{type(exc).__name__}: {exc}"[:500]
         return Outcome(code, error, started, int((time.monotonic() - t0) * 1000))
 
+    async def _send_reply(self, clients: Clients, send: ReplySend) -> tuple[int | None, str | None]:
+        try:
+            headers = webhooks.headers(send.job_id, send.secrets, send.body)
+            headers["user-agent"] = "qaid-transcripts-hub/1"
+            public = egress.public_only(send.url_from_hospital, self.allow_private)
+            resp = await clients.get(f"reply-{send.target}", public).post(
+                send.url, content=send.body, headers=headers
+            )
+            ok = 200 <= resp.status_code < 300
+            return resp.status_code, None if ok else f"HTTP {resp.status_code}: {resp.text[:300]}"
+        except Exception as exc:  # timeouts, refused connections: retryable
+            return None, f"{type(exc).__name__}: {exc}"[:500]
+
+    async def run_replies_once(self, client: Clients | None = None) -> int:
+        """Claim due reply jobs, send them, record each outcome; how many were attempted."""
+        claimer = self.worker_id + ".replies"
+        sends = await asyncio.to_thread(
+            reply_outbox.claim, self.sessions, self.box, claimer, self.policy, self.batch,
+            self.bot_url, self.bot_secret,
+        )  # fmt: skip
+        if not sends:
+            return 0
+        async with contextlib.AsyncExitStack() as stack:
+            clients = client if client is not None else await stack.enter_async_context(self._client())
+            outcomes = await asyncio.gather(*(self._send_reply(clients, s) for s in sends))
+        for send, (code, error) in zip(sends, outcomes, strict=True):
+            status = await asyncio.to_thread(
+                reply_outbox.record, self.sessions, send, code, error, claimer, self.policy
+            )
+            log.debug("reply job %s to %s #%d: %s", send.job_id, send.target, send.attempt, status)
+        return len(sends)
+
+    async def _reply_lane(self, client: Clients, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                n = await self.run_replies_once(client)
+            except Exception:
+                log.exception("reply worker iteration failed; retrying")
+                n = 0
+            if n < self.batch:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+                except TimeoutError:
+                    pass
+
     def lane_id(self, lane: int) -> str:
         return self.worker_id if lane == 0 else f"{self.worker_id}.{lane}"
 
@@ -203,7 +256,9 @@ class Worker:
             log.exception("could not release the leases of crashed workers; they expire on their own")
         async with self._client() as client:
             await asyncio.gather(
-                *(self._lane(client, lane, stop) for lane in range(self.lanes)), self._follow_offers(stop)
+                *(self._lane(client, lane, stop) for lane in range(self.lanes)),
+                self._reply_lane(client, stop),
+                self._follow_offers(stop),
             )
 
     async def _follow_offers(self, stop: asyncio.Event) -> None:
@@ -313,6 +368,8 @@ def main(argv: list[str] | None = None) -> None:
         conversation_key=settings.conversation_key,
         offers_every_s=settings.offers_refresh_s,
         allow_private=settings.join_allow_private,
+        bot_url=settings.rasa_url,
+        bot_secret=settings.bot_webhook_secret,
     )
     db_url = engine.url.render_as_string(hide_password=True)
     log.info("worker %s delivering from %s", worker.worker_id, db_url)

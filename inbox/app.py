@@ -12,8 +12,10 @@ delivery exactly-once for the doctor.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,12 +23,11 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
-from inbox import pages
+from inbox import pages, reply_routes
 from inbox.accounts import Accounts
 from inbox.cases import Cases
+from inbox.replies import Replies, ReplySender
 from inbox.settings import DEFAULT, WorkbenchSettings
 from inbox.store import InboxStore
 from inbox.workbench import Workbench, install
@@ -35,11 +36,11 @@ from qaid.api_errors import ApiError, error_responses, install_error_handlers
 from qaid.config import HospitalSpec, Settings, get_settings, private_files, webhook_secret
 from qaid.db import STORAGE_ERRORS, storage_unavailable
 from qaid.transcript.schema import CODED_ERROR_TYPES, Transcript
-from qaid.webhooks import EVENT_TYPE, TEST_EVENT_TYPE, check_secret
+from qaid.webhooks import EVENT_TYPE, REQUIRED_HEADERS, TEST_EVENT_TYPE, check_secret, verify
+from qaid_contracts.replies import REPLY_ANSWERED
 
 log = logging.getLogger("inbox")
 MAX_BODY_BYTES = 5 * 1024 * 1024
-_REQUIRED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 _FHIR: dict[str, dict[str, Any]] = {"application/fhir+json": {}}
 
 
@@ -75,25 +76,6 @@ def _with_event_schema(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return schema
 
     return openapi
-
-
-def verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    """The verified, parsed event; ApiError 400 (unsigned) or 401 (bad signature, stale) otherwise.
-
-    Several secrets may be valid at once while a hospital rotates its secret.
-    """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    if not all(lowered.get(h) for h in _REQUIRED_HEADERS):
-        raise ApiError(400, "missing_signature", "Standard Webhooks headers are missing.")
-    reason = "No matching signature."
-    for secret in secrets:
-        try:
-            return Webhook(secret).verify(body, lowered)
-        except WebhookVerificationError as exc:
-            reason = str(exc)
-        except Exception:  # a malformed signature header (not "v1,<base64>") or body
-            reason = "Malformed signature header or body."
-    raise ApiError(401, "invalid_signature", f"Webhook verification failed: {reason}")
 
 
 class InboxConfigError(ValueError):
@@ -134,9 +116,11 @@ def create_app(
     access_token: str | None = None,
     name: str | None = None,
     workbench: WorkbenchSettings = DEFAULT,
+    send_replies: bool = True,
 ) -> FastAPI:
     """The inbox of ``hospital_id``: a demo hospital of ``settings.hospitals``, or any hospital
-    with its ``name`` (InboxConfigError says what is missing)."""
+    with its ``name`` (InboxConfigError says what is missing). With ``send_replies`` a task sends
+    doctors' replies to the hub (``settings.hub_public_url``) while the app runs."""
     settings = settings or get_settings()
     access_token = settings.inbox_token if access_token is None else access_token
     if not hospital_id:
@@ -153,10 +137,24 @@ def create_app(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     store = InboxStore(db_path)
 
-    app = FastAPI(title=f"{spec.name} transcript inbox", version="1")
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(sender.run(stop)) if send_replies else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+
+    app = FastAPI(title=f"{spec.name} transcript inbox", version="1", lifespan=lifespan)
     app.state.store = store
+    replies = Replies(store.engine)
     wb = Workbench(spec.id, spec.name, store, Accounts(store.engine, workbench), Cases(store.engine),
-                   workbench, access_token)  # fmt: skip
+                   workbench, access_token, replies)  # fmt: skip
+    sender = ReplySender(replies, spec.id, settings.hub_public_url, secrets, wb.accounts.log)
+    app.state.reply_sender = sender
     app.state.workbench = wb
     install_error_handlers(
         app,
@@ -178,6 +176,9 @@ def create_app(
             raise ApiError(413, "payload_too_large", "The webhook body is too large.")
         event = verify(secrets, body, dict(request.headers))
         webhook_id = request.headers["webhook-id"]
+        if isinstance(event, dict) and event.get("type") == REPLY_ANSWERED:
+            status = await run_in_threadpool(reply_routes.record_answer, wb, replies, event.get("data") or {})
+            return JSONResponse({"status": status, "webhook_id": webhook_id})
         if isinstance(event, dict) and event.get("type") == TEST_EVENT_TYPE:
             # The hub's "send test event" (on joining): verified above, nothing to keep.
             log.info("webhook %s: test event verified", webhook_id)
@@ -201,7 +202,7 @@ def create_app(
             # The patient did not consent to this hospital: do not keep what we should not have.
             raise ApiError(422, "not_consented", f"The patient did not consent to sharing with {spec.id}.")
         event["data"] = transcript.model_dump(mode="json")
-        signature_headers = {h: request.headers[h] for h in _REQUIRED_HEADERS}
+        signature_headers = {h: request.headers[h] for h in REQUIRED_HEADERS}
         created = await run_in_threadpool(store.add, webhook_id, event, body, signature_headers)
         if created:
             await run_in_threadpool(wb.accounts.log, "hub", "received", webhook_id, "signature verified")
@@ -253,6 +254,7 @@ def create_app(
         bundle = fhir.bundle(entry["transcript"], hospital_names=names, image_urls=entry["links"]["images"])
         return JSONResponse(bundle, media_type="application/fhir+json")
 
+    reply_routes.install(app, wb, replies)
     install(app, wb)  # after the .pdf/.fhir.json routes: its {webhook_id} page would swallow them
     # Added last, so outermost: every response carries them, the access check's 401 too. The pages'
     # one inline <style> by its hash; images only from the hub (capability links).

@@ -17,6 +17,19 @@ ACTION_WORDS = {
     "note": "added a note",
     "pdf": "downloaded the PDF",
     "fhir": "downloaded the FHIR bundle",
+    "reply": "wrote to the patient",
+    "appointment": "proposed an appointment",
+    "reply_sent": "reply accepted by the hub",
+    "reply_refused": "reply refused by the hub",
+    "reply_dead": "reply could not be sent",
+    "appointment_accepted": "patient accepted the appointment",
+    "appointment_declined": "patient declined the appointment",
+}
+REPLY_STATUS = {
+    "queued": "waiting to be sent",
+    "sent": "sent to the patient's chat",
+    "refused": "refused by the hub",
+    "dead": "could not be sent",
 }
 
 
@@ -162,6 +175,64 @@ def _notes(wid: str, notes: list[dict[str, Any]], doctor: dict[str, Any] | None,
     return f"<h2>Doctors' notes</h2>{shown or '<p>No notes yet.</p>'}{form}"
 
 
+def _reply_item(r: dict[str, Any]) -> str:
+    appt = r["appointment"]
+    what = (
+        f"<p><b>Appointment</b> {e(appt['at'].replace('T', ' '))} at {e(appt['place'])}"
+        f"{' · bring: ' + e(appt['bring']) if appt['bring'] else ''}</p>"
+        if appt
+        else ""
+    )
+    status = REPLY_STATUS.get(r["status"], r["status"])
+    if r["status"] in ("refused", "dead") and r["last_error"]:
+        status += f": {r['last_error']}"
+    answer = ""
+    if r["answer"]:
+        answer = f"<p class='answer'><b>The patient {e(r['answer'])} at {e(when(r['answered_at']))}</b></p>"
+    elif appt and r["status"] == "sent":
+        answer = "<p class='meta'>No answer from the patient yet.</p>"
+    return (
+        f"<div class='note'><p class='meta'>{e(r['author_name'])} ({e(r['author'])}), "
+        f"{e(when(r['written_at']))} · {e(status)}</p>{what}<p>{e(r['text'])}</p>{answer}</div>"
+    )
+
+
+def _reply_forms(wid: str, csrf: str) -> str:
+    hidden = f"<input type='hidden' name='csrf' value='{e(csrf)}'>"
+    return (
+        f"<form method='post' action='/cases/{e(wid)}/replies'>{hidden}"
+        "<input type='hidden' name='kind' value='message'>"
+        "<p><label for='reply-text'>Message to the patient (shown in their chat with the hospital's name)"
+        "</label><br><textarea id='reply-text' name='text' rows='3' cols='60' maxlength='2000' required>"
+        "</textarea></p><p><button type='submit'>Send message</button></p></form>"
+        f"<form method='post' action='/cases/{e(wid)}/replies'>{hidden}"
+        "<input type='hidden' name='kind' value='appointment'>"
+        "<fieldset><legend>Propose an appointment</legend>"
+        "<p><label for='appt-at'>Date and time (the hospital's local time)</label><br>"
+        "<input id='appt-at' name='at' type='datetime-local' required></p>"
+        "<p><label for='appt-place'>Place</label><br>"
+        "<input id='appt-place' name='place' maxlength='200' size='50' required></p>"
+        "<p><label for='appt-bring'>What to bring</label><br>"
+        "<input id='appt-bring' name='bring' maxlength='500' size='50'></p>"
+        "<p><label for='appt-text'>Message</label><br>"
+        "<textarea id='appt-text' name='text' rows='2' cols='60' maxlength='2000' required></textarea></p>"
+        "<p><button type='submit'>Propose appointment</button></p></fieldset></form>"
+    )
+
+
+def replies_section(
+    wid: str, replies: list[dict[str, Any]], state: dict[str, Any], doctor: dict[str, Any] | None
+) -> str:
+    shown = "".join(_reply_item(r) for r in replies) or "<p>No reply to the patient yet.</p>"
+    if doctor is None:
+        form = ""
+    elif state["claimed_by"] != doctor["username"]:
+        form = "<p class='meta'>Claim this case to write to the patient.</p>"
+    else:
+        form = _reply_forms(wid, doctor["csrf"])
+    return f"<h2 id='replies'>Replies to the patient</h2>{shown}{form}"
+
+
 def _trail(trail: list[dict[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td>{e(when(a['at']))}</td><td>{e(a['actor'])}</td>"
@@ -194,6 +265,7 @@ def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -
         images or "<p>No images were shared.</p>",
         _told(t),
         _conversation(t),
+        replies_section(wid, view["replies"], view["state"], view["doctor"]),
         _notes(wid, view["notes"], view["doctor"], view["note_limit"]),
         _trail(view["trail"]),
     ]

@@ -33,7 +33,8 @@ text-align:left;vertical-align:top;overflow-wrap:anywhere}
 button{font:inherit;padding:.35rem .8rem;border:1px solid #0b57a0;border-radius:.3rem;background:#0b57a0;
 color:#fff;cursor:pointer}button.secondary{background:#fff;color:#0b57a0}
 input,select,textarea{font:inherit;padding:.3rem;border:1px solid #6b7b8c;border-radius:.25rem;max-width:100%}
-form.inline{display:inline}.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:1rem 0}
+form.inline{display:inline}fieldset{min-width:0;max-width:100%;margin:1rem 0}
+.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:1rem 0}
 .filters label{display:flex;flex-direction:column;font-size:.9rem}
 .error{background:#fde8e8;color:#7f1d1d;padding:.5rem;border-radius:.3rem}
 .case-image{display:grid;grid-template-columns:minmax(0,18rem) minmax(0,1fr);gap:1rem;margin:1rem 0;

@@ -18,6 +18,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 from inbox import auth, case_page, pages, summary
 from inbox.accounts import Accounts
 from inbox.cases import STATUS_WORDS, STATUSES, CaseConflict, Cases
+from inbox.replies import Replies
 from inbox.settings import WorkbenchSettings
 from inbox.store import InboxStore
 from qaid.api_errors import ApiError, error_response, error_responses
@@ -36,6 +37,7 @@ class Workbench:
     cases: Cases
     ws: WorkbenchSettings
     access_token: str
+    replies: Replies
 
     def actor(self, request: Request) -> str:
         doctor = request.state.doctor
@@ -168,7 +170,7 @@ def _install_signin(app: FastAPI, wb: Workbench) -> None:
         return response
 
 
-async def _doctor_form(request: Request) -> tuple[dict[str, Any], Any]:
+async def doctor_form(request: Request) -> tuple[dict[str, Any], Any]:
     """The signed-in doctor and the posted form, its CSRF token checked."""
     doctor = request.state.doctor
     if doctor is None:
@@ -197,7 +199,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
         wb.accounts.log(wb.actor(request), "viewed", webhook_id)
         view = {"state": wb.cases.state(webhook_id), "notes": wb.cases.notes(webhook_id),
                 "trail": wb.accounts.trail(webhook_id), "doctor": request.state.doctor,
-                "note_limit": wb.ws.max_note_chars}  # fmt: skip
+                "note_limit": wb.ws.max_note_chars, "replies": wb.replies.of_case(webhook_id)}  # fmt: skip
         return HTMLResponse(case_page.case_page(wb.hospital_name, entry, view))
 
     def back(webhook_id: str) -> RedirectResponse:
@@ -205,7 +207,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
 
     @app.post("/cases/{webhook_id}/claim", responses=form_errors)
     async def claim(request: Request, webhook_id: str) -> Response:
-        doctor, _ = await _doctor_form(request)
+        doctor, _ = await doctor_form(request)
         wb.entry(webhook_id)
         done = wb.cases.claim(webhook_id, doctor["username"])
         before = done["previous"]["claimed_by"]
@@ -214,7 +216,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
 
     @app.post("/cases/{webhook_id}/status", responses=form_errors)
     async def set_status(request: Request, webhook_id: str) -> Response:
-        doctor, form = await _doctor_form(request)
+        doctor, form = await doctor_form(request)
         wb.entry(webhook_id)
         try:
             done = wb.cases.move(webhook_id, str(form.get("to") or ""), doctor["username"])
@@ -230,7 +232,7 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
 
     @app.post("/cases/{webhook_id}/notes", responses=form_errors)
     async def add_note(request: Request, webhook_id: str) -> Response:
-        doctor, form = await _doctor_form(request)
+        doctor, form = await doctor_form(request)
         wb.entry(webhook_id)
         text = str(form.get("text") or "").strip()
         if not text or len(text) > wb.ws.max_note_chars:

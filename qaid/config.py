@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     conversation_key: str = ""
     # Rasa's REST channel (tests, integrations) requires this bearer token; the web page uses socket.io.
     rest_token: str = ""
+    # The hub signs its reply.available notices to the bot (qaid_bot.channels.hub) with a Standard
+    # Webhooks secret derived from this key (bot_webhook_secret): only the hub and the bot hold it.
+    bot_webhook_key: str = ""
     # Retired data keys still accepted for reading, comma-separated (key rotation; see docs/transcripts.md).
     data_key_previous: str = ""
     # Days the hub keeps transcripts and images before the purge job removes them.
@@ -236,6 +239,11 @@ class Settings(BaseSettings):
     def inbox_url(self, hospital: HospitalSpec) -> str:
         return f"http://{self.host}:{self.port(hospital.inbox_port)}"
 
+    @property
+    def bot_webhook_secret(self) -> str:
+        """The whsec_ secret of the hub -> bot notices ("" while the key is not configured)."""
+        return webhook_secret(self.bot_webhook_key, "bot") if self.bot_webhook_key else ""
+
     def bot_env(self) -> dict[str, str]:
         """The environment the bot runtime (Rasa server and action server, Python 3.10) receives:
         exactly the variables ``qaid_contracts.env.BOT_RUNTIME`` names."""
@@ -256,6 +264,7 @@ class Settings(BaseSettings):
             env.SOCKETIO_ORIGINS: self.webchat_origin,
             env.DEFAULT_LAT: DEFAULT_LOCATION[0],
             env.DEFAULT_LON: DEFAULT_LOCATION[1],
+            env.BOT_WEBHOOK_SECRET: self.bot_webhook_secret,
         }
         return {var.name: str(values[var]) for var in env.BOT_RUNTIME}
 
@@ -276,6 +285,7 @@ SECRET_NAMES = (
     "conversation_key",
     "rest_token",
     "inbox_token",
+    "bot_webhook_key",
 )
 
 

@@ -13,9 +13,12 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from math import floor
+from typing import Any
 
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
+from qaid.api_errors import ApiError
 from qaid.transcript.reading import image_refs
 
 EVENT_TYPE = "transcript.created"
@@ -24,6 +27,7 @@ EVENT_TYPE = "transcript.created"
 # patient data: ``{"type": "webhook.test", "timestamp": ..., "data": {"hospital_id": ..., "nonce": ...}}``.
 TEST_EVENT_TYPE = "webhook.test"
 SECRET_PREFIX = "whsec_"
+REQUIRED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
 def check_secret(secret: str) -> str:
@@ -94,3 +98,22 @@ def headers(msg_id: str, secrets: list[str], body: bytes, now: datetime | None =
         "webhook-signature": signatures,
         "content-type": "application/json",
     }
+
+
+def verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """The verified, parsed event; ApiError 400 (unsigned) or 401 (bad signature, stale) otherwise.
+
+    Several secrets may be valid at once while a hospital rotates its secret.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if not all(lowered.get(h) for h in REQUIRED_HEADERS):
+        raise ApiError(400, "missing_signature", "Standard Webhooks headers are missing.")
+    reason = "No matching signature."
+    for secret in secrets:
+        try:
+            return Webhook(secret).verify(body, lowered)
+        except WebhookVerificationError as exc:
+            reason = str(exc)
+        except Exception:  # a malformed signature header (not "v1,<base64>") or body
+            reason = "Malformed signature header or body."
+    raise ApiError(401, "invalid_signature", f"Webhook verification failed: {reason}")

@@ -25,6 +25,7 @@ SCHEMA_DIR = REPO / "contracts" / "qaid_contracts" / "schemas"
 def models() -> dict[str, tuple[type[BaseModel], bool]]:
     """Schema name -> (pydantic model, is a response)."""
     from hip_service import schemas as hip
+    from hub import reply_schemas as replies
     from hub import schemas as hub
     from qaid.api_errors import ErrorResponse
     from qaid.transcript.schema import Transcript
@@ -40,6 +41,12 @@ def models() -> dict[str, tuple[type[BaseModel], bool]]:
         "hub.NearbyHospitals": (hub.NearbyHospitals, True),
         "hub.StoredImage": (hub.StoredImage, True),
         "hub.TranscriptReceipt": (hub.TranscriptReceipt, True),
+        "replies.ReplyEvent": (replies.ReplyEvent, False),
+        "replies.ReplyReceipt": (replies.ReplyReceipt, True),
+        "replies.PatientReply": (replies.PatientReply, True),
+        "replies.AnswerIn": (replies.AnswerIn, False),
+        "replies.AnswerEvent": (replies.AnswerEvent, True),
+        "replies.ReplyNoticeEvent": (replies.ReplyNoticeEvent, True),
         "transcript.Transcript": (Transcript, False),
         "errors.ErrorResponse": (ErrorResponse, True),
     }

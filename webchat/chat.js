@@ -54,6 +54,8 @@ function newChat() {
   store.clear();
   state.session_id = null;
   state.messages = [];
+  state.replies_seen = [];
+  el.replyNotice.hidden = true;
   clearError();
   setTyping(false);
   renderHistory();

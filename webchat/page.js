@@ -26,6 +26,7 @@ export const el = {
   error: $("error"),
   newChat: $("new-chat"),
   demo: $("demo-note"),
+  replyNotice: $("reply-notice"),
 };
 
 let typingTimer = null;

@@ -4,8 +4,8 @@
 import * as store from "./store.js";
 import { t } from "./strings.js";
 import { addMessage, renderMessage, showDemoNotice, state } from "./conversation.js";
-import { clearError, scrollToEnd, setConn, setTyping, showError } from "./page.js";
-import { BOT_EVT, SHARE_IMAGE, SHARE_LOCATION, USER_EVT } from "./protocol.js";
+import { clearError, el, scrollToEnd, setConn, setTyping, showError } from "./page.js";
+import { ACCEPT_APPOINTMENT, BOT_EVT, DECLINE_APPOINTMENT, SHARE_IMAGE, SHARE_LOCATION, USER_EVT } from "./protocol.js";
 
 let socket = null;
 let confirmed = false; // session_confirm received on the current connection
@@ -46,10 +46,58 @@ function normaliseButtons(list) {
     .map((b) => ({ title: String(b.title ?? b.payload), payload: String(b.payload ?? b.title) }));
 }
 
+function seen(id) {
+  state.replies_seen = state.replies_seen || [];
+  if (!state.replies_seen.includes(id)) state.replies_seen.push(id);
+  store.save(state);
+}
+
+/** A doctor's reply as a bot message, in the words the bot uses (strings.js: reply.*). */
+function replyMessage(r) {
+  const lines = [t("reply.text", { hospital: r.hospital_name, doctor: r.doctor, text: r.text })];
+  const appt = r.appointment && typeof r.appointment === "object" ? r.appointment : null;
+  if (appt) {
+    lines.push(t("reply.appointment", { at: String(appt.at).replace("T", " at "), place: appt.place }));
+    if (appt.bring) lines.push(t("reply.bring", { bring: appt.bring }));
+    if (!r.answer) lines.push(t("reply.ask"));
+  }
+  const msg = { from: "bot", text: lines.join("\n") };
+  if (appt && !r.answer) {
+    msg.buttons = [
+      { title: t("reply.accept"), payload: ACCEPT_APPOINTMENT },
+      { title: t("reply.decline"), payload: DECLINE_APPOINTMENT },
+    ];
+  }
+  return msg;
+}
+
+/** On resuming a session the server sends the conversation's replies: those this page has not shown
+ * (they arrived while it was closed) are added, with a notice naming the hospital. */
+function showMissedReplies(list) {
+  const missed = list.filter((r) => r && typeof r.id === "string" && !(state.replies_seen || []).includes(r.id));
+  for (const r of missed) {
+    addMessage(replyMessage(r));
+    seen(r.id);
+  }
+  if (missed.length) {
+    const names = [...new Set(missed.map((r) => String(r.hospital_name)))].join(", ");
+    el.replyNotice.textContent = t("reply.notice", { hospital: names });
+    el.replyNotice.hidden = false;
+  }
+}
+
 function onBotUttered(data) {
   setTyping(false);
   if (typeof data === "string") data = { text: data };
   if (!data || typeof data !== "object") return;
+  if (Array.isArray(data.doctor_replies)) {
+    showMissedReplies(data.doctor_replies);
+    return;
+  }
+  if (data.notice === "doctor_reply" && typeof data.doctor_reply === "string") {
+    seen(data.doctor_reply); // shown live just now (its text came as the message before)
+    return;
+  }
   // custom json arrives either as the whole event (json_message={"data": {...}}) or nested.
   const custom = [data.custom, data.data, data.json_message].find((c) => c && typeof c === "object") || {};
   const text = typeof data.text === "string" ? data.text : typeof custom.text === "string" ? custom.text : "";

@@ -5,7 +5,7 @@ const KEY = "qaid.webchat.v1";
 const MAX_MESSAGES = 200;
 
 function empty() {
-  return { session_id: null, messages: [], demo_models: false };
+  return { session_id: null, messages: [], demo_models: false, replies_seen: [] };
 }
 
 export function load() {
@@ -18,6 +18,8 @@ export function load() {
       session_id: typeof data.session_id === "string" && data.session_id ? data.session_id : null,
       messages: data.messages.filter((m) => m && typeof m === "object"),
       demo_models: data.demo_models === true, // the bot said the hospitals' models are demo models
+      // ids of doctors' replies this page has shown (live or on a later visit): each is shown once
+      replies_seen: Array.isArray(data.replies_seen) ? data.replies_seen.filter((r) => typeof r === "string") : [],
     };
   } catch {
     return empty();
@@ -29,6 +31,7 @@ function plain(state) {
   return {
     session_id: state.session_id,
     demo_models: state.demo_models === true,
+    replies_seen: (state.replies_seen || []).slice(-MAX_MESSAGES),
     messages: state.messages.slice(-MAX_MESSAGES).map((m) => {
       const out = {};
       for (const [k, v] of Object.entries(m)) if (!k.startsWith("_")) out[k] = v;

@@ -23,6 +23,7 @@ from qaid_contracts import binding, errors, paths
 from qaid_contracts.hip import Analysis, Capabilities, ImageCreated, Segmentation, VqaAnswer, VqaQuestion
 from qaid_contracts.hub import NearbyHospital, NearbyHospitals, StoredImage, TranscriptReceipt
 from qaid_contracts.limits import MAX_IMAGE_BYTES
+from qaid_contracts.replies import Answer, AnswerIn, PatientReply
 from qaid_contracts.transcript import Transcript
 
 from .settings import BotSettings
@@ -194,16 +195,44 @@ class HubClient:
             pass
         return png_data_url(png_b64), None
 
-    async def post_transcript(self, transcript: Transcript) -> TranscriptReceipt:
+    async def post_transcript(self, transcript: Transcript, sender: str | None = None) -> TranscriptReceipt:
+        """Post a consented transcript; with ``sender`` (the chat's sender id, in a header the hub
+        checks against the conversation id and keeps sealed, never in the transcript) hospitals'
+        doctors can reply to the patient through the hub (docs/transcripts.md, "Replies")."""
+        bind = {binding.SENDER_HEADER: sender} if sender else {}
         receipt = await _request(
             self.session,
             "POST",
             self.cfg.hub_url + paths.HUB_TRANSCRIPTS,
             json=transcript,
-            headers=self._auth,
+            headers={**self._auth, **bind},
             timeout=TRANSCRIPT_TIMEOUT_S,
         )
         return cast(TranscriptReceipt, receipt)
+
+    async def get_reply(self, reply_id: str, conversation_id: str) -> PatientReply:
+        """A doctor's reply, which the hub hands out only to the conversation it was written to."""
+        found = await _request(
+            self.session,
+            "GET",
+            self.cfg.hub_url + paths.hub_reply(reply_id),
+            params={"conversation_id": conversation_id},
+            headers=self._auth,
+            timeout=HUB_TIMEOUT_S,
+        )
+        return cast(PatientReply, found)
+
+    async def answer_reply(self, reply_id: str, conversation_id: str, answer: Answer) -> PatientReply:
+        body = AnswerIn(conversation_id=conversation_id, answer=answer)
+        done = await _request(
+            self.session,
+            "POST",
+            self.cfg.hub_url + paths.hub_reply_answer(reply_id),
+            json=body,
+            headers=self._auth,
+            timeout=HUB_TIMEOUT_S,
+        )
+        return cast(PatientReply, done)
 
 
 class HipClient:

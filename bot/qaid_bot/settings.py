@@ -53,6 +53,7 @@ class BotSettings:
     socketio_host: str
     socketio_port: int
     socketio_origins: tuple[str, ...]
+    bot_webhook_secret: str
 
 
 def settings() -> BotSettings:
@@ -80,4 +81,5 @@ def settings() -> BotSettings:
         socketio_origins=tuple(
             o.strip().rstrip("/") for o in _str(env.SOCKETIO_ORIGINS).split(",") if o.strip()
         ),
+        bot_webhook_secret=_str(env.BOT_WEBHOOK_SECRET),
     )

@@ -13,6 +13,8 @@ Modules:
 - :mod:`qaid_contracts.hip` — a HIP's answers (capabilities, analysis, VQA, segmentation);
 - :mod:`qaid_contracts.hub` — the hub's answers (directory, stored images, transcript receipts);
 - :mod:`qaid_contracts.transcript` — the transcript the bot posts and the inboxes receive;
+- :mod:`qaid_contracts.replies` — a doctor's reply to the patient and the patient's answer;
+- :mod:`qaid_contracts.signing` — Standard Webhooks signatures with the standard library (the bot);
 - :mod:`qaid_contracts.errors` — the one error body and every error code;
 - :mod:`qaid_contracts.paths` — URL paths of the hub and the HIP;
 - :mod:`qaid_contracts.limits` — sizes and lengths every side enforces;
@@ -21,4 +23,16 @@ Modules:
 - :mod:`qaid_contracts.schemas` — loading the generated JSON Schemas.
 """
 
-__all__ = ["env", "errors", "hip", "hub", "limits", "paths", "schemas", "transcript", "vocabulary"]
+__all__ = [
+    "env",
+    "errors",
+    "hip",
+    "hub",
+    "limits",
+    "paths",
+    "replies",
+    "schemas",
+    "signing",
+    "transcript",
+    "vocabulary",
+]

@@ -34,6 +34,7 @@ __all__ = [
     "SOCKETIO_HOST",
     "SOCKETIO_PORT",
     "SOCKETIO_ORIGINS",
+    "BOT_WEBHOOK_SECRET",
     "BOT_RUNTIME",
 ]
 
@@ -85,6 +86,11 @@ SOCKETIO_PORT = Var("QAID_SOCKETIO_PORT", 5006, "port of the web chat's socket.i
 SOCKETIO_ORIGINS = Var(
     "QAID_SOCKETIO_ORIGINS", "", "comma-separated origins of the web chat page (CORS); empty: any origin"
 )
+BOT_WEBHOOK_SECRET = Var(
+    "QAID_BOT_WEBHOOK_SECRET",
+    "",
+    "whsec_ secret the hub signs reply.available notices to the bot with (qaid_bot.channels.hub)",
+)
 
 # What the launcher hands the bot runtime (and nothing else: no data key, no admin or HIP token).
 BOT_RUNTIME: tuple[Var, ...] = (
@@ -104,4 +110,5 @@ BOT_RUNTIME: tuple[Var, ...] = (
     SOCKETIO_HOST,
     SOCKETIO_PORT,
     SOCKETIO_ORIGINS,
+    BOT_WEBHOOK_SECRET,
 )

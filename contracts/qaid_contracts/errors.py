@@ -59,6 +59,12 @@ __all__ = [
     "UNSUPPORTED_EVENT",
     "MESSAGE_TOO_LONG",
     "UNREACHABLE",
+    "CONVERSATION_NOT_DELIVERED",
+    "PATIENT_UNREACHABLE",
+    "REPLY_NOT_FOUND",
+    "NOT_AN_APPOINTMENT",
+    "ALREADY_ANSWERED",
+    "SENDER_MISMATCH",
 ]
 
 
@@ -145,3 +151,10 @@ INVALID_EVENT = "invalid_event"
 UNSUPPORTED_EVENT = "unsupported_event"
 # Client side only: a call that got no HTTP answer at all (connection refused, timeout).
 UNREACHABLE = "unreachable"
+# Replies (a doctor's message or appointment, the patient's answer).
+CONVERSATION_NOT_DELIVERED = "conversation_not_delivered"  # 404: no transcript of it went to this hospital
+PATIENT_UNREACHABLE = "patient_unreachable"  # 409: the hub has no way back to this conversation
+REPLY_NOT_FOUND = "reply_not_found"  # 404 (also for a reply of another conversation)
+NOT_AN_APPOINTMENT = "not_an_appointment"  # 409: only an appointment can be accepted or declined
+ALREADY_ANSWERED = "already_answered"  # 409: the patient gave the other answer before
+SENDER_MISMATCH = "sender_mismatch"  # 422: the sender id given at intake is not this conversation's

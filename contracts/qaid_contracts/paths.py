@@ -22,6 +22,9 @@ __all__ = [
     "HUB_TRANSCRIPTS",
     "HUB_HEALTH",
     "hub_image",
+    "hub_hospital_replies",
+    "hub_reply",
+    "hub_reply_answer",
 ]
 
 # A HIP (hip_service).
@@ -58,3 +61,16 @@ HUB_HEALTH = "/health"
 
 def hub_image(image_id: str) -> str:
     return f"{HUB_IMAGES}/{quote(image_id, safe='')}"
+
+
+def hub_hospital_replies(hospital_id: str) -> str:
+    """Where a hospital's inbox posts its doctors' replies (Standard Webhooks signed)."""
+    return f"{HUB_HOSPITALS}/{quote(hospital_id, safe='')}/replies"
+
+
+def hub_reply(reply_id: str) -> str:
+    return f"/api/v1/replies/{quote(reply_id, safe='')}"
+
+
+def hub_reply_answer(reply_id: str) -> str:
+    return hub_reply(reply_id) + "/answer"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
@@ -21,7 +21,9 @@ from hub.schemas import (
 )
 from qaid.api_errors import ApiError, error_responses
 from qaid.transcript.schema import Transcript
+from qaid_contracts import binding
 from qaid_contracts.errors import DELIVERY_NOT_FOUND, INVALID_REQUEST, TRANSCRIPT_NOT_FOUND, TRANSCRIPT_PURGED
+from qaid_contracts.limits import MAX_ID_CHARS
 
 router = APIRouter(prefix="/api/v1", tags=["transcripts"], responses=error_responses(410))
 
@@ -41,9 +43,20 @@ _ALREADY: dict[int | str, dict[str, Any]] = {
     response_model=TranscriptReceipt,
     responses=_ALREADY,
 )
-def post_transcript(transcript: Transcript, db: Db, hub: Hub) -> JSONResponse:
+def post_transcript(
+    transcript: Transcript,
+    db: Db,
+    hub: Hub,
+    sender: str | None = Header(
+        default=None,
+        alias=binding.SENDER_HEADER,
+        max_length=MAX_ID_CHARS * 2,
+        description="the chat's sender id: the hub keeps it sealed as the way back for doctors' replies "
+        "and never forwards it; it must be the one the conversation id was derived from (else 422)",
+    ),  # fmt: skip
+) -> JSONResponse:
     """201 with the new id; 200 with the same id when this conversation was already accepted."""
-    accepted = intake.accept(db, hub.box, transcript)
+    accepted = intake.accept(db, hub.box, transcript, sender=sender, key=hub.settings.conversation_key)
     receipt = TranscriptReceipt(
         id=accepted.transcript_id,
         conversation_id=transcript.conversation_id,

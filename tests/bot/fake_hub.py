@@ -28,6 +28,10 @@ class FakeHub:
     hips: list[FakeHip]
     token: str = "svc-token"
     transcripts: list[dict[str, Any]] = field(default_factory=list)
+    senders: list[str | None] = field(default_factory=list)
+    # doctors' replies by id (replies.PatientReply), and the answers the bot posted
+    replies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: list[dict[str, Any]] = field(default_factory=list)
     stored_images: list[bytes] = field(default_factory=list)
     nearby_calls: list[dict[str, str]] = field(default_factory=list)
     down_hips: list[NearbyHospital] = field(default_factory=list)
@@ -97,6 +101,8 @@ class FakeHub:
                 return reply("errors.ErrorResponse", error, status=self.transcript_status)
             # what the bot sends must be what the hub accepts
             self.transcripts.append(check("transcript.Transcript", body))
+            # the hub checks it against the conversation id and keeps it as the way back (hub.replies)
+            self.senders.append(request.headers.get(binding.SENDER_HEADER))
             deliveries = [
                 DeliveryBrief(id=f"msg_{h}", hospital_id=h, status="pending")
                 for h in body["consent"]["hospitals"]
@@ -106,6 +112,29 @@ class FakeHub:
             )
             return reply("hub.TranscriptReceipt", receipt, status=201)
 
+        def own_reply(request: web.Request, conversation_id: object) -> dict[str, Any]:
+            # as the hub: another conversation's reply is not found
+            found = self.replies.get(request.match_info["id"])
+            if found is None or found["conversation_id"] != conversation_id:
+                raise fail(404, errors.REPLY_NOT_FOUND)
+            return found
+
+        async def get_reply(request: web.Request) -> web.Response:
+            service(request)
+            return reply("replies.PatientReply", own_reply(request, request.query.get("conversation_id")))
+
+        async def answer(request: web.Request) -> web.Response:
+            service(request)
+            body = check("replies.AnswerIn", await request.json())
+            found = own_reply(request, body["conversation_id"])
+            if found["answer"] not in (None, body["answer"]):
+                raise fail(409, errors.ALREADY_ANSWERED)
+            self.answers.append(body)
+            found.update(answer=body["answer"], answered_at="2026-12-03T17:00:00+00:00")
+            return reply("replies.PatientReply", found)
+
+        app.router.add_get("/api/v1/replies/{id}", get_reply)
+        app.router.add_post("/api/v1/replies/{id}/answer", answer)
         app.router.add_get("/api/v1/hospitals/nearby", nearby)
         app.router.add_get("/api/v1/images/{id}", image)
         app.router.add_post("/api/v1/images", store)

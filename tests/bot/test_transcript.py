@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -161,6 +162,8 @@ async def test_goodbye_delivers_exactly_once(network, dispatcher):
     assert slot_events(events) == {"transcript_sent": True}
     [t] = network.hub.transcripts
     assert t["ended_reason"] == "goodbye"
+    # the way back for doctors' replies: the sender id, in a header, never in the transcript
+    assert network.hub.senders == [tracker.sender_id] and tracker.sender_id not in json.dumps(t)
     assert t["messages"][-1]["text"] == texts(dispatcher)[0]
     assert (
         "sent our conversation to Herastrau Demo Hospital and Cismigiu Demo Hospital" in texts(dispatcher)[0]

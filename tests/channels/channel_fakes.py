@@ -38,6 +38,8 @@ from qaid_contracts.hub import NearbyHospital, NearbyHospitals, StoredImage, Tra
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 TELEGRAM_SECRET = "test-secret_token-1"
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
+# What the hub signs its reply notices with (qaid_bot.channels.hub): a test value, whsec_ + base64.
+BOT_WEBHOOK_SECRET = "whsec_dGVzdC1ib3Qtd2ViaG9vay1zZWNyZXQtMzItYnl0ZXMh"
 SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 # The key the channel tests run the bot with (conftest sets QAID_CONVERSATION_KEY to it).
 CONVERSATION_KEY = "conversation-key-for-channel-tests"
@@ -81,6 +83,7 @@ class Platforms:
         self.slack_files: dict[str, bytes] = {}  # name -> bytes
         self.hub_images: dict[str, bytes] = {}
         self.hub_limit = 20 * 2**20
+        self.hub_replies: dict[str, dict[str, Any]] = {}  # replies.PatientReply by id
         self.url = ""
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -142,6 +145,8 @@ class Platforms:
         r.add_get("/api/v1/images/{id}", self.hub_image)
         r.add_get("/api/v1/hospitals/nearby", self.hub_nearby)
         r.add_post("/api/v1/transcripts", self.hub_transcript)
+        r.add_get("/api/v1/replies/{id}", self.hub_reply)
+        r.add_post("/api/v1/replies/{id}/answer", self.hub_answer)
         r.add_post("/hip/v1/images", self.hip_upload)
         r.add_post("/hip/v1/images/{id}/{task}", self.hip_task)
         return app
@@ -266,6 +271,25 @@ class Platforms:
             id="tr1", conversation_id=body["conversation_id"], duplicate=False, deliveries=[]
         )
         return _reply("hub.TranscriptReceipt", receipt, 201)
+
+    def _own_reply(self, request: web.Request, conversation_id: object) -> dict[str, Any] | None:
+        found = self.hub_replies.get(request.match_info["id"])
+        return found if found is not None and found["conversation_id"] == conversation_id else None
+
+    async def hub_reply(self, request: web.Request) -> web.Response:
+        found = self._own_reply(request, request.query.get("conversation_id"))
+        if found is None:
+            return _error(404, "reply_not_found", "No such reply for this conversation.")
+        return _reply("replies.PatientReply", found)
+
+    async def hub_answer(self, request: web.Request) -> web.Response:
+        body = check("replies.AnswerIn", await request.json())
+        found = self._own_reply(request, body["conversation_id"])
+        if found is None:
+            return _error(404, "reply_not_found", "No such reply for this conversation.")
+        self._record(Call("hub", "answer", body))
+        found.update(answer=body["answer"], answered_at="2026-12-03T17:00:00+00:00")
+        return _reply("replies.PatientReply", found)
 
     async def hip_upload(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -28,6 +28,7 @@ else:
 
     from bot_server import API_TOKEN, Server
     from channel_fakes import (
+        BOT_WEBHOOK_SECRET,
         CONVERSATION_KEY,
         SLACK_SIGNING_SECRET,
         SLACK_TOKEN,
@@ -55,13 +56,17 @@ qaid_bot.channels.slack.SlackInput:
   api_url: "{fake}/slack"
   file_url_prefixes: ["{fake}/slack/files/"]
 qaid_bot.channels.web.RestInput:
+qaid_bot.channels.hub.HubInput:
 qaid_bot.channels.web.SocketIOInput:
   user_message_evt: user_uttered
   bot_message_evt: bot_uttered
   session_persistence: true
 """
 
-    def _wait_http(url: str, procs: list[subprocess.Popen], log: Path, timeout: float = 240.0) -> None:
+        # Loading the trained model took over 4 minutes on 2 shared cores at load 13: a generous start
+
+    # deadline (a server that exits fails at once, whatever the deadline).
+    def _wait_http(url: str, procs: list[subprocess.Popen], log: Path, timeout: float = 600.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p in procs:
@@ -95,6 +100,7 @@ qaid_bot.channels.web.SocketIOInput:
             "QAID_HIP_TIMEOUT_S": "5",
             "QAID_NEARBY_RADIUS_KM": "25",
             "QAID_INACTIVITY_S": "3600",
+            "QAID_BOT_WEBHOOK_SECRET": BOT_WEBHOOK_SECRET,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
         }

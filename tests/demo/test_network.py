@@ -95,14 +95,19 @@ def test_setup_stops_with_one_sentence_when_python_3_10_is_missing(tmp_path: Pat
 
 
 def test_the_bot_runtime_gets_only_its_own_secrets(tmp_path: Path) -> None:
-    secrets = {"data_key": "d", "hub_admin_token": "adm", "hip_token": "h", "hub_service_token": "s"}
+    secrets = {"data_key": "d", "hub_admin_token": "adm", "hip_token": "h", "hub_service_token": "s",
+               "bot_webhook_key": "k"}  # fmt: skip
     settings = Settings(var_dir=tmp_path, actions_token="a", **secrets)
     comps = {c.name: c for c in network.components(settings)}
     base = {"PATH": "/bin", **{f"QAID_{k.upper()}": v for k, v in secrets.items()}}
     for name in ("actions", "rasa"):
         env = comps[name].environment(base)
         assert env["QAID_ACTIONS_TOKEN"] == "a" and env["QAID_HUB_SERVICE_TOKEN"] == "s"
-        assert not {"QAID_DATA_KEY", "QAID_HUB_ADMIN_TOKEN", "QAID_HIP_TOKEN"} & set(env)
+        assert not {"QAID_DATA_KEY", "QAID_HUB_ADMIN_TOKEN", "QAID_HIP_TOKEN", "QAID_BOT_WEBHOOK_KEY"} & set(
+            env
+        )
+        # what the hub signs its reply notices with, derived from the key the bot does not get
+        assert env["QAID_BOT_WEBHOOK_SECRET"] == settings.bot_webhook_secret.strip() != ""
         assert env["PATH"] == "/bin"
     assert comps["hub"].environment(base)["QAID_DATA_KEY"] == "d"
     # the action server with authentication (bot/qaid_bot/action_server.py), bound to the network's host

@@ -6,6 +6,7 @@ built model bundles, inboxes, Rasa action server, Rasa server with the trained m
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,8 @@ import pytest
 from demo.faults import own_network
 from qaid.config import Settings
 
-PORT_OFFSET = 20000
+# QAID_E2E_PORT_OFFSET moves the test network when another one (another checkout's) holds these ports.
+PORT_OFFSET = int(os.environ.get("QAID_E2E_PORT_OFFSET", "20000"))
 
 
 @pytest.fixture(scope="session")

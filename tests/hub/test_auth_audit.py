@@ -21,7 +21,10 @@ HUB_PUBLIC = {
     ("POST", "/api/v1/images"): "the web chat uploads as the patient: size, type and rate limited",
 }
 # Public but guarded by something else than a bearer token: the anonymous call must still fail.
-HUB_CAPABILITY = {("GET", "/api/v1/images/{image_id}"): 403}  # the image token (HMAC of the id)
+HUB_CAPABILITY = {
+    ("GET", "/api/v1/images/{image_id}"): 403,  # the image token (HMAC of the id)
+    ("POST", "/api/v1/hospitals/{hospital_id}/replies"): 400,  # the hospital's webhook signature
+}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str]]:
@@ -43,7 +46,7 @@ def test_every_hub_operation_needs_credentials_unless_public(hub: TestClient) ->
         r = anonymous.request(method, _concrete(path), json={})
         expected = HUB_CAPABILITY.get((method, path), 401)
         assert r.status_code == expected, f"{method} {path} answered {r.status_code} without credentials"
-        assert r.json()["error"]["code"] in ("unauthorized", "invalid_image_token")
+        assert r.json()["error"]["code"] in ("unauthorized", "invalid_image_token", "missing_signature")
 
 
 INBOX_PUBLIC = {("GET", "/health"): "liveness", ("GET", "/signin"): "the doctors' sign-in form"}

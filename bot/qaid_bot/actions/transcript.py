@@ -203,7 +203,7 @@ class ActionEndConversation(Action):
         transcript = build_transcript(tracker, reason, final_bot_text=done)
         try:
             async with aiohttp.ClientSession() as session:
-                await HubClient(session, cfg).post_transcript(transcript)
+                await HubClient(session, cfg).post_transcript(transcript, sender=tracker.sender_id)
         except ServiceError as exc:
             if exc.status in PERMANENT:
                 # The hub will never accept this transcript (not a passing outage): no reminder, so

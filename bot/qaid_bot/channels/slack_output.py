@@ -107,6 +107,7 @@ class SlackOutput(OutputChannel):
         # Slack has no location share: the bot's text already asked for a town instead
         payload.pop("request_location", None)
         payload.pop("notice", None)  # a notice for the web page; the text came as its own message
+        payload.pop("doctor_reply", None)  # the id of a reply the web page marks as shown
         if not payload:
             return
         recipient_id = str(payload.pop("channel", recipient_id))

@@ -157,6 +157,7 @@ class TelegramOutput(OutputChannel):
         location button, a one-time reply keyboard."""
         payload = dict(json_message)
         payload.pop("notice", None)  # a notice for the web page; the text came as its own message
+        payload.pop("doctor_reply", None)  # the id of a reply the web page marks as shown
         if not payload:
             return
         if payload.pop("request_location", None) is True:

@@ -56,9 +56,20 @@ from .socket_loop import SocketLoop
 logger = logging.getLogger(__name__)
 logsafe.install()  # this module is imported by the Rasa server: its log lines escape patient text
 
+# Doctors' replies shown in a conversation (actions/replies.py), re-sent to the page on resume.
+REPLIES_SLOT = "doctor_replies"
 # What the web page's and the bot's buttons send; anything else that starts with "/" is typed text.
 BUTTON_PAYLOADS = frozenset(
-    {"/affirm", "/deny", "/share_image", "/share_location", "/ask_capabilities", "/request_appointment"}
+    {
+        "/affirm",
+        "/deny",
+        "/share_image",
+        "/share_location",
+        "/ask_capabilities",
+        "/request_appointment",
+        "/accept_appointment",
+        "/decline_appointment",
+    }
 )
 
 
@@ -183,6 +194,7 @@ class SocketIOInput(socketio.SocketIOInput):
 
     limit: c.SenderLimit = c.SenderLimit()
     server: SocketLoop | None = None
+    _app: Any = None
 
     @classmethod
     def name(cls) -> str:
@@ -204,6 +216,18 @@ class SocketIOInput(socketio.SocketIOInput):
             None if self.server is None else SocketIOOutput(self.server, self.bot_message_evt, self.namespace)
         )
 
+    async def _replies_on_resume(self, sid: str, session: str) -> None:
+        """Doctors' replies of this conversation, for the page to show those it has not shown
+        (one that arrived while the page was closed was emitted to an empty room). Runs on Rasa's
+        loop, where the tracker store lives; the emit is handed back to the socket.io loop."""
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        tracker = await agent.tracker_store.retrieve(session) if agent is not None else None
+        found = tracker.get_slot(REPLIES_SLOT) if tracker is not None else None
+        if self.server is not None and isinstance(found, list) and found:
+            self.server.emit(
+                self.bot_message_evt, {"doctor_replies": found}, room=sid, namespace=self.namespace
+            )
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         config = settings()
         server = SocketLoop(self.socketio_path or "/socket.io", list(config.socketio_origins))
@@ -215,7 +239,8 @@ class SocketIOInput(socketio.SocketIOInput):
             return sanic_response.json({"status": "ok"})
 
         @bp.listener("after_server_start")  # after Rasa's own listener has loaded the model
-        async def start(_: Any, loop: asyncio.AbstractEventLoop) -> None:
+        async def start(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self._app = app  # the agent, for the tracker read on resume
             server.start(config.socketio_host, config.socketio_port, loop)
 
         @bp.listener("after_server_stop")
@@ -236,11 +261,14 @@ class SocketIOInput(socketio.SocketIOInput):
             """Resume the session asked for only if this server minted it; else mint a new one."""
             key = settings().conversation_key
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session = asked if binding.check_session(key, asked) else binding.mint_session(key)
+            resumed = binding.check_session(key, asked)
+            session = asked if resumed else binding.mint_session(key)
             await sio.save_session(sid, {"qaid_session": session}, namespace=namespace)
             if self.session_persistence:
                 sio.enter_room(sid, session, namespace=namespace)
             await sio.emit("session_confirm", session, room=sid, namespace=namespace)
+            if resumed and isinstance(session, str):  # the tracker is Rasa's: read it on its loop
+                server.to_rasa(self._replies_on_resume(sid, session))
 
         async def own_session(sid: str, data: dict[str, Any]) -> bool:
             """A message may act only in the session its connection was confirmed in."""

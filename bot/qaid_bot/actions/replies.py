@@ -1,0 +1,134 @@
+"""A doctor's reply reaches the patient, and the patient accepts or declines an appointment.
+
+The hub's notice (``EXTERNAL_doctor_reply`` with entity ``reply_id``, triggered by
+:mod:`qaid_bot.channels.hub`) names a reply; nothing in it is trusted: the reply is fetched from the
+hub for *this* conversation's id (the hub refuses any other), and its conversation id is checked
+again here. Each reply is shown once (the notice may come again when the hub retries) and kept in
+the ``doctor_replies`` slot, which the answer and the web page's notice on resume read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import aiohttp
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from qaid_contracts import binding, errors
+from qaid_contracts.replies import Answer, PatientReply
+
+from ..clients import HubClient, ServiceError
+from ..settings import settings
+from .common import conversation, slot_list
+
+__all__ = ["REPLIES", "ActionDoctorReply", "ActionAnswerAppointment", "reply_text"]
+
+logger = logging.getLogger(__name__)
+REPLIES = "doctor_replies"
+REPLY_INTENT = "EXTERNAL_doctor_reply"
+_REPLY_ID = re.compile(r"^rp_[0-9a-f]{32}$")
+ACCEPT, DECLINE = "/accept_appointment", "/decline_appointment"
+NOTHING_TO_ANSWER = "There is no appointment waiting for your answer."
+HUB_DOWN = "Sorry, I couldn't pass your answer on just now. Please try again in a minute."
+
+
+def _when(at: str) -> str:
+    return at.replace("T", " at ")
+
+
+def reply_text(reply: PatientReply) -> str:
+    """What the patient reads: who replied, the doctor's words, and the appointment if any."""
+    text = f"{reply['hospital_name']} replied ({reply['doctor']}): {reply['text']}"
+    appointment = reply.get("appointment")
+    if appointment:
+        text += f"\nAppointment: {_when(appointment['at'])}, {appointment['place']}."
+        if appointment.get("bring"):
+            text += f"\nPlease bring: {appointment['bring']}."
+        if not reply.get("answer"):
+            text += "\nWould you like to accept this appointment?"
+    return text
+
+
+def _brief(reply: PatientReply) -> dict[str, Any]:
+    """What the slot keeps: enough to answer and to show the reply again (web page on resume)."""
+    keys = ("id", "hospital_name", "doctor", "kind", "text", "appointment", "answer", "created_at")
+    return {k: reply.get(k) for k in keys}
+
+
+def _reply_id(tracker: Tracker) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == "reply_id":
+            value = entity.get("value")
+            return value if isinstance(value, str) and _REPLY_ID.match(value) else None
+    return None
+
+
+class ActionDoctorReply(Action):
+    def name(self) -> str:
+        return "action_doctor_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reply_id, cfg = _reply_id(tracker), settings()
+        shown = [r for r in slot_list(tracker, REPLIES) if isinstance(r, dict)]
+        if reply_id is None or any(r.get("id") == reply_id for r in shown):
+            return []  # not a reply id, or shown already (the hub's notice came again)
+        own = conversation(tracker, cfg)
+        try:
+            async with aiohttp.ClientSession() as session:
+                reply = await HubClient(session, cfg).get_reply(reply_id, own)
+        except ServiceError as exc:  # the channel answers the hub 503 then, and the hub retries
+            logger.warning("reply %s not fetched: %s %s", reply_id, exc.status, exc.code)
+            return []
+        if binding.conversation_of(str(reply.get("conversation_id"))) != own:
+            logger.warning("reply %s is not this conversation's: not shown", reply_id)
+            return []
+        buttons = []
+        if reply.get("appointment") and not reply.get("answer"):
+            buttons = [{"title": "Accept", "payload": ACCEPT}, {"title": "Decline", "payload": DECLINE}]
+        # The notice lets the web page know this reply was shown live (not again on its next visit).
+        notice = {"notice": "doctor_reply", "doctor_reply": reply_id}
+        dispatcher.utter_message(text=reply_text(reply), buttons=buttons, json_message=notice)
+        return [SlotSet(REPLIES, [*shown, _brief(reply)])]
+
+
+class ActionAnswerAppointment(Action):
+    def name(self) -> str:
+        return "action_answer_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        answer: Answer = "accepted" if intent == "accept_appointment" else "declined"
+        shown = [r for r in slot_list(tracker, REPLIES) if isinstance(r, dict)]
+        waiting = [r for r in shown if r.get("appointment") and not r.get("answer")]
+        if not waiting:
+            dispatcher.utter_message(text=NOTHING_TO_ANSWER)
+            return []
+        target, cfg = waiting[-1], settings()
+        try:
+            async with aiohttp.ClientSession() as session:
+                done = await HubClient(session, cfg).answer_reply(
+                    str(target["id"]), conversation(tracker, cfg), answer
+                )
+        except ServiceError as exc:
+            if exc.code != errors.ALREADY_ANSWERED:
+                dispatcher.utter_message(text=HUB_DOWN)
+                return []
+            dispatcher.utter_message(text="You already answered this appointment.")
+            return []
+        appointment = target["appointment"]
+        verb = "accept" if done["answer"] == "accepted" else "decline"
+        dispatcher.utter_message(
+            text=f"Thank you. I've told {target['hospital_name']} that you {verb} the appointment on "
+            f"{_when(appointment['at'])}, {appointment['place']}."
+        )
+        updated = [{**r, "answer": done["answer"]} if r is target else r for r in shown]
+        return [SlotSet(REPLIES, updated)]

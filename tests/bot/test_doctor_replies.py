@@ -1,0 +1,85 @@
+"""A doctor's reply shown to the patient (fetched from the hub for this conversation only, once) and
+the patient's answer to an appointment (posted to the hub, told back), against the fake hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conversation_image import CONVERSATION_KEY
+from tracker_helpers import make_tracker, slot_events, texts
+
+from qaid_bot.actions.replies import NOTHING_TO_ANSWER, ActionAnswerAppointment, ActionDoctorReply
+from qaid_contracts import binding
+
+SENDER = "conv-1"
+REPLY_ID = "rp_" + "ab" * 16
+
+
+def _reply(conversation: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "id": REPLY_ID,
+        "conversation_id": conversation,
+        "hospital_id": "titan",
+        "hospital_name": "Titan Demo Hospital",
+        "kind": "appointment",
+        "text": "Please come so we can examine you.",
+        "appointment": {"at": "2026-12-10T09:30", "place": "Building B, room 12", "bring": "your MRI"},
+        "doctor": "Dr Ana Ionescu",
+        "created_at": "2026-12-03T16:00:00+00:00",
+        "answer": None,
+        "answered_at": None,
+        **kw,
+    }
+
+
+def _notice(reply_id: str = REPLY_ID, **kw: Any) -> Any:
+    entities = [{"entity": "reply_id", "value": reply_id}]
+    return make_tracker("", "EXTERNAL_doctor_reply", entities=entities, sender_id=SENDER, **kw)
+
+
+@pytest.mark.asyncio
+async def test_a_reply_is_shown_with_the_hospital_name_and_buttons_once(network, dispatcher):
+    own = binding.conversation_id(CONVERSATION_KEY, SENDER)
+    network.hub.replies[REPLY_ID] = _reply(own)
+    events = await ActionDoctorReply().run(dispatcher, _notice(), {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith("Titan Demo Hospital replied (Dr Ana Ionescu): Please come")
+    assert "Appointment: 2026-12-10 at 09:30, Building B, room 12." in message["text"]
+    assert "Please bring: your MRI." in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/accept_appointment", "/decline_appointment"]
+    [shown] = slot_events(events)["doctor_replies"]
+    assert shown["id"] == REPLY_ID and shown["answer"] is None
+    # the hub's notice again (a retry): not shown twice
+    again = await ActionDoctorReply().run(dispatcher, _notice(slots={"doctor_replies": [shown]}), {})
+    assert again == [] and len(dispatcher.messages) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_reply_of_another_conversation_or_a_malformed_id_is_not_shown(network, dispatcher):
+    other = binding.conversation_id(CONVERSATION_KEY, "someone-else")
+    network.hub.replies[REPLY_ID] = _reply(other)  # the hub answers 404 for our conversation
+    assert await ActionDoctorReply().run(dispatcher, _notice(), {}) == []
+    assert await ActionDoctorReply().run(dispatcher, _notice("../admin"), {}) == []
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_the_patient_accepts_and_the_hub_is_told(network, dispatcher):
+    own = binding.conversation_id(CONVERSATION_KEY, SENDER)
+    network.hub.replies[REPLY_ID] = _reply(own)
+    shown = slot_events(await ActionDoctorReply().run(dispatcher, _notice(), {}))["doctor_replies"]
+    tracker = make_tracker(
+        "/accept_appointment", "accept_appointment", {"doctor_replies": shown}, sender_id=SENDER
+    )
+    events = await ActionAnswerAppointment().run(dispatcher, tracker, {})
+    assert network.hub.answers == [{"conversation_id": own, "answer": "accepted"}]
+    assert (
+        "I've told Titan Demo Hospital that you accept the appointment on 2026-12-10 at 09:30"
+        in texts(dispatcher)[-1]
+    )
+    assert slot_events(events)["doctor_replies"][0]["answer"] == "accepted"
+    # nothing left to answer: said plainly, nothing posted
+    done = make_tracker("decline", "decline_appointment", slot_events(events), sender_id=SENDER)
+    assert await ActionAnswerAppointment().run(dispatcher, done, {}) == []
+    assert texts(dispatcher)[-1] == NOTHING_TO_ANSWER and len(network.hub.answers) == 1
