@@ -128,7 +128,13 @@ def test_a_new_hospital_joins_serves_swaps_rotates_and_leaves(hub: str, tmp_path
                    "--bundle-version", "2.0.0", head="vqa", cwd=REPO_ROOT)  # fmt: skip
         swapped = kit(config, "reload", env=joined_env)
         assert swapped.returncode == 0 and "swapped to bundle 2.0.0" in swapped.stdout, swapped.stderr
-        assert _admin_view(hub)["offers"]["vqa"] == ["chest_xray"]
+        # The swap reaches the hub, but this hospital's own cascade has no modality/plane heads (an
+        # ImageFolder does not label them), so the new VQA could never check an image's kind: the
+        # HIP refuses it on every image and does not offer it (docs/hip.md), and the hub follows.
+        view = _admin_view(hub)
+        assert view["bundle_version"] == "2.0.0" and "vqa" not in view["offers"], view
+        capabilities = httpx.get(f"http://127.0.0.1:{hip_port}/v1/capabilities", headers=_hip_auth(config))
+        assert [m["task"] for m in capabilities.json()["models"]].count("vqa") == 1
 
         assert kit(config, "rotate-secret", "start").returncode == 0
         running.stop()
@@ -156,3 +162,9 @@ def _inbox_token(config: Path) -> str:
     import tomllib
 
     return str(tomllib.loads(config.read_text())["inbox"]["token"])
+
+
+def _hip_auth(config: Path) -> dict[str, str]:
+    import tomllib
+
+    return {"Authorization": f"Bearer {tomllib.loads(config.read_text())['hip']['token']}"}
