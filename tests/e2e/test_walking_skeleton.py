@@ -20,6 +20,7 @@ from standardwebhooks import Webhook
 
 from demo.faults import Patient, inbox_auth
 from qaid.config import Settings, webhook_secret
+from qaid.transcript.reading import image_refs
 from qaid_contracts import binding
 
 
@@ -57,9 +58,11 @@ def test_patient_conversation_reaches_every_consented_hospital(network: Settings
     for hospital_id in ("herastrau", "cismigiu"):
         entry = _wait_for_transcript(settings, hospital_id, patient.conversation_id)
         transcript = entry["transcript"]
-        # Hospitals never see the sender id (the chat credential), and the image is linked.
+        # Hospitals never see the sender id (the chat credential); the image is linked, then the
+        # overlays its segmentation findings say the patient was shown (qaid.transcript.reading).
         assert sender not in json.dumps(entry)
-        assert list(entry["links"]["images"]) == [ref.json()["image_id"]]
+        expected = [ref.json()["image_id"]] + [i["image_id"] for i in image_refs(transcript)[1:]]
+        assert list(entry["links"]["images"]) == list(dict.fromkeys(expected))
         assert transcript["contact"]["email"] == "ana.popescu@example.org"
         assert hospital_id in transcript["consent"]["hospitals"]
         # The findings came from the real HIPs, at least from both brain-capable hospitals.
