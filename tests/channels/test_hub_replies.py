@@ -107,7 +107,7 @@ def test_a_reply_reaches_a_telegram_patient_who_accepts_it(server: Server) -> No
 
 def test_a_reply_reaches_the_open_web_chat_live(server: Server) -> None:
     async def talk() -> list[str]:
-        async with socket_session(server.url) as (client, got):
+        async with socket_session(server.socket_url) as (client, got):
             await client.emit("user_uttered", {"message": "hello", "session_id": client.session_id})
             for _ in range(100):
                 if got:
@@ -154,7 +154,7 @@ def test_a_reply_that_came_while_the_page_was_closed_is_sent_on_resume(server: S
         client = socketio.AsyncClient()
         client.on("bot_uttered", got.append)
         client.on("session_confirm", confirmed.append)
-        await client.connect(server.url, socketio_path="/socket.io", transports=["polling"])
+        await client.connect(server.socket_url, socketio_path="/socket.io", transports=["polling"])
         try:
             await client.emit("session_request", {"session_id": session})
             for _ in range(100):
