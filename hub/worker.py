@@ -211,10 +211,14 @@ class Worker:
                 log.exception("reply worker iteration failed; retrying")
                 n = 0
             if n < self.batch:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
-                except TimeoutError:
-                    pass
+                await self._idle(stop)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Wait one poll interval for new work, or until told to stop."""
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+        except TimeoutError:
+            pass
 
     def lane_id(self, lane: int) -> str:
         return self.worker_id if lane == 0 else f"{self.worker_id}.{lane}"
@@ -324,10 +328,7 @@ class Worker:
                 log.exception("delivery worker iteration failed; retrying")
                 n = 0
             if n < self.batch:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
-                except TimeoutError:
-                    pass
+                await self._idle(stop)
 
     async def drain(self) -> int:
         """Deliver until nothing is due (every lane found its claim empty); attempts made."""
