@@ -36,6 +36,12 @@ from .settings import settings
 logger = logging.getLogger("qaid_bot.action_server")
 
 TOKEN_ENV = "QAID_ACTIONS_TOKEN"
+# Sanic counts a new connection as idle until its first request arrives and closes it after
+# KEEP_ALIVE_TIMEOUT (5 s by default). Rasa opens a fresh connection for every action call and writes
+# the request when its busy event loop gets to it; past capacity that took over 5 s, Sanic had closed
+# the socket and Rasa failed with "Cannot write to closing transport" (bench/README.md, 50 patients).
+# Rasa never reuses these connections, so a longer grace costs nothing but an idle socket.
+FIRST_REQUEST_GRACE_S = 60
 OPEN_PATHS = frozenset({"/health"})  # liveness for the launcher and load balancers
 
 
@@ -51,6 +57,7 @@ def secure_app(actions: str, token: str) -> Sanic:
     if not token:
         raise ValueError(f"{TOKEN_ENV} is not set: refusing to serve actions without authentication")
     app = create_app(actions, cors_origins=None)
+    app.config.KEEP_ALIVE_TIMEOUT = FIRST_REQUEST_GRACE_S
 
     @app.on_request
     async def _require_token(request: Request) -> HTTPResponse | None:
