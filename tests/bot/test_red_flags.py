@@ -93,3 +93,24 @@ def test_suicidal_statements_are_defused_only_by_negation_the_past_or_learning(
     text: str, emergency: bool
 ) -> None:
     assert assess(text).emergency is emergency, assess(text)
+
+
+def test_an_image_question_after_symptoms_or_worry_is_the_request() -> None:
+    context = (
+        "I had this MRI because my left hand keeps going numb and I feel dizzy when I stand up. "
+        "My aunt has MS and I can't sleep. Is there a lesion on it?"
+    )
+    for predicted in ("describe_symptoms", "express_worry"):
+        assert decide(context, {}, {"name": predicted, "confidence": 0.6}, []) == "ask_image_question"
+        # a question that may be about the symptoms stays theirs; so does one no model can answer
+        for text in (
+            "I get headaches every afternoon, is that normal?",
+            "my arm is numb on the left, which side is it on?",
+            "I feel dizzy. is anything wrong with me?",
+            "I fell on my wrist last week. is there a fracture on the x-ray?",
+        ):
+            assert decide(text, {}, {"name": predicted, "confidence": 0.6}, []) is None, text
+    # the classifier's other readings are not second-guessed
+    assert (
+        decide("what is a lesion on an MRI?", {}, {"name": "ask_definition", "confidence": 0.9}, []) is None
+    )

@@ -29,7 +29,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from .question_types import understand
+from .question_types import asks_about_the_image, understand
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
 from .red_flag_rules import COMPILED
 
@@ -213,6 +213,10 @@ class QaidIntentOverrides(GraphComponent):
         return messages
 
 
+# What a long message's context may be classified as when its question asks about the image.
+_CONTEXT_INTENTS = frozenset({"describe_symptoms", "express_worry"})
+
+
 def decide(
     text: str, metadata: dict[str, Any], intent: dict[str, Any], ranking: list[dict[str, Any]]
 ) -> str | None:
@@ -231,6 +235,10 @@ def decide(
     if predicted == "nlu_fallback" and understand(text).types:
         # a long message the classifier is unsure of, whose question sentence asks about the image
         # ("<several sentences of context>. Is there a lesion?"): the context does not change the request
+        return "ask_image_question"
+    if predicted in _CONTEXT_INTENTS and asks_about_the_image(text):
+        # the same when symptoms or worry told first outweigh the question in the classifier ("my hand
+        # goes numb ... I can't sleep. Is there a lesion on it?"); the worry is still acknowledged
         return "ask_image_question"
     if predicted == EMERGENCY and found.mentioned:
         # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"): its runner-up
