@@ -60,7 +60,8 @@ Answer = Literal["accepted", "declined"]
 
 @functools.lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    # ``localtime`` is a file some systems put beside the zones: this machine's zone, not a name.
+    return frozenset(zoneinfo.available_timezones()) - {"localtime"}
 
 
 def is_time_zone(name: str) -> bool:
