@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -41,6 +42,12 @@ class Appointment(BaseModel):
         default=None, min_length=1, max_length=contract.MAX_TIME_ZONE_CHARS,
         description="the hospital's IANA time zone (Europe/Bucharest) that `at` is in; null: unknown",
     )  # fmt: skip
+
+    @field_validator("at")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        datetime.strptime(value, "%Y-%m-%dT%H:%M")  # ValueError for 2026-02-30T10:00 or 25:00
+        return value
 
     @field_validator("time_zone")
     @classmethod

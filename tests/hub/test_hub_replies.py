@@ -214,6 +214,9 @@ def test_an_appointment_in_an_unknown_zone_is_refused_and_one_without_a_zone_is_
         r = _post(hub, settings, "titan", bad, f"msg_tz_{n}")
         assert r.status_code == 422, (zone, r.text)
         assert r.json()["error"]["code"] == "invalid_event" and "time_zone" in r.json()["error"]["message"]
+    no_such_day = _reply(settings, delivery_id, appointment={**APPOINTMENT, "at": "2026-02-30T10:00"})
+    r = _post(hub, settings, "titan", no_such_day, "msg_tz_day")
+    assert r.status_code == 422 and "appointment.at" in r.json()["error"]["message"]
     # an inbox older than the zone: taken, and the bot learns the zone is unknown (null)
     older = {k: v for k, v in APPOINTMENT.items() if k != "time_zone"}
     r = _post(hub, settings, "titan", _reply(settings, delivery_id, appointment=older), "msg_tz_old")

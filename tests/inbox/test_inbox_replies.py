@@ -105,8 +105,11 @@ def test_only_the_claiming_doctor_writes_and_the_form_is_checked(
         inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT}, headers=cross).status_code
         == 403
     )
-    bad = inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT, "at": "next week"})
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_reply"
+    # not a date, no such day, and a time Bucharest's clocks skip (03:00 -> 04:00 on 28 March 2027)
+    for at in ("next week", "2026-1-5T9:05", "2026-02-30T10:00", "2027-03-28T03:30"):
+        bad = inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT, "at": at})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_reply", at
+    assert "does not exist in Europe/Bucharest" in bad.json()["error"]["message"]
     assert inbox.app.state.workbench.replies.of_case(CASE) == []  # nothing refused was kept
 
 
