@@ -55,7 +55,8 @@ def children(s: KitSettings) -> list[Child]:
             "inbox",
             [py, "-m", "inbox", "--hospital", s.hospital.id, "--name", s.hospital.name, "--port",
              str(inbox.port), "--host", inbox.host, "--db", str(s.resolve(inbox.db))],
-            {**base, "QAID_INBOX_SECRETS": ",".join(inbox.webhook_secrets), "QAID_INBOX_TOKEN": inbox.token},
+            {**base, "QAID_INBOX_SECRETS": ",".join(inbox.webhook_secrets), "QAID_INBOX_TOKEN": inbox.token,
+             "QAID_INBOX_TIME_ZONE": inbox.time_zone},
             local_url(inbox.host, inbox.port) + "/health",
         ),
     ]  # fmt: skip

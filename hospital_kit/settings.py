@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from qaid.config import TimeZone
 from qaid.webhooks import check_secret, new_secret
 
 HUB_TOKEN_ENV = "QAID_KIT_HUB_TOKEN"
@@ -56,6 +57,8 @@ class InboxSection(_Section):
     db: Path = Path("var/inbox.sqlite3")
     token: str = Field(min_length=16)
     webhook_secrets: list[str] = Field(min_length=1, max_length=3)
+    # The hospital's IANA time zone: doctors write appointment times on its clock (QAID_INBOX_TIME_ZONE).
+    time_zone: TimeZone = Field(default="UTC", min_length=1)
 
     @field_validator("webhook_secrets")
     @classmethod
@@ -147,6 +150,7 @@ public_url = "http://127.0.0.1:{inbox_port}" # how the hub's delivery worker rea
 db = "var/inbox.sqlite3"
 token = "{inbox_token}"   # the doctors' password for the inbox pages (HTTP Basic, any user name)
 webhook_secrets = ["{secret}"]   # Standard Webhooks signing secrets, newest first (two while rotating)
+time_zone = "UTC"         # your IANA time zone (e.g. "Europe/Bucharest"): appointment times are on its clock
 
 [hub]
 url = "{hub_url}"

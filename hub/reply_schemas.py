@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qaid_contracts import replies as contract
 from qaid_contracts.limits import ID_PATTERN, MAX_ID_CHARS, MAX_NAME_CHARS
@@ -31,10 +32,29 @@ class Appointment(BaseModel):
 
     at: str = Field(
         pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
-        description="local date and time at the hospital, YYYY-MM-DDTHH:MM",
+        description="date and time on the hospital's clock (in time_zone), YYYY-MM-DDTHH:MM",
     )
     place: str = Field(min_length=1, max_length=contract.MAX_PLACE_CHARS)
     bring: str = Field(max_length=contract.MAX_BRING_CHARS)
+    # Optional for the inboxes written before it (their replies keep working, shown as the
+    # hospital's local time); a given zone must be a real one, or the patient would be misled.
+    time_zone: str | None = Field(
+        default=None, min_length=1, max_length=contract.MAX_TIME_ZONE_CHARS,
+        description="the hospital's IANA time zone (Europe/Bucharest) that `at` is in; null: unknown",
+    )  # fmt: skip
+
+    @field_validator("at")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        datetime.strptime(value, "%Y-%m-%dT%H:%M")  # ValueError for 2026-02-30T10:00 or 25:00
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not contract.is_time_zone(value):
+            raise ValueError("not an IANA time zone (like Europe/Bucharest)")
+        return value
 
 
 class ReplyData(BaseModel):

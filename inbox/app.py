@@ -130,8 +130,10 @@ def create_app(
         raise InboxConfigError(
             f"{hospital_id!r} is not a demo hospital: give its display name (--name) and port (--port)"
         )
+    # The zone appointments are written in: the setting, else a demo hospital's own, else UTC.
+    zone = settings.inbox_time_zone or (demo.time_zone if demo else "") or "UTC"
     spec = HospitalSpec(id=hospital_id, name=name or (demo.name if demo else ""), lat=0, lon=0,
-                        hip_port=0, inbox_port=0, offers={})  # fmt: skip
+                        hip_port=0, inbox_port=0, offers={}, time_zone=zone)  # fmt: skip
     secrets = signing_secrets(settings, spec.id, secrets)
     db_path = db_path or settings.var_dir / f"inbox-{spec.id}.sqlite3"
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +154,7 @@ def create_app(
     app.state.store = store
     replies = Replies(store.engine)
     wb = Workbench(spec.id, spec.name, store, Accounts(store.engine, workbench), Cases(store.engine),
-                   workbench, access_token, replies)  # fmt: skip
+                   workbench, access_token, replies, spec.time_zone)  # fmt: skip
     sender = ReplySender(replies, spec.id, settings.hub_public_url, secrets, wb.accounts.log)
     app.state.reply_sender = sender
     app.state.workbench = wb
@@ -279,7 +281,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, help="SQLite file (default: <QAID_VAR_DIR>/inbox-<id>.sqlite3)")
     args = parser.parse_args(argv)
     private_files()
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a wrong QAID_* value: name it, no traceback
+        names = (f"QAID_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        parser.error("; ".join(names))
     demo = _demo_spec(settings, args.hospital)
     if args.port is None and demo is None:
         parser.error(f"{args.hospital!r} is not a demo hospital: give --name and --port")

@@ -175,10 +175,16 @@ def _notes(wid: str, notes: list[dict[str, Any]], doctor: dict[str, Any] | None,
     return f"<h2>Doctors' notes</h2>{shown or '<p>No notes yet.</p>'}{form}"
 
 
+def _zone_words(zone: str | None) -> str:
+    """The clock an appointment's time is on; a reply written before the inbox knew its zone names none."""
+    return f"{zone} time" if zone else "the hospital's local time"
+
+
 def _reply_item(r: dict[str, Any]) -> str:
     appt = r["appointment"]
     what = (
-        f"<p><b>Appointment</b> {e(appt['at'].replace('T', ' '))} at {e(appt['place'])}"
+        f"<p><b>Appointment</b> {e(appt['at'].replace('T', ' '))} "
+        f"({e(_zone_words(appt.get('time_zone')))}) at {e(appt['place'])}"
         f"{' · bring: ' + e(appt['bring']) if appt['bring'] else ''}</p>"
         if appt
         else ""
@@ -197,7 +203,7 @@ def _reply_item(r: dict[str, Any]) -> str:
     )
 
 
-def _reply_forms(wid: str, csrf: str) -> str:
+def _reply_forms(wid: str, csrf: str, time_zone: str) -> str:
     hidden = f"<input type='hidden' name='csrf' value='{e(csrf)}'>"
     return (
         f"<form method='post' action='/cases/{e(wid)}/replies'>{hidden}"
@@ -208,7 +214,8 @@ def _reply_forms(wid: str, csrf: str) -> str:
         f"<form method='post' action='/cases/{e(wid)}/replies'>{hidden}"
         "<input type='hidden' name='kind' value='appointment'>"
         "<fieldset><legend>Propose an appointment</legend>"
-        "<p><label for='appt-at'>Date and time (the hospital's local time)</label><br>"
+        f"<p><label for='appt-at'>Date and time ({e(_zone_words(time_zone))}, the hospital's clock)"
+        "</label><br>"
         "<input id='appt-at' name='at' type='datetime-local' required></p>"
         "<p><label for='appt-place'>Place</label><br>"
         "<input id='appt-place' name='place' maxlength='200' size='50' required></p>"
@@ -221,15 +228,16 @@ def _reply_forms(wid: str, csrf: str) -> str:
 
 
 def replies_section(
-    wid: str, replies: list[dict[str, Any]], state: dict[str, Any], doctor: dict[str, Any] | None
-) -> str:
+    wid: str, replies: list[dict[str, Any]], state: dict[str, Any], doctor: dict[str, Any] | None,
+    time_zone: str,
+) -> str:  # fmt: skip
     shown = "".join(_reply_item(r) for r in replies) or "<p>No reply to the patient yet.</p>"
     if doctor is None:
         form = ""
     elif state["claimed_by"] != doctor["username"]:
         form = "<p class='meta'>Claim this case to write to the patient.</p>"
     else:
-        form = _reply_forms(wid, doctor["csrf"])
+        form = _reply_forms(wid, doctor["csrf"], time_zone)
     return f"<h2 id='replies'>Replies to the patient</h2>{shown}{form}"
 
 
@@ -246,7 +254,7 @@ def _trail(trail: list[dict[str, Any]]) -> str:
 
 
 def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -> str:
-    """``view``: state, notes, trail, doctor (or None), note_limit."""
+    """``view``: state, notes, trail, doctor (or None), note_limit, replies, time_zone."""
     t, wid = entry["transcript"], entry["webhook_id"]
     urls = (entry.get("links") or {}).get("images", {})
     images = "".join(
@@ -265,7 +273,7 @@ def case_page(hospital_name: str, entry: dict[str, Any], view: dict[str, Any]) -
         images or "<p>No images were shared.</p>",
         _told(t),
         _conversation(t),
-        replies_section(wid, view["replies"], view["state"], view["doctor"]),
+        replies_section(wid, view["replies"], view["state"], view["doctor"], view["time_zone"]),
         _notes(wid, view["notes"], view["doctor"], view["note_limit"]),
         _trail(view["trail"]),
     ]

@@ -48,7 +48,7 @@ case_replies = Table(
     Column("author_name", String(128), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("text", Text, nullable=False),
-    Column("appointment", Text, nullable=True),  # JSON {"at", "place", "bring"}
+    Column("appointment", Text, nullable=True),  # JSON {"at", "place", "bring", "time_zone"}
     Column("written_at", UTCDateTime, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),

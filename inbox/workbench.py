@@ -38,6 +38,7 @@ class Workbench:
     ws: WorkbenchSettings
     access_token: str
     replies: Replies
+    time_zone: str = "UTC"  # IANA: the hospital's clock, that appointment times are written in
 
     def actor(self, request: Request) -> str:
         doctor = request.state.doctor
@@ -199,7 +200,8 @@ def _install_cases(app: FastAPI, wb: Workbench) -> None:
         wb.accounts.log(wb.actor(request), "viewed", webhook_id)
         view = {"state": wb.cases.state(webhook_id), "notes": wb.cases.notes(webhook_id),
                 "trail": wb.accounts.trail(webhook_id), "doctor": request.state.doctor,
-                "note_limit": wb.ws.max_note_chars, "replies": wb.replies.of_case(webhook_id)}  # fmt: skip
+                "note_limit": wb.ws.max_note_chars, "replies": wb.replies.of_case(webhook_id),
+                "time_zone": wb.time_zone}  # fmt: skip
         return HTMLResponse(case_page.case_page(wb.hospital_name, entry, view))
 
     def back(webhook_id: str) -> RedirectResponse:

@@ -24,16 +24,29 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qaid_contracts import env
+from qaid_contracts.replies import is_time_zone
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The operator's generated secrets (see the module docstring for who may read them).
 OPERATOR_SECRETS_FILE = REPO_ROOT / "var" / "secrets.env"
+
+
+def _time_zone(name: str) -> str:
+    """An IANA time zone name, or empty ("not set"); anything else stops the settings loading."""
+    if name and not is_time_zone(name):
+        raise ValueError(f"{name!r} is not an IANA time zone (like Europe/Bucharest or UTC)")
+    return name
+
+
+# An IANA time zone (empty where the field says what empty means).
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
 
 
 class HospitalSpec(BaseModel):
@@ -48,6 +61,8 @@ class HospitalSpec(BaseModel):
     # topics per task this hospital's bundle offers, e.g. {"vqa": ["brain_mri"], "segmentation": []}
     offers: dict[str, list[str]]
     contact: str = ""
+    # The zone of the hospital's clocks: its inbox's appointment times are in it (Settings.inbox_time_zone).
+    time_zone: TimeZone = "UTC"
 
 
 # Three hospitals around Bucharest with the capability split of the original Q&Aid demo.
@@ -62,6 +77,7 @@ DEMO_HOSPITALS: list[HospitalSpec] = [
         inbox_port=8201,
         offers={"vqa": ["brain_mri"], "segmentation": []},
         contact="triage@herastrau.demo",
+        time_zone="Europe/Bucharest",
     ),
     HospitalSpec(
         id="cismigiu",
@@ -72,6 +88,7 @@ DEMO_HOSPITALS: list[HospitalSpec] = [
         inbox_port=8202,
         offers={"vqa": ["brain_mri", "chest_xray"], "segmentation": ["brain_mri"]},
         contact="triage@cismigiu.demo",
+        time_zone="Europe/Bucharest",
     ),
     HospitalSpec(
         id="titan",
@@ -82,6 +99,7 @@ DEMO_HOSPITALS: list[HospitalSpec] = [
         inbox_port=8203,
         offers={"vqa": ["chest_xray"], "segmentation": []},
         contact="triage@titan.demo",
+        time_zone="Europe/Bucharest",
     ),
 ]
 
@@ -174,6 +192,10 @@ class Settings(BaseSettings):
     # while a rotation overlaps): the ones the hospital registered with the hub. Empty for a demo
     # hospital: its secret is derived from webhook_secret_seed, as the hub derives it.
     inbox_secrets: str = ""
+    # The reference inbox's IANA time zone (Europe/Bucharest): an appointment's date and time are the
+    # hospital's clock in it, and the patient is told so. Empty: a demo hospital's own
+    # (HospitalSpec.time_zone), else UTC. A name the tz database does not know stops the start.
+    inbox_time_zone: TimeZone = ""
 
     emergency_number: str = str(env.EMERGENCY_NUMBER.default)
     nearby_radius_km: float = float(env.NEARBY_RADIUS_KM.default)

@@ -57,7 +57,9 @@ function replyMessage(r) {
   const lines = [t("reply.text", { hospital: r.hospital_name, doctor: r.doctor, text: r.text })];
   const appt = r.appointment && typeof r.appointment === "object" ? r.appointment : null;
   if (appt) {
-    lines.push(t("reply.appointment", { at: String(appt.at).replace("T", " at "), place: appt.place }));
+    // `when`: the bot's words for the time and its zone (actions/replies.py); a reply kept before it had none.
+    const at = typeof r.when === "string" && r.when ? r.when : String(appt.at).replace("T", " at ");
+    lines.push(t("reply.appointment", { at, place: appt.place }));
     if (appt.bring) lines.push(t("reply.bring", { bring: appt.bring }));
     if (!r.answer) lines.push(t("reply.ask"));
   }

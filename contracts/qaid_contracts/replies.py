@@ -16,6 +16,8 @@ Generated twins: ``schemas/replies.*.json`` from ``hub.reply_schemas`` (pydantic
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from typing import Final, Literal, TypedDict
 
 __all__ = [
@@ -27,7 +29,10 @@ __all__ = [
     "MAX_BRING_CHARS",
     "ReplyKind",
     "Answer",
+    "MAX_TIME_ZONE_CHARS",
+    "is_time_zone",
     "Appointment",
+    "ShownAppointment",
     "ReplyData",
     "ReplyEvent",
     "ReplyReceipt",
@@ -47,18 +52,45 @@ REPLY_ANSWERED: Final = "reply.answered"  # hub -> inbox: the patient accepted o
 MAX_REPLY_CHARS: Final = 2_000
 MAX_PLACE_CHARS: Final = 200
 MAX_BRING_CHARS: Final = 500
+MAX_TIME_ZONE_CHARS: Final = 64  # the longest IANA name is 32 ("America/Argentina/ComodRivadavia")
 
 ReplyKind = Literal["message", "appointment"]
 Answer = Literal["accepted", "declined"]
 
 
-class Appointment(TypedDict):
-    """When and where, as the doctor wrote it: ``at`` is the local date and time at the hospital
-    (``YYYY-MM-DDTHH:MM``, what a browser's date-time field gives), shown to the patient as is."""
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    # ``localtime`` is a file some systems put beside the zones: this machine's zone, not a name.
+    return frozenset(zoneinfo.available_timezones()) - {"localtime"}
 
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone of the tz database (``Europe/Bucharest``, ``UTC``). A
+    lookup in the database's list, not ``ZoneInfo(name)``, which also opens any file under the
+    zoneinfo directory (``posixrules``, ``localtime``)."""
+    return name in _zones()
+
+
+class _AppointmentRequired(TypedDict):
     at: str
     place: str
     bring: str
+
+
+class Appointment(_AppointmentRequired, total=False):
+    """When and where, as the doctor wrote it: ``at`` is the date and time on the hospital's wall
+    clock (``YYYY-MM-DDTHH:MM``, what a browser's date-time field gives) in ``time_zone``, the
+    hospital's IANA time zone (``Europe/Bucharest``). An inbox older than the zone leaves it out:
+    ``at`` is then shown as the hospital's local time, whatever that is."""
+
+    time_zone: str | None
+
+
+class ShownAppointment(_AppointmentRequired):
+    """An appointment as the hub gives it to the bot: ``time_zone`` always present, ``None`` when the
+    inbox did not send one."""
+
+    time_zone: str | None
 
 
 class ReplyData(TypedDict):
@@ -98,7 +130,7 @@ class PatientReply(TypedDict):
     hospital_name: str
     kind: ReplyKind
     text: str
-    appointment: Appointment | None
+    appointment: ShownAppointment | None
     doctor: str
     created_at: str
     answer: Answer | None

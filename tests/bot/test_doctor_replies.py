@@ -9,7 +9,7 @@ import pytest
 from conversation_image import CONVERSATION_KEY
 from tracker_helpers import make_tracker, slot_events, texts
 
-from qaid_bot.actions.replies import NOTHING_TO_ANSWER, ActionAnswerAppointment, ActionDoctorReply
+from qaid_bot.actions.replies import NOTHING_TO_ANSWER, ActionAnswerAppointment, ActionDoctorReply, when
 from qaid_contracts import binding
 
 SENDER = "conv-1"
@@ -24,7 +24,12 @@ def _reply(conversation: str, **kw: Any) -> dict[str, Any]:
         "hospital_name": "Titan Demo Hospital",
         "kind": "appointment",
         "text": "Please come so we can examine you.",
-        "appointment": {"at": "2026-12-10T09:30", "place": "Building B, room 12", "bring": "your MRI"},
+        "appointment": {
+            "at": "2026-12-10T09:30",
+            "place": "Building B, room 12",
+            "bring": "your MRI",
+            "time_zone": "Europe/Bucharest",
+        },  # fmt: skip
         "doctor": "Dr Ana Ionescu",
         "created_at": "2026-12-03T16:00:00+00:00",
         "answer": None,
@@ -44,12 +49,17 @@ async def test_a_reply_is_shown_with_the_hospital_name_and_buttons_once(network,
     network.hub.replies[REPLY_ID] = _reply(own)
     events = await ActionDoctorReply().run(dispatcher, _notice(), {})
     [message] = dispatcher.messages
-    assert message["text"].startswith("Titan Demo Hospital replied (Dr Ana Ionescu): Please come")
-    assert "Appointment: 2026-12-10 at 09:30, Building B, room 12." in message["text"]
-    assert "Please bring: your MRI." in message["text"]
+    assert message["text"] == (
+        "Titan Demo Hospital replied (Dr Ana Ionescu): Please come so we can examine you.\n"
+        "Appointment: Thursday 10 December 2026, 09:30 (Europe/Bucharest time, UTC+02:00), "
+        "Building B, room 12.\nPlease bring: your MRI.\nWould you like to accept this appointment?"
+    )
     assert [b["payload"] for b in message["buttons"]] == ["/accept_appointment", "/decline_appointment"]
     [shown] = slot_events(events)["doctor_replies"]
     assert shown["id"] == REPLY_ID and shown["answer"] is None
+    assert (
+        shown["when"] == "Thursday 10 December 2026, 09:30 (Europe/Bucharest time, UTC+02:00)"
+    )  # the page's
     # the hub's notice again (a retry): not shown twice
     again = await ActionDoctorReply().run(dispatcher, _notice(slots={"doctor_replies": [shown]}), {})
     assert again == [] and len(dispatcher.messages) == 1
@@ -74,12 +84,42 @@ async def test_the_patient_accepts_and_the_hub_is_told(network, dispatcher):
     )
     events = await ActionAnswerAppointment().run(dispatcher, tracker, {})
     assert network.hub.answers == [{"conversation_id": own, "answer": "accepted"}]
-    assert (
-        "I've told Titan Demo Hospital that you accept the appointment on 2026-12-10 at 09:30"
-        in texts(dispatcher)[-1]
+    assert texts(dispatcher)[-1] == (
+        "Thank you. I've told Titan Demo Hospital that you accept the appointment on Thursday 10 "
+        "December 2026, 09:30 (Europe/Bucharest time, UTC+02:00), Building B, room 12."
     )
     assert slot_events(events)["doctor_replies"][0]["answer"] == "accepted"
     # nothing left to answer: said plainly, nothing posted
     done = make_tracker("decline", "decline_appointment", slot_events(events), sender_id=SENDER)
     assert await ActionAnswerAppointment().run(dispatcher, done, {}) == []
     assert texts(dispatcher)[-1] == NOTHING_TO_ANSWER and len(network.hub.answers) == 1
+
+
+@pytest.mark.parametrize(
+    ("appointment", "said"),
+    [
+        # the zone's offset on that day: summer time in Bucharest, half an hour behind in Newfoundland
+        ({"at": "2026-07-08T10:30", "time_zone": "Europe/Bucharest"},
+         "Wednesday 8 July 2026, 10:30 (Europe/Bucharest time, UTC+03:00)"),
+        ({"at": "2026-12-08T10:30", "time_zone": "America/St_Johns"},
+         "Tuesday 8 December 2026, 10:30 (America/St_Johns time, UTC-03:30)"),
+        # an inbox older than the zone (null from the hub) or a reply shown before it (no key)
+        ({"at": "2026-12-08T10:30", "time_zone": None},
+         "Tuesday 8 December 2026, 10:30 (hospital's local time)"),
+        ({"at": "2026-12-08T10:30"}, "Tuesday 8 December 2026, 10:30 (hospital's local time)"),
+    ],
+)  # fmt: skip
+def test_the_time_is_said_in_words_with_its_zone(appointment: dict[str, Any], said: str) -> None:
+    assert when(appointment) == said
+
+
+@pytest.mark.asyncio
+async def test_an_appointment_without_a_zone_is_shown_as_the_hospitals_local_time(network, dispatcher):
+    own = binding.conversation_id(CONVERSATION_KEY, SENDER)
+    older = {"at": "2026-12-10T09:30", "place": "Building B, room 12", "bring": "", "time_zone": None}
+    network.hub.replies[REPLY_ID] = _reply(own, appointment=older)
+    await ActionDoctorReply().run(dispatcher, _notice(), {})
+    assert (
+        "Appointment: Thursday 10 December 2026, 09:30 (hospital's local time), Building B, room 12."
+        in (texts(dispatcher)[-1])
+    )

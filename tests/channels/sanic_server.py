@@ -15,16 +15,20 @@ from qaid_contracts import env
 
 @asynccontextmanager
 async def serve_channels(
-    name: str, port: int, channels: list[Any], on_new_message: Callable[[Any], Awaitable[None]]
-) -> AsyncIterator[str]:
+    name: str, port: int, channels: list[Any], on_new_message: Callable[[Any], Awaitable[None]],
+    agent: Any = None,
+) -> AsyncIterator[str]:  # fmt: skip
     """Serve ``channels`` on ``port``; yields the socket.io address: Q&Aid's socket.io channel listens
-    on a port of its own (``QAID_SOCKETIO_PORT``, a free one here), the stock one on Sanic's."""
+    on a port of its own (``QAID_SOCKETIO_PORT``, a free one here), the stock one on Sanic's. With
+    ``agent``, the app's context holds it and the channels, as Rasa's server's does."""
     from sanic import Sanic
 
     from qaid_bot.channels.web import SocketIOInput
 
     Sanic.test_mode = True
     app = Sanic(f"{name}_{port}")
+    if agent is not None:
+        app.ctx.agent, app.ctx.input_channels = agent, channels
     socket_url = f"http://127.0.0.1:{port}"
     before = os.environ.get(env.SOCKETIO_PORT.name)
     try:

@@ -29,7 +29,12 @@ def _reply_for(server: Server, sender: str) -> str:
         "hospital_name": "Titan Demo Hospital",
         "kind": "appointment",
         "text": "Please come so we can examine you.",
-        "appointment": {"at": "2026-12-10T09:30", "place": "Building B, room 12", "bring": ""},
+        "appointment": {
+            "at": "2026-12-10T09:30",
+            "place": "Building B, room 12",
+            "bring": "",
+            "time_zone": "Europe/Bucharest",
+        },  # fmt: skip
         "doctor": "Dr Ana Ionescu",
         "created_at": "2026-12-03T16:00:00+00:00",
         "answer": None,
@@ -97,7 +102,10 @@ def test_a_reply_reaches_a_telegram_patient_who_accepts_it(server: Server) -> No
     told = server.platforms.wait(
         lambda: [m for m in _sent(server, chat) if "I've told" in str(m.get("text"))]
     )
-    assert "that you accept the appointment on 2026-12-10 at 09:30" in told[0]["text"]
+    assert (
+        "that you accept the appointment on Thursday 10 December 2026, 09:30 (Europe/Bucharest time"
+        in (told[0]["text"])
+    )
     own = binding.conversation_id(CONVERSATION_KEY, str(chat))
     assert [c.data for c in server.platforms.find("hub", "answer")][-1] == {
         "conversation_id": own,

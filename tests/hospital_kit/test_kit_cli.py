@@ -74,8 +74,14 @@ def test_children_get_only_their_own_secrets(tmp_path: Path, monkeypatch: pytest
     hip, inbox = children(s)
     assert {k for k in hip.env if k.startswith("QAID_")} == {"QAID_HIP_TOKEN", "QAID_HIP_ADMIN_TOKEN"}
     assert hip.env["QAID_HIP_TOKEN"] == s.hip.token != "the-operators"
-    assert {k for k in inbox.env if k.startswith("QAID_")} == {"QAID_INBOX_SECRETS", "QAID_INBOX_TOKEN"}
+    assert {k for k in inbox.env if k.startswith("QAID_")} == {
+        "QAID_INBOX_SECRETS", "QAID_INBOX_TOKEN", "QAID_INBOX_TIME_ZONE"
+    }  # fmt: skip
     assert inbox.env["QAID_INBOX_SECRETS"] == ",".join(s.inbox.webhook_secrets)
+    assert inbox.env["QAID_INBOX_TIME_ZONE"] == s.inbox.time_zone == "UTC"  # the template's default
+    config.write_text(config.read_text().replace('time_zone = "UTC"', 'time_zone = "Bucharest"'))
+    with pytest.raises(kit_settings.SettingsError, match=r"\[inbox\] time_zone: .*not an IANA time zone"):
+        kit_settings.load(config)
 
 
 def test_the_inbox_runs_for_any_hospital_and_says_what_is_missing() -> None:
@@ -92,7 +98,10 @@ def test_the_inbox_runs_for_any_hospital_and_says_what_is_missing() -> None:
         "inbox", "--hospital", "floreasca", "--name", "F", "--port", "1", env={"QAID_INBOX_SECRETS": secret}
     )
     assert no_token.returncode == 2 and "QAID_INBOX_TOKEN is not set" in no_token.stderr
-    for out in (unknown, no_secret, bad, no_token):
+    zone = _run("inbox", "--hospital", "titan", env={"QAID_INBOX_TIME_ZONE": "Bucharest"})
+    assert zone.returncode == 2
+    assert "QAID_INBOX_TIME_ZONE: Value error, 'Bucharest' is not an IANA" in zone.stderr
+    for out in (unknown, no_secret, bad, no_token, zone):
         assert "Traceback" not in out.stderr and "KeyError" not in out.stderr
     # A demo hospital without the launcher's seed: the same message, not "the launcher generates it".
     demo = _run("inbox", "--hospital", "titan")

@@ -29,6 +29,8 @@ from qaid.config import Settings, webhook_secret
 from qaid_contracts import binding, signing
 
 SENDER = "a1b2c3-patient-session"
+APPOINTMENT = {"at": "2026-12-10T09:30", "place": "Titan, building B, room 12", "bring": "your MRI",
+               "time_zone": "Europe/Bucharest"}  # fmt: skip
 
 
 class BotReceiver:
@@ -90,7 +92,6 @@ def _delivered(hub: TestClient, settings: Settings, engine: Engine, sender: str 
 
 
 def _reply(settings: Settings, delivery_id: str, kind: str = "appointment", **data: Any) -> dict[str, Any]:
-    appointment = {"at": "2026-12-10T09:30", "place": "Titan, building B, room 12", "bring": "your MRI"}
     return {
         "type": "reply.created",
         "timestamp": datetime.now(UTC).isoformat(),
@@ -99,7 +100,7 @@ def _reply(settings: Settings, delivery_id: str, kind: str = "appointment", **da
             "delivery_id": delivery_id,
             "kind": kind,
             "text": "Please come and see us.",
-            "appointment": appointment if kind == "appointment" else None,
+            "appointment": APPOINTMENT if kind == "appointment" else None,
             "doctor": "Dr Ana Ionescu",
             **data,
         },
@@ -144,7 +145,7 @@ def test_a_reply_reaches_the_bot_and_the_answer_reaches_the_hospital(
     shown = hub.get(f"/api/v1/replies/{reply_id}", params={"conversation_id": conversation}, headers=SERVICE)
     assert shown.status_code == 200
     assert check("replies.PatientReply", shown.json())["hospital_name"] == "Titan Demo Hospital"
-    assert shown.json()["appointment"]["place"] == "Titan, building B, room 12"
+    assert shown.json()["appointment"] == APPOINTMENT  # the zone forwarded as the inbox sent it
     other = binding.conversation_id(settings.conversation_key, "someone-else")
     stranger = hub.get(f"/api/v1/replies/{reply_id}", params={"conversation_id": other}, headers=SERVICE)
     assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "reply_not_found"
@@ -202,3 +203,25 @@ def test_without_a_way_back_a_reply_is_refused_and_a_wrong_sender_is_refused_at_
     delivery_id = _delivered(hub, settings, engine, sender=None)
     refused = _post(hub, settings, "titan", _reply(settings, delivery_id, kind="message"), "msg_m")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "patient_unreachable"
+
+
+def test_an_appointment_in_an_unknown_zone_is_refused_and_one_without_a_zone_is_taken(
+    hub: TestClient, settings: Settings, engine: Engine, titan: Receiver
+) -> None:
+    delivery_id = _delivered(hub, settings, engine)
+    for n, zone in enumerate(["Mars/Olympus_Mons", "europe/bucharest", "posixrules", "localtime", ""]):
+        bad = _reply(settings, delivery_id, appointment={**APPOINTMENT, "time_zone": zone})
+        r = _post(hub, settings, "titan", bad, f"msg_tz_{n}")
+        assert r.status_code == 422, (zone, r.text)
+        assert r.json()["error"]["code"] == "invalid_event" and "time_zone" in r.json()["error"]["message"]
+    no_such_day = _reply(settings, delivery_id, appointment={**APPOINTMENT, "at": "2026-02-30T10:00"})
+    r = _post(hub, settings, "titan", no_such_day, "msg_tz_day")
+    assert r.status_code == 422 and "appointment.at" in r.json()["error"]["message"]
+    # an inbox older than the zone: taken, and the bot learns the zone is unknown (null)
+    older = {k: v for k, v in APPOINTMENT.items() if k != "time_zone"}
+    r = _post(hub, settings, "titan", _reply(settings, delivery_id, appointment=older), "msg_tz_old")
+    assert r.status_code == 201, r.text
+    conversation = binding.conversation_id(settings.conversation_key, SENDER)
+    shown = hub.get(f"/api/v1/replies/{r.json()['id']}", params={"conversation_id": conversation},
+                    headers=SERVICE)  # fmt: skip
+    assert check("replies.PatientReply", shown.json())["appointment"] == {**older, "time_zone": None}

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from inbox_helpers import PASSWORD, csrf_of, deliver, make_settings, sign_in, transcript
+from pydantic import ValidationError
 from standardwebhooks import Webhook
 from utils.contract import check
 from utils.net import free_port
@@ -104,8 +105,11 @@ def test_only_the_claiming_doctor_writes_and_the_form_is_checked(
         inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT}, headers=cross).status_code
         == 403
     )
-    bad = inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT, "at": "next week"})
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_reply"
+    # not a date, no such day, and a time Bucharest's clocks skip (03:00 -> 04:00 on 28 March 2027)
+    for at in ("next week", "2026-1-5T9:05", "2026-02-30T10:00", "2027-03-28T03:30"):
+        bad = inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT, "at": at})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_reply", at
+    assert "does not exist in Europe/Bucharest" in bad.json()["error"]["message"]
     assert inbox.app.state.workbench.replies.of_case(CASE) == []  # nothing refused was kept
 
 
@@ -133,7 +137,10 @@ def test_a_reply_is_queued_sent_signed_retried_and_the_answer_shows(
     check("replies.ReplyEvent", event)
     assert event["data"]["delivery_id"] == CASE and event["data"]["doctor"] == "Dr Ana Ionescu"
     assert event["data"]["appointment"]["place"] == "Building B, room 12"
+    # titan is a demo hospital in Bucharest: its zone goes with the time, and the page says it
+    assert event["data"]["appointment"]["time_zone"] == "Europe/Bucharest"
     page = inbox.get(f"/transcripts/{CASE}").text
+    assert "2026-12-10 09:30 (Europe/Bucharest time) at Building B, room 12" in page
     assert "sent to the patient&#x27;s chat" in page and "reply accepted by the hub" in page
 
     answer = {"type": "reply.answered", "timestamp": datetime.now(UTC).isoformat(),
@@ -166,3 +173,36 @@ def test_a_reply_the_hub_refuses_is_marked_with_its_reason(
         server.should_exit = True
     page = inbox.get(f"/transcripts/{CASE}").text
     assert "refused by the hub: patient_unreachable: No way back." in page
+
+
+def test_the_inbox_time_zone_is_a_checked_setting_shown_on_the_form_and_sent(
+    settings: Settings, hub_port: int
+) -> None:
+    with pytest.raises(ValidationError, match="not an IANA time zone"):
+        Settings(inbox_time_zone="Bucharest")
+    secret = [webhook_secret(settings.webhook_secret_seed, "elsewhere")]
+    other = create_app(settings, "elsewhere", name="Elsewhere Hospital", secrets=secret, send_replies=False)
+    assert other.state.workbench.time_zone == "UTC"  # not a demo hospital, no setting: UTC
+    app = create_app(settings.model_copy(update={"inbox_time_zone": "America/New_York"}), "titan",
+                     send_replies=False)  # fmt: skip
+    app.state.workbench.accounts.add_doctor("ana", "Dr Ana Ionescu", PASSWORD)
+    with TestClient(app) as inbox:
+        csrf = _claimed_case(inbox, settings)
+        page = inbox.get(f"/transcripts/{CASE}").text
+        assert "Date and time (America/New_York time, the hospital's clock)" in page
+        inbox.post(f"/cases/{CASE}/replies", data={"csrf": csrf, **APPOINTMENT})
+        [queued] = app.state.workbench.replies.of_case(CASE)
+        assert queued["appointment"]["time_zone"] == "America/New_York"
+        # a reply queued by an inbox older than the zone: sent without one, shown as local time
+        older = {k: v for k, v in queued["appointment"].items() if k != "time_zone"}
+        app.state.workbench.replies.update(queued["id"], appointment=json.dumps(older))
+        page = inbox.get(f"/transcripts/{CASE}").text
+        assert "2026-12-10 09:30 (the hospital&#x27;s local time)" in page
+        fake = FakeHub(settings, [(201, {"id": "rp_1", "conversation_id": "c_conversation1"})])
+        server = _serve(fake.app, hub_port)
+        try:
+            assert asyncio.run(app.state.reply_sender.run_once()) == 1
+        finally:
+            server.should_exit = True
+        [(_, event)] = fake.requests
+        assert "time_zone" not in check("replies.ReplyEvent", event)["data"]["appointment"]

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from rasa_sdk import Action, Tracker
@@ -20,13 +23,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from qaid_contracts import binding, errors
-from qaid_contracts.replies import Answer, PatientReply
+from qaid_contracts.replies import Answer, PatientReply, is_time_zone
 
 from ..clients import HubClient, ServiceError
 from ..settings import settings
 from .common import conversation, slot_list
 
-__all__ = ["REPLIES", "ActionDoctorReply", "ActionAnswerAppointment", "reply_text"]
+__all__ = ["REPLIES", "ActionDoctorReply", "ActionAnswerAppointment", "reply_text", "when"]
 
 logger = logging.getLogger(__name__)
 REPLIES = "doctor_replies"
@@ -35,10 +38,37 @@ _REPLY_ID = re.compile(r"^rp_[0-9a-f]{32}$")
 ACCEPT, DECLINE = "/accept_appointment", "/decline_appointment"
 NOTHING_TO_ANSWER = "There is no appointment waiting for your answer."
 HUB_DOWN = "Sorry, I couldn't pass your answer on just now. Please try again in a minute."
+# An appointment from an inbox older than the time zone field: its time is on the hospital's clock.
+LOCAL_TIME = "hospital's local time"
+# English names, not strftime's %A/%B: those follow the process's locale.
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
 
 
-def _when(at: str) -> str:
-    return at.replace("T", " at ")
+def _offset(local: datetime, zone: str) -> str:
+    """The zone's offset from UTC on that date and time, summer time included (``", UTC+02:00"``);
+    empty when this machine's tz database does not know the zone (the name alone is still true)."""
+    if not is_time_zone(zone):
+        return ""
+    offset = local.replace(tzinfo=ZoneInfo(zone)).utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
+    hours, rest = divmod(abs(minutes), 60)
+    return f", UTC{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
+
+
+def when(appointment: Mapping[str, Any]) -> str:
+    """An appointment's date and time in plain words and the clock they are on: "Tuesday 8 December
+    2026, 10:30 (Europe/Bucharest time, UTC+02:00)", or "(hospital's local time)" without a zone."""
+    at, zone = str(appointment.get("at") or ""), appointment.get("time_zone")
+    try:
+        local = datetime.strptime(at, "%Y-%m-%dT%H:%M")
+    except ValueError:  # the hub checks the shape; said as written rather than not at all
+        return at
+    words = f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+    if not isinstance(zone, str) or not zone:
+        return f"{words} ({LOCAL_TIME})"
+    return f"{words} ({zone} time{_offset(local, zone)})"
 
 
 def reply_text(reply: PatientReply) -> str:
@@ -46,7 +76,7 @@ def reply_text(reply: PatientReply) -> str:
     text = f"{reply['hospital_name']} replied ({reply['doctor']}): {reply['text']}"
     appointment = reply.get("appointment")
     if appointment:
-        text += f"\nAppointment: {_when(appointment['at'])}, {appointment['place']}."
+        text += f"\nAppointment: {when(appointment)}, {appointment['place']}."
         if appointment.get("bring"):
             text += f"\nPlease bring: {appointment['bring']}."
         if not reply.get("answer"):
@@ -55,9 +85,11 @@ def reply_text(reply: PatientReply) -> str:
 
 
 def _brief(reply: PatientReply) -> dict[str, Any]:
-    """What the slot keeps: enough to answer and to show the reply again (web page on resume)."""
+    """What the slot keeps: enough to answer and to show the reply again (web page on resume, which
+    says the appointment's time in the bot's words: ``when``)."""
     keys = ("id", "hospital_name", "doctor", "kind", "text", "appointment", "answer", "created_at")
-    return {k: reply.get(k) for k in keys}
+    appointment = reply.get("appointment")
+    return {**{k: reply.get(k) for k in keys}, "when": when(appointment) if appointment else None}
 
 
 def _reply_id(tracker: Tracker) -> str | None:
@@ -128,7 +160,7 @@ class ActionAnswerAppointment(Action):
         verb = "accept" if done["answer"] == "accepted" else "decline"
         dispatcher.utter_message(
             text=f"Thank you. I've told {target['hospital_name']} that you {verb} the appointment on "
-            f"{_when(appointment['at'])}, {appointment['place']}."
+            f"{when(appointment)}, {appointment['place']}."
         )
         updated = [{**r, "answer": done["answer"]} if r is target else r for r in shown]
         return [SlotSet(REPLIES, updated)]

@@ -5,9 +5,14 @@ Why not Rasa's HTTP API (``--enable-api --auth-token`` and ``trigger_intent``): 
 every conversation's tracker, event injection and model replacement, and would be a command-line
 argument (visible in ``ps``). This route can do exactly one thing: trigger ``EXTERNAL_doctor_reply``
 with a well-formed reply id in an *existing* conversation, whose answer goes out on the channel the
-patient last used (socket.io live, Telegram, Slack; REST has no push). The action fetches the reply
-from the hub for that conversation only (``actions/replies.py``). The answer is 200 when the reply
-is now shown (in the tracker), 503 otherwise, so the hub retries (its outbox, hub.reply_outbox).
+patient last used (socket.io live, Telegram, Slack). The action fetches the reply from the hub for
+that conversation only (``actions/replies.py``). The answer is 200 when the reply is now shown (in
+the tracker), 503 otherwise, so the hub retries (its outbox, hub.reply_outbox).
+
+A channel that cannot push (Rasa's REST channel: request and response) gets the reply with the
+bot's answer to the conversation's next message: what the action said is kept in the reply's entry
+of the ``doctor_replies`` slot (``KEPT``) and :func:`take_kept` hands it to ``channels.web.RestInput``
+once, removing it in the same locked step.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -28,13 +35,15 @@ from qaid_contracts.replies import REPLY_AVAILABLE
 from ..settings import settings
 from . import common as c
 
-__all__ = ["HubInput", "REPLY_INTENT"]
+__all__ = ["HubInput", "REPLY_INTENT", "KEPT", "take_kept"]
 
 logger = logging.getLogger(__name__)
 REPLY_INTENT = "EXTERNAL_doctor_reply"
 REPLIES_SLOT = "doctor_replies"
 _REPLY_ID = re.compile(r"^rp_[0-9a-f]{32}$")
 MAX_BODY_BYTES = 16 * 1024  # a notice is an id and a sender id
+# In a ``doctor_replies`` entry: the messages showing it, not yet given to a channel that cannot push.
+KEPT = "kept_for_next_message"
 
 
 def notice_problem(
@@ -64,30 +73,58 @@ def notice_problem(
     return None, {"reply_id": reply_id, "sender": sender}
 
 
-def _output(app: Any, latest: str | None) -> OutputChannel:
+def _output(app: Any, latest: str | None) -> OutputChannel | None:
     """The output of the channel the patient last wrote on (Rasa's own rule for ``trigger_intent``
-    with ``output_channel=latest``); collected and dropped when that channel cannot push (REST)."""
+    with ``output_channel=latest``); None when that channel cannot push (REST)."""
     for channel in getattr(app.ctx, "input_channels", None) or []:
         if latest and channel.name() == latest:
             found = channel.get_output_channel()
             if found is not None:
                 return found
-    return CollectingOutputChannel()
+    return None
+
+
+def _replies(tracker: DialogueStateTracker) -> list[Any]:
+    found = tracker.get_slot(REPLIES_SLOT)
+    return found if isinstance(found, list) else []
 
 
 async def deliver(app: Any, sender: str, reply_id: str) -> bool:
-    """Trigger the reply intent in ``sender``'s existing conversation; whether the reply is shown.
-    LookupError when there is no such conversation (never started, or purged): it is not created."""
+    """Trigger the reply intent in ``sender``'s existing conversation; whether the reply is shown
+    (pushed, or kept for the next message). LookupError when there is no such conversation (never
+    started, or purged): it is not created."""
     agent = app.ctx.agent
     if not await agent.tracker_store.exists(sender):
         raise LookupError(sender)
     async with agent.lock_store.lock(sender):
         tracker = await agent.processor.fetch_tracker_and_update_session(sender)
         output = _output(app, tracker.get_latest_input_channel())
+        collected = CollectingOutputChannel() if output is None else None
         entities = [{"entity": "reply_id", "value": reply_id}]
-        await agent.trigger_intent(REPLY_INTENT, entities, output, tracker)
-    shown = tracker.get_slot(REPLIES_SLOT) or []
-    return any(isinstance(r, dict) and r.get("id") == reply_id for r in shown)
+        await agent.trigger_intent(REPLY_INTENT, entities, output or collected, tracker)
+        if collected is not None and collected.messages:  # shown now, to nobody: keep it
+            said = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collected.messages]
+            marked = [{**r, KEPT: said} if isinstance(r, dict) and r.get("id") == reply_id else r
+                      for r in _replies(tracker)]  # fmt: skip
+            tracker.update(SlotSet(REPLIES_SLOT, marked))
+            await agent.tracker_store.save(tracker)
+    return any(isinstance(r, dict) and r.get("id") == reply_id for r in _replies(tracker))
+
+
+async def take_kept(agent: Any, sender: str) -> list[dict[str, Any]]:
+    """The kept messages of ``sender``'s replies (oldest first), removed from the tracker under the
+    conversation's lock: of two requests racing, one gets them, and only once."""
+    async with agent.lock_store.lock(sender):
+        tracker = await agent.tracker_store.retrieve(sender)
+        if tracker is None:
+            return []
+        replies = _replies(tracker)
+        kept = [m for r in replies if isinstance(r, dict) for m in (r.get(KEPT) or [])]
+        if kept:
+            given = [{k: v for k, v in r.items() if k != KEPT} if isinstance(r, dict) else r for r in replies]
+            tracker.update(SlotSet(REPLIES_SLOT, given))
+            await agent.tracker_store.save(tracker)
+    return [m for m in kept if isinstance(m, dict)]
 
 
 class HubInput(InputChannel):

@@ -22,7 +22,8 @@ Issue 16's defences (docs/security.md):
   confirmed in (the stock channel took any ``session_id`` a message named, so knowing one let a
   client act in, and join the room of, another patient's conversation);
 - REST (tests and integrations) requires ``QAID_REST_TOKEN`` when it is set (the launcher always sets
-  it) and never acts in a web chat session;
+  it) and never acts in a web chat session. It cannot be pushed to: a doctor's reply that came
+  meanwhile is given with the answer to the conversation's next message (``channels.hub.take_kept``);
 - typed intents are neutralised: only the bare button payloads of ``BUTTON_PAYLOADS`` pass as
   ``/intent``; any other leading slash (``/affirm{"contact_name": ...}``, ``/EXTERNAL_inactivity``)
   is dropped, so the text goes through the NLU and the red-flag override like any other;
@@ -51,6 +52,7 @@ from qaid_contracts import binding
 from .. import logsafe
 from ..settings import settings
 from . import common as c
+from .hub import take_kept
 from .socket_loop import SocketLoop
 
 logger = logging.getLogger(__name__)
@@ -126,6 +128,7 @@ def sender_limit(credentials: dict[str, Any] | None) -> c.SenderLimit:
 
 class RestInput(rest.RestInput):
     limit: c.SenderLimit = c.SenderLimit()
+    _app: Any = None
 
     @classmethod
     def name(cls) -> str:
@@ -140,8 +143,27 @@ class RestInput(rest.RestInput):
     def _extract_message(self, req: Request) -> str | None:
         return web_text(super()._extract_message(req))
 
+    async def _with_kept_replies(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
+    ) -> None:
+        """Rasa's answer to ``message``, then the doctors' replies that came for this conversation
+        since its last message (a REST client cannot be pushed to), each given once."""
+        await on_new_message(message)
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        if agent is None or message.output_channel is None:
+            return
+        for kept in await take_kept(agent, message.sender_id):
+            await message.output_channel.send_response(message.sender_id, kept)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = super().blueprint(on_new_message)
+        async def answered(message: UserMessage) -> None:
+            await self._with_kept_replies(on_new_message, message)
+
+        bp = super().blueprint(answered)
+
+        @bp.listener("after_server_start")  # the agent, for the replies kept in the tracker
+        async def start(app: Any, _: asyncio.AbstractEventLoop) -> None:
+            self._app = app
 
         @bp.middleware("request")
         async def check(request: Request) -> HTTPResponse | None:
