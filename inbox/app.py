@@ -23,10 +23,12 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.background import BackgroundTask
 
 from inbox import pages, reply_routes
 from inbox.accounts import Accounts
 from inbox.cases import Cases
+from inbox.images import CaseImages
 from inbox.replies import Replies, ReplySender
 from inbox.settings import DEFAULT, WorkbenchSettings
 from inbox.store import InboxStore
@@ -42,6 +44,10 @@ from qaid_contracts.replies import REPLY_ANSWERED
 log = logging.getLogger("inbox")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 _FHIR: dict[str, dict[str, Any]] = {"application/fhir+json": {}}
+UNAVAILABLE = (
+    "Image unavailable: the inbox holds no verified copy (the hub did not link it, could not be "
+    "reached, or sent other bytes than the transcript's sha256)."
+)
 
 
 class WebhookEvent(BaseModel):
@@ -158,6 +164,23 @@ def create_app(
     sender = ReplySender(replies, spec.id, settings.hub_public_url, secrets, wb.accounts.log)
     app.state.reply_sender = sender
     app.state.workbench = wb
+    kept = app.state.case_images = CaseImages(
+        store.engine, settings.hub_public_url, timeout_s=workbench.image_timeout_s
+    )
+
+    def keep_images(entry: dict[str, Any], budget_s: float) -> dict[str, bytes]:
+        """The transcript's kept images, after fetching from the hub those not kept yet (audited)."""
+        wid = entry["webhook_id"]
+        got = kept.fetch(wid, entry["transcript"], entry["links"]["images"], budget_s)
+        if got.kept or got.failed:
+            wb.accounts.log("hub", "images", wid, got.summary())
+        return kept.held(wid)
+
+    def keep_received(webhook_id: str) -> None:
+        entry = store.get(webhook_id)
+        if entry is not None:
+            keep_images(entry, workbench.image_receive_budget_s)
+
     install_error_handlers(
         app,
         coded_types=CODED_ERROR_TYPES,
@@ -209,7 +232,11 @@ def create_app(
         if created:
             await run_in_threadpool(wb.accounts.log, "hub", "received", webhook_id, "signature verified")
         log.info("transcript %s via %s (new: %s)", transcript.conversation_id, webhook_id, created)
-        return JSONResponse({"status": "received" if created else "duplicate", "webhook_id": webhook_id})
+        # The images are fetched after the hub has its answer (its timeout is 10 s): a PDF asked for
+        # before they are kept fetches the missing ones itself.
+        fetch = BackgroundTask(keep_received, webhook_id) if created else None
+        outcome = {"status": "received" if created else "duplicate", "webhook_id": webhook_id}
+        return JSONResponse(outcome, background=fetch)
 
     @app.get("/api/transcripts")
     def api_list() -> list[dict[str, Any]]:
@@ -243,7 +270,10 @@ def create_app(
         entry = _entry(webhook_id)
         wb.accounts.log(wb.actor(request), "pdf", webhook_id)
         meta = f"received by {spec.name} {entry['received_at']}, webhook-id {webhook_id}, signature verified"
-        document = pdf.render(entry["transcript"], hospital_name=spec.name, meta=meta)
+        held = keep_images(entry, workbench.image_download_budget_s)
+        document = pdf.render(
+            entry["transcript"], hospital_name=spec.name, meta=meta, images=held, unavailable=UNAVAILABLE
+        )
         disposition = f'attachment; filename="{webhook_id}.pdf"'
         return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
@@ -253,7 +283,11 @@ def create_app(
 
         entry = _entry(webhook_id)
         wb.accounts.log(wb.actor(request), "fhir", webhook_id)
-        bundle = fhir.bundle(entry["transcript"], hospital_names=names, image_urls=entry["links"]["images"])
+        held = keep_images(entry, workbench.image_download_budget_s)
+        # Kept bytes go inline: the hub's link stops working at its retention purge. A link only
+        # for an image the inbox could not keep.
+        urls = {k: v for k, v in entry["links"]["images"].items() if k not in held}
+        bundle = fhir.bundle(entry["transcript"], hospital_names=names, image_urls=urls, images=held)
         return JSONResponse(bundle, media_type="application/fhir+json")
 
     reply_routes.install(app, wb, replies)

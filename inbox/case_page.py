@@ -11,6 +11,7 @@ from inbox.pages import e, page, status_badge, urgency_badge, when
 
 ACTION_WORDS = {
     "received": "transcript received",
+    "images": "images fetched from the hub",
     "viewed": "opened the case",
     "claimed": "claimed the case",
     "status": "changed the status",

@@ -25,6 +25,13 @@ class WorkbenchSettings:
     scrypt_p: int = 1
     min_password_chars: int = 12
     max_note_chars: int = 4000
+    # Keeping a received transcript's images (inbox/images.py): each request to the hub is bounded by
+    # the timeout; all of a transcript's images together by the first budget when it is received (in
+    # the background, after the hub has its answer) and by the second when a doctor's PDF or FHIR
+    # download asks again for images still missing (the doctor waits for that one).
+    image_timeout_s: float = 10.0
+    image_receive_budget_s: float = 120.0
+    image_download_budget_s: float = 15.0
 
 
 DEFAULT = WorkbenchSettings()

@@ -27,7 +27,8 @@ from qaid.transcript.fhir import NOT_A_DIAGNOSIS, consensus_lines
 from qaid.transcript.pdf_figures import Figure, draw_row, thumbnail
 from qaid_contracts.transcript import DETAIL_MODEL_SHA256
 
-# image id -> its bytes, as the hub's image store verified them; None: no bytes at all (the inbox).
+# image id -> its bytes, as the caller verified them (the hub's image store, the inbox's kept copies);
+# None: no bytes at all.
 Images = Mapping[str, bytes] | None
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -38,6 +39,7 @@ _GREY = (91, 107, 124)
 # characters) took half a minute of CPU to lay out; the JSON and FHIR renderings stay complete.
 MAX_MESSAGE_CHARS = 2_000
 MAX_CONVERSATION_CHARS = 60_000
+HUB_UNAVAILABLE = "Image unavailable: the hub holds no verified copy (purged, or not this conversation's)."
 # The height an image's heading and its row of figures need at most (pdf_figures: box and caption).
 _IMAGE_BLOCK_MM = 100
 
@@ -165,12 +167,12 @@ def _model_line(f: dict[str, Any]) -> str:
     return f"{f['hospital_name']} · model {version}" + (f" · sha256 {str(sha)[:16]}…" if sha else "")
 
 
-def _figures(n: int, image: dict[str, Any], findings: list[dict[str, Any]], store: Images) -> list[Figure]:
-    missing = (
-        "Image not embedded in this copy: open the case page to see it."
-        if store is None
-        else "Image unavailable: the hub holds no verified copy (purged, or not this conversation's)."
-    )
+def _figures(
+    n: int, image: dict[str, Any], findings: list[dict[str, Any]], store: Images, unavailable: str
+) -> list[Figure]:
+    missing = "Image not embedded in this copy: open the case page to see it."
+    if store is not None:
+        missing = unavailable
     got = store or {}
     out = [
         thumbnail(
@@ -207,7 +209,7 @@ def _answers(pdf: _Doc, findings: list[dict[str, Any]]) -> None:
         pdf.ln(1)
 
 
-def _images_and_findings(pdf: _Doc, t: dict[str, Any], store: Images) -> None:
+def _images_and_findings(pdf: _Doc, t: dict[str, Any], store: Images, unavailable: str) -> None:
     pdf.heading("Images and findings (automated model output)")
     pdf.para(reading.CONFIDENCE_NOTE, size=8, colour=_GREY)
     groups = reading.per_image(t)
@@ -218,7 +220,7 @@ def _images_and_findings(pdf: _Doc, t: dict[str, Any], store: Images) -> None:
             pdf.add_page()  # an image's heading on the page of its picture, not alone at the bottom
         pdf.heading(f"Image {n}" if image else "Findings about an image the transcript does not list")
         if image:
-            figures = _figures(n, image, findings, store)
+            figures = _figures(n, image, findings, store, unavailable)
             for i in range(0, len(figures), 2):
                 draw_row(pdf, figures[i : i + 2], pdf.family, pdf.clean)
         if findings:
@@ -264,10 +266,12 @@ def render(
     compress: bool = True,
     unicode_font: bool = True,
     images: Images = None,
+    unavailable: str = HUB_UNAVAILABLE,
 ) -> bytes:
     """The PDF of a transcript given as its JSON dict. ``images``: image id -> bytes, for the images
-    and overlays the caller verified as this conversation's (the hub's image store); any other is
-    drawn as "unavailable". Never fetches anything."""
+    and overlays the caller verified as this conversation's (the hub's image store, the inbox's kept
+    copies); any other is drawn with the note ``unavailable`` (an outline's with "Outline" for
+    "Image"). Never fetches anything."""
     pdf = _Doc(NOT_A_DIAGNOSIS, unicode_font)
     pdf.set_compression(compress)
     pdf.set_title(f"Transcript {t['conversation_id']}")
@@ -278,7 +282,7 @@ def render(
     if t.get("symptoms"):
         pdf.heading("Symptoms")
         pdf.para(", ".join(t["symptoms"]))
-    _images_and_findings(pdf, t, images)
+    _images_and_findings(pdf, t, images, unavailable)
     if t.get("definitions"):
         pdf.heading("Definitions shown to the patient")
         pdf.para("\n".join(t["definitions"]), size=9)

@@ -1,7 +1,8 @@
 """The pictures in a transcript PDF: each image the patient shared, and the overlay they were shown.
 
 Bytes come from the caller (the hub's image store, after it verified each image belongs to this
-conversation); nothing here fetches anything. They are decoded by :func:`qaid.imaging.decode_image`,
+conversation, or the inbox's copies, kept only when they hash to the transcript's SHA-256); nothing
+here fetches anything. They are decoded by :func:`qaid.imaging.decode_image`,
 the same bounded decoder the HIP uses (PNG, JPEG, DICOM; byte and pixel limits), and re-encoded as a
 small thumbnail, so the PDF never embeds an untrusted file as it came and stays a few hundred KB per
 image. Bytes that are missing or do not decode give a framed "image unavailable" note in the
