@@ -14,7 +14,9 @@ Where the hub calls them: the join checks and the test event (hub.join), the off
 (hub.offers) and transcript deliveries (hub.worker). Which URLs are held to public addresses is the
 caller's decision (:func:`public_only`): the ones a hospital registered with its own token, unless
 the operator allows private ones (``QAID_JOIN_ALLOW_PRIVATE``); what the operator registered is
-trusted as registered.
+trusted as registered. The bot calls hospitals' HIPs the same way (``qaid_bot.egress``), told which
+by the directory's ``hip_public_only`` (this rule); what "public" means is shared with it
+(``qaid_contracts.addresses.not_public``).
 
 httpx has no resolver hook; the pinning is a network backend for httpcore's connection pool, set on
 the transport's pool (:func:`_pin`: the one place that knows httpx's internals; tests/hub/
@@ -23,7 +25,6 @@ test_egress.py fails if a new httpx version moves them).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Iterable
 from typing import Any
@@ -33,10 +34,10 @@ import anyio
 import httpcore
 import httpx
 
+from qaid_contracts.addresses import not_public  # what "public" means: shared with the bot
+
 __all__ = ["NotPublic", "async_client", "client", "not_public", "private_target", "public_only", "resolve"]
 
-# NAT64's well-known prefix embeds an IPv4 address the gateway connects to (RFC 6052).
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # httpx's own defaults, for a client that names none.
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
@@ -57,19 +58,6 @@ def resolve(host: str, port: int) -> list[str]:
     the pinned clients make, so what is checked is what is connected to."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def not_public(address: str) -> bool:
-    """Loopback, private, link-local (cloud metadata), shared, reserved, multicast... or an IPv6
-    address that carries such an IPv4 address (mapped, NAT64, 6to4, Teredo)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
-        if ip in _NAT64:
-            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        if any(v4 is not None and not v4.is_global for v4 in embedded):
-            return True
-    return not ip.is_global or ip.is_multicast  # 224.0.0.0/4 counts as "global" in Python
 
 
 def checked(host: str, port: int) -> list[str]:

@@ -54,6 +54,11 @@ class NearbyHospital(PublicHospital):
     distance_km: float
     hip_url: str
     hip_token: str
+    hip_public_only: bool = Field(
+        description="the hospital registered hip_url itself: call it only at checked public addresses "
+        "(resolved once, every address public, connected to as checked); false: the operator's, or "
+        "QAID_JOIN_ALLOW_PRIVATE"
+    )
 
 
 class NearbyHospitals(BaseModel):

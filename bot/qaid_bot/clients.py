@@ -26,6 +26,7 @@ from qaid_contracts.limits import MAX_IMAGE_BYTES
 from qaid_contracts.replies import Answer, AnswerIn, PatientReply
 from qaid_contracts.transcript import Transcript
 
+from .egress import Sessions
 from .settings import BotSettings
 
 __all__ = [
@@ -239,11 +240,13 @@ class HipClient:
     """One hospital's HIP service, authenticated with the token the hub directory hands out.
 
     A HIP keeps its own copy of an image under its own id (``hip_image_id``), so follow-up
-    questions never send the image again.
+    questions never send the image again. A HIP the directory holds to public addresses is called
+    through the pinned session (``egress``): one that resolves elsewhere is refused, and reported
+    like an unreachable one.
     """
 
-    def __init__(self, session: aiohttp.ClientSession, hospital: NearbyHospital, timeout: float) -> None:
-        self.session = session
+    def __init__(self, net: Sessions, hospital: NearbyHospital, timeout: float) -> None:
+        self.session = net.for_hip(hospital)
         self.base = str(hospital["hip_url"]).rstrip("/")
         self.headers = {"Authorization": f"Bearer {hospital.get('hip_token', '')}"}
         self.timeout = timeout

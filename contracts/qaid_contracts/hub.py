@@ -41,6 +41,9 @@ class NearbyHospital(PublicHospital):
     distance_km: float
     hip_url: str
     hip_token: str
+    # The hospital registered hip_url itself: call it only at checked public addresses (resolve
+    # once, refuse unless every address is public, connect to those: qaid_bot.egress).
+    hip_public_only: bool
 
 
 class NearbyHospitals(TypedDict):

@@ -53,6 +53,8 @@ def nearby(
                 distance_km=round(dist, 3),
                 hip_url=h.hip_url,
                 hip_token=str(creds.get("hip_token", "")),
+                # the rule the hub's own calls to this HIP follow (hub.egress), so the bot pins as it does
+                hip_public_only=egress.public_only(h.urls_from_hospital, hub.settings.join_allow_private),
             )
         )
     return NearbyHospitals(hospitals=out)

@@ -35,6 +35,8 @@ class FakeHub:
     stored_images: list[bytes] = field(default_factory=list)
     nearby_calls: list[dict[str, str]] = field(default_factory=list)
     down_hips: list[NearbyHospital] = field(default_factory=list)
+    # hospitals whose HIP the directory holds to public addresses (they registered it themselves)
+    public_only: set[str] = field(default_factory=set)
     transcript_status: int = 201
     # what the directory claims a hospital offers, when it differs from its HIP
     directory_offers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -63,6 +65,7 @@ class FakeHub:
                     distance_km=1.5 + i,
                     hip_url=h.url,
                     hip_token=f"tok-{h.id}",
+                    hip_public_only=h.id in self.public_only,
                 )
                 for i, h in enumerate(self.hips)
             ]

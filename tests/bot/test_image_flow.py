@@ -101,6 +101,7 @@ async def test_a_down_hospital_is_left_out(network, dispatcher):
             distance_km=9.0,
             hip_url="http://127.0.0.1:9",
             hip_token="x",
+            hip_public_only=False,
         )
     )
     await analyze(network, dispatcher)

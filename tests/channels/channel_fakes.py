@@ -261,6 +261,7 @@ class Platforms:
             distance_km=1.0,
             hip_url=f"{self.url}/hip",
             hip_token="hip-token",
+            hip_public_only=False,  # the operator registered it at 127.0.0.1 (as the demo)
         )
         return _reply("hub.NearbyHospitals", NearbyHospitals(hospitals=[hospital]))
 

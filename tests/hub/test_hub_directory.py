@@ -67,6 +67,28 @@ def test_nearby_is_nearest_first_with_hip_credentials(hub: TestClient, settings:
     assert found[0]["offers"]["vqa"] == ["brain_mri", "chest_xray"]
 
 
+def test_nearby_says_which_hips_the_bot_must_call_at_public_addresses_only(
+    hub: TestClient, settings: Settings
+) -> None:
+    """The rule the hub's own calls follow (hub.egress.public_only): a HIP URL the hospital registered
+    with its own token is held to public addresses, unless the operator allows private ones; the
+    operator's registrations (the demo hospitals) are trusted as registered."""
+
+    def flags() -> dict[str, bool]:
+        r = hub.get("/api/v1/hospitals/nearby", params=CENTRE, headers=SERVICE)
+        assert r.status_code == 200
+        return {h["id"]: h["hip_public_only"] for h in r.json()["hospitals"]}
+
+    assert flags() == {"cismigiu": False, "titan": False, "herastrau": False}
+    with hub.app.state.hub.sessions() as db:
+        db.get(Hospital, "titan").urls_from_hospital = True  # as hub.directory.register_for_join sets it
+        db.commit()
+    assert flags() == {"cismigiu": False, "titan": True, "herastrau": False}
+    assert hub.app.state.hub.settings is settings
+    settings.join_allow_private = True  # QAID_JOIN_ALLOW_PRIVATE
+    assert flags() == {"cismigiu": False, "titan": False, "herastrau": False}
+
+
 def test_nearby_radius_and_k(hub: TestClient) -> None:
     r = hub.get("/api/v1/hospitals/nearby", params=CENTRE | {"radius_km": 3}, headers=SERVICE)
     assert [h["id"] for h in r.json()["hospitals"]] == ["cismigiu"]

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,6 +22,7 @@ from qaid_contracts.hub import NearbyHospital
 from qaid_contracts.transcript import DETAIL_MODEL_SHA256, DETAIL_OVERLAY, Consensus, Finding, ImageRef
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError, fan_out
+from ..egress import Sessions
 from ..settings import settings
 from . import consensus as cs
 from . import texts
@@ -208,8 +208,8 @@ class FollowUp(Action, ABC, Generic[R]):
             dispatcher.utter_message(text=texts.NEED_IMAGE)
             return []
         hip_images = {str(k): str(v) for k, v in slot_dict(tracker, HIP_IMAGES).items()}
-        async with aiohttp.ClientSession() as session:
-            hub = HubClient(session, cfg)
+        async with Sessions() as net:
+            hub = HubClient(net.plain, cfg)
             try:
                 hospitals = await nearby_hospitals(
                     hub, image.get("lat", cfg.default_lat), image.get("lon", cfg.default_lon)
@@ -224,7 +224,7 @@ class FollowUp(Action, ABC, Generic[R]):
             source = _ImageSource(hub, image)
 
             async def call(h: NearbyHospital) -> R:
-                hip = HipClient(session, h, cfg.hip_timeout_s)
+                hip = HipClient(net, h, cfg.hip_timeout_s)
                 return await _with_hip_image(
                     hip,
                     str(h["id"]),
@@ -234,7 +234,7 @@ class FollowUp(Action, ABC, Generic[R]):
                 )
 
             outcomes = await fan_out(targets, call, cfg.hip_timeout_s)
-            events = await self.report(dispatcher, tracker, hub, image, outcomes)
+            events = await self.report(dispatcher, tracker, hub, net, image, outcomes)
         return [SlotSet(HIP_IMAGES, hip_images), *events]
 
     @abstractmethod
@@ -249,6 +249,7 @@ class FollowUp(Action, ABC, Generic[R]):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         hub: HubClient,
+        net: Sessions,
         image: dict[str, Any],
         outcomes: list[Outcome[R]],
     ) -> list[EventType]: ...
@@ -273,6 +274,7 @@ class ActionSegment(FollowUp[Segmentation]):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         hub: HubClient,
+        net: Sessions,
         image: dict[str, Any],
         outcomes: list[Outcome[Segmentation]],
     ) -> list[EventType]:

@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 from collections.abc import Iterable
 
-import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,6 +20,7 @@ from qaid_contracts.hub import NearbyHospital
 from qaid_contracts.transcript import Finding, ImageRef
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError, fan_out, settle
+from ..egress import Sessions
 from ..settings import BotSettings, settings
 from . import capabilities, texts
 from . import consensus as cs
@@ -67,8 +67,8 @@ class ActionAnalyzeImage(Action):
         if image is None:  # not an upload of this conversation (e.g. another patient's image id)
             dispatcher.utter_message(text=texts.IMAGE_NOT_OURS)
             return []
-        async with aiohttp.ClientSession() as session:
-            return await self._analyze(dispatcher, tracker, cfg, HubClient(session, cfg), session, image)
+        async with Sessions() as net:
+            return await self._analyze(dispatcher, tracker, cfg, HubClient(net.plain, cfg), net, image)
 
     async def _analyze(
         self,
@@ -76,7 +76,7 @@ class ActionAnalyzeImage(Action):
         tracker: Tracker,
         cfg: BotSettings,
         hub: HubClient,
-        session: aiohttp.ClientSession,
+        net: Sessions,
         image: dict[str, str],
     ) -> list[EventType]:
         geo = location(tracker, cfg)
@@ -104,7 +104,7 @@ class ActionAnalyzeImage(Action):
         outlining: dict[str, asyncio.Future[Outcome[Segmentation]]] = {}
 
         async def call(h: NearbyHospital) -> HipAnalysis:
-            hip = HipClient(session, h, cfg.hip_timeout_s)
+            hip = HipClient(net, h, cfg.hip_timeout_s)
             hip_image_id = await hip.upload(data)
             res = await hip.analyze(hip_image_id)
             label = res["label"]
@@ -118,7 +118,7 @@ class ActionAnalyzeImage(Action):
             outcomes = await fan_out(hospitals, call, cfg.hip_timeout_s)
             ok, _, _ = split_outcomes(outcomes)
             caps = await capabilities.for_hospitals(
-                ((o.hospital, HipClient(session, o.hospital, cfg.hip_timeout_s), o.value[1]["bundle_version"])
+                ((o.hospital, HipClient(net, o.hospital, cfg.hip_timeout_s), o.value[1]["bundle_version"])
                  for o in ok if o.value),
                 cfg.hip_timeout_s / 2,  # cheap and cached: a HIP slow to say it must not hold the turn
             )  # fmt: skip

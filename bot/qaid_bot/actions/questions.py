@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-import aiohttp
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,6 +23,7 @@ from qaid_contracts.limits import MAX_QUESTION_CHARS
 from qaid_contracts.transcript import DETAIL_MODEL_SHA256
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError
+from ..egress import Sessions
 from ..nlu.question_types import FALLBACK_TYPES, Understood, understand, what_i_can_tell
 from ..settings import settings
 from . import capabilities, texts
@@ -115,10 +115,10 @@ class ActionAnswerQuestion(FollowUp[Asked]):
     async def _offered(self, image: dict[str, Any]) -> list[str]:
         """The question types the nearby hospitals that answer questions about this image declare."""
         cfg = settings()
-        async with aiohttp.ClientSession() as session:
+        async with Sessions() as net:
             try:
                 hospitals = await nearby_hospitals(
-                    HubClient(session, cfg),
+                    HubClient(net.plain, cfg),
                     image.get("lat", cfg.default_lat),
                     image.get("lon", cfg.default_lon),
                 )
@@ -127,7 +127,7 @@ class ActionAnswerQuestion(FollowUp[Asked]):
             offered: list[str] = []
             for h in self._targets(hospitals, image, {}):
                 try:
-                    types = await question_types(HipClient(session, h, cfg.hip_timeout_s))
+                    types = await question_types(HipClient(net, h, cfg.hip_timeout_s))
                 except ServiceError:
                     continue
                 offered += [t for t in types if t not in offered]
@@ -149,13 +149,14 @@ class ActionAnswerQuestion(FollowUp[Asked]):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         hub: HubClient,
+        net: Sessions,
         image: dict[str, Any],
         outcomes: list[Outcome[Asked]],
     ) -> list[EventType]:
         ok, _, _ = split_outcomes(outcomes)
         understood = understand(self.text(tracker))
         caps = await capabilities.for_hospitals(
-            ((o.hospital, HipClient(hub.session, o.hospital, hub.cfg.hip_timeout_s), None) for o in ok),
+            ((o.hospital, HipClient(net, o.hospital, hub.cfg.hip_timeout_s), None) for o in ok),
             hub.cfg.hip_timeout_s,
         )
         lines, findings, rows = [], [], []
