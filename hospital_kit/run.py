@@ -2,7 +2,8 @@
 
 The children's environment is the caller's minus every ``QAID_*`` variable (an operator's shell
 must not leak its secrets or demo settings into a hospital's processes), plus exactly what each
-needs: the HIP its token and admin token, the inbox its signing secrets and doctors' password.
+needs: the HIP its token and admin token, the inbox its signing secrets, doctors' password, time
+zone and its hub's URL.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def children(s: KitSettings) -> list[Child]:
             [py, "-m", "inbox", "--hospital", s.hospital.id, "--name", s.hospital.name, "--port",
              str(inbox.port), "--host", inbox.host, "--db", str(s.resolve(inbox.db))],
             {**base, "QAID_INBOX_SECRETS": ",".join(inbox.webhook_secrets), "QAID_INBOX_TOKEN": inbox.token,
-             "QAID_INBOX_TIME_ZONE": inbox.time_zone},
+             "QAID_INBOX_TIME_ZONE": inbox.time_zone,
+             # where the inbox sends doctors' replies and fetches the images a transcript names
+             "QAID_PUBLIC_HUB_URL": s.hub.url},
             local_url(inbox.host, inbox.port) + "/health",
         ),
     ]  # fmt: skip

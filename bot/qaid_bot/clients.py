@@ -59,7 +59,8 @@ class ServiceError(Exception):
 
 
 async def _raise_for(resp: aiohttp.ClientResponse) -> None:
-    if resp.status < 400:
+    # a 3xx reaches here only from a call that follows no redirects: it is not an answer either
+    if resp.status < 300:
         return
     code, message = f"http_{resp.status}", ""
     try:
@@ -242,7 +243,8 @@ class HipClient:
     A HIP keeps its own copy of an image under its own id (``hip_image_id``), so follow-up
     questions never send the image again. A HIP the directory holds to public addresses is called
     through the pinned session (``egress``): one that resolves elsewhere is refused, and reported
-    like an unreachable one.
+    like an unreachable one. No redirect is followed (a HIP's API has none; following one would
+    carry the image and the token to wherever it points): a 3xx is that HIP's error.
     """
 
     def __init__(self, net: Sessions, hospital: NearbyHospital, timeout: float) -> None:
@@ -254,7 +256,7 @@ class HipClient:
     async def _post(self, path: str, **kw: Any) -> Any:
         return await _request(
             self.session, "POST", self.base + path, headers={**self.headers, **kw.pop("headers", {})},
-            timeout=self.timeout, **kw,
+            timeout=self.timeout, allow_redirects=False, **kw,
         )  # fmt: skip
 
     async def upload(self, data: bytes) -> str:
@@ -282,7 +284,7 @@ class HipClient:
             Capabilities,
             await _request(
                 self.session, "GET", self.base + paths.HIP_CAPABILITIES, headers=self.headers,
-                timeout=self.timeout,
+                timeout=self.timeout, allow_redirects=False,
             ),
         )  # fmt: skip
 

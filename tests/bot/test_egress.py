@@ -284,3 +284,30 @@ async def test_a_hip_the_operator_registered_is_called_as_registered(
     assert titan.uploads == 1 and "analyze" in titan.calls
     assert "unreachable" not in texts(dispatcher)[0]
     assert set(slot_events(events)["hip_images"]) == {"herastrau", "cismigiu", "titan"}
+
+
+async def test_a_hip_redirect_is_not_followed(counted: tuple[int, list[str]]) -> None:
+    """A HIP's API has no redirects; following one would carry the image and the bearer token to
+    wherever it points. The 3xx is that hospital's error; the target receives nothing."""
+    from qaid_bot.clients import HipClient, ServiceError
+
+    target_port, reached = counted
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(f"http://127.0.0.1:{target_port}/v1/images")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", redirect)
+    hip = TestServer(app, host="127.0.0.1")
+    await hip.start_server()
+    hospital: Any = {"hip_url": f"http://127.0.0.1:{hip.port}", "hip_token": "t", "hip_public_only": False}
+    try:
+        async with egress.Sessions() as net:
+            client = HipClient(net, hospital, timeout=20)
+            for call in (client.upload(b"image bytes"), client.capabilities()):
+                with pytest.raises(ServiceError) as refused:
+                    await call
+                assert refused.value.status == 307
+    finally:
+        await hip.close()
+    assert reached == []

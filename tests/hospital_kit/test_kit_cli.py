@@ -75,8 +75,9 @@ def test_children_get_only_their_own_secrets(tmp_path: Path, monkeypatch: pytest
     assert {k for k in hip.env if k.startswith("QAID_")} == {"QAID_HIP_TOKEN", "QAID_HIP_ADMIN_TOKEN"}
     assert hip.env["QAID_HIP_TOKEN"] == s.hip.token != "the-operators"
     assert {k for k in inbox.env if k.startswith("QAID_")} == {
-        "QAID_INBOX_SECRETS", "QAID_INBOX_TOKEN", "QAID_INBOX_TIME_ZONE"
+        "QAID_INBOX_SECRETS", "QAID_INBOX_TOKEN", "QAID_INBOX_TIME_ZONE", "QAID_PUBLIC_HUB_URL"
     }  # fmt: skip
+    assert inbox.env["QAID_PUBLIC_HUB_URL"] == s.hub.url  # replies and image fetches go to its own hub
     assert inbox.env["QAID_INBOX_SECRETS"] == ",".join(s.inbox.webhook_secrets)
     assert inbox.env["QAID_INBOX_TIME_ZONE"] == s.inbox.time_zone == "UTC"  # the template's default
     config.write_text(config.read_text().replace('time_zone = "UTC"', 'time_zone = "Bucharest"'))
