@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import logging
 import socket
@@ -39,7 +40,7 @@ from aiohttp.tracing import Trace
 from qaid_contracts.addresses import not_public
 from qaid_contracts.hub import NearbyHospital
 
-__all__ = ["NotPublic", "PublicResolver", "Sessions", "lookup", "pinned_session"]
+__all__ = ["NotPublic", "PublicResolver", "Sessions", "SystemResolver", "lookup", "pinned_session"]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,11 @@ class NotPublic(OSError):
 
 async def lookup(host: str, port: int, family: int) -> list[tuple[int, str]]:
     """Every address ``host`` resolves to, in the resolver's order, once each."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+    # the system resolver in a thread, not loop.getaddrinfo: under uvloop (Sanic installs it) that is
+    # libuv's own resolver, and the answer checked would depend on which loop the server runs
+    infos = await asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(socket.getaddrinfo, host, port, family=family, type=socket.SOCK_STREAM)
+    )
     return list(dict.fromkeys((int(info[0]), str(info[4][0])) for info in infos))
 
 
@@ -74,16 +79,21 @@ def _refuse_unless_public(host: str, port: int, addresses: list[str]) -> None:
             raise NotPublic(f"{host!r} resolves to {address}, which is not a public address")
 
 
-class PublicResolver(AbstractResolver):
-    """Resolves a host once and answers its addresses only if every one is public, else refuses
-    (:class:`NotPublic`). ``resolve``: the resolution function (:func:`lookup`; tests script it)."""
+class SystemResolver(AbstractResolver):
+    """The system resolver (:func:`lookup`) for every session of the action server, so a name means
+    the same whichever event loop runs it (aiohttp's default asks the loop, which under uvloop is
+    libuv's resolver). ``resolve``: the resolution function (tests script it)."""
 
     def __init__(self, resolve: Lookup = lookup) -> None:
         self._lookup = resolve
 
+    def _check(self, host: str, port: int, addresses: list[str]) -> None:
+        if not addresses:
+            raise OSError(f"{host!r} has no address")
+
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict[str, Any]]:
         found = await self._lookup(host, port, family)
-        _refuse_unless_public(host, port, [address for _, address in found])
+        self._check(host, port, [address for _, address in found])
         numeric = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV  # the connect must not look it up again
         return [
             {"hostname": host, "host": address, "port": port, "family": fam, "proto": 0, "flags": numeric}
@@ -92,6 +102,14 @@ class PublicResolver(AbstractResolver):
 
     async def close(self) -> None:
         return None
+
+
+class PublicResolver(SystemResolver):
+    """Resolves a host once and answers its addresses only if every one is public, else refuses
+    (:class:`NotPublic`)."""
+
+    def _check(self, host: str, port: int, addresses: list[str]) -> None:
+        _refuse_unless_public(host, port, addresses)
 
 
 def _is_address(host: str) -> bool:
@@ -127,7 +145,7 @@ class Sessions:
     pinned one (:func:`pinned_session`, opened on first use) for the HIPs it does."""
 
     def __init__(self) -> None:
-        self.plain = aiohttp.ClientSession()
+        self.plain = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=SystemResolver()))
         self._pinned: aiohttp.ClientSession | None = None
 
     def for_hip(self, hospital: NearbyHospital) -> aiohttp.ClientSession:
