@@ -20,7 +20,10 @@ HELDOUT = BOT / "tests" / "heldout"
 VERSIONS = {"v1": "", "v2": "_v2"}  # file suffix per set version
 IMAGE_VERSIONS = {**VERSIONS, "v4": "_v4", "v5": "_v5"}  # image questions written blind, dev since
 # later dev sets: not gated, but kept apart from the training data like the others
-UNGATED = ("emergencies_v3.yml", "emergencies_v4.yml", "emergencies_v5.yml")
+UNGATED = (
+    "emergencies_v3.yml", "emergencies_v4.yml", "emergencies_v5.yml",
+    "intents_v6.yml", "emergencies_v6.yml", "image_questions_v6.yml",
+)  # fmt: skip
 MIN_RECALL, MAX_FALSE_ALARMS, MIN_TYPE_ACCURACY = 0.98, 0.05, 0.95
 # v5's author labelled 10 tumour, mass and growth questions as lesion, side or count questions and one
 # "normal for a 40 year old" as normal; the bot declines these 11 of 135 by design (a lesion detector must
