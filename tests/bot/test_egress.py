@@ -7,7 +7,6 @@ unpinned aiohttp session resolves through too: without the pinning, the HIP woul
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import socket
 import ssl
@@ -21,11 +20,8 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conversation_image import image_metadata
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from tracker_helpers import make_tracker, slot_events, texts
+from utils.tls import self_signed
 
 from qaid_bot import egress
 from qaid_bot.actions.common import clear_directory_cache
@@ -128,35 +124,12 @@ def _nowhere(real: Callable[..., Any]) -> Callable[..., Any]:
     return getaddrinfo
 
 
-def _self_signed(name: str, directory: Path) -> tuple[Path, Path]:
-    """A certificate (its own CA) for ``name`` only, and its key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )  # fmt: skip
-    )
-    return cert_file, key_file
-
-
 async def test_tls_is_verified_against_the_name_while_the_connection_is_pinned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The certificate names ``HOST`` only (not 127.0.0.1): the handshake succeeds only if SNI and
     verification use the URL's name while TCP goes to the address the resolver answered."""
-    cert, key = _self_signed(HOST, tmp_path)
+    cert, key = self_signed(HOST, tmp_path)
     served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     served.load_cert_chain(cert, key)
     hosts: list[str] = []

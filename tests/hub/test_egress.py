@@ -7,7 +7,6 @@ resolves through too; the servers are real (uvicorn on 127.0.0.1) and count what
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import socket
 import ssl
 import threading
@@ -18,14 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 from net_fakes import Counted, Resolver
 from tr_helpers import ServerThread
 from utils.net import free_port
+from utils.tls import self_signed
 
 from hub import egress
 
@@ -116,34 +112,12 @@ def test_the_transport_internals_egress_relies_on_are_there() -> None:
         assert type(client._transport._pool._network_backend).__name__ == "_PinnedBackend"  # type: ignore[attr-defined]
 
 
-def _self_signed(name: str, directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )  # fmt: skip
-    )
-    return cert_file, key_file
-
-
 def test_tls_is_verified_against_the_name_while_the_connection_is_pinned(
     dns: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The certificate names hospital.example only (not 127.0.0.1): the handshake succeeds only if
     SNI and verification use the URL's name while TCP goes to the pinned address."""
-    cert, key = _self_signed("hospital.example", tmp_path)
+    cert, key = self_signed("hospital.example", tmp_path)
     app = FastAPI()
 
     @app.get("/")
