@@ -248,6 +248,9 @@ CONCEPTS_V5_UNSUPPORTED = [
     "does it look normal for someone my age",
     "is this normal for a 60 year old man",
     "where exactly is the lesion",
+    # v6's one unsupported question answered: the contraction of "what is wrong with me" (a diagnosis)
+    "whats wrong with me, can you tell from the mri",
+    "what's wrong with me according to this x-ray?",
 ]
 
 

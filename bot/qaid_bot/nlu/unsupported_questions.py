@@ -33,7 +33,7 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"(?<!\bor )(?<!\bor the )(?<!\bor my )(?<!\bor a )spine(?! or)",
         "which disease or condition it might be",
     ),  # fmt: skip
-    (r"diagnos\w*|what (?:is it that|do) i have|what is wrong with me|what disease", "a diagnosis"),
+    (r"diagnos\w*|what (?:is it that|do) i have|what(?: is|'s|s) wrong with me|what disease", "a diagnosis"),
     (
         r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure",
         "what it means for treatment",
