@@ -95,6 +95,30 @@ async def test_the_patient_accepts_and_the_hub_is_told(network, dispatcher):
     assert texts(dispatcher)[-1] == NOTHING_TO_ANSWER and len(network.hub.answers) == 1
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("intent", "answer"), [("affirm", "accepted"), ("deny", "declined")])
+async def test_a_plain_yes_or_no_after_a_proposal_answers_it(network, dispatcher, intent, answer):
+    own = binding.conversation_id(CONVERSATION_KEY, SENDER)
+    network.hub.replies[REPLY_ID] = _reply(own)
+    shown = slot_events(await ActionDoctorReply().run(dispatcher, _notice(), {}))["doctor_replies"]
+    tracker = make_tracker("yes that works" if answer == "accepted" else "no", intent,
+                           {"doctor_replies": shown}, sender_id=SENDER)  # fmt: skip
+    events = await ActionAnswerAppointment().run(dispatcher, tracker, {})
+    assert network.hub.answers == [{"conversation_id": own, "answer": answer}]
+    assert slot_events(events)["doctor_replies"][0]["answer"] == answer
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("intent", "response"), [("affirm", "utter_how_can_help"), ("deny", "utter_ok")])
+async def test_a_plain_yes_or_no_after_a_message_is_just_that(network, dispatcher, intent, response):
+    own = binding.conversation_id(CONVERSATION_KEY, SENDER)
+    network.hub.replies[REPLY_ID] = _reply(own, kind="message", appointment=None)
+    shown = slot_events(await ActionDoctorReply().run(dispatcher, _notice(), {}))["doctor_replies"]
+    tracker = make_tracker("ok", intent, {"doctor_replies": shown}, sender_id=SENDER)
+    assert await ActionAnswerAppointment().run(dispatcher, tracker, {}) == []
+    assert dispatcher.messages[-1]["response"] == response and network.hub.answers == []
+
+
 @pytest.mark.parametrize(
     ("appointment", "said"),
     [

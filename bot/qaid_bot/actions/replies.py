@@ -37,6 +37,8 @@ REPLY_INTENT = "EXTERNAL_doctor_reply"
 _REPLY_ID = re.compile(r"^rp_[0-9a-f]{32}$")
 ACCEPT, DECLINE = "/accept_appointment", "/decline_appointment"
 NOTHING_TO_ANSWER = "There is no appointment waiting for your answer."
+# what a plain yes or no gets when nothing waits for it (bot/data/rules.yml "plain yes" / "plain no")
+PLAIN_ANSWERS = {"affirm": "utter_how_can_help", "deny": "utter_ok"}
 HUB_DOWN = "Sorry, I couldn't pass your answer on just now. Please try again in a minute."
 # An appointment from an inbox older than the time zone field: its time is on the hospital's clock.
 LOCAL_TIME = "hospital's local time"
@@ -138,9 +140,13 @@ class ActionAnswerAppointment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        answer: Answer = "accepted" if intent == "accept_appointment" else "declined"
+        # a plain yes or no right after a proposal (bot/data/rules.yml) answers it like the buttons
+        answer: Answer = "accepted" if intent in ("accept_appointment", "affirm") else "declined"
         shown = [r for r in slot_list(tracker, REPLIES) if isinstance(r, dict)]
         waiting = [r for r in shown if r.get("appointment") and not r.get("answer")]
+        if not waiting and intent in PLAIN_ANSWERS:  # a yes or no after a message, not a proposal
+            dispatcher.utter_message(response=PLAIN_ANSWERS[intent])
+            return []
         if not waiting:
             dispatcher.utter_message(text=NOTHING_TO_ANSWER)
             return []
