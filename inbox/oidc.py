@@ -227,12 +227,13 @@ class Provider:
     def validate(self, token: str, nonce: str) -> dict[str, Any]:
         """The claims of ``token`` once signature, issuer, audience, times and nonce check out."""
         try:
-            alg = jwt.get_unverified_header(token).get("alg")
+            header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise OidcError("the ID token is malformed") from exc
+        alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise OidcError(f"the ID token's algorithm {str(alg)[:16]!r} is refused (RS256 or ES256 only)")
-        key = self._key(jwt.get_unverified_header(token).get("kid"), alg)
+        key = self._key(header.get("kid"), alg)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, key, algorithms=[alg], audience=self.client_id, issuer=self.issuer,

@@ -120,7 +120,10 @@ class Provider:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if url.path == "/.well-known/openid-configuration":
+                if url.path == "/.well-known/openid-configuration" and "discovery" in provider.tweak:
+                    status, body = provider.tweak["discovery"]  # a bent discovery answer
+                    self._send(status, {**provider.discovery(), **body}, f"{provider.issuer}/elsewhere")
+                elif url.path == "/.well-known/openid-configuration":
                     self._send(200, provider.discovery())
                 elif url.path == "/jwks":
                     self._send(200, provider.jwks())

@@ -18,9 +18,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from inbox_helpers import PASSWORD, make_settings, sign_in
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+from sqlalchemy import select
 from utils.net import free_port
 
-from inbox.accounts import Accounts
+from inbox.accounts import OIDC_MANAGED, Accounts, doctors
 from inbox.app import InboxConfigError, create_app
 
 
@@ -108,7 +109,9 @@ def test_an_es256_token_signs_in_and_a_new_doctor_of_the_allowed_domain_gets_an_
     assert browser.get(_to_callback(browser)).status_code == 200
     assert "Signed in as <b>Dr Radu Pop</b>" in browser.get("/").text
     accounts: Accounts = served[1].state.workbench.accounts
-    assert accounts.authenticate("radu.pop", "") is None  # OIDC-managed: no password signs in
+    with accounts.engine.connect() as conn:
+        stored = conn.scalar(select(doctors.c.password_hash).where(doctors.c.username == "radu.pop"))
+    assert stored == OIDC_MANAGED and accounts.authenticate("radu.pop", OIDC_MANAGED) is None
     actions = [(a["actor"], a["action"]) for a in _trail(served)][:2]
     assert actions == [("radu.pop", "signed_in"), ("oidc", "doctor_added")]
 
@@ -160,6 +163,23 @@ def test_a_wrong_or_replayed_state_and_another_browser_are_refused(
     assert browser.get(elsewhere).status_code == 403  # a state is used once
     assert provider.token_requests == 0
     assert [a["action"] for a in _trail(served)][:3] == ["signin_failed"] * 3
+
+
+@pytest.mark.parametrize(
+    ("discovery", "reason"),
+    [
+        ((200, {"issuer": "https://idp.evil.example"}), "names another issuer"),
+        ((302, {}), "answered HTTP 302"),  # a redirect is not followed
+        ((200, {"token_endpoint": "http://idp.example/token"}), "token_endpoint must be an https URL"),
+    ],
+)
+def test_a_bad_discovery_document_stops_the_sign_in_at_the_start(
+    served: tuple[str, FastAPI], browser: httpx.Client, provider: Provider, discovery: Any, reason: str
+) -> None:
+    provider.tweak = {"discovery": discovery}
+    start = browser.get("/auth/oidc/start")
+    assert start.status_code == 403 and reason in start.text
+    assert _trail(served)[0]["detail"].startswith("OIDC: the provider's discovery")
 
 
 def test_without_a_provider_the_routes_do_not_exist_and_the_page_is_as_before(inbox: TestClient) -> None:
