@@ -21,7 +21,7 @@ from oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from sqlalchemy import select
 from utils.net import free_port
 
-from inbox.accounts import OIDC_MANAGED, Accounts, doctors
+from inbox.accounts import OIDC_MANAGED, AccountError, Accounts, doctors
 from inbox.app import InboxConfigError, create_app
 
 
@@ -199,3 +199,22 @@ def test_an_incomplete_or_plain_http_provider_setting_stops_the_start(tmp_path: 
             tmp_path, "https://idp.example", "https://inbox.example", inbox_oidc_client_id=""
         )
         create_app(bare, "titan")
+
+
+def test_a_doctors_email_is_checked_and_belongs_to_one_doctor(inbox: TestClient) -> None:
+    accounts: Accounts = inbox.app.state.workbench.accounts  # type: ignore[attr-defined]
+    accounts.set_email("ana", "Ana@Spital.example")
+    with pytest.raises(AccountError, match="another doctor already has"):
+        accounts.set_email("bogdan", "ana@spital.example")
+    with pytest.raises(AccountError, match="name@domain"):
+        accounts.set_email("bogdan", "bogdan")
+    with pytest.raises(AccountError, match="no doctor"):
+        accounts.set_email("nobody", "nobody@spital.example")
+    ana = accounts.oidc_doctor("https://idp", "sub-1", "ana@spital.example", "", create=False)
+    assert ana["username"] == "ana"
+    with pytest.raises(AccountError, match="linked to another provider account"):
+        accounts.oidc_doctor("https://idp", "sub-2", "ana@spital.example", "", create=False)
+    with pytest.raises(AccountError, match="linked to a doctor with another email"):
+        accounts.oidc_doctor("https://idp", "sub-1", "ana.new@spital.example", "", create=True)
+    with pytest.raises(AccountError, match="no doctor account has this email"):
+        accounts.oidc_doctor("https://idp", "sub-3", "carol@spital.example", "", create=False)
