@@ -70,7 +70,20 @@ audit = Table(
     Column("detail", Text, nullable=False, default=""),
 )
 
+# A doctor's email and, from the first OpenID Connect sign-in on, the provider's issuer and subject
+# (inbox/oidc_routes.py). A separate table so inbox files created before it gain it (create_all).
+identities = Table(
+    "doctor_identities",
+    metadata,
+    Column("doctor_id", Integer, ForeignKey("doctors.id"), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("issuer", String(512), nullable=True),
+    Column("subject", String(255), nullable=True),
+)
+
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+# The password hash of an account the provider created: no password matches it (check_password).
+OIDC_MANAGED = "oidc-managed"
 
 
 class AccountError(ValueError):
@@ -136,6 +149,64 @@ class Accounts:
             raise AccountError(f"a doctor {username!r} already exists") from exc
         self.log("cli", "doctor_added", detail=username)
         return doctor_id
+
+    def set_email(self, username: str, email: str) -> None:
+        """Give a doctor the email the hospital's provider knows them by (OpenID Connect sign-in)."""
+        email = email.strip().lower()
+        if not 3 <= len(email) <= 254 or email.count("@") != 1:
+            raise AccountError("the email needs the form name@domain")
+        with self.engine.begin() as conn:
+            doctor_id = conn.scalar(
+                select(doctors.c.id).where(doctors.c.username == username.strip().lower())
+            )
+            if doctor_id is None:
+                raise AccountError(f"no doctor {username!r}")
+            taken = conn.scalar(select(identities.c.doctor_id).where(identities.c.email == email))
+            if taken is not None and taken != doctor_id:
+                raise AccountError(f"another doctor already has the email {email!r}")
+            conn.execute(delete(identities).where(identities.c.doctor_id == doctor_id))
+            conn.execute(insert(identities).values(doctor_id=doctor_id, email=email))
+        self.log("cli", "doctor_email", detail=username.strip().lower())
+
+    def oidc_doctor(self, issuer: str, subject: str, email: str, name: str, create: bool) -> dict[str, Any]:
+        """The doctor with this (verified) email, linked to the provider's subject on first use; a new
+        account without a password when there is none and ``create``. AccountError says why not."""
+        email = email.strip().lower()
+        q = select(doctors, identities.c.email, identities.c.issuer, identities.c.subject).join(identities)
+        with self.engine.begin() as conn:
+            by_subject = conn.execute(
+                q.where(identities.c.issuer == issuer, identities.c.subject == subject)
+            ).first()
+            if by_subject is not None and by_subject.email != email:
+                raise AccountError("this provider account is linked to a doctor with another email")
+            row = by_subject or conn.execute(q.where(identities.c.email == email)).first()
+            if row is not None and row.subject is not None and (row.issuer, row.subject) != (issuer, subject):
+                raise AccountError("this email belongs to a doctor linked to another provider account")
+            if row is not None:
+                if row.subject is None:
+                    link = identities.update().where(identities.c.doctor_id == row.id)
+                    conn.execute(link.values(issuer=issuer, subject=subject))
+                return {"id": row.id, "username": row.username, "display_name": row.display_name}
+            if not create:
+                raise AccountError("no doctor account has this email")
+            username = self._free_username(conn, email.partition("@")[0])
+            display = (name.strip() or email)[:128]
+            doctor_id = int(conn.execute(insert(doctors).values(username=username, display_name=display,
+                            password_hash=OIDC_MANAGED, created_at=utcnow())).inserted_primary_key[0])  # type: ignore[index]  # fmt: skip
+            conn.execute(
+                insert(identities).values(doctor_id=doctor_id, email=email, issuer=issuer, subject=subject)
+            )
+        self.log("oidc", "doctor_added", detail=f"{username} (OIDC-managed, no password)")
+        return {"id": doctor_id, "username": username, "display_name": display}
+
+    @staticmethod
+    def _free_username(conn: Any, local: str) -> str:
+        base = "".join(c for c in local.lower() if c in USERNAME_CHARS)[:56] or "doctor"
+        for n in range(1, 1000):
+            candidate = base if n == 1 else f"{base}-{n}"
+            if conn.scalar(select(doctors.c.id).where(doctors.c.username == candidate)) is None:
+                return candidate
+        raise AccountError("no free user name for this email")
 
     def has_doctors(self) -> bool:
         with self.engine.connect() as conn:

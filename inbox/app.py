@@ -25,10 +25,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.background import BackgroundTask
 
-from inbox import pages, reply_routes
+from inbox import oidc_routes, pages, reply_routes
 from inbox.accounts import Accounts
 from inbox.cases import Cases
 from inbox.images import CaseImages
+from inbox.oidc import CALLBACK_PATH, OidcConfigError, Provider
 from inbox.replies import Replies, ReplySender
 from inbox.settings import DEFAULT, WorkbenchSettings
 from inbox.store import InboxStore
@@ -113,6 +114,23 @@ def signing_secrets(settings: Settings, hospital_id: str, secrets: list[str] | N
     return secrets
 
 
+def _oidc_signin(settings: Settings, workbench: WorkbenchSettings) -> oidc_routes.OidcSignin:
+    """The hospital's OpenID Connect provider from the settings (InboxConfigError names what is wrong)."""
+    if not settings.inbox_public_url:
+        raise InboxConfigError("QAID_INBOX_OIDC_ISSUER needs QAID_INBOX_PUBLIC_URL: the inbox's address as "
+                               "doctors' browsers reach it (its sign-in redirect_uri)")  # fmt: skip
+    try:
+        provider = Provider(settings.inbox_oidc_issuer, settings.inbox_oidc_client_id,
+                            settings.inbox_oidc_client_secret,
+                            settings.inbox_public_url.rstrip("/") + CALLBACK_PATH, workbench)  # fmt: skip
+    except OidcConfigError as exc:
+        raise InboxConfigError(str(exc)) from exc
+    domains = frozenset(
+        d.strip().lower().lstrip("@") for d in settings.inbox_oidc_email_domains.split(",") if d.strip()
+    )
+    return oidc_routes.OidcSignin(provider, domains)
+
+
 def create_app(
     settings: Settings | None = None,
     hospital_id: str | None = None,
@@ -161,6 +179,9 @@ def create_app(
     replies = Replies(store.engine)
     wb = Workbench(spec.id, spec.name, store, Accounts(store.engine, workbench), Cases(store.engine),
                    workbench, access_token, replies, spec.time_zone)  # fmt: skip
+    if settings.inbox_oidc_issuer:
+        wb.oidc_name = settings.inbox_oidc_name or "the hospital account"
+        oidc = _oidc_signin(settings, workbench)
     sender = ReplySender(replies, spec.id, settings.hub_public_url, secrets, wb.accounts.log)
     app.state.reply_sender = sender
     app.state.workbench = wb
@@ -291,6 +312,8 @@ def create_app(
         return JSONResponse(bundle, media_type="application/fhir+json")
 
     reply_routes.install(app, wb, replies)
+    if wb.oidc_name:
+        oidc_routes.install(app, wb, oidc)
     install(app, wb)  # after the .pdf/.fhir.json routes: its {webhook_id} page would swallow them
     # Added last, so outermost: every response carries them, the access check's 401 too. The pages'
     # one inline <style> by its hash; images only from the hub (capability links).

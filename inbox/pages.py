@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from inbox.cases import STATUS_WORDS, STATUSES
 
@@ -84,11 +85,20 @@ def status_badge(status: str) -> str:
     return f"<span class='badge st-{e(status)}'>{e(STATUS_WORDS.get(status, status))}</span>"
 
 
-def signin_page(hospital_name: str, csrf: str, next_path: str, error: str = "", username: str = "") -> str:
+def signin_page(
+    hospital_name: str, csrf: str, next_path: str, error: str = "", username: str = "", oidc_name: str = ""
+) -> str:
+    """The password form; with ``oidc_name`` (a configured provider) its sign-in link beside it."""
     problem = f"<p class='error' role='alert'>{e(error)}</p>" if error else ""
+    provider = ""
+    if oidc_name:
+        provider = (
+            f"<p><a href='/auth/oidc/start?next={e(quote(next_path, safe=''))}'>"
+            f"Sign in with {e(oidc_name)}</a></p><p class='meta'>or with your inbox password:</p>"
+        )
     body = (
         "<h1>Sign in</h1>"
-        f"{problem}<form method='post' action='/signin'>"
+        f"{problem}{provider}<form method='post' action='/signin'>"
         f"<input type='hidden' name='csrf' value='{e(csrf)}'>"
         f"<input type='hidden' name='next' value='{e(next_path)}'>"
         "<p><label for='username'>User name</label><br>"
@@ -98,6 +108,16 @@ def signin_page(hospital_name: str, csrf: str, next_path: str, error: str = "", 
         "<p><button type='submit'>Sign in</button></p></form>"
     )
     return page(f"Sign in — {hospital_name} inbox", body, hospital_name)
+
+
+def continue_page(hospital_name: str, next_path: str) -> str:
+    """After the provider's sign-in: a same-site step on to ``next_path``. The browser arrived from
+    the provider (cross-site), and a redirect from there would not carry the SameSite=Strict
+    session cookie just set; this page's refresh is a navigation of the inbox's own."""
+    target = e(next_path)
+    body = f"<h1>Signed in</h1><p><a href='{target}'>Continue to the inbox</a></p>"
+    html = page(f"Signed in — {hospital_name} inbox", body, hospital_name)
+    return html.replace("<title>", f"<meta http-equiv='refresh' content='0;url={target}'><title>", 1)
 
 
 def _filters(status: str, q: str) -> str:

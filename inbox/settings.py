@@ -2,7 +2,8 @@
 
 The secrets stay where they were (``qaid.config.Settings``: ``inbox_secrets`` for the webhook
 signature, ``inbox_token`` for tools reading the JSON API); doctors' passwords live hashed in the
-inbox's SQLite file (``python -m inbox doctors add``), never in settings or the environment.
+inbox's SQLite file (``python -m inbox doctors add``), never in settings or the environment. The
+OpenID Connect provider's settings (``inbox_oidc_*``, ``inbox_public_url``) are read there too.
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ class WorkbenchSettings:
     image_timeout_s: float = 10.0
     image_receive_budget_s: float = 120.0
     image_download_budget_s: float = 15.0
+    # OpenID Connect sign-in (inbox/oidc.py): each request to the provider is bounded by the timeout
+    # and its answer by the byte limit; its discovery document and keys are re-read after the TTL (and
+    # the keys at most this often when a token names an unknown key, a rotation). A started sign-in
+    # must come back within the pending TTL; ID token times get the leeway for clock skew, and one
+    # issued longer ago than the maximum age is refused.
+    oidc_timeout_s: float = 5.0
+    oidc_max_bytes: int = 256 * 1024
+    oidc_discovery_ttl_s: float = 60 * 60
+    oidc_jwks_refresh_s: float = 60.0
+    oidc_pending_ttl_s: float = 10 * 60
+    oidc_pending_max: int = 1000
+    oidc_leeway_s: float = 60.0
+    oidc_max_age_s: float = 10 * 60
 
 
 DEFAULT = WorkbenchSettings()
@@ -40,3 +54,6 @@ SESSION_COOKIE = "qaid_inbox_session"
 # no Domain, so a sibling sub-domain cannot plant or overwrite it.
 SECURE_SESSION_COOKIE = "__Host-qaid_inbox_session"
 SIGNIN_CSRF_COOKIE = "qaid_inbox_signin"
+# Binds a started OpenID Connect sign-in to the browser that started it (SameSite=Lax: the provider
+# sends the browser back with a cross-site navigation, which a Strict cookie would not accompany).
+OIDC_COOKIE = "qaid_inbox_oidc"

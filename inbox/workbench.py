@@ -24,8 +24,10 @@ from inbox.store import InboxStore
 from qaid.api_errors import ApiError, error_response, error_responses
 
 # No patient data behind these: liveness, the API description, the webhook (signed instead) and
-# the sign-in form.
-OPEN_PATHS = frozenset({"/health", "/webhooks/transcripts", "/openapi.json", "/docs", "/redoc", "/signin"})
+# the sign-in routes.
+# the sign-in form. The OpenID Connect routes exist only when a provider is configured (404 otherwise).
+OPEN_PATHS = frozenset({"/health", "/webhooks/transcripts", "/openapi.json", "/docs", "/redoc", "/signin",
+                        "/auth/oidc/start", "/auth/oidc/callback"})  # fmt: skip
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Workbench:
     access_token: str
     replies: Replies
     time_zone: str = "UTC"  # IANA: the hospital's clock, that appointment times are written in
+    oidc_name: str = ""  # the hospital's OpenID Connect provider, when one is configured (inbox/oidc.py)
 
     def actor(self, request: Request) -> str:
         doctor = request.state.doctor
@@ -92,7 +95,21 @@ def _signin_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
 
-def _safe_next(value: object) -> str:
+def signin_form(
+    wb: Workbench, request: Request, next_path: str, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    """The sign-in page (password form, and the provider's button when configured) with ``error``."""
+    response = HTMLResponse("", status_code=status)
+    csrf = auth.signin_csrf(request, response)
+    if not wb.accounts.has_doctors() and not wb.oidc_name:
+        error = error or "This inbox has no doctor accounts yet: add one with python -m inbox doctors add."
+    html = pages.signin_page(wb.hospital_name, csrf, next_path, error, username, wb.oidc_name)
+    response.body = response.render(html)
+    response.headers["content-length"] = str(len(response.body))
+    return response
+
+
+def safe_next(value: object) -> str:
     # Only a path on this inbox: never "//evil.example" or "https://..." (an open redirect).
     text = value if isinstance(value, str) else "/"
     return text if text.startswith("/") and not text.startswith("//") and "\\" not in text else "/"
@@ -121,35 +138,24 @@ def _install_signin(app: FastAPI, wb: Workbench) -> None:
     # an API error); the audit log keeps every failure.
     signin_errors = error_responses(403, html=True)
 
-    def signin_form(request: Request, next_path: str, error: str = "", username: str = "") -> Response:
-        response = HTMLResponse("")
-        csrf = auth.signin_csrf(request, response)
-        if not wb.accounts.has_doctors():
-            error = (
-                error or "This inbox has no doctor accounts yet: add one with python -m inbox doctors add."
-            )
-        response.body = response.render(pages.signin_page(wb.hospital_name, csrf, next_path, error, username))
-        response.headers["content-length"] = str(len(response.body))
-        return response
-
     @app.get("/signin", response_class=HTMLResponse, responses=error_responses(html=True))
     def signin_page(request: Request, next: str = "/") -> Response:
-        return signin_form(request, _safe_next(next))
+        return signin_form(wb, request, safe_next(next))
 
     @app.post("/signin", response_class=HTMLResponse, responses=signin_errors)
     async def signin(request: Request) -> Response:
         form = await request.form()
         auth.check_csrf(request, form.get("csrf"), request.cookies.get(auth.SIGNIN_CSRF_COOKIE))
         username, password = str(form.get("username") or ""), str(form.get("password") or "")
-        next_path = _safe_next(form.get("next"))
+        next_path = safe_next(form.get("next"))
         if wb.accounts.recent_failures(username) >= wb.ws.signin_max_failures:
             wb.accounts.log(username.lower()[:64] or "?", "signin_refused", detail="too many failures")
             message = "Too many failed sign-ins for this user name: wait 15 minutes or ask an administrator."
-            return signin_form(request, next_path, message, username)
+            return signin_form(wb, request, next_path, message, username)
         doctor = wb.accounts.authenticate(username, password)
         if doctor is None:
             wb.accounts.log("?", "signin_failed", detail=username.strip().lower()[:64])
-            return signin_form(request, next_path, "Wrong user name or password.", username)
+            return signin_form(wb, request, next_path, "Wrong user name or password.", username)
         wb.accounts.log(doctor["username"], "signed_in")
         response = RedirectResponse(next_path, status_code=303)
         auth.set_session_cookie(response, request, wb.accounts.start_session(doctor["id"]))

@@ -196,6 +196,20 @@ class Settings(BaseSettings):
     # hospital's clock in it, and the patient is told so. Empty: a demo hospital's own
     # (HospitalSpec.time_zone), else UTC. A name the tz database does not know stops the start.
     inbox_time_zone: TimeZone = ""
+    # The reference inbox as doctors' browsers reach it (https://inbox.hospital.example): the
+    # redirect_uri of its OpenID Connect sign-in. Required with inbox_oidc_issuer.
+    inbox_public_url: str = ""
+    # Sign-in through the hospital's OpenID Connect provider (inbox/oidc.py, docs/workbench.md): its
+    # issuer URL exactly as its discovery document names it, the inbox's client id there and, for a
+    # confidential client, its secret. Empty issuer: off, passwords only.
+    inbox_oidc_issuer: str = ""
+    inbox_oidc_client_id: str = ""
+    inbox_oidc_client_secret: str = ""
+    # The provider's name on the sign-in button ("Sign in with <name>").
+    inbox_oidc_name: str = "the hospital account"
+    # Email domains (comma-separated, e.g. "spital.ro") whose verified addresses may sign in and get
+    # an account on first sign-in. Empty: only doctors already given that email may sign in.
+    inbox_oidc_email_domains: str = ""
 
     emergency_number: str = str(env.EMERGENCY_NUMBER.default)
     nearby_radius_km: float = float(env.NEARBY_RADIUS_KM.default)
