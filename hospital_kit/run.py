@@ -18,7 +18,7 @@ from types import FrameType
 
 import httpx
 
-from hospital_kit.settings import KitSettings
+from hospital_kit.settings import InboxSection, KitSettings
 
 READY_WAIT_S = 120.0
 
@@ -41,6 +41,20 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("QAID_")}
 
 
+def _oidc_env(inbox: InboxSection) -> dict[str, str]:
+    """The inbox's OpenID Connect settings, only when the hospital configured a provider."""
+    if not inbox.oidc_issuer:
+        return {}
+    values = {
+        "QAID_INBOX_PUBLIC_URL": inbox.public_url, "QAID_INBOX_OIDC_ISSUER": inbox.oidc_issuer,
+        "QAID_INBOX_OIDC_CLIENT_ID": inbox.oidc_client_id,
+        "QAID_INBOX_OIDC_CLIENT_SECRET": inbox.oidc_client_secret,
+        "QAID_INBOX_OIDC_NAME": inbox.oidc_name,
+        "QAID_INBOX_OIDC_EMAIL_DOMAINS": ",".join(inbox.oidc_email_domains),
+    }  # fmt: skip
+    return {k: v for k, v in values.items() if v}
+
+
 def children(s: KitSettings) -> list[Child]:
     py, base = sys.executable, clean_env()
     hip, inbox = s.hip, s.inbox
@@ -59,7 +73,7 @@ def children(s: KitSettings) -> list[Child]:
             {**base, "QAID_INBOX_SECRETS": ",".join(inbox.webhook_secrets), "QAID_INBOX_TOKEN": inbox.token,
              "QAID_INBOX_TIME_ZONE": inbox.time_zone,
              # where the inbox sends doctors' replies and fetches the images a transcript names
-             "QAID_PUBLIC_HUB_URL": s.hub.url},
+             "QAID_PUBLIC_HUB_URL": s.hub.url, **_oidc_env(inbox)},
             local_url(inbox.host, inbox.port) + "/health",
         ),
     ]  # fmt: skip

@@ -59,6 +59,13 @@ class InboxSection(_Section):
     webhook_secrets: list[str] = Field(min_length=1, max_length=3)
     # The hospital's IANA time zone: doctors write appointment times on its clock (QAID_INBOX_TIME_ZONE).
     time_zone: TimeZone = Field(default="UTC", min_length=1)
+    # Doctors' sign-in through the hospital's OpenID Connect provider (docs/workbench.md); off when
+    # oidc_issuer is empty. The redirect URI registered with the provider is public_url + /auth/oidc/callback.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = ""
+    oidc_email_domains: list[str] = Field(default_factory=list)
 
     @field_validator("webhook_secrets")
     @classmethod
@@ -151,6 +158,13 @@ db = "var/inbox.sqlite3"
 token = "{inbox_token}"   # the doctors' password for the inbox pages (HTTP Basic, any user name)
 webhook_secrets = ["{secret}"]   # Standard Webhooks signing secrets, newest first (two while rotating)
 time_zone = "UTC"         # your IANA time zone (e.g. "Europe/Bucharest"): appointment times are on its clock
+# Sign-in with your OpenID Connect provider (optional; docs/workbench.md): its issuer URL, this client's id
+# and secret, the button's name, the email domains whose staff may sign in without an account made first.
+# oidc_issuer = "https://login.example-hospital.ro"
+# oidc_client_id = "qaid-inbox"
+# oidc_client_secret = ""
+# oidc_name = "Example Hospital account"
+# oidc_email_domains = ["example-hospital.ro"]
 
 [hub]
 url = "{hub_url}"

@@ -80,6 +80,22 @@ def test_children_get_only_their_own_secrets(tmp_path: Path, monkeypatch: pytest
     assert inbox.env["QAID_PUBLIC_HUB_URL"] == s.hub.url  # replies and image fetches go to its own hub
     assert inbox.env["QAID_INBOX_SECRETS"] == ",".join(s.inbox.webhook_secrets)
     assert inbox.env["QAID_INBOX_TIME_ZONE"] == s.inbox.time_zone == "UTC"  # the template's default
+    # the hospital's OpenID Connect provider, when it configures one, reaches the inbox (and only then)
+    oidc = (
+        config.read_text()
+        .replace("# oidc_issuer = ", "oidc_issuer = ")
+        .replace("# oidc_client_id = ", "oidc_client_id = ")
+        .replace("# oidc_email_domains = ", "oidc_email_domains = ")
+    )
+    with_oidc = tmp_path / "with_oidc.toml"
+    with_oidc.write_text(oidc)
+    _, inbox_oidc = children(kit_settings.load(with_oidc))
+    assert {k: v for k, v in inbox_oidc.env.items() if "OIDC" in k or k == "QAID_INBOX_PUBLIC_URL"} == {
+        "QAID_INBOX_OIDC_ISSUER": "https://login.example-hospital.ro",
+        "QAID_INBOX_OIDC_CLIENT_ID": "qaid-inbox",
+        "QAID_INBOX_OIDC_EMAIL_DOMAINS": "example-hospital.ro",
+        "QAID_INBOX_PUBLIC_URL": s.inbox.public_url,
+    }  # fmt: skip
     config.write_text(config.read_text().replace('time_zone = "UTC"', 'time_zone = "Bucharest"'))
     with pytest.raises(kit_settings.SettingsError, match=r"\[inbox\] time_zone: .*not an IANA time zone"):
         kit_settings.load(config)
