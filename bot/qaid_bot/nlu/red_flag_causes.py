@@ -6,7 +6,7 @@ in ``red_flag_rules``; the building blocks are ``red_flag_concepts``.
 
 from __future__ import annotations
 
-from .red_flag_concepts import CAUSTIC, CHILD, LOTS, MEDS, Category
+from .red_flag_concepts import ANTICOAGULANT, CAUSTIC, CHILD, DELIBERATE, HEAD_WOUND, LOTS, MEDS, Category
 
 __all__ = ["CAUSES"]
 
@@ -14,7 +14,8 @@ __all__ = ["CAUSES"]
 _HEAD_BLOW = (
     r"(?:(?:(?:hit|banged|bumped|knocked|smacked|struck|whacked|kicked|punched)(?: \w+){0,2}?|took "
     r"(?:a |an |the )?\w+|fell (?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |"
-    r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first))"
+    r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first)|"
+    r"knocked (?:him |her |me |them )?(?:out|unconscious))"
 )
 _VOMITING_AGAIN = (
     r"(?:keeps? (?:throwing up|vomiting|being sick)|(?:vomited|been sick|thrown up|threw up|was sick)"
@@ -51,6 +52,16 @@ _MENINGEAL = (
     r"throwing up)|throw\w* up|light (?:hurts|"
     r"is hurting|bothers)|can't stand the light|photophobia|(?:severe|terrible|raging|awful|worst|splitting|"
     r"excruciating|blinding) (?:\w+ )?headache)"
+)
+_LOW_BP = (
+    r"(?:(?:very|really|dangerously|extremely|super) low (?:blood pressure|bp)|(?:blood pressure|bp) (?:is |has )?"
+    r"(?:very |really |dangerously )?(?:low|dropp\w*|crash\w*)|(?:blood pressure|bp)(?: \w+){0,3} "
+    r"(?:[4-8]\d)/)"
+)
+_YOUNG_INFANT = r"(?:newborn|new-born|new born|(?:[1-9]|1[0-2])[- ](?:day|week)s?[- ]old|neonate)"
+_INFANT_SIGN = (
+    r"(?:not feeding|won't feed|refus\w* (?:feeds|to feed|the bottle|the breast)|not (?:taking|drinking) "
+    r"(?:milk|feeds|the bottle)|(?:very|really|so|too) (?:sleepy|drowsy)|floppy|hard to wake|lethargic)"
 )
 _CHEMO = r"(?:chemo\w*|neutropeni\w*|immunosuppress\w*|low white (?:cell|blood) count)"
 _FEVER = (
@@ -112,6 +123,13 @@ CAUSES: tuple[Category, ...] = (
             r"(?:want|wish|need) (?:it all|everything|the pain|this) to (?:stop|end)",
             r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
             r"nothing (?:left )?to live for|no reason to live",
+            # intent and timing without the word (NHS: a plan, a time chosen, a decision made)
+            r"tonight(?:'s| is) the night|(?:i've |i have |i )?decided (?:that )?(?:tonight|today|this is|it's "
+            r"time|i'm done|to go through with)|(?:i'm|i am|im) (?:going to|gonna) (?:do it|go through with "
+            r"it)(?: \w+){0,2} (?:tonight|today|now|this time)|go(?:ing|nna)? through with it",
+            r"(?:nobody|no one|no-one|noone) (?:would|will|'d|is going to|is gonna) (?:even )?(?:miss|notice) me",
+            r"(?:can't|cannot) (?:do|take|cope with|handle) (?:this|it|life|any of this) any ?more",
+            r"(?:i'm|i am) (?:just )?a burden(?: to| on)? (?:everyone|everybody|my family|them)",
         ),
     ),
     Category(
@@ -124,6 +142,9 @@ CAUSES: tuple[Category, ...] = (
             r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
+            rf"(?:took|taken|swallowed|ate|drank|injected) (?:\w+ ){{0,4}}{MEDS}(?:\W+\w+){{0,4}}?\W+{DELIBERATE}|"
+            rf"{DELIBERATE} (?:\w+ ){{0,2}}(?:took|taken|swallowed|overdosed)",
+            rf"(?:took|taken|swallowed) (?:a lot|loads|lots|heaps|a bunch|a pile) of (?:\w+ ){{0,2}}{MEDS}",
             rf"(?:took|taken|take|taking|swallowed|swallow|ate|eaten|drank|injected|had) (?:\w+ "
             rf"){{0,2}}{LOTS}"
             rf"(?:\W+\w+){{0,4}}?\W*{MEDS}",
@@ -174,15 +195,23 @@ CAUSES: tuple[Category, ...] = (
             r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
             # a fall, then vomiting again and again (NICE NG232: more than one episode)
             rf"(?:fell|fall(?:en)?|tumbled)(?! asleep)(?:\W+\w+){{0,12}}?\W+{_VOMITING_AGAIN}",
+            rf"(?:{_HEAD_BLOW}|{HEAD_WOUND})(?:\W+\w+){{0,16}}?\W+{ANTICOAGULANT}|{ANTICOAGULANT}"
+            rf"(?:\W+\w+){{0,16}}?\W+(?:{_HEAD_BLOW}|{HEAD_WOUND})",
+            rf"{_HEAD_BLOW}(?:\W+\w+){{0,24}}?\W+(?:more and more|increasingly|getting|becoming) (?:\w+ )?"
+            r"(?:confused|drowsy|sleepy)",
+            # a sudden severe headache said the other way round ("a horrible headache, suddenly")
+            r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst|massive|intense) "
+            r"headache (?:\w+ ){0,2}(?:suddenly|out of nowhere|all of a sudden|came on (?:suddenly|"
+            r"all at once))",
         ),
         # a worsening or severe headache with vomiting, double vision or confusion: raised pressure
         soft=(
             r"(?:(?:worse|worsening|severe|terrible|worst|raging|awful|excruciating|splitting|blinding|"
-            r"unbearable|massive) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|the) head) "
+            r"unbearable|massive|horrible|intense) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|the) head) "
             r"(?:\w+ ){0,4}"
             r"(?:worse|worsening|unbearable))"
             r"(?:\W+\w+){0,10}?\W+(?:vomit\w*|been sick|being sick|throw\w* up|threw up|seeing double|"
-            r"double vision|confus\w*|drowsy)",
+            r"double vision|confus\w*|drowsy|(?:can't|cannot) see)",
         ),
     ),
     Category(
@@ -210,6 +239,11 @@ CAUSES: tuple[Category, ...] = (
             r"(?:belly|bump|tummy|stomach|womb) (?:is |feels |gone |went )?(?:hard as a (?:rock|board)|rock "
             r"hard|board hard|hard like a (?:rock|board))",
             r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
+            r"(?:miscarr\w*|losing the baby|lost the baby)(?:\W+\w+){0,12}?\W+(?:clots|heav\w*|soak\w*|"
+            r"faint\w*|pass\w* out|dizzy|light-?headed|pouring|gushing)|(?:clots|heavy bleed\w*|soak\w*)"
+            r"(?:\W+\w+){0,12}?\W+(?:miscarr\w*|losing the baby)",
+            r"(?:huge|big|large|massive) (?:blood )?clots(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|dizzy|"
+            r"light-?headed)",
             # pain with bleeding in pregnancy
             rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_PAIN}(?:\W+\w+){{0,8}}?\W+{_BLEEDING}|"
             rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_BLEEDING}(?:\W+\w+){{0,8}}?\W+{_PAIN}",
@@ -241,6 +275,14 @@ CAUSES: tuple[Category, ...] = (
             r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
             r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
             # by site: the face, eyes or mouth
+            r"(?:face|eyes?|genitals|groin)(?: \w+){0,3} (?:are |is |got |were |was |have been |has been )?"
+            r"(?:badly |severely |all )?(?:burned|burnt|scalded)\b|"
+            # a whole limb, a limb blistering badly; a blowtorch, a kitchen fire, hot oil
+            r"(?:burned|burnt|scalded)(?: \w+){0,2} (?:whole|entire) (?:\w+ )?(?:arm|forearm|leg|thigh|back|"
+            r"chest|hand|foot|side)|(?:whole|entire) (?:\w+ )?(?:arm|forearm|leg|thigh|back|chest|side) "
+            r"(?:is |was |got |has been )?(?:burned|burnt|scalded)|"
+            r"(?:burn\w*|scald\w*|oil|fire)(?:\W+\w+){0,10}?\W+blister\w* (?:badly|all over|everywhere|"
+            r"really bad\w*|straight away)|blowtorch|blow torch|"
             r"(?:burned|burnt|scalded)(?:\W+\w+){0,5}?\W+(?:face|eyes?|throat|genitals|groin)\b|"
             r"burns? (?:on|to|around|across) (?:his|her|my|their|the) (?:face|eyes?|genitals|groin)",
             # by size: most of a back, a chest, a limb
@@ -284,6 +326,14 @@ CAUSES: tuple[Category, ...] = (
             r"(?:shaking|shivering|shivers|chills|rigors)(?:\W+\w+){0,6}?\W+(?:barely|can't|cannot|unable to|"
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
+            # NHS 'Sepsis': fever or infection with very low blood pressure or new confusion
+            rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{_LOW_BP}|confus(?:ed|ion)\b(?! about| by| with))"
+            rf"|{_LOW_BP}(?:\W+\w+){{0,12}}?\W+(?:{_FEVER}|confus\w*)",
+            # NICE NG143: a baby under 3 months with a fever is red; any baby with fever not feeding or floppy
+            rf"{_YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|temperature)",
+            rf"(?:baby|infant|newborn)(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|temperature)(?:\W+\w+){{0,10}}?\W+"
+            rf"{_INFANT_SIGN}|(?:baby|infant|newborn)(?:\W+\w+){{0,10}}?\W+{_INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
+            rf"(?:{_FEVER}|temperature)",
             # meningism: a neck that will not bend, with vomiting, light hurting or a severe headache
             rf"{_NECK}(?:\W+\w+){{0,12}}?\W+{_MENINGEAL}|{_MENINGEAL}(?:\W+\w+){{0,12}}?\W+{_NECK}",
             rf"{_CHEMO}(?:\W+\w+){{0,12}}?\W+{_FEVER}|{_FEVER}(?:\W+\w+){{0,12}}?\W+{_CHEMO}",
@@ -301,6 +351,7 @@ CAUSES: tuple[Category, ...] = (
             r"i|they) (?:is|am|are)",
             r"(?:very|really|getting|becoming|suddenly|he's|she's|he is|she is|they're|is|seems|looks) "
             r"(?:\w+ )?confused(?! (?:about|by|with|as to|why|what|because))",
+            r"(?:more and more|increasingly|progressively) confused(?! (?:about|by|with|as to|why|what|because))",
             r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
             # a diabetic who is confused or drowsy: a hypo until proved otherwise
             r"(?:diabet\w*|insulin|hypo)(?:\W+\w+){0,10}?\W+(?:confus(?:ed|ion)\b(?! about| by| with| as to|"

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE",
-    "SOMEONE", "WEAK", "WHOSE", "Category",
+    "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "DELIBERATE", "FLOW", "GAP", "HEAD_WOUND", "LIMB",
+    "LOTS", "MEDS", "PAIN", "SIDE", "SOMEONE", "WEAK", "WHOSE", "Category",
 ]  # fmt: skip
 
 
@@ -75,4 +75,11 @@ CAUSTIC = (
 ANTICOAGULANT = (
     r"(?:warfarin|blood thinners?|anticoagula\w*|apixaban|eliquis|rivaroxaban|xarelto|edoxaban|"
     r"dabigatran|heparin|clopidogrel)"
+)
+# on purpose: a deliberate ingestion is a suicide attempt whatever the amount (NHS 'When to call 999')
+DELIBERATE = r"(?:on purpose|deliberately|intentionally|to (?:die|end it|not wake up|sleep forever))"
+# a wound or a blow on the head, told by the wound rather than by the blow ("a deep cut on his head")
+HEAD_WOUND = (
+    r"(?:(?:wound|cut|gash|split|lump|bump|bleed\w*)(?: \w+)? (?:on|to|in|at) (?:the |my |his |her |their )?"
+    r"(?:back of (?:the |my |his |her )?)?(?:head|scalp|forehead)|head (?:wound|injury|is bleeding))"
 )

@@ -51,6 +51,7 @@ _PAST = re.compile(
     r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury)|"
     # care already given: the ambulance came, a hospital visit on an earlier day
     r"(?:the )?(?:ambulance|paramedics) (?:already |have |has )?(?:came|come|took|taken|arrived|picked)|"
+    r"(?:was|were|been|got) admitted (?:with|for|after)|"
     r"(?:was|were|went|been) (?:in|at|to|"
     r"taken to|rushed to|admitted to) (?:the )?(?:er|a&e|hospital|emergency room)(?: \w+){0,3} "
     r"(?:last night|yesterday|on \w+day))\b"
@@ -64,6 +65,9 @@ _PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't)\b"
 _ONGOING = re.compile(r"\b(?:still|again|since then)\b")
 # the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
 _PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
+# ... or as something someone had ("she had heavy bleeding in her first pregnancy, 8 years ago"); not
+# "I've had chest pain for an hour", and not a flag with a present cue (``_ONGOING``)
+_HAD = re.compile(r"(?<!'ve )(?<!have )(?<!has )\b(?:had|suffered|went through)\W+(?:\w+\W+){0,2}$")
 # an adrenaline pen carried or prescribed, not used
 _CARRIED = re.compile(
     r"\b(?:carr(?:y|ies|ying)|prescribed|keeps?|given) (?:an? |his |her |my |their )?(?:(?:two|2|spare|extra|"
@@ -121,9 +125,11 @@ _CONDITIONAL = re.compile(
     r"side effects?|same as|is it (?:safe|dangerous)|dangerous to|should i (?:keep|tell)|is "
     r"(?:that|it) a problem|"
     r"(?:can|could|does|do) (?:an? |the )?\w+ (?:\w+ )?(?:make|cause|lead to)|make you|makes you|"
-    r"(?:for|before) (?:my |the |a )?(?:surgery|operation|procedure|scan|mri|ct)|"
     r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of)\b"
 )
+# a medicine or a step before a procedure ("should I stop warfarin before my surgery"): hypothetical
+# unless something is happening now ("the contrast for the CT, and now my throat is closing")
+_PROCEDURE = re.compile(r"\b(?:for|before) (?:my |the |a )?(?:surgery|operation|procedure|scan|mri|ct)\b")
 # learning or media about the subject
 _LEARNING = re.compile(
     r"\b(?:school project|course|training|learn\w*|research|essay|documentary|article|podcast|"
@@ -138,6 +144,9 @@ _IDIOM = re.compile(
     r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
     r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
     r"(?:suffocate|can't breathe) in (?:this|these|here)|"
+    r"(?:heat|humidity|weather|atmosphere|air in here|room|office|job|relationship|place|town|family|"
+    r"rules|it) (?:is |'s |feels |gets )?(?:so |really |just )?suffocating|suffocating (?:heat|humidity|"
+    r"atmosphere|job|relationship)|"
     r"(?:(?:want|wanted|wanna|going|about) (?:to )?|could |i'll |gonna )?(?:die|died|dying) of "
     r"(?:embarrassment|shame|cringe|laughter)|chok(?:ing|ed|e) up\b(?! (?:blood|food|bits)))\b"
 )
@@ -181,6 +190,11 @@ _MUSCULAR = re.compile(
     r"\b(?:muscles?|pulled|bench|gym|workout|lifting|press on it|when i (?:cough|press|move|twist)|"
     r"heartburn|reflux|indigestion|after (?:dinner|meals|eating))\b"
 )
+# ... or mild and passing by itself ("a bit tight when I'm stressed, goes away when I relax")
+_SELF_LIMITING = re.compile(
+    r"\b(?:goes|go|went|fades?|passes|settles?|eases?) (?:away |off )?(?:when|after|if|once|on its own|"
+    r"by itself|with rest)|when i(?:'m| am| get) (?:stressed|anxious|nervous|worried|upset)\b"
+)
 _CARDIAC_FEATURE = re.compile(
     r"\b(?:arm|jaw|neck|back|shoulder|sweat\w*|clammy|grey|gray|pale|breath\w*|faint\w*|dizzy|sick|"
     r"vomit\w*|crushing|severe|badly|spreading)\b"
@@ -201,7 +215,9 @@ CARE_GIVEN = re.compile(
     r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
     r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|"
     # seen and sent home, back from the ER, treated, with the nurses, in the ER now
-    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?) (?:\w+ )?(?:checked|examined|saw|discharged|cleared) "
+    r"(?:was|were|been|got|is|he's|she's) admitted\b|"
+    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?) (?:\w+ )?(?:checked|examined|saw|discharged|cleared|"
+    r"treated) "
     r"(?:him|her|them|us|me)|sent (?:us|him|her|them|me) home|"
     r"(?:got|came|come|been) (?:back|home) from (?:the )?(?:er|a&e|hospital|emergency (?:room|department))|"
     r"(?:was|were|been|got) treated\b|with (?:the )?(?:nurses|doctors|paramedics|ambulance crew)|"
@@ -327,7 +343,12 @@ def defused(
         return "idiom"
     if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
         return "history"
-    if _PAST.search(clause) and _PAST_ACT.search(clause[: span[0]]) and not _ONGOING.search(clause):
+    before = clause[: span[0]]
+    if (
+        _PAST.search(clause)
+        and (_PAST_ACT.search(before) or (_HAD.search(before) and not _ACUTE.search(clause)))
+        and not _ONGOING.search(clause)
+    ):
         return "history"
     if (
         _EARLIER_DAY.search(near)
@@ -356,6 +377,8 @@ def defused(
     acute = bool(_ACUTE.search(clause))
     if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause):
         return "hypothetical"
+    if _PROCEDURE.search(clause) and not acute and not _HAPPENING.search(clause):
+        return "hypothetical"
     if (_IMAGE.search(clause) or _FINDING_MEANS.search(clause)) and not acute:
         return "image or report"
     if _INFO.search(clause) and not acute:
@@ -369,4 +392,11 @@ def defused(
         return "local cause"
     if category == CARDIAC and _MUSCULAR.search(clause) and not _CARDIAC_FEATURE.search(clause):
         return "muscular"
+    if (
+        category == CARDIAC
+        and _MILD.search(clause)
+        and _SELF_LIMITING.search(clause)
+        and not _CARDIAC_FEATURE.search(clause)
+    ):
+        return "mild and passing"
     return None
