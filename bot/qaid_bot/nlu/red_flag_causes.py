@@ -23,7 +23,8 @@ _VOMITING_AGAIN = (
     r"sick) (?:over and over|again and again|repeatedly|non ?stop|constantly))"
 )
 _HEAD_SIGN = (
-    rf"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question|"
+    rf"(?:vomit\w*|sick|throwing up|threw up|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|"
+    rf"unconscious|same question|"
     rf"{_VOMITING_AGAIN}|talking (?:strange\w*|weird\w*|funny|nonsense|oddly)|slurr\w*|seeing double|"
     r"double vision|black(?:ing|ed)? out)"
 )
@@ -54,7 +55,8 @@ _MENINGEAL = (
     r"excruciating|blinding) (?:\w+ )?headache)"
 )
 _LOW_BP = (
-    r"(?:(?:very|really|dangerously|extremely|super) low (?:blood pressure|bp)|(?:blood pressure|bp) (?:is |has )?"
+    r"(?:(?:very|really|dangerously|extremely|super) low (?:blood pressure|bp)|(?:blood pressure|"
+    r"bp) (?:is |has )?"
     r"(?:very |really |dangerously )?(?:low|dropp\w*|crash\w*)|(?:blood pressure|bp)(?: \w+){0,3} "
     r"(?:[4-8]\d)/)"
 )
@@ -77,7 +79,7 @@ CAUSES: tuple[Category, ...] = (
         strong=(
             r"suicid\w*",
             r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)",
-            r"end (?:it all|it tonight|it today|my life|his life|her life|things)",
+            r"end (?:it all|it tonight|it today|my life|his life|her life|their life|your life|things)",
             r"(?:going to|gonna|want to|planning to) end it",
             r"take (?:my|his|her|their) own life",
             r"(?:wants?|wanna|wish\w*) to die",
@@ -124,10 +126,14 @@ CAUSES: tuple[Category, ...] = (
             r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
             r"nothing (?:left )?to live for|no reason to live",
             # intent and timing without the word (NHS: a plan, a time chosen, a decision made)
-            r"tonight(?:'s| is) the night|(?:i've |i have |i )?decided (?:that )?(?:tonight|today|this is|it's "
-            r"time|i'm done|to go through with)|(?:i'm|i am|im) (?:going to|gonna) (?:do it|go through with "
+            r"tonight(?:'s| is) the night(?! (?:i'll |i will |we'll |we )?(?:finally|for|of)\b)|"
+            r"(?:i've |i have |"
+            r"i )?decided (?:that )?(?:this is it|it's time|i'm done|to go through with)|(?:i'm|i am|"
+            r"im) (?:going to|gonna) (?:do it|go through with "
             r"it)(?: \w+){0,2} (?:tonight|today|now|this time)|go(?:ing|nna)? through with it",
-            r"(?:nobody|no one|no-one|noone) (?:would|will|'d|is going to|is gonna) (?:even )?(?:miss|notice) me",
+            r"(?:nobody|no one|no-one|noone) (?:would|will|'d|is going to|is gonna) (?:even )?(?:miss|"
+            r"notice) me"
+            r"(?! (?:at|from|in|on) )",
             r"(?:can't|cannot) (?:do|take|cope with|handle) (?:this|it|life|any of this) any ?more",
             r"(?:i'm|i am) (?:just )?a burden(?: to| on)? (?:everyone|everybody|my family|them)",
         ),
@@ -142,8 +148,9 @@ CAUSES: tuple[Category, ...] = (
             r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
-            rf"(?:took|taken|swallowed|ate|drank|injected) (?:\w+ ){{0,4}}{MEDS}(?:\W+\w+){{0,4}}?\W+{DELIBERATE}|"
-            rf"{DELIBERATE} (?:\w+ ){{0,2}}(?:took|taken|swallowed|overdosed)",
+            rf"(?:took|taken|swallowed|ate|drank|injected) (?:[\w']+ ){{0,4}}{MEDS} {DELIBERATE}|"
+            rf"{DELIBERATE} "
+            rf"(?:took|taken|swallowed) (?:[\w']+ ){{0,2}}(?:{LOTS}|(?:a lot|loads|lots|a bunch) of)",
             rf"(?:took|taken|swallowed) (?:a lot|loads|lots|heaps|a bunch|a pile) of (?:\w+ ){{0,2}}{MEDS}",
             rf"(?:took|taken|take|taking|swallowed|swallow|ate|eaten|drank|injected|had) (?:\w+ "
             rf"){{0,2}}{LOTS}"
@@ -199,6 +206,9 @@ CAUSES: tuple[Category, ...] = (
             rf"(?:\W+\w+){{0,16}}?\W+(?:{_HEAD_BLOW}|{HEAD_WOUND})",
             rf"{_HEAD_BLOW}(?:\W+\w+){{0,24}}?\W+(?:more and more|increasingly|getting|becoming) (?:\w+ )?"
             r"(?:confused|drowsy|sleepy)",
+            # a head that "exploded" or "burst" with pain, suddenly or with vomiting or sight lost
+            r"head(?: \w+){0,2} (?:exploded|burst)(?:\W+\w+){0,10}?\W+(?:vomit\w*|sick|throw\w* up|threw "
+            r"up|(?:can't|cannot) see|neck)|sudden\w*(?: \w+){0,3} (?:exploded|burst)",
             # a sudden severe headache said the other way round ("a horrible headache, suddenly")
             r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst|massive|intense) "
             r"headache (?:\w+ ){0,2}(?:suddenly|out of nowhere|all of a sudden|came on (?:suddenly|"
@@ -207,7 +217,8 @@ CAUSES: tuple[Category, ...] = (
         # a worsening or severe headache with vomiting, double vision or confusion: raised pressure
         soft=(
             r"(?:(?:worse|worsening|severe|terrible|worst|raging|awful|excruciating|splitting|blinding|"
-            r"unbearable|massive|horrible|intense) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|the) head) "
+            r"unbearable|massive|horrible|intense) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|"
+            r"the) head) "
             r"(?:\w+ ){0,4}"
             r"(?:worse|worsening|unbearable))"
             r"(?:\W+\w+){0,10}?\W+(?:vomit\w*|been sick|being sick|throw\w* up|threw up|seeing double|"
@@ -327,12 +338,14 @@ CAUSES: tuple[Category, ...] = (
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
             # NHS 'Sepsis': fever or infection with very low blood pressure or new confusion
-            rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{_LOW_BP}|confus(?:ed|ion)\b(?! about| by| with))"
+            rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{_LOW_BP}|confus(?:ed|ion)\b(?! about| by|"
+            rf" with))"
             rf"|{_LOW_BP}(?:\W+\w+){{0,12}}?\W+(?:{_FEVER}|confus\w*)",
             # NICE NG143: a baby under 3 months with a fever is red; any baby with fever not feeding or floppy
             rf"{_YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|temperature)",
             rf"(?:baby|infant|newborn)(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|temperature)(?:\W+\w+){{0,10}}?\W+"
-            rf"{_INFANT_SIGN}|(?:baby|infant|newborn)(?:\W+\w+){{0,10}}?\W+{_INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
+            rf"{_INFANT_SIGN}|(?:baby|infant|"
+            rf"newborn)(?:\W+\w+){{0,10}}?\W+{_INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
             rf"(?:{_FEVER}|temperature)",
             # meningism: a neck that will not bend, with vomiting, light hurting or a severe headache
             rf"{_NECK}(?:\W+\w+){{0,12}}?\W+{_MENINGEAL}|{_MENINGEAL}(?:\W+\w+){{0,12}}?\W+{_NECK}",
@@ -351,7 +364,8 @@ CAUSES: tuple[Category, ...] = (
             r"i|they) (?:is|am|are)",
             r"(?:very|really|getting|becoming|suddenly|he's|she's|he is|she is|they're|is|seems|looks) "
             r"(?:\w+ )?confused(?! (?:about|by|with|as to|why|what|because))",
-            r"(?:more and more|increasingly|progressively) confused(?! (?:about|by|with|as to|why|what|because))",
+            r"(?:more and more|increasingly|progressively) confused(?! (?:about|by|with|as to|why|what|"
+            r"because))",
             r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
             # a diabetic who is confused or drowsy: a hypo until proved otherwise
             r"(?:diabet\w*|insulin|hypo)(?:\W+\w+){0,10}?\W+(?:confus(?:ed|ion)\b(?! about| by| with| as to|"

@@ -32,6 +32,10 @@ from __future__ import annotations
 
 import re
 
+from .red_flag_care import CARE_GIVEN, people
+
+__all__ = ["CARE_GIVEN", "SERVICE", "TOPIC", "defused", "people", "segment"]
+
 SUICIDE = "suicide_self_harm"
 CARDIAC = "cardiac"
 STROKE = "stroke"
@@ -145,7 +149,8 @@ _IDIOM = re.compile(
     r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
     r"(?:suffocate|can't breathe) in (?:this|these|here)|"
     r"(?:heat|humidity|weather|atmosphere|air in here|room|office|job|relationship|place|town|family|"
-    r"rules|it) (?:is |'s |feels |gets )?(?:so |really |just )?suffocating|suffocating (?:heat|humidity|"
+    r"rules|it)(?: \w+){0,4} (?:is |'s |feels |gets )?(?:so |really |just )?suffocating|"
+    r"passed out (?:on|in) (?:the |my |his |her )?(?:sofa|couch|bed)\b(?! and)|suffocating (?:heat|humidity|"
     r"atmosphere|job|relationship)|"
     r"(?:(?:want|wanted|wanna|going|about) (?:to )?|could |i'll |gonna )?(?:die|died|dying) of "
     r"(?:embarrassment|shame|cringe|laughter)|chok(?:ing|ed|e) up\b(?! (?:blood|food|bits)))\b"
@@ -205,57 +210,6 @@ _LOCAL_CAUSE = re.compile(
     r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles|filling|"
     r"tooth (?:out|pulled|extract\w*)|root canal)\b"
 )
-# care already given or under way: the ambulance took them, the paramedics are with them, treated at
-# A&E, in hospital now. It covers a flag told before it (``red_flags.assess``), not one told after it
-# ("my wife is at the hospital with our son and I have chest pain").
-CARE_GIVEN = re.compile(
-    r"\b(?:(?:is|are|he's|she's|they're|we're|i'm|now|already|being) (?:\w+ ){0,2}(?:in|on|at) (?:the |a )?"
-    r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward|unit)|"
-    # first aid that worked: what blocked the airway is out
-    r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
-    r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|"
-    # seen and sent home, back from the ER, treated, with the nurses, in the ER now
-    r"(?:was|were|been|got|is|he's|she's) admitted\b|"
-    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?) (?:\w+ )?(?:checked|examined|saw|discharged|cleared|"
-    r"treated) "
-    r"(?:him|her|them|us|me)|sent (?:us|him|her|them|me) home|"
-    r"(?:got|came|come|been) (?:back|home) from (?:the )?(?:er|a&e|hospital|emergency (?:room|department))|"
-    r"(?:was|were|been|got) treated\b|with (?:the )?(?:nurses|doctors|paramedics|ambulance crew)|"
-    r"(?:in|at) (?:the |a )?(?:er|a&e|hospital|icu|resus|emergency (?:room|department)) (?:right )?now|"
-    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ )?(?:already |have |has )?"
-    r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up)|"
-    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"
-    r"(?:here|with (?:him|her|them|us|me))|"
-    r"(?:treated|seen|checked|dressed|stitched|handled|removed|taken out) (?:\w+ ){0,2}(?:at|in|by) "
-    r"(?:the |a )?(?:\w+(?:'s)? )?(?:er|a&e|hospital|clinic|emergency (?:room|department)|paramedics|"
-    r"poison control|doctors?|gp|nurse))\b"
-)
-# who a clause is about: the writer, or someone of theirs named by a kin or role word
-_SELF = re.compile(r"\b(?:i|me|i'm|im|i've|ive|myself)\b")
-_KIN = re.compile(
-    r"\b(?:my|our|his|her|their) (?:\w+ )?(?P<who>mum|mom|mother|mummy|dad|father|daddy|son|daughter|"
-    r"boy|girl|baby|child|kid|toddler|teenager|husband|wife|partner|boyfriend|girlfriend|brother|"
-    r"sister|grand(?:ma|pa|mother|father|dad|son|daughter)|nan|nana|gran|granny|grandad|uncle|aunt|"
-    r"auntie|cousin|nephew|niece|friend|flatmate|roommate|neighbou?r|colleague|patient)s?\b"
-)
-_SAME = {"mom": "mum", "mother": "mum", "mummy": "mum", "father": "dad", "daddy": "dad",
-         "grandpa": "grandad", "grandfather": "grandad", "granddad": "grandad", "grandma": "nan",
-         "grandmother": "nan", "nana": "nan", "gran": "nan", "granny": "nan", "auntie": "aunt",
-         "kid": "child", "roommate": "flatmate", "neighbor": "neighbour"}  # fmt: skip
-
-
-# the writer as the one cared for ("with me", "I'm in hospital"), not as the carer ("I patted her back")
-_SELF_CARED = re.compile(r"\b(?:me|myself|i'm|im|i am|i've been|ive been)\b")
-
-
-def people(text: str, cared: bool = False) -> frozenset[str]:
-    """Who ``text`` names: ``"self"`` for the writer, else the kin or role word ("my dad" → "dad").
-    ``cared``: ``text`` tells of care given, where the writer counts only as the one cared for."""
-    named = {_SAME.get(m["who"], m["who"]) for m in _KIN.finditer(text)}
-    if (_SELF_CARED if cared else _SELF).search(_KIN.sub(" ", text)):
-        named.add("self")
-    return frozenset(named)
-
 
 # ... unless the message says it is still going on or asks for help now
 _STILL_NEEDS_HELP = re.compile(r"\b(?:still|again|help|please|hurry|what do i do|getting worse|worse)\b")
@@ -277,6 +231,12 @@ _FINDING_MEANS = re.compile(
 _FUTURE_HELPLINE = re.compile(
     r"^\W*if i ever\b.*\b(?:number|helpline|hotline|line|who to (?:call|ring|contact)|"
     r"who (?:can|do|should) i (?:call|ring|contact|talk to)|where (?:can|do) i (?:get|find) help)\b"
+)
+# how to help someone: "how should I respond", "what do I say to him"
+_HELPING = re.compile(
+    r"\b(?:how (?:do|can|should|could|would) (?:i|we|you) (?:best )?(?:help|support|respond|react|talk to|"
+    r"deal with|answer|reply)|what (?:should|do|can|could) (?:i|we) (?:say|do)|how to (?:help|support|"
+    r"respond|react|talk to))\b"
 )
 _NOW = re.compile(r"\b(?:now|tonight|today|right now|at the moment|currently|plan|already|going to|gonna)\b")
 # swollen lips with a cosmetic or local cause and no airway sign
@@ -362,8 +322,9 @@ def defused(
     if category == SUICIDE:
         if _FUTURE_HELPLINE.search(clause) and not _NOW.search(clause):
             return "a helpline asked for the future"
-        # "a book about suicide" is learning; "I read about it and I want to kill myself" is not
-        if _FIRST_PERSON.search(clause[span[0] : span[1]]):
+        # "a book about suicide" is learning; "I read about it and I want to kill myself" is not; nor
+        # is how to help someone who talks of it: that person may be at risk now (the emergency answer)
+        if _FIRST_PERSON.search(clause[span[0] : span[1]]) or _HELPING.search(clause):
             return None
         return "learning or informational" if _LEARNING.search(clause) or _INFO.search(clause) else None
     if cared_for and not _STILL_NEEDS_HELP.search(clause):

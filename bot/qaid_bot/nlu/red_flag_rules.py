@@ -73,7 +73,8 @@ _SIGNS: tuple[Category, ...] = (
             r"face\w*(?:\W+\w+){0,4}?\W+(?:droop\w*|dropp\w*|dropped|crooked|lopsided|fallen|hanging|"
             r"sagg\w*)",
             r"(?:droop\w*|dropp\w*|crooked|lopsided) (?:face|smile|mouth|eye)",
-            r"(?:face|mouth|smile)(?:\W+\w+){0,3}?\W+(?:fell|fallen|falls|falling|slid|slipped|sagged|slumped|"
+            r"(?:face|mouth|smile)(?:\W+\w+){0,3}?\W+(?:fell|fallen|falls|falling|slid|slipped|sagged|"
+            r"slumped|"
             r"dropped|went) (?:down )?(?:on|to|down) (?:one|the|his|her|my) (?:left |right )?side",
             # F.A.S.T. speech, as families write it in their own language (Romanian, Spanish, French,
             # Italian, German): "can't speak", "can't speak any more"
@@ -171,7 +172,8 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:holding|clutching|grabbing|grabbed|gripping|clutched|holds|clutches) (?:at |onto )?"
             r"(?:his|her|my|their) (?:own )?throat",
             r"no (?:sound|noise|voice) (?:is )?(?:comes?|coming|came) out",
-            r"(?:(?:making|makes|made) no (?:sound|noise)|not making (?:a |any )?(?:sound|noise)|(?:gone|went) "
+            r"(?:(?:making|makes|made) no (?:sound|noise)|not making (?:a |any )?(?:sound|noise)|"
+            r"(?:gone|went) "
             r"silent)(?:\W+\w+){0,8}?\W+(?:stuck|lodged|caught|chok\w*|swallowed)|(?:stuck|lodged|caught|"
             r"chok\w*|swallowed)(?:\W+\w+){0,8}?\W+(?:(?:making|makes|made) no (?:sound|noise)|not making "
             r"(?:a |any )?(?:sound|noise)|(?:gone|went) silent)",
