@@ -259,9 +259,58 @@ V4_CONCEPT_LOOKALIKES = [
     "the live wire in my house needs fixing, who do i call?",
 ]
 
+# Look-alikes of the concepts added after the v6 blind measurement (a flag someone had long ago, care
+# already given, a mild passing chest tightness, "suffocating" said of heat or a job, a learning
+# question, and the new patterns' own near misses), none of them a v6 sentence; measured once before
+# their own fixes (5 of 40 fired)
+V6_CONCEPT_LOOKALIKES = [
+    "i had heavy bleeding after my second baby 10 years ago, is that relevant?",
+    "she had a miscarriage with big clots in 2019, can she get pregnant again?",
+    "my mum had a TIA two years ago and is on clopidogrel now",
+    "my chest feels slightly tight when i'm anxious but it passes after a few minutes",
+    "the humidity in this flat is suffocating",
+    "my job is suffocating me",
+    "my uncle was admitted with a stroke last week and is doing physio, what is physio?",
+    "my son had an asthma attack at school, the nurse treated him and he's back in class",
+    "how do i support a friend who is having panic attacks?",
+    "he's breathing normally and awake, just a slight temperature",
+    "i take warfarin, can i have a tooth out?",
+    "i'm on blood thinners, should i stop them before my ct scan?",
+    "i bumped my head on the car door, i'm on aspirin, is that fine?",
+    "is it safe to take a lot of vitamin d?",
+    "i take a lot of tablets for my heart, can you check the interactions?",
+    "i deliberately took my tablets early today because of my flight",
+    "i can't do this crossword anymore lol",
+    "nobody would miss me at the party if i didn't go",
+    "i've decided tonight is the night i'll finally clean the garage",
+    "i'm going to do it, book me an appointment for the scan",
+    "my face blew up with acne last month",
+    "swollen glands and it's a bit sore to swallow",
+    "my daughter fainted at the concert but came round straight away",
+    "he passed out on the sofa after the night shift",
+    "my baby has a mild fever after her jabs but is feeding well",
+    "what temperature is a fever in a newborn?",
+    "my toddler has a temperature of 38 and is playing happily",
+    "i burnt my finger on the oven tray",
+    "i got a sunburn on my whole back at the beach",
+    "what is a blowtorch burn called?",
+    "i had a miscarriage last year, what tests should i ask for?",
+    "my baby makes no sound when she sleeps, is that normal?",
+    "what does hyperintense mean? also i had a bad headache last week, it's gone now",
+    "my blood pressure is low normally, 100/60, is that ok?",
+    "i had a fever last week and felt confused about the dates",
+    "the contrast injection for my mri is tomorrow, can i eat before?",
+    "my grandad was knocked out in a boxing match in the 70s",
+    "i'm a burden on my wallet with all these prescriptions",
+    "i had a head injury in 2015 and take warfarin now, any risk?",
+    "how do i help someone who is having a panic attack?",
+    "what is suicide prevention training?",
+]
+
 
 @pytest.mark.parametrize(
-    "text", LOOKALIKES + FRESH_LOOKALIKES + V3_CONCEPT_LOOKALIKES + V4_CONCEPT_LOOKALIKES
+    "text",
+    LOOKALIKES + FRESH_LOOKALIKES + V3_CONCEPT_LOOKALIKES + V4_CONCEPT_LOOKALIKES + V6_CONCEPT_LOOKALIKES,
 )
 def test_lookalikes_are_not_emergencies(text: str) -> None:
     assert not is_red_flag(text), (text, assess(text))
