@@ -94,7 +94,7 @@ CAUSES: tuple[Category, ...] = (
             r"swallow) (?:them all|all of "
             r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
             r"(?:cut|slit|slashed|sliced) (?:\w+ )?(?:my|his|her|their) (?:own )?(?:wrists?|throat)",
-            r"(?:bought|got|have|tied) (?:a )?rope|noose",
+            r"(?:bought|got|have|tied) (?:a |the )?rope|noose",
             r"(?:can't|cannot) go on",
             r"(?:no|don't see (?:the|any)|what's the|there's no) point (?:in |of )?(?:living|"
             r"going on|anything|"
@@ -113,7 +113,9 @@ CAUSES: tuple[Category, ...] = (
             r"(?:nobody|no one|no-one|noone)(?: would| will|'d)? (?:even )?(?:care|notice|miss me|mind)"
             r"(?: \w+){0,2} (?:if|when) i (?:die|died|was dead|were dead|was gone|were gone|disappear\w*|"
             r"wasn't here|weren't here|killed)",
-            r"better off if i (?:die|died|was dead|were dead|was gone|were gone|wasn't here|weren't here)",
+            r"better off if i (?:die|died|was dead|were dead|was gone|were gone|wasn't (?:here|around)|"
+            r"weren't "
+            r"(?:here|around)|didn't exist)",
             r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|"
             r"\w+ floor)",
             r"(?:not|don't feel) safe with (?:my|him|her)self",
@@ -133,7 +135,9 @@ CAUSES: tuple[Category, ...] = (
             r"it)(?: \w+){0,2} (?:tonight|today|now|this time)|go(?:ing|nna)? through with it",
             r"(?:nobody|no one|no-one|noone) (?:would|will|'d|is going to|is gonna) (?:even )?(?:miss|"
             r"notice) me"
-            r"(?! (?:at|from|in|on) )",
+            r"(?! (?:at|from|in|on) |(?:\W+\w+){0,2}?\W+if i (?:left|leave|quit|skipp?\w*|didn't (?:go|"
+            r"come|turn "
+            r"up|show up)) (?:the|this|that|my|our) (?!world|life))",
             r"(?:can't|cannot) (?:do|take|cope with|handle) (?:this|it|life|any of this) any ?more",
             r"(?:i'm|i am) (?:just )?a burden(?: to| on)? (?:everyone|everybody|my family|them)",
         ),
@@ -250,8 +254,10 @@ CAUSES: tuple[Category, ...] = (
             r"(?:belly|bump|tummy|stomach|womb) (?:is |feels |gone |went )?(?:hard as a (?:rock|board)|rock "
             r"hard|board hard|hard like a (?:rock|board))",
             r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
-            r"(?:miscarr\w*|losing the baby|lost the baby)(?:\W+\w+){0,12}?\W+(?:clots|heav\w*|soak\w*|"
-            r"faint\w*|pass\w* out|dizzy|light-?headed|pouring|gushing)|(?:clots|heavy bleed\w*|soak\w*)"
+            r"(?:miscarr\w*|losing (?:the|my|our) (?:baby|pregnancy)|"
+            r"lost the baby)(?:\W+\w+){0,12}?\W+(?:clots|heav\w*|soak\w*|"
+            r"faint\w*|pass\w* out|dizzy|light-?headed|pouring|gushing|(?:filled|filling|soaked|soaking|"
+            r"through) (?:\w+ )?pads?)|(?:clots|heavy bleed\w*|soak\w*)"
             r"(?:\W+\w+){0,12}?\W+(?:miscarr\w*|losing the baby)",
             r"(?:huge|big|large|massive) (?:blood )?clots(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|dizzy|"
             r"light-?headed)",
@@ -342,8 +348,9 @@ CAUSES: tuple[Category, ...] = (
             rf" with))"
             rf"|{_LOW_BP}(?:\W+\w+){{0,12}}?\W+(?:{_FEVER}|confus\w*)",
             # NICE NG143: a baby under 3 months with a fever is red; any baby with fever not feeding or floppy
-            rf"{_YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|temperature)",
-            rf"(?:baby|infant|newborn)(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|temperature)(?:\W+\w+){{0,10}}?\W+"
+            rf"{_YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|(?:has|got|running|with) a (?:high )?temp\w*)",
+            rf"(?:baby|infant|{_YOUNG_INFANT})(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|"
+            rf"temperature)(?:\W+\w+){{0,10}}?\W+"
             rf"{_INFANT_SIGN}|(?:baby|infant|"
             rf"newborn)(?:\W+\w+){{0,10}}?\W+{_INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
             rf"(?:{_FEVER}|temperature)",

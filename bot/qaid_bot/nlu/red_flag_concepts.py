@@ -47,7 +47,11 @@ WEAK = r"(?:weak\w*|numb\w*|heavy|dead|paralys\w*|floppy|useless|droop\w*|limp)"
 MEDS = (
     r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|"
     r"ibuprofen|aspirin|antidepressants?|painkillers?|sleeping \w+|sedatives?|opioids?|heroin|fentanyl|"
-    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs)"
+    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs|"
+    r"(?:beta|calcium channel)[- ]blockers?|statins?|antipsychotics?|antihistamines?|sleeping pills|"
+    # generic names by their class endings: -pam/-lam (benzodiazepines), -line/-pine/-xetine/-pram
+    # (antidepressants, antipsychotics), -olol, -pril, -sartan, -statin, -done, -codone
+    r"\w+(?:pam|lam|tiline|triptyline|traline|xetine|pram|pine|olol|pril|sartan|statin|codone|done)\b)"
 )
 # a quantity that is an overdose whatever the medicine: all of them, a container, ten or more
 LOTS = (

@@ -172,10 +172,12 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:holding|clutching|grabbing|grabbed|gripping|clutched|holds|clutches) (?:at |onto )?"
             r"(?:his|her|my|their) (?:own )?throat",
             r"no (?:sound|noise|voice) (?:is )?(?:comes?|coming|came) out",
-            r"(?:(?:making|makes|made) no (?:sound|noise)|not making (?:a |any )?(?:sound|noise)|"
+            r"(?:(?:making|makes|made) no (?:sound|noise)|(?:not|isn't|is not|wasn't) making (?:a |"
+            r"any )?(?:sound|noise)|"
             r"(?:gone|went) "
             r"silent)(?:\W+\w+){0,8}?\W+(?:stuck|lodged|caught|chok\w*|swallowed)|(?:stuck|lodged|caught|"
-            r"chok\w*|swallowed)(?:\W+\w+){0,8}?\W+(?:(?:making|makes|made) no (?:sound|noise)|not making "
+            r"chok\w*|swallowed)(?:\W+\w+){0,8}?\W+(?:(?:making|makes|made) no (?:sound|noise)|(?:not|"
+            r"isn't|is not|wasn't) making "
             r"(?:a |any )?(?:sound|noise)|(?:gone|went) silent)",
             r"(?:stuck|lodged|caught) in (?:my|his|her|their|the) (?:throat|windpipe|airway)"
             r"(?:\W+\w+){0,8}?\W+"
