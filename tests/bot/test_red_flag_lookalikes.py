@@ -331,6 +331,10 @@ V6_CONCEPT_LOOKALIKES = [
     "the oven burn on my hand is a small red mark",
     "i'm going to do it, i'll send you the picture of the scan",
     "nobody would miss me if i left this group chat lol",
+    # near misses of the medicine names and "out cold", checked after the second probe
+    "he took 40 mg of propranolol for his nerves",
+    "took my amlodipine on purpose before bed",
+    "i was out cold all night after the party",
 ]
 
 

@@ -152,7 +152,9 @@ CAUSES: tuple[Category, ...] = (
             r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
-            rf"(?:took|taken|swallowed|ate|drank|injected) (?:[\w']+ ){{0,4}}{MEDS} {DELIBERATE}|"
+            rf"(?:took|taken|swallowed|ate|drank|"
+            rf"injected) (?:[\w']+ ){{0,4}}{MEDS} {DELIBERATE}(?! (?:before|after|with|at|early|late|"
+            rf"instead|every|this morning))|"
             rf"{DELIBERATE} "
             rf"(?:took|taken|swallowed) (?:[\w']+ ){{0,2}}(?:{LOTS}|(?:a lot|loads|lots|a bunch) of)",
             rf"(?:took|taken|swallowed) (?:a lot|loads|lots|heaps|a bunch|a pile) of (?:\w+ ){{0,2}}{MEDS}",

@@ -51,13 +51,15 @@ MEDS = (
     r"(?:beta|calcium channel)[- ]blockers?|statins?|antipsychotics?|antihistamines?|sleeping pills|"
     # generic names by their class endings: -pam/-lam (benzodiazepines), -line/-pine/-xetine/-pram
     # (antidepressants, antipsychotics), -olol, -pril, -sartan, -statin, -done, -codone
-    r"\w+(?:pam|lam|tiline|triptyline|traline|xetine|pram|pine|olol|pril|sartan|statin|codone|done)\b)"
+    r"\w{3,}(?:pam|lam|tiline|triptyline|traline|xetine|pram|pine|olol|pril|sartan|statin|codone|done)\b)"
 )
 # a quantity that is an overdose whatever the medicine: all of them, a container, ten or more
 LOTS = (
     r"(?:all (?:of )?(?:my |his |her |the |their )?|too (?:many|much)|(?:a|an|the) (?:whole |full |entire |"
     r"empty )?(?:packet|pack|box|bottle|load|handful|bunch|strip|jar|tub)s?(?: of)?|every|loads of|lots of|"
-    r"[1-9]\d+|double|twice|some of (?:my |his |her |the |their )?\w*(?:'s)?)"
+    # a number of tablets, not a dose ("50 mg")
+    r"[1-9]\d+(?! ?(?:mg|mcg|micrograms?|milligrams?|ml|units?|iu|g)\b)|double|twice|some of (?:my |"
+    r"his |her |the |their )?\w*(?:'s)?)"
 )
 FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
 CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"

@@ -297,7 +297,8 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:doing|giving|started|start|continuing) (?:cpr|chest compressions|rescue breaths)",
             r"(?:losing|lost|loses|keeps losing) consciousness",
             r"(?:faint\w*|passed out|blacked out|knocked out|keeled over)(?:\W+\w+){0,6}?\W+still (?:out|"
-            r"not (?:awake|responding|waking|conscious)|unconscious|down)|out cold|(?:still|been) (?:out|"
+            r"not (?:awake|responding|waking|conscious)|unconscious|down)|(?:is|are|'s|still|been|lying|"
+            r"now) out cold|(?:still|been) (?:out|"
             r"unconscious) (?:for|after) (?:over |more than |about )?(?:a|one|two|\d+|a few|several) "
             r"(?:minutes?|mins?)",
             r"floppy",
