@@ -7,6 +7,7 @@ before any fix (70 emergencies: 15 missed); they are development cases now."""
 from __future__ import annotations
 
 import pytest
+from red_flag_cases_v6 import V6_CONCEPT_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -310,95 +311,6 @@ V5_CONCEPT_EMERGENCIES = [
     "how much ibuprofen is safe, i already took 30 and my stomach is burning",
 ]
 
-# Concepts added after the v6 blind measurement (stroke: the face falling to one side, speech lost
-# in another language; bleeding or a head injury on an anticoagulant; a deliberate overdose; suicidal
-# intent and timing without the word; face swelling with swallowing trouble; fainted and still out;
-# knocked out after a head blow; sepsis; a feverish young infant; large, limb and facial burns; a
-# miscarriage with clots or fainting; infant choking; a sudden headache after another question):
-# fresh wordings, none of them a v6 sentence, measured once before their own fixes (36 of 39 fired)
-V6_CONCEPT_EMERGENCIES = [
-    # stroke: face falling to one side, speech lost (in other languages too)
-    "tata nu mai poate vorbi si are gura stramba",
-    "my gran's mouth slid down to the left side while she was talking",
-    "his face has fallen to one side and he's confused",
-    "mi madre no puede hablar y tiene la cara caida",
-    # anticoagulant + head injury / bleeding
-    "my dad takes apixaban and banged his head on the shelf an hour ago",
-    "she's on blood thinners, fell in the garden and has a gash on her forehead",
-    "i take eliquis and this cut on my arm is still bleeding after half an hour",
-    # deliberate overdose
-    "i swallowed a load of my sleeping tablets deliberately",
-    "she took her mum's diazepam on purpose, i found the empty strip",
-    "I deliberately took a bunch of paracetamol about an hour ago",
-    # suicidal intent without the word
-    "i'm done, tonight's the night, i've said my goodbyes",
-    "everyone would be fine without me, i've decided it's time",
-    "i just can't take it anymore, i've got the pills lined up",
-    "no one would even notice me gone, i'm going through with it",
-    "i can't cope with any of this anymore",
-    # face/throat swelling with swallowing trouble after food; contrast reaction
-    "ate some prawns and now my lips blew up and it's hard to swallow",
-    "after the contrast dye my throat feels tight and i'm itchy everywhere",
-    "my tongue swelled up after the curry and i can barely swallow",
-    # fainted and not coming round
-    "my wife fainted in the shower and she's still not responding after two minutes",
-    "he passed out at the party and has been out for 5 minutes",
-    "she's breathing but we can't wake her at all",
-    # head injury signs
-    "my daughter got knocked out playing rugby and now she's throwing up",
-    "he was knocked unconscious by the swing and keeps being sick",
-    "grandad hit his head yesterday and is becoming increasingly drowsy",
-    # sepsis
-    "my mum has a uti, a high temperature and her blood pressure has dropped to 80/50",
-    "i have a fever and my bp is really low and i feel confused",
-    # febrile infant
-    "my 3 week old has a temperature of 38.5",
-    "the baby is burning up with a fever and won't feed, very floppy",
-    "our 6-week-old has a temperature and is really sleepy",
-    # burns
-    "hot fat splashed on my son and his whole leg is burnt",
-    "my brother's face got burnt in the bonfire",
-    "scalded my hand with boiling water from the kettle and it's blistering badly",
-    "the chip pan fire burned her whole back",
-    # miscarriage
-    "i'm 9 weeks and think i'm miscarrying, soaking a pad every hour and dizzy",
-    "passing big clots and i feel faint, i was pregnant",
-    # infant choking
-    "my baby swallowed a coin and is making no noise",
-    "something is stuck in the baby's throat and she's gone silent",
-    # thunderclap after another question
-    "what is a t2 sequence? also my head suddenly exploded with pain and i'm being sick",
-    "what does enhancing mean? i have a terrible headache that came on suddenly and i can't see properly",
-    # how to help someone who talks of suicide: they may be at risk now, so the emergency answer
-    "if someone says they want to end their life, what should i say?",
-    "how do i support my brother, he keeps saying he wants to kill himself",
-    # a second probe, written after those fixes and measured once (19 of 25 fired), fixed since
-    "bunica nu poate sa vorbeasca si nu isi misca bratul",
-    "the left corner of his mouth has dropped down to one side and he's dribbling",
-    "i'm on xarelto and tripped, hit my head on the kerb",
-    "mum is on warfarin, she cut her leg gardening and it won't stop oozing through the bandage",
-    "i took 20 of my sertraline deliberately and now i'm shaking",
-    "my flatmate swallowed a strip of her beta blockers on purpose",
-    "i've written letters to everyone and tonight is the night",
-    "there's no way out, i'm going to do it tonight",
-    "my family would be better off if i wasn't around, i've got the rope",
-    "i had sesame at lunch and my face is puffy and swallowing hurts and feels blocked",
-    "she got the iodine contrast and now she's wheezing and covered in hives",
-    "my dad fainted and hasn't come to after three minutes",
-    "my 7 year old was knocked out by a cricket ball and is now very sleepy",
-    "my husband's on clopidogrel and smacked his head on the cupboard, now he's confused",
-    "i've got a chest infection, my temperature is 39.5 and my blood pressure is 75/40",
-    "my 2 week old feels hot, temperature 38.2, and isn't interested in feeding",
-    "boiling oil from the fryer went over his whole forearm and it's blistering",
-    "the barbecue flared and burned her face",
-    "i'm losing my pregnancy, i've filled two pads in an hour with clots and feel lightheaded",
-    "my infant has a grape stuck in her throat and isn't making any sound",
-    "quick question about MRI contrast. actually i just got a sudden awful headache and threw up",
-    "my grandma fell, she's on apixaban and her head is bleeding a lot",
-    "my son's been out cold since he came off the trampoline",
-    "i feel hot and shivery, my heart is racing and my blood pressure is very low",
-    "nobody would even miss me, i've made up my mind",
-]
 
 # Care given to someone else does not cover a flag about this person (left open by the v4 review):
 # both name people and no one is the same.

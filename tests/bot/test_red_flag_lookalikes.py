@@ -8,6 +8,7 @@ look-alikes: 13 false alarms); they are development cases now."""
 from __future__ import annotations
 
 import pytest
+from red_flag_cases_v6 import V6_CONCEPT_LOOKALIKES
 
 from qaid_bot.nlu.red_flags import assess, is_red_flag
 
@@ -257,84 +258,6 @@ V4_CONCEPT_LOOKALIKES = [
     "my husband had a seizure in the ambulance and is now in the neuro ward",
     "what does a stiff neck and fever mean in children?",
     "the live wire in my house needs fixing, who do i call?",
-]
-
-# Look-alikes of the concepts added after the v6 blind measurement (a flag someone had long ago, care
-# already given, a mild passing chest tightness, "suffocating" said of heat or a job, a learning
-# question, and the new patterns' own near misses), none of them a v6 sentence; measured once before
-# their own fixes (5 of 40 fired)
-V6_CONCEPT_LOOKALIKES = [
-    "i had heavy bleeding after my second baby 10 years ago, is that relevant?",
-    "she had a miscarriage with big clots in 2019, can she get pregnant again?",
-    "my mum had a TIA two years ago and is on clopidogrel now",
-    "my chest feels slightly tight when i'm anxious but it passes after a few minutes",
-    "the humidity in this flat is suffocating",
-    "my job is suffocating me",
-    "my uncle was admitted with a stroke last week and is doing physio, what is physio?",
-    "my son had an asthma attack at school, the nurse treated him and he's back in class",
-    "how do i support a friend who is having panic attacks?",
-    "he's breathing normally and awake, just a slight temperature",
-    "i take warfarin, can i have a tooth out?",
-    "i'm on blood thinners, should i stop them before my ct scan?",
-    "i bumped my head on the car door, i'm on aspirin, is that fine?",
-    "is it safe to take a lot of vitamin d?",
-    "i take a lot of tablets for my heart, can you check the interactions?",
-    "i deliberately took my tablets early today because of my flight",
-    "i can't do this crossword anymore lol",
-    "nobody would miss me at the party if i didn't go",
-    "i've decided tonight is the night i'll finally clean the garage",
-    "i'm going to do it, book me an appointment for the scan",
-    "my face blew up with acne last month",
-    "swollen glands and it's a bit sore to swallow",
-    "my daughter fainted at the concert but came round straight away",
-    "he passed out on the sofa after the night shift",
-    "my baby has a mild fever after her jabs but is feeding well",
-    "what temperature is a fever in a newborn?",
-    "my toddler has a temperature of 38 and is playing happily",
-    "i burnt my finger on the oven tray",
-    "i got a sunburn on my whole back at the beach",
-    "what is a blowtorch burn called?",
-    "i had a miscarriage last year, what tests should i ask for?",
-    "my baby makes no sound when she sleeps, is that normal?",
-    "what does hyperintense mean? also i had a bad headache last week, it's gone now",
-    "my blood pressure is low normally, 100/60, is that ok?",
-    "i had a fever last week and felt confused about the dates",
-    "the contrast injection for my mri is tomorrow, can i eat before?",
-    "my grandad was knocked out in a boxing match in the 70s",
-    "i'm a burden on my wallet with all these prescriptions",
-    "i had a head injury in 2015 and take warfarin now, any risk?",
-    "how do i help someone who is having a panic attack?",
-    "what is suicide prevention training?",
-    # a second probe, written after those fixes and measured once (3 of 25 fired), fixed since
-    "my mum bled heavily after giving birth to me in 1985",
-    "i had a mini stroke in 2020 and my neurologist wants another mri",
-    "my chest gets a little tight when i'm nervous before exams, then it's fine",
-    "the smog in the city is suffocating",
-    "my sister was admitted with pneumonia and is recovering, what is a chest drain?",
-    "my dad had a seizure at work, the paramedics treated him and he went home",
-    "how do i help someone with a nosebleed?",
-    "he's awake, talking and breathing fine, with a low grade temperature",
-    "is it dangerous to bang your head when on warfarin?",
-    "i take a lot of supplements, is that safe?",
-    "i missed my pills on purpose because of the side effects",
-    "i can't do this diet anymore, any tips?",
-    "my face blew up after a bee sting years ago",
-    "i had a burn on my whole arm as a kid, the scar itches",
-    "can a newborn have a temperature of 37.5?",
-    "my baby was sleepy and not feeding well after her jabs but the gp said she's fine now",
-    "i miscarried in 2021, can i see the report?",
-    "my low blood pressure makes me dizzy when i stand, i've had it for years",
-    "i fainted at the blood test but came round in seconds",
-    "she was knocked out by the anaesthetic for her operation",
-    "what does a thunderclap headache feel like?",
-    "my toddler is silent when he plays, should i worry?",
-    "the oven burn on my hand is a small red mark",
-    "i'm going to do it, i'll send you the picture of the scan",
-    "nobody would miss me if i left this group chat lol",
-    # near misses of the medicine names and "out cold", checked after the second probe
-    "he took 40 mg of propranolol for his nerves",
-    "took my amlodipine on purpose before bed",
-    "i was out cold all night after the party",
 ]
 
 

@@ -16,7 +16,8 @@ CARE_GIVEN = re.compile(
     r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|"
     # seen and sent home, back from the ER, treated, with the nurses, in the ER now
     r"(?:was|were|been|got|is|he's|she's) admitted\b|"
-    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?) (?:\w+ )?(?:checked|examined|saw|discharged|cleared|"
+    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?|first aiders?|medics|lifeguards?) (?:\w+ )?(?:checked|"
+    r"examined|saw|discharged|cleared|looked after|"
     r"treated) "
     r"(?:him|her|them|us|me)|sent (?:us|him|her|them|me) home|"
     r"(?:got|came|come|been) (?:back|home) from (?:the )?(?:er|a&e|hospital|emergency (?:room|department))|"

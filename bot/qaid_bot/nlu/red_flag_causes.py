@@ -6,13 +6,26 @@ in ``red_flag_rules``; the building blocks are ``red_flag_concepts``.
 
 from __future__ import annotations
 
-from .red_flag_concepts import ANTICOAGULANT, CAUSTIC, CHILD, DELIBERATE, HEAD_WOUND, LOTS, MEDS, Category
+from .red_flag_concepts import (
+    ANTICOAGULANT,
+    CAUSTIC,
+    CHILD,
+    DELIBERATE,
+    HEAD_WOUND,
+    INFANT_SIGN,
+    LOTS,
+    LOW_BP,
+    MEDS,
+    YOUNG_INFANT,
+    Category,
+)
 
 __all__ = ["CAUSES"]
 
 # a blow to the head, and what after it needs care now (NICE NG232)
 _HEAD_BLOW = (
-    r"(?:(?:(?:hit|banged|bumped|knocked|smacked|struck|whacked|kicked|punched)(?: \w+){0,2}?|took "
+    r"(?:(?:(?:hit(?:ting)?|bang(?:ed|ing)|bump(?:ed|ing)|knock(?:ed|ing)|smack(?:ed|ing)|struck|"
+    r"whack(?:ed|ing)|kick(?:ed|ing)|punch(?:ed|ing))(?: \w+){0,2}?|took "
     r"(?:a |an |the )?\w+|fell (?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |"
     r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first)|"
     r"knocked (?:him |her |me |them )?(?:out|unconscious))"
@@ -54,21 +67,10 @@ _MENINGEAL = (
     r"is hurting|bothers)|can't stand the light|photophobia|(?:severe|terrible|raging|awful|worst|splitting|"
     r"excruciating|blinding) (?:\w+ )?headache)"
 )
-_LOW_BP = (
-    r"(?:(?:very|really|dangerously|extremely|super) low (?:blood pressure|bp)|(?:blood pressure|"
-    r"bp) (?:is |has )?"
-    r"(?:very |really |dangerously )?(?:low|dropp\w*|crash\w*)|(?:blood pressure|bp)(?: \w+){0,3} "
-    r"(?:[4-8]\d)/)"
-)
-_YOUNG_INFANT = r"(?:newborn|new-born|new born|(?:[1-9]|1[0-2])[- ](?:day|week)s?[- ]old|neonate)"
-_INFANT_SIGN = (
-    r"(?:not feeding|won't feed|refus\w* (?:feeds|to feed|the bottle|the breast)|not (?:taking|drinking) "
-    r"(?:milk|feeds|the bottle)|(?:very|really|so|too) (?:sleepy|drowsy)|floppy|hard to wake|lethargic)"
-)
 _CHEMO = r"(?:chemo\w*|neutropeni\w*|immunosuppress\w*|low white (?:cell|blood) count)"
 _FEVER = (
     r"(?:fever|(?:temperature|temp) (?:is |of |of about |at )?(?:3[89]|4\d)|high temp\w*|shiver\w*|chills|"
-    r"rigors|the shakes)"
+    r"rigors|the shakes|hot to the touch|burning up)"
 )
 
 CAUSES: tuple[Category, ...] = (
@@ -128,7 +130,8 @@ CAUSES: tuple[Category, ...] = (
             r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
             r"nothing (?:left )?to live for|no reason to live",
             # intent and timing without the word (NHS: a plan, a time chosen, a decision made)
-            r"tonight(?:'s| is) the night(?! (?:i'll |i will |we'll |we )?(?:finally|for|of)\b)|"
+            r"tonight(?:'s| is) the night(?! (?:i'll |i will |we'll |we )?(?:finally|for|of)\b)|it (?:all )?"
+            r"ends (?:tonight|today|now)|"
             r"(?:i've |i have |"
             r"i )?decided (?:that )?(?:this is it|it's time|i'm done|to go through with)|(?:i'm|i am|"
             r"im) (?:going to|gonna) (?:do it|go through with "
@@ -152,6 +155,11 @@ CAUSES: tuple[Category, ...] = (
             r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
+            r"(?:took|taken|swallowed|ate|eaten) (?:\w+ ){0,2}(?:everything|all the \w+|"
+            r"whatever \w+) (?:\w+ ){0,2}"
+            r"(?:in|from) (?:the |my |his |her |our )?(?:medicine|bathroom|first aid|pill) (?:cabinet|"
+            r"cupboard|"
+            r"drawer|box|tin|bag)",
             rf"(?:took|taken|swallowed|ate|drank|"
             rf"injected) (?:[\w']+ ){{0,4}}{MEDS} {DELIBERATE}(?! (?:before|after|with|at|early|late|"
             rf"instead|every|this morning))|"
@@ -346,15 +354,15 @@ CAUSES: tuple[Category, ...] = (
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
             # NHS 'Sepsis': fever or infection with very low blood pressure or new confusion
-            rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{_LOW_BP}|confus(?:ed|ion)\b(?! about| by|"
+            rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{LOW_BP}|confus(?:ed|ion)\b(?! about| by|"
             rf" with))"
-            rf"|{_LOW_BP}(?:\W+\w+){{0,12}}?\W+(?:{_FEVER}|confus\w*)",
+            rf"|{LOW_BP}(?:\W+\w+){{0,12}}?\W+(?:{_FEVER}|confus\w*)",
             # NICE NG143: a baby under 3 months with a fever is red; any baby with fever not feeding or floppy
-            rf"{_YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|(?:has|got|running|with) a (?:high )?temp\w*)",
-            rf"(?:baby|infant|{_YOUNG_INFANT})(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|"
+            rf"{YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|(?:has|got|running|with) a (?:high )?temp\w*)",
+            rf"(?:baby|infant|{YOUNG_INFANT})(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|"
             rf"temperature)(?:\W+\w+){{0,10}}?\W+"
-            rf"{_INFANT_SIGN}|(?:baby|infant|"
-            rf"newborn)(?:\W+\w+){{0,10}}?\W+{_INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
+            rf"{INFANT_SIGN}|(?:baby|infant|"
+            rf"newborn)(?:\W+\w+){{0,10}}?\W+{INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
             rf"(?:{_FEVER}|temperature)",
             # meningism: a neck that will not bend, with vomiting, light hurting or a severe headache
             rf"{_NECK}(?:\W+\w+){{0,12}}?\W+{_MENINGEAL}|{_MENINGEAL}(?:\W+\w+){{0,12}}?\W+{_NECK}",

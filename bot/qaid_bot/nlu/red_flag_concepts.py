@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "DELIBERATE", "FLOW", "GAP", "HEAD_WOUND", "LIMB",
-    "LOTS", "MEDS", "PAIN", "SIDE", "SOMEONE", "WEAK", "WHOSE", "Category",
+    "INFANT_SIGN", "LOTS", "LOW_BP", "MEDS", "PAIN", "SIDE", "SOMEONE", "WEAK", "WHOSE", "YOUNG_INFANT",
+    "Category",
 ]  # fmt: skip
 
 
@@ -88,4 +89,16 @@ DELIBERATE = r"(?:on purpose|deliberately|intentionally|to (?:die|end it|not wak
 HEAD_WOUND = (
     r"(?:(?:wound|cut|gash|split|lump|bump|bleed\w*)(?: \w+)? (?:on|to|in|at) (?:the |my |his |her |their )?"
     r"(?:back of (?:the |my |his |her )?)?(?:head|scalp|forehead)|head (?:wound|injury|is bleeding))"
+)
+# sepsis: a very low blood pressure, in words or as a reading (NHS 'Sepsis')
+LOW_BP = (
+    r"(?:(?:very|really|dangerously|extremely|super) low (?:blood pressure|bp)|(?:blood pressure|"
+    r"bp) (?:is |has )?"
+    r"(?:very |really |dangerously )?(?:low|dropp\w*|crash\w*)|(?:blood pressure|bp)(?: \w+){0,3} "
+    r"(?:[4-8]\d)/)"
+)
+YOUNG_INFANT = r"(?:newborn|new-born|new born|(?:[1-9]|1[0-2])[- ](?:day|week)s?[- ]old|neonate)"
+INFANT_SIGN = (
+    r"(?:not feeding|won't feed|refus\w* (?:feeds|to feed|the bottle|the breast)|not (?:taking|drinking) "
+    r"(?:milk|feeds|the bottle)|(?:very|really|so|too) (?:sleepy|drowsy)|floppy|hard to wake|lethargic)"
 )

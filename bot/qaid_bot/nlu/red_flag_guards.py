@@ -23,7 +23,8 @@ A present, acute cue ("right now", "for 20 minutes", "help", "suddenly") outweig
 image/informational/habit guards. Suicidal statements are never defused by a condition, an image,
 a habit, a joke or a reassurance ("if the scan shows cancer I'll kill myself" is a crisis): only by
 negation, the past near it, an idiom, learning about the subject when the flag is not said of
-oneself ("a book about suicide prevention", not "I read about it and want to kill myself"), or a
+oneself and no one asks how to help someone ("a book about suicide prevention", not "I read about it
+and want to kill myself", not "how should I respond when my friend talks about suicide"), or a
 helpline asked for a possible future with no word of now ("if i ever get the urge to cut myself
 again, which helpline can i ring?"; not with "tonight", "a plan", "already").
 """
@@ -199,7 +200,7 @@ _MUSCULAR = re.compile(
 # ... or mild and passing by itself ("a bit tight when I'm stressed, goes away when I relax")
 _SELF_LIMITING = re.compile(
     r"\b(?:goes|go|went|fades?|passes|settles?|eases?) (?:away |off )?(?:when|after|if|once|on its own|"
-    r"by itself|with rest)|when i(?:'m| am| get) (?:stressed|anxious|nervous|worried|upset)\b"
+    r"by itself|with rest)|when i(?:'m| am| get) (?:stressed|anxious|nervous|worried|upset|tired)\b"
 )
 _CARDIAC_FEATURE = re.compile(
     r"\b(?:arm|jaw|neck|back|shoulder|sweat\w*|clammy|grey|gray|pale|breath\w*|faint\w*|dizzy|sick|"

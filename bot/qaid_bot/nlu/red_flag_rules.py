@@ -155,7 +155,7 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:breathed?|inhaled|breathing) (?:in )?(?:\w+ ){0,3}smoke|smoke inhalation|soot (?:around|in|"
             r"on) "
             r"(?:his|her|my|the)",
-            r"(?:lips|face|skin)(?: \w+){0,2} (?:dusky|mottled)",
+            r"(?:lips|face|skin)(?: \w+){0,4} (?:dusky|mottled)",
             r"(?:struggl\w*|fight\w*|gasp\w*|desperate|battling) for (?:air|breath)",
             r"breathing (?:is|has become|feels|getting|got) (?:getting |so |really |very )?(?:hard|harder|"
             r"difficult|laboured|labored)",
@@ -296,6 +296,8 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:hasn't|has not|not|isn't|won't) (?:come|coming|came) (?:round|around|to)\b",
             r"(?:doing|giving|started|start|continuing) (?:cpr|chest compressions|rescue breaths)",
             r"(?:losing|lost|loses|keeps losing) consciousness",
+            r"(?:faint\w*|passed out|collaps\w*|blacked out|knocked out)(?:\W+\w+){0,8}?\W+(?:hasn't|has not|"
+            r"not|isn't|won't|didn't) (?:\w+ )?open\w* (?:his|her|their|my) eyes",
             r"(?:faint\w*|passed out|blacked out|knocked out|keeled over)(?:\W+\w+){0,6}?\W+still (?:out|"
             r"not (?:awake|responding|waking|conscious)|unconscious|down)|(?:is|are|'s|still|been|lying|"
             r"now) out cold|(?:still|been) (?:out|"
