@@ -186,6 +186,9 @@ V6_CONCEPT_LOOKALIKES = [
     "he took 40 mg of propranolol for his nerves",
     "took my amlodipine on purpose before bed",
     "i was out cold all night after the party",
+    # an ordinary count of tablets (an over-broad pattern found while checking the medicine names)
+    "I took 2 tablets for my headache",
+    "I take 2 tablets a day",
     # a third probe, written after the second was fixed and measured once (2 of 15 fired), fixed since
     "my mum had a massive bleed when she had me in 1990",
     "i was admitted for chest pain last month and they found nothing",

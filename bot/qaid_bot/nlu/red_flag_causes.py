@@ -152,7 +152,9 @@ CAUSES: tuple[Category, ...] = (
             r"overdos\w*",
             r"(?:took|taken|take|swallowed|ate|eaten|drank|drunk) (?:\w+ ){0,3}"
             r"(?:all (?:my|his|her|of (?:my|his|her|the))|too many|"
-            r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
+            # a count of five or more (not a dose in mg): "took 2 tablets for my headache" is no overdose
+            r"a (?:whole )?(?:packet|box|bottle|load|handful)|(?:[5-9]|[1-9]\d+)(?! ?(?:mg|mcg|ml|units?)\b)|"
+            r"double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
             r"(?:took|taken|swallowed|ate|eaten) (?:\w+ ){0,2}(?:everything|all the \w+|"
