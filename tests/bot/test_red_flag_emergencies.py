@@ -7,6 +7,7 @@ before any fix (70 emergencies: 15 missed); they are development cases now."""
 from __future__ import annotations
 
 import pytest
+from red_flag_cases_v6 import V6_CONCEPT_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -310,6 +311,7 @@ V5_CONCEPT_EMERGENCIES = [
     "how much ibuprofen is safe, i already took 30 and my stomach is burning",
 ]
 
+
 # Care given to someone else does not cover a flag about this person (left open by the v4 review):
 # both name people and no one is the same.
 CARE_FOR_SOMEONE_ELSE = [
@@ -322,7 +324,12 @@ CARE_FOR_SOMEONE_ELSE = [
 
 @pytest.mark.parametrize(
     "text",
-    EMERGENCIES + FRESH_EMERGENCIES + V3_CONCEPT_EMERGENCIES + V4_CONCEPT_EMERGENCIES + CARE_FOR_SOMEONE_ELSE,
+    EMERGENCIES
+    + FRESH_EMERGENCIES
+    + V3_CONCEPT_EMERGENCIES
+    + V4_CONCEPT_EMERGENCIES
+    + V6_CONCEPT_EMERGENCIES
+    + CARE_FOR_SOMEONE_ELSE,
 )
 def test_red_flags_fire(text: str) -> None:
     found = assess(text)

@@ -86,6 +86,9 @@ def test_a_defused_topic_word_without_a_flag_is_a_mention(text: str) -> None:
         ("the doctor said it is nothing, I want to kill myself", True),
         ("if the results are bad I'll end my life", True),
         ("I am reading a book about suicide prevention", False),
+        # how to help someone who talks of it: that person may be at risk now
+        ("how should I respond when my friend talks about suicide?", True),
+        ("what is suicide?", False),
         ("I want to know more about seizure triggers", False),
     ],
 )

@@ -6,15 +6,29 @@ in ``red_flag_rules``; the building blocks are ``red_flag_concepts``.
 
 from __future__ import annotations
 
-from .red_flag_concepts import CAUSTIC, CHILD, LOTS, MEDS, Category
+from .red_flag_concepts import (
+    ANTICOAGULANT,
+    CAUSTIC,
+    CHILD,
+    DELIBERATE,
+    HEAD_WOUND,
+    INFANT_SIGN,
+    LOTS,
+    LOW_BP,
+    MEDS,
+    YOUNG_INFANT,
+    Category,
+)
 
 __all__ = ["CAUSES"]
 
 # a blow to the head, and what after it needs care now (NICE NG232)
 _HEAD_BLOW = (
-    r"(?:(?:(?:hit|banged|bumped|knocked|smacked|struck|whacked|kicked|punched)(?: \w+){0,2}?|took "
+    r"(?:(?:(?:hit(?:ting)?|bang(?:ed|ing)|bump(?:ed|ing)|knock(?:ed|ing)|smack(?:ed|ing)|struck|"
+    r"whack(?:ed|ing)|kick(?:ed|ing)|punch(?:ed|ing))(?: \w+){0,2}?|took "
     r"(?:a |an |the )?\w+|fell (?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |"
-    r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first))"
+    r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first)|"
+    r"knocked (?:him |her |me |them )?(?:out|unconscious))"
 )
 _VOMITING_AGAIN = (
     r"(?:keeps? (?:throwing up|vomiting|being sick)|(?:vomited|been sick|thrown up|threw up|was sick)"
@@ -22,7 +36,8 @@ _VOMITING_AGAIN = (
     r"sick) (?:over and over|again and again|repeatedly|non ?stop|constantly))"
 )
 _HEAD_SIGN = (
-    rf"(?:vomit\w*|sick|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|unconscious|same question|"
+    rf"(?:vomit\w*|sick|throwing up|threw up|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|"
+    rf"unconscious|same question|"
     rf"{_VOMITING_AGAIN}|talking (?:strange\w*|weird\w*|funny|nonsense|oddly)|slurr\w*|seeing double|"
     r"double vision|black(?:ing|ed)? out)"
 )
@@ -55,7 +70,7 @@ _MENINGEAL = (
 _CHEMO = r"(?:chemo\w*|neutropeni\w*|immunosuppress\w*|low white (?:cell|blood) count)"
 _FEVER = (
     r"(?:fever|(?:temperature|temp) (?:is |of |of about |at )?(?:3[89]|4\d)|high temp\w*|shiver\w*|chills|"
-    r"rigors|the shakes)"
+    r"rigors|the shakes|hot to the touch|burning up)"
 )
 
 CAUSES: tuple[Category, ...] = (
@@ -66,7 +81,7 @@ CAUSES: tuple[Category, ...] = (
         strong=(
             r"suicid\w*",
             r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)",
-            r"end (?:it all|it tonight|it today|my life|his life|her life|things)",
+            r"end (?:it all|it tonight|it today|my life|his life|her life|their life|your life|things)",
             r"(?:going to|gonna|want to|planning to) end it",
             r"take (?:my|his|her|their) own life",
             r"(?:wants?|wanna|wish\w*) to die",
@@ -81,7 +96,7 @@ CAUSES: tuple[Category, ...] = (
             r"swallow) (?:them all|all of "
             r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
             r"(?:cut|slit|slashed|sliced) (?:\w+ )?(?:my|his|her|their) (?:own )?(?:wrists?|throat)",
-            r"(?:bought|got|have|tied) (?:a )?rope|noose",
+            r"(?:bought|got|have|tied) (?:a |the )?rope|noose",
             r"(?:can't|cannot) go on",
             r"(?:no|don't see (?:the|any)|what's the|there's no) point (?:in |of )?(?:living|"
             r"going on|anything|"
@@ -100,7 +115,9 @@ CAUSES: tuple[Category, ...] = (
             r"(?:nobody|no one|no-one|noone)(?: would| will|'d)? (?:even )?(?:care|notice|miss me|mind)"
             r"(?: \w+){0,2} (?:if|when) i (?:die|died|was dead|were dead|was gone|were gone|disappear\w*|"
             r"wasn't here|weren't here|killed)",
-            r"better off if i (?:die|died|was dead|were dead|was gone|were gone|wasn't here|weren't here)",
+            r"better off if i (?:die|died|was dead|were dead|was gone|were gone|wasn't (?:here|around)|"
+            r"weren't "
+            r"(?:here|around)|didn't exist)",
             r"jump\w* (?:off|from) (?:a |the |my |our )?(?:bridge|roof|building|balcony|window|cliff|"
             r"\w+ floor)",
             r"(?:not|don't feel) safe with (?:my|him|her)self",
@@ -112,6 +129,20 @@ CAUSES: tuple[Category, ...] = (
             r"(?:want|wish|need) (?:it all|everything|the pain|this) to (?:stop|end)",
             r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
             r"nothing (?:left )?to live for|no reason to live",
+            # intent and timing without the word (NHS: a plan, a time chosen, a decision made)
+            r"tonight(?:'s| is) the night(?! (?:i'll |i will |we'll |we )?(?:finally|for|of)\b)|it (?:all )?"
+            r"ends (?:tonight|today|now)|"
+            r"(?:i've |i have |"
+            r"i )?decided (?:that )?(?:this is it|it's time|i'm done|to go through with)|(?:i'm|i am|"
+            r"im) (?:going to|gonna) (?:do it|go through with "
+            r"it)(?: \w+){0,2} (?:tonight|today|now|this time)|go(?:ing|nna)? through with it",
+            r"(?:nobody|no one|no-one|noone) (?:would|will|'d|is going to|is gonna) (?:even )?(?:miss|"
+            r"notice) me"
+            r"(?! (?:at|from|in|on) |(?:\W+\w+){0,2}?\W+if i (?:left|leave|quit|skipp?\w*|didn't (?:go|"
+            r"come|turn "
+            r"up|show up)) (?:the|this|that|my|our) (?!world|life))",
+            r"(?:can't|cannot) (?:do|take|cope with|handle) (?:this|it|life|any of this) any ?more",
+            r"(?:i'm|i am) (?:just )?a burden(?: to| on)? (?:everyone|everybody|my family|them)",
         ),
     ),
     Category(
@@ -121,9 +152,22 @@ CAUSES: tuple[Category, ...] = (
             r"overdos\w*",
             r"(?:took|taken|take|swallowed|ate|eaten|drank|drunk) (?:\w+ ){0,3}"
             r"(?:all (?:my|his|her|of (?:my|his|her|the))|too many|"
-            r"a (?:whole )?(?:packet|box|bottle|load|handful)|\d+|double|some of (?:my|his|her|the))"
+            # a count of five or more (not a dose in mg): "took 2 tablets for my headache" is no overdose
+            r"a (?:whole )?(?:packet|box|bottle|load|handful)|(?:[5-9]|[1-9]\d+)(?! ?(?:mg|mcg|ml|units?)\b)|"
+            r"double|some of (?:my|his|her|the))"
             r"(?:\W+\w+){0,4}?\W*(?:pills?|tablets?|meds|medication|insulin|capsules)",
             r"(?:took|taken|swallowed) (?:all|too many)",
+            r"(?:took|taken|swallowed|ate|eaten) (?:\w+ ){0,2}(?:everything|all the \w+|"
+            r"whatever \w+) (?:\w+ ){0,2}"
+            r"(?:in|from) (?:the |my |his |her |our )?(?:medicine|bathroom|first aid|pill) (?:cabinet|"
+            r"cupboard|"
+            r"drawer|box|tin|bag)",
+            rf"(?:took|taken|swallowed|ate|drank|"
+            rf"injected) (?:[\w']+ ){{0,4}}{MEDS} {DELIBERATE}(?! (?:before|after|with|at|early|late|"
+            rf"instead|every|this morning))|"
+            rf"{DELIBERATE} "
+            rf"(?:took|taken|swallowed) (?:[\w']+ ){{0,2}}(?:{LOTS}|(?:a lot|loads|lots|a bunch) of)",
+            rf"(?:took|taken|swallowed) (?:a lot|loads|lots|heaps|a bunch|a pile) of (?:\w+ ){{0,2}}{MEDS}",
             rf"(?:took|taken|take|taking|swallowed|swallow|ate|eaten|drank|injected|had) (?:\w+ "
             rf"){{0,2}}{LOTS}"
             rf"(?:\W+\w+){{0,4}}?\W*{MEDS}",
@@ -174,15 +218,27 @@ CAUSES: tuple[Category, ...] = (
             r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
             # a fall, then vomiting again and again (NICE NG232: more than one episode)
             rf"(?:fell|fall(?:en)?|tumbled)(?! asleep)(?:\W+\w+){{0,12}}?\W+{_VOMITING_AGAIN}",
+            rf"(?:{_HEAD_BLOW}|{HEAD_WOUND})(?:\W+\w+){{0,16}}?\W+{ANTICOAGULANT}|{ANTICOAGULANT}"
+            rf"(?:\W+\w+){{0,16}}?\W+(?:{_HEAD_BLOW}|{HEAD_WOUND})",
+            rf"{_HEAD_BLOW}(?:\W+\w+){{0,24}}?\W+(?:more and more|increasingly|getting|becoming) (?:\w+ )?"
+            r"(?:confused|drowsy|sleepy)",
+            # a head that "exploded" or "burst" with pain, suddenly or with vomiting or sight lost
+            r"head(?: \w+){0,2} (?:exploded|burst)(?:\W+\w+){0,10}?\W+(?:vomit\w*|sick|throw\w* up|threw "
+            r"up|(?:can't|cannot) see|neck)|sudden\w*(?: \w+){0,3} (?:exploded|burst)",
+            # a sudden severe headache said the other way round ("a horrible headache, suddenly")
+            r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst|massive|intense) "
+            r"headache (?:\w+ ){0,2}(?:suddenly|out of nowhere|all of a sudden|came on (?:suddenly|"
+            r"all at once))",
         ),
         # a worsening or severe headache with vomiting, double vision or confusion: raised pressure
         soft=(
             r"(?:(?:worse|worsening|severe|terrible|worst|raging|awful|excruciating|splitting|blinding|"
-            r"unbearable|massive) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|the) head) "
+            r"unbearable|massive|horrible|intense) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|"
+            r"the) head) "
             r"(?:\w+ ){0,4}"
             r"(?:worse|worsening|unbearable))"
             r"(?:\W+\w+){0,10}?\W+(?:vomit\w*|been sick|being sick|throw\w* up|threw up|seeing double|"
-            r"double vision|confus\w*|drowsy)",
+            r"double vision|confus\w*|drowsy|(?:can't|cannot) see)",
         ),
     ),
     Category(
@@ -210,6 +266,13 @@ CAUSES: tuple[Category, ...] = (
             r"(?:belly|bump|tummy|stomach|womb) (?:is |feels |gone |went )?(?:hard as a (?:rock|board)|rock "
             r"hard|board hard|hard like a (?:rock|board))",
             r"baby(?:'s| is) coming(?: right)? (?:now|out|fast)|crowning|(?:urge|need) to push",
+            r"(?:miscarr\w*|losing (?:the|my|our) (?:baby|pregnancy)|"
+            r"lost the baby)(?:\W+\w+){0,12}?\W+(?:clots|heav\w*|soak\w*|"
+            r"faint\w*|pass\w* out|dizzy|light-?headed|pouring|gushing|(?:filled|filling|soaked|soaking|"
+            r"through) (?:\w+ )?pads?)|(?:clots|heavy bleed\w*|soak\w*)"
+            r"(?:\W+\w+){0,12}?\W+(?:miscarr\w*|losing the baby)",
+            r"(?:huge|big|large|massive) (?:blood )?clots(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|dizzy|"
+            r"light-?headed)",
             # pain with bleeding in pregnancy
             rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_PAIN}(?:\W+\w+){{0,8}}?\W+{_BLEEDING}|"
             rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_BLEEDING}(?:\W+\w+){{0,8}}?\W+{_PAIN}",
@@ -241,6 +304,14 @@ CAUSES: tuple[Category, ...] = (
             r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
             r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
             # by site: the face, eyes or mouth
+            r"(?:face|eyes?|genitals|groin)(?: \w+){0,3} (?:are |is |got |were |was |have been |has been )?"
+            r"(?:badly |severely |all )?(?:burned|burnt|scalded)\b|"
+            # a whole limb, a limb blistering badly; a blowtorch, a kitchen fire, hot oil
+            r"(?:burned|burnt|scalded)(?: \w+){0,2} (?:whole|entire) (?:\w+ )?(?:arm|forearm|leg|thigh|back|"
+            r"chest|hand|foot|side)|(?:whole|entire) (?:\w+ )?(?:arm|forearm|leg|thigh|back|chest|side) "
+            r"(?:is |was |got |has been )?(?:burned|burnt|scalded)|"
+            r"(?:burn\w*|scald\w*|oil|fire)(?:\W+\w+){0,10}?\W+blister\w* (?:badly|all over|everywhere|"
+            r"really bad\w*|straight away)|blowtorch|blow torch|"
             r"(?:burned|burnt|scalded)(?:\W+\w+){0,5}?\W+(?:face|eyes?|throat|genitals|groin)\b|"
             r"burns? (?:on|to|around|across) (?:his|her|my|their|the) (?:face|eyes?|genitals|groin)",
             # by size: most of a back, a chest, a limb
@@ -284,6 +355,17 @@ CAUSES: tuple[Category, ...] = (
             r"(?:shaking|shivering|shivers|chills|rigors)(?:\W+\w+){0,6}?\W+(?:barely|can't|cannot|unable to|"
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
+            # NHS 'Sepsis': fever or infection with very low blood pressure or new confusion
+            rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{LOW_BP}|confus(?:ed|ion)\b(?! about| by|"
+            rf" with))"
+            rf"|{LOW_BP}(?:\W+\w+){{0,12}}?\W+(?:{_FEVER}|confus\w*)",
+            # NICE NG143: a baby under 3 months with a fever is red; any baby with fever not feeding or floppy
+            rf"{YOUNG_INFANT}(?:\W+\w+){{0,8}}?\W+(?:{_FEVER}|(?:has|got|running|with) a (?:high )?temp\w*)",
+            rf"(?:baby|infant|{YOUNG_INFANT})(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|"
+            rf"temperature)(?:\W+\w+){{0,10}}?\W+"
+            rf"{INFANT_SIGN}|(?:baby|infant|"
+            rf"newborn)(?:\W+\w+){{0,10}}?\W+{INFANT_SIGN}(?:\W+\w+){{0,10}}?\W+"
+            rf"(?:{_FEVER}|temperature)",
             # meningism: a neck that will not bend, with vomiting, light hurting or a severe headache
             rf"{_NECK}(?:\W+\w+){{0,12}}?\W+{_MENINGEAL}|{_MENINGEAL}(?:\W+\w+){{0,12}}?\W+{_NECK}",
             rf"{_CHEMO}(?:\W+\w+){{0,12}}?\W+{_FEVER}|{_FEVER}(?:\W+\w+){{0,12}}?\W+{_CHEMO}",
@@ -301,6 +383,8 @@ CAUSES: tuple[Category, ...] = (
             r"i|they) (?:is|am|are)",
             r"(?:very|really|getting|becoming|suddenly|he's|she's|he is|she is|they're|is|seems|looks) "
             r"(?:\w+ )?confused(?! (?:about|by|with|as to|why|what|because))",
+            r"(?:more and more|increasingly|progressively) confused(?! (?:about|by|with|as to|why|what|"
+            r"because))",
             r"(?:sugar|glucose)(?:\W+\w+){0,4}?\W+(?:[0-2][.,]\d\b|really low|very low|dropping)",
             # a diabetic who is confused or drowsy: a hypo until proved otherwise
             r"(?:diabet\w*|insulin|hypo)(?:\W+\w+){0,10}?\W+(?:confus(?:ed|ion)\b(?! about| by| with| as to|"

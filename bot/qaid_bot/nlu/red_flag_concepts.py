@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "FLOW", "GAP", "LIMB", "LOTS", "MEDS", "PAIN", "SIDE",
-    "SOMEONE", "WEAK", "WHOSE", "Category",
+    "ANTICOAGULANT", "CAUSTIC", "CHEST", "CHILD", "DELIBERATE", "FLOW", "GAP", "HEAD_WOUND", "LIMB",
+    "INFANT_SIGN", "LOTS", "LOW_BP", "MEDS", "PAIN", "SIDE", "SOMEONE", "WEAK", "WHOSE", "YOUNG_INFANT",
+    "Category",
 ]  # fmt: skip
 
 
@@ -47,13 +48,19 @@ WEAK = r"(?:weak\w*|numb\w*|heavy|dead|paralys\w*|floppy|useless|droop\w*|limp)"
 MEDS = (
     r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|"
     r"ibuprofen|aspirin|antidepressants?|painkillers?|sleeping \w+|sedatives?|opioids?|heroin|fentanyl|"
-    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs)"
+    r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs|"
+    r"(?:beta|calcium channel)[- ]blockers?|statins?|antipsychotics?|antihistamines?|sleeping pills|"
+    # generic names by their class endings: -pam/-lam (benzodiazepines), -line/-pine/-xetine/-pram
+    # (antidepressants, antipsychotics), -olol, -pril, -sartan, -statin, -done, -codone
+    r"\w{3,}(?:pam|lam|tiline|triptyline|traline|xetine|pram|pine|olol|pril|sartan|statin|codone|done)\b)"
 )
 # a quantity that is an overdose whatever the medicine: all of them, a container, ten or more
 LOTS = (
     r"(?:all (?:of )?(?:my |his |her |the |their )?|too (?:many|much)|(?:a|an|the) (?:whole |full |entire |"
     r"empty )?(?:packet|pack|box|bottle|load|handful|bunch|strip|jar|tub)s?(?: of)?|every|loads of|lots of|"
-    r"[1-9]\d+|double|twice|some of (?:my |his |her |the |their )?\w*(?:'s)?)"
+    # a number of tablets, not a dose ("50 mg")
+    r"[1-9]\d+(?! ?(?:mg|mcg|micrograms?|milligrams?|ml|units?|iu|g)\b)|double|twice|some of (?:my |"
+    r"his |her |the |their )?\w*(?:'s)?)"
 )
 FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
 CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"
@@ -75,4 +82,23 @@ CAUSTIC = (
 ANTICOAGULANT = (
     r"(?:warfarin|blood thinners?|anticoagula\w*|apixaban|eliquis|rivaroxaban|xarelto|edoxaban|"
     r"dabigatran|heparin|clopidogrel)"
+)
+# on purpose: a deliberate ingestion is a suicide attempt whatever the amount (NHS 'When to call 999')
+DELIBERATE = r"(?:on purpose|deliberately|intentionally|to (?:die|end it|not wake up|sleep forever))"
+# a wound or a blow on the head, told by the wound rather than by the blow ("a deep cut on his head")
+HEAD_WOUND = (
+    r"(?:(?:wound|cut|gash|split|lump|bump|bleed\w*)(?: \w+)? (?:on|to|in|at) (?:the |my |his |her |their )?"
+    r"(?:back of (?:the |my |his |her )?)?(?:head|scalp|forehead)|head (?:wound|injury|is bleeding))"
+)
+# sepsis: a very low blood pressure, in words or as a reading (NHS 'Sepsis')
+LOW_BP = (
+    r"(?:(?:very|really|dangerously|extremely|super) low (?:blood pressure|bp)|(?:blood pressure|"
+    r"bp) (?:is |has )?"
+    r"(?:very |really |dangerously )?(?:low|dropp\w*|crash\w*)|(?:blood pressure|bp)(?: \w+){0,3} "
+    r"(?:[4-8]\d)/)"
+)
+YOUNG_INFANT = r"(?:newborn|new-born|new born|(?:[1-9]|1[0-2])[- ](?:day|week)s?[- ]old|neonate)"
+INFANT_SIGN = (
+    r"(?:not feeding|won't feed|refus\w* (?:feeds|to feed|the bottle|the breast)|not (?:taking|drinking) "
+    r"(?:milk|feeds|the bottle)|(?:very|really|so|too) (?:sleepy|drowsy)|floppy|hard to wake|lethargic)"
 )

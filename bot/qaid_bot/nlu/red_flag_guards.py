@@ -23,7 +23,8 @@ A present, acute cue ("right now", "for 20 minutes", "help", "suddenly") outweig
 image/informational/habit guards. Suicidal statements are never defused by a condition, an image,
 a habit, a joke or a reassurance ("if the scan shows cancer I'll kill myself" is a crisis): only by
 negation, the past near it, an idiom, learning about the subject when the flag is not said of
-oneself ("a book about suicide prevention", not "I read about it and want to kill myself"), or a
+oneself and no one asks how to help someone ("a book about suicide prevention", not "I read about it
+and want to kill myself", not "how should I respond when my friend talks about suicide"), or a
 helpline asked for a possible future with no word of now ("if i ever get the urge to cut myself
 again, which helpline can i ring?"; not with "tonight", "a plan", "already").
 """
@@ -31,6 +32,10 @@ again, which helpline can i ring?"; not with "tonight", "a plan", "already").
 from __future__ import annotations
 
 import re
+
+from .red_flag_care import CARE_GIVEN, people
+
+__all__ = ["CARE_GIVEN", "SERVICE", "TOPIC", "defused", "people", "segment"]
 
 SUICIDE = "suicide_self_harm"
 CARDIAC = "cardiac"
@@ -51,6 +56,7 @@ _PAST = re.compile(
     r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury)|"
     # care already given: the ambulance came, a hospital visit on an earlier day
     r"(?:the )?(?:ambulance|paramedics) (?:already |have |has )?(?:came|come|took|taken|arrived|picked)|"
+    r"(?:was|were|been|got) admitted (?:with|for|after)|"
     r"(?:was|were|went|been) (?:in|at|to|"
     r"taken to|rushed to|admitted to) (?:the )?(?:er|a&e|hospital|emergency room)(?: \w+){0,3} "
     r"(?:last night|yesterday|on \w+day))\b"
@@ -64,6 +70,9 @@ _PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't)\b"
 _ONGOING = re.compile(r"\b(?:still|again|since then)\b")
 # the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
 _PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
+# ... or as something someone had ("she had heavy bleeding in her first pregnancy, 8 years ago"); not
+# "I've had chest pain for an hour", and not a flag with a present cue (``_ONGOING``)
+_HAD = re.compile(r"(?<!'ve )(?<!have )(?<!has )\b(?:had|suffered|went through)\W+(?:\w+\W+){0,2}$")
 # an adrenaline pen carried or prescribed, not used
 _CARRIED = re.compile(
     r"\b(?:carr(?:y|ies|ying)|prescribed|keeps?|given) (?:an? |his |her |my |their )?(?:(?:two|2|spare|extra|"
@@ -121,9 +130,11 @@ _CONDITIONAL = re.compile(
     r"side effects?|same as|is it (?:safe|dangerous)|dangerous to|should i (?:keep|tell)|is "
     r"(?:that|it) a problem|"
     r"(?:can|could|does|do) (?:an? |the )?\w+ (?:\w+ )?(?:make|cause|lead to)|make you|makes you|"
-    r"(?:for|before) (?:my |the |a )?(?:surgery|operation|procedure|scan|mri|ct)|"
     r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of)\b"
 )
+# a medicine or a step before a procedure ("should I stop warfarin before my surgery"): hypothetical
+# unless something is happening now ("the contrast for the CT, and now my throat is closing")
+_PROCEDURE = re.compile(r"\b(?:for|before) (?:my |the |a )?(?:surgery|operation|procedure|scan|mri|ct)\b")
 # learning or media about the subject
 _LEARNING = re.compile(
     r"\b(?:school project|course|training|learn\w*|research|essay|documentary|article|podcast|"
@@ -138,6 +149,11 @@ _IDIOM = re.compile(
     r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
     r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
     r"(?:suffocate|can't breathe) in (?:this|these|here)|"
+    r"(?:heat|humidity|weather|atmosphere|air in here|room|office|job|relationship|place|town|family|"
+    r"rules|smog|pollution|city|traffic|crowd|house|flat|mask|it)(?: \w+){0,4} (?:is |'s |feels |"
+    r"gets )?(?:so |really |just )?suffocating|"
+    r"passed out (?:on|in) (?:the |my |his |her )?(?:sofa|couch|bed)\b(?! and)|suffocating (?:heat|humidity|"
+    r"atmosphere|job|relationship)|"
     r"(?:(?:want|wanted|wanna|going|about) (?:to )?|could |i'll |gonna )?(?:die|died|dying) of "
     r"(?:embarrassment|shame|cringe|laughter)|chok(?:ing|ed|e) up\b(?! (?:blood|food|bits)))\b"
 )
@@ -181,6 +197,11 @@ _MUSCULAR = re.compile(
     r"\b(?:muscles?|pulled|bench|gym|workout|lifting|press on it|when i (?:cough|press|move|twist)|"
     r"heartburn|reflux|indigestion|after (?:dinner|meals|eating))\b"
 )
+# ... or mild and passing by itself ("a bit tight when I'm stressed, goes away when I relax")
+_SELF_LIMITING = re.compile(
+    r"\b(?:goes|go|went|fades?|passes|settles?|eases?) (?:away |off )?(?:when|after|if|once|on its own|"
+    r"by itself|with rest)|when i(?:'m| am| get) (?:stressed|anxious|nervous|worried|upset|tired)\b"
+)
 _CARDIAC_FEATURE = re.compile(
     r"\b(?:arm|jaw|neck|back|shoulder|sweat\w*|clammy|grey|gray|pale|breath\w*|faint\w*|dizzy|sick|"
     r"vomit\w*|crushing|severe|badly|spreading)\b"
@@ -191,55 +212,6 @@ _LOCAL_CAUSE = re.compile(
     r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles|filling|"
     r"tooth (?:out|pulled|extract\w*)|root canal)\b"
 )
-# care already given or under way: the ambulance took them, the paramedics are with them, treated at
-# A&E, in hospital now. It covers a flag told before it (``red_flags.assess``), not one told after it
-# ("my wife is at the hospital with our son and I have chest pain").
-CARE_GIVEN = re.compile(
-    r"\b(?:(?:is|are|he's|she's|they're|we're|i'm|now|already|being) (?:\w+ ){0,2}(?:in|on|at) (?:the |a )?"
-    r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward|unit)|"
-    # first aid that worked: what blocked the airway is out
-    r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
-    r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|"
-    # seen and sent home, back from the ER, treated, with the nurses, in the ER now
-    r"(?:er|a&e|hospital|doctors?|paramedics|nurses?) (?:\w+ )?(?:checked|examined|saw|discharged|cleared) "
-    r"(?:him|her|them|us|me)|sent (?:us|him|her|them|me) home|"
-    r"(?:got|came|come|been) (?:back|home) from (?:the )?(?:er|a&e|hospital|emergency (?:room|department))|"
-    r"(?:was|were|been|got) treated\b|with (?:the )?(?:nurses|doctors|paramedics|ambulance crew)|"
-    r"(?:in|at) (?:the |a )?(?:er|a&e|hospital|icu|resus|emergency (?:room|department)) (?:right )?now|"
-    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ )?(?:already |have |has )?"
-    r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up)|"
-    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"
-    r"(?:here|with (?:him|her|them|us|me))|"
-    r"(?:treated|seen|checked|dressed|stitched|handled|removed|taken out) (?:\w+ ){0,2}(?:at|in|by) "
-    r"(?:the |a )?(?:\w+(?:'s)? )?(?:er|a&e|hospital|clinic|emergency (?:room|department)|paramedics|"
-    r"poison control|doctors?|gp|nurse))\b"
-)
-# who a clause is about: the writer, or someone of theirs named by a kin or role word
-_SELF = re.compile(r"\b(?:i|me|i'm|im|i've|ive|myself)\b")
-_KIN = re.compile(
-    r"\b(?:my|our|his|her|their) (?:\w+ )?(?P<who>mum|mom|mother|mummy|dad|father|daddy|son|daughter|"
-    r"boy|girl|baby|child|kid|toddler|teenager|husband|wife|partner|boyfriend|girlfriend|brother|"
-    r"sister|grand(?:ma|pa|mother|father|dad|son|daughter)|nan|nana|gran|granny|grandad|uncle|aunt|"
-    r"auntie|cousin|nephew|niece|friend|flatmate|roommate|neighbou?r|colleague|patient)s?\b"
-)
-_SAME = {"mom": "mum", "mother": "mum", "mummy": "mum", "father": "dad", "daddy": "dad",
-         "grandpa": "grandad", "grandfather": "grandad", "granddad": "grandad", "grandma": "nan",
-         "grandmother": "nan", "nana": "nan", "gran": "nan", "granny": "nan", "auntie": "aunt",
-         "kid": "child", "roommate": "flatmate", "neighbor": "neighbour"}  # fmt: skip
-
-
-# the writer as the one cared for ("with me", "I'm in hospital"), not as the carer ("I patted her back")
-_SELF_CARED = re.compile(r"\b(?:me|myself|i'm|im|i am|i've been|ive been)\b")
-
-
-def people(text: str, cared: bool = False) -> frozenset[str]:
-    """Who ``text`` names: ``"self"`` for the writer, else the kin or role word ("my dad" → "dad").
-    ``cared``: ``text`` tells of care given, where the writer counts only as the one cared for."""
-    named = {_SAME.get(m["who"], m["who"]) for m in _KIN.finditer(text)}
-    if (_SELF_CARED if cared else _SELF).search(_KIN.sub(" ", text)):
-        named.add("self")
-    return frozenset(named)
-
 
 # ... unless the message says it is still going on or asks for help now
 _STILL_NEEDS_HELP = re.compile(r"\b(?:still|again|help|please|hurry|what do i do|getting worse|worse)\b")
@@ -261,6 +233,12 @@ _FINDING_MEANS = re.compile(
 _FUTURE_HELPLINE = re.compile(
     r"^\W*if i ever\b.*\b(?:number|helpline|hotline|line|who to (?:call|ring|contact)|"
     r"who (?:can|do|should) i (?:call|ring|contact|talk to)|where (?:can|do) i (?:get|find) help)\b"
+)
+# how to help someone: "how should I respond", "what do I say to him"
+_HELPING = re.compile(
+    r"\b(?:how (?:do|can|should|could|would) (?:i|we|you) (?:best )?(?:help|support|respond|react|talk to|"
+    r"deal with|answer|reply)|what (?:should|do|can|could) (?:i|we) (?:say|do)|how to (?:help|support|"
+    r"respond|react|talk to))\b"
 )
 _NOW = re.compile(r"\b(?:now|tonight|today|right now|at the moment|currently|plan|already|going to|gonna)\b")
 # swollen lips with a cosmetic or local cause and no airway sign
@@ -327,7 +305,12 @@ def defused(
         return "idiom"
     if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
         return "history"
-    if _PAST.search(clause) and _PAST_ACT.search(clause[: span[0]]) and not _ONGOING.search(clause):
+    before = clause[: span[0]]
+    if (
+        _PAST.search(clause)
+        and (_PAST_ACT.search(before) or (_HAD.search(before) and not _ACUTE.search(clause)))
+        and not _ONGOING.search(clause)
+    ):
         return "history"
     if (
         _EARLIER_DAY.search(near)
@@ -341,8 +324,9 @@ def defused(
     if category == SUICIDE:
         if _FUTURE_HELPLINE.search(clause) and not _NOW.search(clause):
             return "a helpline asked for the future"
-        # "a book about suicide" is learning; "I read about it and I want to kill myself" is not
-        if _FIRST_PERSON.search(clause[span[0] : span[1]]):
+        # "a book about suicide" is learning; "I read about it and I want to kill myself" is not; nor
+        # is how to help someone who talks of it: that person may be at risk now (the emergency answer)
+        if _FIRST_PERSON.search(clause[span[0] : span[1]]) or _HELPING.search(clause):
             return None
         return "learning or informational" if _LEARNING.search(clause) or _INFO.search(clause) else None
     if cared_for and not _STILL_NEEDS_HELP.search(clause):
@@ -355,6 +339,8 @@ def defused(
         return "joke or not a person"
     acute = bool(_ACUTE.search(clause))
     if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause):
+        return "hypothetical"
+    if _PROCEDURE.search(clause) and not acute and not _HAPPENING.search(clause):
         return "hypothetical"
     if (_IMAGE.search(clause) or _FINDING_MEANS.search(clause)) and not acute:
         return "image or report"
@@ -369,4 +355,11 @@ def defused(
         return "local cause"
     if category == CARDIAC and _MUSCULAR.search(clause) and not _CARDIAC_FEATURE.search(clause):
         return "muscular"
+    if (
+        category == CARDIAC
+        and _MILD.search(clause)
+        and _SELF_LIMITING.search(clause)
+        and not _CARDIAC_FEATURE.search(clause)
+    ):
+        return "mild and passing"
     return None

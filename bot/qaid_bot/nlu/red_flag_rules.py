@@ -43,7 +43,7 @@ __all__ = ["CATEGORIES", "COMPILED", "PERSON", "Category"]
 _PERSON = r"(?:i|i'm|i am|i've|my \w+|he|she|they|he's|she's|her|him|someone|somebody|my)"
 
 # not waking in time for something: a routine, not unconsciousness ("won't wake up for school")
-_ROUTINE = r"(?!(?: up)? (?:for|in time|on time|early|at|before|until)\b)"
+_ROUTINE = r"(?!(?: up)? (?:for|in time|on time|early|at(?! all)|before|until)\b)"
 
 _SIGNS: tuple[Category, ...] = (
     Category(
@@ -73,6 +73,14 @@ _SIGNS: tuple[Category, ...] = (
             r"face\w*(?:\W+\w+){0,4}?\W+(?:droop\w*|dropp\w*|dropped|crooked|lopsided|fallen|hanging|"
             r"sagg\w*)",
             r"(?:droop\w*|dropp\w*|crooked|lopsided) (?:face|smile|mouth|eye)",
+            r"(?:face|mouth|smile)(?:\W+\w+){0,3}?\W+(?:fell|fallen|falls|falling|slid|slipped|sagged|"
+            r"slumped|"
+            r"dropped|went) (?:down )?(?:on|to|down) (?:one|the|his|her|my) (?:left |right )?side",
+            # F.A.S.T. speech, as families write it in their own language (Romanian, Spanish, French,
+            # Italian, German): "can't speak", "can't speak any more"
+            r"nu (?:mai )?(?:poate|pot|poti) (?:sa )?(?:vorbi|vorbeasca|vorbesc)|no (?:puede|puedo) hablar|"
+            r"(?:ne )?(?:peut|peux) (?:pas|plus) parler|non (?:riesce|riesco|puo|pu\u00f2) (?:a )?parlare|"
+            r"kann (?:nicht|nicht mehr) (?:sprechen|reden)",
             r"(?:mouth|smile)(?:\W+\w+){0,3}?\W+(?:crooked|lopsided|droop\w*)",
             r"(?:can't|cannot|unable to|couldn't) (?:lift|raise|hold up|move) "
             r"(?:\w+ ){0,2}(?:arm|arms|leg|hand)",
@@ -147,7 +155,7 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:breathed?|inhaled|breathing) (?:in )?(?:\w+ ){0,3}smoke|smoke inhalation|soot (?:around|in|"
             r"on) "
             r"(?:his|her|my|the)",
-            r"(?:lips|face|skin)(?: \w+){0,2} (?:dusky|mottled)",
+            r"(?:lips|face|skin)(?: \w+){0,4} (?:dusky|mottled)",
             r"(?:struggl\w*|fight\w*|gasp\w*|desperate|battling) for (?:air|breath)",
             r"breathing (?:is|has become|feels|getting|got) (?:getting |so |really |very )?(?:hard|harder|"
             r"difficult|laboured|labored)",
@@ -164,6 +172,13 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:holding|clutching|grabbing|grabbed|gripping|clutched|holds|clutches) (?:at |onto )?"
             r"(?:his|her|my|their) (?:own )?throat",
             r"no (?:sound|noise|voice) (?:is )?(?:comes?|coming|came) out",
+            r"(?:(?:making|makes|made) no (?:sound|noise)|(?:not|isn't|is not|wasn't) making (?:a |"
+            r"any )?(?:sound|noise)|"
+            r"(?:gone|went) "
+            r"silent)(?:\W+\w+){0,8}?\W+(?:stuck|lodged|caught|chok\w*|swallowed)|(?:stuck|lodged|caught|"
+            r"chok\w*|swallowed)(?:\W+\w+){0,8}?\W+(?:(?:making|makes|made) no (?:sound|noise)|(?:not|"
+            r"isn't|is not|wasn't) making "
+            r"(?:a |any )?(?:sound|noise)|(?:gone|went) silent)",
             r"(?:stuck|lodged|caught) in (?:my|his|her|their|the) (?:throat|windpipe|airway)"
             r"(?:\W+\w+){0,8}?\W+"
             r"(?:going quiet|gone quiet|drool\w*|gag\w*|blue|purple|panick\w*|struggl\w*|can't|cannot)",
@@ -202,9 +217,10 @@ _SIGNS: tuple[Category, ...] = (
             # NHS: a nosebleed lasting more than 10-15 minutes needs A&E; 20 minutes or more here
             r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:over |more than |about |almost |nearly )?"
             r"(?:[2-9]\d|\d{3}) (?:minutes|mins)",
-            rf"{ANTICOAGULANT}(?:\W+\w+){{0,10}}?\W+(?:{FLOW}|won't stop|not stopping|isn't stopping|"
-            rf"can't stop)",
-            rf"(?:{FLOW}|won't stop|not stopping|isn't stopping)(?:\W+\w+){{0,10}}?\W+{ANTICOAGULANT}",
+            rf"{ANTICOAGULANT}(?:\W+\w+){{0,16}}?\W+(?:{FLOW}|won't stop|not stopping|isn't stopping|"
+            rf"can't stop|keeps? bleeding|still bleeding|bleed\w* through|soak\w*)",
+            rf"(?:{FLOW}|won't stop|not stopping|isn't stopping|keeps? bleeding|still bleeding|bleed\w* "
+            rf"through)(?:\W+\w+){{0,10}}?\W+{ANTICOAGULANT}",
         ),
     ),
     Category(
@@ -213,7 +229,10 @@ _SIGNS: tuple[Category, ...] = (
         "'Anaphylaxis'",
         strong=(
             r"anaphyla\w*",
-            r"(?:throat|tongue|lips?|mouth|face)(?:\W+\w+){0,4}?\W+(?:swell\w*|swollen|closing|puff\w*)",
+            r"(?:throat|tongue|lips?|mouth|face)(?:\W+\w+){0,4}?\W+(?:swell\w*|swollen|closing|puff\w*|"
+            r"blew up|blown up|ballooned)",
+            r"(?:swell\w*|swollen|blew up|blown up|puff\w* up)(?:\W+\w+){0,10}?\W+(?:can't|cannot|barely|"
+            r"hardly|struggl\w* to|trouble|difficulty|hard to) (?:\w+ )?swallow\w*",
             r"(?:throat|tongue)(?: \w+){0,2} (?:feels |is |going |gone )?(?:thick|fat|too big)\b",
             r"(?:nut|peanut|egg|milk|dairy|shellfish|fish|sesame|wheat)s? allerg\w*(?:\W+\w+){0,10}?\W+"
             r"(?:ate|eaten|had|drank|swallowed|bit into)(?:\W+\w+){0,8}?\W+(?:cough\w*|blotch\w*|hives|"
@@ -277,6 +296,13 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:hasn't|has not|not|isn't|won't) (?:come|coming|came) (?:round|around|to)\b",
             r"(?:doing|giving|started|start|continuing) (?:cpr|chest compressions|rescue breaths)",
             r"(?:losing|lost|loses|keeps losing) consciousness",
+            r"(?:faint\w*|passed out|collaps\w*|blacked out|knocked out)(?:\W+\w+){0,8}?\W+(?:hasn't|has not|"
+            r"not|isn't|won't|didn't) (?:\w+ )?open\w* (?:his|her|their|my) eyes",
+            r"(?:faint\w*|passed out|blacked out|knocked out|keeled over)(?:\W+\w+){0,6}?\W+still (?:out|"
+            r"not (?:awake|responding|waking|conscious)|unconscious|down)|(?:is|are|'s|still|been|lying|"
+            r"now) out cold|(?:still|been) (?:out|"
+            r"unconscious) (?:for|after) (?:over |more than |about )?(?:a|one|two|\d+|a few|several) "
+            r"(?:minutes?|mins?)",
             r"floppy",
             r"(?:hard|difficult|impossible) to wake",
             r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "

@@ -91,7 +91,7 @@ def normalise(text: str) -> str:
 
 # ---- clauses and what defuses a flag in them --------------------------------------------------------
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;\n]+|\s[-\u2013\u2014]+\s|,?\s+but\s+|,?\s+however\s+|,?\s+though\s+|"
+    r"(?:(?<!\d)\.|\.(?!\d)|[!?;\n])+|\s[-\u2013\u2014]+\s|,?\s+but\s+|,?\s+however\s+|,?\s+though\s+|"
     r",?\s+wait\s+|,?\s+anyway\s+"
 )
 
