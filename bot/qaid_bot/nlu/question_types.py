@@ -104,6 +104,9 @@ def _is_part(part: str) -> str:
             rf"(?:this|it) (?:{img} )?is {det}{part} {img}",
             rf"(?:send|sent|upload\w*) the {part}",
             rf"looking at {det}{part}",
+            rf"(?:the|this|that) {img} (?:is|was) (?:of|showing) {det}{part}",
+            rf"(?:this|it|that) (?:{img} )?shows? {det}{part}",
+            rf"(?:taken|done|made) (?:of|on) {det}{part}",
         )
     )
 
@@ -112,7 +115,9 @@ def _is_part(part: str) -> str:
 _TYPES: tuple[tuple[str, str], ...] = (
     (
         "count",
-        r"(?:how|hw|hoe) many|count|number of|(?:more than|just|only) one\b(?! sides?\b)|several|"
+        r"(?:how|hw|hoe) many|count|number of|(?:more than|just|only) one\b(?! sides?\b)|"
+        rf"several (?:\w+ )?{_FINDING}|"
+        rf"(?:more|fewer|less) than (?:\d+|two|three|four|five|ten|a few) {_FINDING}|"
         r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more)|how much lesions|"
         r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)|"
         # quantity words with the finding they count ("thanks a lot", "a few days" are no count)
@@ -126,20 +131,21 @@ _TYPES: tuple[tuple[str, str], ...] = (
         r"on (?:the |my |his |her |their )?(?:[a-z]+'s )?(?:left|right)|is it (?:the )?(?:left|right)|"
         r"where is the lesion|"
         r"(?:left|right)[- ]sided|both sides|one side|bilateral|which half|what half|(?:left|right) half|"
-        r"(?:left|right) or (?:my |the )?(?:left|right)|"
+        r"(?:left|right) or (?:my |the )?(?:left|right)|(?:left|right) or both|both or (?:left|right)|"
         r"(?:the|which|what) side|(?:same|other|opposite) side",
     ),  # fmt: skip
     (
         "organ",
         rf"organ|body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|what part|"
-        rf"which part|what (?:am i|are we|are you) (?:\w+ )?looking at|"
+        rf"which part|what (?:am i|are we|are you) (?:\w+ )?looking at|(?:what|which) bit of (?:me|my body)|"
+        rf"what(?: is|'s) shown (?:in|on|here)|"
         rf"what(?: is|'s) (?:in|on) (?:the |this |my )(?:{_IMAGE})\b|"
         rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}",
     ),
     (
         "modality",
         r"modality|kind of (?:scan|image|picture|imaging)|type of (?:scan|image|picture|imaging)|"
-        r"sort of (?:scan|image|picture)|imaging technique|taken with|"
+        r"sort of (?:scan|image|picture|imaging)|imaging technique|taken with|"
         rf"{_MODALITY}(?: scan| machine)? or (?:is it )?(?:an? )?(?:normal )?{_MODALITY}|"
         rf"scan type|image type|"
         rf"imaging method|method|machine|done with|made with|"
@@ -150,7 +156,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("is_brain", _is_part(_BODY)),
     ("is_chest", _is_part(_CHEST)),
     # "spot" after "you"/"to"/"can" is the verb ("can you spot any irregularities")
-    ("lesion", r"lesions?|(?<!you )(?<!u )(?<!to )(?<!can )spots?|nodules?|lumps?"),
+    ("lesion", r"lesions?|(?<!you )(?<!u )(?<!to )(?<!can )spots?|nodules?|lumps?|patch(?:es)?"),
     (
         "normal",
         r"normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
@@ -164,7 +170,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         "abnormal",
-        r"abnormal\w*|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|out of the ordinary|"
+        r"abnormal\w*|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|out of the ordinary|findings?|"
+        r"patholog\w*|"
         r"anything (?:there|on|in|visible)|"
         r"something (?:there|on|in)|find anything|found anything|see anything|anything|something",
     ),  # fmt: skip
@@ -203,10 +210,13 @@ _ANAPHOR = re.compile(
     r"(?: (?:here|there|(?:on|in) (?:this|the|my|that)"
     r"(?: (?:image|picture|scan|x ray|mri|ct|film|photo))?))?\s*\??$"
 )
-_TAG = re.compile(r"^(?:yes|yeah|right|correct|no|isn't it|is it|ok|okay|true)\??$")
+_TAG = re.compile(
+    r"^(?:yes|yeah|right|correct|no|isn't it|is it|doesn't it|does it|wasn't it|ok|okay|true)\??$"
+)
 # "on the right?" names a side; only a bare "right?" is a tag
 _TAG_AT_END = re.compile(
-    r"(?<! or)(?<! the)(?<! my)(?<! on)(?<! to)(?<! his)(?<! her)\s(?:right|correct|yes|isn't it)\?$"
+    r"(?<! or)(?<! the)(?<! my)(?<! on)(?<! to)(?<! his)(?<! her)\s(?:right|correct|yes|isn't it)\?$|"
+    r"\s(?:isn't it|doesn't it)$"
 )
 _QUESTION_START = re.compile(
     r"^(?:is|are|does|do|did|can|could|would|will|has|have|how|which|wich|what|whats|where|any|count|"
@@ -254,6 +264,8 @@ def _one_slip(a: str, b: str) -> bool:
 
 def normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("x-ray", "x ray").replace("xray", "x ray")
+    text = re.sub(r"\bmagnetic resonance(?: imaging)?\b", "mri", text)
+    text = re.sub(r"\b(that|this|it)'s\b", r"\1 is", text)
     text = re.sub(r"[^a-z0-9' ?.,!;:\n]+", " ", text)
     return re.sub(r"[a-z]+", lambda m: _fix(m.group(0)), text)
 
@@ -287,6 +299,7 @@ def _join_lists(text: str) -> str:
     """Alternatives listed with commas are one question: "a brain, a lung, or something else?",
     "one, two, or more lesions?"."""
     text = re.sub(r",\s*(?=or\b)", " ", text)
+    text = re.sub(r"\b(left|right),\s*(?=(?:left|right|both)\b)", r"\1 ", text)
     text = re.sub(r"\b(one|two|three|four|\d+),\s*(?=(?:two|three|four|five|\d+)\b)", r"\1 ", text)
     return re.sub(rf"\b({_ORGANS}),\s*(?=(?:a |an |the |my )?{_ORGANS}\b)", r"\1 or ", text)
 

@@ -13,7 +13,10 @@ CARE_GIVEN = re.compile(
     r"(?:\w+(?:'s)? )?(?:hospital|icu|intensive care|a&e|er|resus|surgery|theatre|ward|unit)|"
     # first aid that worked: what blocked the airway is out
     r"it (?:came|popped|flew) (?:out|up)|(?:coughed|spat|brought) (?:it|them) (?:out|up)|"
-    r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|"
+    r"did (?:the )?(?:heimlich|back blows|abdominal thrusts)|(?:got|pulled|hooked|fished) (?:it|them) out|"
+    r"(?:he|she|they) (?:was|were) fine|(?:he's|she's|they're|he is|she is) (?:fine|ok|okay|breathing|"
+    r"smiling|"
+    r"laughing)(?: \w+)? (?:again|now)|in good hands|"
     # seen and sent home, back from the ER, treated, with the nurses, in the ER now
     r"(?:was|were|been|got|is|he's|she's) admitted\b|"
     r"(?:er|a&e|hospital|doctors?|paramedics|nurses?|first aiders?|medics|lifeguards?) (?:\w+ )?(?:checked|"
@@ -23,14 +26,17 @@ CARE_GIVEN = re.compile(
     r"(?:got|came|come|been) (?:back|home) from (?:the )?(?:er|a&e|hospital|emergency (?:room|department))|"
     r"(?:was|were|been|got) treated\b|with (?:the )?(?:nurses|doctors|paramedics|ambulance crew)|"
     r"(?:in|at) (?:the |a )?(?:er|a&e|hospital|icu|resus|emergency (?:room|department)) (?:right )?now|"
-    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ )?(?:already |have |has )?"
-    r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up)|"
+    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ ){0,2}(?:already |have |has )?"
+    r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up|left with|drove off with)|"
     r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"
     r"(?:here|with (?:him|her|them|us|me))|"
     r"(?:treated|seen|checked|dressed|stitched|handled|removed|taken out) (?:\w+ ){0,2}(?:at|in|by) "
     r"(?:the |a )?(?:\w+(?:'s)? )?(?:er|a&e|hospital|clinic|emergency (?:room|department)|paramedics|"
     r"poison control|doctors?|gp|nurse))\b"
 )
+# first aid that worked or someone settled: it names the helper ("his dad did back blows"), not the one
+# helped, so it is taken to be about whoever had the flag
+FIRST_AID = re.compile(r"heimlich|back blows|thrusts|\bout\b|\bfine\b|\bok\b|\bokay\b|again|good hands")
 # who a clause is about: the writer, or someone of theirs named by a kin or role word
 _SELF = re.compile(r"\b(?:i|me|i'm|im|i've|ive|myself)\b")
 _KIN = re.compile(

@@ -1,17 +1,15 @@
-"""The red-flag categories named for a cause: self-harm, poisoning, a head injury, pregnancy, and
-the other signs of NHS 'When to call 999' (burns, meningitis and sepsis, sudden confusion, a serious
-accident). The categories named for a failing body system, and how patterns are written and run, are
-in ``red_flag_rules``; the building blocks are ``red_flag_concepts``.
+"""The red-flag categories named for a cause: self-harm, poisoning, pregnancy, and the other signs of
+NHS 'When to call 999' (meningitis and sepsis, sudden confusion, a serious accident). Injuries (a head
+injury, burns) are in ``red_flag_injuries``; the categories named for a failing body system, and how
+patterns are written and run, are in ``red_flag_rules``; the building blocks are ``red_flag_concepts``.
 """
 
 from __future__ import annotations
 
 from .red_flag_concepts import (
-    ANTICOAGULANT,
     CAUSTIC,
     CHILD,
     DELIBERATE,
-    HEAD_WOUND,
     INFANT_SIGN,
     LOTS,
     LOW_BP,
@@ -22,25 +20,6 @@ from .red_flag_concepts import (
 
 __all__ = ["CAUSES"]
 
-# a blow to the head, and what after it needs care now (NICE NG232)
-_HEAD_BLOW = (
-    r"(?:(?:(?:hit(?:ting)?|bang(?:ed|ing)|bump(?:ed|ing)|knock(?:ed|ing)|smack(?:ed|ing)|struck|"
-    r"whack(?:ed|ing)|kick(?:ed|ing)|punch(?:ed|ing))(?: \w+){0,2}?|took "
-    r"(?:a |an |the )?\w+|fell (?:\w+ ){0,4}on(?:to)?|landed on) (?:in |on |to )?(?:the |my |his |her |"
-    r"their )?(?:back of (?:the |my |his |her )?)?head|headbutt\w*|head[- ]?(?:injury|knock|bump|first)|"
-    r"knocked (?:him |her |me |them )?(?:out|unconscious))"
-)
-_VOMITING_AGAIN = (
-    r"(?:keeps? (?:throwing up|vomiting|being sick)|(?:vomited|been sick|thrown up|threw up|was sick)"
-    r"(?: \w+)? (?:twice|again|three|four|five|several|[2-9]|more than once)|(?:vomit\w*|throwing up|being "
-    r"sick) (?:over and over|again and again|repeatedly|non ?stop|constantly))"
-)
-_HEAD_SIGN = (
-    rf"(?:vomit\w*|sick|throwing up|threw up|sleepy|drowsy|confus\w*|remember|pupil\w*|waking|"
-    rf"unconscious|same question|"
-    rf"{_VOMITING_AGAIN}|talking (?:strange\w*|weird\w*|funny|nonsense|oddly)|slurr\w*|seeing double|"
-    r"double vision|black(?:ing|ed)? out)"
-)
 # labour before 37 weeks: contractions, the waters gone
 _LABOUR = (
     r"(?:(?<!hicks )contractions (?:every|are coming|coming|have started|started)|(?:having|regular|strong) "
@@ -48,14 +27,15 @@ _LABOUR = (
     r"(?:has )?started)"
 )
 # pain and bleeding in pregnancy, said as present ("no pain or bleeding" is not)
-_PAIN = r"(?<!no )(?<!not )(?<!without )(?<!or )(?:pain|cramp\w*)"
+_PAIN = r"(?<!no )(?<!not )(?<!without )(?<!or )(?:pain|cramp\w*|hurts?|hurting)"
 _BLEEDING = r"(?<!no )(?<!not )(?<!without )(?<!or )(?:bleed\w*|blood|spotting)"
 _PRETERM = r"(?:only |just )?(?:1\d|2\d|3[0-6]) weeks"
-_LIVE_WIRE = (
-    r"(?:(?:electric\w*|live|power|mains|high[- ]voltage) (?:cable|wire|socket|outlet|line|fence)s?|"
-    r"(?:grabbed|touched|bit|chewed|chewing|biting)(?: \w+){0,2} (?:an? |the |through (?:an? |the )?)?"
-    r"(?:cable|wire|socket)s?|(?:stuck|put|poked|pushed) (?:\w+ ){0,3}in(?:to)? (?:the |a )?(?:plug )?"
-    r"(?:socket|outlet|plug)s?)"
+# a pregnancy told by its weeks ("31 weeks"), not a duration ("for 12 weeks")
+_PREGNANT = r"(?:pregnan\w*|(?<!for )(?<!past )(?<!last )(?<!about )(?<!in )\b(?:1\d|2\d|3\d|4[0-2]) weeks)"
+# pre-eclampsia after 20 weeks: vision, pain under the ribs, sudden swelling (NHS 'Pre-eclampsia')
+_PRE_ECLAMPSIA = (
+    r"(?:blurr\w*|flashing lights|flashes|spots (?:in|before) (?:my |her )?eyes|(?:pain|ache) (?:just )?"
+    r"(?:under|below) (?:my |her |the )?ribs|sudden\w* swell\w*)"
 )
 _NECK = (
     r"(?:stiff neck|neck (?:is |feels |so |really |very )*stiff|(?:can't|cannot|unable to|couldn't|won't) "
@@ -66,6 +46,11 @@ _MENINGEAL = (
     r"throwing up)|throw\w* up|light (?:hurts|"
     r"is hurting|bothers)|can't stand the light|photophobia|(?:severe|terrible|raging|awful|worst|splitting|"
     r"excruciating|blinding) (?:\w+ )?headache)"
+)
+_ALCOHOL = r"(?:vodka|whisky|whiskey|wine|beer|alcohol|booze|gin|rum|tequila|brandy|spirits|drinking|drunk)"
+_SEDATIVE = (
+    r"(?:xanax|diazepam|valium|lorazepam|alprazolam|benzo\w*|sleeping (?:pills|tablets)|zopiclone|opioids?|"
+    r"codeine|tramadol|oxy\w*|heroin|methadone|pregabalin|gabapentin)"
 )
 _CHEMO = r"(?:chemo\w*|neutropeni\w*|immunosuppress\w*|low white (?:cell|blood) count)"
 _FEVER = (
@@ -126,6 +111,7 @@ CAUSES: tuple[Category, ...] = (
             r"hang (?:my|him|her)self",
             r"no (?:point|reason) (?:in )?(?:living|to live|going on)",
             r"i have a plan",
+            r"(?:going to|gonna|about to|want to|will) use (?:it|this|them|the \w+) on (?:my|him|her)self",
             r"(?:want|wish|need) (?:it all|everything|the pain|this) to (?:stop|end)",
             r"(?:pills|tablets|rope|knife) (?:are )?(?:ready|here|in front of me)",
             r"nothing (?:left )?to live for|no reason to live",
@@ -189,56 +175,13 @@ CAUSES: tuple[Category, ...] = (
             r"off) "
             r"(?:the |a )?(?:forest|woods?|garden|field|park|bush|hedge)",
             r"carbon monoxide|co alarm",
+            # alcohol with a quantity of a medicine, or with a sedative and its signs
+            rf"{_ALCOHOL}(?:\W+\w+){{0,6}}?\W+(?:{LOTS}|a lot of)(?:\W+\w+){{0,2}}?\W*{MEDS}",
+            rf"(?:{_ALCOHOL}(?:\W+\w+){{0,8}}?\W+{_SEDATIVE}|{_SEDATIVE}(?:\W+\w+){{0,8}}?\W+{_ALCOHOL})"
+            r"(?:\W+\w+){0,10}?\W+(?:pass\w* out|drowsy|slurr\w*|(?:can't|can barely|barely) (?:stand|wake|"
+            r"stay awake)|unconscious|barely (?:awake|breathing)|won't wake)",
             r"(?:drank|drunk|swallowed|ate) (?:some )?(?:bleach|poison|antifreeze|weed ?killer|detergent)",
             r"poison\w*",
-        ),
-    ),
-    Category(
-        "severe_headache_head_injury",
-        "NHS 'Headaches' (call 999 for a sudden, severe 'worst ever' headache); NICE NG232 head injury "
-        "(vomiting, drowsiness, memory loss, unequal pupils after a head injury)",
-        strong=(
-            r"worst headache",
-            r"thunderclap",
-            r"sudden\w* (?:\w+ )?(?:severe|agonising|excruciating|terrible) headache",
-            r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst) (?:\w+ )?sudden "
-            r"(?:\w+ )?headache|sudden headache",
-            rf"{_HEAD_BLOW}(?:\W+\w+){{0,12}}?\W+{_HEAD_SIGN}",
-            r"one pupil",
-            r"(?:fell|fallen|falls) (?:off|from|out of) (?:a |the |our |his |her )?(?:\w+ ){0,2}(?:balcony|"
-            r"roof|window|cliff|scaffold\w*|(?:first|second|third|top) floor)",
-            r"dent (?:in|on) (?:my|his|her|their|the) (?:skull|head)|(?:skull|head) (?:is |looks )?"
-            r"(?:dented|caved)",
-            r"(?:vomit\w*|been sick|threw up|throwing up)(?:\W+\w+){0,10}?\W+(?:keeps? (?:falling asleep|"
-            r"dozing|"
-            r"nodding off)|drowsy|can't stay awake|(?:really|very) sleepy)",
-            r"clear (?:fluid|liquid)(?:\W+\w+){0,4}?\W+(?:nose|ears?)|bruis\w* behind (?:his|her|my|"
-            r"the) ears?",
-            r"(?:asking|repeating) the same (?:question|thing)s?(?:\W+\w+){0,2}?\W+over and over",
-            r"(?:soft|boggy|squishy) (?:swelling|lump|bump)(?:\W+\w+){0,3}?\W+(?:head|skull|scalp)\b",
-            # a fall, then vomiting again and again (NICE NG232: more than one episode)
-            rf"(?:fell|fall(?:en)?|tumbled)(?! asleep)(?:\W+\w+){{0,12}}?\W+{_VOMITING_AGAIN}",
-            rf"(?:{_HEAD_BLOW}|{HEAD_WOUND})(?:\W+\w+){{0,16}}?\W+{ANTICOAGULANT}|{ANTICOAGULANT}"
-            rf"(?:\W+\w+){{0,16}}?\W+(?:{_HEAD_BLOW}|{HEAD_WOUND})",
-            rf"{_HEAD_BLOW}(?:\W+\w+){{0,24}}?\W+(?:more and more|increasingly|getting|becoming) (?:\w+ )?"
-            r"(?:confused|drowsy|sleepy)",
-            # a head that "exploded" or "burst" with pain, suddenly or with vomiting or sight lost
-            r"head(?: \w+){0,2} (?:exploded|burst)(?:\W+\w+){0,10}?\W+(?:vomit\w*|sick|throw\w* up|threw "
-            r"up|(?:can't|cannot) see|neck)|sudden\w*(?: \w+){0,3} (?:exploded|burst)",
-            # a sudden severe headache said the other way round ("a horrible headache, suddenly")
-            r"(?:severe|agonising|agonizing|excruciating|terrible|horrible|awful|worst|massive|intense) "
-            r"headache (?:\w+ ){0,2}(?:suddenly|out of nowhere|all of a sudden|came on (?:suddenly|"
-            r"all at once))",
-        ),
-        # a worsening or severe headache with vomiting, double vision or confusion: raised pressure
-        soft=(
-            r"(?:(?:worse|worsening|severe|terrible|worst|raging|awful|excruciating|splitting|blinding|"
-            r"unbearable|massive|horrible|intense) (?:\w+ )?headache|(?:headache|pain in (?:my|his|her|"
-            r"the) head) "
-            r"(?:\w+ ){0,4}"
-            r"(?:worse|worsening|unbearable))"
-            r"(?:\W+\w+){0,10}?\W+(?:vomit\w*|been sick|being sick|throw\w* up|threw up|seeing double|"
-            r"double vision|confus\w*|drowsy|(?:can't|cannot) see)",
         ),
     ),
     Category(
@@ -274,8 +217,9 @@ CAUSES: tuple[Category, ...] = (
             r"(?:huge|big|large|massive) (?:blood )?clots(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|dizzy|"
             r"light-?headed)",
             # pain with bleeding in pregnancy
-            rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_PAIN}(?:\W+\w+){{0,8}}?\W+{_BLEEDING}|"
-            rf"pregnan\w*(?:\W+\w+){{0,12}}?\W+{_BLEEDING}(?:\W+\w+){{0,8}}?\W+{_PAIN}",
+            rf"{_PREGNANT}(?:\W+\w+){{0,12}}?\W+{_PAIN}(?:\W+\w+){{0,8}}?\W+{_BLEEDING}|"
+            rf"{_PREGNANT}(?:\W+\w+){{0,12}}?\W+{_BLEEDING}(?:\W+\w+){{0,8}}?\W+{_PAIN}",
+            rf"(?:pregnan\w*|\b(?:2\d|3\d|4[0-2]) weeks)(?:\W+\w+){{0,12}}?\W+{_PRE_ECLAMPSIA}",
             # a fall or a blow on the belly in pregnancy (placental abruption)
             r"pregnan\w*(?:\W+\w+){0,16}?\W+(?:fell|fall\w*|slipped|tripped|landed|hit|kicked|punched|struck|"
             r"crash\w*|accident)(?:\W+\w+){0,10}?\W+(?:belly|bump|tummy|stomach|abdomen)",
@@ -285,65 +229,13 @@ CAUSES: tuple[Category, ...] = (
         ),
     ),
     Category(
-        "burns",
-        "NHS 'When to call 999' (severe burns); NHS 'Burns and scalds' (go to A&E: large or deep "
-        "burns, white or charred skin, burns to the face, hands or genitals, chemical and electrical burns)",
-        strong=(
-            r"(?:boiling|scalding) (?:water|oil)|skin (?:is )?(?:coming|peeling) off|electric "
-            r"shock|electrocut\w*|(?:touched|touching|grabbed|got hold of) (?:a |the )?live wire",
-            r"(?:explosion|exploded|blast|blew up)(?:\W+\w+){0,10}?\W+(?:burn\w*|blister\w*|black|charred|"
-            r"hanging)",
-            r"(?:burn\w*|scald\w*)(?:\W+\w+){0,8}?\W+(?:large|big|huge|wide) (?:area|patch)|(?:large|big|"
-            r"huge|wide) (?:area|patch)(?:\W+\w+){0,8}?\W+(?:burn\w*|scald\w*)",
-            r"(?:badly|severely|seriously) burn\w*|(?:big|large|huge|deep|extensive) burns?\b",
-            r"(?:burn\w*|oil|fire|flames?|scald\w*|wire|electric\w*)(?:\W+\w+){0,10}?\W+(?:leathery|charred|"
-            r"waxy)|(?:leathery|charred|waxy)(?:\W+\w+){0,8}?\W+(?:burn\w*|oil|fire|flames?|scald\w*|wire|"
-            r"electric\w*)",
-            r"burn\w*(?:\W+\w+){0,8}?\W+(?:doesn't|does not) (?:even )?hurt",
-            r"chemical burn|(?:acid|drain cleaner|oven cleaner|caustic|lye|"
-            r"alkali)(?:\W+\w+){0,6}?\W+(?:burn\w*|"
-            r"in (?:my|his|her|the) eyes?)|burning into (?:the|my|his|her) skin",
-            # by site: the face, eyes or mouth
-            r"(?:face|eyes?|genitals|groin)(?: \w+){0,3} (?:are |is |got |were |was |have been |has been )?"
-            r"(?:badly |severely |all )?(?:burned|burnt|scalded)\b|"
-            # a whole limb, a limb blistering badly; a blowtorch, a kitchen fire, hot oil
-            r"(?:burned|burnt|scalded)(?: \w+){0,2} (?:whole|entire) (?:\w+ )?(?:arm|forearm|leg|thigh|back|"
-            r"chest|hand|foot|side)|(?:whole|entire) (?:\w+ )?(?:arm|forearm|leg|thigh|back|chest|side) "
-            r"(?:is |was |got |has been )?(?:burned|burnt|scalded)|"
-            r"(?:burn\w*|scald\w*|oil|fire)(?:\W+\w+){0,10}?\W+blister\w* (?:badly|all over|everywhere|"
-            r"really bad\w*|straight away)|blowtorch|blow torch|"
-            r"(?:burned|burnt|scalded)(?:\W+\w+){0,5}?\W+(?:face|eyes?|throat|genitals|groin)\b|"
-            r"burns? (?:on|to|around|across) (?:his|her|my|their|the) (?:face|eyes?|genitals|groin)",
-            # by size: most of a back, a chest, a limb
-            r"(?:most|half|all|much|the whole) (?:of )?(?:his|her|my|their|the) (?:\w+ )?(?:back|chest|body|"
-            r"legs?|"
-            r"arms?|face|belly|tummy|stomach)(?: \w+){0,3} (?:burned|burnt|scalded)",
-            r"(?:clothes|clothing|dress|shirt|top|hair|skirt|trousers|sleeve|jacket|pyjamas|nightie|"
-            r"nightdress|"
-            r"coat)(?:\W+\w+){0,3}?\W+(?:caught|catch\w*|set|went up|going up) (?:on )?(?:fire|alight|"
-            r"in flames)",
-            r"(?:hot|boiling|scalding|sizzling) (?:oil|fat|water|tea|coffee|soup|liquid|milk)"
-            r"(?:\W+\w+){0,8}?\W+"
-            r"(?:all over|everywhere|(?:big|huge|large|massive) blisters|blisters (?:all over|everywhere)|"
-            r"(?:skin|it) (?:is )?(?:peeling|coming off|white|raw))",
-            # deep (full-thickness) burns are white and painless
-            r"(?:oven|stove|hob|iron|kettle|pan|grill|exhaust|radiator|fire|flames?|hot \w+|burn\w*)"
-            r"(?:\W+\w+){0,10}?\W+(?:white|leathery|charred)(?:\W+\w+){0,4}?\W+(?:numb|doesn't "
-            r"(?:even )?hurt|"
-            r"does not hurt|no pain|painless|can't feel)",
-            # by cause: a chemical in the eyes, electricity
-            r"(?:chemical\w*|acid|bleach|alkali|caustic|lye|ammonia|cement|lime|solvent|cleaner|cleaning "
-            r"(?:fluid|spray|product))(?:\W+\w+){0,4}?\W+(?:in|into|on) (?:my|his|her|their|the|both|one) "
-            r"(?:\w+ )?(?:eyes?|face)",
-            rf"{_LIVE_WIRE}(?:\W+\w+){{0,10}}?\W+(?:burn\w*|heart|chest|collaps\w*|unconscious|thrown|numb)",
-        ),
-    ),
-    Category(
         "meningitis_sepsis",
         "NHS 'Meningitis' (a rash that does not fade under a glass, a stiff neck, dislike of bright "
         "light); NHS 'Sepsis'; NICE CG151 (neutropenic sepsis: fever during chemotherapy)",
         strong=(
-            r"(?:rash|spots|blotches|marks)(?:\W+\w+){0,6}?\W+(?:doesn't|don't|does not|do not|won't|didn't) "
+            r"(?:rash|spots|dots|blotches|marks|specks|pinpricks)(?:\W+\w+){0,6}?\W+(?:doesn't|don't|"
+            r"does not|"
+            r"do not|won't|didn't) "
             r"(?:fade|blanch|(?:go away|disappear)(?:\W+\w+){0,3}?\W+(?:glass|press\w*))|glass test",
             r"(?:fever|temperature)(?:\W+\w+){0,8}?\W+(?:neck (?:is )?stiff|stiff neck)|stiff "
             r"neck(?:\W+\w+){0,6}?\W+fever",
@@ -355,6 +247,14 @@ CAUSES: tuple[Category, ...] = (
             r"(?:shaking|shivering|shivers|chills|rigors)(?:\W+\w+){0,6}?\W+(?:barely|can't|cannot|unable to|"
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
+            r"(?:purple|dark red|purplish|red-purple|dark purple) (?:\w+ )?(?:spots|dots|rash|blotches|marks|"
+            r"specks)(?:\W+\w+){0,6}?\W+spread\w*|rash(?:\W+\w+){0,8}?\W+spreading (?:fast|quickly|rapidly|"
+            rf"quick)|{_FEVER}(?:\W+\w+){{0,10}}?\W+(?:purple|dark red|purplish|"
+            rf"red-purple) (?:\w+ )?(?:spots|"
+            r"dots|rash|blotches|marks)",
+            # early signs of meningococcal sepsis in a child: fever with cold hands and feet (NICE CG102)
+            rf"(?:{_FEVER}|temperature)(?:\W+\w+){{0,10}}?\W+(?:\w+ )?cold hands and feet|cold hands and feet"
+            rf"(?:\W+\w+){{0,10}}?\W+(?:{_FEVER}|temperature)",
             # NHS 'Sepsis': fever or infection with very low blood pressure or new confusion
             rf"(?:{_FEVER}|infection)(?:\W+\w+){{0,12}}?\W+(?:{LOW_BP}|confus(?:ed|ion)\b(?! about| by|"
             rf" with))"

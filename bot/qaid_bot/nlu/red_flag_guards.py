@@ -57,6 +57,9 @@ _PAST = re.compile(
     # care already given: the ambulance came, a hospital visit on an earlier day
     r"(?:the )?(?:ambulance|paramedics) (?:already |have |has )?(?:came|come|took|taken|arrived|picked)|"
     r"(?:was|were|been|got) admitted (?:with|for|after)|"
+    r"(?:is|are|he's|she's|i'm|they're) (?:still |now )?in (?:the )?(?:icu|intensive care|hospital|ccu|"
+    r"cardiology|"
+    r"ward|rehab) (?:after|with|following|because of|for)|"
     r"(?:was|were|went|been) (?:in|at|to|"
     r"taken to|rushed to|admitted to) (?:the )?(?:er|a&e|hospital|emergency room)(?: \w+){0,3} "
     r"(?:last night|yesterday|on \w+day))\b"
@@ -67,6 +70,18 @@ _EARLIER_DAY = re.compile(
     r"\b(?:last night|yesterday|the other day|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
 )
 _PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't)\b")
+# a stroke sign denied inside its own words ("my face isn't drooping"); the sign patterns span the verb
+_SIGN_DENIED = re.compile(
+    r"\b(?:isn't|is not|aren't|are not|wasn't|not)\W+(?:\w+\W+)?(?:droop\w*|crooked|lopsided|slurr\w*|"
+    r"sagg\w*|"
+    r"fallen|hanging)"
+)
+# a story told from a dated start ("in 2018 I had a crash, was unconscious for two days"): a past-tense
+# flag in it is history
+_DATED_START = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:in|back in) (?:19|20)\d\d\b|^\W*(?:\w+\W+){0,3}?\w+ years ago\b"
+)
+_PAST_VERB = re.compile(r"\b(?:was|were|had|went|got)\b")
 _ONGOING = re.compile(r"\b(?:still|again|since then)\b")
 # the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
 _PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
@@ -104,14 +119,15 @@ _RESOLVED = re.compile(
 )
 # the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
 _NEGATION = re.compile(
-    r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|"
-    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)[^\w,]+(?:\w+[^\w,]+){0,2}$"
+    r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|didn't|did not|"
+    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)[^\w,]+(?:(?!and\b)\w+[^\w,]+){0,2}$"
 )
 # asking what something is: informational
 _INFO = re.compile(
     r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"is (?:\w+ ){1,3}(?:always|usually|normally|necessarily)\b|can (?:i|we) (?:overdose|od) on|"
+    r"are (?:\w+ ){1,3}(?:for|used for|good for|safe for)\b|"
     r"can (?:you|someone|people|a person|one) (?!help|please|call|send|come)\w+ on|"
     r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous|"
     # "are the berries on that tree poisonous?", not "are the pills she swallowed dangerous?"
@@ -125,6 +141,7 @@ _IMAGE = re.compile(
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
     r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the) |if ever|in case|one day|prevent\w*|"
+    r"hypothetical\w*|theoretically|in theory|"
     r"risk|warning signs|signs of|how long after|asking for|could cause|can cause|causes?\b|"
     r"what happens|what would happen|is it common|can make (?:you|people|someone)|is that true|"
     r"side effects?|same as|is it (?:safe|dangerous)|dangerous to|should i (?:keep|tell)|is "
@@ -139,11 +156,20 @@ _PROCEDURE = re.compile(r"\b(?:for|before) (?:my |the |a )?(?:surgery|operation|
 _LEARNING = re.compile(
     r"\b(?:school project|course|training|learn\w*|research|essay|documentary|article|podcast|"
     r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid|"
-    r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers)\b"
+    r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers|"
+    # fiction, one's own clinical work, trying the bot out
+    r"novel|short story|my story|(?:a|the|my|main) character|chapter|heroine|protagonist|screenplay|fiction|"
+    r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|testing (?:the |this |your )?(?:bot|"
+    r"chat|"
+    r"system|you)|i'm a (?:paramedic|doctor|medic|medical student|student nurse|carer)|i work (?:in|at|as|"
+    r"on) "
+    r"(?:the |a |an )?(?:er|a&e|icu|hospital|ambulance|ward|emergency|paramedic|nurse|doctor)|on (?:my |a |"
+    r"the )?shift)\b"
 )
 _IDIOM = re.compile(
     r"\b(?:killing me|kill for|could murder|dying to|dying of boredom|bored to death|died laughing|"
-    r"(?:nearly|almost|practically) (?:had|have|gave (?:me|him|her)|give (?:me|him|her)) an? |"
+    r"(?:nearly|almost|practically) (?:had|have|gave (?:me|him|her)|give (?:me|him|her)) an? (?:heart attack|"
+    r"stroke|seizure|fit|coronary|cardiac arrest)?|(?:suffocating|drowning|choking) under|"
     r"(?:giving|gave|give) me an? (?:heart attack|stroke|seizure|headache)|"
     r"took my breath away|heart sank|on a plate|bleeding money|heart stopped when|"
     r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
@@ -219,7 +245,8 @@ _STILL_NEEDS_HELP = re.compile(r"\b(?:still|again|help|please|hurry|what do i do
 # not when the clause names someone of one's own ("how do I know if my dad is having a stroke")
 _GENERIC_QUESTION = re.compile(
     r"^\W*(?:how (?:do|can|would|could|will|should|does) (?:you|i|we|one|people|a person|anyone|someone) "
-    r"(?:\w+ )?(?:know|tell|recogni[sz]e|spot|notice|check|be sure)|(?:are|do|does|is) (?:most|many|all|"
+    r"(?:\w+ )?(?:know|tell|recogni[sz]e|spot|notice|check|be sure|help|treat|save)|(?:are|do|does|is) "
+    r"(?:most|many|all|"
     r"some) |how (?:many|often|common))\b"
 )
 _OWN = re.compile(r"\b(?:my|his|her|our|their|me|him|i'm|i've)\b")
@@ -231,7 +258,8 @@ _FINDING_MEANS = re.compile(
 # a helpline asked for a possible future ("if i ever get the urge to cut myself again, which helpline?"),
 # with no word of now: a plan, tonight, already
 _FUTURE_HELPLINE = re.compile(
-    r"^\W*if i ever\b.*\b(?:number|helpline|hotline|line|who to (?:call|ring|contact)|"
+    r"^\W*(?:if i ever|if i\b(?=.*\bin (?:the )?future\b)|should i ever)\b.*\b(?:number|helpline|hotline|"
+    r"line|who to (?:call|ring|contact)|"
     r"who (?:can|do|should) i (?:call|ring|contact|talk to)|where (?:can|do) i (?:get|find) help)\b"
 )
 # how to help someone: "how should I respond", "what do I say to him"
@@ -303,6 +331,8 @@ def defused(
         return "generic"
     if _idiom(clause, span):
         return "idiom"
+    if category == STROKE and _SIGN_DENIED.search(clause[span[0] : span[1]]):
+        return "negated"
     if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
         return "history"
     before = clause[: span[0]]
@@ -311,6 +341,8 @@ def defused(
         and (_PAST_ACT.search(before) or (_HAD.search(before) and not _ACUTE.search(clause)))
         and not _ONGOING.search(clause)
     ):
+        return "history"
+    if _DATED_START.search(clause) and _PAST_VERB.search(near) and not _ACUTE.search(clause):
         return "history"
     if (
         _EARLIER_DAY.search(near)
@@ -328,7 +360,11 @@ def defused(
         # is how to help someone who talks of it: that person may be at risk now (the emergency answer)
         if _FIRST_PERSON.search(clause[span[0] : span[1]]) or _HELPING.search(clause):
             return None
-        return "learning or informational" if _LEARNING.search(clause) or _INFO.search(clause) else None
+        if _LEARNING.search(clause) or _INFO.search(clause):
+            return "learning or informational"
+        # a question about people in general ("can antidepressants make teenagers suicidal?"), not about
+        # someone of one's own ("could his tablets make my son suicidal?")
+        return "a general question" if _CONDITIONAL.search(clause) and not _OWN.search(clause) else None
     if cared_for and not _STILL_NEEDS_HELP.search(clause):
         return "care given"
     if _GENERIC_QUESTION.search(clause) and not _OWN.search(clause):

@@ -37,6 +37,7 @@ from .red_flag_concepts import (
     WHOSE,
     Category,
 )  # fmt: skip
+from .red_flag_injuries import INJURIES
 
 __all__ = ["CATEGORIES", "COMPILED", "PERSON", "Category"]
 
@@ -58,6 +59,10 @@ _SIGNS: tuple[Category, ...] = (
             r"heart attack",
             r"(?:clutch|hold|grabb|grip|press)\w* (?:at |onto )?(?:his|her|my|their) chest",
             r"cardiac arrest",
+            # felt in the jaw or the upper belly with a cold sweat (AHA: how it often presents in women)
+            r"(?:jaw|upper (?:belly|stomach|abdomen|tummy)|top of (?:my |his |her |the )?(?:stomach|belly|"
+            r"tummy))(?:\W+\w+){0,10}?\W+(?:clammy|cold sweat|sweat\w*|grey|gray)|(?:clammy|cold sweat|"
+            r"sweating)(?:\W+\w+){0,10}?\W+jaw",
             rf"(?:sitting|sat|standing|pressing|crushing) on (?:my|his|her|their) {CHEST}|"
             rf"{CHEST}(?:\W+\w+){{0,6}}?\W+"
             r"(?:sitting|standing|pressing) on (?:it|me|him|her)",
@@ -130,7 +135,7 @@ _SIGNS: tuple[Category, ...] = (
         "NHS 'When to call 999' (severe difficulty breathing, choking, gasping, not able to get words out)",
         strong=(
             r"(?:can't|cannot|can not|unable to|struggl\w* to|barely|hardly|couldn't) (?:\w+ )?breath\w*",
-            r"(?:not|stopped|isn't|wasn't) breath\w*",
+            r"(?:not|stopped|isn't|wasn't) breath(?!less)\w*",
             r"breathing (?:has |had |just )?stopped",
             r"(?:blue|grey|gray|purple) (?:around|round|in) (?:the |his |her |my )?(?:mouth|lips|face)",
             r"(?:turning|gone|going|went|turned) (?:blue|grey|gray|purple)",
@@ -172,6 +177,10 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:holding|clutching|grabbing|grabbed|gripping|clutched|holds|clutches) (?:at |onto )?"
             r"(?:his|her|my|their) (?:own )?throat",
             r"no (?:sound|noise|voice) (?:is )?(?:comes?|coming|came) out",
+            r"hands? (?:on|at|to|around) (?:his |her |their |my |the )?throat",
+            r"(?:eating|food|swallow\w*|sweet|grape|mouthful)(?:\W+\w+){0,8}?\W+(?:(?:not|isn't|is not) "
+            r"making (?:a |any )?(?:noise|sound)|(?:can't|cannot) (?:make a (?:sound|noise)|cough or (?:talk|"
+            r"speak|breathe)))",
             r"(?:(?:making|makes|made) no (?:sound|noise)|(?:not|isn't|is not|wasn't) making (?:a |"
             r"any )?(?:sound|noise)|"
             r"(?:gone|went) "
@@ -202,7 +211,17 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:won't|will not|doesn't|does not|can't) stop bleed\w*",
             rf"(?:blood|bleed\w*|nosebleed)(?:\W+\w+){{0,4}}?\W+{FLOW}",
             r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:an|over an|more than an|\d+) hours?",
-            r"(?:so much|lots of|a lot of|loads of|tons of|pool of) blood",
+            r"(?:so much|lots of|a lot of|loads of|tons of|pool of|(?:huge|large|"
+            r"big) amount of)(?: \w+){0,2} "
+            r"blood",
+            r"blood(?:\W+\w+){0,2}?\W+(?:won't|will not|doesn't|does not|can't|isn't) stop",
+            r"bleed\w* (?:so|really|very) (?:much|badly|heavily|bad)|bleed\w* through (?:\w+ ){0,2}"
+            r"(?:towels?|cloths?|bandages?|dressings?|t-?shirts?|shirts?)",
+            r"bleed\w*(?:\W+\w+){0,10}?\W+(?:towel|cloth|bandage|dressing|floor|shirt|sheets?)(?: \w+){0,2} "
+            r"(?:is |are |was )?(?:already )?(?:red|soaked|drenched|covered)",
+            # a bleed from the bowel with faintness
+            r"blood (?:in|from) (?:my |his |her |the )?(?:stool|poo|toilet|bottom|back passage)"
+            r"(?:\W+\w+){0,10}?\W+(?:faint\w*|dizzy|light-?headed|pass\w* out|collaps\w*)",
             r"gush\w*",
             r"soak\w* (?:through )?(?:\w+ ){0,2}(?:pads?|towels?|bandages?|dressings?|clothes|sheets)",
             r"black (?:and )?tarry|tarry (?:stool|poo)|black (?:poo|stools?)",
@@ -210,7 +229,7 @@ _SIGNS: tuple[Category, ...] = (
             r"bone (?:is )?(?:sticking|poking) out",
             r"(?:pouring|spurting|gushing|spraying) (?:out )?blood",
             r"(?:vomit\w*|throwing up|threw up|coughing up|cough\w* up|passing|lost|losing) "
-            r"(?:\w+ ){0,3}blood",
+            r"(?:\w+ ){0,4}blood",
             r"coffee grounds",
             r"soaked (?:through|every)",
             r"pregnant(?:\W+\w+){0,3}?\W+(?<!gums )(?<!gum )(?<!nose )bleed\w*",
@@ -249,6 +268,13 @@ _SIGNS: tuple[Category, ...] = (
             r"faint\w*|"
             r"voice (?:is |has )?(?:gone |going )?(?:weird|strange|hoarse|funny))",
             r"allergic reaction(?:\W+\w+){0,6}?\W+(?:breath\w*|swallow\w*|throat|wheez\w*|faint)",
+            # a food allergen, then hives with vomiting, pallor or floppiness, or a noisy chest
+            r"(?:ate|eaten|eating|had|bite of|tasted)(?:\W+\w+){0,6}?\W+(?:nuts?|peanuts?|walnuts?|cashews?|"
+            r"almonds?|hazelnuts?|sesame|shellfish|prawns?|shrimps?|crab|lobster|eggs?|"
+            r"milk)\b(?:\W+\w+){0,10}?\W+"
+            r"(?:hives|welts|rash)(?:\W+\w+){0,8}?\W+(?:vomit\w*|sick|pale|floppy|faint\w*|dizzy|swell\w*)",
+            r"(?:allergic|allergy|nuts?|peanuts?|shellfish|prawns?)(?:\W+\w+){0,14}?\W+breathing "
+            r"(?:\w+ ){0,3}(?:noisy|wheezy|tight|hard|difficult|raspy|loud)",
         ),
         soft=(r"(?:hives|welts|wheals)(?:\W+\w+){0,6}?\W+(?:gasp\w*|breath\w*|faint\w*|swell\w*|wheez\w*)",),
     ),
@@ -278,6 +304,9 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:stiff|rigid)(?:\W+\w+){0,8}?\W+(?:jerk\w*|twitch\w*|convuls\w*)|(?:jerk\w*|twitch\w*)"
             r"(?:\W+\w+){0,3}?\W+(?:stiff|rigid)",
             r"(?:whole|entire) body (?:\w+ ){0,2}(?:jerk\w*|twitch\w*|convuls\w*)",
+            r"(?:arms and legs|limbs)(?: are| is| keep| keeps| started)? (?:jerk\w*|twitch\w*|thrash\w*|"
+            r"shaking)|jerking (?:his |her |their |my )?(?:arms|legs|limbs|body)",
+            r"(?:floor|ground)(?:\W+\w+){0,3}?\W+(?:jerking|twitching|fitting|convuls\w*)",
         ),
     ),
     Category(
@@ -304,6 +333,9 @@ _SIGNS: tuple[Category, ...] = (
             r"unconscious) (?:for|after) (?:over |more than |about )?(?:a|one|two|\d+|a few|several) "
             r"(?:minutes?|mins?)",
             r"floppy",
+            r"(?:can't|cannot|couldn't) get (?:him|her|them|my \w+) to (?:respond|wake|answer|react)",
+            r"(?:doesn't|does not|won't|will not|didn't|isn't|is not|not) react(?:ing)?(?: (?:at all|to "
+            r"(?:me|us|anything|my voice|(?:his|her|their) name|pain|touch)|when))",
             r"(?:hard|difficult|impossible) to wake",
             r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "
             r"(?:answer|respond)\w*(?! (?:my|the|his|her|any|calls?|emails?|messages?|texts?|phone|door))",
@@ -319,6 +351,6 @@ _SIGNS: tuple[Category, ...] = (
     ),
 )
 
-CATEGORIES: tuple[Category, ...] = (*_SIGNS, *CAUSES)
+CATEGORIES: tuple[Category, ...] = (*_SIGNS, *CAUSES, *INJURIES)
 COMPILED = tuple((c, *c.compiled()) for c in CATEGORIES)
 PERSON = re.compile(rf"\b{_PERSON}\b")

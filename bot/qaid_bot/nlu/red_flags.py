@@ -30,6 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from .question_types import asks_about_the_image, understand
+from .red_flag_care import FIRST_AID
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
 from .red_flag_rules import COMPILED
 
@@ -150,7 +151,8 @@ def _care_given(parts: list[str]) -> list[_Care]:
             left = clause.rfind(",", 0, m.start()) + 1
             right = clause.find(",", m.end())
             stretch = clause[left : right if right >= 0 else len(clause)]
-            found.append(_Care(i, m.start(), m.end(), people(stretch, cared=True)))
+            who = frozenset() if FIRST_AID.search(m.group(0)) else people(stretch, cared=True)
+            found.append(_Care(i, m.start(), m.end(), who))
     return found
 
 

@@ -33,6 +33,11 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"(?<!\bor )(?<!\bor the )(?<!\bor my )(?<!\bor a )spine(?! or)",
         "which disease or condition it might be",
     ),  # fmt: skip
+    (
+        r"teeth|tooth|dental|gums?|jaw|tonsils?|thyroid|prostate|ovar\w*|uterus|bladder|gall ?bladder|"
+        r"appendix|pancreas|spleen|ligaments?|tendons?|cartilage|meniscus",
+        "anything about a part of the body the models were not trained on",
+    ),  # fmt: skip
     (r"diagnos\w*|what (?:is it that|do) i have|what(?: is|'s|s) wrong with me|what disease", "a diagnosis"),
     (
         r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure",

@@ -1,0 +1,43 @@
+"""Question-type concepts added after the blind v7 set (2026-12-04), in our own words (none is a v7
+sentence): white patches and findings; "that's my brain, right?", "the picture is of the chest",
+"this shows my chest", "taken of my chest"; "left, right or both"; "more than N lesions"; what is
+shown, which bit of me; magnetic resonance, the sort of imaging. Their look-alikes: "several" or "one"
+said of files, not findings; the state of a part no model here sees (teeth, jaw)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qaid_bot.nlu.question_types import understand
+
+CONCEPTS_V7 = {
+    "lesion": ["do you see a white patch anywhere", "are there any bright patches on it?"],
+    "abnormal": ["any findings on this scan?", "does it show anything pathological"],
+    "is_brain": ["that's my head, right?", "this shows my brain, doesn't it?"],
+    "is_chest": [
+        "can you tell if the image is of the chest",
+        "that's my chest isn't it",
+        "was this picture taken of my chest?",
+        "I sent you several files - is this one my chest x-ray?",
+    ],
+    "side": ["left, right or both sides?", "right, left, or both lungs"],
+    "count": ["are there more than 3 lesions?", "fewer than two spots?"],
+    "organ": ["what is shown on this image", "which bit of my body is this"],
+    "modality": ["is it an MRI or magnetic resonance", "what sort of imaging was used here"],
+}
+
+CONCEPTS_V7_UNSUPPORTED = [
+    "are my teeth ok on this x-ray",
+    "does my jaw look normal on it",
+    "is my thyroid ok here",
+]
+
+
+@pytest.mark.parametrize("type_id,text", [(t, q) for t, qs in CONCEPTS_V7.items() for q in qs])
+def test_v7_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
+    assert understand(text).types == (type_id,)
+
+
+@pytest.mark.parametrize("text", CONCEPTS_V7_UNSUPPORTED)
+def test_parts_no_model_sees_get_no_type(text: str) -> None:
+    assert understand(text).types == ()
