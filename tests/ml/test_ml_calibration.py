@@ -121,6 +121,16 @@ def test_reading_abstains_with_reasons() -> None:
     assert other.body_part.name == "other"  # type: ignore[union-attr]
 
 
+def test_no_body_part_when_the_features_lie_nearest_another_part() -> None:
+    """The labeler says brain, but the features are nearer the chest images than the brain images."""
+    entries = {**ENTRIES, "labeler": ENTRIES["labeler"].model_copy(update={"ood_groups": ["brain", "chest"]})}
+    agree = read_cascade(_rows(0.99, 0, 12.0, 10.0, own=5.0), entries)
+    assert agree.body_part.name == "brain"  # type: ignore[union-attr]
+    disagree = read_cascade(_rows(0.99, 0, 12.0, 10.0, own=-5.0), entries)
+    assert disagree.body_part.name is None and disagree.body_part.top == "brain"  # type: ignore[union-attr]
+    assert disagree.body_part_reason == "the models are not sure which body part this is"
+
+
 def test_domain_check_names_what_does_not_match() -> None:
     on = TrainedOn(
         labels=["brain"],
