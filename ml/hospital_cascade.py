@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ml.calibrate import ece, ood_ceiling
+from ml.calibrate import ece, nll, ood_ceiling
 from ml.cascade_data import OOD_GROUPS, STORE_SIZE, CascadeSet
 from ml.cascade_train import MAX_RISK, CascadeConfig, calibrate_head, cascade_job, fit_ood, outputs, targets
 from ml.demo_data import NON_MEDICAL, Split
@@ -146,6 +146,10 @@ def calibrate_run(run: CascadeRun) -> tuple[dict[str, Calibration], dict[str, fl
         figures.update({f"val_{h}_temperature": c.temperature, f"val_{h}_min_confidence": c.min_confidence})
         figures.update({f"val_{h}_ece_{k}": v for k, v in (("before", c.ece_before), ("after", c.ece_after))
                         if v is not None})  # fmt: skip
+        m = y[h] >= 0
+        if m.any():  # what temperature scaling minimises: the validation NLL, before and after
+            figures[f"val_{h}_nll_before"] = nll(out[h][m], y[h][m], 1.0)
+            figures[f"val_{h}_nll_after"] = nll(out[h][m], y[h][m], c.temperature)
     return cal, figures
 
 

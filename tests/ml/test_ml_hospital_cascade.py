@@ -85,8 +85,12 @@ def test_the_bundle_beats_its_baselines_and_carries_its_calibration(trained: tup
     wanted = {"val_filter_ece_before", "val_filter_ece_after", "test_filter_ece_after", "test_filter_unsure",
               "test_labeler_abstained"}  # fmt: skip
     assert wanted <= set(metrics)
-    # temperature scaling minimises validation NLL; on this folder that also lowers the filter's ECE
-    assert metrics["val_filter_ece_after"] <= metrics["val_filter_ece_before"] + 0.02
+    # temperature scaling minimises the validation NLL (T = 1 is on its grid, so it can only fall); it
+    # need not lower the ECE, which depends on the training run's last digits (it rose on one CPU and fell
+    # on another), so the ECE is only checked to be a calibration error
+    for head in ("filter", "labeler"):
+        assert metrics[f"val_{head}_nll_after"] <= metrics[f"val_{head}_nll_before"] + 1e-9
+    assert all(0 <= metrics[k] <= 1 for k in ("val_filter_ece_before", "val_filter_ece_after"))
     card = (out / "run" / "MODEL_CARD.md").read_text()
     assert "## Calibration and abstention" in card and "modality: not trained" in card
 
