@@ -1,4 +1,4 @@
-"""Question-type concepts added after the blind v7 set (2026-12-04), in our own words (none is a v7
+"""Question-type concepts added after the blind v7 and v8 sets (2026-12-04), in our own words (none is a v7
 sentence): white patches and findings; "that's my brain, right?", "the picture is of the chest",
 "this shows my chest", "taken of my chest"; "left, right or both"; "more than N lesions"; what is
 shown, which bit of me; magnetic resonance, the sort of imaging. Their look-alikes: "several" or "one"
@@ -32,12 +32,31 @@ CONCEPTS_V7_UNSUPPORTED = [
     "is my thyroid ok here",
 ]
 
+# after v8: a pronoun after the image named ("any on the picture I sent?"), "as it should", a yes/no
+# question about the body part, "both sides or just one", "more than 1 abnormal area"; vetoes: an organ
+# no model reads (liver, kidneys, eyes), getting smaller, calcified, Hounsfield units
+CONCEPTS_V8 = {
+    "lesion": ["The report talks about white spots. Can you see any in the scan I sent?"],
+    "normal": ["does it all look as it should?"],
+    "is_chest": ["is the body part on this image my chest?"],
+    "side": ["is it on both sides or only one"],
+    "count": ["are there more than 2 abnormal areas?"],
+}
+CONCEPTS_V8_UNSUPPORTED = [
+    "can you see anything about my kidneys on this",
+    "is the nodule getting smaller",
+    "are the spots calcified?",
+    "what is the density of the lesion in hounsfield units",
+]
 
-@pytest.mark.parametrize("type_id,text", [(t, q) for t, qs in CONCEPTS_V7.items() for q in qs])
+
+@pytest.mark.parametrize(
+    "type_id,text", [(t, q) for cases in (CONCEPTS_V7, CONCEPTS_V8) for t, qs in cases.items() for q in qs]
+)
 def test_v7_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     assert understand(text).types == (type_id,)
 
 
-@pytest.mark.parametrize("text", CONCEPTS_V7_UNSUPPORTED)
+@pytest.mark.parametrize("text", CONCEPTS_V7_UNSUPPORTED + CONCEPTS_V8_UNSUPPORTED)
 def test_parts_no_model_sees_get_no_type(text: str) -> None:
     assert understand(text).types == ()

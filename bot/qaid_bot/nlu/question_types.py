@@ -107,6 +107,7 @@ def _is_part(part: str) -> str:
             rf"(?:the|this|that) {img} (?:is|was) (?:of|showing) {det}{part}",
             rf"(?:this|it|that) (?:{img} )?shows? {det}{part}",
             rf"(?:taken|done|made) (?:of|on) {det}{part}",
+            rf"is the body part (?:\w+ ){{0,4}}{det}{part}\b",
         )
     )
 
@@ -115,9 +116,10 @@ def _is_part(part: str) -> str:
 _TYPES: tuple[tuple[str, str], ...] = (
     (
         "count",
-        r"(?:how|hw|hoe) many|count|number of|(?:more than|just|only) one\b(?! sides?\b)|"
+        r"(?:how|hw|hoe) many|count|number of|(?<!or )(?:more than|just|only) one\b(?! sides?\b)|"
         rf"several (?:\w+ )?{_FINDING}|"
-        rf"(?:more|fewer|less) than (?:\d+|two|three|four|five|ten|a few) {_FINDING}|"
+        rf"(?:more|fewer|less) than (?:\d+|one|two|three|four|five|ten|a few) (?:\w+ )?(?:{_FINDING}|areas?|"
+        r"patch(?:es)?|places)|"
         r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more)|how much lesions|"
         r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)|"
         # quantity words with the finding they count ("thanks a lot", "a few days" are no count)
@@ -136,7 +138,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         "organ",
-        rf"organ|body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|what part|"
+        rf"organ|(?<!is the )body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|"
+        rf"what part|"
         rf"which part|what (?:am i|are we|are you) (?:\w+ )?looking at|(?:what|which) bit of (?:me|my body)|"
         rf"what(?: is|'s) shown (?:in|on|here)|"
         rf"what(?: is|'s) (?:in|on) (?:the |this |my )(?:{_IMAGE})\b|"
@@ -160,6 +163,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
     (
         "normal",
         r"normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
+        r"look(?:s)? (?:as|like) (?:it|they) should|as expected|"
         r"(?:everything|all) (?:ok|okay|fine|good|alright)|is it (?:ok|okay|fine)|clean|"
         r"no (?:issues?|problems?|abnormalit\w*)|nothing (?:wrong|abnormal|unusual)|"
         # the image, or a part the models were trained on *on the image*, is fine ("is my knee ok?" alone
@@ -208,7 +212,7 @@ _BARE_ASK = re.compile(
 _ANAPHOR = re.compile(
     r"\b(?:one|any|it|them|those|that|such a thing)"
     r"(?: (?:here|there|(?:on|in) (?:this|the|my|that)"
-    r"(?: (?:image|picture|scan|x ray|mri|ct|film|photo))?))?\s*\??$"
+    r"(?: (?:image|picture|scan|x ray|mri|ct|film|photo))?(?: (?:i|we) (?:uploaded|sent|shared))?))?\s*\??$"
 )
 _TAG = re.compile(
     r"^(?:yes|yeah|right|correct|no|isn't it|is it|doesn't it|does it|wasn't it|ok|okay|true)\??$"

@@ -45,7 +45,9 @@ _MENINGEAL = (
     r"(?<!no )(?<!not )(?<!without )(?:fever|temperature|vomit\w*|being sick|keeps? (?:being sick|"
     r"throwing up)|throw\w* up|light (?:hurts|"
     r"is hurting|bothers)|can't stand the light|photophobia|(?:severe|terrible|raging|awful|worst|splitting|"
-    r"excruciating|blinding) (?:\w+ )?headache)"
+    r"excruciating|blinding) (?:\w+ )?headache|(?:won't|can't|cannot|doesn't want to) (?:look at|"
+    r"stand) (?:the )?"
+    r"light)"
 )
 _ALCOHOL = r"(?:vodka|whisky|whiskey|wine|beer|alcohol|booze|gin|rum|tequila|brandy|spirits|drinking|drunk)"
 _SEDATIVE = (
@@ -71,7 +73,11 @@ CAUSES: tuple[Category, ...] = (
             r"take (?:my|his|her|their) own life",
             r"(?:wants?|wanna|wish\w*) to die",
             r"(?:standing|sitting|stood|sat) on (?:the|a) (?:bridge|ledge|roof|edge|tracks|railway|cliff)",
-            r"(?:going to|gonna|about to|will|i'll) jump\b",
+            r"(?:going to|gonna|about to|will|i'll|planning to|plan to|want to|wanna) jump\b(?! (?:in|into|"
+            r"on|"
+            r"over|rope|the queue|ahead|at|for|up|around|out of bed)\b)",
+            r"(?:took|taken|swallowed|drank|injected|had) (?:something|stuff|things|it|them|everything) "
+            r"(?:on purpose|deliberately|to (?:die|end it|not wake up))",
             r"(?:written|wrote|left|finished) (?:my|a) (?:suicide |goodbye |last )?note\b(?! (?:to|for|on|"
             r"about|from))",
             # stockpiling medicines (a means gathered), not a pill box saved for a trip
@@ -175,6 +181,11 @@ CAUSES: tuple[Category, ...] = (
             r"off) "
             r"(?:the |a )?(?:forest|woods?|garden|field|park|bush|hedge)",
             r"carbon monoxide|co alarm",
+            # everyone at home ill at once beside a heater, boiler or stove: carbon monoxide (NHS)
+            r"(?:gas|heater|boiler|stove|generator|fumes|fire)(?:\W+\w+){0,12}?\W+(?:everyone|all of us|"
+            r"the whole "
+            r"family|both of us|we all|all the family)(?:\W+\w+){0,8}?\W+(?:headaches?|dizzy|sick|vomit\w*|"
+            r"throwing up|drowsy|faint\w*)",
             # alcohol with a quantity of a medicine, or with a sedative and its signs
             rf"{_ALCOHOL}(?:\W+\w+){{0,6}}?\W+(?:{LOTS}|a lot of)(?:\W+\w+){{0,2}}?\W*{MEDS}",
             rf"(?:{_ALCOHOL}(?:\W+\w+){{0,8}}?\W+{_SEDATIVE}|{_SEDATIVE}(?:\W+\w+){{0,8}}?\W+{_ALCOHOL})"
@@ -247,6 +258,14 @@ CAUSES: tuple[Category, ...] = (
             r"(?:shaking|shivering|shivers|chills|rigors)(?:\W+\w+){0,6}?\W+(?:barely|can't|cannot|unable to|"
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
+            r"(?:haven't|hasn't|have not|has not|not) (?:peed|urinated|passed (?:any )?(?:urine|water)|"
+            r"had a wee|"
+            r"weed)(?: \w+){0,2} (?:all day|since|for (?:a day|hours|\d+ hours))",
+            r"(?:feel|feels|feeling) like (?:i'm|i am|he's|she's|they're|he is|she is) (?:going to|"
+            r"gonna) die",
+            r"infect\w*(?:\W+\w+){0,12}?\W+(?:rigors|heart (?:is )?(?:racing|pounding)|(?:extremely|very|"
+            r"really) "
+            r"unwell|never felt (?:this|so) (?:ill|unwell|bad))",
             r"(?:purple|dark red|purplish|red-purple|dark purple) (?:\w+ )?(?:spots|dots|rash|blotches|marks|"
             r"specks)(?:\W+\w+){0,6}?\W+spread\w*|rash(?:\W+\w+){0,8}?\W+spreading (?:fast|quickly|rapidly|"
             rf"quick)|{_FEVER}(?:\W+\w+){{0,10}}?\W+(?:purple|dark red|purplish|"

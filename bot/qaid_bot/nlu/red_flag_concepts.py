@@ -62,8 +62,11 @@ LOTS = (
     r"[1-9]\d+(?! ?(?:mg|mcg|micrograms?|milligrams?|ml|units?|iu|g)\b)|double|twice|some of (?:my |"
     r"his |her |the |their )?\w*(?:'s)?)"
 )
-FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming)"
-CHILD = r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter)"
+FLOW = r"(?:everywhere|pouring|spurting|gushing|spraying|squirting|pumping|streaming|running (?:down|out))"
+CHILD = (
+    r"(?:toddler|baby|child|son|daughter|kid|little (?:boy|girl)|infant|grandson|granddaughter|"
+    r"(?:[1-9]|1[0-5])[- ]?(?:year|yr|month)s?[- ]?old|(?:[1-9]|1[0-5]) ?yo)"
+)
 # someone else, as a patient names them: a relative, a companion, a stranger
 SOMEONE = (
     rf"(?:he|she|they|{CHILD}|husband|wife|partner|mum|mom|dad|father|mother|friend|grand\w+|man|woman|"

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from .red_flag_care import CARE_GIVEN, people
+from .red_flag_contexts import IDIOM, JOKE, LEARNING, NOT_A_PERSON
 
 __all__ = ["CARE_GIVEN", "SERVICE", "TOPIC", "defused", "people", "segment"]
 
@@ -47,7 +48,9 @@ ANAPHYLAXIS = "anaphylaxis"
 _PAST = re.compile(
     r"\b(?:(?:19|20)\d\d|\d+ (?:years?|months?|weeks?|yrs?) ago|(?:a|one|two|three|few|couple of) "
     r"(?:years?|months?|weeks?) ago|years ago|months ago|weeks ago|ages ago|years back|"
-    r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas|weekend|time)|"
+    r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas|weekend|time|(?:mon|tues|wednes|"
+    r"thurs|fri|satur|sun)day)|being (?:seen|treated|checked|assessed|monitored|looked at) (?:for|with|"
+    r"after)|"
     r"(?:in|since) (?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december)|as a (?:kid|child|teenager|baby|toddler|student)|as (?:a )?toddlers?|when (?:i|he|"
     r"she|we|they) "
@@ -82,6 +85,8 @@ _DATED_START = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:in|back in) (?:19|20)\d\d\b|^\W*(?:\w+\W+){0,3}?\w+ years ago\b"
 )
 _PAST_VERB = re.compile(r"\b(?:was|were|had|went|got)\b")
+# the earlier time named only to say it is happening again now ("now again the same pain like last time")
+_RECURRING_NOW = re.compile(r"\b(?:now again|again now|(?:same|just) (?:\w+ ){0,3}(?:like|as) last time)\b")
 _ONGOING = re.compile(r"\b(?:still|again|since then)\b")
 # the flag is told as a past act ("attempted suicide", "tried to kill myself") in a clause dated long ago
 _PAST_ACT = re.compile(r"\b(?:attempted|tried to|tried|made an? (?:\w+ )?attempt at)\W+(?:\w+\W+){0,1}$")
@@ -106,7 +111,9 @@ _RESOLVED = re.compile(
     r"(?:in|after|within) (?:\w+ ){1,2}(?:minutes|mins|seconds))|no longer|it stopped|"
     # the patient is stable
     r"(?:is|are|he's|she's|they're|now) (?:now )?(?:stable|discharged)|"
-    r"has stopped|have stopped|(?:has|have) completely resolved|resolved|healed|"
+    r"(?:has|have) stopped(?! (?:working|moving|breathing|responding|making))|(?:has|"
+    r"have) completely resolved|"
+    r"resolved|healed|"
     r"(?:doesn't|does not|don't|isn't) (?:hurt|ache|bleed)\w* (?:anymore|any more)|"
     r"(?:said|says|told (?:me|us|him|her)|confirmed)(?:\W+\w+){0,8}?\W+(?:fine|ok|okay|nothing|"
     r"just|only|normal|harmless|migraine|muscle|anxiety|stress|panic)|turned out (?:to be "
@@ -127,7 +134,8 @@ _INFO = re.compile(
     r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"is (?:\w+ ){1,3}(?:always|usually|normally|necessarily)\b|can (?:i|we) (?:overdose|od) on|"
-    r"are (?:\w+ ){1,3}(?:for|used for|good for|safe for)\b|"
+    r"are (?:\w+ ){1,3}(?:for|used for|good for|safe for)\b|(?:is|are) (?:\w+ ){1,6}(?:worse|better|more "
+    r"\w+|less \w+) than\b|"
     r"can (?:you|someone|people|a person|one) (?!help|please|call|send|come)\w+ on|"
     r"does (?:an? |the )?(?!(?:my|his|her)\b)\w+ (?:cause|mean|increase)|are \w+ dangerous|"
     # "are the berries on that tree poisonous?", not "are the pills she swallowed dangerous?"
@@ -141,7 +149,8 @@ _IMAGE = re.compile(
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
     r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the) |if ever|in case|one day|prevent\w*|"
-    r"hypothetical\w*|theoretically|in theory|"
+    r"hypothetical\w*|theoretically|in theory|could (?:i|you|he|"
+    r"she|someone|a person|one) (?:\w+ )?(?:choke|overdose|od|die|bleed|have an?)\b|"
     r"risk|warning signs|signs of|how long after|asking for|could cause|can cause|causes?\b|"
     r"what happens|what would happen|is it common|can make (?:you|people|someone)|is that true|"
     r"side effects?|same as|is it (?:safe|dangerous)|dangerous to|should i (?:keep|tell)|is "
@@ -152,44 +161,6 @@ _CONDITIONAL = re.compile(
 # a medicine or a step before a procedure ("should I stop warfarin before my surgery"): hypothetical
 # unless something is happening now ("the contrast for the CT, and now my throat is closing")
 _PROCEDURE = re.compile(r"\b(?:for|before) (?:my |the |a )?(?:surgery|operation|procedure|scan|mri|ct)\b")
-# learning or media about the subject
-_LEARNING = re.compile(
-    r"\b(?:school project|course|training|learn\w*|research|essay|documentary|article|podcast|"
-    r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid|"
-    r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers|"
-    # fiction, one's own clinical work, trying the bot out
-    r"novel|short story|my story|(?:a|the|my|main) character|chapter|heroine|protagonist|screenplay|fiction|"
-    r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|testing (?:the |this |your )?(?:bot|"
-    r"chat|"
-    r"system|you)|i'm a (?:paramedic|doctor|medic|medical student|student nurse|carer)|i work (?:in|at|as|"
-    r"on) "
-    r"(?:the |a |an )?(?:er|a&e|icu|hospital|ambulance|ward|emergency|paramedic|nurse|doctor)|on (?:my |a |"
-    r"the )?shift)\b"
-)
-_IDIOM = re.compile(
-    r"\b(?:killing me|kill for|could murder|dying to|dying of boredom|bored to death|died laughing|"
-    r"(?:nearly|almost|practically) (?:had|have|gave (?:me|him|her)|give (?:me|him|her)) an? (?:heart attack|"
-    r"stroke|seizure|fit|coronary|cardiac arrest)?|(?:suffocating|drowning|choking) under|"
-    r"(?:giving|gave|give) me an? (?:heart attack|stroke|seizure|headache)|"
-    r"took my breath away|heart sank|on a plate|bleeding money|heart stopped when|"
-    r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
-    r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
-    r"(?:suffocate|can't breathe) in (?:this|these|here)|"
-    r"(?:heat|humidity|weather|atmosphere|air in here|room|office|job|relationship|place|town|family|"
-    r"rules|smog|pollution|city|traffic|crowd|house|flat|mask|it)(?: \w+){0,4} (?:is |'s |feels |"
-    r"gets )?(?:so |really |just )?suffocating|"
-    r"passed out (?:on|in) (?:the |my |his |her )?(?:sofa|couch|bed)\b(?! and)|suffocating (?:heat|humidity|"
-    r"atmosphere|job|relationship)|"
-    r"(?:(?:want|wanted|wanna|going|about) (?:to )?|could |i'll |gonna )?(?:die|died|dying) of "
-    r"(?:embarrassment|shame|cringe|laughter)|chok(?:ing|ed|e) up\b(?! (?:blood|food|bits)))\b"
-)
-_JOKE = re.compile(r"(?:\blol\b|\bhaha\w*|\blmao\b|\bjk\b|\blaugh\w*|\U0001F602|\U0001F480|\U0001F923)")
-# an animal or a thing has it ("the cat had a seizure", "my wifi is having a seizure", "my phone is dying")
-_NOT_A_PERSON = re.compile(
-    r"\b(?:cat|dog|pet|puppy|kitten|horse|rabbit|hamster|parrot|phone|battery|laptop|computer|wifi|"
-    r"internet|printer|router|app|website|tv|connection|bank account|wallet|money)(?: \w+)? "
-    r"(?:is |was |keeps |just )?(?:about to )?(?:had|has|having|die|dying|died|dead|bleeding)\b"
-)
 # "having" or "right now", or CPR being done: the learning guard ("cpr", "first aid") does not apply
 _HAPPENING = re.compile(
     r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b|"
@@ -302,7 +273,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 def _idiom(clause: str, span: tuple[int, int]) -> bool:
     """An idiom defuses a flag inside it ("gave me a heart attack") or apart from it, but not a flag
     that reaches beyond it ("my chest is killing me")."""
-    idiom = _IDIOM.search(clause)
+    idiom = IDIOM.search(clause)
     if idiom is None:
         return False
     return idiom.start() <= span[0] and span[1] <= idiom.end() or not _overlap(idiom.span(), span)
@@ -333,7 +304,9 @@ def defused(
         return "idiom"
     if category == STROKE and _SIGN_DENIED.search(clause[span[0] : span[1]]):
         return "negated"
-    if _PAST.search(near) or (category != SUICIDE and _RESOLVED.search(clause)):
+    if (_PAST.search(near) and not _RECURRING_NOW.search(clause)) or (
+        category != SUICIDE and _RESOLVED.search(clause)
+    ):
         return "history"
     before = clause[: span[0]]
     if (
@@ -360,7 +333,7 @@ def defused(
         # is how to help someone who talks of it: that person may be at risk now (the emergency answer)
         if _FIRST_PERSON.search(clause[span[0] : span[1]]) or _HELPING.search(clause):
             return None
-        if _LEARNING.search(clause) or _INFO.search(clause):
+        if LEARNING.search(clause) or _INFO.search(clause):
             return "learning or informational"
         # a question about people in general ("can antidepressants make teenagers suicidal?"), not about
         # someone of one's own ("could his tablets make my son suicidal?")
@@ -369,9 +342,9 @@ def defused(
         return "care given"
     if _GENERIC_QUESTION.search(clause) and not _OWN.search(clause):
         return "a general question"
-    if _LEARNING.search(clause) and not _HAPPENING.search(clause):
+    if LEARNING.search(clause) and not _HAPPENING.search(clause):
         return "learning"
-    if _JOKE.search(clause) or _NOT_A_PERSON.search(near):
+    if JOKE.search(clause) or NOT_A_PERSON.search(near):
         return "joke or not a person"
     acute = bool(_ACUTE.search(clause))
     if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause):

@@ -27,7 +27,8 @@ _HEAD_SIGN = (
     rf"unconscious|same question|"
     rf"{_VOMITING_AGAIN}|talking (?:strange\w*|weird\w*|funny|nonsense|oddly)|slurr\w*|seeing double|"
     r"double vision|black(?:ing|ed)? out|(?:won't|can't|cannot|doesn't|not) stay(?:ing)? awake|"
-    r"blood (?:\w+ ){0,2}(?:out of|from) (?:his |her |my |their |the |one )?ears?)"
+    r"blood (?:\w+ ){0,2}(?:out of|from) (?:his |her |my |their |the |one )?ears?|drifting in and out|in and "
+    r"out of consciousness)"
 )
 _LIVE_WIRE = (
     r"(?:(?:electric\w*|live|power|mains|high[- ]voltage) (?:cable|wire|socket|outlet|line|fence)s?|"
@@ -49,6 +50,8 @@ INJURIES: tuple[Category, ...] = (
             r"(?:\w+ )?headache|sudden headache",
             rf"{_HEAD_BLOW}(?:\W+\w+){{0,12}}?\W+{_HEAD_SIGN}",
             r"one pupil",
+            r"(?:blood|bleeding|fluid)(?: \w+){0,2} (?:from|out of) (?:his |her |my |their |the |one )?ears?"
+            r"(?:\W+\w+){0,10}?\W+(?:fell|fall\w*|hit|bang\w*|knock\w*|crash\w*)",
             # NICE NG232: unequal pupils; knocked out in an accident or at sport
             r"pupils? (?:are |look |seem )?(?:different sizes?|unequal|uneven|of different sizes)|"
             r"pupils? (?:aren't|are not|not) (?:the same|equal)|different(?:ly)?[- ]sized pupils",
@@ -57,7 +60,11 @@ INJURIES: tuple[Category, ...] = (
             r"(?:\w+ )?out\b|knocked out (?:\w+ ){0,2}(?:playing|during|in the|at the|by a)",
             # a baby who fell and is now drowsy, not feeding or has a soft swelling (NICE NG232, under-1s)
             rf"(?:baby|infant|newborn|toddler)(?:\W+\w+){{0,6}}?\W+(?:fell|rolled|dropped|fall\w*|tumbled)"
-            rf"(?:\W+\w+){{0,16}}?\W+(?:{INFANT_SIGN}|drowsy|sleepy|(?:soft|boggy) (?:swelling|lump|bump))",
+            rf"(?:\W+\w+){{0,16}}?\W+(?:{INFANT_SIGN}|drowsy|sleepy|(?:soft|boggy) (?:swelling|lump|bump)|"
+            rf"not "
+            r"(?:acting|behaving) (?:right|normal\w*|herself|himself)|not (?:herself|himself))",
+            r"(?:big|large|huge) (?:bump|lump|swelling) on (?:my |the |our )?(?:baby|infant|"
+            r"newborn)(?:'s)? head",
             r"(?:fell|fallen|falls) (?:off|from|out of) (?:a |the |our |his |her )?(?:\w+ ){0,2}(?:balcony|"
             r"roof|window|cliff|scaffold\w*|(?:first|second|third|top) floor)",
             r"dent (?:in|on) (?:my|his|her|their|the) (?:skull|head)|(?:skull|head) (?:is |looks )?"
@@ -125,6 +132,9 @@ INJURIES: tuple[Category, ...] = (
             r"(?:burned|burnt|scalded)(?:\W+\w+){0,5}?\W+(?:face|eyes?|throat|genitals|groin)\b|"
             r"burns? (?:on|to|around|across) (?:his |her |my |their |the )?(?:face|eyes?|genitals|groin)",
             r"(?:burned|burnt|scalded) (?:really |very |so )?(?:badly|severely|bad)\b",
+            r"burn\w* (?:on|over|across|covering|down) (?:the |his |her |my |their )?(?:whole|entire|most of|"
+            r"half)",
+            r"burn\w* (?:is |are |looks )?(?:huge|massive|enormous|really big|very big|the size of)",
             # blistering sunburn that makes someone ill (NHS 'Sunburn', 'Heatstroke')
             r"(?:sunburn\w*(?:\W+\w+){0,4}?\W+blister\w*|blister\w* sunburn)(?:\W+\w+){0,10}?\W+(?:shiver\w*|"
             r"shaking|vomit\w*|being sick|faint\w*|dizzy|confus\w*)",

@@ -124,6 +124,12 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:can't|cannot) (?:stand up|stand or walk|walk straight|stand straight|keep (?:my|"
             r"his|her) balance)",
             r"dropping things",
+            # a hand or arm that suddenly stopped working; speech that sounds wrong; balance or words lost
+            r"(?:hand|arm|leg)(?: \w+)? (?:isn't|is not|has stopped|stopped|won't|doesn't|does not) "
+            r"(?:working|moving|grip\w*)",
+            r"(?:talking|speaking|sounds?|speech is) (?:funny|strange\w*|weird\w*|drunk|slurr\w*)(?! accent)",
+            r"sudden\w* (?:loss of|lost|losing) (?:\w+ )?(?:balance|vision|sight|speech|coordination)",
+            r"(?:can't|cannot|unable to) (?:say|find|get out) (?:the |his |her |my |any )?words",
             # a change ("has gone dead", "went numb") or a paralysis, not a feeling ("my hand feels numb")
             rf"(?:arm|leg|hand|face) (?:has |have |just |suddenly )*(?:gone|went|go) (?:all |"
             rf"really |completely )?{WEAK}",
@@ -146,7 +152,9 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:can't|cannot|barely|hardly) (?:get|catch) (?:any |enough )?(?:air|my breath|her breath|"
             r"his breath)",
             r"(?:lips|face|skin) (?:are |is |look\w* )?(?:turn\w* |going |gone |look\w* )?"
-            r"(?:blue|grey|gray|purple)",
+            r"(?:blotchy |mottled |pale |very )?(?:blue|grey|gray|purple)",
+            r"(?:can't|cannot|unable to|couldn't) (?:swallow|talk|speak|cough) or breath\w*",
+            r"(?:stuck|lodged)(?:\W+\w+){0,8}?\W+(?:can't|cannot|unable to) (?:swallow|breathe|cough|speak)",
             r"(?:ribs|chest) suck\w* in",
             r"grunting",
             r"(?:inhaler|nebuli[sz]er|puffs|salbutamol|ventolin)(?:\W+\w+){0,6}?\W+(?:isn't|is not|not|"
@@ -257,6 +265,10 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:ate|eaten|had|drank|swallowed|bit into)(?:\W+\w+){0,8}?\W+(?:cough\w*|blotch\w*|hives|"
             r"rash|wheez\w*|vomit\w*|swell\w*|swollen|itch\w* all over)",
             r"(?:swell\w*|swollen) (?:throat|tongue|lips?|mouth)",
+            r"(?:swelling|swollen) (?:of|in) (?:my |his |her |their |the )?(?:tongue|throat|lips?|mouth)",
+            r"(?:voice|throat)(?: \w+){0,2} (?:hoarse|croaky)(?:\W+\w+){0,12}?\W+(?:swell\w*|after (?:eating|"
+            r"the))|"
+            r"(?:eyes?|eyelids?)(?: \w+){0,2} swell\w* shut",
             r"throat (?:feels |is |getting |going |gets )*(?:tight|closing)",
             r"(?:lips?|tongue|eyelids?)(?:\W+\w+){0,3}?\W+(?:huge|massive|enormous|ballooned|ballooning|"
             r"blown up|twice the size)",
@@ -286,8 +298,11 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:seizure|fit|convulsion)s? "
             r"(?:right now|happening|going on|won't stop|that won't stop|back to back|after another)",
             r"back to back seizures|seizures back to back",
+            r"(?:seizure|fit|convulsion|jerking|shaking)s? (?:isn't|is not|won't|will not|hasn't|has not|not|"
+            r"doesn't) (?:stopp\w*|stop|ended|ending|finish\w*)",
             r"fitting|seizing",
-            r"(?:seiz\w*|fit|fits|fitting|convuls\w*|shaking|jerking)(?:\W+\w+){0,3}?\W+(?:over |more than )?"
+            r"(?:seiz\w*|fit|fits|fitting|convuls\w*|shaking|jerking)(?:\W+\w+){0,6}?\W+(?:over |more than "
+            r"|about |almost |nearly )?"
             r"(?:[5-9]|[1-9]\d+|five|ten) (?:minutes|mins)",
             r"rescue (?:med\w*|midazolam|buccal\w*)(?:\W+\w+){0,3}?\W+(?:isn't|not|hasn't|didn't) (?:work|"
             r"help)",
@@ -315,6 +330,7 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"unconscious",
             r"unresponsive",
+            r"drifting in and out(?! of sleep)|in and out of consciousness",
             r"(?:not|isn't|is not|doesn't|does not|won't|stopped) (?:respond\w*|waking|wake(?: up)?\b|"
             r"come round)"
             rf"{_ROUTINE}",
@@ -333,13 +349,14 @@ _SIGNS: tuple[Category, ...] = (
             r"unconscious) (?:for|after) (?:over |more than |about )?(?:a|one|two|\d+|a few|several) "
             r"(?:minutes?|mins?)",
             r"floppy",
+            r"(?:won't|will not|doesn't|does not|can't|isn't|is not|not) open\w* (?:his|her|their) eyes",
             r"(?:can't|cannot|couldn't) get (?:him|her|them|my \w+) to (?:respond|wake|answer|react)",
             r"(?:doesn't|does not|won't|will not|didn't|isn't|is not|not) react(?:ing)?(?: (?:at all|to "
             r"(?:me|us|anything|my voice|(?:his|her|their) name|pain|touch)|when))",
             r"(?:hard|difficult|impossible) to wake",
             r"(?<!i'm )(?<!i am )(?<!\bi )(?:won't|doesn't|does not|isn't|is not|not|can't|cannot) "
             r"(?:answer|respond)\w*(?! (?:my|the|his|her|any|calls?|emails?|messages?|texts?|phone|door))",
-            r"barely (?:respond\w*|conscious|awake|breathing)",
+            r"barely (?:respond\w*|conscious|awake|breathing|talking|speaking|speak|talk)",
             rf"{SOMEONE}(?:\W+\w+){{0,8}}?\W+(?:isn't|is not|not|wasn't|stopped|hasn't been) moving",
             r"(?:lying|found|slumped)(?:\W+\w+){0,6}?\W+cold(?: to the touch)?(?:\W+\w+){0,3}?\W+"
             r"(?:not moving|"

@@ -50,6 +50,7 @@ _KEY_WORDS = (
     "seizures", "unconscious", "unresponsive", "suicide", "suicidal", "overdose", "overdosed",
     "choking", "collapsed", "swelling", "swollen", "throat", "tongue", "drooping", "slurred",
     "headache", "ambulance", "emergency", "heavily", "crushing", "numb", "tablets", "pills",
+    "allergic", "closing", "stiff",
 )  # fmt: skip
 _NOT_TYPOS = {"paint", "stoke", "strike", "stroked", "breadth", "brat", "throats", "chess", "bleeping",
               "tablet", "pill", "blond", "bread", "seize", "seized", "collapse", "pails", "paid",

@@ -35,7 +35,10 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         r"teeth|tooth|dental|gums?|jaw|tonsils?|thyroid|prostate|ovar\w*|uterus|bladder|gall ?bladder|"
-        r"appendix|pancreas|spleen|ligaments?|tendons?|cartilage|meniscus",
+        r"appendix|pancreas|spleen|ligaments?|tendons?|cartilage|meniscus|"
+        # an organ no model here reads, unless it is one alternative of "is it the brain or the liver?"
+        r"(?<!\bor )(?<!\bor the )(?<!\bor my )(?<!\bor a )(?:liver|kidneys?|eyes?|orbits?|bowels?|"
+        r"intestines?)(?! or)",
         "anything about a part of the body the models were not trained on",
     ),  # fmt: skip
     (r"diagnos\w*|what (?:is it that|do) i have|what(?: is|'s|s) wrong with me|what disease", "a diagnosis"),
@@ -51,7 +54,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         "how serious it is or what will happen",
     ),  # fmt: skip
     (
-        r"big|bigger|large|larger|small|size|sized|mm|cm|millimet\w*|centimet\w*|measure\w*|deep|deeper|"
+        r"big|bigger|large|larger|small|smaller|tiny|size|sized|mm|cm|millimet\w*|centimet\w*|measure\w*|"
+        r"deep|"
+        r"deeper|"
         r"depth|volume|thick\w*|wide|width|diameter|extent|percent\w*|proportion",
         "how big something is",
     ),  # fmt: skip
@@ -62,7 +67,8 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         "whether anything changed over time",
     ),  # fmt: skip
     (
-        r"caus\w*|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family",
+        r"caus\w*|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family|"
+        r"calcif\w*|solid|cystic|fluid-filled|fatty",
         "what caused it or what it is made of",
     ),  # fmt: skip
     (
@@ -79,7 +85,11 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"(?:front|back|top|bottom) of (?:the |my )?(?:brain|head|lungs?|chest)",
         "exactly where it is or what it affects",
     ),  # fmt: skip
-    (r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date", "technical details of the scan"),
+    (
+        r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date|hounsfield|hu|values?|signal|intensity|"
+        r"density|dense|pixels?|resolution",
+        "technical details of the scan",
+    ),  # fmt: skip
     (
         r"spread\w*|invad\w*|invasi\w*|(?:in|to) other (?:organs|parts)|elsewhere in (?:my|the) body",
         "whether something has spread",
@@ -98,7 +108,8 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         "how old the person scanned is, or what is normal at an age",
     ),  # fmt: skip
     (
-        r"pregnan\w*|bab(?:y|ies)(?!'s)|heartbeat|fo?etus\w*|fo?etal|unborn|womb|gestation\w*|trimester|obstetric\w*|"
+        r"pregnan\w*|bab(?:y|ies)(?!'s)|heartbeat|fo?etus\w*|fo?etal|unborn|womb|gestation\w*|trimester|"
+        r"obstetric\w*|"
         r"sonogram|boy or (?:a )?girl|girl or (?:a )?boy",
         "anything about a pregnancy or a baby",
     ),  # fmt: skip
