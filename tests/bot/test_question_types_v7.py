@@ -60,3 +60,20 @@ def test_v7_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
 @pytest.mark.parametrize("text", CONCEPTS_V7_UNSUPPORTED + CONCEPTS_V8_UNSUPPORTED)
 def test_parts_no_model_sees_get_no_type(text: str) -> None:
     assert understand(text).types == ()
+
+
+@pytest.mark.parametrize(
+    "text,forced",
+    [
+        ("is there a lesion on it?", "ask_image_question"),
+        ("I've had headaches for weeks. Which side is it on", "ask_image_question"),
+        ("that's wrong", None),  # names a type's word ("wrong": abnormal) but asks nothing
+        ("I'll send two images, the front and the side", None),
+        ("could I get my scan back with the lesion marked?", None),  # a segmentation request
+    ],
+)
+def test_an_unsure_classifier_gives_way_only_to_a_question(text: str, forced: str | None) -> None:
+    from qaid_bot.nlu.red_flags import decide
+
+    fallback = {"name": "nlu_fallback", "confidence": 0.3}
+    assert decide(text, {}, fallback, [fallback]) == forced

@@ -344,16 +344,6 @@ def understand(text: str, offered: list[str] | None = None) -> Understood:
 
 # A question part that names the image or a finding asks about the image whatever the rest of the
 # message is about; "is that normal?" or "which side?" after symptoms may ask about the symptoms.
-_NAMES_IMAGE = re.compile(rf"\b(?:{_IMAGE}|lesions?|nodules?)\b")
-
-
-def asks_about_the_image(text: str) -> bool:
-    """Whether ``text`` holds a supported image question that names the image or a finding in the
-    sentence that asks it ("... I can't sleep. Is there a lesion on it?"), so that the symptoms or
-    worry told before it are context, not the request."""
-    return bool(understand(text).types) and any(_NAMES_IMAGE.search(p) for p in question_parts(text))
-
-
 def _choice(part: str) -> str:
     """ "the brain or the spine?": when exactly one alternative is a region the models recognise, its
     yes/no type answers the choice (a "which organ" model names brain or chest, wrong for a spine); two

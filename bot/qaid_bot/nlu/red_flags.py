@@ -29,7 +29,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from .question_types import asks_about_the_image, understand
+from .image_question_intent import asks_about_the_image, poses_a_question
+from .question_types import understand
 from .red_flag_care import FIRST_AID
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
 from .red_flag_rules import COMPILED
@@ -235,7 +236,7 @@ def decide(
     if predicted.startswith("EXTERNAL_"):
         # reminder intents arrive without NLU; a typed message must never trigger one
         return "nlu_fallback"
-    if predicted == "nlu_fallback" and understand(text).types:
+    if predicted == "nlu_fallback" and understand(text).types and poses_a_question(text):
         # a long message the classifier is unsure of, whose question sentence asks about the image
         # ("<several sentences of context>. Is there a lesion?"): the context does not change the request
         return "ask_image_question"
