@@ -350,7 +350,7 @@ def read_cascade(outputs: dict[str, np.ndarray], entries: dict[str, ModelEntry])
             )
         elif part.name is None:
             reason = _UNSURE_PART
-        elif part.name in by_group and by_group[part.name] > _nearest_part(by_group, lab.labels):
+        elif part.name in by_group and by_group[part.name] > _nearest_part_distance(by_group, lab.labels):
             # two readings of the same features disagree: the labeler's class and the body part whose
             # training images the features lie nearest to (the OOD Gaussians). On validation and the demo
             # test split this turns about a fifth of the confident wrong parts into abstentions for under
@@ -360,7 +360,7 @@ def read_cascade(outputs: dict[str, np.ndarray], entries: dict[str, ModelEntry])
                           by_group)  # fmt: skip
 
 
-def _nearest_part(by_group: dict[str, float], labels: list[str]) -> float:
+def _nearest_part_distance(by_group: dict[str, float], labels: list[str]) -> float:
     """The distance to the labeler class whose training features lie nearest (Mahalanobis)."""
     return min(d for g, d in by_group.items() if g in labels)
 
