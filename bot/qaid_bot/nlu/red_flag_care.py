@@ -36,7 +36,11 @@ CARE_GIVEN = re.compile(
 )
 # first aid that worked or someone settled: it names the helper ("his dad did back blows"), not the one
 # helped, so it is taken to be about whoever had the flag
-FIRST_AID = re.compile(r"heimlich|back blows|thrusts|\bout\b|\bfine\b|\bok\b|\bokay\b|again|good hands")
+FIRST_AID = re.compile(
+    r"heimlich|back blows|thrusts|(?:came|popped|flew|coughed|spat|brought|got|pulled|hooked|fished) (?:it |"
+    r"them )?"
+    r"(?:out|up)|\bfine\b|\bok\b|\bokay\b|again|good hands"
+)
 # who a clause is about: the writer, or someone of theirs named by a kin or role word
 _SELF = re.compile(r"\b(?:i|me|i'm|im|i've|ive|myself)\b")
 _KIN = re.compile(
