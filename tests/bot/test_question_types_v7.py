@@ -48,6 +48,12 @@ CONCEPTS_V8_UNSUPPORTED = [
     "are the spots calcified?",
     "what is the density of the lesion in hounsfield units",
 ]
+# v9 (blind, measured once on beb07ec): unsupported questions the models answered. Our own wording.
+CONCEPTS_V9_UNSUPPORTED = [
+    "does the white spot light up with the contrast dye",
+    "is that an artifact of the machine or something real?",
+    "could the nodule be because I smoked for 20 years",
+]
 
 
 @pytest.mark.parametrize(
@@ -57,7 +63,7 @@ def test_v7_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     assert understand(text).types == (type_id,)
 
 
-@pytest.mark.parametrize("text", CONCEPTS_V7_UNSUPPORTED + CONCEPTS_V8_UNSUPPORTED)
+@pytest.mark.parametrize("text", CONCEPTS_V7_UNSUPPORTED + CONCEPTS_V8_UNSUPPORTED + CONCEPTS_V9_UNSUPPORTED)
 def test_parts_no_model_sees_get_no_type(text: str) -> None:
     assert understand(text).types == ()
 

@@ -68,7 +68,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         r"caus\w*|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family|"
-        r"calcif\w*|solid|cystic|fluid-filled|fatty",
+        r"calcif\w*|solid|cystic|fluid-filled|fatty|"
+        # an exposure named as the cause ("is the spot from smoking?")
+        r"smok\w*|cigarettes?|alcohol|drinking|vap\w*|asbestos|pollution|covid",
         "what caused it or what it is made of",
     ),  # fmt: skip
     (
@@ -87,7 +89,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date|hounsfield|hu|values?|signal|intensity|"
-        r"density|dense|pixels?|resolution",
+        r"density|dense|pixels?|resolution|"
+        # contrast uptake and artefacts are read by a radiologist, not by these models
+        r"enhanc\w*|gadolinium|uptake|artefacts?|artifacts?",
         "technical details of the scan",
     ),  # fmt: skip
     (
