@@ -25,6 +25,7 @@ UNGATED = (
     "intents_v6.yml", "emergencies_v6.yml", "image_questions_v6.yml",
     "intents_v7.yml", "emergencies_v7.yml", "image_questions_v7.yml",
     "intents_v8.yml", "emergencies_v8.yml", "image_questions_v8.yml",
+    "intents_v9.yml", "emergencies_v9.yml", "image_questions_v9.yml",
 )  # fmt: skip
 MIN_RECALL, MAX_FALSE_ALARMS, MIN_TYPE_ACCURACY = 0.98, 0.05, 0.95
 # v5's author labelled 10 tumour, mass and growth questions as lesion, side or count questions and one
