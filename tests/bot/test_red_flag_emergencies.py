@@ -10,6 +10,7 @@ import pytest
 from red_flag_cases_v6 import V6_CONCEPT_EMERGENCIES
 from red_flag_cases_v7 import V7_CONCEPT_EMERGENCIES
 from red_flag_cases_v8 import V8_CONCEPT_EMERGENCIES
+from red_flag_cases_v9 import V9_CONCEPT_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -333,6 +334,7 @@ CARE_FOR_SOMEONE_ELSE = [
     + V6_CONCEPT_EMERGENCIES
     + V7_CONCEPT_EMERGENCIES
     + V8_CONCEPT_EMERGENCIES
+    + V9_CONCEPT_EMERGENCIES
     + CARE_FOR_SOMEONE_ELSE,
 )
 def test_red_flags_fire(text: str) -> None:

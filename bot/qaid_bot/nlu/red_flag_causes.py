@@ -202,6 +202,12 @@ CAUSES: tuple[Category, ...] = (
         "bleeding in pregnancy'; NHS 'Premature labour and birth'",
         strong=(
             r"(?:see|feel|seeing|feeling) the (?:umbilical )?cord|cord (?:is )?(?:coming out|hanging|out)",
+            # the birth under way, before help is there
+            r"(?:having|delivering|giving birth to) (?:the|my|our|a|her) baby (?:right )?now|baby(?:'s| is) "
+            r"coming (?:right now|now|fast|so fast|quickly)|(?:head|baby) is crowning|crowning",
+            # waters breaking or leaking early, with fever or bleeding (infection, preterm labour)
+            r"(?:waters?|fluid) (?:have |has |just )?(?:broke\w*|leak\w*)(?:\W+\w+){0,8}?\W+(?:fever|"
+            r"temperature|bleed\w*)",
             # ectopic pregnancy, abruption: severe belly, one-sided or shoulder-tip pain
             r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?"
             r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|"
@@ -258,6 +264,10 @@ CAUSES: tuple[Category, ...] = (
             r"(?:shaking|shivering|shivers|chills|rigors)(?:\W+\w+){0,6}?\W+(?:barely|can't|cannot|unable to|"
             r"hardly) (?:stand|walk|get up)",
             r"purple rash",
+            r"purple (?:blotch\w*|spots?|marks?|patches)(?:\W+\w+){0,10}?\W+(?:fever|temperature)|(?:fever|"
+            r"temperature)(?:\W+\w+){0,10}?\W+purple (?:blotch\w*|spots?|marks?|patches)",
+            # red streaks spreading from a wound with fever or dizziness: an infection entering the blood
+            r"red (?:streaks?|lines?)(?:\W+\w+){0,12}?\W+(?:fever|temperature|dizzy|shiver\w*|confus\w*)",
             r"(?:haven't|hasn't|have not|has not|not) (?:peed|urinated|passed (?:any )?(?:urine|water)|"
             r"had a wee|"
             r"weed)(?: \w+){0,2} (?:all day|since|for (?:a day|hours|\d+ hours))",

@@ -132,6 +132,17 @@ INJURIES: tuple[Category, ...] = (
             r"(?:burned|burnt|scalded)(?:\W+\w+){0,5}?\W+(?:face|eyes?|throat|genitals|groin)\b|"
             r"burns? (?:on|to|around|across) (?:his |her |my |their |the )?(?:face|eyes?|genitals|groin)",
             r"(?:burned|burnt|scalded) (?:really |very |so )?(?:badly|severely|bad)\b",
+            # a hot liquid spilt over someone; blisters or blackened skin from a burn's cause
+            r"(?:hot|boiling|scalding) (?:oil|water|fat|tea|coffee|soup|milk)(?:\W+\w+){0,6}?\W+"
+            r"(?:onto|over|all over) "
+            r"(?:him|her|them|me|himself|herself|themselves|myself|his|my|the (?:baby|child|kid))\b",
+            r"(?:kettle|boiling|hot (?:oil|water|fat)|scald\w*|steam|fire|flames?)(?:\W+\w+){0,8}?\W+"
+            r"(?:huge|big|large|massive) blisters?|"
+            r"(?:huge|big|large|massive) blisters?(?:\W+\w+){0,8}?\W+"
+            r"(?:kettle|boiling|hot (?:oil|water|fat)|scald\w*|steam|fire|flames?)",
+            r"scald\w*(?:\W+\w+){0,8}?\W+blister\w*",
+            r"(?:acid|bleach|caustic|chemicals?|drain cleaner)(?:\W+\w+){0,8}?\W+skin (?:is )?"
+            r"(?:turning|going|gone|went|turned) (?:black|white|grey|gray)",
             r"burn\w* (?:on|over|across|covering|down) (?:the |his |her |my |their )?(?:whole|entire|most of|"
             r"half)",
             r"burn\w* (?:is |are |looks )?(?:huge|massive|enormous|really big|very big|the size of)",

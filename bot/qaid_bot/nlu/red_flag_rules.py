@@ -142,7 +142,8 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"(?:can't|cannot|can not|unable to|struggl\w* to|barely|hardly|couldn't) (?:\w+ )?breath\w*",
             r"(?:not|stopped|isn't|wasn't) breath(?!less)\w*",
-            r"breathing (?:has |had |just )?stopped",
+            r"breathing (?:has |had |just )?stopped|breathing keeps (?:stopping|pausing)|"
+            r"keeps stopping breathing",
             r"(?:blue|grey|gray|purple) (?:around|round|in) (?:the |his |her |my )?(?:mouth|lips|face)",
             r"(?:turning|gone|going|went|turned) (?:blue|grey|gray|purple)",
             r"(?:trouble|difficulty|struggling|problems?) breath\w*",
@@ -330,6 +331,9 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"unconscious",
             r"unresponsive",
+            # no pulse: cardiac arrest (NHS 'CPR')
+            r"(?:has|have|there's|there is|with|got) no pulse|"
+            r"(?:can't|cannot|can not|couldn't) (?:find|feel) (?:a |his |her |their |the )?pulse",
             r"drifting in and out(?! of sleep)|in and out of consciousness",
             r"(?:not|isn't|is not|doesn't|does not|won't|stopped) (?:respond\w*|waking|wake(?: up)?\b|"
             r"come round)"
