@@ -1,4 +1,4 @@
-"""Filter + labeler latency: the served 128-px cascade beside the 64-px DenseNet cascade it replaced.
+"""Filter + labeler latency: the served cascade beside the 64-px DenseNet cascade of the original bundles.
 
 Run from the repository root after ``make bundles``::
 
@@ -9,9 +9,11 @@ own code: ``hip_service.bundle_loader.load_bundle`` (the HIP's session options) 
 ``hip_service.inference.run_cascade`` (decode-free: to_input + one ORT run + calibrated reading).
 "Today's 64-px bundle" is the DenseNet-121 cascade of ``ml.models.Cascade`` at 64 px, exported by
 ``ml.export`` into a bundle of the old shape (filter + labeler only); latency does not depend on
-its weights, so fresh weights stand in for the old trained ones. The size sweep exports fresh
-CascadeNets at 64, 96 and 128 px to show what each input size costs (accuracy per size:
-``python -m ml.size_sweep``). Target: filter + labeler p50 <= 55 ms on 2 cores.
+its weights, so fresh weights stand in for the old trained ones. The served cascade is the frozen
+EfficientNet-Lite0 + linear heads of ``ml.pretrained_cascade`` (since 2026-12-04); the size sweep
+exports fresh from-scratch CascadeNets (the bundles' cascade before that) at 64, 96 and 128 px and
+the Lite0 cascade at 96, 128 and 160 px, so each row is what that input size costs in one
+``session.run`` (accuracy per size: docs/models.md). Target: filter + labeler p50 <= 55 ms on 2 cores.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ml.bundle_writer import cascade_entries, new_manifest, write_bundle  # noqa
 from ml.cascade_data import OOD_GROUPS  # noqa: E402
 from ml.export import export_cascade  # noqa: E402
 from ml.models import Cascade, CascadeNet  # noqa: E402
+from ml.pretrained_cascade import PretrainedCascadeNet  # noqa: E402
 from qaid.bundle import BODY_PARTS, LABELS, MODALITIES, ORIENTATIONS, InputSpec, Provenance  # noqa: E402
 from qaid.config import get_settings  # noqa: E402
 from qaid.imaging import to_input  # noqa: E402
@@ -72,6 +75,11 @@ def sweep_sessions(directory: Path) -> dict[str, tuple[ort.InferenceSession, Inp
         export_cascade(net, path, size)
         sess = ort.InferenceSession(str(path), _session_options(1), providers=["CPUExecutionProvider"])
         out[f"CascadeNet {size} px (session.run)"] = (sess, InputSpec(size=size, channels=3, **IMAGENET))
+    for size in (96, 128, 160):
+        path = directory / f"lite0_{size}.onnx"
+        export_cascade(PretrainedCascadeNet(256).eval(), path, size)
+        sess = ort.InferenceSession(str(path), _session_options(1), providers=["CPUExecutionProvider"])
+        out[f"Lite0 cascade {size} px (session.run)"] = (sess, InputSpec(size=size, channels=3, **IMAGENET))
     return out
 
 

@@ -118,6 +118,7 @@ async def capabilities(request: Request) -> Capabilities:
                 file=e.file,
                 sha256=e.sha256,
                 trained_on=e.trained_on.description if e.trained_on else None,
+                backbone=e.backbone,
             )
             for e in m.models
         ],  # fmt: skip

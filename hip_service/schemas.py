@@ -23,6 +23,11 @@ class ModelInfo(BaseModel):
     trained_on: str | None = Field(
         default=None, description='what the model runs on, e.g. "axial brain MRI slices"'
     )
+    backbone: str | None = Field(
+        default=None,
+        description="the frozen pretrained network under the model (name and weights sha256), if any: "
+        "hospitals naming the same backbone are not fully independent opinions",
+    )
 
 
 class QuestionTypeInfo(BaseModel):

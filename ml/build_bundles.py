@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from ml import samples
+from ml.backbone import BACKBONE_ID
 from ml.bundle_writer import (
     FILES,
     cascade_net_entries,
@@ -39,9 +40,9 @@ from ml.bundle_writer import (
     write_bundle,
 )
 from ml.cascade_data import OOD_GROUPS, CascadeSet, Mix, hospital_set, validation_pool
-from ml.cascade_train import CascadeConfig, train_hospital_cascade
 from ml.demo_data import ANSWER_TYPES, ANSWERS, MAX_QUESTION_LEN, DataConfig, Split, generate, question_vocab
 from ml.export import export_and_check
+from ml.pretrained_cascade import PretrainedCascadeNet, PretrainedConfig, train_pretrained_cascade
 from ml.synth_everyday import _chart_pool
 from ml.synth_scans import _head
 from ml.train import TrainConfig, images_to_tensor, train_segmentation, train_vqa
@@ -54,15 +55,14 @@ from qaid.config import HospitalSpec, get_settings
 class Schedule:
     """How much each job trains: the full build, or the quick one the tests use."""
 
-    mix: float  # scale of the cascade's training mix
-    cascade_epochs: int
+    mix: float  # scale of the cascade's training mix (its heads need no epochs: ml.pretrained_cascade)
     vqa_epochs: int
     seg_epochs: int
     vqa_n: int  # brain/chest training images per topic for VQA and segmentation
 
 
-QUICK = Schedule(mix=0.04, cascade_epochs=1, vqa_epochs=1, seg_epochs=1, vqa_n=12)
-FULL = Schedule(mix=1.0, cascade_epochs=6, vqa_epochs=16, seg_epochs=6, vqa_n=320)
+QUICK = Schedule(mix=0.04, vqa_epochs=1, seg_epochs=1, vqa_n=12)
+FULL = Schedule(mix=1.0, vqa_epochs=16, seg_epochs=6, vqa_n=320)
 SEG_ON = TrainedOn(
     labels=["brain"],
     modalities=["mri"],
@@ -99,8 +99,8 @@ def _run_job(job: Job) -> tuple[Job, dict]:
     if job.kind == "cascade":
         mix = Mix().scaled(k.mix)
         data: CascadeSet = hospital_set(job.hospital.id, job.hospital.offers, job.seed, mix)
-        cascade_cfg = CascadeConfig(epochs=k.cascade_epochs, seed=job.seed)
-        c = train_hospital_cascade(data, _SHARED["val"], cascade_cfg)  # type: ignore[arg-type]
+        cascade_cfg = PretrainedConfig(seed=job.seed)
+        c = train_pretrained_cascade(data, _SHARED["val"], cascade_cfg)  # type: ignore[arg-type]
         return job, {
             "state": c.model.state_dict(),
             "calibration": c.calibration,
@@ -109,6 +109,7 @@ def _run_job(job: Job) -> tuple[Job, dict]:
             "losses": c.losses,
             "seconds": c.seconds,
             "cfg": cascade_cfg,
+            "components": c.model.project.out_channels,  # type: ignore[union-attr]
         }
     topics = job.hospital.offers.get(job.kind, [])
     parts = tuple(VQA_ON[t][0] for t in topics if t in VQA_ON)
@@ -160,12 +161,11 @@ def export_hospital(
     h: HospitalSpec, results: dict, stage: Path, prov: dict[str, str], version: str, probe: list[np.ndarray]
 ) -> list[ModelEntry]:
     """Export this hospital's models into ``stage`` and return its manifest entries."""
-    from ml.models import CascadeNet, UNet, VQANet
-    from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS
+    from ml.models import UNet, VQANet
 
     stage.mkdir(parents=True, exist_ok=True)
     c = results[("cascade", h.id)]
-    net = CascadeNet(len(LABELS), len(MODALITIES), len(ORIENTATIONS), len(OOD_GROUPS), c["cfg"].width)
+    net = PretrainedCascadeNet(c["components"])
     net.load_state_dict(c["state"])
     feeds = {"image": images_to_tensor(probe, c["cfg"].spec).numpy()}
     heads, _ = export_and_check("cascade", net.eval(), stage / FILES["cascade"], feeds)
@@ -178,6 +178,7 @@ def export_hospital(
         provenance(c),
         c["calibration"],
         list(OOD_GROUPS),
+        BACKBONE_ID,
     )
     if ("segmentation", h.id) in results:
         s = results[("segmentation", h.id)]

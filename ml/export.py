@@ -18,7 +18,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from ml.models import Cascade, CascadeNet, UNet, VQANet
+from ml.models import Cascade, CascadeHeads, UNet, VQANet
 
 OPSET = 17
 PARITY_ATOL = 1e-3
@@ -51,9 +51,9 @@ CASCADE_NET_OUTPUTS = ["filter_logits", "labeler_logits", "modality_logits", "or
                        "ood"]  # fmt: skip
 
 
-def export_cascade(model: Cascade | CascadeNet, path: Path, size: int) -> dict[str, str]:
+def export_cascade(model: Cascade | CascadeHeads, path: Path, size: int) -> dict[str, str]:
     """Write ``cascade.onnx``; returns {"filter": initializer, "labeler": initializer} of head weights."""
-    outputs = CASCADE_NET_OUTPUTS if isinstance(model, CascadeNet) else ["filter_logits", "labeler_logits",
+    outputs = CASCADE_NET_OUTPUTS if isinstance(model, CascadeHeads) else ["filter_logits", "labeler_logits",
                                                                           "features"]  # fmt: skip
     _export(model, (torch.zeros(2, 3, size, size),), path, ["image"], outputs)
     return {

@@ -14,9 +14,10 @@ import numpy as np
 DISCLAIMER = "**Demo data — not for clinical use.**"
 
 ARCHITECTURES = {
-    "cascade": "CascadeNet (ml.models), the demo bundles' cascade: a 4x4 stride-4 stem and four residual "
-    "stages, random init (no downloaded weights), linear heads over the pooled ReLU'd features: filter "
-    "(medical / non_medical) and labeler (11 body parts + other), with a Mahalanobis out-of-distribution "
+    "cascade": "CascadeNet (ml.models), the cascade a hospital trains from scratch on its own folder: a 4x4 "
+    "stride-4 stem and four residual stages, random init (no downloaded weights), linear heads over the "
+    "pooled ReLU'd features: filter (medical / non_medical) and labeler (11 body parts + other), with a "
+    "Mahalanobis out-of-distribution "
     "output; modality/plane heads only where the data labels them. Class-activation maps come from the "
     "head weights.",
     "segmentation": "U-Net of Buda et al. (4 levels, BatchNorm, transposed-conv upsampling), sigmoid mask.",

@@ -166,36 +166,24 @@ class _Residual(nn.Module):
         return F.relu(x + self.body(x))
 
 
-class CascadeNet(nn.Module):
-    """The cascade that replaced the 64-px DenseNet-121: a small residual CNN at 128 px, four heads.
+class CascadeHeads(nn.Module):
+    """What every cascade shares after its backbone: four linear heads over pooled features and the
+    OOD distances, so the ONNX outputs (and the HIP reading them) do not depend on the backbone.
 
-    Why this shape: anatomy needs pixels (a 64-px head CT and a hand radiograph look alike), and
-    three hospitals must each train their own model on 2 CPU cores in minutes. A 4x4 stride-4 stem
-    ("patchify") makes 128 px cost what 32 px would through a plain stem; four stages of residual
-    3x3 convolutions (32-64-128-256 channels) end on a 4x4 grid. All heads are linear over the
-    pooled ReLU'd features, so class-activation maps stay exact (``weight[c] @ features``).
-
-    ``ood`` is the squared Mahalanobis distance of the pooled features to each OOD group's training
-    mean under one shared covariance (Lee et al., 2018, "A simple unified framework for detecting
-    out-of-distribution samples"); the buffers are fitted after training (:mod:`ml.calibrate`).
-    Outputs: filter_logits [N,2], labeler_logits [N,L], modality_logits [N,M],
-    orientation_logits [N,O], features [N,256,h,w], ood [N,G].
+    All heads are linear over the mean of ``features`` over space, so class-activation maps stay
+    exact (``weight[c] @ features``). ``ood`` is the squared Mahalanobis distance of the pooled
+    features to each OOD group's training mean under one shared covariance (Lee et al., 2018, "A
+    simple unified framework for detecting out-of-distribution samples"); the buffers are fitted
+    after training (:mod:`ml.calibrate`). Outputs: filter_logits [N,2], labeler_logits [N,L],
+    modality_logits [N,M], orientation_logits [N,O], features [N,C,h,w], ood [N,G].
     """
 
     # buffers fitted after training (declared so the type checker knows them as tensors)
     ood_means: torch.Tensor
     ood_precision: torch.Tensor
 
-    def __init__(self, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int, width: int = 32):
+    def __init__(self, channels: int, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int):
         super().__init__()
-        w = width
-        self.backbone = nn.Sequential(
-            nn.Conv2d(3, w, 4, 4, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True), _Residual(w),
-            _conv(w, 2 * w, 2), _Residual(2 * w),
-            _conv(2 * w, 4 * w, 2), _Residual(4 * w),
-            _conv(4 * w, 8 * w, 2), _Residual(8 * w),
-        )  # fmt: skip
-        channels = 8 * w
         self.filter_head = nn.Linear(channels, 2)
         self.labeler_head = nn.Linear(channels, n_labels)
         self.modality_head = nn.Linear(channels, n_modalities)
@@ -204,8 +192,8 @@ class CascadeNet(nn.Module):
         self.register_buffer("ood_precision", torch.eye(channels))
 
     def embed(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = F.relu(self.backbone(image))
-        return features, features.mean(dim=(2, 3))
+        """(feature map [N,C,h,w], its mean over space [N,C])."""
+        raise NotImplementedError
 
     def heads(self, pooled: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return (self.filter_head(pooled), self.labeler_head(pooled), self.modality_head(pooled),
@@ -218,3 +206,29 @@ class CascadeNet(nn.Module):
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         features, pooled = self.embed(image)
         return (*self.heads(pooled), features, self.ood(pooled))
+
+
+class CascadeNet(CascadeHeads):
+    """The cascade that replaced the 64-px DenseNet-121: a small residual CNN at 128 px, trained
+    from scratch (federated training and ``ml.train_cli`` still train it; the demo bundles use
+    :class:`ml.pretrained_cascade.PretrainedCascadeNet`).
+
+    Why this shape: anatomy needs pixels (a 64-px head CT and a hand radiograph look alike), and
+    three hospitals must each train their own model on 2 CPU cores in minutes. A 4x4 stride-4 stem
+    ("patchify") makes 128 px cost what 32 px would through a plain stem; four stages of residual
+    3x3 convolutions (32-64-128-256 channels) end on a 4x4 grid, ReLU'd, under :class:`CascadeHeads`.
+    """
+
+    def __init__(self, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int, width: int = 32):
+        w = width
+        super().__init__(8 * w, n_labels, n_modalities, n_orientations, n_groups)
+        self.backbone = nn.Sequential(
+            nn.Conv2d(3, w, 4, 4, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True), _Residual(w),
+            _conv(w, 2 * w, 2), _Residual(2 * w),
+            _conv(2 * w, 4 * w, 2), _Residual(4 * w),
+            _conv(4 * w, 8 * w, 2), _Residual(8 * w),
+        )  # fmt: skip
+
+    def embed(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = F.relu(self.backbone(image))
+        return features, features.mean(dim=(2, 3))

@@ -163,6 +163,9 @@ class ModelEntry(BaseModel):
     ood_groups: list[str] = Field(default_factory=list)
     # VQA only: the question types it was trained for (empty in bundles written before they were declared)
     question_types: list[QuestionType] = Field(default_factory=list)
+    # The frozen pretrained network its features come from (name + weights sha256), or None when every
+    # weight was trained on the hospital's data: bundles naming the same backbone share part of their model
+    backbone: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelEntry:

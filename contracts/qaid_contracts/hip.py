@@ -48,6 +48,9 @@ class ModelInfo(TypedDict):
     file: str
     sha256: str  # hospitals serving the same file are one opinion, not several
     trained_on: str | None  # e.g. "axial brain MRI slices"
+    # the frozen pretrained network under the model (name + weights sha256), None if fully trained
+    # on the hospital's data: hospitals naming the same backbone are not fully independent opinions
+    backbone: str | None
 
 
 class QuestionTypeInfo(TypedDict):

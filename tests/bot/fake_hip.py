@@ -67,6 +67,7 @@ class FakeHip:
     part_status: str = "known"  # the body part: known | other | unsure
     model_sha: str = ""  # the sha256 of its model files ("" -> one of its own)
     provenance: DataProvenance = "real"
+    backbone: str | None = None  # the pretrained network its image checks share with others, if any
     brain_share: float | None = 0.02
     area_cm2: float | None = None
     check_skipped: str | None = None  # why its anomaly check did not run on this kind of image
@@ -175,7 +176,8 @@ class FakeHip:
             sha = self.model_sha or f"{self.id}-own-model"
             models = [
                 ModelInfo(name=task, task=task, version="1", topics=["brain_mri", "chest_xray"], labels=[],
-                          file=f"{task}.onnx", sha256=f"{sha}-{task}", trained_on=None)
+                          file=f"{task}.onnx", sha256=f"{sha}-{task}", trained_on=None,
+                          backbone=self.backbone if task in ("filter", "labeler") else None)
                 for task in ("filter", "labeler", "vqa", "segmentation")
             ]  # fmt: skip
             caps = Capabilities(

@@ -362,6 +362,36 @@ async def test_real_provenance_discloses_nothing(network, dispatcher):
     )
 
 
+async def test_a_shared_pretrained_backbone_is_disclosed_once_beside_the_demo_notice(network, dispatcher):
+    for hip in network.hips:
+        hip.provenance, hip.backbone = "generated_demo", "efficientnet-lite0 imagenet sha256:5793"
+    events = await analyze(network, dispatcher)
+    first = dispatcher.messages[0]
+    assert "demo models trained on generated images" in first["text"]
+    assert "one shared pretrained image network" in first["text"] and "not fully independent" in first["text"]
+    assert first["custom"] == {"notice": "demo_models"}
+    # the votes still count per hospital: their heads and files differ
+    assert "3 of 3 hospitals agree" in texts(dispatcher)[1]
+    dispatcher.messages.clear()
+    await analyze(network, dispatcher, slots={"demo_disclosed": True})
+    assert not any("shared pretrained" in t for t in texts(dispatcher))
+    assert slot_events(events)["demo_disclosed"] is True
+
+
+async def test_a_shared_backbone_with_real_provenance_is_said_without_the_demo_notice(network, dispatcher):
+    network.hips[0].backbone = network.hips[1].backbone = "efficientnet-lite0 imagenet sha256:5793"
+    await analyze(network, dispatcher)
+    first = dispatcher.messages[0]
+    assert "one shared pretrained image network" in first["text"] and "demo models" not in first["text"]
+    assert not first.get("custom")
+
+
+async def test_one_hospital_naming_a_backbone_is_not_a_shared_one(network, dispatcher):
+    network.hips[0].backbone = "efficientnet-lite0 imagenet sha256:5793"
+    await analyze(network, dispatcher)
+    assert not any("shared pretrained" in t for t in texts(dispatcher))
+
+
 async def test_hospitals_serving_one_model_file_are_one_opinion(network, dispatcher):
     for hip in network.hips:
         hip.model_sha = "the-same-file"

@@ -4,7 +4,8 @@ The images come from the real-image evaluation set (``ml.real_eval build``: scan
 ship inside installed packages, held out from training by source). The models may be unsure about
 them, and the bot must then say so; what may never happen is a confident wrong answer: a photo
 given a body part, a normal head MRI given a lesion, a head scan called another body part. The
-demo bundles say they were trained on generated data, so the chat says that, once.
+demo bundles say they were trained on generated data and name the pretrained backbone their
+cascades share, so the chat says both, once.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def test_real_images_get_a_right_answer_or_an_honest_i_cannot_tell(
         replies.append(photo)
         # the first image of the conversation: the demo models are disclosed
         assert "demo models trained on generated images" in photo and "not for clinical use" in photo, photo
+        # their cascades are each hospital's own heads on one frozen ImageNet backbone: said once, too
+        assert "one shared pretrained image network" in photo, photo
         assert NAMED.search(photo) is None, f"a photo was given a body part: {photo}"
         assert any(a in photo for a in ABSTAINED), photo
 
@@ -78,3 +81,4 @@ def test_real_images_get_a_right_answer_or_an_honest_i_cannot_tell(
     finally:
         patient.close()
     assert sum("demo models trained on generated images" in r for r in replies) == 1, replies
+    assert sum("shared pretrained image network" in r for r in replies) == 1, replies

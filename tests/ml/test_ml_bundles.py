@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import onnxruntime as ort
 from PIL import Image
 
+from ml.backbone import BACKBONE_ID
 from ml.bundle_runner import BundleRunner
 from ml.cascade_data import OOD_GROUPS
 from ml.demo_data import QUESTIONS
@@ -44,8 +46,8 @@ def test_cascade_contract(quick_build: tuple[Path, dict]) -> None:
     path = out / "cismigiu" / filt.file
     inits = {i.name: tuple(i.dims) for i in onnx.load(str(path)).graph.initializer}
     s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    img = Image.open(out / "samples" / "brain_lesion.png")
-    x = np.stack([to_input(img, filt.input)] * 2)
+    imgs = [Image.open(out / "samples" / name) for name in ("brain_lesion.png", "chest_xray.png")]
+    x = np.stack([to_input(img, filt.input) for img in imgs])
     got = dict(zip([o.name for o in s.get_outputs()], s.run(None, {"image": x}), strict=True))
     assert got[filt.outputs["logits"]].shape == (2, 2) and got[lab.outputs["logits"]].shape == (
         2,
@@ -55,11 +57,18 @@ def test_cascade_contract(quick_build: tuple[Path, dict]) -> None:
     ood = got[lab.outputs["ood"]]
     assert ood.shape == (2, len(OOD_GROUPS)) and (ood >= 0).all()  # squared Mahalanobis distances
     feats = got[filt.outputs["features"]]
-    assert feats.ndim == 4 and feats.min() >= 0  # ReLU'd
+    assert feats.ndim == 4 and np.isfinite(feats).all()
     assert inits[filt.cam_weight] == (2, feats.shape[1]) and inits[lab.cam_weight] == (
         len(LABELS),
         feats.shape[1],
     )
+    # class-activation maps are exact: the head is linear over the spatial mean of the features, so
+    # weight . mean(features) differs from the logits by the same bias on every image
+    weights = {i.name: onnx.numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    cam_mean = np.einsum("kc,nchw->nk", weights[lab.cam_weight], feats) / feats[0, 0].size
+    bias = got[lab.outputs["logits"]] - cam_mean
+    np.testing.assert_allclose(bias[0], bias[1], atol=1e-3)
+    assert filt.backbone == lab.backbone == BACKBONE_ID  # the frozen pretrained network, named
     assert filt.input.size == 128  # a size that can see anatomy (docs/models.md: the size sweep)
 
 
@@ -67,6 +76,8 @@ def test_every_hospital_trains_its_own_models_and_says_they_are_demo(quick_build
     out, _ = quick_build
     manifests = {h.id: read_manifest(out / h.id) for h in get_settings().hospitals}
     cascades = {m.by_task("filter")[0].sha256 for m in manifests.values()}
+    # their own heads, so their own files, on one shared backbone that the manifests name
+    assert {m.by_task("filter")[0].backbone for m in manifests.values()} == {BACKBONE_ID}
     vqas = {m.by_task("vqa")[0].sha256 for m in manifests.values() if m.by_task("vqa")}
     assert len(cascades) == len(manifests) and len(vqas) == sum(
         bool(m.by_task("vqa")) for m in manifests.values()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Hashable, Iterable
 
 from qaid_contracts.hip import Capabilities
@@ -20,7 +21,7 @@ from qaid_contracts.hub import NearbyHospital
 
 from ..clients import HipClient, ServiceError
 
-__all__ = ["of", "for_hospitals", "model_key", "trained_on_demo_data", "clear_cache"]
+__all__ = ["of", "for_hospitals", "model_key", "shared_backbone", "trained_on_demo_data", "clear_cache"]
 
 _TTL_S = 60.0
 _cache: dict[str, tuple[float, Capabilities]] = {}  # HIP base URL -> (when asked, capabilities)
@@ -68,6 +69,16 @@ def model_key(caps: Capabilities | None, task: str, topic: str | None = None) ->
     if topic is not None:
         models = [m for m in models if topic in (m.get("topics") or [])] or models
     return models[0]["sha256"] if models else None
+
+
+def shared_backbone(caps: Iterable[Capabilities]) -> str | None:
+    """The pretrained backbone under the image checks (the filter) of two or more of these hospitals,
+    or None. Their files and heads differ, so their votes count separately, but the patient is told
+    once that the hospitals' checks share that network: agreement then means less."""
+    filters = [m for c in caps for m in c.get("models") or [] if m.get("task") == "filter"]
+    seen = Counter(m.get("backbone") for m in filters)
+    shared = [b for b, n in seen.most_common() if b and n >= 2]
+    return shared[0] if shared else None
 
 
 def trained_on_demo_data(caps: Iterable[Capabilities]) -> bool:

@@ -49,7 +49,7 @@ SYMPTOMS = "symptoms"
 DEFINITIONS = "definitions"
 URGENT = "urgent"
 CONSENT_HOSPITALS = "consent_hospitals"
-DEMO_DISCLOSED = "demo_disclosed"  # the patient was told the models are demo models
+DEMO_DISCLOSED = "demo_disclosed"  # the patient was told what the models are (demo data, shared backbone)
 SIDE_EXPLAINED = "side_explained"  # the patient was told how their side maps onto the picture
 TRANSCRIPT_SENT = "transcript_sent"
 

@@ -189,10 +189,14 @@ class ActionAnalyzeImage(Action):
         dispatcher: CollectingDispatcher, tracker: Tracker, caps: Iterable[Capabilities]
     ) -> list[EventType]:
         """Once per conversation, at the first image: the models were trained on generated demo data
-        (a bundle with real provenance says nothing). The web page shows a lasting notice too."""
-        if tracker.get_slot(DEMO_DISCLOSED) or not capabilities.trained_on_demo_data(caps):
+        (a bundle with real provenance says nothing; the web page shows a lasting notice too), and the
+        hospitals' image checks share one pretrained backbone where they do."""
+        caps = list(caps)
+        demo, shared = capabilities.trained_on_demo_data(caps), capabilities.shared_backbone(caps)
+        if tracker.get_slot(DEMO_DISCLOSED) or not (demo or shared):
             return []
-        dispatcher.utter_message(text=texts.DEMO_MODELS, json_message={"notice": "demo_models"})
+        text = " ".join(t for t, say in ((texts.DEMO_MODELS, demo), (texts.SHARED_BACKBONE, shared)) if say)
+        dispatcher.utter_message(text=text, json_message={"notice": "demo_models"} if demo else None)
         return [SlotSet(DEMO_DISCLOSED, True)]
 
     @staticmethod

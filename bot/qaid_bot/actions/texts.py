@@ -31,6 +31,11 @@ DEMO_MODELS = (
     "Please note: the nearby hospitals here use demo models trained on generated images, not on real "
     "patients' scans. They are not for clinical use: take their answers as a demonstration only."
 )
+# Hospitals whose image checks are built on one shared pretrained network (capabilities' "backbone").
+SHARED_BACKBONE = (
+    "The hospitals' image checks are built on one shared pretrained image network (each hospital trained "
+    "only its own final layers), so when they agree, that is not fully independent confirmation."
+)
 
 # The hub refused the transcript for good (e.g. it fails the schema): no endless retries.
 TRANSCRIPT_REFUSED = (
