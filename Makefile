@@ -63,10 +63,10 @@ lint:
 	cd bot && ../$(PY) -m mypy
 
 test-platform:
-	$(PY) -m pytest tests --ignore=tests/bot --ignore=tests/channels --ignore=tests/rasa --ignore=tests/e2e -q
+	$(PY) -m pytest tests --ignore=tests/bot --ignore=tests/channels --ignore=tests/rasa --ignore=tests/e2e -q --durations=15
 
 test-bot:
-	$(BOT)/python -m pytest tests/bot tests/channels -q -p no:cacheprovider
+	$(BOT)/python -m pytest tests/bot tests/channels -q -p no:cacheprovider --durations=10
 
 test-rasa:
 	cd bot && ../$(BOT)/rasa data validate --fail-on-warnings --quiet
@@ -83,7 +83,7 @@ test-rasa:
 	$(BOT)/python -m pytest tests/rasa -q -s -p no:cacheprovider
 
 test-e2e:
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e -q --durations=10
 
 clean:
 	rm -rf var bot/models bot/.rasa

@@ -3,8 +3,9 @@
 Every demo hospital trains its OWN models on its OWN data (as in the original design: a hospital's
 models come from its data), so no two bundles share a model file and "3 of 3 hospitals agree"
 counts three opinions: its cascade (:mod:`ml.cascade_data`: its own generated stream and mix plus
-the public real ``train`` scans), and the VQA / segmentation models it offers, on its own
-brain/chest images. The jobs run on two forked single-threaded workers, longest first.
+the public real ``train`` scans, read through one frozen ImageNet backbone that all three share and
+name in their manifests, :mod:`ml.pretrained_cascade`), and the VQA / segmentation models it
+offers, on its own brain/chest images. The jobs run on two forked single-threaded workers, longest first.
 
 After training, each cascade gets OOD statistics from its training features and its temperatures
 and abstain thresholds from the shared validation pool; segmentation and VQA entries say what kind
@@ -131,9 +132,11 @@ def _run_job(job: Job) -> tuple[Job, dict]:
 
 
 def plan(hospitals: list[HospitalSpec], seed: int, quick: bool) -> list[Job]:
-    """Every hospital's jobs, longest (cascade) first so the two workers finish together."""
-    jobs = [Job("cascade", h, seed, quick) for h in hospitals]
-    jobs += [Job(t, h, seed, quick) for t in ("vqa", "segmentation") for h in hospitals if h.offers.get(t)]
+    """Every hospital's jobs, longest first so the two workers finish together: VQA (16-32 epochs),
+    then the cascades (features once, no epochs), then the U-Net."""
+    jobs = [Job("vqa", h, seed, quick) for h in hospitals if h.offers.get("vqa")]
+    jobs += [Job("cascade", h, seed, quick) for h in hospitals]
+    jobs += [Job("segmentation", h, seed, quick) for h in hospitals if h.offers.get("segmentation")]
     return jobs
 
 

@@ -6,7 +6,10 @@
 2. OOD statistics from the hospital's *training* features (:func:`ml.calibrate.fit_gaussians`),
    written into the model's buffers so the exported ONNX computes the distances itself.
 3. On the shared validation pool only: one temperature per head, the abstain thresholds, the
-   labeler's OOD ceiling and the ceilings of the segmentation/VQA domains.
+   labeler's OOD ceiling and the ceilings of the segmentation/VQA domains. The filter's temperature
+   and threshold weigh the real validation images as much as all generated ones together
+   (:func:`balanced`): patients upload real images, and on the easy generated rows alone the filter's
+   2 %-risk threshold fell to 0.5, so real scans it got wrong were refused with confidence.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, Calibration, InputSpec
 HEADS = ("filter", "labeler", "modality", "orientation")
 MAX_RISK = {"filter": 0.02, "labeler": 0.02, "modality": 0.03, "orientation": 0.03}
 CHOSEN_ON = "validation pool: generated val split + real val sources (ml.real_sources)"
+CHOSEN_ON_BALANCED = CHOSEN_ON + ", the real images weighted as much as the generated ones"
 CASCADE_NORM = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
 
 
@@ -131,6 +135,15 @@ def calibrate_head(logits: np.ndarray, target: np.ndarray, head: str, chosen_on:
     )  # fmt: skip
 
 
+def balanced(logits: np.ndarray, target: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows with the real ones repeated until they weigh as much as the generated ones."""
+    if not real.any() or real.all():
+        return logits, target
+    copies = max(1, round(int((~real).sum()) / int(real.sum())))
+    keep = np.concatenate([np.flatnonzero(~real)] + [np.flatnonzero(real)] * copies)
+    return logits[keep], target[keep]
+
+
 def calibrate(model: CascadeHeads, val: CascadeSet, spec: InputSpec) -> tuple[dict, dict, dict]:
     """(per-head Calibration, domain ceilings, validation metrics) from the validation pool."""
     out = outputs(model, images_to_tensor(val.images, spec))
@@ -138,7 +151,10 @@ def calibrate(model: CascadeHeads, val: CascadeSet, spec: InputSpec) -> tuple[di
     generated = np.asarray([s.startswith("generated:") for s in val.source])
     cal, metrics = {}, {}
     for head in HEADS:
-        cal[head] = calibrate_head(out[head], y[head], head, CHOSEN_ON)
+        if head == "filter":
+            cal[head] = calibrate_head(*balanced(out[head], y[head], ~generated), head, CHOSEN_ON_BALANCED)
+        else:
+            cal[head] = calibrate_head(out[head], y[head], head, CHOSEN_ON)
         m = y[head] >= 0
         after = softmax(out[head][m], cal[head].temperature)
         metrics[f"val_{head}_accuracy"] = float((after.argmax(1) == y[head][m]).mean())

@@ -98,6 +98,12 @@ def cascade_card(report: dict) -> str:
     parts.append(
         "## Known failure modes\n\n" + _failures(report.get("real eval answers", {})) + "\n"
         "- Real scans are few (one or two per body part); every real figure has wide uncertainty.\n"
+        "- The three hospitals' cascades share one frozen ImageNet backbone, so they fail together: the "
+        "same real images are missed at all three, and their agreement is weaker evidence than three "
+        "independent models (the chat says so).\n"
+        "- Functional (EPI) MRI, fundus photographs and ultrasound photographed off a screen are the real "
+        'kinds most often called "not medical"; the filter\'s threshold weighs the real validation images '
+        "as much as the generated ones, so more real scans get \"unsure\" than a wrong \"no\".\n"
         "- The eleven classes were learnt from generated images; a real radiograph of a part seen only "
         'as a cartoon is usually "unsure" rather than named.\n'
         '- Phone photos of screens and heavy annotations push images towards "unsure".\n'

@@ -48,7 +48,7 @@ _NEVER = -30.0  # logit bias of a class the hospital has no example of: never it
 
 @dataclass(frozen=True)
 class PretrainedConfig:
-    size: int = 128  # 4x4 feature map; docs/models.md has the size measurements
+    size: int = 128  # = the stored size of the training images (ml.cascade_data.STORE_SIZE); docs/models.md
     components: int = 256
     c: float = 0.1  # inverse L2 strength of the heads (chosen on real val in the prototype)
     batch: int = 64

@@ -1,10 +1,12 @@
 """Which input size can see anatomy: one hospital's cascade trained at each size, measured on VALIDATION.
 
-``python -m ml.size_sweep [--sizes 64 96 128] [--epochs 6] [--scale 1.0]`` trains the cismigiu
-cascade (its own data, same seed) at each size, then reports, on the validation pool only (the
-evaluation sources are never looked at for this choice): filter and labeler accuracy on the
-generated val split and on the real val sources, the labeler's abstention on real val images, the
-training time, and the ONNX Runtime latency of one forward pass (HIP session options, batch 1).
+``python -m ml.size_sweep [--sizes 64 96 128] [--epochs 6] [--scale 1.0] [--pretrained]`` trains the
+cismigiu cascade (its own data, same seed) at each size — the from-scratch CascadeNet, or with
+``--pretrained`` the demo bundles' frozen EfficientNet-Lite0 + heads (no epochs) — then reports,
+on the validation pool only (the evaluation sources are never looked at for this choice): filter
+and labeler accuracy on the generated val split and on the real val sources, the labeler's
+abstention on real val images, the training time, and the ONNX Runtime latency of one forward pass
+(HIP session options, batch 1).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import onnxruntime as ort
 import torch
 
 from ml.cascade_data import Mix, hospital_set, validation_pool
-from ml.cascade_train import CascadeConfig, outputs, targets, train_hospital_cascade
+from ml.cascade_train import CascadeConfig, TrainedCascade, outputs, targets, train_hospital_cascade
 from ml.export import export_cascade
 from ml.metrics import softmax
+from ml.pretrained_cascade import PretrainedConfig, train_pretrained_cascade
 from ml.train import images_to_tensor
 from qaid.config import get_settings
 
@@ -44,7 +47,9 @@ def _latency_ms(model: torch.nn.Module, size: int, iters: int = 100) -> float:
     return float(np.percentile(times, 50))
 
 
-def sweep(sizes: list[int], epochs: int, scale: float, seed: int = 0) -> list[dict[str, float]]:
+def sweep(
+    sizes: list[int], epochs: int, scale: float, seed: int = 0, pretrained: bool = False
+) -> list[dict[str, float]]:
     torch.set_num_threads(1)
     h = get_settings().hospital("cismigiu")
     data = hospital_set(h.id, h.offers, seed, Mix().scaled(scale))
@@ -52,8 +57,14 @@ def sweep(sizes: list[int], epochs: int, scale: float, seed: int = 0) -> list[di
     real = np.asarray([not s.startswith("generated:") for s in val.source])
     rows = []
     for size in sizes:
-        cfg = CascadeConfig(size=size, epochs=epochs, seed=seed)
-        r = train_hospital_cascade(data, val, cfg)
+        cfg: CascadeConfig | PretrainedConfig
+        r: TrainedCascade
+        if pretrained:
+            cfg = PretrainedConfig(size=size, seed=seed)
+            r = train_pretrained_cascade(data, val, cfg)
+        else:
+            cfg = CascadeConfig(size=size, epochs=epochs, seed=seed)
+            r = train_hospital_cascade(data, val, cfg)
         out = outputs(r.model, images_to_tensor(val.images, cfg.spec))
         y = {k: v.numpy() for k, v in targets(val).items()}
         row: dict[str, float] = {"size": size, "train_s": round(r.seconds, 1)}
@@ -79,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 96, 128])
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--pretrained", action="store_true", help="the frozen ImageNet backbone + heads")
     args = parser.parse_args(argv)
-    rows = sweep(args.sizes, args.epochs, args.scale)
+    rows = sweep(args.sizes, args.epochs, args.scale, pretrained=args.pretrained)
     keys = list(rows[0])
     print("\n" + " | ".join(keys))
     for r in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, nll
+from ml.cascade_train import MAX_RISK, balanced, calibrate_head
 from ml.metrics import softmax
 from qaid.bundle import (
     LABELS,
@@ -48,6 +49,29 @@ def test_confidence_threshold_keeps_the_risk_under_the_bound() -> None:
     t = confidence_threshold(probs, target, max_risk=0.0)
     kept = conf >= t
     assert t > 0.8 and (target[kept] == 0).all()
+
+
+def test_a_few_real_images_weigh_as_much_as_many_easy_generated_ones() -> None:
+    """On 400 easy generated rows the 2 % threshold sits at the floor; 20 real rows with two confident
+    mistakes, weighted as much as the generated ones, raise it above those mistakes."""
+    rng = np.random.default_rng(3)
+    gen_t = rng.integers(0, 2, 400)
+    gen = rng.normal(0, 0.5, (400, 2))
+    gen[np.arange(400), gen_t] += 6.0  # easy: all right, very sure
+    real_t = np.zeros(20, int)
+    real = rng.normal(0, 0.3, (20, 2))
+    real[:, 0] += np.linspace(1.0, 4.0, 20)
+    real[:2] = [[0.0, 2.2], [0.0, 2.0]]  # two real scans called "not medical" with ~0.9 confidence
+    logits, target = np.concatenate([gen, real]), np.concatenate([gen_t, real_t])
+    is_real = np.arange(420) >= 400
+    pooled = calibrate_head(logits, target, "filter", "test")
+    lw, tw = balanced(logits, target, is_real)
+    assert len(tw) == 400 + 20 * 20 and (tw[400:] == 0).all()
+    weighted = calibrate_head(lw, tw, "filter", "test")
+    assert pooled.min_confidence == 0.5 and MAX_RISK["filter"] == 0.02
+    wrong = softmax(real[:2], weighted.temperature).max(1)
+    assert weighted.min_confidence > wrong.max()  # the confident real mistakes become "unsure"
+    assert balanced(logits, target, np.zeros(420, bool))[0] is logits  # no real rows: unchanged
 
 
 def test_mahalanobis_statistics_put_a_far_image_far() -> None:
