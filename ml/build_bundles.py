@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import dataclasses
 import multiprocessing
 import shutil
 import sys
@@ -236,6 +237,29 @@ def export_hospital(
     return entries
 
 
+def _admitted_by_all(bundles: list[Path]) -> samples.Admitted:
+    """(image, topic) -> would every bundle's segmentation and VQA models for ``topic`` run on it (the
+    HIP's domain gate, :meth:`ml.bundle_runner.BundleRunner.gate`)? For choosing the demo samples."""
+    from ml.bundle_runner import BundleRunner
+
+    runners = [BundleRunner.open(b) for b in bundles]
+
+    def admitted(img: np.ndarray, topic: str) -> bool:
+        for r in runners:
+            tasks = ("segmentation", "vqa")
+            entries = [e for e in r.manifest.models if e.task in tasks and topic in e.topics]
+            if entries:
+                reading = r.cascade([img])[0]
+                # 2 % inside the ceilings: another CPU's float rounding must not flip the sample out
+                far = {g: d * 1.02 for g, d in reading.ood_by_group.items()}
+                reading = dataclasses.replace(reading, ood_by_group=far)
+                if any(r.gate(reading, e) is not None for e in entries):
+                    return False
+        return True
+
+    return admitted
+
+
 def build(
     out: Path,
     seed: int = 0,
@@ -273,7 +297,9 @@ def build(
         manifest = new_manifest(h.id, h.name, version, created, entries, "generated_demo")
         paths.append(write_bundle(out / h.id, manifest, {p.name: p for p in stage.iterdir()}))
     shutil.rmtree(out / ".stage", ignore_errors=True)
-    sample_paths = samples.write_samples(out / "samples", seed)
+    # a quick build's models are untrained: their gates say nothing about which sample is typical
+    admitted = samples.admit_all if quick else _admitted_by_all(paths)
+    sample_paths = samples.write_samples(out / "samples", seed, admitted)
     return {
         "bundles": paths,
         "samples": sample_paths,

@@ -2,10 +2,15 @@
 
 They come from the same generators as the training data (a different seed stream) at the same
 128 px, so they are in-distribution for the demo models; the HIP resizes them like any upload.
+``ml.build_bundles`` passes ``admitted``: a brain or chest sample is drawn again until every bundle's
+task models would run on it (their domain gates refuse about a tenth of in-domain generated images,
+model cards), so a sample shows the whole flow. Their facts are written to ``ground_truth.json``.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,22 +22,37 @@ from ml.synth_images import non_medical
 SAMPLE_SIZE = 128
 
 
-def _until(rng: np.random.Generator, make, ok) -> tuple[np.ndarray, Finding]:  # noqa: ANN001
+Admitted = Callable[[np.ndarray, str], bool]  # (image, topic) -> would every task model run on it?
+
+
+def _until(rng: np.random.Generator, make, ok, admitted: Admitted, topic: str) -> tuple[np.ndarray, Finding]:  # noqa: ANN001
+    """The first draw with the wanted finding that every task model admits; after 200 draws, the first
+    draw with the wanted finding (the sample then shows the gates' refusal, which is true too)."""
+    first = None
     for _ in range(200):
         img, finding = make(rng)
         if ok(finding):
-            return img, finding
-    raise RuntimeError("could not generate the requested sample")
+            if admitted(img, topic):
+                return img, finding
+            first = first or (img, finding)
+    if first is None:
+        raise RuntimeError("could not generate the requested sample")
+    return first
 
 
-def write_samples(out: Path, seed: int = 0) -> dict[str, Path]:
-    """Write brain_lesion.png (+ its mask), brain_normal.png, chest_xray.png, not_medical.png, README.md."""
+def admit_all(img: np.ndarray, topic: str) -> bool:
+    return True
+
+
+def write_samples(out: Path, seed: int = 0, admitted: Admitted = admit_all) -> dict[str, Path]:
+    """Write brain_lesion.png (+ its mask), brain_normal.png, chest_xray.png, not_medical.png, README.md
+    and ground_truth.json."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2024]))
     s = SAMPLE_SIZE
     # one lesion: the clearest demo of "lesion on one side" for every model of the bundle
-    lesion, lf = _until(rng, lambda r: brain_mri(r, s, 1), lambda f: f.count == 1)
-    normal, _ = brain_mri(rng, s, 0)
-    chest, cf = _until(rng, lambda r: chest_xray(r, s, 1), lambda f: f.count == 1)
+    lesion, lf = _until(rng, lambda r: brain_mri(r, s, 1), lambda f: f.count == 1, admitted, "brain_mri")
+    normal, _ = _until(rng, lambda r: brain_mri(r, s, 0), lambda f: True, admitted, "brain_mri")
+    chest, cf = _until(rng, lambda r: chest_xray(r, s, 1), lambda f: f.count == 1, admitted, "chest_xray")
     photo = None
     for _ in range(50):  # a colour photo crop: obviously not medical to a human too
         cand = non_medical(rng, s)
@@ -64,19 +84,18 @@ lesions: {lf.count}; side: {lf.side} |
 | `not_medical.png` | not medical (a photo crop) |
 """
     (out / "README.md").write_text(readme)
-    paths["README.md"] = out / "README.md"
-    return paths
-
-
-def ground_truth(seed: int = 0) -> dict[str, dict[str, str | int]]:
-    """The README's facts as data (regenerated deterministically), for tests."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 2024]))
-    _, lf = _until(rng, lambda r: brain_mri(r, SAMPLE_SIZE, 1), lambda f: f.count == 1)
-    brain_mri(rng, SAMPLE_SIZE, 0)
-    _, cf = _until(rng, lambda r: chest_xray(r, SAMPLE_SIZE, 1), lambda f: f.count == 1)
-    return {
+    truth = {
         "brain_lesion.png": {"label": "brain", "abnormal": "yes", "count": lf.count, "side": lf.side},
         "brain_normal.png": {"label": "brain", "abnormal": "no", "count": 0, "side": "none"},
         "chest_xray.png": {"label": "chest", "abnormal": "yes", "count": cf.count, "side": cf.side},
         "not_medical.png": {"label": "non_medical"},
     }
+    (out / "ground_truth.json").write_text(json.dumps(truth, indent=1) + "\n")
+    paths["ground_truth.json"] = out / "ground_truth.json"
+    paths["README.md"] = out / "README.md"
+    return paths
+
+
+def ground_truth(samples_dir: Path) -> dict[str, dict[str, str | int]]:
+    """The samples' facts as data (what the README says), for tests and tools."""
+    return json.loads((samples_dir / "ground_truth.json").read_text())

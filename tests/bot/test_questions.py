@@ -151,3 +151,16 @@ async def test_follow_up_about_the_last_image_needs_no_reference(network, dispat
     slots = await _image_slots(network, dispatcher)
     await ActionAnswerQuestion().run(dispatcher, make_tracker("is there a lesion?", slots=slots), {})
     assert texts(dispatcher)[0].startswith("Is there a lesion?")
+
+
+def test_a_hospital_whose_models_do_not_cover_the_image_kind_is_said_so() -> None:
+    """409 not_applicable (the HIP's domain gate) is named for what it is, not as an error code."""
+    from qaid_bot.actions.common import missing_note
+    from qaid_bot.clients import Outcome
+    from qaid_contracts.errors import NOT_APPLICABLE
+
+    gate = [Outcome({"id": "h1", "name": "Cismigiu"}, error=NOT_APPLICABLE),
+            Outcome({"id": "h2", "name": "Titan"}, error=NOT_APPLICABLE)]  # fmt: skip
+    assert missing_note(gate) == (
+        "Cismigiu and Titan had no model trained on this kind of image, so their answer is missing."
+    )

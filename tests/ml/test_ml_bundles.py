@@ -124,7 +124,8 @@ def test_vqa_declares_its_question_types_and_abstains_on_others(quick_build: tup
 
 def test_samples_and_readme(quick_build: tuple[Path, dict]) -> None:
     out, _ = quick_build
-    truth = ground_truth(seed=1)
+    truth = ground_truth(out / "samples")
+    assert set(truth) == {"brain_lesion.png", "brain_normal.png", "chest_xray.png", "not_medical.png"}
     readme = (out / "samples" / "README.md").read_text()
     for name, facts in truth.items():
         assert (out / "samples" / name).is_file() and f"`{name}`" in readme

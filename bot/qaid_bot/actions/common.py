@@ -20,6 +20,7 @@ from qaid_contracts.errors import (
     IMAGE_TOO_MANY_PIXELS,
     INVALID_REQUEST,
     MALFORMED_JSON,
+    NOT_APPLICABLE,
     TASK_NOT_OFFERED,
     TOO_MANY_REQUESTS,
     UNAUTHORIZED,
@@ -183,6 +184,7 @@ _REFUSED: dict[str, str] = {
     TOO_MANY_REQUESTS: "was too busy to answer",
     IMAGE_NOT_FOUND: "no longer had the image",
     UNSUPPORTED_QUESTION: "was not trained to answer that question",
+    NOT_APPLICABLE: "had no model trained on this kind of image",
 }
 
 
