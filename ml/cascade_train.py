@@ -136,7 +136,8 @@ def calibrate_head(logits: np.ndarray, target: np.ndarray, head: str, chosen_on:
 
 
 def balanced(logits: np.ndarray, target: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows with the real ones repeated until they weigh as much as the generated ones."""
+    """The rows with the real ones repeated until they weigh about as much as the generated ones (never
+    fewer than once: with more real than generated rows, the rows as they are)."""
     if not real.any() or real.all():
         return logits, target
     copies = max(1, round(int((~real).sum()) / int(real.sum())))

@@ -103,7 +103,8 @@ def cascade_card(report: dict) -> str:
         "independent models (the chat says so).\n"
         "- Functional (EPI) MRI, fundus photographs and ultrasound photographed off a screen are the real "
         'kinds most often called "not medical"; the filter\'s threshold weighs the real validation images '
-        'as much as the generated ones, so more real scans get "unsure" than a wrong "no".\n'
+        'as much as the generated ones, so about as many real scans get "unsure" as a wrong "no" (the first '
+        'pretrained build\'s filter was never "unsure").\n'
         "- The eleven classes were learnt from generated images; a real radiograph of a part seen only "
         'as a cartoon is usually "unsure" rather than named.\n'
         '- Phone photos of screens and heavy annotations push images towards "unsure".\n'

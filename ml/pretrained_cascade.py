@@ -9,13 +9,15 @@ the hospital's own data, with no epochs:
 2. standardise, then PCA to ``components`` dimensions (fitted on training features) — folded into
    one 1x1 convolution over the feature map, so pooling, heads and class-activation maps stay
    exact (:class:`~ml.models.CascadeHeads`) and the OOD Gaussians live in a small space;
-3. each head an L2-regularised multinomial logistic regression on those features (rows without a
-   label left out); the OOD Gaussians from the same training features;
+3. each head an L2-regularised logistic regression on those features (multinomial; the two-class
+   filter as one binomial score split into two logits; rows without a label left out); the OOD
+   Gaussians from the same training features;
 4. temperatures, abstain thresholds and ceilings on the shared validation pool, exactly as the
    from-scratch cascade (:func:`ml.cascade_train.calibrate`).
 
-Three hospitals fitting heads on their own partitions give three different files, but they share
-one backbone: the consensus says so (``Manifest`` ``backbone``), it does not count three minds.
+Three hospitals fitting heads on their own partitions give three different files, and their votes
+count separately, but they share one backbone: each manifest entry names it (``ModelEntry.backbone``)
+and the bot tells the patient once that their agreement is not fully independent.
 """
 
 from __future__ import annotations

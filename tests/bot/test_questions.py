@@ -162,5 +162,6 @@ def test_a_hospital_whose_models_do_not_cover_the_image_kind_is_said_so() -> Non
     gate = [Outcome({"id": "h1", "name": "Cismigiu"}, error=NOT_APPLICABLE),
             Outcome({"id": "h2", "name": "Titan"}, error=NOT_APPLICABLE)]  # fmt: skip
     assert missing_note(gate) == (
-        "Cismigiu and Titan had no model trained on this kind of image, so their answer is missing."
+        "Cismigiu and Titan could not run a model on this image (it looks unlike the images the models were "
+        "trained on), so their answer is missing."
     )

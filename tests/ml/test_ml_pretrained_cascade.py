@@ -43,13 +43,16 @@ def test_weights_come_from_the_installed_wheel_and_are_checked() -> None:
 
 
 def test_the_real_imagenet_weights_recognise_real_photos() -> None:
-    """A wrong padding, a missed layer or a mis-mapped name would not name skimage's cat and coffee."""
+    """A missed layer or a mis-mapped name would not name skimage's cat and coffee; TF padding on the
+    wrong side still names the cat but less surely (0.61 instead of 0.76 Egyptian cat, measured)."""
     model = load_lite0()
     spec = PretrainedConfig(size=224).spec
     logits = model.imagenet(images_to_tensor([_photo("chelsea"), _photo("coffee")], spec))
     top = logits.topk(3, dim=1).indices.tolist()
     assert top[0][0] in TABBY_TIGER_EGYPTIAN_CAT, top[0]
     assert top[1][0] in ESPRESSO_CUP, top[1]
+    p = torch.softmax(logits, dim=1)
+    assert float(p[0, 285]) > 0.7 and float(p[1, 967]) > 0.75, (float(p[0, 285]), float(p[1, 967]))
     assert not any(p.requires_grad for p in model.parameters())
 
 
@@ -69,14 +72,19 @@ def test_a_changed_weights_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_
 
 
 def test_projection_is_standardise_then_pca() -> None:
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
     rng = np.random.default_rng(0)
-    feats = rng.normal(3.0, [1.0] * 5 + [10.0] * 1275, (40, 1280)).astype(np.float32)
+    feats = rng.normal(3.0, [1.0] * 5 + [10.0] * 1275, (40, 1280)).astype(np.float64)
     weight, bias = _projection(feats, 256)
     assert weight.shape == (39, 1280)  # never more components than the data's rank
     z = feats @ weight.T + bias
-    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-3)
-    var = z.var(axis=0)
-    assert np.all(np.diff(var) <= 1e-3)  # ordered by explained variance
+    ref = PCA(n_components=12, svd_solver="full").fit_transform(StandardScaler().fit_transform(feats))
+    # the same components as sklearn's, up to each one's sign
+    np.testing.assert_allclose(np.abs(z[:, :12]), np.abs(ref), rtol=1e-3, atol=1e-2)
+    weight, _ = _projection(feats, 8)
+    assert weight.shape == (8, 1280)
 
 
 def test_a_head_never_answers_a_class_it_had_no_example_of() -> None:
@@ -90,6 +98,14 @@ def test_a_head_never_answers_a_class_it_had_no_example_of() -> None:
     assert (logits.argmax(1)[y >= 0] == y[y >= 0]).mean() > 0.95
     for absent in (1, 2, 4):
         assert not weight[absent].any() and bias[absent] < -20
+
+
+def test_a_head_with_one_class_or_none_answers_it_or_nothing() -> None:
+    z = np.random.default_rng(2).normal(0, 1, (10, 3)).astype(np.float32)
+    weight, bias = _fit_head(z, np.full(10, 2), 4, c=1.0)  # only class 2 seen: always class 2
+    assert not weight.any() and ((z @ weight.T + bias).argmax(1) == 2).all()
+    weight, bias = _fit_head(z, np.full(10, -1), 4, c=1.0)  # no label at all: a head that never wins
+    assert not weight.any() and (bias < -20).all()
 
 
 def _tiny_sets() -> tuple[CascadeSet, CascadeSet]:

@@ -184,7 +184,9 @@ _REFUSED: dict[str, str] = {
     TOO_MANY_REQUESTS: "was too busy to answer",
     IMAGE_NOT_FOUND: "no longer had the image",
     UNSUPPORTED_QUESTION: "was not trained to answer that question",
-    NOT_APPLICABLE: "had no model trained on this kind of image",
+    # 409: the hospital has a model for the topic, but its domain gate refused this image
+    NOT_APPLICABLE: "could not run a model on this image (it looks unlike the images the models were "
+    "trained on)",
 }
 
 
