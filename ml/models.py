@@ -182,8 +182,11 @@ class CascadeHeads(nn.Module):
     ood_means: torch.Tensor
     ood_precision: torch.Tensor
 
-    def __init__(self, channels: int, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int):
-        super().__init__()
+    def _add_heads(
+        self, channels: int, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int
+    ) -> None:
+        """Called by a subclass after its backbone: the order of module creation is the order in which
+        a seeded run draws their initial weights, so a from-scratch cascade trains as it always did."""
         self.filter_head = nn.Linear(channels, 2)
         self.labeler_head = nn.Linear(channels, n_labels)
         self.modality_head = nn.Linear(channels, n_modalities)
@@ -220,14 +223,15 @@ class CascadeNet(CascadeHeads):
     """
 
     def __init__(self, n_labels: int, n_modalities: int, n_orientations: int, n_groups: int, width: int = 32):
+        super().__init__()
         w = width
-        super().__init__(8 * w, n_labels, n_modalities, n_orientations, n_groups)
         self.backbone = nn.Sequential(
             nn.Conv2d(3, w, 4, 4, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True), _Residual(w),
             _conv(w, 2 * w, 2), _Residual(2 * w),
             _conv(2 * w, 4 * w, 2), _Residual(4 * w),
             _conv(4 * w, 8 * w, 2), _Residual(8 * w),
         )  # fmt: skip
+        self._add_heads(8 * w, n_labels, n_modalities, n_orientations, n_groups)
 
     def embed(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = F.relu(self.backbone(image))

@@ -65,9 +65,10 @@ class PretrainedCascadeNet(CascadeHeads):
     """Frozen EfficientNet-Lite0 → 1x1 projection (standardise + PCA) → :class:`CascadeHeads`."""
 
     def __init__(self, components: int, backbone: EfficientNetLite0 | None = None) -> None:
-        super().__init__(components, len(LABELS), len(MODALITIES), len(ORIENTATIONS), len(OOD_GROUPS))
+        super().__init__()
         self.backbone = backbone if backbone is not None else load_lite0()
         self.project = nn.Conv2d(FEATURES, components, 1)
+        self._add_heads(components, len(LABELS), len(MODALITIES), len(ORIENTATIONS), len(OOD_GROUPS))
 
     def embed(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.project(self.backbone(image))
