@@ -101,7 +101,7 @@ def _run_job(job: Job) -> tuple[Job, dict]:
     if job.kind == "cascade":
         mix = Mix().scaled(k.mix)
         data: CascadeSet = hospital_set(job.hospital.id, job.hospital.offers, job.seed, mix)
-        cascade_cfg = PretrainedConfig(seed=job.seed)
+        cascade_cfg = PretrainedConfig()
         c = train_pretrained_cascade(data, _SHARED["val"], cascade_cfg)  # type: ignore[arg-type]
         return job, {
             "state": c.model.state_dict(),

@@ -53,8 +53,7 @@ class PretrainedConfig:
     size: int = 128  # = the stored size of the training images (ml.cascade_data.STORE_SIZE); docs/models.md
     components: int = 256
     c: float = 0.1  # inverse L2 strength of the heads (chosen on real val in the prototype)
-    batch: int = 64
-    seed: int = 0
+    batch: int = 64  # no seed: nothing in the fit is random (SVD and L-BFGS are deterministic)
 
     @property
     def spec(self) -> InputSpec:

@@ -60,7 +60,7 @@ def sweep(
         cfg: CascadeConfig | PretrainedConfig
         r: TrainedCascade
         if pretrained:
-            cfg = PretrainedConfig(size=size, seed=seed)
+            cfg = PretrainedConfig(size=size)
             r = train_pretrained_cascade(data, val, cfg)
         else:
             cfg = CascadeConfig(size=size, epochs=epochs, seed=seed)
