@@ -7,7 +7,7 @@ BUNDLES := var/bundles/.built
 RASA_MODEL := bot/models/qaid.tar.gz
 ML_SOURCES := $(wildcard ml/*.py) qaid/bundle.py qaid/imaging.py qaid/config.py
 # What the trained Rasa model depends on: its config, domain, training data and the custom NLU component.
-BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data -name '*.yml') $(wildcard bot/qaid_bot/nlu/*.py)
+BOT_SOURCES := bot/config.yml bot/domain.yml $(shell find bot/data bot/corpus -name '*.yml') $(wildcard bot/qaid_bot/nlu/*.py)
 
 .PHONY: run stop test test-suites setup setup-browser bundles eval rasa-model lint test-platform test-bot test-rasa test-e2e clean
 
@@ -71,14 +71,15 @@ test-bot:
 test-rasa:
 	cd bot && ../$(BOT)/rasa data validate --fail-on-warnings --quiet
 	cd bot && ../$(BOT)/rasa test core --stories tests/test_stories.yml --model models/qaid.tar.gz --fail-on-prediction-errors --out ../var/rasa-results --quiet
-	# realistic patient messages never trained on (bot/tests/heldout: dev sets, tuned against, so the
-	# gates hold what was reached less a retraining margin; the blind figures are in docs/nlu.md).
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout/intent_report.json --min-macro-f1 0.92 \
-		--heldout bot/tests/heldout/intents.yml --train bot/data/nlu
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v2.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v2 --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v2/intent_report.json --min-macro-f1 0.90 \
-		--heldout bot/tests/heldout/intents_v2.yml --train bot/data/nlu
+	# realistic patient messages never trained on (bot/tests/heldout; docs/nlu.md): v9 and v10, each blind
+	# once, then the rules were tuned on their misses (never a classifier on any of them). Gates: what
+	# was measured less a retraining margin (v9 0.948; v10 0.924, blind, below issue 15's 0.93)
+	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v9.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v9 --quiet
+	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v9/intent_report.json --min-macro-f1 0.93 \
+		--heldout bot/tests/heldout/intents_v9.yml --train bot/data/nlu
+	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v10.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v10 --quiet
+	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v10/intent_report.json --min-macro-f1 0.91 \
+		--heldout bot/tests/heldout/intents_v10.yml --train bot/data/nlu
 	# held-out emergencies and look-alikes in every dialogue state, with the trained model
 	$(BOT)/python -m pytest tests/rasa -q -s -p no:cacheprovider
 

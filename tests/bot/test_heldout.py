@@ -1,8 +1,13 @@
-"""The evaluation sets in bot/tests/heldout/ (all DEV sets now: v1 tuned against, v2, v4 and v5 (image
-questions only) written blind and measured once, then used for development; see its README.md)
-against issue 15's gates: emergency recall and false alarms of the red-flag rules, the image-question
-type map and the unsupported questions; and the separation of these sets from the training data. The
-emergency gate in every dialogue state, with the trained model, is tests/rasa/test_emergency_states.py."""
+"""The held-out sets in bot/tests/heldout/ and the dev sets that became training data.
+
+bot/tests/heldout/ holds what is measured and never trained on: v9 (written blind, measured once; the
+red-flag and question-type rules were tuned on its misses since, no classifier ever saw it). The sets
+before it train the classifiers now: their intent messages are NLU data (bot/data/nlu/patients_v*.yml),
+their emergencies and look-alikes the emergency classifier's corpus (bot/corpus/emergencies/), their
+image questions the question-type classifier's (bot/corpus/image_questions/). The rules were tuned on
+those sets, so the rules alone must still hold them (regression gates here). The held-out sets through
+the trained model (emergencies in every dialogue state, image questions with the learnt types) are
+tests/rasa's."""
 
 from __future__ import annotations
 
@@ -17,26 +22,27 @@ from qaid_bot.nlu.red_flags import assess
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 HELDOUT = BOT / "tests" / "heldout"
-VERSIONS = {"v1": "", "v2": "_v2"}  # file suffix per set version
-IMAGE_VERSIONS = {**VERSIONS, "v4": "_v4", "v5": "_v5"}  # image questions written blind, dev since
-# later dev sets: not gated, but kept apart from the training data like the others
-UNGATED = (
-    "emergencies_v3.yml", "emergencies_v4.yml", "emergencies_v5.yml",
-    "intents_v6.yml", "emergencies_v6.yml", "image_questions_v6.yml",
-    "intents_v7.yml", "emergencies_v7.yml", "image_questions_v7.yml",
-    "intents_v8.yml", "emergencies_v8.yml", "image_questions_v8.yml",
+CORPUS = BOT / "corpus"
+HELD = (
     "intents_v9.yml", "emergencies_v9.yml", "image_questions_v9.yml",
+    "intents_v10.yml", "emergencies_v10.yml", "image_questions_v10.yml",
 )  # fmt: skip
+RULE_GATED = ("v1", "v2")  # emergency dev sets the rules alone must still hold
+QUESTION_RULE_GATED = ("v1", "v2", "v4", "v5")  # image-question dev sets the type rules must still hold
 MIN_RECALL, MAX_FALSE_ALARMS, MIN_TYPE_ACCURACY = 0.98, 0.05, 0.95
 # v5's author labelled 10 tumour, mass and growth questions as lesion, side or count questions and one
 # "normal for a 40 year old" as normal; the bot declines these 11 of 135 by design (a lesion detector must
-# not answer a tumour question; the models judge normal without an age; README.md lists them), so v5 is
-# gated at its dev figure, 0.919, less a margin of two messages rather than at 0.95
+# not answer a tumour question; the models judge normal without an age; heldout/README.md lists them), so
+# v5 is gated at its dev figure, 0.919, less a margin of two messages rather than at 0.95
 MIN_TYPE_ACCURACY_BY_VERSION = {"v5": 0.90}
 
 
 def _load(name: str) -> dict:
     return yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
+
+
+def _corpus(kind: str, version: str) -> dict:
+    return yaml.safe_load((CORPUS / kind / f"{kind}_{version}.yml").read_text(encoding="utf-8"))
 
 
 def _examples(block: str) -> list[str]:
@@ -49,12 +55,13 @@ def _norm(text: str) -> str:
     return words or text.strip()  # an emoji-only message is compared as it is
 
 
-@pytest.mark.parametrize("version", list(VERSIONS))
-def test_emergency_recall_and_false_alarms(version: str) -> None:
-    sets = _load(f"emergencies{VERSIONS[version]}.yml")
+@pytest.mark.parametrize("version", RULE_GATED)
+def test_the_rules_alone_hold_their_dev_sets(version: str) -> None:
+    sets = _corpus("emergencies", version)
     emergencies = [t for texts in sets["emergencies"].values() for t in texts]
     lookalikes = [t for texts in sets["lookalikes"].values() for t in texts]
-    assert len(emergencies) >= 150 and len(lookalikes) >= 150
+    # (a few of each set's messages were removed as also in a held-out set: bot/corpus/README.md)
+    assert len(emergencies) >= 140 and len(lookalikes) >= 140
     missed = [t for t in emergencies if not assess(t).emergency]
     alarms = [t for t in lookalikes if assess(t).emergency]
     recall, false_alarms = 1 - len(missed) / len(emergencies), len(alarms) / len(lookalikes)
@@ -66,9 +73,9 @@ def test_emergency_recall_and_false_alarms(version: str) -> None:
     assert false_alarms <= MAX_FALSE_ALARMS, alarms
 
 
-@pytest.mark.parametrize("version", list(IMAGE_VERSIONS))
-def test_question_type_mapping_and_unsupported_questions(version: str) -> None:
-    sets = _load(f"image_questions{IMAGE_VERSIONS[version]}.yml")
+@pytest.mark.parametrize("version", QUESTION_RULE_GATED)
+def test_the_question_type_rules_alone_hold_their_dev_sets(version: str) -> None:
+    sets = _corpus("image_questions", version)
     supported = [(t, q) for t, qs in sets["supported"].items() for q in qs]
     wrong = [(t, q, understand(q).types) for t, q in supported if understand(q).types != (t,)]
     answered = [q for q in sets["unsupported"] if understand(q).types]
@@ -77,7 +84,7 @@ def test_question_type_mapping_and_unsupported_questions(version: str) -> None:
         f"\nquestion types {version}: accuracy {accuracy:.3f} on {len(supported)}; "
         f"unsupported answered {len(answered)}/{len(sets['unsupported'])}"
     )
-    assert len(sets["unsupported"]) >= 50
+    assert len(sets["unsupported"]) >= 40  # (less those also in a held-out set: bot/corpus/README.md)
     assert accuracy >= MIN_TYPE_ACCURACY_BY_VERSION.get(version, MIN_TYPE_ACCURACY), wrong
     # a miss may be a question the bot declines, never an answer of another type
     assert [w for w in wrong if w[2]] == []
@@ -98,23 +105,28 @@ def _coincident(version: str) -> set[str]:
     return {line for line in lines if line and not line.startswith("#")}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        f"{kind}{suffix}.yml"
-        for suffix in VERSIONS.values()
-        for kind in ("intents", "emergencies", "image_questions")
-    ]
-    + ["image_questions_v4.yml", "image_questions_v5.yml", *UNGATED],
-)
-def test_no_held_out_message_is_in_the_training_data(name: str) -> None:
-    trained = {
+def _trained() -> set[str]:
+    """Every text a classifier trains on, normalised: the NLU examples and both corpora."""
+    nlu = {
         _norm(e)
         for path in (BOT / "data" / "nlu").glob("*.yml")
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]
         if "intent" in item
         for e in _examples(item["examples"])
     }
+    corpus = {
+        _norm(t)
+        for path in CORPUS.glob("*/*.yml")
+        for group in yaml.safe_load(path.read_text(encoding="utf-8")).values()
+        for texts in (group.values() if isinstance(group, dict) else [group])
+        for t in texts
+    }
+    return nlu | corpus
+
+
+@pytest.mark.parametrize("name", HELD)
+def test_no_held_out_message_is_in_the_training_data(name: str) -> None:
+    trained = _trained()
     version = re.search(r"_(v\d+)\.yml$", name)
     allowed = _coincident(version.group(1)) if version else set()
     held = _held(name)

@@ -254,9 +254,23 @@ CONCEPTS_V5_UNSUPPORTED = [
 ]
 
 
+# v9's two questions read as another type (2026-12-04, evening): "not normal" asked as normal, and a
+# photo that "is a brain MRI" unread (an upload called a photo), its "wrong one" then read as abnormal
+CONCEPTS_V9 = {
+    "abnormal": ["is anything not normal on my mum's scan", "is there something that isn't normal here"],
+    "normal": ["is it normal or not", "does it look normal"],
+    "is_brain": ["is this pic a brain scan or did I upload the wrong file", "is the photo a head mri?"],
+}
+
+
 @pytest.mark.parametrize(
     "type_id,text",
-    [(t, q) for cases in (DEV, FRESH, CONCEPTS, CONCEPTS_V5) for t, qs in cases.items() for q in qs],
+    [
+        (t, q)
+        for cases in (DEV, FRESH, CONCEPTS, CONCEPTS_V5, CONCEPTS_V9)
+        for t, qs in cases.items()
+        for q in qs
+    ],
 )
 def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     got = understand(text)
@@ -264,8 +278,28 @@ def test_paraphrases_map_to_their_type(type_id: str, text: str) -> None:
     assert not got.cannot
 
 
+# v10's unsupported questions answered (2026-12-04, evening), as concepts in our own wording: whether it
+# will go away, its dimensions, how long it has been there, a named exposure as its cause, which brain
+# tissue, whether the radiologist missed something
+CONCEPTS_V10_UNSUPPORTED = [
+    "will these spots ever go away",
+    "is the lesion permanent",
+    "give me the dimensions of the lesion",
+    "how long have the spots been there",
+    "could the lesion be from my migraines",
+    "are these spots from the vaccine I had",
+    "is it in the grey matter or the white matter",
+    "did my radiologist miss a lesion",
+]
+
+
 @pytest.mark.parametrize(
-    "text", UNSUPPORTED + FRESH_UNSUPPORTED + CONCEPTS_UNSUPPORTED + CONCEPTS_V5_UNSUPPORTED
+    "text",
+    UNSUPPORTED
+    + FRESH_UNSUPPORTED
+    + CONCEPTS_UNSUPPORTED
+    + CONCEPTS_V5_UNSUPPORTED
+    + CONCEPTS_V10_UNSUPPORTED,
 )
 def test_unsupported_questions_map_to_no_type(text: str) -> None:
     got = understand(text)

@@ -165,3 +165,38 @@ def test_a_hospital_whose_models_do_not_cover_the_image_kind_is_said_so() -> Non
         "Cismigiu and Titan could not run a model on this image (it looks unlike the images the models were "
         "trained on), so their answer is missing."
     )
+
+
+async def test_a_question_the_rules_cannot_type_takes_the_learnt_type(network, dispatcher):
+    # "is what I uploaded a scan of the brain": no rule types it; the NLU's classifier said is_brain
+    slots = await _image_slots(network, dispatcher)
+    question = "is what I uploaded a scan of the brain"
+    learnt = {"name": "is_brain", "confidence": 0.83}
+    await ActionAnswerQuestion().run(dispatcher, make_tracker(question, slots=slots), {})
+    assert "not sure what you would like to know" in texts(dispatcher)[0]
+    assert _vqa_questions(network) == []
+    dispatcher.messages.clear()
+    tracker = make_tracker(question, slots=slots, question_type=learnt)
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [text] = texts(dispatcher)
+    assert set(_vqa_questions(network)) == {FALLBACK_TYPES["is_brain"]}
+    assert "Answer:" in text and "hospitals answered" in text
+
+
+@pytest.mark.parametrize(
+    "question,learnt",
+    [
+        ("is there a fracture?", {"name": "lesion", "confidence": 0.9}),  # a veto beats the classifier
+        ("what is this a scan of", {"name": "no_such_type", "confidence": 0.99}),  # unknown id
+        ("what is this a scan of", "organ"),  # not the shape the NLU writes
+    ],
+)
+async def test_a_learnt_type_never_overrules_a_veto_or_names_an_unknown_type(
+    network, dispatcher, question, learnt
+):
+    slots = await _image_slots(network, dispatcher)
+    await ActionAnswerQuestion().run(
+        dispatcher, make_tracker(question, slots=slots, question_type=learnt), {}
+    )
+    [text] = texts(dispatcher)
+    assert _vqa_questions(network) == [] and "Answer:" not in text

@@ -11,6 +11,7 @@ from red_flag_cases_v6 import V6_CONCEPT_EMERGENCIES
 from red_flag_cases_v7 import V7_CONCEPT_EMERGENCIES
 from red_flag_cases_v8 import V8_CONCEPT_EMERGENCIES
 from red_flag_cases_v9 import V9_CONCEPT_EMERGENCIES
+from red_flag_cases_v10 import V10_CONCEPT_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -335,6 +336,7 @@ CARE_FOR_SOMEONE_ELSE = [
     + V7_CONCEPT_EMERGENCIES
     + V8_CONCEPT_EMERGENCIES
     + V9_CONCEPT_EMERGENCIES
+    + V10_CONCEPT_EMERGENCIES
     + CARE_FOR_SOMEONE_ELSE,
 )
 def test_red_flags_fire(text: str) -> None:

@@ -18,6 +18,7 @@ def make_tracker(
     events: list[dict[str, Any]] | None = None,
     active_loop: dict[str, Any] | None = None,
     sender_id: str = "conv-1",
+    question_type: dict[str, Any] | None = None,
 ) -> Tracker:
     latest = {
         "text": text,
@@ -25,6 +26,8 @@ def make_tracker(
         "entities": entities or [],
         "metadata": metadata or {},
     }
+    if question_type is not None:  # what the NLU's learnt question-type classifier wrote
+        latest["question_type"] = question_type
     return Tracker(
         sender_id, slots or {}, latest, events or [], False, None, active_loop or {}, "action_listen"
     )

@@ -32,8 +32,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "bot" / "models" / "qaid.tar.gz"
 HELDOUT = {
-    "v1": ROOT / "bot" / "tests" / "heldout" / "emergencies.yml",
-    "v2": ROOT / "bot" / "tests" / "heldout" / "emergencies_v2.yml",
+    "v9": ROOT / "bot" / "tests" / "heldout" / "emergencies_v9.yml",
+    "v10": ROOT / "bot" / "tests" / "heldout" / "emergencies_v10.yml",
 }
 MIN_RECALL, MAX_FALSE_ALARMS = 0.98, 0.05
 LISTEN = "action_listen"

@@ -24,7 +24,7 @@ from qaid_contracts.transcript import DETAIL_MODEL_SHA256
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError
 from ..egress import Sessions
-from ..nlu.question_types import FALLBACK_TYPES, Understood, understand, what_i_can_tell
+from ..nlu.question_types import FALLBACK_TYPES, Understood, learnt_type, understand, what_i_can_tell
 from ..settings import settings
 from . import capabilities, texts
 from . import consensus as cs
@@ -92,6 +92,12 @@ class ActionAnswerQuestion(FollowUp[Asked]):
     def text(tracker: Tracker) -> str:
         return str((tracker.latest_message or {}).get("text") or "").strip()
 
+    @classmethod
+    def understood(cls, tracker: Tracker, offered: list[str] | None = None) -> Understood:
+        """The latest message's question types: the rules', else the NLU's learnt one."""
+        latest = tracker.latest_message or {}
+        return understand(cls.text(tracker), offered=offered, learnt=learnt_type(latest))
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -101,7 +107,7 @@ class ActionAnswerQuestion(FollowUp[Asked]):
             dispatcher.utter_message(text=" ".join(p for p in (parts.text, texts.NEED_IMAGE) if p))
             return parts.events
         offered = await self._offered(image)
-        understood = understand(self.text(tracker), offered=offered or None)
+        understood = self.understood(tracker, offered or None)
         if not understood.types:
             reply = cannot_answer(understood, offered)
             dispatcher.utter_message(
@@ -136,7 +142,7 @@ class ActionAnswerQuestion(FollowUp[Asked]):
     async def op(self, hip: HipClient, hip_image_id: str, tracker: Tracker) -> Asked:
         """Each understood type this hospital declares, asked with its canonical question."""
         types = await question_types(hip)
-        asked = understand(self.text(tracker), offered=list(types)).types
+        asked = self.understood(tracker, list(types)).types
         return {t: (types[t], await hip.vqa(hip_image_id, types[t])) for t in asked}
 
     def none_offer(self, dispatcher: CollectingDispatcher, what: str) -> None:
@@ -154,7 +160,7 @@ class ActionAnswerQuestion(FollowUp[Asked]):
         outcomes: list[Outcome[Asked]],
     ) -> list[EventType]:
         ok, _, _ = split_outcomes(outcomes)
-        understood = understand(self.text(tracker))
+        understood = self.understood(tracker)
         caps = await capabilities.for_hospitals(
             ((o.hospital, HipClient(net, o.hospital, hub.cfg.hip_timeout_s), None) for o in ok),
             hub.cfg.hip_timeout_s,

@@ -6,7 +6,7 @@ A VQA model picks one of its fixed answers for *any* question, so the bot never 
 words: it sends the canonical question of the type it understood, and only for types a nearby
 hospital declares. Everything else gets an honest answer (``texts_for``).
 
-The mapping is deliberately rule-based and auditable rather than learned: a finding no model was
+The mapping is rule-based and auditable first, learned only as a fallback: a finding no model was
 trained to see ("fracture", "bleeding", "tumour", "stroke"...) or a matter no image model decides
 (treatment, prognosis, size, change over time, cause...; ``unsupported_questions``) vetoes every type,
 whatever else the sentence says — an embedding model would put "is there a fracture?" right next to
@@ -21,15 +21,20 @@ region's yes/no type, any other either/or asks which organ. Each
 type is a concept with its synonyms (kinds of scan with their abbreviations, "cxr", "ct", "film";
 body parts; "multiple", "bilateral", "left-sided"); a vague alternative ("or a different body part",
 "or something else") leaves a yes/no question. Key words are corrected for one-letter slips
-("lession", "abnormall"), and short vowel-less slips for a missing letter ("ths", "chst").
+("lession", "abnormall"), and short vowel-less slips for a missing letter ("ths", "chst"). A question
+the rules can neither type nor veto takes the type the NLU's learnt classifier gave it, when it gave
+one (``question_type_classifier``; ``understand(..., learnt=...)``).
 
-Development cases: tests/bot/test_question_types.py; dev sets: bot/tests/heldout/image_questions*.yml.
+Development cases: tests/bot/test_question_types.py; dev sets: bot/corpus/image_questions/ and
+bot/tests/heldout/image_questions_v9.yml.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .unsupported_questions import cannot_tell
 
@@ -85,10 +90,10 @@ _FINE = r"ok|okay|fine|alright|all right"  # not "good": "is this scan good" may
 
 def _is_part(part: str) -> str:
     """ "is this a brain scan?", "is it an x-ray of the chest?", "this one is my chest x-ray, right?"."""
-    img = r"(?:mri|scan|image|picture|pictures|x ?ray|radiograph|one|ct|film|imaging)"
+    img = r"(?:mri|scan|image|picture|pictures|photo|pic|x ?ray|radiograph|one|ct|film|imaging)"
     whose = r"(?:(?:my|the|a|an|his|her|their|our|your) )?(?:[a-z]+'s )?"  # "my mum's", "his"
     det = rf"(?:(?:of|from) )?{whose}"
-    this = rf"(?:this|that|it|these|those)(?: {img})?"
+    this = rf"(?:(?:this|that|it|these|those)(?: {img})?|the {img})"
     return "|".join(
         (
             rf"(?:is|was|are) {this} {det}{part}",
@@ -162,7 +167,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("lesion", r"lesions?|(?<!you )(?<!u )(?<!to )(?<!can )spots?|nodules?|lumps?|patch(?:es)?"),
     (
         "normal",
-        r"normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
+        # "not normal" asks the opposite (the abnormal type's "something" or "anything" reads it)
+        r"(?<!not )(?<!n't )normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
         r"look(?:s)? (?:as|like) (?:it|they) should|as expected|"
         r"(?:everything|all) (?:ok|okay|fine|good|alright)|is it (?:ok|okay|fine)|clean|"
         r"no (?:issues?|problems?|abnormalit\w*)|nothing (?:wrong|abnormal|unusual)|"
@@ -174,7 +180,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         "abnormal",
-        r"abnormal\w*|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|out of the ordinary|findings?|"
+        r"abnormal\w*|not normal|n't normal|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|out of the ordinary|findings?|"
         r"patholog\w*|"
         r"anything (?:there|on|in|visible)|"
         r"something (?:there|on|in)|find anything|found anything|see anything|anything|something",
@@ -316,9 +322,32 @@ def _strip_lead(part: str) -> str:
     )  # fmt: skip
 
 
-def understand(text: str, offered: list[str] | None = None) -> Understood:
+# The parse-data key the NLU's learnt classifier writes ({"name": type id, "confidence"}), and its
+# label for a question of no supported type.
+QUESTION_TYPE, UNSUPPORTED = "question_type", "unsupported"
+
+
+def learnt_type(parse: Mapping[str, Any] | None) -> str | None:
+    """The learnt type in a message's parse data, if it names a type this module knows."""
+    found = (parse or {}).get(QUESTION_TYPE)
+    name = found.get("name") if isinstance(found, Mapping) else None
+    return name if isinstance(name, str) and name in CAN_TELL else None
+
+
+def understand(text: str, offered: list[str] | None = None, learnt: str | None = None) -> Understood:
     """The supported types ``text`` asks about (limited to ``offered`` type ids when given) and what
-    it asks that no model here can tell."""
+    it asks that no model here can tell. ``learnt``: the NLU's learnt type for ``text``, taken only
+    when the rules find neither (``learnt_type``)."""
+    found = _by_rules(text, offered)
+    if found.unknown and learnt in CAN_TELL:
+        if offered is not None and learnt not in offered:
+            why = f"{CAN_TELL[learnt]} (no nearby hospital's model was trained for it)"
+            return Understood((), (why,))
+        return Understood((learnt,), ())
+    return found
+
+
+def _by_rules(text: str, offered: list[str] | None) -> Understood:
     types: list[str] = []
     cannot: list[str] = []
     for part in question_parts(text):

@@ -146,9 +146,15 @@ _IMAGE = re.compile(
     r"\b(?:scan|scans|mri|ct|x-?rays?|xrays?|image|images|picture|pictures|radiograph|report|letter|"
     r"referral|ecg|imaging|film|slice|results?|sequence|mask|outline|angiogram|form)\b"
 )
+# an image only mentioned as something to send ("I'll send the x-ray later, my kid is choking") is no
+# question about the image: the rest of the clause is read as it stands
+_IMAGE_ERRAND = re.compile(
+    r"\b(?:i'll|i will|i'm going to|going to|gonna|let me|i can|will) (?:send|upload|share|attach|show)\b[^,]*"
+)
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
     r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the) |if ever|in case|one day|prevent\w*|"
+    r"suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|say (?:i|someone) |"
     r"hypothetical\w*|theoretically|in theory|could (?:i|you|he|"
     r"she|someone|a person|one) (?:\w+ )?(?:choke|overdose|od|die|bleed|have an?)\b|"
     r"risk|warning signs|signs of|how long after|asking for|could cause|can cause|causes?\b|"
@@ -205,7 +211,7 @@ _CARDIAC_FEATURE = re.compile(
 )
 # a local cause explains a numb or weak limb or face: an injury, an injection, the dentist
 _LOCAL_CAUSE = re.compile(
-    r"\b(?:sprain\w*|twisted|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
+    r"\b(?:sprain\w*|twisted (?:\w+ )?(?:ankle|knee|wrist|back|neck|foot)|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
     r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles|filling|"
     r"tooth (?:out|pulled|extract\w*)|root canal)\b"
 )
@@ -351,7 +357,7 @@ def defused(
         return "hypothetical"
     if _PROCEDURE.search(clause) and not acute and not _HAPPENING.search(clause):
         return "hypothetical"
-    if (_IMAGE.search(clause) or _FINDING_MEANS.search(clause)) and not acute:
+    if (_IMAGE.search(_IMAGE_ERRAND.sub(" ", clause)) or _FINDING_MEANS.search(clause)) and not acute:
         return "image or report"
     if _INFO.search(clause) and not acute:
         return "informational"

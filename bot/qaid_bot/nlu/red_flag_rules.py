@@ -16,7 +16,7 @@ allergic reaction, a seizure, consciousness); those named for a cause (self-harm
 injury, a burn, pregnancy, an infection) are in ``red_flag_causes``. ``CATEGORIES`` is the whole list.
 
 Development cases: tests/bot/test_red_flag_emergencies.py and test_red_flag_lookalikes.py; dev sets:
-bot/tests/heldout/emergencies*.yml.
+bot/corpus/emergencies/emergencies_v*.yml and bot/tests/heldout/emergencies_v9.yml.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ _SIGNS: tuple[Category, ...] = (
             r"nu (?:mai )?(?:poate|pot|poti) (?:sa )?(?:vorbi|vorbeasca|vorbesc)|no (?:puede|puedo) hablar|"
             r"(?:ne )?(?:peut|peux) (?:pas|plus) parler|non (?:riesce|riesco|puo|pu\u00f2) (?:a )?parlare|"
             r"kann (?:nicht|nicht mehr) (?:sprechen|reden)",
-            r"(?:mouth|smile)(?:\W+\w+){0,3}?\W+(?:crooked|lopsided|droop\w*)",
+            r"(?:mouth|smile)(?:\W+\w+){0,3}?\W+(?:crooked|lopsided|droop\w*|twisted to (?:one|the) side)",
             r"(?:can't|cannot|unable to|couldn't) (?:lift|raise|hold up|move) "
             r"(?:\w+ ){0,2}(?:arm|arms|leg|hand)",
             r"(?:one|his|her|my) arm keeps (?:falling|dropping)",
@@ -142,6 +142,11 @@ _SIGNS: tuple[Category, ...] = (
         strong=(
             r"(?:can't|cannot|can not|unable to|struggl\w* to|barely|hardly|couldn't) (?:\w+ )?breath\w*",
             r"(?:not|stopped|isn't|wasn't) breath(?!less)\w*",
+            # "can't breathe" as families write it in their own language (Romanian, Spanish, French,
+            # Italian, German), as for speech under stroke
+            r"nu (?:mai )?(?:poate|pot|poti|putem) (?:sa )?respir\w*|no (?:puede|puedo) respirar|"
+            r"(?:ne )?(?:peut|peux) (?:pas|plus) respirer|non (?:riesce|riesco) (?:a )?respirare|"
+            r"kann (?:nicht|nicht mehr|kaum) atmen",
             r"breathing (?:has |had |just )?stopped|breathing keeps (?:stopping|pausing)|"
             r"keeps stopping breathing",
             r"(?:blue|grey|gray|purple) (?:around|round|in) (?:the |his |her |my )?(?:mouth|lips|face)",

@@ -4,7 +4,9 @@ Runs last in the pipeline (after the FallbackClassifier) so that
 - a red flag from the clinical list (``red_flag_rules``: chest pain, stroke signs, breathing
   difficulty, heavy bleeding, suicidal thoughts, anaphylaxis, seizure, overdose, unconsciousness...)
   becomes the ``emergency`` intent in any dialogue state, inside the appointment form (whose from_text
-  mappings exclude ``emergency``, so a rule answers it first) and in a long message;
+  mappings exclude ``emergency``, so a rule answers it first) and in a long message, unless the learnt
+  second opinion (``emergency_classifier``, which runs just before) is nearly sure it is none; and
+  what that classifier is confident of is an emergency even with no rule's words;
 - a red-flag *word* with no emergency now (history, negation, a definition or image question, a
   hypothetical, an idiom: "I had a stroke in 2019", "is there a stroke on my scan?") is never one,
   even when DIET, which only sees words, says so;
@@ -29,6 +31,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from .emergency_classifier import PROBABILITY, is_emergency, rules_out
 from .image_question_intent import asks_about_the_image, poses_a_question
 from .question_types import understand
 from .red_flag_care import FIRST_AID
@@ -211,6 +214,7 @@ class QaidIntentOverrides(GraphComponent):
                 message.get("metadata") or {},
                 message.get(INTENT) or {},
                 message.get(INTENT_RANKING_KEY) or [],
+                message.get(PROBABILITY),
             )
             if intent:
                 _force(message, intent)
@@ -222,11 +226,16 @@ _CONTEXT_INTENTS = frozenset({"describe_symptoms", "express_worry"})
 
 
 def decide(
-    text: str, metadata: dict[str, Any], intent: dict[str, Any], ranking: list[dict[str, Any]]
+    text: str,
+    metadata: dict[str, Any],
+    intent: dict[str, Any],
+    ranking: list[dict[str, Any]],
+    emergency_probability: float | None = None,
 ) -> str | None:
-    """The intent to force, or None to keep the classifier's."""
+    """The intent to force, or None to keep the classifier's. ``emergency_probability`` is the
+    learnt second opinion's (``emergency_classifier``), None where the model has none."""
     found = assess(text)
-    if found.emergency:
+    if is_emergency(found.emergency, emergency_probability):
         return EMERGENCY
     if isinstance(metadata, dict) and isinstance(metadata.get("image"), dict):
         return "share_image"
@@ -244,8 +253,9 @@ def decide(
         # the same when symptoms or worry told first outweigh the question in the classifier ("my hand
         # goes numb ... I can't sleep. Is there a lesion on it?"); the worry is still acknowledged
         return "ask_image_question"
-    if predicted == EMERGENCY and found.mentioned:
-        # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"): its runner-up
+    if predicted == EMERGENCY and (found.mentioned or rules_out(emergency_probability)):
+        # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"), or words the learnt
+        # second opinion is nearly sure are no emergency now ("this form is killing me"): its runner-up
         return _runner_up(ranking)
     return None
 

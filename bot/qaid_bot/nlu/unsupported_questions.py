@@ -50,27 +50,31 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"serious|worse|better|prognosis|to live|will i live|life expectancy|how long do i have|survive\w*|"
         r"dangerous|stage|grade|work with|should i (?:be )?worr\w*|need to worry|die|dying|"
         r"kill\w*|fatal|deadly|"
-        r"life[- ]threatening|going to be (?:ok|okay|fine|alright)",
+        r"life[- ]threatening|going to be (?:ok|okay|fine|alright)|"
+        # whether it will go: "can this lesion disappear", "will the spots go away"
+        r"disappear\w*|go away|goes away|vanish\w*|heal|heals|healed|healing|permanent\w*|come back|reversib\w*",
         "how serious it is or what will happen",
     ),  # fmt: skip
     (
         r"big|bigger|large|larger|small|smaller|tiny|size|sized|mm|cm|millimet\w*|centimet\w*|measure\w*|"
         r"deep|"
         r"deeper|"
-        r"depth|volume|thick\w*|wide|width|diameter|extent|percent\w*|proportion",
+        r"depth|volume|thick\w*|wide|width|diameter|extent|percent\w*|proportion|dimensions?",
         "how big something is",
     ),  # fmt: skip
     (
         r"new|(?<!year )(?<!years )(?<!yr )old|grown|grow\w*|shrunk|shrink\w*|changed?|active|"
         r"last (?:scan|year|time)|previous|"
-        r"compared?|since",
+        r"compared?|since|how long (?:\w+ ){0,3}(?:been|there)|been there",
         "whether anything changed over time",
     ),  # fmt: skip
     (
         r"caus\w*|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family|"
         r"calcif\w*|solid|cystic|fluid-filled|fatty|"
         # an exposure named as the cause ("is the spot from smoking?")
-        r"smok\w*|cigarettes?|alcohol|drinking|vap\w*|asbestos|pollution|covid",
+        r"smok\w*|cigarettes?|alcohol|drinking|vap\w*|asbestos|pollution|covid|vaccin\w*|jabs?|"
+        r"migraines?|stress|from (?:the |my |a |an )?(?:accident|fall|crash|injury|medication|pills|birth|"
+        r"contraceptives?|steroids?)",
         "what caused it or what it is made of",
     ),  # fmt: skip
     (
@@ -84,7 +88,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"exact(?:ly)? (?:where|location|position|place|spot|area)|where exactly|precise\w*|location|"
         r"(?<!body )region(?! of (?:the |my )?body)|upper|lower|"
         r"(?:which|what) (?:part|area) of (?:the |my )?(?:brain|head|lungs?|chest)|"
-        r"(?:front|back|top|bottom) of (?:the |my )?(?:brain|head|lungs?|chest)",
+        r"(?:front|back|top|bottom) of (?:the |my )?(?:brain|head|lungs?|chest)|"
+        # which tissue: "in the white matter or the grey matter"
+        r"(?:white|gr[ae]y) matter or (?:in )?(?:the )?(?:white|gr[ae]y) matter|cortex|cortical",
         "exactly where it is or what it affects",
     ),  # fmt: skip
     (
@@ -93,6 +99,11 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         # contrast uptake and artefacts are read by a radiologist, not by these models
         r"enhanc\w*|gadolinium|uptake|artefacts?|artifacts?",
         "technical details of the scan",
+    ),  # fmt: skip
+    (
+        r"radiologists?|second opinion|miss(?:ed)? (?:something|anything)|overlook\w*|"
+        r"(?:the|my|his|her) report (?:\w+ )?(?:right|wrong|correct|accurate)",
+        "whether a radiologist's report is right",
     ),  # fmt: skip
     (
         r"spread\w*|invad\w*|invasi\w*|(?:in|to) other (?:organs|parts)|elsewhere in (?:my|the) body",
