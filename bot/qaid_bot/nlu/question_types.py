@@ -168,7 +168,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
     (
         "normal",
         # "not normal" asks the opposite (the abnormal type's "something" or "anything" reads it)
-        r"(?<!not )(?<!n't )normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|clear|"
+        r"(?<!not )(?<!n't )normal|look(?:s)? (?:ok|okay|fine|good|healthy|alright|clear)|healthy|all clear|"
+        r"clear|"
         r"look(?:s)? (?:as|like) (?:it|they) should|as expected|"
         r"(?:everything|all) (?:ok|okay|fine|good|alright)|is it (?:ok|okay|fine)|clean|"
         r"no (?:issues?|problems?|abnormalit\w*)|nothing (?:wrong|abnormal|unusual)|"
@@ -180,7 +181,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         "abnormal",
-        r"abnormal\w*|not normal|n't normal|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|out of the ordinary|findings?|"
+        r"abnormal\w*|not normal|n't normal|wrong|off|unusual|problem|irregular\w*|anomal\w*|issues?|"
+        r"out of the ordinary|findings?|"
         r"patholog\w*|"
         r"anything (?:there|on|in|visible)|"
         r"something (?:there|on|in)|find anything|found anything|see anything|anything|something",

@@ -53,7 +53,8 @@ IDIOM = re.compile(
 # the writer laughing, not someone who laughed and then choked ("he laughed and now something is stuck")
 JOKE = re.compile(
     r"(?:\blol\b|\bhaha\w*|\blmao\b|\bjk\b|\b(?:i'm|i am|i was|we're|we are) (?:still |just )?laugh\w*|"
-    r"\blaugh\w* (?:so|too) (?:hard|much)|\bmemes?\b|\b(?:so|too) funny\b|\bhilarious\b|\b(?:from|with|of|while) laugh\w*|\bchok\w* laughing|"
+    r"\blaugh\w* (?:so|too) (?:hard|much)|\bmemes?\b|\b(?:so|too) funny\b|\bhilarious\b|"
+    r"\b(?:from|with|of|while) laugh\w*|\bchok\w* laughing|"
     r"\U0001F602|\U0001F480|\U0001F923|\U0001F605)"
 )
 

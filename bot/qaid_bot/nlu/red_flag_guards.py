@@ -149,7 +149,8 @@ _IMAGE = re.compile(
 # an image only mentioned as something to send ("I'll send the x-ray later, my kid is choking") is no
 # question about the image: the rest of the clause is read as it stands
 _IMAGE_ERRAND = re.compile(
-    r"\b(?:i'll|i will|i'm going to|going to|gonna|let me|i can|will) (?:send|upload|share|attach|show)\b[^,]*"
+    r"\b(?:i'll|i will|i'm going to|going to|gonna|let me|i can|will) "
+    r"(?:send|upload|share|attach|show)\b[^,]*"
 )
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
@@ -211,7 +212,8 @@ _CARDIAC_FEATURE = re.compile(
 )
 # a local cause explains a numb or weak limb or face: an injury, an injection, the dentist
 _LOCAL_CAUSE = re.compile(
-    r"\b(?:sprain\w*|twisted (?:\w+ )?(?:ankle|knee|wrist|back|neck|foot)|ankle|knee|broke|broken|fracture\w*|injection|jab|vaccine|dentist|"
+    r"\b(?:sprain\w*|twisted (?:\w+ )?(?:ankle|knee|wrist|back|neck|foot)|ankle|knee|broke|broken|"
+    r"fracture\w*|injection|jab|vaccine|dentist|"
     r"anaesthetic|anesthetic|numbing|cast|slept on it|sleep on it|pins and needles|filling|"
     r"tooth (?:out|pulled|extract\w*)|root canal)\b"
 )

@@ -52,7 +52,8 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"kill\w*|fatal|deadly|"
         r"life[- ]threatening|going to be (?:ok|okay|fine|alright)|"
         # whether it will go: "can this lesion disappear", "will the spots go away"
-        r"disappear\w*|go away|goes away|vanish\w*|heal|heals|healed|healing|permanent\w*|come back|reversib\w*",
+        r"disappear\w*|go away|goes away|vanish\w*|heal|heals|healed|healing|permanent\w*|come back|"
+        r"reversib\w*",
         "how serious it is or what will happen",
     ),  # fmt: skip
     (
