@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from qaid_bot.nlu.emergency_classifier import (
     CORPUS,
+    DIET_LOW,
     HIGH,
     LOW,
     PROBABILITY,
@@ -52,7 +53,9 @@ def test_the_rules_and_the_probability_combine_as_documented() -> None:
     assert is_emergency(True, LOW) and not is_emergency(True, LOW - 0.01)
     # a model trained before the classifier existed: the rules alone
     assert is_emergency(True, None) and not is_emergency(False, None)
-    assert rules_out(LOW / 2) and not rules_out(LOW) and not rules_out(None)
+    # DIET's "emergency" alone needs more: it is overruled below DIET_LOW
+    assert LOW < DIET_LOW < HIGH
+    assert rules_out(DIET_LOW - 0.01) and not rules_out(DIET_LOW) and not rules_out(None)
 
 
 def test_decide_follows_the_probability() -> None:
@@ -67,8 +70,8 @@ def test_decide_follows_the_probability() -> None:
     assert decide(rule, {}, ranking[0], ranking, LOW / 2) == "out_of_scope"
     # DIET's own "emergency" on words alone ("killing me") is overruled the same way, kept otherwise
     idiom = "this form is killing me"
-    assert decide(idiom, {}, ranking[0], ranking, LOW / 2) == "out_of_scope"
-    assert decide(idiom, {}, ranking[0], ranking, 0.3) is None
+    assert decide(idiom, {}, ranking[0], ranking, DIET_LOW - 0.01) == "out_of_scope"
+    assert decide(idiom, {}, ranking[0], ranking, DIET_LOW) is None
     assert decide(idiom, {}, ranking[0], ranking, None) is None
 
 

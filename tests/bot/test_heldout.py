@@ -26,6 +26,7 @@ CORPUS = BOT / "corpus"
 HELD = (
     "intents_v9.yml", "emergencies_v9.yml", "image_questions_v9.yml",
     "intents_v10.yml", "emergencies_v10.yml", "image_questions_v10.yml",
+    "intents_v11.yml", "emergencies_v11.yml", "image_questions_v11.yml",
 )  # fmt: skip
 RULE_GATED = ("v1", "v2")  # emergency dev sets the rules alone must still hold
 QUESTION_RULE_GATED = ("v1", "v2", "v4", "v5")  # image-question dev sets the type rules must still hold
@@ -61,7 +62,7 @@ def test_the_rules_alone_hold_their_dev_sets(version: str) -> None:
     emergencies = [t for texts in sets["emergencies"].values() for t in texts]
     lookalikes = [t for texts in sets["lookalikes"].values() for t in texts]
     # (a few of each set's messages were removed as also in a held-out set: bot/corpus/README.md)
-    assert len(emergencies) >= 140 and len(lookalikes) >= 140
+    assert len(emergencies) >= 130 and len(lookalikes) >= 130
     missed = [t for t in emergencies if not assess(t).emergency]
     alarms = [t for t in lookalikes if assess(t).emergency]
     recall, false_alarms = 1 - len(missed) / len(emergencies), len(alarms) / len(lookalikes)
@@ -84,7 +85,7 @@ def test_the_question_type_rules_alone_hold_their_dev_sets(version: str) -> None
         f"\nquestion types {version}: accuracy {accuracy:.3f} on {len(supported)}; "
         f"unsupported answered {len(answered)}/{len(sets['unsupported'])}"
     )
-    assert len(sets["unsupported"]) >= 40  # (less those also in a held-out set: bot/corpus/README.md)
+    assert len(sets["unsupported"]) >= 30  # (less those also in a held-out set: bot/corpus/README.md)
     assert accuracy >= MIN_TYPE_ACCURACY_BY_VERSION.get(version, MIN_TYPE_ACCURACY), wrong
     # a miss may be a question the bot declines, never an answer of another type
     assert [w for w in wrong if w[2]] == []

@@ -261,13 +261,18 @@ CONCEPTS_V9 = {
     "normal": ["is it normal or not", "does it look normal"],
     "is_brain": ["is this pic a brain scan or did I upload the wrong file", "is the photo a head mri?"],
 }
+# v11's (2026-12-04, evening): alternatives after "which part" say which side; "one or many" is a count
+CONCEPTS_V11 = {
+    "side": ["which half, left or right, is it on"],
+    "count": ["is there one lesion or many", "one spot or several?"],
+}
 
 
 @pytest.mark.parametrize(
     "type_id,text",
     [
         (t, q)
-        for cases in (DEV, FRESH, CONCEPTS, CONCEPTS_V5, CONCEPTS_V9)
+        for cases in (DEV, FRESH, CONCEPTS, CONCEPTS_V5, CONCEPTS_V9, CONCEPTS_V11)
         for t, qs in cases.items()
         for q in qs
     ],
@@ -290,6 +295,11 @@ CONCEPTS_V10_UNSUPPORTED = [
     "are these spots from the vaccine I had",
     "is it in the grey matter or the white matter",
     "did my radiologist miss a lesion",
+    # v11's: the image's quality; the same as someone else's
+    "is the picture too blurry for you",
+    "is my scan readable at all",
+    "is it the same thing my sister has",
+    "is the spot the same as his",
 ]
 
 

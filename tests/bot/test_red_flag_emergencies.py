@@ -12,6 +12,7 @@ from red_flag_cases_v7 import V7_CONCEPT_EMERGENCIES
 from red_flag_cases_v8 import V8_CONCEPT_EMERGENCIES
 from red_flag_cases_v9 import V9_CONCEPT_EMERGENCIES
 from red_flag_cases_v10 import V10_CONCEPT_EMERGENCIES
+from red_flag_cases_v11 import V11_CARE_EMERGENCIES, V11_CONCEPT_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -337,6 +338,8 @@ CARE_FOR_SOMEONE_ELSE = [
     + V8_CONCEPT_EMERGENCIES
     + V9_CONCEPT_EMERGENCIES
     + V10_CONCEPT_EMERGENCIES
+    + V11_CONCEPT_EMERGENCIES
+    + V11_CARE_EMERGENCIES
     + CARE_FOR_SOMEONE_ELSE,
 )
 def test_red_flags_fire(text: str) -> None:

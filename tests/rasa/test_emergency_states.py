@@ -1,9 +1,9 @@
 """Emergencies in every dialogue state, with the real trained model (bot/models/qaid.tar.gz): each
-emergency and look-alike of the dev sets (bot/tests/heldout/emergencies.yml, v1, and
-emergencies_v2.yml, v2: see the README there) is parsed by the model's NLU
-pipeline and put into a conversation at the start, inside the appointment form (each slot it asks
-for) and after an analysed image; the model's dialogue policies then choose the next action, after
-Rasa's slot extraction has run as it does in a live conversation.
+emergency and look-alike of the held-out sets (bot/tests/heldout/emergencies_v9.yml to _v11.yml:
+never trained on, each blind once and a dev set of the rules since; see the README there) is parsed
+by the model's NLU pipeline and put into a conversation at the start, inside the appointment form
+(each slot it asks for) and after an analysed image; the model's dialogue policies then choose the next
+action, after Rasa's slot extraction has run as it does in a live conversation.
 
 Gate (issue 15): recall >= 0.98 and false alarms <= 0.05 in every state, for each set. Run by
 ``make test-rasa`` (bot venv): ``.venv-bot/bin/python -m pytest tests/rasa -q -s`` prints the table.
@@ -12,11 +12,11 @@ Gate (issue 15): recall >= 0.98 and false alarms <= 0.05 in every state, for eac
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from heldout_sets import MODEL, heldout
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.events import (
@@ -29,12 +29,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "bot" / "models" / "qaid.tar.gz"
-HELDOUT = {
-    "v9": ROOT / "bot" / "tests" / "heldout" / "emergencies_v9.yml",
-    "v10": ROOT / "bot" / "tests" / "heldout" / "emergencies_v10.yml",
-}
+HELDOUT = heldout("emergencies")
 MIN_RECALL, MAX_FALSE_ALARMS = 0.98, 0.05
 LISTEN = "action_listen"
 IMAGE = {"image_id": "img-1", "token": "t", "url": "/api/v1/images/img-1", "topic": "brain_mri", "at": ""}

@@ -9,20 +9,15 @@ question the bot declines, never another type), and no unsupported question is a
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 import yaml
+from heldout_sets import MODEL, heldout
 from rasa.core.agent import Agent
 
 from qaid_bot.nlu.question_types import learnt_type, understand
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "bot" / "models" / "qaid.tar.gz"
-HELDOUT = {
-    "v9": ROOT / "bot" / "tests" / "heldout" / "image_questions_v9.yml",
-    "v10": ROOT / "bot" / "tests" / "heldout" / "image_questions_v10.yml",
-}
+HELDOUT = heldout("image_questions")
 MIN_TYPE_ACCURACY = 0.95
 
 Read = dict[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]]  # version -> kind -> (q, meant, read)

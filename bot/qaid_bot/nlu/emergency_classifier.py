@@ -14,8 +14,9 @@ with the rules as they were when v9 was blind: rules alone 0.897 / 0.058, this c
 How the two combine (``is_emergency``): the classifier says emergency above ``HIGH``; a rule that
 fires is an emergency unless the classifier is nearly sure it is not (below ``LOW``: "the exam was a
 total overdose of information", "my husband had chest pain, we went to the ER, they said it was
-muscular"); DIET's "emergency" is overruled below ``LOW`` too (``rules_out``). Both thresholds were
-chosen on v9 (the grid was flat around them); the blind figure is the next set's (docs/red_flags.md).
+muscular"); DIET's "emergency" with no rule behind it is overruled below ``DIET_LOW`` (``rules_out``).
+``HIGH`` and ``LOW`` were chosen on v9, ``DIET_LOW`` on v9-v11 after their blind measurements; the
+blind figures are in docs/red_flags.md.
 
 Training data: the NLU training examples (``emergency`` against every other intent) and the corpus in
 ``bot/corpus/emergencies/`` (emergencies and look-alikes by category). Nothing of ``bot/tests/heldout/``.
@@ -27,18 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from .text_classifier import TextModel, load_model, save_model
+from .text_classifier import TextClassifierComponent
 
 __all__ = [
     "CORPUS",
+    "DIET_LOW",
     "HIGH",
     "LOW",
     "PROBABILITY",
@@ -52,6 +52,11 @@ EMERGENCY = "emergency"
 # The message attribute the classifier writes and ``red_flags.decide`` reads.
 PROBABILITY = "emergency_probability"
 HIGH, LOW = 0.7, 0.05
+# DIET's "emergency" alone (no rule fires) needs more from the classifier than a rule does: DIET reads
+# words ("this form is killing me"), the rules read the clinical list. Chosen on v9-v11 after their
+# blind measurements (dev): 0.2 removed 2-5 false alarms per set and no emergency (the two DIET alone
+# caught had P 0.63 and 0.66).
+DIET_LOW = 0.2
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "emergencies"
 
 
@@ -64,9 +69,9 @@ def is_emergency(rules_fire: bool, probability: float | None) -> bool:
 
 
 def rules_out(probability: float | None) -> bool:
-    """The classifier is nearly sure there is no emergency: DIET's "emergency" is overruled too
-    (it saw words like "killing me" in "this form is killing me")."""
-    return probability is not None and probability < LOW
+    """The classifier is fairly sure there is no emergency: DIET's "emergency" with no rule behind it
+    is overruled (it saw words like "killing me" in "this form is killing me")."""
+    return probability is not None and probability < DIET_LOW
 
 
 def corpus_examples(folder: Path = CORPUS) -> list[tuple[str, int]]:
@@ -81,33 +86,12 @@ def corpus_examples(folder: Path = CORPUS) -> list[tuple[str, int]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class EmergencyClassifier(GraphComponent):
+class EmergencyClassifier(TextClassifierComponent):
     """Writes ``PROBABILITY`` on every message with text; ``QaidIntentOverrides`` decides with it."""
-
-    def __init__(
-        self,
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: TextModel | None = None,
-        config: dict[str, Any] | None = None,
-    ) -> None:
-        self._storage, self._resource, self._model = model_storage, resource, model
-        self._config = {**self.get_default_config(), **(config or {})}
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # c: the regression's inverse regularisation (16 was flat against 8 and 32 on v9)
-        return {"c": 16.0, "corpus": str(CORPUS)}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmergencyClassifier:
-        return cls(model_storage, resource, config=config)
+        return {**TextClassifierComponent.get_default_config(), "corpus": str(CORPUS)}
 
     def train(self, training_data: TrainingData) -> Resource:
         pairs = [
@@ -115,34 +99,11 @@ class EmergencyClassifier(GraphComponent):
             for m in training_data.intent_examples
             if m.get(TEXT)
         ]
-        pairs += corpus_examples(Path(self._config["corpus"]))
-        self._model = TextModel.fit(
-            [t for t, _ in pairs], [y for _, y in pairs], c=float(self._config["c"]), balanced=True
-        )
-        with self._storage.write_to(self._resource) as folder:
-            save_model(folder, self._model)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> EmergencyClassifier:
-        with model_storage.read_from(resource) as folder:
-            model = load_model(folder)
-        return cls(model_storage, resource, model, config)
+        return self._fit(pairs + corpus_examples(Path(self._config["corpus"])), balanced=True)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._model is None:
-            return messages
-        with_text = [m for m in messages if str(m.get(TEXT) or "").strip()]
-        rows = self._model.message_probabilities(with_text)
-        column = self._model.classes.index(1)
-        for message, row in zip(with_text, rows, strict=True):
+        scored, rows, classes = self._scored(messages)
+        for message, row in zip(scored, rows, strict=True):
             # in the parse data too, so a conversation's log shows why the bot called an emergency
-            message.set(PROBABILITY, float(row[column]), add_to_output=True)
+            message.set(PROBABILITY, float(row[classes.index(1)]), add_to_output=True)
         return messages

@@ -125,7 +125,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
         rf"several (?:\w+ )?{_FINDING}|"
         rf"(?:more|fewer|less) than (?:\d+|one|two|three|four|five|ten|a few) (?:\w+ )?(?:{_FINDING}|areas?|"
         r"patch(?:es)?|places)|"
-        r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more)|how much lesions|"
+        r"(?:one|two|three|four|five) (?:\w+ )?or (?:one|two|three|four|five|six|more|many|several)|"
+        r"how much lesions|"
         r"multiple|numerous|lots of (?:lesions|spots)|many (?:lesions|spots)|"
         # quantity words with the finding they count ("thanks a lot", "a few days" are no count)
         rf"(?:single|solitary|a (?:few|couple|lot|bunch|handful)(?: of)?) {_FINDING}|"
@@ -311,6 +312,8 @@ def _join_lists(text: str) -> str:
     """Alternatives listed with commas are one question: "a brain, a lung, or something else?",
     "one, two, or more lesions?"."""
     text = re.sub(r",\s*(?=or\b)", " ", text)
+    # "which part, left or right, ...": the alternatives say which part is meant (a side)
+    text = re.sub(r"\b((?:which|what) (?:part|half|bit)),\s*(?=(?:the )?(?:left|right) or\b)", r"\1 ", text)
     text = re.sub(r"\b(left|right),\s*(?=(?:left|right|both)\b)", r"\1 ", text)
     text = re.sub(r"\b(one|two|three|four|\d+),\s*(?=(?:two|three|four|five|\d+)\b)", r"\1 ", text)
     return re.sub(rf"\b({_ORGANS}),\s*(?=(?:a |an |the |my )?{_ORGANS}\b)", r"\1 or ", text)

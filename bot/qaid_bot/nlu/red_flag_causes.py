@@ -209,11 +209,15 @@ CAUSES: tuple[Category, ...] = (
             r"(?:waters?|fluid) (?:have |has |just )?(?:broke\w*|leak\w*)(?:\W+\w+){0,8}?\W+(?:fever|"
             r"temperature|bleed\w*)",
             # ectopic pregnancy, abruption: severe belly, one-sided or shoulder-tip pain
-            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) (?:\w+ )?"
+            r"pregnan(?:t|cy)(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
+            r"(?:\w+ )?"
             r"(?:pain|cramp\w*)(?:\W+\w+){0,3}?\W+(?:side|left|right|low|belly|tummy|stomach|abdomen|pelvis|"
             r"shoulder)",
-            r"pregnant(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
+            r"pregnan(?:t|cy)(?:\W+\w+){0,8}?\W+(?:severe|constant|sharp|terrible|awful|agonising|hard) "
             r"(?:belly|tummy|stomach|abdominal|pelvic|one-sided|shoulder tip) pain",
+            # shoulder-tip pain in pregnancy is itself a sign of an ectopic pregnancy (NHS)
+            r"pregnan(?:t|cy)(?:\W+\w+){0,8}?\W+shoulder[- ]tip pain|shoulder[- ]tip pain(?:\W+\w+){0,8}?\W+"
+            r"pregnan(?:t|cy)",
             r"pregnant(?:\W+\w+){0,10}?\W+(?:faint\w*|pass\w* out|collaps\w*)",
             r"(?:baby|bump)(?:\W+\w+){0,2}?\W+(?:hasn't|has not|has stopped|stopped|isn't|is not|"
             r"not) (?:\w+ )?"

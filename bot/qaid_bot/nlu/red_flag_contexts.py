@@ -15,7 +15,8 @@ LEARNING = re.compile(
     r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid|"
     r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers|"
     # fiction, one's own clinical work, trying the bot out
-    r"exam question|quiz|case study|case scenario|clinical scenario|for (?:my |a |the )?class|"
+    r"exam question|quiz|poem|in (?:the|a|that) (?:movie|film|show|play|game)|case study|case scenario|"
+    r"clinical scenario|for (?:my |a |the )?class|"
     r"tv (?:series|show)|series|episode|thriller|comic|cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"
     r"book|script|thriller|scene)|"
     r"novel|short story|my story|(?:a|the|my|main) character|chapter|heroine|protagonist|screenplay|fiction|"

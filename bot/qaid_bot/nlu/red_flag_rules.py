@@ -153,7 +153,7 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:turning|gone|going|went|turned) (?:blue|grey|gray|purple)",
             r"(?:trouble|difficulty|struggling|problems?) breath\w*",
             r"gasp\w*",
-            r"chok\w*",
+            r"chok\w*|se [\u00eei]neac[\u0103a]",  # Romanian "is choking"
             r"suffocating",
             r"(?:can't|cannot|barely|hardly) (?:get|catch) (?:any |enough )?(?:air|my breath|her breath|"
             r"his breath)",
@@ -223,7 +223,7 @@ _SIGNS: tuple[Category, ...] = (
             r"(?:heavy|severe|uncontrolled|massive) bleed\w*",
             r"bleed\w*(?:\W+\w+){0,3}?\W+(?:won't|will not|doesn't|does not|can't|isn't) stop",
             r"(?:won't|will not|doesn't|does not|can't) stop bleed\w*",
-            rf"(?:blood|bleed\w*|nosebleed)(?:\W+\w+){{0,4}}?\W+{FLOW}",
+            rf"(?:blood|bleed\w*|nosebleed)(?:\W+\w+){{0,6}}?\W+{FLOW}",
             r"(?:bleed\w*|nosebleed)(?:\W+\w+){0,4}?\W+for (?:an|over an|more than an|\d+) hours?",
             r"(?:so much|lots of|a lot of|loads of|tons of|pool of|(?:huge|large|"
             r"big) amount of)(?: \w+){0,2} "
@@ -354,7 +354,9 @@ _SIGNS: tuple[Category, ...] = (
             r"not|isn't|won't|didn't) (?:\w+ )?open\w* (?:his|her|their|my) eyes",
             r"(?:faint\w*|passed out|blacked out|knocked out|keeled over)(?:\W+\w+){0,6}?\W+still (?:out|"
             r"not (?:awake|responding|waking|conscious)|unconscious|down)|(?:is|are|'s|still|been|lying|"
-            r"now) out cold|(?:still|been) (?:out|"
+            r"now) out cold|found (?:\w+ ){0,5}?(?:unconscious|unresponsive|out cold|not breathing)|"
+            r", out cold|"
+            r"(?:still|been) (?:out|"
             r"unconscious) (?:for|after) (?:over |more than |about )?(?:a|one|two|\d+|a few|several) "
             r"(?:minutes?|mins?)",
             r"floppy",

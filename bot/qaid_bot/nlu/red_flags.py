@@ -161,6 +161,9 @@ def _care_given(parts: list[str]) -> list[_Care]:
     return found
 
 
+_CARE_FOR = re.compile(r"\s*(?:with|for|because of|after)\s+(?:(?:his|her|their|my|a|an|the)\s+)?")
+
+
 def _covered(cares: list[_Care], parts: list[str], index: int, span: tuple[int, int]) -> bool:
     """Care covers a flag told before it ("my son collapsed at football, but the ambulance crew are
     with him"), not one told after it, and not a flag about someone else ("my mum has crushing chest
@@ -168,7 +171,12 @@ def _covered(cares: list[_Care], parts: list[str], index: int, span: tuple[int, 
     names no one, so it is taken to point back at the flagged person."""
     flagged = people(parts[index][: span[1]])
     return any(
-        (care.clause > index or (care.clause == index and care.end > span[0]))
+        (
+            care.clause > index
+            or (care.clause == index and care.end > span[0])
+            # the flag is what the care is for: "already at the hospital with chest pain"
+            or (care.clause == index and bool(_CARE_FOR.fullmatch(parts[index][care.end : span[0]])))
+        )
         and (not care.people or not flagged or bool(care.people & flagged))
         for care in cares
     )
@@ -255,7 +263,7 @@ def decide(
         return "ask_image_question"
     if predicted == EMERGENCY and (found.mentioned or rules_out(emergency_probability)):
         # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"), or words the learnt
-        # second opinion is nearly sure are no emergency now ("this form is killing me"): its runner-up
+        # second opinion is fairly sure are no emergency now ("this form is killing me"): its runner-up
         return _runner_up(ranking)
     return None
 

@@ -70,6 +70,14 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         "whether anything changed over time",
     ),  # fmt: skip
     (
+        # "is it the same problem as my brother's": another person's scan is not here to compare
+        r"same (?:thing |problem |condition |disease )?as (?:his|hers|theirs|her|him)\b|"
+        r"same (?:thing |problem |condition |disease )?as (?:my|his|her|their) \w+'s|"
+        r"(?:has|had|have) the same (?:thing|problem)|"
+        r"same (?:thing|problem|condition) (?:\w+ ){0,2}(?:has|had)",
+        "whether it is the same as someone else's",
+    ),  # fmt: skip
+    (
         r"caus\w*|why|because|made of|inherit\w*|heredit\w*|genetic\w*|runs? in (?:the |my )?family|"
         r"calcif\w*|solid|cystic|fluid-filled|fatty|"
         # an exposure named as the cause ("is the spot from smoking?")
@@ -98,7 +106,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"contrast|flair|sequence|t1|t2|dwi|when was|taken on|date|hounsfield|hu|values?|signal|intensity|"
         r"density|dense|pixels?|resolution|"
         # contrast uptake and artefacts are read by a radiologist, not by these models
-        r"enhanc\w*|gadolinium|uptake|artefacts?|artifacts?",
+        r"enhanc\w*|gadolinium|uptake|artefacts?|artifacts?|"
+        # the image's quality ("is this scan good quality", "is it too blurry to read")
+        r"quality|blurr\w*|fuzzy|grainy|readable|good enough to",
         "technical details of the scan",
     ),  # fmt: skip
     (
