@@ -47,10 +47,10 @@ def test_each_message_is_encoded_once_for_every_classifier(monkeypatch: pytest.M
     first = model.message_probabilities(messages)
     second = model.message_probabilities(messages)
     assert encoded == [["my mum collapsed", "what is a stroke"]]
-    assert np.allclose(first, second) and np.allclose(
-        first, model.probabilities(["my mum collapsed", "what is a stroke"])
-    )
-    assert np.allclose(messages[0].get(EMBEDDING), real(["my mum collapsed"])[0])
+    assert np.allclose(first, second)
+    assert np.allclose(first, model.probabilities(["my mum collapsed", "what is a stroke"]), atol=1e-6)
+    # (one BLAS thread when serving, two here: the sums differ in the last float32 bits)
+    assert np.allclose(messages[0].get(EMBEDDING), real(["my mum collapsed"])[0], atol=1e-6)
     assert model.message_probabilities([]).shape == (0, 2)
 
 
