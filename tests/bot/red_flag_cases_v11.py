@@ -33,3 +33,16 @@ V11_CARE_EMERGENCIES = [
     "he collapsed and isn't breathing, we were in the ER last week",
     "my dad collapsed, they are treating my mum in the other room",
 ]
+
+# emergencies that share a word with the look-alike concepts above (after a review of the guards): an
+# asthma "episode", a "series" of fits, talking "so funny", family "looking after" him, "I suppose", an
+# ambulance that has not yet come
+GUARD_WORD_EMERGENCIES = [
+    "my son is in the middle of an asthma episode and can't breathe, please help",
+    "he had a series of fits back to back and isn't waking up",
+    "he's talking so funny and his face is drooping",
+    "dad collapsed and isn't breathing, we're looking after him, what should I do",
+    "nobody is treating her and she is not breathing",
+    "I suppose it's nothing but I have crushing chest pain right now",
+    "crushing chest pain, the ambulance has not yet come",
+]

@@ -1,7 +1,8 @@
 """The held-out sets in bot/tests/heldout/ and the dev sets that became training data.
 
-bot/tests/heldout/ holds what is measured and never trained on: v9 (written blind, measured once; the
-red-flag and question-type rules were tuned on its misses since, no classifier ever saw it). The sets
+bot/tests/heldout/ holds what is measured and never trained on: v9, v10 and v11 (each written blind and
+measured once; the red-flag and question-type rules were tuned on their misses since, no classifier ever
+saw them). The sets
 before it train the classifiers now: their intent messages are NLU data (bot/data/nlu/patients_v*.yml),
 their emergencies and look-alikes the emergency classifier's corpus (bot/corpus/emergencies/), their
 image questions the question-type classifier's (bot/corpus/image_questions/). The rules were tuned on

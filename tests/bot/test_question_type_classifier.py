@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -75,11 +76,17 @@ def test_the_component_trains_loads_and_writes_only_confident_supported_types(tm
     assert messages[2].get(QUESTION_TYPE) is None
 
 
-def test_a_component_trained_without_a_corpus_learns_nothing(tmp_path: Path) -> None:
+def test_a_missing_corpus_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        corpus_questions(tmp_path / "mistyped")
+
+
+def test_a_component_trained_on_an_empty_corpus_learns_nothing(tmp_path: Path) -> None:
     (tmp_path / "store").mkdir()
     storage, resource = LocalModelStorage(tmp_path / "store"), Resource("question_types")
     context = ExecutionContext(GraphSchema({}), "test")
-    config = {"corpus": str(tmp_path / "none")}
+    (tmp_path / "empty").mkdir()
+    config = {"corpus": str(tmp_path / "empty")}
     QuestionTypeClassifier.create(config, storage, resource, context).train(TrainingData([]))
     loaded = QuestionTypeClassifier.load(config, storage, resource, context)
     message = Message({TEXT: "is this an mri"})

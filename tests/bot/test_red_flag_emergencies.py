@@ -12,7 +12,11 @@ from red_flag_cases_v7 import V7_CONCEPT_EMERGENCIES
 from red_flag_cases_v8 import V8_CONCEPT_EMERGENCIES
 from red_flag_cases_v9 import V9_CONCEPT_EMERGENCIES
 from red_flag_cases_v10 import V10_CONCEPT_EMERGENCIES
-from red_flag_cases_v11 import V11_CARE_EMERGENCIES, V11_CONCEPT_EMERGENCIES
+from red_flag_cases_v11 import (
+    GUARD_WORD_EMERGENCIES,
+    V11_CARE_EMERGENCIES,
+    V11_CONCEPT_EMERGENCIES,
+)
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -340,6 +344,7 @@ CARE_FOR_SOMEONE_ELSE = [
     + V10_CONCEPT_EMERGENCIES
     + V11_CONCEPT_EMERGENCIES
     + V11_CARE_EMERGENCIES
+    + GUARD_WORD_EMERGENCIES
     + CARE_FOR_SOMEONE_ELSE,
 )
 def test_red_flags_fire(text: str) -> None:

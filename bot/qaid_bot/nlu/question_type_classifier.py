@@ -3,8 +3,8 @@
 Why: the question-type rules (``question_types.understand``) read a question by its words; eight blind
 sets later they still miss plain paraphrases ("is what I uploaded a scan of the brain", "is my dad's ct
 all right", "what is this a scan of") and say "I can't tell" (v9, blind: 0.918 exact). The image
-questions of the dev sets v1-v8 (``bot/corpus/image_questions/``: ~900 in the nine supported types
-and ~500 unsupported, by eight authors) train a classifier over the nine types plus ``unsupported``
+questions of the dev sets v1-v8 (``bot/corpus/image_questions/``: ~800 in the nine supported types
+and ~435 unsupported, by eight authors) train a classifier over the nine types plus ``unsupported``
 (features: ``text_classifier``). On v9, never trained on, with the rules as they were when v9 was
 blind: rules alone 0.918 exact, rules then this classifier 0.967, and no unsupported question more
 answered (the 3 the rules answered then are vetoed since).
@@ -39,7 +39,9 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "image_questions"
 
 
 def corpus_questions(folder: Path = CORPUS) -> list[tuple[str, str]]:
-    """(question, its type or ``UNSUPPORTED``) from every ``*.yml`` in ``folder``."""
+    """(question, its type or ``UNSUPPORTED``) from every ``*.yml`` in ``folder`` (which must exist)."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"image-question corpus {folder} is missing")
     found: list[tuple[str, str]] = []
     for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

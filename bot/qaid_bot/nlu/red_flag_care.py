@@ -28,9 +28,10 @@ CARE_GIVEN = re.compile(
     r"(?:in|at) (?:the |a )?(?:er|a&e|hospital|icu|resus|emergency (?:room|department)) (?:right )?now|"
     # care under way: "they are treating her", "the paramedics revived him" (not "we were in the ER" or
     # "now we're home", which may tell of another day: "he isn't breathing, we were in the ER last week")
-    r"(?:are|is|'re) (?:now )?(?:treating|looking after|monitoring) (?:him|her|them|me)|"
+    r"(?:they|doctors?|nurses?|paramedics|medics|the (?:team|staff|er|hospital)) (?:are|is|'re) (?:now )?"
+    r"(?:treating|monitoring) (?:him|her|them|me)|"
     r"revived (?:him|her|them)|"
-    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ ){0,3}(?:already |have |has )?"
+    r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:\w+ ){0,2}(?:already |have |has )?"
     r"(?:took|taken|came|come|arrived|picked (?:him|her|them) up|left with|drove off with)|"
     r"(?:ambulance|paramedics|ambulance crew|crew|doctors|nurses?) (?:is|are) (?:already )?"
     r"(?:here|with (?:him|her|them|us|me))|"

@@ -17,7 +17,8 @@ LEARNING = re.compile(
     # fiction, one's own clinical work, trying the bot out
     r"exam question|quiz|poem|in (?:the|a|that) (?:movie|film|show|play|game)|case study|case scenario|"
     r"clinical scenario|for (?:my |a |the )?class|"
-    r"tv (?:series|show)|series|episode|thriller|comic|cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"
+    r"tv (?:series|show)|in the (?:series|show|episode)|thriller|(?:a|my|the) comic(?: book| strip)?|"
+    r"cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"
     r"book|script|thriller|scene)|"
     r"novel|short story|my story|(?:a|the|my|main) character|chapter|heroine|protagonist|screenplay|fiction|"
     r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|testing (?:the |this |your )?(?:bot|"
@@ -54,7 +55,7 @@ IDIOM = re.compile(
 # the writer laughing, not someone who laughed and then choked ("he laughed and now something is stuck")
 JOKE = re.compile(
     r"(?:\blol\b|\bhaha\w*|\blmao\b|\bjk\b|\b(?:i'm|i am|i was|we're|we are) (?:still |just )?laugh\w*|"
-    r"\blaugh\w* (?:so|too) (?:hard|much)|\bmemes?\b|\b(?:so|too) funny\b|\bhilarious\b|"
+    r"\blaugh\w* (?:so|too) (?:hard|much)|\bmemes?\b|\bhilarious\b|"
     r"\b(?:from|with|of|while) laugh\w*|\bchok\w* laughing|"
     r"\U0001F602|\U0001F480|\U0001F923|\U0001F605)"
 )

@@ -155,7 +155,8 @@ _IMAGE_ERRAND = re.compile(
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
     r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the) |if ever|in case|one day|prevent\w*|"
-    r"suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|say (?:i|someone) |"
+    r"(?<!i )(?<!i'd )suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|"
+    r"say (?:i|someone) |"
     r"hypothetical\w*|theoretically|in theory|could (?:i|you|he|"
     r"she|someone|a person|one) (?:\w+ )?(?:choke|overdose|od|die|bleed|have an?)\b|"
     r"risk|warning signs|signs of|how long after|asking for|could cause|can cause|causes?\b|"

@@ -8,8 +8,8 @@ Runs last in the pipeline (after the FallbackClassifier) so that
   second opinion (``emergency_classifier``, which runs just before) is nearly sure it is none; and
   what that classifier is confident of is an emergency even with no rule's words;
 - a red-flag *word* with no emergency now (history, negation, a definition or image question, a
-  hypothetical, an idiom: "I had a stroke in 2019", "is there a stroke on my scan?") is never one,
-  even when DIET, which only sees words, says so;
+  hypothetical, an idiom: "I had a stroke in 2019", "is there a stroke on my scan?") is none, even
+  when DIET, which only sees words, says so, unless the learnt second opinion is confident (P >= 0.7);
 - a message carrying an image (metadata ``image``) is ``share_image``, one carrying coordinates
   (metadata ``location``) is ``share_location``, even with a free-text caption.
 
@@ -243,7 +243,7 @@ def decide(
     """The intent to force, or None to keep the classifier's. ``emergency_probability`` is the
     learnt second opinion's (``emergency_classifier``), None where the model has none."""
     found = assess(text)
-    if is_emergency(found.emergency, emergency_probability):
+    if is_emergency(found.emergency, emergency_probability, len(text.split())):
         return EMERGENCY
     if isinstance(metadata, dict) and isinstance(metadata.get("image"), dict):
         return "share_image"

@@ -11,6 +11,7 @@ seconds inside `rasa train`, and its probabilities are what the thresholds are c
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,6 +137,16 @@ class TextClassifierComponent(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         # c: the regression's inverse regularisation (16 against 4-32 on v9: the same or better)
         return {"c": 16.0}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Rasa's training cache keys a component by its config and inputs; the corpus and this module
+        are neither, so their bytes are added: an edited corpus retrains the classifier."""
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        corpus = Path(str({**cls.get_default_config(), **config}.get("corpus", "")))
+        for path in sorted(corpus.glob("*.yml")) if corpus.is_dir() else []:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     @classmethod
     def create(

@@ -29,6 +29,7 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"ms|multiple sclerosis|sclerosis|dementia|alzheimer\w*|epilep\w*|pneumonia|covid\w*|infection\w*|"
         r"inflamm\w*|concussion|aneurysm\w*|clots?|cysts?|hydroceph\w*|water on (?:my |the )?brain|atroph\w*|"
         r"effusion|fluid|oedema|edema|swell\w*|enlarged|arter\w*|blocked|sinus\w*|spinal|disc|"
+        r"pneumothora\w*|collapsed lung|lymphoma\w*|abscess\w*|dislocat\w*|polyps?|tuberculosis|tb|"
         # the spine as one alternative of "is it the brain or the spine?" is a body part, not a condition
         r"(?<!\bor )(?<!\bor the )(?<!\bor my )(?<!\bor a )spine(?! or)",
         "which disease or condition it might be",
