@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ml.real_sources import _pkg, by_role, raster
+from ml.real_decode import pkg as _pkg
+from ml.real_decode import raster
+from ml.real_sources import by_role
 
 __all__ = ["EVERYDAY", "HELD_OUT", "held_out_photos", "write_folder"]
 

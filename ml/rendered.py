@@ -14,7 +14,8 @@ from importlib import metadata
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ml.real_sources import Item, _pkg
+from ml.real_decode import Item
+from ml.real_decode import pkg as _pkg
 
 
 def _fig_to_array(fig: object) -> np.ndarray:

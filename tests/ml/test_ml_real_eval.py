@@ -28,6 +28,34 @@ def test_every_source_has_one_role_and_expected_answers() -> None:
     assert {"xray", "ct", "mri", "ultrasound", "fundus", "microscopy"} <= modalities
 
 
+def _thumb(img: np.ndarray) -> np.ndarray:
+    from PIL import Image
+
+    grey = Image.fromarray(img).convert("L").resize((32, 32), Image.Resampling.BILINEAR)
+    v = np.asarray(grey, np.float64).ravel()
+    return (v - v.mean()) / (v.std() + 1e-9)
+
+
+def test_no_training_or_validation_image_is_an_evaluation_image_in_another_encoding() -> None:
+    """A source added to train or val must not be an eval image re-encoded, cropped a little or
+    resized (pydicom-data ships most NEMA images several times): thumbnails must not correlate."""
+    items = {role: [(s.id, n, _thumb(img)) for s in real_sources.by_role(role) for n, img, _ in s.load()]
+             for role in ("train", "val", "eval")}  # fmt: skip
+    evals = np.stack([t for *_, t in items["eval"]])
+    for role in ("train", "val"):
+        for sid, name, t in items[role]:
+            corr = evals @ t / len(t)
+            k = int(np.argmax(corr))
+            assert corr[k] < 0.95, (sid, name, items["eval"][k][:2], float(corr[k]))
+
+
+def test_mosaic_sources_give_single_slices() -> None:
+    """Siemens EPI mosaics are cut into their slices (a patient uploads a slice, not the sheet)."""
+    epi = next(s for s in real_sources.sources() if s.id == "mr-epi-heudiconv").load()
+    assert len(epi) == 6
+    assert all(img.shape == (64, 64) and img.dtype == np.uint8 and img.std() > 20 for _, img, _ in epi)
+
+
 def real_sources_labels() -> tuple[str, ...]:
     from qaid.bundle import LABELS
 
