@@ -301,6 +301,15 @@ CONCEPTS_V10_UNSUPPORTED = [
     "is it the same thing my sister has",
     "is the spot the same as his",
 ]
+# after v12's blind measurement (our own wording): the scanner that made it, whether the doctor is
+# wrong, a biopsy, and "is it ok" about a part just declined
+CONCEPTS_V12_UNSUPPORTED = [
+    "what field strength was the scanner",
+    "was it a 1.5 t mri",
+    "could my neurologist be wrong about this",
+    "do I need a biopsy of this spot",
+    "can you see my kidneys, are they ok",
+]
 
 
 @pytest.mark.parametrize(
@@ -309,7 +318,8 @@ CONCEPTS_V10_UNSUPPORTED = [
     + FRESH_UNSUPPORTED
     + CONCEPTS_UNSUPPORTED
     + CONCEPTS_V5_UNSUPPORTED
-    + CONCEPTS_V10_UNSUPPORTED,
+    + CONCEPTS_V10_UNSUPPORTED
+    + CONCEPTS_V12_UNSUPPORTED,
 )
 def test_unsupported_questions_map_to_no_type(text: str) -> None:
     got = understand(text)

@@ -17,6 +17,7 @@ from red_flag_cases_v11 import (
     V11_CARE_EMERGENCIES,
     V11_CONCEPT_EMERGENCIES,
 )
+from red_flag_cases_v12 import V12_CONCEPT_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -344,6 +345,7 @@ CARE_FOR_SOMEONE_ELSE = [
     + V10_CONCEPT_EMERGENCIES
     + V11_CONCEPT_EMERGENCIES
     + V11_CARE_EMERGENCIES
+    + V12_CONCEPT_EMERGENCIES
     + GUARD_WORD_EMERGENCIES
     + CARE_FOR_SOMEONE_ELSE,
 )

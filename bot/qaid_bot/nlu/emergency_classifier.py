@@ -66,13 +66,14 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "emergencies"
 VETO_MAX_WORDS = 60
 
 
-def is_emergency(rules_fire: bool, probability: float | None, words: int = 0) -> bool:
+def is_emergency(rules_fire: bool, probability: float | None, words: int = 0, foreign: bool = False) -> bool:
     """The rules' verdict and the classifier's probability, combined (module docstring). Without a
     probability (a model trained before the classifier existed) the rules decide alone; in a message of
-    more than ``VETO_MAX_WORDS`` words a rule that fires stands."""
+    more than ``VETO_MAX_WORDS`` words, or in a language the classifier never learnt (``foreign``:
+    Romanian, ``red_flag_romanian.looks_romanian``), a rule that fires stands."""
     if probability is None:
         return rules_fire
-    if rules_fire and words > VETO_MAX_WORDS:
+    if rules_fire and (words > VETO_MAX_WORDS or foreign):
         return True
     return probability >= HIGH or (rules_fire and probability >= LOW)
 

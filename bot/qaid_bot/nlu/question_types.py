@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .romanian_words import to_english
 from .unsupported_questions import cannot_tell
 
 # The demo VQA's types, used only for a hospital whose capabilities declare none (HIPs before the
@@ -83,7 +84,7 @@ _REGION_OF = {"brain": "brain", "head": "brain", "chest": "chest", "lung": "ches
 _CHOICE = re.compile(rf"\b({_ORGANS}) or (?:my |the |a |an )?({_ORGANS})\b")
 
 
-_FINDING = r"(?:lesions?|spots?|nodules?|ones?)"
+_FINDING = r"(?:lesions?|plaques?|spots?|nodules?|ones?)"
 _IMAGE = r"mri|scan|image|picture|photo|x ray|radiograph|ct|film|ultrasound|mammogram"
 _FINE = r"ok|okay|fine|alright|all right"  # not "good": "is this scan good" may ask about its quality
 
@@ -217,6 +218,21 @@ _BARE_ASK = re.compile(
     r"^(?:can|could) you (?:tell|say|see|check)(?: (?:it|that))?"
     r"(?: (?:from|on|in|by looking at) (?:the|this|my) (?:image|picture|scan|x ray|mri|one))?\??$"
 )
+# "is there a lesion ...", "are there any spots ...": a finding is what is asked
+_ASKS_A_FINDING = re.compile(rf"\b(?:is|are) there (?:a |an |any |some )?(?:\w+ )?{_FINDING}")
+
+
+def _is_option(part: str) -> bool:
+    """One or two words naming a body part, as an option offered after "what is shown here?"."""
+    words = part.rstrip("?").split()
+    return 0 < len(words) <= 2 and bool(re.search(rf"\b(?:{_ORGANS}|{_BODY}|{_CHEST})\b", part))
+
+
+# a question about "it" with nothing of its own to ask about: follows what the sentence before named
+_POINTS_BACK = re.compile(
+    r"^(?:is|does|did|was|are) (?:it|that|this|they|these|those) (?:\w+ )?(?:ok|okay|fine|normal|"
+    r"alright|bad|good|abnormal|healthy)\??$"
+)
 # a question that points back at a finding named in its context ("they mentioned lesions. do you see one?")
 _ANAPHOR = re.compile(
     r"\b(?:one|any|it|them|those|that|such a thing)"
@@ -276,7 +292,7 @@ def _one_slip(a: str, b: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").replace("x-ray", "x ray").replace("xray", "x ray")
+    text = to_english(text.lower()).replace("\u2019", "'").replace("x-ray", "x ray").replace("xray", "x ray")
     text = re.sub(r"\bmagnetic resonance(?: imaging)?\b", "mri", text)
     text = re.sub(r"\b(that|this|it)'s\b", r"\1 is", text)
     text = re.sub(r"[^a-z0-9' ?.,!;:\n]+", " ", text)
@@ -285,7 +301,10 @@ def normalise(text: str) -> str:
 
 def question_parts(text: str) -> list[str]:
     """The sentences of ``text`` that ask something (all of it when none looks like a question)."""
-    raw = re.split(r"(?<=[?.!;:\n])\s*|\s+[-\u2013\u2014]+\s+|,\s*|\s+but\s+", _join_lists(normalise(text)))
+    raw = re.split(
+        r"(?<=[?!;:\n])\s*|(?<=\.)(?!\d)\s*|\s+[-\u2013\u2014]+\s+|,\s*|\s+but\s+",
+        _join_lists(normalise(text)),
+    )
     parts: list[str] = []
     for p in (p.strip(" .!;:") for p in raw if p and p.strip(" .!;:?")):
         if parts and _TAG.match(p):  # "this is the brain one, right?": the tag asks the part before
@@ -360,10 +379,16 @@ def _by_rules(text: str, offered: list[str] | None) -> Understood:
         if vetoes:
             cannot += [s for s in vetoes if s not in cannot]
             continue
+        if cannot and _POINTS_BACK.search(part):
+            continue  # "is the thyroid visible, is it ok": "it" is what was just declined
+        if types[-1:] == ["organ"] and _is_option(part):
+            continue  # "what is shown here? kidneys? liver? head?": the options of the organ question
         part = _VAGUE_ALTERNATIVE.sub("", part)
         if _ANAPHOR.search(part) and not any(p.search(part) for _, p in _TYPES_RE):
             part = f"{part} {_antecedent(text)}"
         for type_id, pattern in _TYPES_RE:
+            if type_id in ("is_brain", "is_chest") and _ASKS_A_FINDING.search(part):
+                continue  # "is there a lesion in this picture of my brain": the part names the image
             if pattern.search(part):
                 type_id = _choice(part) if type_id == "organ" else type_id
                 if offered is not None and type_id not in offered:

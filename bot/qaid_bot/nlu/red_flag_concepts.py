@@ -24,6 +24,7 @@ class Category:
     source: str
     strong: tuple[str, ...]
     soft: tuple[str, ...] = ()
+    language: str = "en"  # "ro": written for Romanian, which the learnt classifier never saw
 
     def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
         strong = re.compile(r"\b(?:" + "|".join(self.strong) + r")", re.IGNORECASE)

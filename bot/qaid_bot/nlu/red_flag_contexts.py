@@ -15,7 +15,9 @@ LEARNING = re.compile(
     r"lecture|book about|film about|movie about|video about|studying|nurse|cpr|first aid|"
     r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers|"
     # fiction, one's own clinical work, trying the bot out
-    r"exam question|quiz|poem|in (?:the|a|that) (?:movie|film|show|play|game)|case study|case scenario|"
+    r"exam question|quiz|poem|case study|case scenario|"
+    # a story ("in the book the old man chokes"), not a room ("in the game room")
+    r"in (?:the|a|that|this|my) (?:movie|film|show|play|game|book|novel|story)(?!\w| ?room)|"
     r"clinical scenario|for (?:my |a |the )?class|"
     r"tv (?:series|show)|in the (?:series|show|episode)|thriller|(?:a|my|the) comic(?: book| strip)?|"
     r"cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"

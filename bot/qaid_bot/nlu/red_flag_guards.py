@@ -57,6 +57,9 @@ _PAST = re.compile(
     r"(?:was|were)|in (?:college|school|uni|university)|used to|in the past|history of|(?<!at "
     r")once\b(?! (?:more|again))|"
     r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury)|"
+    # the same in Romanian: "acum 5 ani" (5 years ago), "anul trecut" (last year), "in copilarie"
+    r"acum (?:\d+|un|o|doi|doua|trei|cativa|cateva|multi|multe) (?:ani|an|luni|luna|saptamani)|"
+    r"anul trecut|luna trecuta|in copilarie|cand (?:era|eram) (?:mic|mica|copil)|"
     # care already given: the ambulance came, a hospital visit on an earlier day
     r"(?:the )?(?:ambulance|paramedics) (?:already |have |has )?(?:came|come|took|taken|arrived|picked)|"
     r"(?:was|were|been|got) admitted (?:with|for|after)|"
@@ -127,7 +130,8 @@ _RESOLVED = re.compile(
 # the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
 _NEGATION = re.compile(
     r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|didn't|did not|"
-    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies)[^\w,]+(?:(?!and\b)\w+[^\w,]+){0,2}$"
+    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies|nu|n-are|n-am|fara)[^\w,]+"
+    r"(?:(?!and\b|si\b)\w+[^\w,]+){0,2}$"
 )
 # asking what something is: informational
 _INFO = re.compile(
@@ -154,7 +158,8 @@ _IMAGE_ERRAND = re.compile(
 )
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
-    r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the) |if ever|in case|one day|prevent\w*|"
+    r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the|i'm|he's|she's|you're|we're|they're) "
+    r"|if ever|in case|one day|prevent\w*|"
     r"(?<!i )(?<!i'd )suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|"
     r"say (?:i|someone) |"
     r"hypothetical\w*|theoretically|in theory|could (?:i|you|he|"
@@ -164,7 +169,9 @@ _CONDITIONAL = re.compile(
     r"side effects?|same as|is it (?:safe|dangerous)|dangerous to|should i (?:keep|tell)|is "
     r"(?:that|it) a problem|"
     r"(?:can|could|does|do) (?:an? |the )?\w+ (?:\w+ )?(?:make|cause|lead to)|make you|makes you|"
-    r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of)\b"
+    r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of|"
+    # Romanian: "daca" (if), "in caz ca" (in case), "ce faci cand" (what do you do when)
+    r"daca|in caz ca|ce (?:faci|fac|facem) (?:cand|daca))\b"
 )
 # a medicine or a step before a procedure ("should I stop warfarin before my surgery"): hypothetical
 # unless something is happening now ("the contrast for the CT, and now my throat is closing")

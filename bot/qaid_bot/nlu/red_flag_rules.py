@@ -13,7 +13,8 @@ breath...) only when no "mild or long-standing" marker sits in the same clause. 
 
 This module holds the categories named for a failing body system (heart, brain, airway, blood, an
 allergic reaction, a seizure, consciousness); those named for a cause (self-harm, poisoning, an
-injury, a burn, pregnancy, an infection) are in ``red_flag_causes``. ``CATEGORIES`` is the whole list.
+injury, a burn, pregnancy, an infection) are in ``red_flag_causes``; the same in Romanian in
+``red_flag_romanian``. ``CATEGORIES`` is the whole list.
 
 Development cases: tests/bot/test_red_flag_emergencies.py and test_red_flag_lookalikes.py; dev sets:
 bot/corpus/emergencies/emergencies_v*.yml and bot/tests/heldout/emergencies_v9.yml.
@@ -38,6 +39,7 @@ from .red_flag_concepts import (
     Category,
 )  # fmt: skip
 from .red_flag_injuries import INJURIES
+from .red_flag_romanian import ROMANIAN
 
 __all__ = ["CATEGORIES", "COMPILED", "PERSON", "Category"]
 
@@ -379,6 +381,6 @@ _SIGNS: tuple[Category, ...] = (
     ),
 )
 
-CATEGORIES: tuple[Category, ...] = (*_SIGNS, *CAUSES, *INJURIES)
+CATEGORIES: tuple[Category, ...] = (*_SIGNS, *CAUSES, *INJURIES, *ROMANIAN)
 COMPILED = tuple((c, *c.compiled()) for c in CATEGORIES)
 PERSON = re.compile(rf"\b{_PERSON}\b")

@@ -36,6 +36,7 @@ from .image_question_intent import asks_about_the_image, poses_a_question
 from .question_types import understand
 from .red_flag_care import FIRST_AID
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
+from .red_flag_romanian import looks_romanian
 from .red_flag_rules import COMPILED
 
 EMERGENCY = "emergency"
@@ -89,8 +90,12 @@ def _fix(word: str) -> str:
     return word
 
 
+# Romanian letters to their plain forms: families type with and without them ("respiră", "respira").
+_FOLD = str.maketrans("\u0103\u00e2\u00ee\u0219\u015f\u021b\u0163", "aaisstt")
+
+
 def normalise(text: str) -> str:
-    text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'").translate(_FOLD)
     text = re.sub(r"\s+", " ", text)
     return re.sub(r"[a-z]+(?:'[a-z]+)?", lambda m: _fix(m.group(0)), text)
 
@@ -111,6 +116,7 @@ class Assessment:
     category: str | None = None
     clause: str | None = None
     reason: str | None = None
+    language: str = "en"  # of the rule that fired (``Category.language``)
 
 
 def clauses(text: str) -> list[str]:
@@ -131,7 +137,7 @@ def assess(text: str) -> Assessment:
                     cared_for = _covered(cares, parts, index, m.span())
                     why = defused(clause, m.span(), category.name, is_soft, cared_for)
                     if why is None:
-                        return Assessment(True, True, category.name, clause)
+                        return Assessment(True, True, category.name, clause, language=category.language)
                     if first_defused is None:
                         first_defused = Assessment(False, True, category.name, clause, why)
     return first_defused or _topic_mention(text) or Assessment(False, False)
@@ -243,7 +249,8 @@ def decide(
     """The intent to force, or None to keep the classifier's. ``emergency_probability`` is the
     learnt second opinion's (``emergency_classifier``), None where the model has none."""
     found = assess(text)
-    if is_emergency(found.emergency, emergency_probability, len(text.split())):
+    romanian = found.language == "ro" or looks_romanian(normalise(text))
+    if is_emergency(found.emergency, emergency_probability, len(text.split()), romanian):
         return EMERGENCY
     if isinstance(metadata, dict) and isinstance(metadata.get("image"), dict):
         return "share_image"

@@ -44,7 +44,7 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (r"diagnos\w*|what (?:is it that|do) i have|what(?: is|'s|s) wrong with me|what disease", "a diagnosis"),
     (
-        r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure",
+        r"treat\w*|therap\w*|medic\w*|drugs?|surgery|operat\w*|chemo\w*|radiotherap\w*|cure|biops\w*",
         "what it means for treatment",
     ),  # fmt: skip
     (
@@ -109,12 +109,18 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         # contrast uptake and artefacts are read by a radiologist, not by these models
         r"enhanc\w*|gadolinium|uptake|artefacts?|artifacts?|"
         # the image's quality ("is this scan good quality", "is it too blurry to read")
-        r"quality|blurr\w*|fuzzy|grainy|readable|good enough to",
+        r"quality|blurr\w*|fuzzy|grainy|readable|good enough to"
+        # the scanner's make and strength ("a 3 tesla scanner"); "what machine made this" asks the
+        # modality, a type
+        r"|teslas?|\d(?:\.\d)? ?t (?:mri|scanner|machine|magnet)|field strength|manufacturer",
         "technical details of the scan",
     ),  # fmt: skip
     (
         r"radiologists?|second opinion|miss(?:ed)? (?:something|anything)|overlook\w*|"
-        r"(?:the|my|his|her) report (?:\w+ )?(?:right|wrong|correct|accurate)",
+        r"(?:the|my|his|her) report (?:\w+ )?(?:right|wrong|correct|accurate)|"
+        # the reader, not the report: "is the doctor wrong", "could the radiologist be mistaken"
+        r"(?:the|my|his|her) (?:doctor|radiologist|neurologist|specialist)s? (?:is |was |be |could be )?"
+        r"(?:\w+ )?(?:wrong|right|mistaken|correct)",
         "whether a radiologist's report is right",
     ),  # fmt: skip
     (
@@ -149,7 +155,7 @@ _UNSUPPORTED_RE = tuple((re.compile(rf"\b(?:{p})\b"), said) for p, said in _UNSU
 # The models count lesions only: "how many <noun>" must name a finding or nothing ("how many are there?").
 _COUNTING = re.compile(r"\b(?:(?:how|hw|hoe) (?:many|much)|number of|count)\b((?: [a-z']+){0,4})")
 _FINDINGS = re.compile(
-    r"^(?:lesions?|spots?|nodules?|lumps?|abnormal\w*|areas?|patch\w*|dots?|marks?|things?|ones?|findings?)$"
+    r"^(?:lesions?|plaques?|spots?|nodules?|lumps?|abnormal\w*|areas?|patch\w*|dots?|marks?|things?|ones?|findings?)$"
 )
 # words that follow "how many" when no counted thing is named ("how many can you see", "count them")
 _NOT_NAMED = frozenset(

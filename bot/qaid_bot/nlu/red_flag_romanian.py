@@ -1,0 +1,186 @@
+"""Red flags as Romanian families write them, and how to tell a message is in Romanian.
+
+Why: Q&Aid's patients are in Romania. Most write English, but in an emergency people fall back on their
+own language ("tata nu mai respira"), and the blind set v12 (docs/nlu.md) showed every Romanian
+emergency missed: the English rules had no Romanian words but "can't breathe" and "is choking", and
+the learnt second opinion, trained on English, vetoed even those. These categories carry the same
+clinical concepts and sources as the English ones (``red_flag_rules``, ``red_flag_causes``,
+``red_flag_injuries``) under the same names, written over text that ``red_flags.normalise`` has
+lower-cased and stripped of Romanian diacritics (so "își" and "isi" read alike).
+
+``looks_romanian`` is why a rule that fires in Romanian stands even when the classifier, which never
+saw Romanian, is sure there is no emergency (``emergency_classifier.is_emergency``).
+
+Development cases: tests/bot/test_red_flag_romanian.py (our own wording, not a held-out sentence).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .red_flag_concepts import Category
+
+__all__ = ["ROMANIAN", "looks_romanian"]
+
+_FEW = r"(?:\w+[ -]){0,3}?"  # a few words between two parts of one sign
+_SOURCE = "the NHS / NICE / AHA list of the English category of the same name (docs/red_flags.md)"
+
+ROMANIAN: tuple[Category, ...] = (
+    Category(
+        "cardiac",
+        _SOURCE,
+        language="ro",
+        strong=(
+            rf"durer\w* {_FEW}(?:in|la|de) piept",
+            rf"(?:ma|il|o|ne) doare {_FEW}pieptul",
+            rf"(?:apasare|junghi|greutate|arsura|strangere) {_FEW}(?:in|pe|la) piept",
+            r"(?:face|are|a facut acum) (?:un )?infarct",
+        ),
+    ),
+    Category(
+        "stroke",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"gura (?:\w+ )?stramba|fata (?:\w+ )?(?:stramba|cazuta|paralizata)|(?:i|ii|mi|imi) (?:a |s-a )?"
+            r"(?:cazut|strambat) (?:\w+ ){0,3}?(?:fata|gura)",
+            r"vorbe\w* (?:\w+ )?(?:incurcat|ciudat|neclar|pelticit|impleticit|greu)|nu (?:mai )?poate "
+            r"(?:sa )?(?:vorbeasca|vorbi)|(?:limba|vorbirea) (?:\w+ )?(?:impleticit\w*|incurcat\w*)",
+            rf"nu (?:mai )?(?:poate|pot|isi poate) (?:sa )?(?:misc|ridic)\w* {_FEW}(?:mana|bratul|piciorul|"
+            r"partea)",
+            r"(?:amortit|paralizat)\w* (?:\w+ ){0,2}?(?:pe )?(?:o parte|partea (?:stanga|dreapta)|jumatate)",
+            r"(?:face|are) (?:un )?(?:avc|accident vascular)",
+        ),
+    ),
+    Category(
+        "breathing",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"nu (?:mai )?respir[aa]\w*",
+            r"(?:e|este|s-a facut|s-a invinetit|devine|a devenit) (?:\w+ )?"
+            r"(?:vanat|vinet\w*|albastru|albastra)",
+            r"horca\w*|se sufoca|se [i]neaca|s-a inecat|nu (?:mai )?(?:are|primeste|ia) aer",
+            r"respira (?:foarte |tare )?(?:greu|cu greu|sacadat)",
+        ),
+    ),
+    Category(
+        "bleeding",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"sanger\w* (?:\w+ ){0,2}?(?:foarte |prea |asa de )?(?:tare|mult|abundent|puternic)",
+            r"sanger\w*(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?opreste",
+            # "hemoragie" alone is also a finding asked about on a scan: only with its size
+            r"hemoragie (?:mare|puternica|masiva)|a luat-o sangele|balta de sange|"
+            r"curge sange(?:\W+\w+){0,3}?\W+(?:mult|tare|intruna|"
+            r"continuu|nu se opreste)",
+        ),
+    ),
+    Category(
+        "overdose_poisoning",
+        _SOURCE,
+        language="ro",
+        strong=(
+            rf"(?:a luat|am luat|a inghitit|am inghitit|inghitit) {_FEW}(?:o cutie|cutia|toata cutia|toate|"
+            rf"multe|prea multe|o folie|un pumn de|o mana de) {_FEW}(?:pastile|pastilele|medicamente|tablete|"
+            r"comprimate)",
+            r"supradoza|s-a intoxicat|otravit\w*|"
+            r"a baut (?:\w+ ){0,2}?(?:clor|inalbitor|solvent|antigel|otrava|soda caustica)",
+        ),
+    ),
+    Category(
+        "suicide_self_harm",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"nu (?:mai )?vreau sa (?:mai )?(?:traiesc|trai)|vreau sa mor|(?:sa|ma) (?:ma )?sinucid\w*|"
+            r"sinucidere|(?:imi|isi) (?:iau|ia|pun|pune) capat (?:\w+ )?vie?tii|sa ma omor|"
+            r"ma (?:tai|ranesc) (?:singur|singura|intentionat|iar)",
+        ),
+    ),
+    Category(
+        "anaphylaxis",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"(?:mi|ii|i|ni|ti) se umfl\w* (?:\w+ )?(?:gatul|gat|limba|buzele|fata|ochii)",
+            r"(?:gatul|limba|buzele) (?:i |mi |ii )?(?:se )?umfl\w*",
+            r"soc anafilactic|anafilax\w*|edem (?:glotic|quincke)",
+        ),
+    ),
+    Category(
+        "seizure",
+        _SOURCE,
+        language="ro",
+        strong=(r"convulsi\w*|criza (?:de )?epilep\w*|se zbate (?:\w+ )?(?:pe jos|si nu)",),
+    ),
+    Category(
+        "unconscious",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"nu (?:mai )?(?:raspunde|reactioneaza|se trezeste|isi revine|deschide ochii)",
+            r"(?:e|este|a ramas|zace) (?:\w+ )?(?:inconstient\w*|lesinat\w*)|lesin\w*|s-a prabusit|"
+            r"nu (?:mai )?(?:are|ii simt|gasesc) puls",
+        ),
+    ),
+    Category(
+        "severe_headache_head_injury",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"(?:s-a lovit|a cazut|lovit\w*|a dat) (?:\w+ ){0,3}?(?:la|in|de|cu) cap(?:ul)?"
+            r"(?:\W+\w+){0,8}?\W+(?:vom\w*|varsa|confuz\w*|nu raspunde|lesin\w*|sange|ameteste|adoarme)",
+            r"traumatism cranian",
+            r"cea mai (?:mare|rea|puternica) durere de cap",
+        ),
+    ),
+    Category(
+        "meningitis_sepsis",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"(?:febra|temperatura)(?:\W+\w+){0,8}?\W+(?:gat\w* (?:\w+ )?(?:intepenit|teapan|rigid)|ceafa "
+            r"(?:\w+ )?(?:intepenita|teapana|rigida)|pete (?:\w+ )?(?:pe piele|rosii|violet\w*|mov))",
+            r"(?:gat\w* (?:\w+ )?(?:intepenit|teapan|rigid)|pete (?:\w+ )?(?:violet\w*|mov))"
+            r"(?:\W+\w+){0,8}?\W+(?:febra|temperatura)",
+        ),
+    ),
+    Category(
+        "burns",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"(?:m-am|s-a|te-ai|ne-am|s-au) ars (?:\w+ ){0,6}?(?:apa (?:clocotita|fiarta)|ulei|foc|flacari|"
+            r"pe tot|pe toata|grav|rau)",
+            r"arsur\w* (?:grav\w*|mari|pe tot|pe toata)|apa clocotita|(?:s-a|m-am) oparit",
+        ),
+    ),
+    Category(
+        "obstetric",
+        _SOURCE,
+        language="ro",
+        strong=(
+            r"(?:insarcinata|gravida|sarcina)(?:\W+\w+){0,8}?\W+"
+            r"(?:sanger\w*|dureri (?:mari|puternice|foarte)|convulsi\w*|i s-a rupt apa)",
+            r"sanger\w*(?:\W+\w+){0,8}?\W+(?:insarcinata|gravida|sarcina)",
+        ),
+    ),
+)
+
+# Words that are Romanian and not English (nor a name patients use in English): two of them in a
+# message make it Romanian for ``is_emergency``. Function words, so a topic cannot avoid them.
+_ROMANIAN_WORD = re.compile(
+    r"\b(?:si|sa|nu|mai|care|pe|ce|cu|din|foarte|acum|este|sunt|ma|mi|il|ii|isi|imi|ne|va|rog|ajutor|"
+    r"tata|mama|bunica|bunicul|copilul|sotul|sotia|nici|doar|inca|dupa|pentru|cand|unde|cum|ceva)\b"
+)
+
+
+_ANY_ROMANIAN_FLAG = re.compile(r"\b(?:" + "|".join(p for c in ROMANIAN for p in c.strong) + r")")
+
+
+def looks_romanian(normalised: str) -> bool:
+    """Two or more distinct Romanian function words in the (normalised) text, or a Romanian red flag
+    ("are convulsii acum": the English rule for convulsions fires first, on a Romanian message)."""
+    return len(set(_ROMANIAN_WORD.findall(normalised))) >= 2 or bool(_ANY_ROMANIAN_FLAG.search(normalised))

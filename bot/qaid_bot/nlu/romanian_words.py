@@ -1,0 +1,71 @@
+"""Romanian words patients mix into questions about their image, read as their English meaning.
+
+Why: Q&Aid's patients are in Romania and write "is there a leziune here", "cate pete sunt?" or the
+whole question in Romanian; the question rules (``question_types``) and their vetoes
+(``unsupported_questions``) are written in English, and the blind set v12 (docs/nlu.md) showed such
+questions read as "not understood". Translating the few words that carry the question (the finding,
+the organ, the scan kind, the side, "how many", "is there") before the English rules lets one set of
+rules serve both, and the vetoes keep working: "e cancer?" reads "is cancer?" and is declined as before.
+A word list, not a translator: what is not listed stays as typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["fold", "to_english"]
+
+# Romanian letters to their plain forms, as people type them on phones without the accents.
+_FOLD = str.maketrans("\u0103\u00e2\u00ee\u0219\u015f\u021b\u0163", "aaisstt")
+
+# Phrases first, then words. Romanian only: none of these is an English word.
+_PHRASES = (
+    ("ce parte a corpului", "which body part"),
+    ("pe ce parte", "on which side"),
+    ("in ce parte", "on which side"),
+    ("ce fel de", "what kind of"),
+    ("ce tip de", "what kind of"),
+    ("in neregula", "abnormal"),
+    ("nu e in regula", "abnormal"),
+    ("e in regula", "is ok"),
+    ("este in regula", "is ok"),
+    ("se vede", "is there"),
+    ("se vad", "are there"),
+    ("exista", "is there"),
+    ("e vreo", "is there a"),
+    ("vreo", "any"),
+    # "imagine" alone is also English ("imagine I had a stroke"): only in a Romanian phrase
+    ("pe imagine", "on the image"),
+    ("in imagine", "in the image"),
+    ("o imagine", "an image"),
+    ("cate", "how many"),
+)
+_WORDS = {
+    "leziune": "lesion", "leziunea": "lesion", "leziuni": "lesions", "leziunile": "lesions",
+    "pata": "spot", "pete": "spots", "petele": "spots",
+    "creier": "brain", "creierul": "brain", "craniu": "skull", "capul": "head",
+    "plaman": "lung", "plamani": "lungs", "plamanii": "lungs", "plamanul": "lung", "pulmonara": "chest",
+    "pulmonar": "chest", "toracic": "chest", "toracica": "chest", "torace": "chest", "pieptul": "chest",
+    "piept": "chest", "inima": "heart",
+    "radiografie": "x ray", "radiografia": "x ray", "tomografie": "ct", "tomografia": "ct",
+    "ecografie": "ultrasound", "ecografia": "ultrasound", "rmn": "mri", "irm": "mri",
+    "imaginea": "image", "imaginii": "image", "poza": "picture", "poze": "pictures",
+    "stanga": "left", "dreapta": "right", "sunt": "are", "este": "is", "sau": "or",
+    "normala": "normal", "anormal": "abnormal", "anormala": "abnormal",
+    "tumoare": "tumour", "tumora": "tumour", "fractura": "fracture", "fisura": "fracture",
+    "sangerare": "bleeding", "hemoragie": "bleeding", "operatie": "surgery", "tratament": "treatment",
+    "aici": "here", "asta": "this", "aceasta": "this", "acesta": "this",
+}  # fmt: skip
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _PHRASES) + r")\b")
+_PHRASE_OF = dict(_PHRASES)
+_WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b")
+
+
+def fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def to_english(text: str) -> str:
+    """``text`` (lower case) with Romanian diacritics folded and the listed Romanian words in English."""
+    text = _PHRASE_RE.sub(lambda m: _PHRASE_OF[m.group(0)], fold(text))
+    return _WORD_RE.sub(lambda m: _WORDS[m.group(0)], text)

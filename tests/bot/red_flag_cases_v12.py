@@ -1,0 +1,26 @@
+"""Development cases for the red-flag concepts added after the v12 blind measurement (2026-12-04,
+night), shared by test_red_flag_emergencies.py and test_red_flag_lookalikes.py. Our own wording, none
+a v12 sentence; the Romanian categories have their own cases in test_red_flag_romanian.py."""
+
+from __future__ import annotations
+
+V12_CONCEPT_EMERGENCIES = [
+    # self-harm gone further than before
+    "I started cutting myself again and tonight it went too deep",
+    "she's been cutting and the last one is deeper than ever",
+    # a Romanian flag the English rules catch first still counts as Romanian
+    "copilul are convulsii de doua minute",
+    # a room is not a story
+    "my uncle collapsed in the play room and isn't waking",
+]
+
+V12_CONCEPT_LOOKALIKES = [
+    # a Romanian question about a finding on the scan, and a Romanian hypothetical
+    "exista vreo hemoragie pe tomografie?",
+    "ce faci daca cineva lesina pe strada?",
+    "in caz ca are convulsii, ce medicament ii dau?",
+    # kept in for observation after first aid worked; "if I'm ..." is a hypothetical; a novel
+    "my son choked on a grape, the nurse cleared it and he's under observation now",
+    "if she's bleeding after the birth, when should we worry",
+    "in the novel I'm reading the mother has a stroke, how realistic is it",
+]

@@ -1,0 +1,47 @@
+"""Image questions with Romanian words, or wholly in Romanian (``romanian_words``): development cases
+in our own wording, after the blind set v12 read most such questions as "not understood"
+(docs/nlu.md). What the models cannot tell is declined in Romanian as in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from qaid_bot.nlu.question_types import understand
+from qaid_bot.nlu.romanian_words import to_english
+
+ASKED = [
+    ("exista vreo leziune pe RMN?", "lesion"),
+    ("se vad pete albe pe creier?", "lesion"),
+    ("is there any pată on my scan", "lesion"),
+    ("e ceva în neregulă pe poza asta?", "abnormal"),
+    ("pe ce parte este leziunea, stânga sau dreapta?", "side"),
+    ("câte leziuni are mama pe imagine?", "count"),
+    ("how many plaques can you see", "count"),
+    ("ce fel de imagine este, tomografie?", "modality"),
+    ("ce parte a corpului se vede aici?", "organ"),
+    ("is this a radiografie of the plamani?", "is_chest"),
+]
+
+DECLINED = [
+    "e cancer ce se vede pe imagine?",
+    "are nevoie de operatie?",
+    "se vede vreo fractură pe radiografie?",
+    "ce tratament trebuie sa iau?",
+    "exista hemoragie pe tomografie?",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), ASKED)
+def test_romanian_words_are_read_as_their_question(text: str, kind: str) -> None:
+    assert understand(text).types[:1] == (kind,), (text, understand(text))
+
+
+@pytest.mark.parametrize("text", DECLINED)
+def test_what_no_model_can_tell_is_declined_in_romanian_too(text: str) -> None:
+    u = understand(text, learnt="lesion")  # even a learnt guess does not answer it
+    assert u.types == () and u.cannot, (text, u)
+
+
+def test_only_romanian_words_are_translated() -> None:
+    assert to_english("is there a lesion on the left?") == "is there a lesion on the left?"
+    assert to_english("câte pete sunt în stânga") == "how many spots are in left"

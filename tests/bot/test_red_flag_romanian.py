@@ -1,0 +1,83 @@
+"""Red flags written in Romanian (``red_flag_romanian``): development cases in our own wording, by
+concept, after the blind set v12 showed every Romanian emergency missed (docs/nlu.md). With and
+without diacritics; and the look-alikes the same words make (history, negation, a question)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qaid_bot.nlu.emergency_classifier import is_emergency
+from qaid_bot.nlu.red_flag_romanian import looks_romanian
+from qaid_bot.nlu.red_flags import assess, decide, normalise
+
+EMERGENCIES = {
+    "cardiac": ["tatăl meu are o durere puternică în piept de o oră", "ma doare tare pieptul si transpir"],
+    "stroke": ["bunicului i s-a strâmbat gura și nu poate ridica brațul", "vorbeste ciudat de zece minute"],
+    "breathing": ["sotul meu nu mai respira", "copilul s-a facut vanat la buze", "bunica horcaie"],
+    "bleeding": ["sangereaza foarte mult din mana", "sângerarea de la nas nu se mai oprește"],
+    "overdose_poisoning": ["fiica mea a inghitit toate pastilele de tensiune", "a baut inalbitor din sticla"],
+    "suicide_self_harm": ["nu mai vreau să trăiesc", "ma gandesc sa ma sinucid in seara asta"],
+    "anaphylaxis": ["dupa alune mi se umfla limba", "i se umfla gatul dupa intepatura"],
+    "seizure": ["fratele meu are convulsii pe jos", "are o criza de epilepsie care nu trece"],
+    "unconscious": [
+        "mama nu mai raspunde deloc",
+        "vecinul a lesinat si nu isi revine",
+        "s-a prabusit in baie",
+    ],
+    "severe_headache_head_injury": [
+        "a cazut cu capul de bordura si acum vomita",
+        "cea mai rea durere de cap",
+    ],
+    "meningitis_sepsis": ["are febra mare si ceafa intepenita", "pete mov pe picioare si febra"],
+    "burns": ["s-a ars cu ulei incins pe toata mana", "copilul s-a oparit cu apa clocotita"],
+    "obstetric": [
+        "sunt gravida in luna a sasea si sangerez",
+        "e insarcinata in 30 de saptamani si are dureri foarte mari",
+    ],
+}
+
+LOOKALIKES = [
+    "tata a avut un infarct acum 5 ani",  # history
+    "a avut convulsii in copilarie",
+    "nu are dureri in piept",  # negated
+    "n-am febra si nici ceafa intepenita",
+    "ce este un accident vascular?",  # a question about a word
+    "ma doare capul de o saptamana",  # mild, long-standing
+    "buna ziua, am trimis imaginea RMN",
+    "multumesc pentru raspuns",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), [(c, t) for c, ts in EMERGENCIES.items() for t in ts])
+def test_romanian_emergencies_fire(category: str, text: str) -> None:
+    found = assess(text)
+    assert found.emergency, text
+    assert found.category == category, (text, found.category)
+
+
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_romanian_lookalikes_do_not(text: str) -> None:
+    assert not assess(text).emergency, (text, assess(text))
+
+
+def test_diacritics_are_folded() -> None:
+    assert normalise("Își ține pieptul, respiră greu") == "isi tine pieptul, respira greu"
+
+
+def test_romanian_is_told_apart_from_english() -> None:
+    assert looks_romanian(normalise("tata nu mai poate sa vorbeasca"))
+    assert looks_romanian(normalise("ma doare si nu trece"))
+    assert not looks_romanian(normalise("my mama has a bad headache and nausea"))
+    assert not looks_romanian(normalise("is there a lesion on the left side of the brain?"))
+
+
+def test_the_classifier_cannot_veto_a_rule_in_romanian() -> None:
+    """The learnt second opinion never saw Romanian: its 'no' does not overrule a rule there."""
+    assert not is_emergency(True, 0.01, words=6)
+    assert is_emergency(True, 0.01, words=6, foreign=True)
+    assert not is_emergency(False, 0.01, words=6, foreign=True)  # no rule: nothing to stand
+    intent = {"name": "describe_symptoms", "confidence": 0.9}
+    forced = decide("tatal meu nu mai respira", {}, intent, [intent], emergency_probability=0.01)
+    assert forced == "emergency"
+    english = decide("my chest hurts so bad", {}, intent, [intent], emergency_probability=0.01)
+    assert english != "emergency"  # an English rule the classifier is sure of is still vetoed
