@@ -84,7 +84,9 @@ def texts_of_length(encoder: object, words: list[str], n: int, count: int, seed:
     return out
 
 
-def per_message(encoders: dict[str, Callable[[list[str]], np.ndarray]], texts: list[str], iters: int):
+def per_message(
+    encoders: dict[str, Callable[[list[str]], np.ndarray]], texts: list[str], iters: int
+) -> dict[str, Stats]:
     """One text per call, cycling through ``texts``, every encoder on the same sequence."""
     fns = {}
     for name, encode in encoders.items():
@@ -93,7 +95,9 @@ def per_message(encoders: dict[str, Callable[[list[str]], np.ndarray]], texts: l
     return time_paired(fns, warmup=5, iters=iters)
 
 
-def exactness(old: Callable[[list[str]], np.ndarray], new: Callable[[list[str]], np.ndarray], texts):
+def exactness(
+    old: Callable[[list[str]], np.ndarray], new: Callable[[list[str]], np.ndarray], texts: list[str]
+) -> list[list[object]]:
     """Max abs difference and min cosine between the two encoders, batched (as in training) and one
     text at a time (as live)."""
     rows = []

@@ -23,6 +23,9 @@ ASKED = [
 ]
 
 DECLINED = [
+    "este grava leziunea?",
+    "e benigna pata asta?",
+    "cat timp mai am de trait?",
     "e cancer ce se vede pe imagine?",
     "are nevoie de operatie?",
     "se vede vreo fractură pe radiografie?",
@@ -44,4 +47,7 @@ def test_what_no_model_can_tell_is_declined_in_romanian_too(text: str) -> None:
 
 def test_only_romanian_words_are_translated() -> None:
     assert to_english("is there a lesion on the left?") == "is there a lesion on the left?"
+    # names that are also Romanian words stay names in English
+    assert to_english("is cate's x ray normal") == "is cate's x ray normal"
+    assert to_english("is pete ok after his scan") == "is pete ok after his scan"
     assert to_english("câte pete sunt în stânga") == "how many spots are in left"

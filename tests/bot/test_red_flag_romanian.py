@@ -13,7 +13,11 @@ from qaid_bot.nlu.red_flags import assess, decide, normalise
 EMERGENCIES = {
     "cardiac": ["tatăl meu are o durere puternică în piept de o oră", "ma doare tare pieptul si transpir"],
     "stroke": ["bunicului i s-a strâmbat gura și nu poate ridica brațul", "vorbeste ciudat de zece minute"],
-    "breathing": ["sotul meu nu mai respira", "copilul s-a facut vanat la buze", "bunica horcaie"],
+    "breathing": [
+        "sotul meu nu mai respira",
+        "copilul s-a facut vanat la buze",
+        "bunica horcaie si nu mai raspunde",
+    ],
     "bleeding": ["sangereaza foarte mult din mana", "sângerarea de la nas nu se mai oprește"],
     "overdose_poisoning": ["fiica mea a inghitit toate pastilele de tensiune", "a baut inalbitor din sticla"],
     "suicide_self_harm": ["nu mai vreau să trăiesc", "ma gandesc sa ma sinucid in seara asta"],
@@ -36,6 +40,17 @@ EMERGENCIES = {
     ],
 }
 
+# from a review of the first Romanian rules: "I don't know if" is no negation or hypothesis, and a
+# Romanian flag the English rules catch first still counts as Romanian
+MORE_EMERGENCIES = [
+    "tata nu mai respira, nu stiu daca traieste",
+    "mama are dureri in piept, nu stiu daca e infarct",
+    "copilul se sufoca, ce fac daca se invineteste",
+    "nu stiu copilul nu respira",
+    "fara sa vrea a luat toate pastilele din cutie",
+    "fara aer, nu poate respira",
+]
+
 LOOKALIKES = [
     "tata a avut un infarct acum 5 ani",  # history
     "a avut convulsii in copilarie",
@@ -45,6 +60,16 @@ LOOKALIKES = [
     "ma doare capul de o saptamana",  # mild, long-standing
     "buna ziua, am trimis imaginea RMN",
     "multumesc pentru raspuns",
+    # words an emergency shares: a bruise, snoring, gums, chickenpox, idioms, a book, a cough, years of it
+    "genunchiul lui e vanat de la fotbal",
+    "sotul meu horcaie toata noaptea",
+    "imi sangereaza gingiile mult cand ma spal pe dinti",
+    "are febra si pete rosii de la varicela",
+    "am sa mor de ras cu gluma asta, vreau sa mor de ras",
+    "citesc o carte despre sinucidere pentru scoala",
+    "ma doare pieptul cand tusesc de o saptamana",
+    "respira greu cand urca scarile, de ani de zile",
+    "a lesinat ieri la soare dar acum e bine",
 ]
 
 
@@ -53,6 +78,12 @@ def test_romanian_emergencies_fire(category: str, text: str) -> None:
     found = assess(text)
     assert found.emergency, text
     assert found.category == category, (text, found.category)
+
+
+@pytest.mark.parametrize("text", MORE_EMERGENCIES)
+def test_romanian_emergencies_with_doubt_or_english_words_fire(text: str) -> None:
+    assert assess(text).emergency, (text, assess(text))
+    assert looks_romanian(normalise(text)), text  # so the classifier cannot veto it
 
 
 @pytest.mark.parametrize("text", LOOKALIKES)
@@ -69,6 +100,8 @@ def test_romanian_is_told_apart_from_english() -> None:
     assert looks_romanian(normalise("ma doare si nu trece"))
     assert not looks_romanian(normalise("my mama has a bad headache and nausea"))
     assert not looks_romanian(normalise("is there a lesion on the left side of the brain?"))
+    for english in ("my mama is in intensive care", "the PE teacher took care of him", "she is convulsing"):
+        assert not looks_romanian(normalise(english)), english
 
 
 def test_the_classifier_cannot_veto_a_rule_in_romanian() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from qaid_bot.nlu.red_flag_rules import CATEGORIES
+from qaid_bot.nlu.red_flag_rules import CATEGORIES, COMPILED
 from qaid_bot.nlu.red_flags import assess, clauses, decide, normalise
 
 
@@ -23,6 +23,14 @@ def test_clauses_split_on_but_and_now() -> None:
         "now my face droops",
         "help",
     ]
+
+
+def test_no_pattern_matches_everything() -> None:
+    """An empty alternative ("a|") would make a category fire on any message."""
+    for category, strong, soft in COMPILED:
+        for pattern in (strong, soft):
+            assert pattern is None or pattern.search("") is None, category.name
+    assert not assess("hello, thank you, here is the picture").emergency
 
 
 def test_every_category_names_its_source() -> None:

@@ -37,8 +37,9 @@ def _thumb(img: np.ndarray) -> np.ndarray:
 
 
 def test_no_training_or_validation_image_is_an_evaluation_image_in_another_encoding() -> None:
-    """A source added to train or val must not be an eval image re-encoded, cropped a little or
-    resized (pydicom-data ships most NEMA images several times): thumbnails must not correlate."""
+    """A source added to train or val must not be an eval image re-encoded, resized or windowed
+    differently (pydicom-data ships most NEMA images several times): thumbnails must not correlate.
+    Registry review covers what this cannot see (a large crop, a flip, another slice of one volume)."""
     items = {role: [(s.id, n, _thumb(img)) for s in real_sources.by_role(role) for n, img, _ in s.load()]
              for role in ("train", "val", "eval")}  # fmt: skip
     evals = np.stack([t for *_, t in items["eval"]])

@@ -16,8 +16,11 @@ LEARNING = re.compile(
     r"(?:know|learn|read|find out) (?:more |up )?(?:about|on)|information (?:about|on)|triggers|"
     # fiction, one's own clinical work, trying the bot out
     r"exam question|quiz|poem|case study|case scenario|"
-    # a story ("in the book the old man chokes"), not a room ("in the game room")
-    r"in (?:the|a|that|this|my) (?:movie|film|show|play|game|book|novel|story)(?!\w| ?room)|"
+    # a story ("in the book the old man chokes", "in the film she overdoses"), not a place named after
+    # one ("in the game room", "in the book shop")
+    r"in (?:the|a|that) (?:movie|film|show|play|game)"
+    r"(?!\w| (?:room|shop|store|club|area|park|centre|center))|"
+    r"in (?:the|a|this|that|my) (?:book|novel|story)(?=,| (?:i'm|i am|we're|the|a|an|she|he|they|his|her)\b)|"
     r"clinical scenario|for (?:my |a |the )?class|"
     r"tv (?:series|show)|in the (?:series|show|episode)|thriller|(?:a|my|the) comic(?: book| strip)?|"
     r"cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"

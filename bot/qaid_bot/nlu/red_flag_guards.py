@@ -73,9 +73,11 @@ _PAST = re.compile(
 # an earlier day; with an event that ends by itself told in the past tense ("passed out drunk last
 # night") it is a report. Not an ingestion: tablets or a battery swallowed yesterday still need care now.
 _EARLIER_DAY = re.compile(
-    r"\b(?:last night|yesterday|the other day|on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+    r"\b(?:last night|yesterday|the other day|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"ieri|alaltaieri|aseara|saptamana trecuta)\b"  # Romanian: yesterday, last night, last week
 )
-_PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't)\b")
+# ... and Romanian "a lesinat" / "s-a prabusit" (fainted, collapsed: a finished event)
+_PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't|lesinat|s-a prabusit)\b")
 # a stroke sign denied inside its own words ("my face isn't drooping"); the sign patterns span the verb
 _SIGN_DENIED = re.compile(
     r"\b(?:isn't|is not|aren't|are not|wasn't|not)\W+(?:\w+\W+)?(?:droop\w*|crooked|lopsided|slurr\w*|"
@@ -107,7 +109,8 @@ _PEN_AS_AN_OBJECT = re.compile(
 )
 # settled: the whole clause is about something over and cleared
 _RESOLVED = re.compile(
-    r"\b(?:well controlled|recover\w*|rehab\w*|back to normal|is fine now|(?:he's|she's|i'm|i am|they're) "
+    r"\b(?:well controlled|recover\w*|rehab\w*|back to normal|is fine now|"
+    r"(?<!if )(?:he's|she's|i'm|i am|they're) "
     r"(?:fine|ok|okay|doing (?:well|fine|ok)|clean|sober)(?: now)?|(?:home|better) now|doing "
     r"(?:well|fine) now|"
     r"(?:stopped|settled|eased|passed|calmed down) (?:straight away|on its own|by itself|hours ago|"
@@ -125,12 +128,15 @@ _RESOLVED = re.compile(
     r"no (?:\w+ )?(?:seizures|fits|attacks) (?:since|for)|without (?:a |any )?(?:seizures?|fits?)|"
     r"since (?:my|his|her) (?:stroke|heart attack|operation)|"
     r"after (?:my|his|her|the|their) (?:stroke|heart attack|overdose|seizure|head injury)|"
-    r"(?<!not )going well)\b"
+    r"(?<!not )going well|"
+    # Romanian: "si-a revenit" (came round), "acum e bine" (fine now)
+    r"si-a revenit|(?:acum )?e bine acum|acum (?:e|este) bine)\b"
 )
 # the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
 _NEGATION = re.compile(
     r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|didn't|did not|"
-    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies|nu|n-are|n-am|fara)[^\w,]+"
+    r"don't (?:feel|get|think)|isn't|nothing like|free of|denies|"
+    r"nu(?! (?:stiu|stim|stie|inteleg|pot|poate|cred|mai))|n-are|n-am|fara(?! sa))[^\w,]+"
     r"(?:(?!and\b|si\b)\w+[^\w,]+){0,2}$"
 )
 # asking what something is: informational
@@ -158,7 +164,9 @@ _IMAGE_ERRAND = re.compile(
 )
 # nothing is happening: a condition, prevention, risk, a general medical question
 _CONDITIONAL = re.compile(
-    r"\b(?:if (?:i|he|she|my|someone|somebody|they|it|a|you|the|i'm|he's|she's|you're|we're|they're) "
+    # not "I don't know if he is breathing", "can't tell if she's conscious": a live doubt, no hypothesis
+    r"\b(?:(?<!know )(?<!sure )(?<!tell )(?<!see )(?<!check )(?<!wonder )(?<!asks )(?<!ask )"
+    r"if (?:i|he|she|my|someone|somebody|they|it|a|you|the) "
     r"|if ever|in case|one day|prevent\w*|"
     r"(?<!i )(?<!i'd )suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|"
     r"say (?:i|someone) |"
@@ -170,8 +178,9 @@ _CONDITIONAL = re.compile(
     r"(?:that|it) a problem|"
     r"(?:can|could|does|do) (?:an? |the )?\w+ (?:\w+ )?(?:make|cause|lead to)|make you|makes you|"
     r"(?:scared|afraid|worried|frightened|terrified|fear) (?:of|about|that)|fear of|"
-    # Romanian: "daca" (if), "in caz ca" (in case), "ce faci cand" (what do you do when)
-    r"daca|in caz ca|ce (?:faci|fac|facem) (?:cand|daca))\b"
+    # Romanian, generic forms only: "daca cineva" (if someone), "in caz ca" (in case), "ce faci cand"
+    # (what does one do when); never "nu stiu daca" (I don't know if) or "ce fac daca" (what do I do if)
+    r"daca cineva|in caz ca|ce faci (?:cand|daca))\b"
 )
 # a medicine or a step before a procedure ("should I stop warfarin before my surgery"): hypothetical
 # unless something is happening now ("the contrast for the CT, and now my throat is closing")

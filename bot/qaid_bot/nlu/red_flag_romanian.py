@@ -32,7 +32,8 @@ ROMANIAN: tuple[Category, ...] = (
         language="ro",
         strong=(
             rf"durer\w* {_FEW}(?:in|la|de) piept",
-            rf"(?:ma|il|o|ne) doare {_FEW}pieptul",
+            # not pain that comes with a cough or a deep breath ("ma doare pieptul cand tusesc")
+            rf"(?:ma|il|o|ne) doare {_FEW}pieptul(?! (?:cand|de la|dupa) (?:tus\w*|respir\w*|ridic\w*))",
             rf"(?:apasare|junghi|greutate|arsura|strangere) {_FEW}(?:in|pe|la) piept",
             r"(?:face|are|a facut acum) (?:un )?infarct",
         ),
@@ -57,11 +58,17 @@ ROMANIAN: tuple[Category, ...] = (
         _SOURCE,
         language="ro",
         strong=(
-            r"nu (?:mai )?respir[aa]\w*",
-            r"(?:e|este|s-a facut|s-a invinetit|devine|a devenit) (?:\w+ )?"
-            r"(?:vanat|vinet\w*|albastru|albastra)",
-            r"horca\w*|se sufoca|se [i]neaca|s-a inecat|nu (?:mai )?(?:are|primeste|ia) aer",
-            r"respira (?:foarte |tare )?(?:greu|cu greu|sacadat)",
+            r"nu (?:mai )?respir[aa]\w*|nu (?:mai )?(?:poate|pot|poti|putem) (?:sa )?respir\w*",
+            # blue lips or face ("vanat" alone is also a bruise)
+            r"(?:buzele|fata|gura|unghiile) (?:\w+ ){0,2}?(?:vinete|vanat\w*|vinet\w*|albastr\w*)|"
+            r"s-a invinetit|"
+            r"(?:e|este|s-a facut|devine|a devenit) (?:\w+ )?(?:vanat|vinet\w*|albastru|albastra) "
+            r"(?:la|pe) (?:buze|fata)",
+            # a rattling breath with no answer (agonal), not snoring
+            r"horca\w*(?:\W+\w+){0,4}?\W+nu (?:mai )?(?:raspunde|respira|reactioneaza)",
+            r"se sufoca|se [i]neaca|s-a inecat|nu (?:mai )?(?:are|primeste|ia) aer",
+            # not breathless on stairs for years
+            r"respira (?:foarte |tare )?(?:greu|cu greu|sacadat)(?! (?:cand|la) (?:urc|merg|alerg|efort)\w*)",
         ),
     ),
     Category(
@@ -69,7 +76,9 @@ ROMANIAN: tuple[Category, ...] = (
         _SOURCE,
         language="ro",
         strong=(
-            r"sanger\w* (?:\w+ ){0,2}?(?:foarte |prea |asa de )?(?:tare|mult|abundent|puternic)",
+            # not gums that bleed when brushing
+            r"(?<!gingiile )(?<!gingia )sanger\w* (?:\w+ ){0,2}?(?:foarte |prea |asa de )?"
+            r"(?:tare|mult|abundent|puternic)(?! (?:cand|la) (?:ma |se )?spal)",
             r"sanger\w*(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?opreste",
             # "hemoragie" alone is also a finding asked about on a scan: only with its size
             r"hemoragie (?:mare|puternica|masiva)|a luat-o sangele|balta de sange|"
@@ -94,8 +103,10 @@ ROMANIAN: tuple[Category, ...] = (
         _SOURCE,
         language="ro",
         strong=(
-            r"nu (?:mai )?vreau sa (?:mai )?(?:traiesc|trai)|vreau sa mor|(?:sa|ma) (?:ma )?sinucid\w*|"
-            r"sinucidere|(?:imi|isi) (?:iau|ia|pun|pune) capat (?:\w+ )?vie?tii|sa ma omor|"
+            # not the idioms "sa mor de ras / de foame / de rusine" (to die of laughter, hunger, shame)
+            r"nu (?:mai )?vreau sa (?:mai )?(?:traiesc|trai)|vreau sa mor(?! de (?:ras|foame|somn|"
+            r"plictiseala|rusine|cald|frig))|(?:sa|ma) (?:ma )?sinucid\w*|"
+            r"(?:imi|isi) (?:iau|ia|pun|pune) capat (?:\w+ )?vie?tii|sa ma omor(?! de)|"
             r"ma (?:tai|ranesc) (?:singur|singura|intentionat|iar)",
         ),
     ),
@@ -113,7 +124,8 @@ ROMANIAN: tuple[Category, ...] = (
         "seizure",
         _SOURCE,
         language="ro",
-        strong=(r"convulsi\w*|criza (?:de )?epilep\w*|se zbate (?:\w+ )?(?:pe jos|si nu)",),
+        # "convulsii", "convulsie" (English "convulsion(s)" is the English rule's)
+        strong=(r"convulsi(?:i|e|ile)\b|criza (?:de )?epilep\w*|se zbate (?:\w+ )?(?:pe jos|si nu)",),
     ),
     Category(
         "unconscious",
@@ -142,7 +154,7 @@ ROMANIAN: tuple[Category, ...] = (
         language="ro",
         strong=(
             r"(?:febra|temperatura)(?:\W+\w+){0,8}?\W+(?:gat\w* (?:\w+ )?(?:intepenit|teapan|rigid)|ceafa "
-            r"(?:\w+ )?(?:intepenita|teapana|rigida)|pete (?:\w+ )?(?:pe piele|rosii|violet\w*|mov))",
+            r"(?:\w+ )?(?:intepenita|teapana|rigida)|pete (?:\w+ )?(?:violet\w*|mov|care nu dispar))",
             r"(?:gat\w* (?:\w+ )?(?:intepenit|teapan|rigid)|pete (?:\w+ )?(?:violet\w*|mov))"
             r"(?:\W+\w+){0,8}?\W+(?:febra|temperatura)",
         ),
@@ -169,11 +181,12 @@ ROMANIAN: tuple[Category, ...] = (
     ),
 )
 
-# Words that are Romanian and not English (nor a name patients use in English): two of them in a
-# message make it Romanian for ``is_emergency``. Function words, so a topic cannot avoid them.
+# Words that are Romanian and not English (nor a name patients use in English: not "mama", "care",
+# "pe", "din"...): two of them in a message make it Romanian for ``is_emergency``. Function words, so a
+# topic cannot avoid them.
 _ROMANIAN_WORD = re.compile(
-    r"\b(?:si|sa|nu|mai|care|pe|ce|cu|din|foarte|acum|este|sunt|ma|mi|il|ii|isi|imi|ne|va|rog|ajutor|"
-    r"tata|mama|bunica|bunicul|copilul|sotul|sotia|nici|doar|inca|dupa|pentru|cand|unde|cum|ceva)\b"
+    r"\b(?:si|sa|nu|mai|ce|cu|foarte|acum|este|sunt|ii|isi|imi|rog|ajutor|tata|bunica|bunicul|copilul|"
+    r"sotul|sotia|nici|doar|inca|dupa|pentru|cand|unde|ceva|ajutati)\b"
 )
 
 

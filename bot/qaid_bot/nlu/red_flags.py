@@ -38,6 +38,7 @@ from .red_flag_care import FIRST_AID
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
 from .red_flag_romanian import looks_romanian
 from .red_flag_rules import COMPILED
+from .romanian_words import fold
 
 EMERGENCY = "emergency"
 
@@ -90,12 +91,9 @@ def _fix(word: str) -> str:
     return word
 
 
-# Romanian letters to their plain forms: families type with and without them ("respiră", "respira").
-_FOLD = str.maketrans("\u0103\u00e2\u00ee\u0219\u015f\u021b\u0163", "aaisstt")
-
-
 def normalise(text: str) -> str:
-    text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'").translate(_FOLD)
+    # Romanian letters folded: families type with and without them ("respiră", "respira")
+    text = fold((text or "").lower().replace("\u2019", "'").replace("\u2018", "'"))
     text = re.sub(r"\s+", " ", text)
     return re.sub(r"[a-z]+(?:'[a-z]+)?", lambda m: _fix(m.group(0)), text)
 
@@ -103,7 +101,7 @@ def normalise(text: str) -> str:
 # ---- clauses and what defuses a flag in them --------------------------------------------------------
 _CLAUSE_BREAK = re.compile(
     r"(?:(?<!\d)\.|\.(?!\d)|[!?;\n])+|\s[-\u2013\u2014]+\s|,?\s+but\s+|,?\s+however\s+|,?\s+though\s+|"
-    r",?\s+wait\s+|,?\s+anyway\s+"
+    r",?\s+wait\s+|,?\s+anyway\s+|,?\s+dar\s+|,?\s+insa\s+"
 )
 
 
@@ -139,7 +137,9 @@ def assess(text: str) -> Assessment:
                     if why is None:
                         return Assessment(True, True, category.name, clause, language=category.language)
                     if first_defused is None:
-                        first_defused = Assessment(False, True, category.name, clause, why)
+                        first_defused = Assessment(
+                            False, True, category.name, clause, why, language=category.language
+                        )
     return first_defused or _topic_mention(text) or Assessment(False, False)
 
 

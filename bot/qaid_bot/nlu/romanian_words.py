@@ -38,11 +38,15 @@ _PHRASES = (
     ("pe imagine", "on the image"),
     ("in imagine", "in the image"),
     ("o imagine", "an image"),
-    ("cate", "how many"),
+    ("cat timp", "how long"),
+    ("cat de", "how"),
+    ("de trait", "to live"),
 )
+# Also English names ("Pete's scan", "is Cate ok"): read as Romanian only beside another Romanian word.
+_AMBIGUOUS = {"pete": "spots", "cate": "how many"}
 _WORDS = {
     "leziune": "lesion", "leziunea": "lesion", "leziuni": "lesions", "leziunile": "lesions",
-    "pata": "spot", "pete": "spots", "petele": "spots",
+    "pata": "spot", "petele": "spots",
     "creier": "brain", "creierul": "brain", "craniu": "skull", "capul": "head",
     "plaman": "lung", "plamani": "lungs", "plamanii": "lungs", "plamanul": "lung", "pulmonara": "chest",
     "pulmonar": "chest", "toracic": "chest", "toracica": "chest", "torace": "chest", "pieptul": "chest",
@@ -55,10 +59,15 @@ _WORDS = {
     "tumoare": "tumour", "tumora": "tumour", "fractura": "fracture", "fisura": "fracture",
     "sangerare": "bleeding", "hemoragie": "bleeding", "operatie": "surgery", "tratament": "treatment",
     "aici": "here", "asta": "this", "aceasta": "this", "acesta": "this",
+    # severity, nature and outlook, so that the vetoes decline them as in English
+    "grav": "serious", "grava": "serious", "grave": "serious", "periculos": "dangerous",
+    "periculoasa": "dangerous", "malign": "malignant", "maligna": "malignant", "benign": "benign",
+    "benigna": "benign", "boala": "disease", "boli": "disease", "vindeca": "heal", "moare": "die",
 }  # fmt: skip
-_PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _PHRASES) + r")\b")
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _PHRASES) + r")\b(?!')")
 _PHRASE_OF = dict(_PHRASES)
-_WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b")
+_WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b(?!')")
+_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate)\b(?!')")
 
 
 def fold(text: str) -> str:
@@ -67,5 +76,8 @@ def fold(text: str) -> str:
 
 def to_english(text: str) -> str:
     """``text`` (lower case) with Romanian diacritics folded and the listed Romanian words in English."""
-    text = _PHRASE_RE.sub(lambda m: _PHRASE_OF[m.group(0)], fold(text))
-    return _WORD_RE.sub(lambda m: _WORDS[m.group(0)], text)
+    text = fold(text)
+    romanian = bool(_PHRASE_RE.search(text) or _WORD_RE.search(text))
+    text = _PHRASE_RE.sub(lambda m: _PHRASE_OF[m.group(0)], text)
+    text = _WORD_RE.sub(lambda m: _WORDS[m.group(0)], text)
+    return _AMBIGUOUS_RE.sub(lambda m: _AMBIGUOUS[m.group(0)], text) if romanian else text
