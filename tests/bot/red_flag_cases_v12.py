@@ -8,6 +8,7 @@ V12_CONCEPT_EMERGENCIES = [
     # self-harm gone further than before
     "I started cutting myself again and tonight it went too deep",
     "she's been cutting herself and the last one is deeper than ever",
+    "i've been cutting again and this one is deep",
     # a Romanian flag the English rules catch first still counts as Romanian
     "copilul are convulsii de doua minute",
     # a room is not a story
@@ -37,4 +38,5 @@ V12_CONCEPT_LOOKALIKES = [
     # "cutting" that is not self-harm
     "i've been cutting down on sugar, is 20g a day too far",
     "been cutting back on my painkillers, maybe i went too far",
+    "i'm cutting my hair short, is shoulder length too far",
 ]

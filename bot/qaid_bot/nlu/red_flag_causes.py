@@ -88,8 +88,10 @@ CAUSES: tuple[Category, ...] = (
             r"them|the lot|(?:\w+ ){0,2}all (?:my|of my|the) )",
             r"(?:cut|slit|slashed|sliced) (?:\w+ )?(?:my|his|her|their) (?:own )?(?:wrists?|throat)",
             # self-harm gone further than before: "been cutting again and it's deep this time"
-            r"(?:been|started|keep|kept|i'm|am|she's|he's) cutting (?:myself|herself|himself|themselves|"
-            r"again)(?:\W+\w+){0,8}?\W+(?:deep|deeper|won't stop bleeding|too far)",
+            # ("cutting" with no object is self-harm; "cutting down on sugar", "cutting my hair" are not)
+            r"(?:been|started|keep|kept|i'm|am|she's|he's) cutting"
+            r"(?! (?:down|back|out|up|off|my (?:hair|nails)|(?:his|her|the|a|an|some|into|through)\b))"
+            r"(?:\W+\w+){0,8}?\W+(?:deep|deeper|won't stop bleeding|too far)",
             r"(?:bought|got|have|tied) (?:a |the )?rope|noose",
             r"(?:can't|cannot) go on",
             r"(?:no|don't see (?:the|any)|what's the|there's no) point (?:in |of )?(?:living|"
