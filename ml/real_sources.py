@@ -93,15 +93,19 @@ def _src(sid: str, role: Role, part: str | None, modality: str | None, orientati
     return RealSource(sid, role, part is not None, part, modality, orientation, origin, load, kind)
 
 
-def _medical() -> list[RealSource]:
-    def d(w: tuple[str, str], f: str, k: int = 1) -> Callable[[], list[Item]]:
-        return lambda: dicom(_p(w, f), k)
+def _d(w: tuple[str, str], f: str, k: int = 1) -> Callable[[], list[Item]]:
+    return lambda: dicom(_p(w, f), k)
 
-    def nii(package: str, f: str, orientations: tuple[str, ...], k: int) -> Callable[[], list[Item]]:
-        return lambda: nifti(pkg(package, f), orientations, k)
 
-    axes3 = ("axial", "coronal", "sagittal")
-    m = _src
+def _nii(package: str, f: str, orientations: tuple[str, ...], k: int) -> Callable[[], list[Item]]:
+    return lambda: nifti(pkg(package, f), orientations, k)
+
+
+_AXES3 = ("axial", "coronal", "sagittal")
+
+
+def _medical_train() -> list[RealSource]:
+    d, nii, axes3, m = _d, _nii, _AXES3, _src  # short names: one source per line
     return [
         # train: real scans every demo hospital may learn from
         m("ct-abdomen-pancreas", "train", "other", "ct", "axial", "pydicom-data: explicit_VR-UN.dcm",
@@ -127,6 +131,12 @@ def _medical() -> list[RealSource]:
           lambda: raster(pkg("stardist", "data/images/histo.jpg"))),
         m("histology-he-tiatoolbox", "train", "other", "microscopy", None, "tiatoolbox: target_image.png",
           lambda: crops(raster(pkg("tiatoolbox", "data/target_image.png")), 400, 2)),
+    ]  # fmt: skip
+
+
+def _medical_val() -> list[RealSource]:
+    d, nii, axes3, m = _d, _nii, _AXES3, _src  # short names: one source per line
+    return [
         # val: calibration, thresholds, development decisions
         m("ct-thorax-small", "val", "other", "ct", "axial", "pydicom: CT_small.dcm", d(_PD, "CT_small.dcm")),
         m("mr-abdomen-siemens", "val", "other", "mri", "axial",
@@ -150,6 +160,12 @@ def _medical() -> list[RealSource]:
           lambda: raster(pkg("mahotas", "demos/data/nuclear.png"))),
         m("histology-wsidicom", "val", "other", "microscopy", None, "wsidicom-data: data/test_tile.png",
           lambda: raster(pkg("wsidicom_data", "data/test_tile.png"))),
+    ]  # fmt: skip
+
+
+def _medical_eval() -> list[RealSource]:
+    d, nii, m = _d, _nii, _src  # short names: one source per line
+    return [
         # eval: reported once, never trained, tuned or calibrated on
         m("cr-chest", "eval", "chest", "xray", None, "pydicom-data: RG1_UNCR.dcm", d(_PDD, "RG1_UNCR.dcm")),
         m("cr-lower-leg", "eval", "other", "xray", None, "pydicom-data: RG3_UNCR.dcm",
@@ -181,6 +197,10 @@ def _medical() -> list[RealSource]:
         m("histology-ihc", "eval", "other", "microscopy", None, "scikit-image: data/ihc.png",
           lambda: raster(pkg("skimage", "data/ihc.png"))),
     ]  # fmt: skip
+
+
+def _medical() -> list[RealSource]:
+    return _medical_train() + _medical_val() + _medical_eval()
 
 
 def _non_medical() -> list[RealSource]:
