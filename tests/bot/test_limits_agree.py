@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from qaid_bot.channels.common import MAX_TEXT_CHARS
-from qaid_bot.nlu.question_types import FALLBACK_TYPES
+from qaid_bot.nlu.question_offers import FALLBACK_TYPES
 from qaid_contracts.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS
 
 WEBCHAT = Path(__file__).resolve().parents[2] / "webchat" / "index.html"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from qaid_bot.nlu.question_types import FALLBACK_TYPES, question_parts, understand, what_i_can_tell
+from qaid_bot.nlu.question_offers import FALLBACK_TYPES, what_i_can_tell
+from qaid_bot.nlu.question_types import question_parts, understand
 
 DEV = {
     "lesion": [

@@ -9,7 +9,7 @@ from tracker_helpers import make_tracker, slot_events, texts
 
 from qaid_bot.actions.image_flow import ActionAnalyzeImage
 from qaid_bot.actions.questions import ActionAnswerQuestion, declared_types
-from qaid_bot.nlu.question_types import FALLBACK_TYPES
+from qaid_bot.nlu.question_offers import FALLBACK_TYPES
 from qaid_contracts.limits import MAX_QUESTION_CHARS
 
 pytestmark = pytest.mark.asyncio

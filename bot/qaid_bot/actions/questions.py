@@ -24,7 +24,8 @@ from qaid_contracts.transcript import DETAIL_MODEL_SHA256
 
 from ..clients import HipClient, HubClient, Outcome, ServiceError
 from ..egress import Sessions
-from ..nlu.question_types import FALLBACK_TYPES, Understood, learnt_type, understand, what_i_can_tell
+from ..nlu.question_offers import FALLBACK_TYPES, what_i_can_tell
+from ..nlu.question_types import Understood, learnt_type, understand
 from ..settings import settings
 from . import capabilities, texts
 from . import consensus as cs
