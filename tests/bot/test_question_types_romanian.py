@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from qaid_bot.nlu.question_types import understand
+from qaid_bot.nlu.red_flags import decide
 from qaid_bot.nlu.romanian_words import to_english
 
 ASKED = [
@@ -51,3 +52,15 @@ def test_only_romanian_words_are_translated() -> None:
     assert to_english("is cate's x ray normal") == "is cate's x ray normal"
     assert to_english("is pete ok after his scan") == "is pete ok after his scan"
     assert to_english("câte pete sunt în stânga") == "how many spots are in left"
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [("exista vreo leziune pe RMN?", "share_image"), ("in ce parte e pata?", "describe_symptoms")],
+)
+def test_a_romanian_image_question_is_one_whatever_diet_read(text: str, read_as: str) -> None:
+    """DIET never learnt Romanian; the rules read the question through its Romanian words."""
+    intent = {"name": read_as, "confidence": 0.7}
+    assert decide(text, {}, intent, [intent]) == "ask_image_question"
+    greeting = {"name": "greet", "confidence": 0.9}
+    assert decide("buna ziua, sunt Ana", {}, greeting, [greeting]) is None

@@ -38,7 +38,7 @@ from .red_flag_care import FIRST_AID
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
 from .red_flag_romanian import looks_romanian
 from .red_flag_rules import COMPILED
-from .romanian_words import fold
+from .romanian_words import fold, has_romanian
 
 EMERGENCY = "emergency"
 
@@ -237,6 +237,8 @@ class QaidIntentOverrides(GraphComponent):
 
 # What a long message's context may be classified as when its question asks about the image.
 _CONTEXT_INTENTS = frozenset({"describe_symptoms", "express_worry"})
+# intents a Romanian image question is never taken from: the emergency, a mark asked for, the question
+_KEPT = frozenset({EMERGENCY, "ask_image_question", "request_segmentation"})
 
 
 def decide(
@@ -267,6 +269,10 @@ def decide(
     if predicted in _CONTEXT_INTENTS and asks_about_the_image(text):
         # the same when symptoms or worry told first outweigh the question in the classifier ("my hand
         # goes numb ... I can't sleep. Is there a lesion on it?"); the worry is still acknowledged
+        return "ask_image_question"
+    if predicted not in _KEPT and has_romanian(text) and understand(text).types and poses_a_question(text):
+        # DIET never learnt Romanian ("se vede vreo leziune pe RMN?" read as sharing an image): a
+        # question the rules read as an image question through its Romanian words is one
         return "ask_image_question"
     if predicted == EMERGENCY and (found.mentioned or rules_out(emergency_probability)):
         # DIET saw a red-flag word the rules defused ("I had a stroke in 2019"), or words the learnt

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["fold", "to_english"]
+__all__ = ["fold", "has_romanian", "to_english"]
 
 # Romanian letters to their plain forms, as people type them on phones without the accents.
 _FOLD = str.maketrans("\u0103\u00e2\u00ee\u0219\u015f\u021b\u0163", "aaisstt")
@@ -81,3 +81,9 @@ def to_english(text: str) -> str:
     text = _PHRASE_RE.sub(lambda m: _PHRASE_OF[m.group(0)], text)
     text = _WORD_RE.sub(lambda m: _WORDS[m.group(0)], text)
     return _AMBIGUOUS_RE.sub(lambda m: _AMBIGUOUS[m.group(0)], text) if romanian else text
+
+
+def has_romanian(text: str) -> bool:
+    """Whether ``text`` holds one of the Romanian words or phrases listed here."""
+    folded = fold(text.lower())
+    return bool(_PHRASE_RE.search(folded) or _WORD_RE.search(folded))
