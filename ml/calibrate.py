@@ -4,7 +4,9 @@ Everything here is fitted on the data it is given, and the callers give it only 
 OOD statistics on a hospital's own training features, temperatures and thresholds on the
 validation pool (generated val split + real ``val`` sources). The evaluation sources never reach it.
 
-* Temperature scaling (Guo et al., 2017): one scalar per head minimising validation NLL.
+* Temperature scaling (Guo et al., 2017): one scalar per head minimising validation NLL; for the
+  two-class filter, Platt scaling (Platt, 1999): a temperature and a bias, so the boundary itself
+  can move to where the validation images put it.
 * ECE: expected calibration error over 10 equal-width confidence bins.
 * OOD: class-conditional Gaussians with a shared, shrunk covariance over pooled features
   (Lee et al., 2018); the score is the squared Mahalanobis distance to a group's mean.
@@ -39,6 +41,30 @@ def fit_temperature(logits: np.ndarray, target: np.ndarray) -> float:
     fine = best * np.exp(np.linspace(-0.06, 0.06, 13))
     t = float(min(fine, key=lambda t: nll(logits, target, t)))
     return max(t, 1.0) if bool((logits.argmax(axis=1) == target).all()) else t
+
+
+def fit_platt(logits: np.ndarray, target: np.ndarray) -> tuple[float, list[float] | None]:
+    """(temperature, per-class bias) of a two-class head: P(class 0) = sigmoid(a + b (l0 - l1)), a and
+    b minimising validation NLL, returned as T = 1 / b and bias (a/2, -a/2) for
+    ``qaid.bundle.calibrated``.
+
+    Why a bias: the demo filter is fitted on generated images and real validation scans land nearer
+    its boundary than generated ones, so no temperature alone makes both confident where they are
+    right (docs/models.md, "Platt scaling of the filter"). Falls back to temperature scaling (no bias)
+    when the validation scores are separable or one class is missing (the NLL then has no minimum) or
+    the fitted slope is not positive.
+    """
+    s = np.asarray(logits, dtype=np.float64)[:, 0] - np.asarray(logits, dtype=np.float64)[:, 1]
+    pos = target == 0
+    if logits.shape[1] != 2 or pos.all() or not pos.any() or s[pos].min() > s[~pos].max():
+        return fit_temperature(logits, target), None
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4, max_iter=1000).fit(s[:, None], pos.astype(int))
+    a, b = float(lr.intercept_[0]), float(lr.coef_[0, 0])
+    if b <= 0:
+        return fit_temperature(logits, target), None
+    return 1.0 / b, [a / 2, -a / 2]
 
 
 def ece(probs: np.ndarray, target: np.ndarray, bins: int = 10) -> float:

@@ -21,12 +21,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, ood_ceiling
+from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_platt, fit_temperature, ood_ceiling
 from ml.cascade_data import DOMAIN_GROUPS, NON_MEDICAL_GROUP, OOD_GROUPS, CascadeSet
 from ml.metrics import softmax
 from ml.models import CascadeHeads, CascadeNet
 from ml.train import Evaluation, Job, fit, images_to_tensor
-from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, Calibration, InputSpec
+from qaid.bundle import LABELS, MODALITIES, ORIENTATIONS, Calibration, InputSpec, calibrated
 
 HEADS = ("filter", "labeler", "modality", "orientation")
 MAX_RISK = {"filter": 0.02, "labeler": 0.02, "modality": 0.03, "orientation": 0.03}
@@ -121,18 +121,22 @@ def fit_ood(model: CascadeHeads, train_x: torch.Tensor, groups: np.ndarray) -> N
     model.ood_precision.copy_(torch.from_numpy(precision))
 
 
-def calibrate_head(logits: np.ndarray, target: np.ndarray, head: str, chosen_on: str) -> Calibration:
-    """Temperature (validation NLL), ECE before/after and the abstain threshold of one head, from
-    validation outputs and targets (rows with target -1 are left out)."""
+def calibrate_head(
+    logits: np.ndarray, target: np.ndarray, head: str, chosen_on: str, platt: bool = False
+) -> Calibration:
+    """Temperature (validation NLL; with ``platt``, temperature and bias), ECE before/after and the
+    abstain threshold of one head, from validation outputs and targets (rows with target -1 are left
+    out)."""
     m = target >= 0
-    t = fit_temperature(logits[m], target[m])
-    before, after = softmax(logits[m], 1.0), softmax(logits[m], t)
+    t, bias = fit_platt(logits[m], target[m]) if platt else (fit_temperature(logits[m], target[m]), None)
+    cal = Calibration(temperature=round(t, 4), bias=[round(b, 4) for b in bias] if bias else None)
+    before, after = softmax(logits[m], 1.0), calibrated(logits[m], cal)
     threshold = confidence_threshold(after, target[m], MAX_RISK[head])
     e0, e1 = (ece(p, target[m]) for p in (before, after))
-    return Calibration(
-        temperature=round(t, 4), min_confidence=round(threshold, 4), chosen_on=chosen_on,
-        ece_before=round(e0, 4) if m.any() else None, ece_after=round(e1, 4) if m.any() else None,
-    )  # fmt: skip
+    return cal.model_copy(update={
+        "min_confidence": round(threshold, 4), "chosen_on": chosen_on,
+        "ece_before": round(e0, 4) if m.any() else None, "ece_after": round(e1, 4) if m.any() else None,
+    })  # fmt: skip
 
 
 def balanced(logits: np.ndarray, target: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,11 +157,13 @@ def calibrate(model: CascadeHeads, val: CascadeSet, spec: InputSpec) -> tuple[di
     cal, metrics = {}, {}
     for head in HEADS:
         if head == "filter":
-            cal[head] = calibrate_head(*balanced(out[head], y[head], ~generated), head, CHOSEN_ON_BALANCED)
+            cal[head] = calibrate_head(
+                *balanced(out[head], y[head], ~generated), head, CHOSEN_ON_BALANCED, platt=True
+            )
         else:
             cal[head] = calibrate_head(out[head], y[head], head, CHOSEN_ON)
         m = y[head] >= 0
-        after = softmax(out[head][m], cal[head].temperature)
+        after = calibrated(out[head][m], cal[head])
         metrics[f"val_{head}_accuracy"] = float((after.argmax(1) == y[head][m]).mean())
     nearest = out["ood"].min(axis=1)
     in_dist = generated & (np.asarray(val.group) >= 0)

@@ -84,12 +84,15 @@ class Provenance(BaseModel):
 class Calibration(BaseModel):
     """How far a classifier's output may be trusted, chosen on validation data (never on evaluation).
 
-    Probabilities are ``softmax(logits / temperature)`` (temperature scaling, Guo et al. 2017). The
-    HIP abstains when the top probability is below ``min_confidence`` or, for models that publish an
-    out-of-distribution score, when that score exceeds ``max_ood``.
+    Probabilities are ``softmax(logits / temperature + bias)`` (temperature scaling, Guo et al. 2017;
+    with ``bias``, Platt scaling, Platt 1999: the bias also moves the decision boundary, which the
+    demo filter needs because real validation scans sit nearer it than the generated images it was
+    fitted on). The HIP abstains when the top probability is below ``min_confidence`` or, for models
+    that publish an out-of-distribution score, when that score exceeds ``max_ood``.
     """
 
     temperature: float = Field(default=1.0, gt=0)
+    bias: list[float] | None = None  # one offset per class, added after the temperature
     min_confidence: float = Field(default=0.0, ge=0, le=1)
     max_ood: float | None = None
     chosen_on: str = ""
@@ -285,8 +288,10 @@ def tokenize_question(question: str, vocab: list[str], max_len: int) -> list[int
 
 
 def calibrated(logits: np.ndarray, calibration: Calibration | None) -> np.ndarray:
-    """softmax(logits / T) over the last axis (T = 1 without a calibration)."""
+    """softmax(logits / T + bias) over the last axis (T = 1 and no bias without a calibration)."""
     z = np.asarray(logits, dtype=np.float64) / (calibration.temperature if calibration else 1.0)
+    if calibration is not None and calibration.bias is not None:
+        z = z + np.asarray(calibration.bias, dtype=np.float64)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_temperature, nll
+from ml.calibrate import confidence_threshold, ece, fit_gaussians, fit_platt, fit_temperature, nll
 from ml.cascade_train import MAX_RISK, balanced, calibrate_head
 from ml.metrics import softmax
 from qaid.bundle import (
@@ -14,6 +14,7 @@ from qaid.bundle import (
     ModelEntry,
     Provenance,
     TrainedOn,
+    calibrated,
     domain_check,
     read_cascade,
 )
@@ -72,6 +73,43 @@ def test_a_few_real_images_weigh_as_much_as_many_easy_generated_ones() -> None:
     wrong = softmax(real[:2], weighted.temperature).max(1)
     assert weighted.min_confidence > wrong.max()  # the confident real mistakes become "unsure"
     assert balanced(logits, target, np.zeros(420, bool))[0] is logits  # no real rows: unchanged
+
+
+def _shifted_filter(n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Two-class logits whose boundary sits in the wrong place: class 0 ("medical") scores are
+    N(0, 1) and class 1 scores N(-2, 1), so the log-odds of class 0 are 2 s + 2, not s."""
+    rng = np.random.default_rng(5)
+    target = np.repeat([0, 1], n // 2)
+    s = np.where(target == 0, 0.0, -2.0) + rng.normal(0, 1, n)
+    return np.stack([s / 2, -s / 2], axis=1), target
+
+
+def test_platt_scaling_moves_the_boundary_temperature_cannot() -> None:
+    logits, target = _shifted_filter()
+    t, bias = fit_platt(logits, target)
+    assert bias is not None and 0.35 < t < 0.7 and 0.7 < bias[0] < 1.4 and bias[1] == -bias[0]
+    cal = Calibration(temperature=t, bias=bias)
+    platt, temp = calibrated(logits, cal), softmax(logits, fit_temperature(logits, target))
+    assert nll(np.log(platt), target, 1.0) < nll(np.log(temp), target, 1.0)
+    # scores between -0.5 and 0 are mostly class 0: Platt calls them so, temperature scaling cannot
+    mid = (logits[:, 0] - logits[:, 1] > -0.5) & (logits[:, 0] - logits[:, 1] < 0)
+    assert (target[mid] == 0).mean() > 0.75
+    assert (platt[mid, 0] > 0.5).all() and (temp[mid, 0] < 0.5).all()
+    # the threshold that keeps the risk at 2 % keeps more of the right calls after Platt
+    kept = lambda p: (p.max(1) >= confidence_threshold(p, target, 0.02)).mean()  # noqa: E731
+    assert kept(platt) > kept(temp)
+
+
+def test_platt_scaling_falls_back_where_the_nll_has_no_minimum() -> None:
+    logits, target = _shifted_filter()
+    separable = target == 0
+    logits_sep = np.where(separable[:, None], [[3.0, -3.0]], [[-3.0, 3.0]])
+    assert fit_platt(logits_sep, target)[1] is None  # separable: temperature only
+    assert fit_platt(logits[target == 0], target[target == 0])[1] is None  # one class
+    assert fit_platt(np.zeros((4, 3)), np.array([0, 1, 2, 0]))[1] is None  # not two classes
+    cal = calibrate_head(logits, target, "filter", "test", platt=True)
+    assert cal.bias is not None and cal.ece_after is not None and cal.ece_after < cal.ece_before  # type: ignore[operator]
+    assert calibrate_head(logits, target, "filter", "test").bias is None  # the other heads: temperature
 
 
 def test_mahalanobis_statistics_put_a_far_image_far() -> None:
