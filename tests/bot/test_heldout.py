@@ -29,6 +29,7 @@ HELD = (
     "intents_v10.yml", "emergencies_v10.yml", "image_questions_v10.yml",
     "intents_v11.yml", "emergencies_v11.yml", "image_questions_v11.yml",
     "intents_v12.yml", "emergencies_v12.yml", "image_questions_v12.yml",
+    "intents_v13.yml", "emergencies_v13.yml", "image_questions_v13.yml",
 )  # fmt: skip
 RULE_GATED = ("v1", "v2")  # emergency dev sets the rules alone must still hold
 QUESTION_RULE_GATED = ("v1", "v2", "v4", "v5")  # image-question dev sets the type rules must still hold
