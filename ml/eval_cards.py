@@ -66,7 +66,9 @@ def cascade_card(report: dict) -> str:
     cal = "\n".join(
         f"- {h}: "
         + "; ".join(
-            f"{t} T={c['temperature']}, abstain below {c['min_confidence']}"
+            f"{t} T={c['temperature']}"
+            + (f", bias {c['bias']} (Platt)" if c.get("bias") else "")
+            + f", abstain below {c['min_confidence']}"
             + (f", OOD ceiling {c['max_ood']}" if c.get("max_ood") else "")
             + (f", ECE {c['ece_before']} → {c['ece_after']}" if c.get("ece_after") is not None else "")
             for t, c in tasks.items()
@@ -102,9 +104,10 @@ def cascade_card(report: dict) -> str:
         "same real images are missed at all three, and their agreement is weaker evidence than three "
         "independent models (the chat says so).\n"
         "- Functional (EPI) MRI, fundus photographs and ultrasound photographed off a screen are the real "
-        'kinds most often called "not medical"; the filter\'s threshold weighs the real validation images '
-        'as much as the generated ones, so about as many real scans get "unsure" as a wrong "no" (the first '
-        'pretrained build\'s filter was never "unsure").\n'
+        'kinds most often called "not medical".\n'
+        '- Plain-text documents, a logo and a chessboard are called medical ("other", or a part) at two '
+        "hospitals: the filter's Platt bias, fitted where the real validation scans lay, moved images it was "
+        'unsure of to "medical"; the validation pool has too few such images to show it (docs/models.md).\n'
         "- The eleven classes were learnt from generated images; a real radiograph of a part seen only "
         'as a cartoon is usually "unsure" rather than named.\n'
         '- Phone photos of screens and heavy annotations push images towards "unsure".\n'
