@@ -237,8 +237,11 @@ CONCEPTS_V5 = {
         "what are we looking at in this image",
         "which body region is this",
         "is it my shoulder or my hip",
+        # after v13: "is this the X?" for a part that is neither the brain nor the chest
+        "is that my hand",
+        "is this picture my knee",
     ],
-    "modality": ["CT?", "is it a standard x-ray"],
+    "modality": ["CT?", "is it a standard x-ray", "is it one of those ct ones or a normal x-ray"],
 }
 
 # look-alikes of the v5 concepts that a model here cannot answer: damage, the spine as a condition,
@@ -348,6 +351,8 @@ def test_an_either_or_of_body_parts() -> None:
     assert understand("is it a heart or a liver").types == ("organ",)  # a heart alone is no chest x-ray
     assert understand("is it my elbow or my knee").types == ("organ",)  # neither
     assert understand("is it the spine or the brain?").types == ("is_brain",)
+    # "the organ" that names its answer asks whether it is that part, not which organ (after v13)
+    assert understand("is the organ shown the chest?").types == ("is_chest",)
 
 
 def test_the_lesion_veto_stays_for_tumours_and_masses() -> None:

@@ -51,6 +51,28 @@ MORE_EMERGENCIES = [
     "fara aer, nu poate respira",
 ]
 
+# after the blind set v13 (docs/nlu.md): concepts its Romanian misses showed, in our own wording
+V13_CONCEPTS = {
+    "stroke": [
+        "bunica si-a pierdut dintr-o data forta in piciorul stang",
+        "vorbeste incalcit de un sfert de ora",
+    ],
+    "bleeding": ["s-a taiat la picior cu drujba si e tot plin de sange"],
+    "overdose_poisoning": [
+        "fetita a baut detergent de vase",
+        "a inghitit un flacon de sirop de tuse",
+        "a luat xanax cu pumnul, prea multe",
+    ],
+    "suicide_self_harm": ["ma gandesc serios sa-mi iau viata"],
+    "anaphylaxis": ["dupa injectie mi s-au umflat buzele", "i se strange gatul, are reactie alergica severa"],
+    "seizure": ["are o criza de zece minute si nu se mai opreste"],
+    "unconscious": ["bunicul e pe jos si nu se mai misca"],
+    "severe_headache_head_injury": ["s-a lovit cu capul de masa si acum nu ne mai recunoaste"],
+    "burns": ["i-a cazut ceaiul fierbinte peste bebelus", "are tot bratul rosu si plin de basici dupa ulei"],
+    "obstetric": ["dureri insuportabile in burta si sunt insarcinata in luna a opta"],
+    "breathing": ["i-a ramas un os de peste in gat", "bebelusul s-a inecat cu lapte si nu poate tusi"],
+}
+
 LOOKALIKES = [
     "tata a avut un infarct acum 5 ani",  # history
     "a avut convulsii in copilarie",
@@ -70,6 +92,12 @@ LOOKALIKES = [
     "ma doare pieptul cand tusesc de o saptamana",
     "respira greu cand urca scarile, de ani de zile",
     "a lesinat ieri la soare dar acum e bine",
+    # after v13: the past, a character, weakness for months, a cough that is there
+    "am avut convulsii in liceu, de atunci nimic",
+    "in piesa de teatru personajul principal face infarct",
+    "scriu un scenariu in care cineva se sufoca",
+    "am un scaun care e plin de praf",
+    "ma doare mana de cand am cazut pe gheata, dar pot misca degetele",
 ]
 
 
@@ -78,6 +106,13 @@ def test_romanian_emergencies_fire(category: str, text: str) -> None:
     found = assess(text)
     assert found.emergency, text
     assert found.category == category, (text, found.category)
+
+
+@pytest.mark.parametrize(("category", "text"), [(c, t) for c, ts in V13_CONCEPTS.items() for t in ts])
+def test_romanian_concepts_after_v13_fire(category: str, text: str) -> None:
+    found = assess(text)
+    assert found.emergency and found.category == category, (text, found)
+    assert looks_romanian(normalise(text)), text
 
 
 @pytest.mark.parametrize("text", MORE_EMERGENCIES)

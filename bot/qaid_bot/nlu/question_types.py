@@ -52,6 +52,10 @@ _ORGANS = (
     r"(?:brain|head|chest|lungs?|heart|liver|kidneys?|spine|knee|hand|abdomen|belly|stomach|breast|pelvis|"
     r"elbow|shoulder|ankle|foot|hip|neck|leg|arm|wrist)"
 )
+_OTHER_PARTS = (
+    r"(?:heart|liver|kidneys?|spine|knee|hand|abdomen|belly|stomach|breast|pelvis|elbow|shoulder|ankle|foot|"
+    r"hip|neck|leg|arm|wrist|eyes?|retina)"
+)
 # which region the models recognise an alternative of "is it the X or the Y?" as
 _REGION_OF = {"brain": "brain", "head": "brain", "chest": "chest", "lung": "chest", "lungs": "chest",
               "heart": "chest"}  # fmt: skip
@@ -78,6 +82,7 @@ def _is_part(part: str) -> str:
             rf"^{det}{part} (?:{img} )?(?:this|it|that) is$",
             rf"(?:should|must|supposed to) be {det}{part}",
             rf"(?:does|do) {this} show {det}{part}",
+            rf"(?:is|was) the (?:organ|body part)(?: \w+){{0,2}} {det}{part}$",
             rf"^{det}{part} (?:{img}|scan)$",
             rf"{this} is {det}{part}$",
             rf"(?:this|it) (?:{img} )?(?:is )?(?:of |showing ){det}{part}",
@@ -119,18 +124,23 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ),  # fmt: skip
     (
         "organ",
-        rf"organ|(?<!is the )body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|"
+        # not "is the organ here the brain?", which names the organ it asks about
+        rf"organ(?!s?(?: \w+){{0,2}} (?:the |a )?(?:{_BODY}|{_CHEST})$)|"
+        rf"(?<!is the )body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|"
         rf"what part|"
         rf"which part|what (?:am i|are we|are you) (?:\w+ )?looking at|(?:what|which) bit of (?:me|my body)|"
         rf"what(?: is|'s) shown (?:in|on|here)|"
         rf"what(?: is|'s) (?:in|on) (?:the |this |my )(?:{_IMAGE})\b|"
-        rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}",
+        # "is this the heart / my abdomen?": a part that is neither the brain nor the chest, and the
+        # whole question ("is the image of my heart normal" asks whether it is normal)
+        rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}|"
+        rf"(?:{_is_part(_OTHER_PARTS)})(?: area| region)?$",
     ),
     (
         "modality",
         r"modality|kind of (?:scan|image|picture|imaging)|type of (?:scan|image|picture|imaging)|"
         r"sort of (?:scan|image|picture|imaging)|imaging technique|taken with|"
-        rf"{_MODALITY}(?: scan| machine)? or (?:is it )?(?:an? )?(?:normal )?{_MODALITY}|"
+        rf"{_MODALITY}(?: scan| machine| things?| ones?)? or (?:is it )?(?:an? )?(?:normal )?{_MODALITY}|"
         rf"scan type|image type|"
         rf"imaging method|method|machine|done with|made with|"
         rf"how was (?:this|it) (?:\w+ )?(?:taken|made|done)|"

@@ -26,6 +26,8 @@ LEARNING = re.compile(
     r"cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"
     r"book|script|thriller|scene)|"
     r"novel|short story|my story|(?:a|the|my|main) character|chapter|heroine|protagonist|screenplay|fiction|"
+    # the same in Romanian: a character, a play, a script
+    r"personaj\w*|piesa de teatru|scenariu\w*|"
     r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|testing (?:the |this |your )?(?:bot|"
     r"chat|"
     r"system|you)|(?:i'm|as) an? (?:paramedic|doctor|medic|medical student|student nurse|carer|nurse|"

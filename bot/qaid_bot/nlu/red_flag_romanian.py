@@ -45,12 +45,16 @@ ROMANIAN: tuple[Category, ...] = (
         strong=(
             r"gura (?:\w+ )?stramba|fata (?:\w+ )?(?:stramba|cazuta|paralizata)|(?:i|ii|mi|imi) (?:a |s-a )?"
             r"(?:cazut|strambat) (?:\w+ ){0,3}?(?:fata|gura)",
-            r"vorbe\w* (?:\w+ )?(?:incurcat|ciudat|neclar|pelticit|impleticit|greu)|nu (?:mai )?poate "
+            r"vorbe\w* (?:\w+ )?(?:incurcat|incalcit|ciudat|neclar|pelticit|impleticit|greu|ca (?:un )?beat)|"
+            r"nu (?:mai )?poate "
             r"(?:sa )?(?:vorbeasca|vorbi)|(?:limba|vorbirea) (?:\w+ )?(?:impleticit\w*|incurcat\w*)",
             rf"nu (?:mai )?(?:poate|pot|isi poate) (?:sa )?(?:misc|ridic)\w* {_FEW}(?:mana|bratul|piciorul|"
             r"partea)",
             r"(?:amortit|paralizat)\w* (?:\w+ ){0,2}?(?:pe )?(?:o parte|partea (?:stanga|dreapta)|jumatate)",
             r"(?:face|are) (?:un )?(?:avc|accident vascular)",
+            # strength lost from a limb ("si-a pierdut puterea in mana"), not a grip weak for months
+            r"(?:si-a|mi-am|isi|imi|i-a|mi-a) (?:\w+ )?(?:pierdut|pierde|slabit|cazut) (?:[\w-]+ ){0,3}?"
+            r"(?:puterea|forta) (?:\w+ )?(?:in|din) (?:mana|bratul|piciorul|partea|jumatate)",
         ),
     ),
     Category(
@@ -67,6 +71,9 @@ ROMANIAN: tuple[Category, ...] = (
             # a rattling breath with no answer (agonal), not snoring
             r"horca\w*(?:\W+\w+){0,4}?\W+nu (?:mai )?(?:raspunde|respira|reactioneaza)",
             r"se sufoca|se [i]neaca|s-a inecat|nu (?:mai )?(?:are|primeste|ia) aer",
+            # choking: something stuck in the throat ("i-a ramas un os in gat"), no cough left
+            r"(?:blocat|oprit|ramas|intepenit|pus)\w* (?:\w+ ){0,4}?in gat\w*|"
+            r"nu (?:mai )?poate (?:sa )?(?:tuseasca|tusi)(?! de)",
             # not breathless on stairs for years
             r"respira (?:foarte |tare )?(?:greu|cu greu|sacadat)(?! (?:cand|la) (?:urc|merg|alerg|efort)\w*)",
         ),
@@ -81,7 +88,8 @@ ROMANIAN: tuple[Category, ...] = (
             r"(?:tare|mult|abundent|puternic)(?! (?:cand|la) (?:ma |se )?spal)",
             r"sanger\w*(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?opreste",
             # "hemoragie" alone is also a finding asked about on a scan: only with its size
-            r"hemoragie (?:mare|puternica|masiva)|a luat-o sangele|balta de sange|"
+            r"hemoragie (?:mare|puternica|masiva)|a luat-o sangele|balta de sange|(?:e|este|sunt|s-a umplut|"
+            r"e tot|este tot) plin\w* de sange|"
             r"curge sange(?:\W+\w+){0,3}?\W+(?:mult|tare|intruna|"
             r"continuu|nu se opreste)",
         ),
@@ -94,8 +102,14 @@ ROMANIAN: tuple[Category, ...] = (
             rf"(?:a luat|am luat|a inghitit|am inghitit|inghitit) {_FEW}(?:o cutie|cutia|toata cutia|toate|"
             rf"multe|prea multe|o folie|un pumn de|o mana de) {_FEW}(?:pastile|pastilele|medicamente|tablete|"
             r"comprimate)",
+            r"(?:a|am|au) inghitit (?:\w+ )?(?:o cutie|cutia|toata cutia|o folie|un pumn|un flacon) de",
+            r"(?:a luat|am luat|a inghitit|am inghitit) (?:\w+ ){0,3}?(?:xanax|diazepam|alprazolam|somnifere|"
+            r"antidepresive|paracetamol|algocalmin|insulina)(?:\W+[\w-]+){0,4}?\W+(?:multe|prea mult\w*|"
+            r"toat\w*|cu pumnul|dintr-o data)",
             r"supradoza|s-a intoxicat|otravit\w*|"
-            r"a baut (?:\w+ ){0,2}?(?:clor|inalbitor|solvent|antigel|otrava|soda caustica)",
+            r"a baut (?:\w+ ){0,2}?(?:clor|inalbitor|solvent|antigel|otrava|soda caustica|detergent|acid|"
+            r"benzina|petrol|pesticid\w*|(?:solutie|produs|lichid) (?:\w+ )?(?:de curat\w*|de spalat\w*|de "
+            r"desfundat))",
         ),
     ),
     Category(
@@ -107,6 +121,7 @@ ROMANIAN: tuple[Category, ...] = (
             r"nu (?:mai )?vreau sa (?:mai )?(?:traiesc|trai)|vreau sa mor(?! de (?:ras|foame|somn|"
             r"plictiseala|rusine|cald|frig))|(?:sa|ma) (?:ma )?sinucid\w*|"
             r"(?:imi|isi) (?:iau|ia|pun|pune) capat (?:\w+ )?vie?tii|sa ma omor(?! de)|"
+            r"(?:sa-?mi|sa-?si|imi|isi|mi-?am|si-?a) (?:\w+ )?(?:iau|ia|lua|luat) viata|"
             r"ma (?:tai|ranesc) (?:singur|singura|intentionat|iar)",
         ),
     ),
@@ -117,6 +132,9 @@ ROMANIAN: tuple[Category, ...] = (
         strong=(
             r"(?:mi|ii|i|ni|ti) se umfl\w* (?:\w+ )?(?:gatul|gat|limba|buzele|fata|ochii)",
             r"(?:gatul|limba|buzele) (?:i |mi |ii )?(?:se )?umfl\w*",
+            r"(?:mi|ii|i|ni|ti) s-(?:a|au) umflat (?:\w+ )?(?:gatul|gat|limba|buzele|fata|ochii)",
+            r"(?:gatul|gatlejul) (?:mi |i |ii )?se (?:inchide|strange)|reactie alergica (?:\w+ )?(?:grava|"
+            r"severa|puternica)",
             r"soc anafilactic|anafilax\w*|edem (?:glotic|quincke)",
         ),
     ),
@@ -125,7 +143,10 @@ ROMANIAN: tuple[Category, ...] = (
         _SOURCE,
         language="ro",
         # "convulsii", "convulsie" (English "convulsion(s)" is the English rule's)
-        strong=(r"convulsi(?:i|e|ile)\b|criza (?:de )?epilep\w*|se zbate (?:\w+ )?(?:pe jos|si nu)",),
+        strong=(
+            r"convulsi(?:i|e|ile)\b|criza (?:de )?epilep\w*|se zbate (?:\w+ )?(?:pe jos|si nu)",
+            r"criza(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?(?:opreste|trece)",
+        ),
     ),
     Category(
         "unconscious",
@@ -135,6 +156,7 @@ ROMANIAN: tuple[Category, ...] = (
             r"nu (?:mai )?(?:raspunde|reactioneaza|se trezeste|isi revine|deschide ochii)",
             r"(?:e|este|a ramas|zace) (?:\w+ )?(?:inconstient\w*|lesinat\w*)|lesin\w*|s-a prabusit|"
             r"nu (?:mai )?(?:are|ii simt|gasesc) puls",
+            r"(?:a cazut|zace|e pe jos|este pe jos)(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?(?:se )?misca",
         ),
     ),
     Category(
@@ -143,7 +165,9 @@ ROMANIAN: tuple[Category, ...] = (
         language="ro",
         strong=(
             r"(?:s-a lovit|a cazut|lovit\w*|a dat) (?:\w+ ){0,3}?(?:la|in|de|cu) cap(?:ul)?"
-            r"(?:\W+\w+){0,8}?\W+(?:vom\w*|varsa|confuz\w*|nu raspunde|lesin\w*|sange|ameteste|adoarme)",
+            r"(?:\W+\w+){0,8}?\W+(?:vom\w*|varsa|confuz\w*|nu raspunde|lesin\w*|sange|ameteste|adoarme|"
+            r"dezorientat\w*|nu (?:mai )?stie (?:unde|cine|ce)|"
+            r"nu (?:ne |ma |il |o )?(?:mai )?(?:ne |ma |il |o )?recunoaste)",
             r"traumatism cranian",
             r"cea mai (?:mare|rea|puternica) durere de cap",
         ),
@@ -167,6 +191,9 @@ ROMANIAN: tuple[Category, ...] = (
             r"(?:m-am|s-a|te-ai|ne-am|s-au) ars (?:\w+ ){0,6}?(?:apa (?:clocotita|fiarta)|ulei|foc|flacari|"
             r"pe tot|pe toata|grav|rau)",
             r"arsur\w* (?:grav\w*|mari|pe tot|pe toata)|apa clocotita|(?:s-a|m-am) oparit",
+            r"(?:fierbinte|clocotit\w*|incins\w*) (?:\w+ ){0,3}?peste (?:el|ea|ei|mine|noi|copil\w*|bebe\w*)|"
+            r"(?:tot|toata) (?:\w+ )?(?:pieptul|spatele|burta|fata|mana|piciorul|bratul)"
+            r"(?:\W+\w+){0,4}?\W+basic\w*",
         ),
     ),
     Category(
@@ -176,7 +203,8 @@ ROMANIAN: tuple[Category, ...] = (
         strong=(
             r"(?:insarcinata|gravida|sarcina)(?:\W+\w+){0,8}?\W+"
             r"(?:sanger\w*|dureri (?:mari|puternice|foarte)|convulsi\w*|i s-a rupt apa)",
-            r"sanger\w*(?:\W+\w+){0,8}?\W+(?:insarcinata|gravida|sarcina)",
+            r"(?:sanger\w*|dureri (?:foarte )?(?:mari|puternice|insuportabile))(?:\W+\w+){0,8}?\W+"
+            r"(?:insarcinata|gravida|sarcina)",
         ),
     ),
 )

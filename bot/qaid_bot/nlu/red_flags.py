@@ -60,7 +60,7 @@ _KEY_WORDS = (
 )  # fmt: skip
 _NOT_TYPOS = {"paint", "stoke", "strike", "stroked", "breadth", "brat", "throats", "chess", "bleeping",
               "tablet", "pill", "blond", "bread", "seize", "seized", "collapse", "pails", "paid",
-              "cooking", "drooling"}  # fmt: skip
+              "cooking", "drooling", "plin"}  # fmt: skip
 
 
 def _close(a: str, b: str, limit: int) -> bool:

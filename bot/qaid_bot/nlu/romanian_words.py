@@ -38,12 +38,36 @@ _PHRASES = (
     ("pe imagine", "on the image"),
     ("in imagine", "in the image"),
     ("o imagine", "an image"),
+    # the organ after the scan in Romanian ("RMN cerebral"): put in English order
+    ("rmn cerebral", "brain mri"),
+    ("rmn al creierului", "brain mri"),
+    ("radiografie pulmonara", "chest x ray"),
+    ("radiografia pulmonara", "chest x ray"),
+    ("radiografie de torace", "chest x ray"),
+    ("radiografie toracica", "chest x ray"),
+    ("a creierului", "of the brain"),
+    ("a plamanilor", "of the lungs"),
+    ("cu plamanii", "of the lungs"),
+    ("e creierul", "is this the brain"),
+    ("sunt plamanii", "are these the lungs"),
+    ("in stanga", "on the left"),
+    ("in dreapta", "on the right"),
+    ("pe stanga", "on the left"),
+    ("pe dreapta", "on the right"),
+    ("in regula", "ok"),
+    ("parte din corp", "body part"),
+    ("parte a corpului", "body part"),
+    ("este o", "is this a"),
+    ("este un", "is this a"),
+    ("e o", "is this a"),
+    ("e un", "is this a"),
+    ("asta e", "is this"),
     ("cat timp", "how long"),
     ("cat de", "how"),
     ("de trait", "to live"),
 )
 # Also English names ("Pete's scan", "is Cate ok"): read as Romanian only beside another Romanian word.
-_AMBIGUOUS = {"pete": "spots", "cate": "how many"}
+_AMBIGUOUS = {"pete": "spots", "cate": "how many", "e": "is"}
 _WORDS = {
     "leziune": "lesion", "leziunea": "lesion", "leziuni": "lesions", "leziunile": "lesions",
     "pata": "spot", "petele": "spots",
@@ -59,6 +83,8 @@ _WORDS = {
     "tumoare": "tumour", "tumora": "tumour", "fractura": "fracture", "fisura": "fracture",
     "sangerare": "bleeding", "hemoragie": "bleeding", "operatie": "surgery", "tratament": "treatment",
     "aici": "here", "asta": "this", "aceasta": "this", "acesta": "this",
+    "creierului": "brain", "cerebral": "brain", "cerebrala": "brain", "ciudat": "unusual", "curata": "clear",
+    "curat": "clear", "investigatie": "scan", "investigatia": "scan", "corp": "body", "totul": "everything",
     # severity, nature and outlook, so that the vetoes decline them as in English
     "grav": "serious", "grava": "serious", "grave": "serious", "periculos": "dangerous",
     "periculoasa": "dangerous", "malign": "malignant", "maligna": "malignant", "benign": "benign",
@@ -67,7 +93,7 @@ _WORDS = {
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _PHRASES) + r")\b(?!')")
 _PHRASE_OF = dict(_PHRASES)
 _WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b(?!')")
-_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate)\b(?!')")
+_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate|e)\b(?!['.])")
 
 
 def fold(text: str) -> str:
