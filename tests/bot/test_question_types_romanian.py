@@ -23,9 +23,9 @@ ASKED = [
     ("is this a radiografie of the plamani?", "is_chest"),
     # after the blind set v13 (docs/nlu.md): "e" for "is", English word order, "in regula", "ciudat"
     ("e totul in regula pe RMN-ul meu?", "normal"),
-    ("tomografia e curata?", "normal"),
+    ("e totul in regula pe radiografie?", "normal"),
     ("se vede ceva ciudat la plamani?", "abnormal"),
-    ("e creierul in poza asta?", "is_brain"),
+    ("asta e o poza a creierului?", "is_brain"),
     ("este un RMN cerebral ce am trimis?", "is_brain"),
     ("e o radiografie toracica?", "is_chest"),
     ("pata e pe dreapta?", "side"),
@@ -44,6 +44,23 @@ DECLINED = [
     "e grav ce e in stanga?",
     "e o tumoare pe RMN cerebral?",
 ]
+
+# after a review of the v13 fixes: Romanian puts the adjective after the noun, so these ask whether the
+# organ is normal or healthy, never whether the image shows it
+NOT_A_PART_QUESTION = [
+    ("e creierul normal?", ("normal",)),
+    ("sunt plamanii normali?", ("normal",)),
+    ("este un creier normal?", ("normal",)),
+    ("este un RMN cerebral normal?", ("normal",)),
+    ("e un creier sanatos?", ()),
+    ("E ciudat ca a durat atat RMN-ul?", ()),
+    ("poza e curata?", ()),
+]
+
+
+@pytest.mark.parametrize(("text", "types"), NOT_A_PART_QUESTION)
+def test_an_organ_named_in_romanian_is_not_a_which_part_question(text: str, types: tuple[str, ...]) -> None:
+    assert understand(text).types == types, (text, understand(text))
 
 
 @pytest.mark.parametrize(("text", "kind"), ASKED)

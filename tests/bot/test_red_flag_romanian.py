@@ -98,7 +98,39 @@ LOOKALIKES = [
     "scriu un scenariu in care cineva se sufoca",
     "am un scaun care e plin de praf",
     "ma doare mana de cand am cazut pe gheata, dar pot misca degetele",
+    # from a review of the v13 rules: the same words with no emergency
+    "criza economica nu se mai termina",
+    "am o criza de anxietate care nu trece",
+    "a cazut zapada si masina nu se misca",
+    "sortul e plin de sange de la macelarie",
+    "mi s-au umflat ochii de la plans",
+    "am basici pe tot piciorul de la pantofii noi",
+    "l-a lovit in cap cu mingea si nu recunoaste",
+    "am luat paracetamol toata saptamana pentru febra",
+    "copilul a baut apa acidulata",
+    "vreau sa-mi iau viata inapoi dupa divort",
+    "am ramas cu un nod in gat dupa film",
+    "bunicul nu poate tusi eficient de ani de zile",
+    "are dureri mari de spate dupa o sarcina grea la munca",
+    "am dureri mari de dinti si sunt gravida",
+    "copilul a inghitit o cutie de bomboane",
 ]
+
+# from the same review: real emergencies the first v13 rules missed or a new guard silenced
+REVIEW_EMERGENCIES = {
+    "unconscious": [
+        "a cazut in baie si de atunci nu mai raspunde",
+        "l-am gasit pe jos in bucatarie si nu se misca",
+    ],
+    "breathing": ["colegul meu de camera in facultate nu respira", "nu e un scenariu, tata nu mai respira"],
+    "suicide_self_harm": ["fratele meu spune ca isi ia zilele diseara"],
+    "anaphylaxis": ["simt ca mi se inchide gatul dupa alune"],
+    "overdose_poisoning": ["a luat toata folia de somnifere", "copilul a inghitit detergent de rufe"],
+    "seizure": ["are o criza care tine de zece minute"],
+    "burns": ["i-a turnat ceaiul fierbinte pe picioare"],
+    "obstetric": ["sunt gravida si am o durere ingrozitoare in burta", "sunt gravida si mi s-a rupt apa"],
+    "stroke": ["brusc nu mai are putere in mana stanga"],
+}
 
 
 @pytest.mark.parametrize(("category", "text"), [(c, t) for c, ts in EMERGENCIES.items() for t in ts])
@@ -113,6 +145,12 @@ def test_romanian_concepts_after_v13_fire(category: str, text: str) -> None:
     found = assess(text)
     assert found.emergency and found.category == category, (text, found)
     assert looks_romanian(normalise(text)), text
+
+
+@pytest.mark.parametrize(("category", "text"), [(c, t) for c, ts in REVIEW_EMERGENCIES.items() for t in ts])
+def test_romanian_emergencies_from_the_review_fire(category: str, text: str) -> None:
+    found = assess(text)
+    assert found.emergency and found.category == category, (text, found)
 
 
 @pytest.mark.parametrize("text", MORE_EMERGENCIES)

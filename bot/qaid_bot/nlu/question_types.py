@@ -125,16 +125,18 @@ _TYPES: tuple[tuple[str, str], ...] = (
     (
         "organ",
         # not "is the organ here the brain?", which names the organ it asks about
-        rf"organ(?!s?(?: \w+){{0,2}} (?:the |a )?(?:{_BODY}|{_CHEST})$)|"
+        r"(?<!^is the )(?<!^was the )organ|"
         rf"(?<!is the )body (?:part|region|area)|(?:part|region|area) of (?:my |the )?body|anatom\w*|"
         rf"what part|"
         rf"which part|what (?:am i|are we|are you) (?:\w+ )?looking at|(?:what|which) bit of (?:me|my body)|"
         rf"what(?: is|'s) shown (?:in|on|here)|"
         rf"what(?: is|'s) (?:in|on) (?:the |this |my )(?:{_IMAGE})\b|"
-        # "is this the heart / my abdomen?": a part that is neither the brain nor the chest, and the
-        # whole question ("is the image of my heart normal" asks whether it is normal)
+        # "is this the heart / my abdomen?": a part that is neither the brain nor the chest, the whole
+        # question, and "this" image ("is it my heart?" after a symptom asks about the symptom)
         rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}|"
-        rf"(?:{_is_part(_OTHER_PARTS)})(?: area| region)?$",
+        rf"^(?:is|was) (?:this|that)(?: (?:mri|scan|image|picture|photo|pic|x ?ray|one|ct))? "
+        rf"(?:(?:of|from) )?"
+        rf"(?:(?:my|the|a|an|his|her|their|our|your) )?{_OTHER_PARTS}(?: area| region)?$",
     ),
     (
         "modality",
@@ -203,7 +205,11 @@ _BARE_ASK = re.compile(
     r"(?: (?:from|on|in|by looking at) (?:the|this|my) (?:image|picture|scan|x ray|mri|one))?\??$"
 )
 # "is there a lesion ...", "are there any spots ...": a finding is what is asked
-_ASKS_A_FINDING = re.compile(rf"\b(?:is|are) there (?:a |an |any |some )?(?:\w+ )?{_FINDING}")
+# "is there a lesion in this picture of my brain", "is this brain MRI normal?": the part names the image,
+# the question is about a finding or whether it is normal
+_ASKS_A_FINDING = re.compile(
+    rf"\b(?:is|are) there (?:a |an |any |some )?(?:\w+ )?{_FINDING}|\b(?:ab)?normal\??$"
+)
 
 
 def _is_option(part: str) -> bool:

@@ -26,8 +26,9 @@ LEARNING = re.compile(
     r"cartoon|(?:writing|write|wrote) (?:a |my )?(?:story|"
     r"book|script|thriller|scene)|"
     r"novel|short story|my story|(?:a|the|my|main) character|chapter|heroine|protagonist|screenplay|fiction|"
-    # the same in Romanian: a character, a play, a script
-    r"personaj\w*|piesa de teatru|scenariu\w*|"
+    # the same in Romanian: writing or playing a script, a play, a character ("nu e un scenariu" is not)
+    r"(?:scriu|scrie|scriem|am scris|joc|joaca|jucam|repetam) (?:\w+ ){0,3}?(?:scenariu\w*|piesa\w*|"
+    r"personaj\w*|rol\w*)|in piesa de teatru|in (?:film|serial|roman)ul\b|"
     r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|testing (?:the |this |your )?(?:bot|"
     r"chat|"
     r"system|you)|(?:i'm|as) an? (?:paramedic|doctor|medic|medical student|student nurse|carer|nurse|"

@@ -59,8 +59,8 @@ _PAST = re.compile(
     r"grew out|died (?:of|from|by)|survived|since birth|previous|old (?:infarct|stroke|bleed|injury)|"
     # the same in Romanian: "acum 5 ani" (5 years ago), "anul trecut" (last year), "in copilarie"
     r"acum (?:\d+|un|o|doi|doua|trei|cativa|cateva|multi|multe) (?:ani|an|luni|luna|saptamani)|"
-    r"anul trecut|luna trecuta|in copilarie|cand (?:era|eram) (?:mic|mica|copil)|in (?:liceu|facultate)|"
-    r"de atunci (?:nimic|nu (?:a )?mai)|"
+    r"anul trecut|luna trecuta|in copilarie|cand (?:era|eram) (?:mic|mica|copil|in liceu|in facultate)|"
+    r"de atunci nimic|(?:am|a|au|ai) avut (?:\w+ ){0,4}?in (?:liceu|facultate)|"
     # care already given: the ambulance came, a hospital visit on an earlier day
     r"(?:the )?(?:ambulance|paramedics) (?:already |have |has )?(?:came|come|took|taken|arrived|picked)|"
     r"(?:was|were|been|got) admitted (?:with|for|after)|"

@@ -23,6 +23,23 @@ from .red_flag_concepts import Category
 __all__ = ["ROMANIAN", "looks_romanian"]
 
 _FEW = r"(?:\w+[ -]){0,3}?"  # a few words between two parts of one sign
+# Gaps between the parts of a sign are (?:\W+\w+){0,n}?: \w and \W never overlap, so a long run of
+# punctuation cannot be split in many ways (a gap that let "-" be a word and a separator took minutes).
+_SUDDEN = r"(?:brusc|dintr-o data|deodata|subit|din senin|de (?:o|\d+|cateva|zece|cinci) (?:ora|ore|minute))"
+# severe pain, not of the teeth, back, head or legs ("dureri mari de spate" in pregnancy are common)
+_SEVERE_PAIN = (
+    r"(?:dureri|durere|o durere) (?:foarte )?(?:mari|mare|puternic\w*|insuportabil\w*|ingrozitoar\w*|"
+    r"groaznic\w*)(?! (?:\w+ )?(?:de|la|in) (?:dinti|masea|spate|cap|picioare|gat|sale|genunchi))"
+)
+_LIMB_WEAK = (
+    r"(?:(?:pierdut|pierde|slabit|ramas fara|nu (?:mai )?are) (?:\w+ ){0,2}?(?:puterea|forta|putere) "
+    r"(?:\w+ )?(?:in|din) (?:mana|bratul|piciorul|partea|jumatate)|"
+    r"(?:i|ii|mi)-a slabit (?:\w+ )?(?:mana|bratul|piciorul))"
+)
+_SUDDEN_WEAK = (  # "si-a pierdut dintr-o data forta in picior": the suddenness inside the sign
+    rf"(?:pierdut|slabit|ramas fara) {_SUDDEN} (?:\w+ )?(?:puterea|forta|putere) (?:\w+ )?(?:in|din) "
+    r"(?:mana|bratul|piciorul|partea|jumatate)"
+)
 _SOURCE = "the NHS / NICE / AHA list of the English category of the same name (docs/red_flags.md)"
 
 ROMANIAN: tuple[Category, ...] = (
@@ -45,16 +62,17 @@ ROMANIAN: tuple[Category, ...] = (
         strong=(
             r"gura (?:\w+ )?stramba|fata (?:\w+ )?(?:stramba|cazuta|paralizata)|(?:i|ii|mi|imi) (?:a |s-a )?"
             r"(?:cazut|strambat) (?:\w+ ){0,3}?(?:fata|gura)",
-            r"vorbe\w* (?:\w+ )?(?:incurcat|incalcit|ciudat|neclar|pelticit|impleticit|greu|ca (?:un )?beat)|"
+            r"vorbe\w* (?:\w+ )?(?:incurcat|incalcit|ciudat|neclar|pelticit|impleticit|greu)|"
             r"nu (?:mai )?poate "
             r"(?:sa )?(?:vorbeasca|vorbi)|(?:limba|vorbirea) (?:\w+ )?(?:impleticit\w*|incurcat\w*)",
             rf"nu (?:mai )?(?:poate|pot|isi poate) (?:sa )?(?:misc|ridic)\w* {_FEW}(?:mana|bratul|piciorul|"
             r"partea)",
             r"(?:amortit|paralizat)\w* (?:\w+ ){0,2}?(?:pe )?(?:o parte|partea (?:stanga|dreapta)|jumatate)",
             r"(?:face|are) (?:un )?(?:avc|accident vascular)",
-            # strength lost from a limb ("si-a pierdut puterea in mana"), not a grip weak for months
-            r"(?:si-a|mi-am|isi|imi|i-a|mi-a) (?:\w+ )?(?:pierdut|pierde|slabit|cazut) (?:[\w-]+ ){0,3}?"
-            r"(?:puterea|forta) (?:\w+ )?(?:in|din) (?:mana|bratul|piciorul|partea|jumatate)",
+            # strength lost from a limb suddenly or just now ("si-a pierdut brusc puterea in mana"), not a
+            # grip weak for years or since an operation
+            rf"{_SUDDEN}(?:\W+\w+){{0,6}}?\W+{_LIMB_WEAK}|{_LIMB_WEAK}(?:\W+\w+){{0,6}}?\W+{_SUDDEN}|"
+            rf"{_SUDDEN_WEAK}",
         ),
     ),
     Category(
@@ -71,9 +89,12 @@ ROMANIAN: tuple[Category, ...] = (
             # a rattling breath with no answer (agonal), not snoring
             r"horca\w*(?:\W+\w+){0,4}?\W+nu (?:mai )?(?:raspunde|respira|reactioneaza)",
             r"se sufoca|se [i]neaca|s-a inecat|nu (?:mai )?(?:are|primeste|ia) aer",
-            # choking: something stuck in the throat ("i-a ramas un os in gat"), no cough left
-            r"(?:blocat|oprit|ramas|intepenit|pus)\w* (?:\w+ ){0,4}?in gat\w*|"
-            r"nu (?:mai )?poate (?:sa )?(?:tuseasca|tusi)(?! de)",
+            # choking: something stuck in the throat ("i-a ramas un os in gat"), not "un nod in gat" (a lump
+            # of emotion) or a sore throat; no cough left, not a weak cough for years
+            r"(?:i|ii|mi|i s|mi s|s)-a (?:ramas|blocat|oprit|intepenit) (?:\w+ ){0,4}?in gat(?:ul|ului)?\b"
+            r"(?<!nod in gat)(?<!nod in gatul)|"
+            r"(?:are|a inghitit) (?:o |un )(?!nod\b)\w+ (?:\w+ )?in gat(?:ul|ului)?\b|"
+            r"nu (?:mai )?poate (?:sa )?(?:tuseasca|tusi)\b(?! (?:\w+ )?(?:de|eficient|bine|deloc de))",
             # not breathless on stairs for years
             r"respira (?:foarte |tare )?(?:greu|cu greu|sacadat)(?! (?:cand|la) (?:urc|merg|alerg|efort)\w*)",
         ),
@@ -88,8 +109,11 @@ ROMANIAN: tuple[Category, ...] = (
             r"(?:tare|mult|abundent|puternic)(?! (?:cand|la) (?:ma |se )?spal)",
             r"sanger\w*(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?opreste",
             # "hemoragie" alone is also a finding asked about on a scan: only with its size
-            r"hemoragie (?:mare|puternica|masiva)|a luat-o sangele|balta de sange|(?:e|este|sunt|s-a umplut|"
-            r"e tot|este tot) plin\w* de sange|"
+            r"hemoragie (?:mare|puternica|masiva)|a luat-o sangele|balta de sange|sange peste tot|"
+            r"(?:fata|capul|gura|nasul|pieptul|burta|mana|bratul|piciorul|hainele|tricoul|bluza|patul|"
+            r"cearsaful)\w* (?:\w+ ){0,2}?(?:plin\w*|umplut) (?:\w+ )?de sange|"
+            r"(?:s-a|m-am|te-ai|s-au) (?:taiat|lovit|ranit|injunghiat)(?:\W+\w+){0,8}?\W+(?:plin\w*|umplut) "
+            r"(?:\w+ )?de sange|"
             r"curge sange(?:\W+\w+){0,3}?\W+(?:mult|tare|intruna|"
             r"continuu|nu se opreste)",
         ),
@@ -102,14 +126,17 @@ ROMANIAN: tuple[Category, ...] = (
             rf"(?:a luat|am luat|a inghitit|am inghitit|inghitit) {_FEW}(?:o cutie|cutia|toata cutia|toate|"
             rf"multe|prea multe|o folie|un pumn de|o mana de) {_FEW}(?:pastile|pastilele|medicamente|tablete|"
             r"comprimate)",
-            r"(?:a|am|au) inghitit (?:\w+ )?(?:o cutie|cutia|toata cutia|o folie|un pumn|un flacon) de",
-            r"(?:a luat|am luat|a inghitit|am inghitit) (?:\w+ ){0,3}?(?:xanax|diazepam|alprazolam|somnifere|"
-            r"antidepresive|paracetamol|algocalmin|insulina)(?:\W+[\w-]+){0,4}?\W+(?:multe|prea mult\w*|"
-            r"toat\w*|cu pumnul|dintr-o data)",
+            # a whole box, strip or bottle of anything (not a box of sweets or seeds), or a count of them
+            r"(?:a|am|au) (?:luat|inghitit) (?:\w+ )?(?:o |toata |toate |tot |un )?"
+            r"(?:cutie|cutia|folie|folia|"
+            r"flacon|flaconul|sticla|pumn) de (?!bomboane|seminte|biscuiti|dulciuri|tic\b|alune|apa)",
+            r"(?:a|am|au) (?:luat|inghitit) (?:\d{2,}|zeci de|toate) (?:de )?(?:\w+ )?(?:pastile|comprimate|"
+            r"tablete|pilule|somnifere\w*|xanax\w*|antidepresive\w*|medicamente\w*)|(?:luat|inghitit) "
+            r"(?:\w+ ){0,2}?cu pumnul",
             r"supradoza|s-a intoxicat|otravit\w*|"
-            r"a baut (?:\w+ ){0,2}?(?:clor|inalbitor|solvent|antigel|otrava|soda caustica|detergent|acid|"
-            r"benzina|petrol|pesticid\w*|(?:solutie|produs|lichid) (?:\w+ )?(?:de curat\w*|de spalat\w*|de "
-            r"desfundat))",
+            r"(?:a|am) (?:baut|inghitit|mancat) (?:\w+ ){0,3}?(?:clor|inalbitor|solvent|antigel|otrava|"
+            r"soda caustica|detergent\w*|acid\b(?! folic)|benzina|petrol|pesticid\w*|domestos|"
+            r"(?:solutie|produs|lichid) (?:\w+ )?(?:de curat\w*|de spalat\w*|de desfundat))",
         ),
     ),
     Category(
@@ -121,7 +148,9 @@ ROMANIAN: tuple[Category, ...] = (
             r"nu (?:mai )?vreau sa (?:mai )?(?:traiesc|trai)|vreau sa mor(?! de (?:ras|foame|somn|"
             r"plictiseala|rusine|cald|frig))|(?:sa|ma) (?:ma )?sinucid\w*|"
             r"(?:imi|isi) (?:iau|ia|pun|pune) capat (?:\w+ )?vie?tii|sa ma omor(?! de)|"
-            r"(?:sa-?mi|sa-?si|imi|isi|mi-?am|si-?a) (?:\w+ )?(?:iau|ia|lua|luat) viata|"
+            r"(?:sa-?mi|sa-?si|imi|isi|mi-?am|si-?a) (?:\w+ )?(?:iau|ia|lua|luat) (?:viata|zilele)"
+            r"(?! (?:\w+ )?(?:in (?:propriile )?maini|inapoi|de la capat|in serios))|"
+            r"(?:sa-?si|sa-?mi|isi|imi) curme viata|(?:sa|o sa) ma (?:arunc de pe|spanzur)|ma spanzur\b|"
             r"ma (?:tai|ranesc) (?:singur|singura|intentionat|iar)",
         ),
     ),
@@ -132,9 +161,11 @@ ROMANIAN: tuple[Category, ...] = (
         strong=(
             r"(?:mi|ii|i|ni|ti) se umfl\w* (?:\w+ )?(?:gatul|gat|limba|buzele|fata|ochii)",
             r"(?:gatul|limba|buzele) (?:i |mi |ii )?(?:se )?umfl\w*",
-            r"(?:mi|ii|i|ni|ti) s-(?:a|au) umflat (?:\w+ )?(?:gatul|gat|limba|buzele|fata|ochii)",
-            r"(?:gatul|gatlejul) (?:mi |i |ii )?se (?:inchide|strange)|reactie alergica (?:\w+ )?(?:grava|"
-            r"severa|puternica)",
+            r"(?:mi|ii|i|ni|ti) s-(?:a|au) umflat (?:\w+ )?(?:gatul|gat|limba|buzele|fata)"
+            r"(?! (?:\w+ )?(?:de la|dupa) (?:masea|dinte|abces|plans|lovitur\w*|acid|filler|botox|injectia "
+            r"cu acid))",
+            r"(?:gatul|gatlejul) (?:mi |i |ii )?se inchide|(?:mi|i|ii) se inchide gatul|"
+            r"(?:are|face|am|a facut) (?:o )?reactie alergica (?:\w+ )?(?:grava|severa|puternica)",
             r"soc anafilactic|anafilax\w*|edem (?:glotic|quincke)",
         ),
     ),
@@ -145,7 +176,10 @@ ROMANIAN: tuple[Category, ...] = (
         # "convulsii", "convulsie" (English "convulsion(s)" is the English rule's)
         strong=(
             r"convulsi(?:i|e|ile)\b|criza (?:de )?epilep\w*|se zbate (?:\w+ )?(?:pe jos|si nu)",
-            r"criza(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?(?:opreste|trece)",
+            r"(?:are|face|a facut|e in) (?:o )?criza(?! (?:de )?(?:anxietate|panica|migrena|guta|tuse|"
+            r"hemoroizi|astm|nervi|economic\w*|din))(?:\W+\w+){0,4}?\W+"
+            r"(?:nu (?:se )?(?:mai )?(?:opreste|trece|"
+            r"termina)|(?:tine|dureaza) de (?:\d+|cinci|zece|multe) minute)|face spume la gura",
         ),
     ),
     Category(
@@ -156,7 +190,9 @@ ROMANIAN: tuple[Category, ...] = (
             r"nu (?:mai )?(?:raspunde|reactioneaza|se trezeste|isi revine|deschide ochii)",
             r"(?:e|este|a ramas|zace) (?:\w+ )?(?:inconstient\w*|lesinat\w*)|lesin\w*|s-a prabusit|"
             r"nu (?:mai )?(?:are|ii simt|gasesc) puls",
-            r"(?:a cazut|zace|e pe jos|este pe jos)(?:\W+\w+){0,4}?\W+nu (?:se )?(?:mai )?(?:se )?misca",
+            r"(?:a cazut|zace|e pe jos|este pe jos|(?:l|am gasit)-(?:am gasit|o) (?:\w+ )?pe jos)"
+            r"(?: (?:pe|in|din|de pe) \w+)?(?: si)? nu (?:se )?(?:mai )?(?:se )?misca\b"
+            r"(?! (?:\w+ )?(?:deget\w*|mana|bratul|piciorul|glezna|genunchi\w*))|zace nemiscat\w*",
         ),
     ),
     Category(
@@ -167,7 +203,8 @@ ROMANIAN: tuple[Category, ...] = (
             r"(?:s-a lovit|a cazut|lovit\w*|a dat) (?:\w+ ){0,3}?(?:la|in|de|cu) cap(?:ul)?"
             r"(?:\W+\w+){0,8}?\W+(?:vom\w*|varsa|confuz\w*|nu raspunde|lesin\w*|sange|ameteste|adoarme|"
             r"dezorientat\w*|nu (?:mai )?stie (?:unde|cine|ce)|"
-            r"nu (?:ne |ma |il |o )?(?:mai )?(?:ne |ma |il |o )?recunoaste)",
+            r"nu (?:mai )?(?:ne|ma|il|o|te|va) (?:mai )?recunoaste|"
+            r"nu (?:mai )?recunoaste pe nimeni)",
             r"traumatism cranian",
             r"cea mai (?:mare|rea|puternica) durere de cap",
         ),
@@ -191,9 +228,14 @@ ROMANIAN: tuple[Category, ...] = (
             r"(?:m-am|s-a|te-ai|ne-am|s-au) ars (?:\w+ ){0,6}?(?:apa (?:clocotita|fiarta)|ulei|foc|flacari|"
             r"pe tot|pe toata|grav|rau)",
             r"arsur\w* (?:grav\w*|mari|pe tot|pe toata)|apa clocotita|(?:s-a|m-am) oparit",
-            r"(?:fierbinte|clocotit\w*|incins\w*) (?:\w+ ){0,3}?peste (?:el|ea|ei|mine|noi|copil\w*|bebe\w*)|"
+            # a hot liquid over a child or a limb (not hot air), blisters over a whole limb (not new shoes)
+            r"(?:ceai\w*|supa|ciorba|apa|lapte\w*|ulei\w*|cafea\w*|oala)(?:\W+\w+){0,3}?\W+(?:fierbinte|"
+            r"clocotit\w*|incins\w*)(?:\W+\w+){0,3}?\W+(?:peste|pe) (?:el|ea|ei|mine|copil\w*|bebe\w*|"
+            r"picioare\w*|mana|burta|piept\w*|fata)\b",
             r"(?:tot|toata) (?:\w+ )?(?:pieptul|spatele|burta|fata|mana|piciorul|bratul)"
-            r"(?:\W+\w+){0,4}?\W+basic\w*",
+            r"(?:\W+\w+){0,4}?\W+basic\w*(?! (?:\w+ )?(?:de la|dupa) (?:pantof\w*|varicela|incaltaminte|"
+            r"sapat\w*|"
+            r"lopata|alergat))",
         ),
     ),
     Category(
@@ -201,10 +243,10 @@ ROMANIAN: tuple[Category, ...] = (
         _SOURCE,
         language="ro",
         strong=(
-            r"(?:insarcinata|gravida|sarcina)(?:\W+\w+){0,8}?\W+"
-            r"(?:sanger\w*|dureri (?:mari|puternice|foarte)|convulsi\w*|i s-a rupt apa)",
-            r"(?:sanger\w*|dureri (?:foarte )?(?:mari|puternice|insuportabile))(?:\W+\w+){0,8}?\W+"
-            r"(?:insarcinata|gravida|sarcina)",
+            rf"(?:insarcinata|gravida|in sarcina)(?:\W+\w+){{0,8}}?\W+(?:sanger\w*|{_SEVERE_PAIN}|"
+            r"convulsi\w*)",
+            rf"(?:sanger\w*|{_SEVERE_PAIN})(?:\W+\w+){{0,8}}?\W+(?:insarcinata|gravida|in sarcina)",
+            r"(?:mi|i|ii|ti)? ?s-a rupt apa",
         ),
     ),
 )

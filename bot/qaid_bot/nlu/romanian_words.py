@@ -20,6 +20,14 @@ _FOLD = str.maketrans("\u0103\u00e2\u00ee\u0219\u015f\u021b\u0163", "aaisstt")
 
 # Phrases first, then words. Romanian only: none of these is an English word.
 _PHRASES = (
+    # "is this a" only before a scan kind: Romanian puts the adjective after the noun ("este un creier
+    # normal?" asks whether the brain is normal, not whether it is a brain)
+    ("este un rmn cerebral", "is this a brain mri"),
+    ("e un rmn cerebral", "is this a brain mri"),
+    ("este o radiografie pulmonara", "is this a chest x ray"),
+    ("e o radiografie pulmonara", "is this a chest x ray"),
+    ("este o radiografie toracica", "is this a chest x ray"),
+    ("e o radiografie toracica", "is this a chest x ray"),
     ("ce parte a corpului", "which body part"),
     ("pe ce parte", "on which side"),
     ("in ce parte", "on which side"),
@@ -48,8 +56,6 @@ _PHRASES = (
     ("a creierului", "of the brain"),
     ("a plamanilor", "of the lungs"),
     ("cu plamanii", "of the lungs"),
-    ("e creierul", "is this the brain"),
-    ("sunt plamanii", "are these the lungs"),
     ("in stanga", "on the left"),
     ("in dreapta", "on the right"),
     ("pe stanga", "on the left"),
@@ -57,11 +63,10 @@ _PHRASES = (
     ("in regula", "ok"),
     ("parte din corp", "body part"),
     ("parte a corpului", "body part"),
-    ("este o", "is this a"),
-    ("este un", "is this a"),
-    ("e o", "is this a"),
-    ("e un", "is this a"),
+    ("asta e o", "is this a"),
+    ("asta e un", "is this a"),
     ("asta e", "is this"),
+    ("ceva ciudat", "something unusual"),
     ("cat timp", "how long"),
     ("cat de", "how"),
     ("de trait", "to live"),
@@ -83,8 +88,9 @@ _WORDS = {
     "tumoare": "tumour", "tumora": "tumour", "fractura": "fracture", "fisura": "fracture",
     "sangerare": "bleeding", "hemoragie": "bleeding", "operatie": "surgery", "tratament": "treatment",
     "aici": "here", "asta": "this", "aceasta": "this", "acesta": "this",
-    "creierului": "brain", "cerebral": "brain", "cerebrala": "brain", "ciudat": "unusual", "curata": "clear",
-    "curat": "clear", "investigatie": "scan", "investigatia": "scan", "corp": "body", "totul": "everything",
+    "creierului": "brain", "cerebrala": "brain", "investigatie": "scan", "investigatia": "scan",
+    "corp": "body",
+    "totul": "everything",
     # severity, nature and outlook, so that the vetoes decline them as in English
     "grav": "serious", "grava": "serious", "grave": "serious", "periculos": "dangerous",
     "periculoasa": "dangerous", "malign": "malignant", "maligna": "malignant", "benign": "benign",
