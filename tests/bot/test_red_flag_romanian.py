@@ -114,6 +114,8 @@ LOOKALIKES = [
     "are dureri mari de spate dupa o sarcina grea la munca",
     "am dureri mari de dinti si sunt gravida",
     "copilul a inghitit o cutie de bomboane",
+    "are o durere in gat de doua zile",
+    "are un gust amar in gat dimineata",
 ]
 
 # from the same review: real emergencies the first v13 rules missed or a new guard silenced
@@ -122,7 +124,11 @@ REVIEW_EMERGENCIES = {
         "a cazut in baie si de atunci nu mai raspunde",
         "l-am gasit pe jos in bucatarie si nu se misca",
     ],
-    "breathing": ["colegul meu de camera in facultate nu respira", "nu e un scenariu, tata nu mai respira"],
+    "breathing": [
+        "colegul meu de camera in facultate nu respira",
+        "nu e un scenariu, tata nu mai respira",
+        "are un os de peste in gat",
+    ],
     "suicide_self_harm": ["fratele meu spune ca isi ia zilele diseara"],
     "anaphylaxis": ["simt ca mi se inchide gatul dupa alune"],
     "overdose_poisoning": ["a luat toata folia de somnifere", "copilul a inghitit detergent de rufe"],

@@ -93,7 +93,9 @@ ROMANIAN: tuple[Category, ...] = (
             # of emotion) or a sore throat; no cough left, not a weak cough for years
             r"(?:i|ii|mi|i s|mi s|s)-a (?:ramas|blocat|oprit|intepenit) (?:\w+ ){0,4}?in gat(?:ul|ului)?\b"
             r"(?<!nod in gat)(?<!nod in gatul)|"
-            r"(?:are|a inghitit) (?:o |un )(?!nod\b)\w+ (?:\w+ )?in gat(?:ul|ului)?\b|"
+            # a thing stuck there, not "o durere in gat" (a sore throat) or "un gust amar"
+            r"(?:are|a inghitit) (?:o |un )(?:moneda|os|bucat|jucari|bomboan|nasture|baterie|piesa|ac\b|"
+            r"boab|surub|sambure|cheie|inel|mancare)\w*(?: \w+){0,3}? in gat(?:ul|ului)?\b|"
             r"nu (?:mai )?poate (?:sa )?(?:tuseasca|tusi)\b(?! (?:\w+ )?(?:de|eficient|bine|deloc de))",
             # not breathless on stairs for years
             r"respira (?:foarte |tare )?(?:greu|cu greu|sacadat)(?! (?:cand|la) (?:urc|merg|alerg|efort)\w*)",
