@@ -23,8 +23,9 @@ from .red_flag_concepts import Category
 __all__ = ["ROMANIAN", "looks_romanian"]
 
 _FEW = r"(?:\w+[ -]){0,3}?"  # a few words between two parts of one sign
-# Gaps between the parts of a sign are (?:\W+\w+){0,n}?: \w and \W never overlap, so a long run of
-# punctuation cannot be split in many ways (a gap that let "-" be a word and a separator took minutes).
+# In every gap between the parts of a sign ((?:\W+\w+){0,n}?, (?:\w+ ){0,n}?, _FEW) a character is either part
+# of a word or a separator, never both, so a long run of punctuation cannot be split in many ways (a gap
+# that let "-" be both took minutes on 50 hyphens).
 _SUDDEN = r"(?:brusc|dintr-o data|deodata|subit|din senin|de (?:o|\d+|cateva|zece|cinci) (?:ora|ore|minute))"
 # severe pain, not of the teeth, back, head or legs ("dureri mari de spate" in pregnancy are common)
 _SEVERE_PAIN = (
