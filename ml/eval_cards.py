@@ -87,7 +87,8 @@ def cascade_card(report: dict) -> str:
         "independent models.\n\n",
         "## Data\n\nEach hospital's own generated stream (`ml.cascade_data`: every head plane and MRI/CT "
         "contrast from the MNI152 template, synthetic radiographs, ultrasound, histology, "
-        '"other" body parts, photos/text/charts) with upload looks (`ml.augment`), plus the public '
+        '"other" body parts, photos, pages of real text (`ml.real_text`), charts, screens, flat '
+        "graphics) with upload looks (`ml.augment`), plus the public "
         "real `train` scans of `ml.real_sources`. Real `val` sources + the generated val split choose "
         "temperatures and thresholds; real `eval` sources are only measured.\n\n",
         "## Calibration (chosen on validation)\n\n" + cal + "\n\n",
@@ -105,9 +106,10 @@ def cascade_card(report: dict) -> str:
         "independent models (the chat says so).\n"
         "- Functional (EPI) MRI, fundus photographs and ultrasound photographed off a screen are the real "
         'kinds most often called "not medical".\n'
-        '- Plain-text documents, a logo and a chessboard are called medical ("other", or a part) at two '
-        "hospitals: the filter's Platt bias, fitted where the real validation scans lay, moved images it was "
-        'unsure of to "medical"; the validation pool has too few such images to show it (docs/models.md).\n'
+        "- Logos and flat graphics are the non-medical kind most often called medical (matplotlib's logo "
+        'as "brain" at every hospital); icons and graph drawings in validation sit near the boundary, so '
+        "the filter's threshold is high and more real scans are 'unsure' than before they were added "
+        "(docs/models.md, 2026-12-05).\n"
         "- The eleven classes were learnt from generated images; a real radiograph of a part seen only "
         'as a cartoon is usually "unsure" rather than named.\n'
         '- Phone photos of screens and heavy annotations push images towards "unsure".\n'

@@ -149,8 +149,14 @@ def nifti(path: Path, orientations: tuple[str, ...], n: int) -> list[Item]:
     return [it for o in orientations for it in volume_slices(vol, o, n)]
 
 
-def raster(path: Path) -> list[Item]:
+def raster(path: Path, on_white: bool = False) -> list[Item]:
+    """One picture file; ``on_white`` lays a transparent one on white paper (icons, drawings saved
+    with transparency) instead of dropping the alpha, which leaves whatever colour it hid."""
     with Image.open(path) as im:
-        rgb = im.convert("RGB")
+        if on_white and im.mode in ("RGBA", "LA", "P"):
+            rgba = im.convert("RGBA")
+            rgb = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+        else:
+            rgb = im.convert("RGB")
         arr = np.asarray(rgb if np.ptp(np.asarray(rgb).std(axis=-1)) > 0 else rgb.convert("L"))
     return [(path.name, arr, None)]

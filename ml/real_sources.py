@@ -76,6 +76,12 @@ def _lfw(part: slice) -> list[Item]:
             for i, f in enumerate(faces)]  # fmt: skip
 
 
+def _flat(package: str, folder: str, pattern: str, skip: str | None = None) -> list[Item]:
+    """Every file matching ``pattern`` (sorted; names containing ``skip`` left out), on white."""
+    files = sorted(pkg(package, folder).glob(pattern))
+    return [item for p in files if not (skip and skip in p.name) for item in raster(p, on_white=True)]
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 _PDD = ("pydicom_data", "data_store/data")  # pydicom-data's NEMA files live in data_store/data
@@ -230,6 +236,15 @@ def _non_medical() -> list[RealSource]:
         n("document-val", "val", "PIL render of matplotlib's sample-data README",
           lambda: document_items("val"),
           "document"),
+        # val, added 2026-12-05 (issue 14: kinds patients send beyond faces: drawings, icons, plots, a shop)
+        n("graphs-networkx", "val", "networkx: drawing/tests/baseline/*.png (graph drawings)",
+          lambda: _flat("networkx", "drawing/tests/baseline", "test_*.png", skip="empty"), "graphic"),
+        n("plots-sympy", "val", "sympy: plotting/tests/test_region_*.png",
+          lambda: _flat("sympy", "plotting/tests", "test_region_*.png"), "chart"),
+        n("icons-matplotlib", "val", "matplotlib: mpl-data/images/*_large.png (toolbar icons, not the logo)",
+          lambda: _flat("matplotlib", "mpl-data/images", "*_large.png", skip="matplotlib"), "graphic"),
+        n("photo-department-store", "val", "mahotas: demos/data/DepartmentStore.jpg",
+          f("mahotas", "demos/data/DepartmentStore.jpg"), "photo"),
         n("faces-lfw-eval", "eval", "scikit-image: lfw_subset.npy faces [80:100:2]",
           lambda: _lfw(slice(80, 100, 2)), "photo"),
         n("photo-china", "eval", "scikit-learn: china.jpg", f("sklearn", "datasets/images/china.jpg"),

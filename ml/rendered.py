@@ -9,13 +9,13 @@ different data files, text and layouts.
 from __future__ import annotations
 
 import io
-from importlib import metadata
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ml.real_decode import Item
 from ml.real_decode import pkg as _pkg
+from ml.real_text import EVAL_TEXTS, VAL_TEXTS, description, licence, page
 
 
 def _fig_to_array(fig: object) -> np.ndarray:
@@ -70,12 +70,6 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_pkg("matplotlib", "mpl-data/fonts/ttf/DejaVuSans.ttf")), size)
 
 
-def _licence(dist: str) -> str:
-    files = metadata.distribution(dist).files or []
-    lic = next((f for f in files if "LICEN" in f.name.upper()), None)
-    return lic.read_text() if lic is not None else (metadata.metadata(dist)["Summary"] or dist)
-
-
 def _page(text: str, width: int, height: int, size: int, margin: int = 24) -> np.ndarray:
     img = Image.new("RGB", (width, height), (250, 250, 247))
     draw, font = ImageDraw.Draw(img), _font(size)
@@ -90,11 +84,18 @@ def _page(text: str, width: int, height: int, size: int, margin: int = 24) -> np
 
 
 def document_items(role: str) -> list[Item]:
+    """The val pages: matplotlib's sample-data README, then each :data:`~ml.real_text.VAL_TEXTS`
+    distribution's description (the first three) or licence (the rest) in a seeded layout; the
+    eval pages: three licences in one plain layout."""
     if role == "val":
         readme = (_pkg("matplotlib", "mpl-data/sample_data") / "README.txt").read_text()
-        return [("doc-mpl-readme", _page(readme, 420, 560, 13), None)]
-    return [(f"doc-licence-{d}", _page(_licence(d), 500, 650, s), None)
-            for d, s in (("numpy", 12), ("scipy", 11), ("pillow", 14))]  # fmt: skip
+        rng = np.random.default_rng(2612)
+        kinds = [("readme", description)] * 3 + [("licence", licence)] * 3
+        pages = [(f"doc-{kind}-{d}", page(read(d), rng), None)
+                 for d, (kind, read) in zip(VAL_TEXTS, kinds, strict=True)]  # fmt: skip
+        return [("doc-mpl-readme", _page(readme, 420, 560, 13), None), *pages]
+    return [(f"doc-licence-{d}", _page(licence(d), 500, 650, s), None)
+            for d, s in zip(EVAL_TEXTS, (12, 11, 14), strict=True)]  # fmt: skip
 
 
 def screenshot_items() -> list[Item]:

@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ml.real_text import page, train_texts
+
 Rng = np.random.Generator
 _WORDS = (
     "patient",
@@ -73,7 +75,17 @@ def _words(rng: Rng, n: int) -> str:
 
 
 def document(rng: Rng, size: int) -> np.ndarray:
-    """A page of text: heading, paragraphs, sometimes a table; light or (rarely) dark paper."""
+    """A page of text: two times in three a real text in a varied layout (:mod:`ml.real_text`,
+    never an evaluation or validation text), else random words with a heading and maybe a table."""
+    if rng.random() < 2 / 3:
+        texts = train_texts()
+        img = Image.fromarray(page(texts[int(rng.integers(len(texts)))], rng))
+        return np.asarray(img.resize((size, size), Image.Resampling.BILINEAR))
+    return _word_page(rng, size)
+
+
+def _word_page(rng: Rng, size: int) -> np.ndarray:
+    """Random words: a heading, paragraphs, sometimes a table; light or (rarely) dark paper."""
     w, h = int(size * rng.uniform(1.0, 1.8)), int(size * rng.uniform(1.1, 2.0))
     dark = rng.random() < 0.15
     paper = _colour(rng, 0, 50) if dark else _colour(rng, 225, 256)
@@ -189,5 +201,7 @@ def vivid_photo(rng: Rng, size: int) -> np.ndarray:
 
 
 def everyday(rng: Rng, size: int) -> np.ndarray:
-    kind = int(rng.integers(0, 4))
-    return (document, chart, screen, vivid_photo)[kind](rng, size)
+    from ml.synth_graphics import graphic
+
+    kind = int(rng.integers(0, 5))
+    return (document, chart, screen, vivid_photo, graphic)[kind](rng, size)
