@@ -18,6 +18,7 @@ from red_flag_cases_v11 import (
     V11_CONCEPT_EMERGENCIES,
 )
 from red_flag_cases_v12 import V12_CONCEPT_EMERGENCIES
+from red_flag_cases_v13 import V13_GUARD_EMERGENCIES
 
 from qaid_bot.nlu.red_flags import assess, decide
 
@@ -346,6 +347,7 @@ CARE_FOR_SOMEONE_ELSE = [
     + V11_CONCEPT_EMERGENCIES
     + V11_CARE_EMERGENCIES
     + V12_CONCEPT_EMERGENCIES
+    + V13_GUARD_EMERGENCIES
     + GUARD_WORD_EMERGENCIES
     + CARE_FOR_SOMEONE_ELSE,
 )

@@ -15,6 +15,7 @@ from red_flag_cases_v9 import V9_CONCEPT_LOOKALIKES
 from red_flag_cases_v10 import V10_CONCEPT_LOOKALIKES
 from red_flag_cases_v11 import V11_CARE_LOOKALIKES, V11_CONCEPT_LOOKALIKES
 from red_flag_cases_v12 import V12_CONCEPT_LOOKALIKES
+from red_flag_cases_v13 import V13_GUARD_LOOKALIKES
 
 from qaid_bot.nlu.red_flags import assess, is_red_flag
 
@@ -280,7 +281,8 @@ V4_CONCEPT_LOOKALIKES = [
     + V10_CONCEPT_LOOKALIKES
     + V11_CONCEPT_LOOKALIKES
     + V11_CARE_LOOKALIKES
-    + V12_CONCEPT_LOOKALIKES,
+    + V12_CONCEPT_LOOKALIKES
+    + V13_GUARD_LOOKALIKES,
 )
 def test_lookalikes_are_not_emergencies(text: str) -> None:
     assert not is_red_flag(text), (text, assess(text))

@@ -67,7 +67,7 @@ CAUSES: tuple[Category, ...] = (
         "999' (suicide attempt)",
         strong=(
             r"suicid\w*",
-            r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)",
+            r"kill(?:ing|ed)? (?:my|him|her|them)sel(?:f|ves)",
             r"end (?:it all|it tonight|it today|my life|his life|her life|their life|your life|things)",
             r"(?:going to|gonna|want to|planning to) end it",
             r"take (?:my|his|her|their) own life",

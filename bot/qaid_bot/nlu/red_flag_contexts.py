@@ -29,9 +29,12 @@ LEARNING = re.compile(
     # the same in Romanian: writing or playing a script, a play, a character ("nu e un scenariu" is not)
     r"(?:scriu|scrie|scriem|am scris|joc|joaca|jucam|repetam) (?:\w+ ){0,3}?(?:scenariu\w*|piesa\w*|"
     r"personaj\w*|rol\w*)|in piesa de teatru|in (?:film|serial|roman)ul\b|"
-    r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|testing (?:the |this |your )?(?:bot|"
+    r"role-?play|simulat(?:ion|ed patient)|actor patient|for (?:practice|revision)|is (?:that|this) "
+    r"(?:realistic|how it (?:really )?works)|pretend|imagine (?:someone|somebody|a patient|that)|"
+    r"testing (?:the |this |your )?(?:bot|"
     r"chat|"
-    r"system|you)|(?:i'm|as) an? (?:paramedic|doctor|medic|medical student|student nurse|carer|nurse|"
+    r"system|you)|(?:i'm|as) an? (?:paramedic|doctor|medic|medical student|student nurse|nursing student|"
+    r"carer|nurse|"
     r"pharmacist|first aider|lifeguard)|i work (?:in|at|as|"
     r"on) "
     r"(?:the |a |an )?(?:er|a&e|icu|hospital|ambulance|ward|emergency|paramedic|nurse|doctor)|on (?:my |a |"
@@ -39,11 +42,14 @@ LEARNING = re.compile(
 )
 
 IDIOM = re.compile(
-    r"\b(?:killing me|kill for|could murder|dying to|dying of boredom|bored to death|died laughing|"
+    r"\b(?:killing me|kill for|could murder|kill\w* (?:my|him|her)self laughing|"
+    r"dying to|dying of boredom|bored to death|died laughing|"
     r"(?:nearly|almost|practically) (?:had|have|gave (?:me|him|her)|give (?:me|him|her)) an? (?:heart attack|"
     r"stroke|seizure|fit|coronary|cardiac arrest)?|(?:suffocating|drowning|choking) under|"
     r"(?:giving|gave|give) me an? (?:heart attack|stroke|seizure|headache)|"
     r"took my breath away|heart sank|on a plate|bleeding money|heart stopped when|"
+    r"(?:an? |total |real )?overdose of (?:\w+ )?(?:information|info|boredom|drama|cuteness|nostalgia|news|"
+    r"meetings|paperwork|homework|memes|emotions|feelings|bureaucracy)|"
     r"choking on (?:all )?(?:this|that|these|the|my) (?:\w+ )?(?:jargon|paperwork|words|information|"
     r"bills|emails|forms|admin|news)|drowning in|the death of me|could pass out|literally dead|"
     r"(?:suffocate|can't breathe) in (?:this|these|here)|"

@@ -83,7 +83,7 @@ _PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't|les
 _SIGN_DENIED = re.compile(
     r"\b(?:isn't|is not|aren't|are not|wasn't|not)\W+(?:\w+\W+)?(?:droop\w*|crooked|lopsided|slurr\w*|"
     r"sagg\w*|"
-    r"fallen|hanging)"
+    r"fallen|hanging|swollen|swelling|puffy|closing)"
 )
 # a story told from a dated start ("in 2018 I had a crash, was unconscious for two days"): a past-tense
 # flag in it is history
@@ -140,9 +140,22 @@ _NEGATION = re.compile(
     r"nu(?! (?:stiu|stim|stie|inteleg|pot|poate|cred|mai))|n-are|n-am|fara(?! sa))[^\w,]+"
     r"(?:(?!and\b|si\b)\w+[^\w,]+){0,2}$"
 )
+# one's own medicines, all of them, as a hypothesis ("would anyone notice if I took all my pills"): a
+# crisis said as a question, never a hypothetical
+_OWN_MEANS = re.compile(
+    r"\bif (?:i|i'd) (?:took|take|swallowed|swallow|drank|had) (?:all|every one|the whole \w+|the rest) "
+    r"(?:of )?my\b"
+)
+# "not having any thoughts of harming myself": the thought itself denied (never "not coping with
+# thoughts of ...", where the words between are not a denial of having them)
+_NO_THOUGHTS = re.compile(
+    r"\b(?:no|not (?:having|had|got)|never (?:had|have)|don't have|do not have|haven't (?:had|got)|without)"
+    r"(?: any)? (?:thoughts?|urges?|plans?|intentions?) (?:of|about|to)\W+$"
+)
 # asking what something is: informational
 _INFO = re.compile(
-    r"^\W*(?:what|what's|whats|how|why|define|explain|can you explain|could you explain|tell me about|"
+    r"^\W*(?:what|what's|whats|at what age|how|why|define|explain|can you explain|could you explain|"
+    r"tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"is (?:\w+ ){1,3}(?:always|usually|normally|necessarily)\b|can (?:i|we) (?:overdose|od) on|"
     r"are (?:\w+ ){1,3}(?:for|used for|good for|safe for)\b|(?:is|are) (?:\w+ ){1,6}(?:worse|better|more "
@@ -169,6 +182,9 @@ _CONDITIONAL = re.compile(
     r"\b(?:(?<!know )(?<!sure )(?<!tell )(?<!see )(?<!check )(?<!wonder )(?<!asks )(?<!ask )"
     r"if (?:i|he|she|my|someone|somebody|they|it|a|you|the) "
     r"|if ever|in case|one day|prevent\w*|"
+    # "would I even know if I was having a heart attack in my sleep?": asking how it shows, no event
+    r"would (?:i|you|we) (?:even |actually )?(?:know|notice|feel|reali[sz]e) if "
+    r"(?:i|you|we|someone|a person) (?:was|were) having|"
     r"(?<!i )(?<!i'd )suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|"
     r"say (?:i|someone) |"
     r"hypothetical\w*|theoretically|in theory|could (?:i|you|he|"
@@ -250,7 +266,10 @@ _OWN = re.compile(r"\b(?:my|his|her|our|their|me|him|i'm|i've)\b")
 # what a finding means: "could these dark patches mean a bleed?"
 _FINDING_MEANS = re.compile(
     r"^\W*(?:could|can|does|do|would|might|will) (?:the|these|those|this|that) (?:\w+ ){0,2}(?:spots?|"
-    r"lesions?|findings?|shadows?|areas?|dots?|lines?|marks?|changes?|results?)(?: \w+){0,4} mean\b"
+    r"lesions?|findings?|shadows?|areas?|dots?|lines?|marks?|changes?|results?)(?: \w+){0,4} mean\b|"
+    # or what a visible spot is: "is this dark area on the lung a collapsed lung?"
+    r"^\W*(?:is|are) (?:this|that|these|those) (?:\w+ ){0,2}(?:spots?|shadows?|areas?|dots?|patch(?:es)?|"
+    r"blobs?|marks?|lines?)\b"
 )
 # a helpline asked for a possible future ("if i ever get the urge to cut myself again, which helpline?"),
 # with no word of now: a plan, tonight, already
@@ -314,6 +333,17 @@ def _not_a_reaction(clause: str, span: tuple[int, int]) -> str | None:
     return None
 
 
+def _generic(clause: str, span: tuple[int, int], category: str) -> bool:
+    """ "When I climb stairs I get chest pain" is generic; "would anyone notice if I took all my pills
+    tonight" is not (a word of now), nor "would you even care if I killed myself" (a crisis said as a
+    hypothesis; "when I cut myself I bleed a lot" stays generic)."""
+    generic = _GENERIC.search(clause[: span[0]])
+    if generic is None or _ACUTE.search(clause):
+        return False
+    own_crisis = category == SUICIDE and bool(_FIRST_PERSON.search(clause[span[0] : span[1]]))
+    return not (generic.group().startswith("if") and own_crisis)
+
+
 def defused(
     clause: str, span: tuple[int, int], category: str, soft: bool, cared_for: bool = False
 ) -> str | None:
@@ -322,19 +352,19 @@ def defused(
     (``CARE_GIVEN``)."""
     # a flag made of a risk and a sign ("chemo last week ... now a fever") is dated by its sign, at the end
     near = segment(clause, (max(span[0], span[1] - 1), span[1]))
-    if _NEGATION.search(clause[: span[0]]):
+    before = clause[: span[0]]
+    if _NEGATION.search(before) or (category == SUICIDE and _NO_THOUGHTS.search(before)):
         return "negated"
-    if _GENERIC.search(clause[: span[0]]):
+    if _generic(clause, span, category):
         return "generic"
     if _idiom(clause, span):
         return "idiom"
-    if category == STROKE and _SIGN_DENIED.search(clause[span[0] : span[1]]):
+    if category in (STROKE, ANAPHYLAXIS) and _SIGN_DENIED.search(clause[span[0] : span[1]]):
         return "negated"
     if (_PAST.search(near) and not _RECURRING_NOW.search(clause)) or (
         category != SUICIDE and _RESOLVED.search(clause)
     ):
         return "history"
-    before = clause[: span[0]]
     if (
         _PAST.search(clause)
         and (_PAST_ACT.search(before) or (_HAD.search(before) and not _ACUTE.search(clause)))
@@ -373,7 +403,7 @@ def defused(
     if JOKE.search(clause) or NOT_A_PERSON.search(near):
         return "joke or not a person"
     acute = bool(_ACUTE.search(clause))
-    if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause):
+    if _CONDITIONAL.search(clause) and not _HAPPENING.search(clause) and not _OWN_MEANS.search(clause):
         return "hypothetical"
     if _PROCEDURE.search(clause) and not acute and not _HAPPENING.search(clause):
         return "hypothetical"
