@@ -6,8 +6,10 @@ each look-alike beside the emergency that the same guard must not silence."""
 from __future__ import annotations
 
 V13_GUARD_EMERGENCIES = [
-    # a denied thought is not "not coping with" the thought
+    # a denied thought is not "not coping with" the thought, nor a day without it
     "I'm not coping with thoughts of killing myself tonight",
+    "I can't go a single day without thoughts of killing myself",
+    "I'm having thoughts of ending my life",
     "not having any thoughts of eating, I swallowed a whole bottle of pills an hour ago",
     # a denied swelling beside a sign that is there
     "her lips aren't swollen but her throat is closing and she can't breathe",
@@ -20,12 +22,23 @@ V13_GUARD_EMERGENCIES = [
     "at what age can a baby choke - my baby is choking right now and turning blue",
     "an overdose of paracetamol, he took 30 tablets an hour ago",
     "I took an overdose of my sleeping tablets",
+    # from a review of these guards: the figure, the question or the job said first, the emergency after
+    # it in the same sentence (commas do not end a clause)
+    "sorry for the overdose of info, my dad is 78 and has had crushing chest pain for 30 minutes",
+    "at what age do toddlers stop putting things in their mouths, my 2 year old swallowed a button battery",
+    "would I know if I was having a stroke, my face feels droopy on one side and my words are slurred",
+    "would I realise if I was having an allergic reaction, my tongue is swelling and I can't swallow",
+    "are these purple marks on my baby meningitis, they don't fade under a glass and he's very sleepy",
+    "is that dark patch on the scan a stroke, his face is drooping and he can't talk",
+    "I'm a student nurse, my flatmate just collapsed and isn't breathing",
+    "I was studying for revision and my chest is crushing and my left arm went numb",
+    "his throat wasn't swollen an hour ago, now it is closing up and he's drooling",
+    "at what age can children take paracetamol, my 3 year old drank half a bottle of calpol",
 ]
 
 V13_GUARD_LOOKALIKES = [
-    # the thought or the sign denied
+    # the thought denied
     "no thoughts of hurting myself at all, I'm just tired",
-    "his face isn't swollen and he's breathing fine, just an itchy rash",
     # how it would show, at what age, what a spot on the image is
     "would you even notice if you were having a mini stroke while asleep?",
     "at what age can toddlers choke on popcorn?",
@@ -36,5 +49,4 @@ V13_GUARD_LOOKALIKES = [
     # practice and simulation
     "I'm a nursing student revising stroke signs for practice",
     "for our simulation day the simulated patient pretends to be choking",
-    "in the drama she has a seizure on stage, is that realistic?",
 ]

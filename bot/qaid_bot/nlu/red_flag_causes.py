@@ -67,8 +67,11 @@ CAUSES: tuple[Category, ...] = (
         "999' (suicide attempt)",
         strong=(
             r"suicid\w*",
-            r"kill(?:ing|ed)? (?:my|him|her|them)sel(?:f|ves)",
+            r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)",
+            # "if I killed myself", "I wish I'd killed myself"; never "I killed myself at the gym today"
+            r"(?:if|wish|wished|should have|should've) (?:i )?(?:'d |had )?killed myself",
             r"end (?:it all|it tonight|it today|my life|his life|her life|their life|your life|things)",
+            r"ending (?:it all|my life|his life|her life|their life)",
             r"(?:going to|gonna|want to|planning to) end it",
             r"take (?:my|his|her|their) own life",
             r"(?:wants?|wanna|wish\w*) to die",

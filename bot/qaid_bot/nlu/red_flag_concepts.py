@@ -47,7 +47,8 @@ LIMB = r"(?:arms?|legs?|hands?|side|face|foot)"
 WEAK = r"(?:weak\w*|numb\w*|heavy|dead|paralys\w*|floppy|useless|droop\w*|limp)"
 # medicines and drugs taken in an overdose (generic classes and the common names patients use)
 MEDS = (
-    r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|"
+    r"(?:pills?|tablets?|meds|medications?|medicines?|capsules|insulin|paracetamol|acetaminophen|calpol|"
+    r"tylenol|panadol|nurofen|advil|"
     r"ibuprofen|aspirin|antidepressants?|painkillers?|sleeping \w+|sedatives?|opioids?|heroin|fentanyl|"
     r"xanax|diazepam|valium|codeine|tramadol|morphine|methadone|lithium|cocaine|drugs|"
     r"(?:beta|calcium channel)[- ]blockers?|statins?|antipsychotics?|antihistamines?|sleeping pills|"

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from .red_flag_care import CARE_GIVEN, people
-from .red_flag_contexts import IDIOM, JOKE, LEARNING, NOT_A_PERSON
+from .red_flag_contexts import IDIOM, IDIOM_LOCAL, JOKE, LEARNING, NOT_A_PERSON
 
 __all__ = ["CARE_GIVEN", "SERVICE", "TOPIC", "defused", "people", "segment"]
 
@@ -83,7 +83,7 @@ _PAST_TENSE_FLAG = re.compile(r"^(?:passed|collapsed|fainted|choked|couldn't|les
 _SIGN_DENIED = re.compile(
     r"\b(?:isn't|is not|aren't|are not|wasn't|not)\W+(?:\w+\W+)?(?:droop\w*|crooked|lopsided|slurr\w*|"
     r"sagg\w*|"
-    r"fallen|hanging|swollen|swelling|puffy|closing)"
+    r"fallen|hanging)"
 )
 # a story told from a dated start ("in 2018 I had a crash, was unconscious for two days"): a past-tense
 # flag in it is history
@@ -135,10 +135,25 @@ _RESOLVED = re.compile(
 )
 # the flag is denied ("no chest pain", "I don't have trouble breathing", "not suicidal")
 _NEGATION = re.compile(
-    r"\b(?:no|not|never|without|don't have|do not have|doesn't have|haven't had|haven't got|didn't|did not|"
+    r"\b(?:no|not|never|without(?! thoughts?\b)|don't have|do not have|doesn't have|haven't had|"
+    r"haven't got|didn't|did not|"
     r"don't (?:feel|get|think)|isn't|nothing like|free of|denies|"
     r"nu(?! (?:stiu|stim|stie|inteleg|pot|poate|cred|mai))|n-are|n-am|fara(?! sa))[^\w,]+"
     r"(?:(?!and\b|si\b)\w+[^\w,]+){0,2}$"
+)
+# "would I even know if I was having a heart attack in my sleep?": how the flag just named would show,
+# asked with no word of now (another flag in the message is read as it stands)
+_HOW_IT_SHOWS = re.compile(
+    r"\bwould (?:i|you|we) (?:even |actually )?(?:know|notice|feel|reali[sz]e) if "
+    r"(?:i|you|we|someone|a person) (?:was|were) (?:having (?:an? )?(?:\w+ )?)?$"
+)
+# one's work named beside someone of one's own: "I'm a nursing student, my flatmate just collapsed" is
+# about the flatmate, not the work
+_OWN_PERSON_AT_WORK = re.compile(
+    r"\b(?:i'm|i am|as) an? (?:\w+ )?(?:nurse|student|paramedic|doctor|medic|carer|pharmacist|first aider)\b"
+    r".*\b(?:my|our) (?:mum|mom|mother|dad|father|husband|wife|partner|son|daughter|baby|child|kid|brother|"
+    r"sister|flatmate|roommate|housemate|friend|grandad|grandpa|grandma|nan|granny|boyfriend|girlfriend|"
+    r"uncle|aunt|neighbour|toddler)s?\b"
 )
 # one's own medicines, all of them, as a hypothesis ("would anyone notice if I took all my pills"): a
 # crisis said as a question, never a hypothetical
@@ -146,15 +161,10 @@ _OWN_MEANS = re.compile(
     r"\bif (?:i|i'd) (?:took|take|swallowed|swallow|drank|had) (?:all|every one|the whole \w+|the rest) "
     r"(?:of )?my\b"
 )
-# "not having any thoughts of harming myself": the thought itself denied (never "not coping with
-# thoughts of ...", where the words between are not a denial of having them)
-_NO_THOUGHTS = re.compile(
-    r"\b(?:no|not (?:having|had|got)|never (?:had|have)|don't have|do not have|haven't (?:had|got)|without)"
-    r"(?: any)? (?:thoughts?|urges?|plans?|intentions?) (?:of|about|to)\W+$"
-)
 # asking what something is: informational
 _INFO = re.compile(
-    r"^\W*(?:what|what's|whats|at what age|how|why|define|explain|can you explain|could you explain|"
+    r"^\W*(?:what|what's|whats|at what age(?!.*\b(?:my|mine|his|her|our)\b)|how|why|define|explain|"
+    r"can you explain|could you explain|"
     r"tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"is (?:\w+ ){1,3}(?:always|usually|normally|necessarily)\b|can (?:i|we) (?:overdose|od) on|"
@@ -182,9 +192,6 @@ _CONDITIONAL = re.compile(
     r"\b(?:(?<!know )(?<!sure )(?<!tell )(?<!see )(?<!check )(?<!wonder )(?<!asks )(?<!ask )"
     r"if (?:i|he|she|my|someone|somebody|they|it|a|you|the) "
     r"|if ever|in case|one day|prevent\w*|"
-    # "would I even know if I was having a heart attack in my sleep?": asking how it shows, no event
-    r"would (?:i|you|we) (?:even |actually )?(?:know|notice|feel|reali[sz]e) if "
-    r"(?:i|you|we|someone|a person) (?:was|were) having|"
     r"(?<!i )(?<!i'd )suppos(?:e|ing)|imagine (?:i|if|he|she|my|someone|somebody|you|we)|let'?s say|"
     r"say (?:i|someone) |"
     r"hypothetical\w*|theoretically|in theory|could (?:i|you|he|"
@@ -205,7 +212,14 @@ _PROCEDURE = re.compile(r"\b(?:for|before) (?:my |the |a )?(?:surgery|operation|
 # "having" or "right now", or CPR being done: the learning guard ("cpr", "first aid") does not apply
 _HAPPENING = re.compile(
     r"\b(?:is|am|are|i'm|he's|she's|they're|we're) having\b|\bright now\b|"
-    r"\b(?:doing|giving|started|continuing) (?:cpr|chest compressions|rescue breaths)\b"
+    r"\b(?:doing|giving|started|continuing) (?:cpr|chest compressions|rescue breaths)\b|"
+    # a sign told in the present beside a question ("would you notice if someone was having a stroke,
+    # my mum's face is drooping"; "studying for revision and my chest is crushing"): it is happening
+    r"\b(?:my|his|her|our) (?:\w+'s )?(?:left |right )?(?:face|speech|arm|leg|chest|tongue|lips?|throat|"
+    r"breathing) (?:is|are|feels?|went|has gone|keeps)\b"
+    r"(?! (?:\w+ )?(?:fine|ok|okay|normal|good|better|clear|alright|all right)\b)|"
+    r"\bi (?:have|'ve got|got) (?:crushing|severe|sudden)\b|"
+    r"\bi can't (?:lift|move|swallow|breathe|talk|speak)\b"
 )
 # present, personal and acute: overrides the image, informational and habit guards
 _ACUTE = re.compile(
@@ -267,9 +281,11 @@ _OWN = re.compile(r"\b(?:my|his|her|our|their|me|him|i'm|i've)\b")
 _FINDING_MEANS = re.compile(
     r"^\W*(?:could|can|does|do|would|might|will) (?:the|these|those|this|that) (?:\w+ ){0,2}(?:spots?|"
     r"lesions?|findings?|shadows?|areas?|dots?|lines?|marks?|changes?|results?)(?: \w+){0,4} mean\b|"
-    # or what a visible spot is: "is this dark area on the lung a collapsed lung?"
+    # or what a spot on the image is, asked and nothing else: "is this dark area on the lung a collapsed
+    # lung?" (never "are these purple marks on my baby meningitis", nor a question followed by signs)
     r"^\W*(?:is|are) (?:this|that|these|those) (?:\w+ ){0,2}(?:spots?|shadows?|areas?|dots?|patch(?:es)?|"
-    r"blobs?|marks?|lines?)\b"
+    r"blobs?|marks?|lines?) (?:on|in) (?:the|this|my|his|her) (?:scan|x-?ray|image|picture|film|mri|ct|"
+    r"lungs?|brain|heart|chest)\b(?:\W+\w+){0,4}\W*$"
 )
 # a helpline asked for a possible future ("if i ever get the urge to cut myself again, which helpline?"),
 # with no word of now: a plan, tonight, already
@@ -284,6 +300,9 @@ _HELPING = re.compile(
     r"deal with|answer|reply)|what (?:should|do|can|could) (?:i|we) (?:say|do)|how to (?:help|support|"
     r"respond|react|talk to))\b"
 )
+# a word of now that keeps a flag after "when I" / "if I" ("every time I cut myself it takes 10
+# minutes" stays generic: minutes and "just" are no such word here)
+_NOW_WORD = re.compile(r"\b(?:right now|now|tonight|today|already|help|please)\b")
 _NOW = re.compile(r"\b(?:now|tonight|today|right now|at the moment|currently|plan|already|going to|gonna)\b")
 # swollen lips with a cosmetic or local cause and no airway sign
 _COSMETIC = re.compile(r"\b(?:fillers?|botox|lip injections?|dentist|dental|punched|split lip|cold sore)\b")
@@ -317,7 +336,10 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _idiom(clause: str, span: tuple[int, int]) -> bool:
     """An idiom defuses a flag inside it ("gave me a heart attack") or apart from it, but not a flag
-    that reaches beyond it ("my chest is killing me")."""
+    that reaches beyond it ("my chest is killing me"); a local figure only a flag inside it."""
+    local = IDIOM_LOCAL.search(clause)
+    if local is not None and local.start() <= span[0] and span[1] <= local.end():
+        return True
     idiom = IDIOM.search(clause)
     if idiom is None:
         return False
@@ -338,9 +360,10 @@ def _generic(clause: str, span: tuple[int, int], category: str) -> bool:
     tonight" is not (a word of now), nor "would you even care if I killed myself" (a crisis said as a
     hypothesis; "when I cut myself I bleed a lot" stays generic)."""
     generic = _GENERIC.search(clause[: span[0]])
-    if generic is None or _ACUTE.search(clause):
+    if generic is None or _NOW_WORD.search(clause):
         return False
-    own_crisis = category == SUICIDE and bool(_FIRST_PERSON.search(clause[span[0] : span[1]]))
+    flag = clause[span[0] : span[1]]
+    own_crisis = category == SUICIDE and "kill" in flag and bool(_FIRST_PERSON.search(flag))
     return not (generic.group().startswith("if") and own_crisis)
 
 
@@ -353,13 +376,15 @@ def defused(
     # a flag made of a risk and a sign ("chemo last week ... now a fever") is dated by its sign, at the end
     near = segment(clause, (max(span[0], span[1] - 1), span[1]))
     before = clause[: span[0]]
-    if _NEGATION.search(before) or (category == SUICIDE and _NO_THOUGHTS.search(before)):
+    if _NEGATION.search(before):
         return "negated"
+    if _HOW_IT_SHOWS.search(before) and not _ACUTE.search(clause) and not _HAPPENING.search(clause):
+        return "hypothetical"
     if _generic(clause, span, category):
         return "generic"
     if _idiom(clause, span):
         return "idiom"
-    if category in (STROKE, ANAPHYLAXIS) and _SIGN_DENIED.search(clause[span[0] : span[1]]):
+    if category == STROKE and _SIGN_DENIED.search(clause[span[0] : span[1]]):
         return "negated"
     if (_PAST.search(near) and not _RECURRING_NOW.search(clause)) or (
         category != SUICIDE and _RESOLVED.search(clause)
@@ -398,7 +423,7 @@ def defused(
         return "care given"
     if _GENERIC_QUESTION.search(clause) and not _OWN.search(clause):
         return "a general question"
-    if LEARNING.search(clause) and not _HAPPENING.search(clause):
+    if LEARNING.search(clause) and not _HAPPENING.search(clause) and not _OWN_PERSON_AT_WORK.search(clause):
         return "learning"
     if JOKE.search(clause) or NOT_A_PERSON.search(near):
         return "joke or not a person"
@@ -407,7 +432,8 @@ def defused(
         return "hypothetical"
     if _PROCEDURE.search(clause) and not acute and not _HAPPENING.search(clause):
         return "hypothetical"
-    if (_IMAGE.search(_IMAGE_ERRAND.sub(" ", clause)) or _FINDING_MEANS.search(clause)) and not acute:
+    image = _IMAGE.search(_IMAGE_ERRAND.sub(" ", clause)) or _FINDING_MEANS.search(clause)
+    if image and not acute and not _HAPPENING.search(clause):
         return "image or report"
     if _INFO.search(clause) and not acute:
         return "informational"
