@@ -3,8 +3,10 @@
 The original generator drew text with PIL's tiny bitmap font and two kinds of chart; real uploads are
 letters and lab reports in proper fonts, charts from real plotting software, phone screenshots in
 light and dark themes, and colourful photos. These generators draw the same *kinds* from random
-content (random words, random data, random layouts) — the real documents, charts and screenshots of
-the evaluation set (:mod:`ml.rendered`) use other text, data and layouts and are never seen here.
+content (random data and layouts; real README text of installed packages, :mod:`ml.real_text`, or
+random words) — the real documents, charts and screenshots of the validation and evaluation sets
+(:mod:`ml.rendered`) use other texts, data and layouts and are never seen here. Flat graphics (icons,
+logos, diagrams, grids) are :mod:`ml.synth_graphics`.
 """
 
 from __future__ import annotations
