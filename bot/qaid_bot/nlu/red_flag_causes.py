@@ -69,9 +69,13 @@ CAUSES: tuple[Category, ...] = (
             r"suicid\w*",
             r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)",
             # "if I killed myself", "I wish I'd killed myself"; never "I killed myself at the gym today"
-            r"(?:if|wish|wished|should have|should've) (?:i )?(?:'d |had )?killed myself",
+            r"(?:if|wish|wished|should have|should've) (?:i(?:'d| had)? )?(?:just )?killed myself"
+            r"(?! (?:at|on|in|with|doing) (?:the |my |a |spin )?(?:gym|treadmill|spin|run\w*|workout|"
+            r"training|"
+            r"revision|hills?|class)\b)",
             r"end (?:it all|it tonight|it today|my life|his life|her life|their life|your life|things)",
-            r"ending (?:it all|my life|his life|her life|their life)",
+            r"ending (?:it all|my life|his life|her life|their life)"
+            r"(?![- ](?:insurance|assurance|support|long|membership|cover|policy|savings|style))",
             r"(?:going to|gonna|want to|planning to) end it",
             r"take (?:my|his|her|their) own life",
             r"(?:wants?|wanna|wish\w*) to die",

@@ -29,11 +29,10 @@ LEARNING = re.compile(
     # the same in Romanian: writing or playing a script, a play, a character ("nu e un scenariu" is not)
     r"(?:scriu|scrie|scriem|am scris|joc|joaca|jucam|repetam) (?:\w+ ){0,3}?(?:scenariu\w*|piesa\w*|"
     r"personaj\w*|rol\w*)|in piesa de teatru|in (?:film|serial|roman)ul\b|"
-    r"role-?play|simulat(?:ion|ed) patient|simulation (?:day|session|scenario|exercise|training)|"
-    r"actor patient|pretend|imagine (?:someone|somebody|a patient|that)|"
+    r"role-?play|pretend|imagine (?:someone|somebody|a patient|that)|"
     r"testing (?:the |this |your )?(?:bot|"
     r"chat|"
-    r"system|you)|(?:i'm|as) an? (?:paramedic|doctor|medic|medical student|student nurse|nursing student|"
+    r"system|you)|(?:i'm|as) an? (?:paramedic|doctor|medic|medical student|student nurse|"
     r"carer|nurse|"
     r"pharmacist|first aider|lifeguard)|i work (?:in|at|as|"
     r"on) "
@@ -67,9 +66,16 @@ IDIOM = re.compile(
 # figures of speech that defuse only a flag inside them: "an overdose of meetings", "killed myself
 # laughing" (never "sorry for the overdose of info, my dad has crushing chest pain")
 IDIOM_LOCAL = re.compile(
-    r"\b(?:kill\w* (?:my|him|her)self laughing|(?:an? |total |real )?overdose of (?:\w+ )?(?:information|"
-    r"info|boredom|drama|cuteness|nostalgia|news|meetings|paperwork|homework|memes|emotions|feelings|"
-    r"bureaucracy))\b"
+    r"\b(?:kill\w* (?:my|him|her)self laughing|"
+    r"kill\w* (?:my|him|her)self (?:at|on|in|doing) (?:the |my |a |spin )?(?:gym|treadmill|spin|run\w*|"
+    r"workout|"
+    r"training|hills?|class)|"
+    # an accident in the kitchen, never one done on purpose
+    r"cut\w* (?:my|him|her)self (?:shaving|cooking|chopping|in the kitchen|"
+    r"on (?:a|the) (?:tin|can|glass|knife))"
+    r"(?!.*\b(?:on purpose|deliberately|again|to (?:feel|hurt|punish|die)))|"
+    r"(?:an? |total |real )?overdose of (?:\w+ )?(?:information|info|boredom|drama|cuteness|nostalgia|news|"
+    r"meetings|paperwork|homework|memes|emotions|feelings|bureaucracy))\b"
 )
 
 # the writer laughing, not someone who laughed and then choked ("he laughed and now something is stuck")

@@ -141,20 +141,34 @@ _NEGATION = re.compile(
     r"nu(?! (?:stiu|stim|stie|inteleg|pot|poate|cred|mai))|n-are|n-am|fara(?! sa))[^\w,]+"
     r"(?:(?!and\b|si\b)\w+[^\w,]+){0,2}$"
 )
+_NO_THOUGHTS = re.compile(
+    r"^(?!.*\b(?:can't|cannot|couldn't|never|not|hardly|barely|single|struggle\w*)\b).*\bwithout (?:any )?"
+    r"(?:thoughts?|urges?) (?:of|about)\W+$"
+)
 # "would I even know if I was having a heart attack in my sleep?": how the flag just named would show,
 # asked with no word of now (another flag in the message is read as it stands)
 _HOW_IT_SHOWS = re.compile(
     r"\bwould (?:i|you|we) (?:even |actually )?(?:know|notice|feel|reali[sz]e) if "
     r"(?:i|you|we|someone|a person) (?:was|were) (?:having (?:an? )?(?:\w+ )?)?$"
 )
-# one's work named beside someone of one's own: "I'm a nursing student, my flatmate just collapsed" is
-# about the flatmate, not the work
-_OWN_PERSON_AT_WORK = re.compile(
-    r"\b(?:i'm|i am|as) an? (?:\w+ )?(?:nurse|student|paramedic|doctor|medic|carer|pharmacist|first aider)\b"
-    r".*\b(?:my|our) (?:mum|mom|mother|dad|father|husband|wife|partner|son|daughter|baby|child|kid|brother|"
-    r"sister|flatmate|roommate|housemate|friend|grandad|grandpa|grandma|nan|granny|boyfriend|girlfriend|"
-    r"uncle|aunt|neighbour|toddler)s?\b"
+# learning words beside a real event: "the lecturer collapsed for real", "she's actually choking"
+_REAL_EVENT = re.compile(
+    r"\bfor real\b|\bactually\b|\b(?:is|are|he's|she's) (?:choking|fitting|wheezing|turning blue)\b|"
+    r"\bgenuinely\b|\bstill (?:isn't|is not|not) (?:breathing|waking|responding)\b"
 )
+_JOB = (
+    r"\b(?:i'm|i am|as) an? (?:\w+ )?(?:nurse|nursing student|student|paramedic|doctor|medic|carer|"
+    r"pharmacist|first aider)\b"
+)
+# one's work named beside one's own event or someone of one's own: "I'm a nursing student, my flatmate
+# just collapsed", "I'm a nurse and I've swallowed 40 paracetamol" are about them, not the work
+_OWN_PERSON_AT_WORK = re.compile(
+    _JOB + r".*(?:\bi(?:'ve| have)? (?:just )?(?:had|took|taken|swallowed|ate|cut)\b|\bi feel\b|"
+    r"\bmy (?:words|speech|face|chest|tongue|throat|lips)\b|\b(?:my|our) (?:mum|mom|mother|dad|father|"
+    r"husband|wife|partner|son|daughter|baby|child|kid|brother|sister|flatmate|roommate|housemate|friend|grandad|"
+    r"grandpa|grandma|nan|granny|boyfriend|girlfriend|uncle|aunt|neighbour|toddler)s?\b)"
+)
+_JOB_PHRASE = re.compile(_JOB)
 # one's own medicines, all of them, as a hypothesis ("would anyone notice if I took all my pills"): a
 # crisis said as a question, never a hypothetical
 _OWN_MEANS = re.compile(
@@ -163,7 +177,7 @@ _OWN_MEANS = re.compile(
 )
 # asking what something is: informational
 _INFO = re.compile(
-    r"^\W*(?:what|what's|whats|at what age(?!.*\b(?:my|mine|his|her|our)\b)|how|why|define|explain|"
+    r"^\W*(?:what|what's|whats|at what age(?!.*(?:,|\b(?:my|mine|his|her|our)\b))|how|why|define|explain|"
     r"can you explain|could you explain|"
     r"tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
@@ -216,10 +230,12 @@ _HAPPENING = re.compile(
     # a sign told in the present beside a question ("would you notice if someone was having a stroke,
     # my mum's face is drooping"; "studying for revision and my chest is crushing"): it is happening
     r"\b(?:my|his|her|our) (?:\w+'s )?(?:left |right )?(?:face|speech|arm|leg|chest|tongue|lips?|throat|"
-    r"breathing) (?:is|are|feels?|went|has gone|keeps)\b"
-    r"(?! (?:\w+ )?(?:fine|ok|okay|normal|good|better|clear|alright|all right)\b)|"
-    r"\bi (?:have|'ve got|got) (?:crushing|severe|sudden)\b|"
+    r"breathing) (?:is|are|feels?|went|has gone|keeps) (?:\w+ )?(?:droop\w*|numb|weak|dead|heavy|floppy|"
+    r"slurr\w*|crush\w*|swell\w*|swollen|closing|blue|tight\w*|going|stopping|rattl\w*)\b|"
+    r"\bi (?:have|'ve got|got) (?:crushing|severe|sudden) (?:\w+ )?(?:pain|headache|weakness|numbness|"
+    r"breathless\w*|swelling)\b|"
     r"\bi can't (?:lift|move|swallow|breathe|talk|speak)\b"
+    r"(?! (?:to|with|about|tablets|pills|my (?:appointment|\w+ appointment))\b)"
 )
 # present, personal and acute: overrides the image, informational and habit guards
 _ACUTE = re.compile(
@@ -284,8 +300,8 @@ _FINDING_MEANS = re.compile(
     # or what a spot on the image is, asked and nothing else: "is this dark area on the lung a collapsed
     # lung?" (never "are these purple marks on my baby meningitis", nor a question followed by signs)
     r"^\W*(?:is|are) (?:this|that|these|those) (?:\w+ ){0,2}(?:spots?|shadows?|areas?|dots?|patch(?:es)?|"
-    r"blobs?|marks?|lines?) (?:on|in) (?:the|this|my|his|her) (?:scan|x-?ray|image|picture|film|mri|ct|"
-    r"lungs?|brain|heart|chest)\b(?:\W+\w+){0,4}\W*$"
+    r"blobs?|marks?|lines?) (?:on|in) (?:(?:the|this|my|his|her) (?:scan|x-?ray|image|picture|film|mri|ct)|"
+    r"(?:the|this) (?:lungs?|brain|heart|chest))\b(?:\W+\w+){0,4}\W*$"
 )
 # a helpline asked for a possible future ("if i ever get the urge to cut myself again, which helpline?"),
 # with no word of now: a plan, tonight, already
@@ -376,9 +392,14 @@ def defused(
     # a flag made of a risk and a sign ("chemo last week ... now a fever") is dated by its sign, at the end
     near = segment(clause, (max(span[0], span[1] - 1), span[1]))
     before = clause[: span[0]]
-    if _NEGATION.search(before):
+    if _NEGATION.search(before) or _NO_THOUGHTS.search(before):
         return "negated"
-    if _HOW_IT_SHOWS.search(before) and not _ACUTE.search(clause) and not _HAPPENING.search(clause):
+    if (
+        category != SUICIDE
+        and _HOW_IT_SHOWS.search(before)
+        and not _ACUTE.search(clause)
+        and not _HAPPENING.search(clause)
+    ):
         return "hypothetical"
     if _generic(clause, span, category):
         return "generic"
@@ -423,7 +444,12 @@ def defused(
         return "care given"
     if _GENERIC_QUESTION.search(clause) and not _OWN.search(clause):
         return "a general question"
-    if LEARNING.search(clause) and not _HAPPENING.search(clause) and not _OWN_PERSON_AT_WORK.search(clause):
+    if (
+        LEARNING.search(clause)
+        and not _HAPPENING.search(clause)
+        and not _REAL_EVENT.search(clause)
+        and (not _OWN_PERSON_AT_WORK.search(clause) or LEARNING.search(_JOB_PHRASE.sub(" ", clause)))
+    ):
         return "learning"
     if JOKE.search(clause) or NOT_A_PERSON.search(near):
         return "joke or not a person"
