@@ -169,6 +169,7 @@ _OWN_PERSON_AT_WORK = re.compile(
     r"grandpa|grandma|nan|granny|boyfriend|girlfriend|uncle|aunt|neighbour|toddler)s?\b)"
 )
 _JOB_PHRASE = re.compile(_JOB)
+_IF_I_WAS = re.compile(r"\bif i (?:was|were)\b[^,]*$")
 # one's own medicines, all of them, as a hypothesis ("would anyone notice if I took all my pills"): a
 # crisis said as a question, never a hypothetical
 _OWN_MEANS = re.compile(
@@ -439,7 +440,9 @@ def defused(
             return "learning or informational"
         # a question about people in general ("can antidepressants make teenagers suicidal?"), not about
         # someone of one's own ("could his tablets make my son suicidal?")
-        return "a general question" if _CONDITIONAL.search(clause) and not _OWN.search(clause) else None
+        # ("would you even notice if I was suicidal" is about oneself now: no general question)
+        general = _CONDITIONAL.search(clause) and not _OWN.search(clause) and not _IF_I_WAS.search(before)
+        return "a general question" if general else None
     if cared_for and not _STILL_NEEDS_HELP.search(clause):
         return "care given"
     if _GENERIC_QUESTION.search(clause) and not _OWN.search(clause):
