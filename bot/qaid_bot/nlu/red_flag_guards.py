@@ -141,6 +141,8 @@ _NEGATION = re.compile(
     r"nu(?! (?:stiu|stim|stie|inteleg|pot|poate|cred|mai))|n-are|n-am|fara(?! sa))[^\w,]+"
     r"(?:(?!and\b|si\b)\w+[^\w,]+){0,2}$"
 )
+# a stretch without the thought ("six months without thoughts of suicide"), denied like "no", but never
+# "I can't go a single day without thoughts of killing myself" (a struggle, not a denial)
 _NO_THOUGHTS = re.compile(
     r"^(?!.*\b(?:can't|cannot|couldn't|never|not|hardly|barely|single|struggle\w*)\b).*\bwithout (?:any )?"
     r"(?:thoughts?|urges?) (?:of|about)\W+$"
@@ -169,6 +171,7 @@ _OWN_PERSON_AT_WORK = re.compile(
     r"grandpa|grandma|nan|granny|boyfriend|girlfriend|uncle|aunt|neighbour|toddler)s?\b)"
 )
 _JOB_PHRASE = re.compile(_JOB)
+# "if I was / were" right before a suicidal word: oneself now, never a question about people in general
 _IF_I_WAS = re.compile(r"\bif i (?:was|were)\b[^,]*$")
 # one's own medicines, all of them, as a hypothesis ("would anyone notice if I took all my pills"): a
 # crisis said as a question, never a hypothetical
