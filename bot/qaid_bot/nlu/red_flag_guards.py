@@ -239,7 +239,10 @@ _HAPPENING = re.compile(
     r"\bi (?:have|'ve got|got) (?:crushing|severe|sudden) (?:\w+ )?(?:pain|headache|weakness|numbness|"
     r"breathless\w*|swelling)\b|"
     r"\bi can't (?:lift|move|swallow|breathe|talk|speak)\b"
-    r"(?! (?:to|with|about|tablets|pills|my (?:appointment|\w+ appointment))\b)"
+    r"(?! (?:to|with|about|tablets|pills|my (?:appointment|\w+ appointment))\b)|"
+    # an amount already taken beside a question ("would I even notice if I was overdosing, I've had 20
+    # nurofen and a bottle of wine")
+    r"\bi(?:'ve| have)? (?:just )?(?:had|took|taken|swallowed) (?:\d+|all|a whole|half a|a bottle)\b"
 )
 # present, personal and acute: overrides the image, informational and habit guards
 _ACUTE = re.compile(
