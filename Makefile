@@ -71,24 +71,11 @@ test-bot:
 test-rasa:
 	cd bot && ../$(BOT)/rasa data validate --fail-on-warnings --quiet
 	cd bot && ../$(BOT)/rasa test core --stories tests/test_stories.yml --model models/qaid.tar.gz --fail-on-prediction-errors --out ../var/rasa-results --quiet
-	# realistic patient messages never trained on (bot/tests/heldout; docs/nlu.md): v9-v12, each blind
-	# once, then the rules were tuned on their misses (never a classifier on any of them). Gates: what
-	# was measured less a retraining margin (v9 0.942-0.948, dev; v10 0.922, v11 0.909, v12 0.850, v13 0.800: below issue 15's 0.93)
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v9.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v9 --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v9/intent_report.json --min-macro-f1 0.925 \
-		--heldout bot/tests/heldout/intents_v9.yml --train bot/data/nlu
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v10.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v10 --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v10/intent_report.json --min-macro-f1 0.905 \
-		--heldout bot/tests/heldout/intents_v10.yml --train bot/data/nlu
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v11.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v11 --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v11/intent_report.json --min-macro-f1 0.89 \
-		--heldout bot/tests/heldout/intents_v11.yml --train bot/data/nlu
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v12.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v12 --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v12/intent_report.json --min-macro-f1 0.83 \
-		--heldout bot/tests/heldout/intents_v12.yml --train bot/data/nlu
-	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v13.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v13 --quiet
-	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v13/intent_report.json --min-macro-f1 0.78 \
-		--heldout bot/tests/heldout/intents_v13.yml --train bot/data/nlu
+	# realistic patient messages never trained on (bot/tests/heldout; docs/nlu.md): v14, blind once (0.922,
+	# 0.897 without its stock phrases), gated at that less a retraining margin (issue 15 asks 0.93)
+	cd bot && ../$(BOT)/rasa test nlu --nlu tests/heldout/intents_v14.yml --model models/qaid.tar.gz --out ../var/rasa-results/heldout_v14 --quiet
+	$(BOT)/python scripts/nlu_gate.py var/rasa-results/heldout_v14/intent_report.json --min-macro-f1 0.90 \
+		--heldout bot/tests/heldout/intents_v14.yml --train bot/data/nlu
 	# held-out emergencies and look-alikes in every dialogue state, with the trained model
 	$(BOT)/python -m pytest tests/rasa -q -s -p no:cacheprovider
 

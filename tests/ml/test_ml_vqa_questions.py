@@ -21,8 +21,9 @@ from qaid.bundle import InputSpec, ModelEntry, Provenance, QuestionType
 from qaid.vqa_questions import QuestionIndex, UnsupportedQuestion
 
 REPO = Path(__file__).resolve().parents[2]
-# the bot's held-out image-question sets (bot/tests/heldout/README.md): never trained or tuned on here
-BOT_HELDOUT = [REPO / "bot" / "tests" / "heldout" / f"image_questions_{v}.yml" for v in ("v9", "v10", "v11")]
+# image-question sets written blind for the bot (bot/corpus/README.md): its question-type classifier trains
+# on them, the VQA's abstention rule was never trained or tuned on them
+BOT_HELDOUT = [REPO / "bot" / "corpus" / "image_questions" / f"image_questions_{v}.yml" for v in ("v9", "v10", "v11")]
 PROVENANCE = Provenance(training_run="tests", data="generated", created_at="2025-01-01T00:00:00Z")
 
 

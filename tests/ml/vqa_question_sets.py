@@ -2,7 +2,8 @@
 question types: paraphrases of the training templates a direct caller might send (none of them a
 template verbatim), per type, and questions about findings or matters the demo VQA was never trained
 for. Written for issue 15 alongside the rule, so they are development sets, not held-out ones; the
-bot's held-out unsupported questions (bot/tests/heldout/image_questions_v9.yml to _v11.yml) are measured too.
+bot's unsupported questions of v9-v11 (bot/corpus/image_questions/, written blind for the bot, never seen
+by this rule) are measured too.
 """
 
 from __future__ import annotations

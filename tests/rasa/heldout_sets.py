@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "bot" / "models" / "qaid.tar.gz"
-VERSIONS = ("v9", "v10", "v11", "v12", "v13")  # every set no classifier trains on
+VERSIONS = ("v14",)  # every set no classifier trains on
 
 
 def heldout(kind: str) -> dict[str, Path]:

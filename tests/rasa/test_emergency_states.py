@@ -1,6 +1,6 @@
 """Emergencies in every dialogue state, with the real trained model (bot/models/qaid.tar.gz): each
-emergency and look-alike of the held-out sets (bot/tests/heldout/emergencies_v9.yml to _v12.yml:
-never trained on, each blind once and a dev set of the rules since; see the README there) is parsed
+emergency and look-alike of the held-out sets (bot/tests/heldout/emergencies_v*.yml: never trained
+on, each blind once and a dev set of the rules since; see the README there) is parsed
 by the model's NLU pipeline and put into a conversation at the start, inside the appointment form
 (each slot it asks for) and after an analysed image; the model's dialogue policies then choose the next
 action, after Rasa's slot extraction has run as it does in a live conversation.

@@ -15,7 +15,7 @@ How the two combine (``is_emergency``): the classifier says emergency above ``HI
 fires is an emergency unless the classifier is nearly sure it is not (below ``LOW``: "the exam was a
 total overdose of information", "my husband had chest pain, we went to the ER, they said it was
 muscular"); DIET's "emergency" with no rule behind it is overruled below ``DIET_LOW`` (``rules_out``).
-``HIGH`` and ``LOW`` were chosen on v9, ``DIET_LOW`` on v9-v11 after their blind measurements; the
+``HIGH`` and ``LOW`` were chosen on v9, ``DIET_LOW`` on v9-v13 after their blind measurements; the
 blind figures are in docs/red_flags.md.
 
 Training data: the NLU training examples (``emergency`` against every other intent) and the corpus in
@@ -54,10 +54,11 @@ EMERGENCY = "emergency"
 PROBABILITY = "emergency_probability"
 HIGH, LOW = 0.7, 0.05
 # DIET's "emergency" alone (no rule fires) needs more from the classifier than a rule does: DIET reads
-# words ("this form is killing me"), the rules read the clinical list. Chosen on v9-v11 after their
-# blind measurements (dev): 0.2 removed 1-5 false alarms per set and no emergency (the two DIET alone
-# caught had P 0.63 and 0.66).
-DIET_LOW = 0.2
+# words ("this form is killing me"), the rules read the clinical list. 0.2 was chosen on v9-v11 (dev);
+# since DIET trains on them too (2026-12-05) it calls more look-alikes "emergency" (v13, dev: six with
+# P 0.29-0.52: care already given, a first-aid lesson), so both learnt models must lean the same way:
+# the classifier at least even. Every emergency DIET alone has caught on a dev set had P >= 0.56.
+DIET_LOW = 0.5
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "emergencies"
 
 

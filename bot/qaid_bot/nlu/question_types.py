@@ -26,7 +26,7 @@ the rules can neither type nor veto takes the type the NLU's learnt classifier g
 one (``question_type_classifier``; ``understand(..., learnt=...)``).
 
 Development cases: tests/bot/test_question_types.py; dev sets: bot/corpus/image_questions/ and
-bot/tests/heldout/image_questions_v9.yml.
+bot/tests/heldout/image_questions_v14.yml.
 """
 
 from __future__ import annotations

@@ -89,7 +89,13 @@ ANTICOAGULANT = (
     r"dabigatran|heparin|clopidogrel)"
 )
 # on purpose: a deliberate ingestion is a suicide attempt whatever the amount (NHS 'When to call 999')
-DELIBERATE = r"(?:on purpose|deliberately|intentionally|to (?:die|end it|not wake up|sleep forever))"
+# why the pills were taken, when it is to die ("so she won't be a burden": NHS, signs of a suicide attempt)
+DELIBERATE = (
+    r"(?:on purpose|deliberately|intentionally|to (?:die|end it|not wake up|sleep forever)|so (?:that )?"
+    r"(?:i|he|she|they)\W{1,3}(?:won't|wouldn't|will not|would not|don't|doesn't) (?:be a burden|wake up)"
+    # not a plan for old age ("my pills, so I won't be a burden to my kids when I'm old")
+    r"(?!(?: (?:to|on|for) (?:\w+ ){1,2})? ?(?:when|later|in (?:the future|old age))))"
+)
 # a wound or a blow on the head, told by the wound rather than by the blow ("a deep cut on his head")
 HEAD_WOUND = (
     r"(?:(?:wound|cut|gash|split|lump|bump|bleed\w*)(?: \w+)? (?:on|to|in|at) (?:the |my |his |her |their )?"

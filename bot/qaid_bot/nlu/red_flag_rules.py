@@ -17,7 +17,7 @@ injury, a burn, pregnancy, an infection) are in ``red_flag_causes``; the same in
 ``red_flag_romanian``. ``CATEGORIES`` is the whole list.
 
 Development cases: tests/bot/test_red_flag_emergencies.py and test_red_flag_lookalikes.py; dev sets:
-bot/corpus/emergencies/emergencies_v*.yml and bot/tests/heldout/emergencies_v9.yml.
+bot/corpus/emergencies/emergencies_v*.yml and bot/tests/heldout/emergencies_v14.yml.
 """
 
 from __future__ import annotations
