@@ -188,6 +188,12 @@ CONCEPTS = {
 
 # counts of anything but lesions; size, depth, spread; symptoms; age; pregnancy; position; region
 CONCEPTS_UNSUPPORTED = [
+    # the scanner's make (after v14; "brand" is no misspelt "brain"), also as options after "which machine"
+    "was it a philips or a ge healthcare machine",
+    "what brand is the scanner",
+    "which machine made it, a ge or a toshiba?",
+    "what machine was this, philips?",
+    "which machine did they use, canon or siemens",
     "how many vertebrae are on this image",
     "count my teeth",
     "how many scans did I have",
@@ -355,6 +361,17 @@ def test_an_either_or_of_body_parts() -> None:
     assert understand("is the organ shown the chest?").types == ("is_chest",)
 
 
+def test_is_this_one_part_asks_which_part_even_where_no_finding_model_reads() -> None:
+    """After v14: "is this the spine / an eye photo?" asks what is shown (the labeler answers); a
+    finding on that part is still declined."""
+    assert understand("is that my spine?").types == ("organ",)
+    assert understand("was this an eye scan").types == ("organ",)
+    assert understand("is it the liver area").types == ("organ",)
+    assert understand("what area is shown in this").types == ("organ",)
+    assert understand("is there a lesion on my spine").types == ()
+    assert understand("anything abnormal in my eye on this photo").types == ()
+
+
 def test_the_lesion_veto_stays_for_tumours_and_masses() -> None:
     # deliberate: a lesion detector must not answer a tumour question (the reply offers what it can check)
     for text in ("is there a mass on this scan", "which side is the growth on", "how many tumours"):
@@ -381,6 +398,12 @@ def test_a_finding_vetoes_the_type_in_the_same_sentence() -> None:
 
 def test_two_questions_two_types() -> None:
     assert understand("Is there a lesion? And which side is it on?").types == ("lesion", "side")
+
+
+def test_a_modality_question_stays_beside_a_declined_technical_one() -> None:
+    # only makes offered as options withdraw it (CONCEPTS_UNSUPPORTED): "siemens or philips?"
+    found = understand("what kind of scan is this, and was contrast used?")
+    assert found.types == ("modality",) and found.cannot == ("technical details of the scan",)
 
 
 def test_one_supported_one_not() -> None:

@@ -30,6 +30,18 @@ ASKED = [
     ("e o radiografie toracica?", "is_chest"),
     ("pata e pe dreapta?", "side"),
     ("ce fel de investigatie am facut?", "modality"),
+    # after the blind set v14 (docs/nlu.md): plaques, "mai multe", the side after the organ, the head or
+    # the chest in the genitive, "e o ...?", "arată bine", "ce fel de imagine"
+    ("câte plăci se văd pe creier?", "count"),
+    ("are mai multe pete?", "count"),
+    ("pata e in plamanul stang?", "side"),
+    ("leziunea e pe partea dreapta?", "side"),
+    ("asta e o radiografie a capului?", "is_brain"),
+    ("e o imagine a toracelui?", "is_chest"),
+    ("este o imagine a creierului?", "is_brain"),
+    ("asta e o ecografie?", "modality"),
+    ("ce fel de imagine am trimis?", "modality"),
+    ("RMN-ul arată bine?", "normal"),
 ]
 
 DECLINED = [
@@ -43,6 +55,8 @@ DECLINED = [
     "exista hemoragie pe tomografie?",
     "e grav ce e in stanga?",
     "e o tumoare pe RMN cerebral?",
+    "cât de mare e pata de pe creier?",
+    "ce mărime are leziunea?",
 ]
 
 # after a review of the v13 fixes: Romanian puts the adjective after the noun, so these ask whether the
@@ -80,6 +94,9 @@ def test_only_romanian_words_are_translated() -> None:
     assert to_english("is cate's x ray normal") == "is cate's x ray normal"
     assert to_english("is pete ok after his scan") == "is pete ok after his scan"
     assert to_english("câte pete sunt în stânga") == "how many spots are on the left"
+    # "cap" (head) and "drept" (right) only beside another Romanian word
+    assert to_english("is his cap on the x ray") == "is his cap on the x ray"
+    assert to_english("e o poza a capului") == "is this a picture of the head"
 
 
 @pytest.mark.parametrize(

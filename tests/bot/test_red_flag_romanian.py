@@ -43,6 +43,10 @@ EMERGENCIES = {
 # from a review of the first Romanian rules: "I don't know if" is no negation or hypothesis, and a
 # Romanian flag the English rules catch first still counts as Romanian
 MORE_EMERGENCIES = [
+    # after v14: a question word before the flag is no definition question when more follows
+    "ce este asta, tata are convulsii",
+    "ce e asta?? bunica nu mai respira",
+    "what's going on, fratele meu are convulsii acum",
     "tata nu mai respira, nu stiu daca traieste",
     "mama are dureri in piept, nu stiu daca e infarct",
     "copilul se sufoca, ce fac daca se invineteste",
@@ -74,6 +78,10 @@ V13_CONCEPTS = {
 }
 
 LOOKALIKES = [
+    # after v14: a definition question alone
+    "ce inseamna soc anafilactic?",
+    "ce sunt convulsiile febrile?",
+    "care sunt semnele unui infarct?",
     "tata a avut un infarct acum 5 ani",  # history
     "a avut convulsii in copilarie",
     "nu are dureri in piept",  # negated

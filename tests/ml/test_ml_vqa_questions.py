@@ -23,7 +23,8 @@ from qaid.vqa_questions import QuestionIndex, UnsupportedQuestion
 REPO = Path(__file__).resolve().parents[2]
 # image-question sets written blind for the bot (bot/corpus/README.md): its question-type classifier trains
 # on them, the VQA's abstention rule was never trained or tuned on them
-BOT_HELDOUT = [REPO / "bot" / "corpus" / "image_questions" / f"image_questions_{v}.yml" for v in ("v9", "v10", "v11")]
+BOT_CORPUS = REPO / "bot" / "corpus" / "image_questions"
+BOT_HELDOUT = [BOT_CORPUS / f"image_questions_{v}.yml" for v in ("v9", "v10", "v11")]
 PROVENANCE = Provenance(training_run="tests", data="generated", created_at="2025-01-01T00:00:00Z")
 
 
@@ -82,7 +83,7 @@ def test_unsupported_questions_are_never_answered(demo_rule: QuestionIndex) -> N
 def test_the_bots_heldout_unsupported_questions_are_never_answered(demo_rule: QuestionIndex) -> None:
     """Held out from the rule (written for the bot's question understanding, never tuned on here)."""
     questions = [q for path in BOT_HELDOUT for q in yaml.safe_load(path.read_text())["unsupported"]]
-    assert len(questions) >= 300
+    assert len(questions) >= 290  # 325 as written; those also in a later held-out set left the corpus
     assert [q for q in questions if _answered(demo_rule, q) is not None] == []
 
 

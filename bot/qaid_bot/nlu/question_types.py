@@ -38,7 +38,7 @@ from typing import Any
 
 from .question_offers import CAN_TELL
 from .romanian_words import to_english
-from .unsupported_questions import cannot_tell
+from .unsupported_questions import SCANNER_MAKE, cannot_tell
 
 _BODY = r"(?:brain|head|skull|cap|cranial|cranium|cerebral)"
 # the heart with the lungs is the chest's content; the heart alone may be a cardiac scan, not a chest x-ray
@@ -56,6 +56,14 @@ _OTHER_PARTS = (
     r"(?:heart|liver|kidneys?|spine|knee|hand|abdomen|belly|stomach|breast|pelvis|elbow|shoulder|ankle|foot|"
     r"hip|neck|leg|arm|wrist|eyes?|retina)"
 )
+# "is this my spine?", "is this an eye picture?": the whole question names one part that is neither the
+# brain nor the chest; it asks which part is shown, even for a part no finding model reads (no veto)
+_IS_THIS_OTHER_PART = (
+    r"^(?:is|was) (?:this|that|it)(?: (?:mri|scan|image|picture|photo|pic|x ?ray|one|ct))? (?:(?:of|from) )?"
+    rf"(?:(?:my|the|a|an|his|her|their|our|your) )?{_OTHER_PARTS}"
+    r"(?: area| region| (?:mri|scan|image|picture|photo|pic|x ?ray|ct))?$"
+)
+_IS_THIS_OTHER_PART_RE = re.compile(_IS_THIS_OTHER_PART)
 # which region the models recognise an alternative of "is it the X or the Y?" as
 _REGION_OF = {"brain": "brain", "head": "brain", "chest": "chest", "lung": "chest", "lungs": "chest",
               "heart": "chest"}  # fmt: skip
@@ -134,9 +142,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
         # "is this the heart / my abdomen?": a part that is neither the brain nor the chest, the whole
         # question, and "this" image ("is it my heart?" after a symptom asks about the symptom)
         rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}|"
-        rf"^(?:is|was) (?:this|that)(?: (?:mri|scan|image|picture|photo|pic|x ?ray|one|ct))? "
-        rf"(?:(?:of|from) )?"
-        rf"(?:(?:my|the|a|an|his|her|their|our|your) )?{_OTHER_PARTS}(?: area| region)?$",
+        rf"{_IS_THIS_OTHER_PART}|"
+        r"what (?:area|region|part) (?:is|are we) (?:shown|seeing|looking at|this)",
     ),
     (
         "modality",
@@ -186,7 +193,9 @@ _VOCAB = (
 # short words a letter may be missing from ("ths", "chst", "lesn" stay unfixed: two letters off)
 _SHORT_VOCAB = ("this", "chest", "brain", "scan", "side", "lung", "lungs", "head", "show", "there")
 # real words one slip from a key word, never corrected
-_REAL_WORDS = frozenset(("these", "those", "where", "three", "other", "thing", "organs", "shows", "sides"))
+_REAL_WORDS = frozenset(
+    ("these", "those", "where", "three", "other", "thing", "organs", "shows", "sides", "brand")
+)
 # abbreviations patients use for kinds of scan
 _ABBREVIATIONS = {"cxr": "chest x ray", "xr": "x ray", "mr": "mri", "cat": "ct", "usg": "ultrasound"}
 # the alternative in "is it a chest x-ray or a different body part?" does not name a type: a yes/no question
@@ -365,7 +374,7 @@ def _by_rules(text: str, offered: list[str] | None) -> Understood:
     types: list[str] = []
     cannot: list[str] = []
     for part in question_parts(text):
-        vetoes = cannot_tell(part)
+        vetoes = [] if _IS_THIS_OTHER_PART_RE.search(part) else cannot_tell(part)
         if vetoes:
             cannot += [s for s in vetoes if s not in cannot]
             continue
@@ -388,6 +397,10 @@ def _by_rules(text: str, offered: list[str] | None) -> Understood:
                 elif type_id not in types:
                     types.append(type_id)
                 break
+    if "modality" in types and SCANNER_MAKE.search(normalise(text)):
+        # "what machine was used, siemens or philips": a make named anywhere says the make is asked
+        types.remove("modality")
+        cannot += [s for s in cannot_tell("siemens") if s not in cannot]
     return Understood(tuple(types), tuple(cannot))
 
 

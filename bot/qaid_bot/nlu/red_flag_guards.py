@@ -183,6 +183,9 @@ _OWN_MEANS = re.compile(
 _INFO = re.compile(
     r"^\W*(?:what|what's|whats|at what age(?!.*(?:,|\b(?:my|mine|his|her|our)\b))|how|why|define|explain|"
     r"can you explain|could you explain|"
+    # Romanian "what is / what does … mean / what are the signs of <a term>?", the whole question only:
+    # never "ce este asta, mama are convulsii" (what is this, mum is having a seizure)
+    r"(?:ce (?:este|inseamna|sunt)|care sunt (?:semnele|simptomele)) (?:\w+ ?){1,4}\W*$|"
     r"tell me about|"
     r"is it true|which|where can|meaning of|difference between|are there signs|what are|is an? |"
     r"is (?:\w+ ){1,3}(?:always|usually|normally|necessarily)\b|can (?:i|we) (?:overdose|od) on|"
@@ -249,7 +252,9 @@ _ACUTE = re.compile(
     r"\b(?:right now|now|just|suddenly|sudden|all of a sudden|out of nowhere|started|keeps?|"
     r"is having|are having|am having|i'm having|he's having|she's having|help|please|hurry|asap|"
     r"won't stop|getting worse|tonight|minutes|mins?|an hour|half an hour|this morning|since i woke|"
-    r"what do i do|what now|send someone|already (?:took|taken|swallowed|drank|had))\b"
+    r"what do i do|what now|send someone|already (?:took|taken|swallowed|drank|had)|"
+    # Romanian: now, help, please, quickly, suddenly, won't stop, what do I do
+    r"acum|chiar acum|ajutor|va rog|repede|urgent|brusc|dintr-o data|nu se opreste|ce (?:sa )?fac)\b"
 )
 _ACUTE_SIGN = re.compile(
     r"\b(?:right now|suddenly|sudden|all of a sudden|out of nowhere|help|please|hurry|asap|won't stop|"

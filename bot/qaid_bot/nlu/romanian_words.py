@@ -29,6 +29,23 @@ _PHRASES = (
     ("este o radiografie toracica", "is this a chest x ray"),
     ("e o radiografie toracica", "is this a chest x ray"),
     ("ce parte a corpului", "which body part"),
+    ("ce fel de imagine", "what kind of image"),
+    ("ce tip de imagine", "what kind of image"),
+    # "e o ... ?" asks "is it a ...?" (after the longer "e o radiografie pulmonara" above)
+    ("este o imagine", "is this an image"),
+    ("e o imagine", "is this an image"),
+    ("este o", "is this a"),
+    ("e o", "is this a"),
+    ("o imagine a", "an image of"),
+    ("o poza a", "a picture of"),
+    ("o radiografie a", "an x ray of"),
+    ("a capului", "of the head"),
+    ("a toracelui", "of the chest"),
+    # the side after the organ in Romanian ("plamanul stang"): put in English order
+    ("plamanul stang", "the left lung"),
+    ("plamanul drept", "the right lung"),
+    ("partea stanga", "the left side"),
+    ("partea dreapta", "the right side"),
     ("pe ce parte", "on which side"),
     ("in ce parte", "on which side"),
     ("ce fel de", "what kind of"),
@@ -68,22 +85,31 @@ _PHRASES = (
     ("asta e", "is this"),
     ("ceva ciudat", "something unusual"),
     ("cat timp", "how long"),
+    ("cat de mare", "how big"),
+    ("cat de mici", "how small"),
+    ("cat de mic", "how small"),
     ("cat de", "how"),
+    ("mai multe", "several"),
+    ("arata bine", "looks fine"),
+    ("arata normal", "looks normal"),
+    ("de imagine", "of image"),
     ("de trait", "to live"),
 )
 # Also English names ("Pete's scan", "is Cate ok"): read as Romanian only beside another Romanian word.
-_AMBIGUOUS = {"pete": "spots", "cate": "how many", "e": "is"}
+_AMBIGUOUS = {"pete": "spots", "cate": "how many", "e": "is", "cap": "head", "drept": "right"}
 _WORDS = {
     "leziune": "lesion", "leziunea": "lesion", "leziuni": "lesions", "leziunile": "lesions",
-    "pata": "spot", "petele": "spots",
-    "creier": "brain", "creierul": "brain", "craniu": "skull", "capul": "head",
+    "pata": "spot", "petele": "spots", "placi": "plaques", "placa": "plaque", "placile": "plaques",
+    "marime": "size", "marimea": "size", "dimensiune": "size", "dimensiunea": "size",
+    "creier": "brain", "creierul": "brain", "craniu": "skull", "capul": "head", "capului": "head",
     "plaman": "lung", "plamani": "lungs", "plamanii": "lungs", "plamanul": "lung", "pulmonara": "chest",
-    "pulmonar": "chest", "toracic": "chest", "toracica": "chest", "torace": "chest", "pieptul": "chest",
+    "pulmonar": "chest", "toracic": "chest", "toracica": "chest", "torace": "chest", "toracelui": "chest",
+    "pieptul": "chest",
     "piept": "chest", "inima": "heart",
     "radiografie": "x ray", "radiografia": "x ray", "tomografie": "ct", "tomografia": "ct",
-    "ecografie": "ultrasound", "ecografia": "ultrasound", "rmn": "mri", "irm": "mri",
+    "ecografie": "ultrasound", "ecografia": "ultrasound", "ecograf": "ultrasound", "rmn": "mri", "irm": "mri",
     "imaginea": "image", "imaginii": "image", "poza": "picture", "poze": "pictures",
-    "stanga": "left", "dreapta": "right", "sunt": "are", "este": "is", "sau": "or",
+    "stanga": "left", "dreapta": "right", "stang": "left", "sunt": "are", "este": "is", "sau": "or",
     "normala": "normal", "anormal": "abnormal", "anormala": "abnormal",
     "tumoare": "tumour", "tumora": "tumour", "fractura": "fracture", "fisura": "fracture",
     "sangerare": "bleeding", "hemoragie": "bleeding", "operatie": "surgery", "tratament": "treatment",
@@ -99,7 +125,7 @@ _WORDS = {
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _PHRASES) + r")\b(?!')")
 _PHRASE_OF = dict(_PHRASES)
 _WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b(?!')")
-_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate|e)\b(?!['.])")
+_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate|e|cap|drept)\b(?!['.])")
 
 
 def fold(text: str) -> str:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["COUNT_ELSE", "cannot_tell"]
+__all__ = ["COUNT_ELSE", "SCANNER_MAKE", "cannot_tell"]
 
+# scanner makers, and "brand": a question about the machine's make, not the kind of scan
+_MAKES = r"siemens|philips|toshiba|hitachi|canon|ge healthcare|(?:an? |or )ge|brand"
 # Findings and matters no model here was trained for: (pattern, what the bot says it can't tell).
 _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     (r"fractur\w*|broken|break|crack\w*|bones?", "whether a bone is broken"),
@@ -112,7 +114,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"quality|blurr\w*|fuzzy|grainy|readable|good enough to"
         # the scanner's make and strength ("a 3 tesla scanner"); "what machine made this" asks the
         # modality, a type
-        r"|teslas?|\d(?:\.\d)? ?t (?:mri|scanner|machine|magnet)|field strength|manufacturer",
+        r"|teslas?|\d(?:\.\d)? ?t (?:mri|scanner|machine|magnet)|field strength|manufacturer|"
+        rf"{_MAKES}|make of (?:the |this )?(?:scanner|machine)|"
+        r"(?:which|what) (?:company|make)",
         "technical details of the scan",
     ),  # fmt: skip
     (
@@ -151,6 +155,7 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         "how you were positioned for the scan",
     ),  # fmt: skip
 )
+SCANNER_MAKE = re.compile(rf"\b(?:{_MAKES})\b")
 _UNSUPPORTED_RE = tuple((re.compile(rf"\b(?:{p})\b"), said) for p, said in _UNSUPPORTED)
 # The models count lesions only: "how many <noun>" must name a finding or nothing ("how many are there?").
 _COUNTING = re.compile(r"\b(?:(?:how|hw|hoe) (?:many|much)|number of|count)\b((?: [a-z']+){0,4})")
