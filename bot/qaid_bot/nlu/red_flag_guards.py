@@ -254,7 +254,9 @@ _ACUTE = re.compile(
     r"won't stop|getting worse|tonight|minutes|mins?|an hour|half an hour|this morning|since i woke|"
     r"what do i do|what now|send someone|already (?:took|taken|swallowed|drank|had)|"
     # Romanian: now, help, please, quickly, suddenly, won't stop, what do I do
-    r"acum|chiar acum|ajutor|va rog|repede|urgent|brusc|dintr-o data|nu se opreste|ce (?:sa )?fac)\b"
+    # (not "acum 5 ani", five years ago)
+    r"acum(?! (?:\d+|o|un|doi|doua|trei|cateva|cativa|mult|multi|multe)\b)|ajutor|va rog|repede|urgent|"
+    r"brusc|dintr-o data|nu se opreste|ce (?:sa )?fac)\b"
 )
 _ACUTE_SIGN = re.compile(
     r"\b(?:right now|suddenly|sudden|all of a sudden|out of nowhere|help|please|hurry|asap|won't stop|"
