@@ -127,3 +127,12 @@ def test_an_image_question_after_symptoms_or_worry_is_the_request() -> None:
     assert (
         decide("what is a lesion on an MRI?", {}, {"name": "ask_definition", "confidence": 0.9}, []) is None
     )
+
+
+def test_whether_a_finding_is_there_is_an_image_question_even_read_as_a_definition() -> None:
+    # the model trained with v9-v13 read the chest model's own question as a definition (bench/load.py)
+    definition = {"name": "ask_definition", "confidence": 0.94}
+    for text in ("is there a nodule?", "any nodules on it?", "do you see a lesion in my scan?"):
+        assert decide(text, {}, definition, []) == "ask_image_question", text
+    for text in ("what is a nodule?", "what does lesion mean?", "is there a cure for MS?"):
+        assert decide(text, {}, definition, []) is None, text

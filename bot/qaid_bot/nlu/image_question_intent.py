@@ -10,7 +10,7 @@ import re
 
 from .question_types import _IMAGE, _QUESTION_START, _strip_lead, normalise, question_parts, understand
 
-__all__ = ["asks_about_the_image", "poses_a_question"]
+__all__ = ["asks_about_the_image", "asks_whether_it_is_there", "poses_a_question"]
 
 _NAMES_IMAGE = re.compile(rf"\b(?:{_IMAGE}|lesions?|nodules?)\b")
 
@@ -20,6 +20,18 @@ def asks_about_the_image(text: str) -> bool:
     sentence that asks it ("... I can't sleep. Is there a lesion on it?"), so that the symptoms or
     worry told before it are context, not the request."""
     return bool(understand(text).types) and any(_NAMES_IMAGE.search(p) for p in question_parts(text))
+
+
+# whether a finding is there ("is there a nodule?", "any lesions?"), not what it is ("what is a nodule?")
+_PRESENCE = re.compile(
+    r"\b(?:is there|are there|any|do i have|does (?:it|this|the \w+) (?:show|have)|can you see|do you see)\b"
+)
+
+
+def asks_whether_it_is_there(text: str) -> bool:
+    """An image question that asks whether a finding is there: the classifier may read "is there a
+    nodule?" as a definition (it has learnt "nodule" from definition questions), but it asks the models."""
+    return asks_about_the_image(text) and any(_PRESENCE.search(p) for p in question_parts(text))
 
 
 # asking for a mark on the image is a segmentation request, whatever finding it names

@@ -32,7 +32,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from .emergency_classifier import PROBABILITY, is_emergency, rules_out
-from .image_question_intent import asks_about_the_image, poses_a_question
+from .image_question_intent import asks_about_the_image, asks_whether_it_is_there, poses_a_question
 from .question_types import understand
 from .red_flag_care import FIRST_AID
 from .red_flag_guards import CARE_GIVEN, SERVICE, TOPIC, defused, people
@@ -265,6 +265,9 @@ def decide(
     if predicted == "nlu_fallback" and understand(text).types and poses_a_question(text):
         # a long message the classifier is unsure of, whose question sentence asks about the image
         # ("<several sentences of context>. Is there a lesion?"): the context does not change the request
+        return "ask_image_question"
+    if predicted == "ask_definition" and asks_whether_it_is_there(text):
+        # "is there a nodule?" asks the models whether there is one, not the glossary what one is
         return "ask_image_question"
     if predicted in _CONTEXT_INTENTS and asks_about_the_image(text):
         # the same when symptoms or worry told first outweigh the question in the classifier ("my hand
