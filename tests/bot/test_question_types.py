@@ -366,7 +366,7 @@ def test_is_this_one_part_asks_which_part_even_where_no_finding_model_reads() ->
     finding on that part is still declined."""
     assert understand("is that my spine?").types == ("organ",)
     assert understand("was this an eye scan").types == ("organ",)
-    assert understand("is it the liver area").types == ("organ",)
+    assert understand("is this the liver area").types == ("organ",)
     assert understand("what area is shown in this").types == ("organ",)
     assert understand("is there a lesion on my spine").types == ()
     assert understand("anything abnormal in my eye on this photo").types == ()

@@ -38,7 +38,7 @@ from typing import Any
 
 from .question_offers import CAN_TELL
 from .romanian_words import to_english
-from .unsupported_questions import SCANNER_MAKE, cannot_tell
+from .unsupported_questions import SCANNER_MAKE, TECHNICAL, cannot_tell
 
 _BODY = r"(?:brain|head|skull|cap|cranial|cranium|cerebral)"
 # the heart with the lungs is the chest's content; the heart alone may be a cardiac scan, not a chest x-ray
@@ -57,9 +57,10 @@ _OTHER_PARTS = (
     r"hip|neck|leg|arm|wrist|eyes?|retina)"
 )
 # "is this my spine?", "is this an eye picture?": the whole question names one part that is neither the
-# brain nor the chest; it asks which part is shown, even for a part no finding model reads (no veto)
+# brain nor the chest; it asks which part is shown, even for a part no finding model reads (no veto).
+# "this" or "that" image only: "is it my heart?" after a symptom asks about the symptom
 _IS_THIS_OTHER_PART = (
-    r"^(?:is|was) (?:this|that|it)(?: (?:mri|scan|image|picture|photo|pic|x ?ray|one|ct))? (?:(?:of|from) )?"
+    r"^(?:is|was) (?:this|that)(?: (?:mri|scan|image|picture|photo|pic|x ?ray|one|ct))? (?:(?:of|from) )?"
     rf"(?:(?:my|the|a|an|his|her|their|our|your) )?{_OTHER_PARTS}"
     r"(?: area| region| (?:mri|scan|image|picture|photo|pic|x ?ray|ct))?$"
 )
@@ -400,7 +401,7 @@ def _by_rules(text: str, offered: list[str] | None) -> Understood:
     if "modality" in types and SCANNER_MAKE.search(normalise(text)):
         # "what machine was used, siemens or philips": a make named anywhere says the make is asked
         types.remove("modality")
-        cannot += [s for s in cannot_tell("siemens") if s not in cannot]
+        cannot += [] if TECHNICAL in cannot else [TECHNICAL]
     return Understood(tuple(types), tuple(cannot))
 
 

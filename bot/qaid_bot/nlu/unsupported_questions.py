@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["COUNT_ELSE", "SCANNER_MAKE", "cannot_tell"]
+__all__ = ["COUNT_ELSE", "SCANNER_MAKE", "TECHNICAL", "cannot_tell"]
 
+TECHNICAL = "technical details of the scan"
 # scanner makers, and "brand": a question about the machine's make, not the kind of scan
 _MAKES = r"siemens|philips|toshiba|hitachi|canon|ge healthcare|(?:an? |or )ge|brand"
 # Findings and matters no model here was trained for: (pattern, what the bot says it can't tell).
@@ -117,7 +118,7 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
         r"|teslas?|\d(?:\.\d)? ?t (?:mri|scanner|machine|magnet)|field strength|manufacturer|"
         rf"{_MAKES}|make of (?:the |this )?(?:scanner|machine)|"
         r"(?:which|what) (?:company|make)",
-        "technical details of the scan",
+        TECHNICAL,
     ),  # fmt: skip
     (
         r"radiologists?|second opinion|miss(?:ed)? (?:something|anything)|overlook\w*|"
