@@ -144,7 +144,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
         # question, and "this" image ("is it my heart?" after a symptom asks about the symptom)
         rf"{_ORGANS} or (?:my |the |a |an )?{_ORGANS}|"
         rf"{_IS_THIS_OTHER_PART}|"
-        r"what (?:area|region|part) (?:is|are we) (?:shown|seeing|looking at|this)",
+        # ("what part" is above; "region" is declined as where something is)
+        r"what area (?:is|are we) (?:shown|seeing|looking at|this)",
     ),
     (
         "modality",

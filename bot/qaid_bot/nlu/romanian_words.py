@@ -96,7 +96,7 @@ _PHRASES = (
     ("de trait", "to live"),
 )
 # Also English names ("Pete's scan", "is Cate ok"): read as Romanian only beside another Romanian word.
-_AMBIGUOUS = {"pete": "spots", "cate": "how many", "e": "is", "cap": "head", "drept": "right"}
+_AMBIGUOUS = {"pete": "spots", "cate": "how many", "e": "is", "drept": "right"}
 _WORDS = {
     "leziune": "lesion", "leziunea": "lesion", "leziuni": "lesions", "leziunile": "lesions",
     "pata": "spot", "petele": "spots", "placi": "plaques", "placa": "plaque", "placile": "plaques",
@@ -125,7 +125,7 @@ _WORDS = {
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _PHRASES) + r")\b(?!')")
 _PHRASE_OF = dict(_PHRASES)
 _WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b(?!')")
-_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate|e|cap|drept)\b(?!['.])")
+_AMBIGUOUS_RE = re.compile(r"\b(?:pete|cate|e|drept)\b(?!['.])")
 
 
 def fold(text: str) -> str:
